@@ -1,0 +1,403 @@
+//! The command line, as clap types only. The `///` comments are the `--help`
+//! text; `completions/` and `man/` are generated from these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::values::ListenAddr;
+use crate::env_vars;
+use crate::logging::{LogFormat, LogLevel};
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success, 1 runtime failure, 2 bad arguments or configuration,
+3 an SSO session needs `awsproxy sso login`, 4 `doctor` found a failing check,
+69 not built in this release, 130 interrupted.
+
+Configuration: $XDG_CONFIG_HOME/awsproxy/config.toml (or --config). Without a
+file, awsproxy uses its embedded default; `awsproxy config default` prints it.";
+
+/// One local daemon for AWS-authenticated package repositories, credentials,
+/// SSO and a caching HTTPS proxy.
+///
+/// awsproxy keeps IAM Identity Center (SSO) sessions fresh for every tool on the
+/// machine, serves ECS-style credentials to containers, proxies CodeArtifact
+/// PyPI and S3-hosted Maven repositories (adding the credentials server-side),
+/// and caches downloads through an HTTP(S) forward proxy.
+#[derive(Debug, Parser)]
+#[command(name = "awsproxy", version, propagate_version = true, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]
+    #[arg(long, global = true, value_name = "PATH", env = env_vars::AWSPROXY_CONFIG)]
+    pub config: Option<PathBuf>,
+
+    /// Log level for messages on stderr [default: warn; info for daemons]
+    #[arg(long, global = true, value_name = "LEVEL", env = env_vars::AWSPROXY_LOG_LEVEL)]
+    pub log_level: Option<LogLevel>,
+
+    /// Log format on stderr
+    #[arg(long, global = true, value_name = "FORMAT", env = env_vars::AWSPROXY_LOG_FORMAT)]
+    pub log_format: Option<LogFormat>,
+
+    /// More log output (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Less log output (repeat for less)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every configured service in one process (the daemon)
+    ///
+    /// Starts the SSO watcher, the credentials endpoint, the repository listener
+    /// (PyPI and Maven mounts), the caching forward proxy and the metrics/status
+    /// listener, each when its section is in the configuration. With no
+    /// configuration file it runs the embedded default: the forward proxy with a
+    /// disk cache, the repository listener and the status page on 127.0.0.1.
+    Serve(ServeArgs),
+
+    /// IAM Identity Center (SSO): log in, show, keep fresh and log out sessions
+    #[command(subcommand)]
+    Sso(SsoCommand),
+
+    /// Credentials for containers and tools: ECS endpoint and credential_process
+    #[command(subcommand)]
+    Creds(CredsCommand),
+
+    /// CodeArtifact authorization tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+
+    /// Inspect and purge the HTTP cache (disk or S3 store)
+    #[command(subcommand)]
+    Cache(CacheCommand),
+
+    /// The certificate authority used for TLS interception
+    #[command(subcommand)]
+    Ca(CaCommand),
+
+    /// Check the configuration file, or print the embedded default
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
+    /// Diagnose configuration, SSO, credentials, ports, CA trust and the agent
+    Doctor(DoctorArgs),
+
+    /// Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)
+    InstallAgent(InstallAgentArgs),
+
+    /// Stop and remove the agent installed by `install-agent`
+    UninstallAgent(UninstallAgentArgs),
+
+    /// Print a shell completion script
+    ///
+    /// For example: `awsproxy completions bash > ~/.local/share/bash-completion/completions/awsproxy`
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Forward proxy listen address (overrides `[proxy] listen`)
+    #[arg(long, value_name = "ADDR", env = env_vars::AWSPROXY_PROXY_LISTEN)]
+    pub proxy_listen: Option<ListenAddr>,
+
+    /// Repository listener address (overrides `[repos] listen`)
+    #[arg(long, value_name = "ADDR", env = env_vars::AWSPROXY_REPOS_LISTEN)]
+    pub repos_listen: Option<ListenAddr>,
+
+    /// Credentials endpoint address (overrides `[creds] listen`)
+    #[arg(long, value_name = "ADDR", env = env_vars::AWSPROXY_CREDS_LISTEN)]
+    pub creds_listen: Option<ListenAddr>,
+
+    /// Metrics and status page address (overrides `[metrics] listen`)
+    #[arg(long, value_name = "ADDR", env = env_vars::AWSPROXY_METRICS_LISTEN)]
+    pub metrics_listen: Option<ListenAddr>,
+
+    /// Disk cache directory (overrides `[cache] dir`)
+    #[arg(long, value_name = "DIR", env = env_vars::AWSPROXY_CACHE_DIR)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// Log in to an SSO session and write the AWS CLI's token cache
+    ///
+    /// Uses the PKCE authorization-code flow with a loopback callback by default,
+    /// and the device-code flow with --use-device-code or when no browser can be
+    /// opened (SSH sessions, containers). The token is written to
+    /// ~/.aws/sso/cache exactly as the AWS CLI v2 writes it, so every tool uses it.
+    Login(SsoLoginArgs),
+
+    /// Show sessions, time left and whether they can refresh on their own
+    ///
+    /// Exits 0 when every listed session is valid, 3 when any needs a login.
+    Status(SsoStatusArgs),
+
+    /// Keep sessions fresh with their refresh tokens; notify when a login is needed
+    Watch(SsoWatchArgs),
+
+    /// Log out of a session and remove its cached token
+    Logout(SsoLogoutArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLoginArgs {
+    /// The `[sso-session NAME]` from ~/.aws/config (prompted for when several exist)
+    #[arg(value_name = "SESSION", conflicts_with = "profile")]
+    pub session: Option<String>,
+
+    /// Log in to the session used by this profile instead
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Use the device-code flow (a URL and a code to confirm in any browser)
+    #[arg(long)]
+    pub use_device_code: bool,
+
+    /// Don't try to open a browser; print the URL instead
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoStatusArgs {
+    /// Only these sessions
+    #[arg(value_name = "SESSION")]
+    pub sessions: Vec<String>,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoWatchArgs {
+    /// Do one pass over all sessions and exit (for cron and tests)
+    #[arg(long)]
+    pub once: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLogoutArgs {
+    /// The session to log out of (prompted for when several exist)
+    #[arg(value_name = "SESSION")]
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredsCommand {
+    /// Serve the ECS container-credentials endpoint (`[creds]` in the config)
+    ///
+    /// Containers and apps point AWS_CONTAINER_CREDENTIALS_FULL_URI at it and
+    /// send their client's token as AWS_CONTAINER_AUTHORIZATION_TOKEN.
+    Serve(CredsServeArgs),
+
+    /// Print credentials for a profile: credential_process JSON or shell exports
+    ///
+    /// In ~/.aws/config: `credential_process = awsproxy creds export --profile dev`
+    Export(CredsExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CredsServeArgs {
+    /// Listen address (overrides `[creds] listen`)
+    #[arg(long, value_name = "ADDR", env = env_vars::AWSPROXY_CREDS_LISTEN)]
+    pub listen: Option<ListenAddr>,
+
+    /// Print the environment variables a client needs, then exit
+    #[arg(long, value_name = "CLIENT")]
+    pub print_env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CredsExportArgs {
+    /// The AWS profile to take credentials from (default: the default chain)
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExportFormat::Process)]
+    pub format: ExportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// credential_process JSON (Version 1)
+    Process,
+    /// `export AWS_...=...` lines for a shell
+    Env,
+    /// A JSON object with the credentials and their expiry
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a CodeArtifact authorization token (cached until 15 minutes before expiry)
+    ///
+    /// Prints only the token on stdout, so `export TOKEN=$(awsproxy token get ...)` works.
+    Get(TokenGetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenGetArgs {
+    /// A `[[repos.pypi]]` mount from the config, instead of --domain/--domain-owner
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["domain", "domain_owner"])]
+    pub repo: Option<String>,
+
+    /// CodeArtifact domain
+    #[arg(long, value_name = "DOMAIN", required_unless_present = "repo", requires = "domain_owner")]
+    pub domain: Option<String>,
+
+    /// AWS account that owns the domain
+    #[arg(long, value_name = "ACCOUNT", required_unless_present = "repo")]
+    pub domain_owner: Option<String>,
+
+    /// AWS region of the domain [default: from the profile or environment]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Token lifetime in seconds: 0 (as long as the credentials) or 900 to 43200
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<u64>,
+
+    /// AWS profile for the credentials [default: the default chain]
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Print JSON (token, expiration, domain, owner, region)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// List cached entries
+    Ls(CacheLsArgs),
+
+    /// Remove cached entries (safe while `serve` is running)
+    Purge(CachePurgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheLsArgs {
+    /// Only entries whose URL contains this text
+    #[arg(value_name = "FILTER")]
+    pub filter: Option<String>,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CachePurgeArgs {
+    /// Remove entries whose URL contains this text
+    #[arg(value_name = "FILTER", required_unless_present = "all", conflicts_with = "all")]
+    pub filter: Option<String>,
+
+    /// Remove every entry
+    #[arg(long)]
+    pub all: bool,
+
+    /// Show what would be removed without removing it
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Print or write the CA certificate (created on first use)
+    Export(CaExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CaExportArgs {
+    /// Certificate encoding
+    #[arg(long, value_enum, default_value_t = CertFormat::Pem)]
+    pub format: CertFormat,
+
+    /// Write to this file instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CertFormat {
+    Pem,
+    Der,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration file; exit 2 with file:line:column when invalid
+    Check(ConfigCheckArgs),
+
+    /// Print the embedded default configuration, with every section explained
+    Default,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigCheckArgs {
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Only validate the configuration file
+    #[arg(long)]
+    pub config_only: bool,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallAgentArgs {
+    /// Print the unit and the commands without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Overwrite a unit that awsproxy did not write
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallAgentArgs {
+    /// Print what would be removed without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,350 @@
+//! The configuration file's schema, one struct per section. Field docs here are
+//! the reference; the README's configuration section mirrors them.
+//!
+//! A section that is absent is `None`: under `serve`, a service runs when its
+//! section is present (or, with no config file at all, from the embedded default).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::values::{ByteSize, HumanDuration, ListenAddr, SecretValue};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub sso: Option<SsoSection>,
+    pub creds: Option<CredsSection>,
+    pub repos: Option<ReposSection>,
+    pub proxy: Option<ProxySection>,
+    pub cache: Option<CacheSection>,
+    pub metrics: Option<MetricsSection>,
+    pub log: Option<LogSection>,
+}
+
+/// `[sso]`: which sessions awsproxy keeps fresh, and what happens when a human is needed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsoSection {
+    /// Only these `[sso-session NAME]`s (or legacy start URLs) from `~/.aws/config`; all when absent.
+    pub sessions: Option<Vec<String>>,
+    /// Refresh a token when this much time is left (default 20m, before botocore's 15m).
+    #[serde(default = "default_refresh_ahead")]
+    pub refresh_ahead: HumanDuration,
+    /// What to do when a refresh is impossible.
+    #[serde(default)]
+    pub login: LoginMode,
+}
+
+impl Default for SsoSection {
+    fn default() -> Self {
+        Self { sessions: None, refresh_ahead: default_refresh_ahead(), login: LoginMode::default() }
+    }
+}
+
+fn default_refresh_ahead() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(20 * 60))
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoginMode {
+    /// Desktop notification (or a log line / terminal prompt) once per session and expiry.
+    #[default]
+    Notify,
+    /// Start the login flow (at most one browser tab).
+    Auto,
+    /// Do nothing; `sso status` and `/healthz` still show it.
+    Off,
+}
+
+/// `[creds]`: the ECS container-credentials endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredsSection {
+    #[serde(default = "default_creds_listen")]
+    pub listen: ListenAddr,
+    /// A directory of `*.toml` files, each one `[[client]]` table, watched for changes.
+    pub clients_dir: Option<PathBuf>,
+    /// Log requests to `/health` (off by default: orchestrators poll it often).
+    #[serde(default)]
+    pub log_health_checks: bool,
+    #[serde(default)]
+    pub client: Vec<CredsClient>,
+}
+
+impl Default for CredsSection {
+    fn default() -> Self {
+        Self { listen: default_creds_listen(), clients_dir: None, log_health_checks: false, client: Vec::new() }
+    }
+}
+
+fn default_creds_listen() -> ListenAddr {
+    ListenAddr(([127, 0, 0, 1], 1338).into())
+}
+
+/// `[[creds.client]]`: one consumer of the ECS endpoint, with its own token and source.
+/// The source is `profile`, or `access_key_id` + `secret_access_key`, or neither
+/// (the default chain); `role_arn` assumes a role on top of it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredsClient {
+    pub name: String,
+    /// The bearer token the client sends verbatim as `Authorization`.
+    pub token: Option<SecretValue>,
+    /// A file holding the token (one trailing newline is ignored).
+    pub token_file: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub access_key_id: Option<SecretValue>,
+    pub secret_access_key: Option<SecretValue>,
+    pub session_token: Option<SecretValue>,
+    pub region: Option<String>,
+    pub role_arn: Option<String>,
+    pub role_session_name: Option<String>,
+    pub external_id: Option<SecretValue>,
+    /// Assumed-role session length (default 1h).
+    pub duration: Option<HumanDuration>,
+}
+
+/// `[repos]`: the repository listener shared by PyPI and Maven mounts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReposSection {
+    #[serde(default = "default_repos_listen")]
+    pub listen: ListenAddr,
+    #[serde(default)]
+    pub pypi: Vec<PypiMount>,
+    #[serde(default)]
+    pub maven: Vec<MavenMount>,
+}
+
+impl Default for ReposSection {
+    fn default() -> Self {
+        Self { listen: default_repos_listen(), pypi: Vec::new(), maven: Vec::new() }
+    }
+}
+
+fn default_repos_listen() -> ListenAddr {
+    ListenAddr(([127, 0, 0, 1], 9000).into())
+}
+
+/// `[[repos.pypi]]`: a CodeArtifact PyPI repository served at `/pypi/NAME/simple/`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PypiMount {
+    pub name: String,
+    pub domain: String,
+    pub domain_owner: String,
+    pub region: Option<String>,
+    pub repository: String,
+    pub profile: Option<String>,
+    /// Use this upstream base URL instead of asking `GetRepositoryEndpoint`.
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub fallback: Fallback,
+    /// Package-name patterns that may come from the public index (with `fallback = "missing"`).
+    #[serde(default)]
+    pub fallback_allow: Vec<String>,
+    /// Package-name patterns that must never come from the public index.
+    #[serde(default)]
+    pub fallback_deny: Vec<String>,
+    /// The public index used for fallback.
+    pub fallback_index: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fallback {
+    /// Never use the public index (the default).
+    #[default]
+    Off,
+    /// Use the public index only for names the private repository does not have.
+    Missing,
+}
+
+/// `[[repos.maven]]`: an S3 prefix served as a Maven repository at `/maven/NAME/`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MavenMount {
+    pub name: String,
+    pub bucket: String,
+    #[serde(default)]
+    pub prefix: String,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub force_path_style: bool,
+    /// Pull-through for artifacts missing from the bucket.
+    pub upstream: Option<String>,
+    /// Copy artifacts fetched from `upstream` into the bucket.
+    #[serde(default)]
+    pub write_back: bool,
+    /// Accept `PUT` (for `mvn deploy`).
+    #[serde(default)]
+    pub allow_deploy: bool,
+}
+
+/// `[proxy]`: the caching forward proxy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxySection {
+    #[serde(default = "default_proxy_listen")]
+    pub listen: ListenAddr,
+    /// Intercept TLS with awsproxy's own CA so HTTPS responses can be cached.
+    #[serde(default = "yes")]
+    pub intercept: bool,
+    /// Extra CA certificates (PEM) to trust for upstream TLS.
+    #[serde(default)]
+    pub upstream_ca: Vec<PathBuf>,
+    /// Hosts (or `*.suffix` patterns) tunnelled untouched.
+    #[serde(default)]
+    pub passthrough_hosts: Vec<String>,
+    /// Let clients choose a policy with the `X-Awsproxy-Policy` request header.
+    #[serde(default)]
+    pub allow_policy_header: bool,
+    /// A proxy for awsproxy's own outbound traffic (otherwise `HTTPS_PROXY` and friends).
+    pub upstream_proxy: Option<String>,
+    /// Ban an upstream host after this many consecutive failures...
+    #[serde(default = "default_ban_after")]
+    pub ban_after_failures: u32,
+    /// ...for this long.
+    #[serde(default = "default_ban_for")]
+    pub ban_for: HumanDuration,
+    #[serde(default)]
+    pub rule: Vec<ProxyRule>,
+}
+
+impl Default for ProxySection {
+    fn default() -> Self {
+        Self {
+            listen: default_proxy_listen(),
+            intercept: true,
+            upstream_ca: Vec::new(),
+            passthrough_hosts: Vec::new(),
+            allow_policy_header: false,
+            upstream_proxy: None,
+            ban_after_failures: default_ban_after(),
+            ban_for: default_ban_for(),
+            rule: Vec::new(),
+        }
+    }
+}
+
+fn default_proxy_listen() -> ListenAddr {
+    ListenAddr(([127, 0, 0, 1], 3128).into())
+}
+
+fn default_ban_after() -> u32 {
+    5
+}
+
+fn default_ban_for() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(30))
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[[proxy.rule]]`: the first rule that matches a request picks its cache policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyRule {
+    /// Host name, or `*.example.com` for any subdomain.
+    pub host: Option<String>,
+    /// Path glob (`*` within a segment, `**` across segments).
+    pub path: Option<String>,
+    /// Path regular expression (instead of `path`).
+    pub path_regex: Option<String>,
+    /// HTTP methods this rule applies to (default: any).
+    #[serde(default)]
+    pub method: Vec<String>,
+    pub policy: CachePolicy,
+    /// Query parameters left out of the cache key (e.g. presigned-URL signatures).
+    #[serde(default)]
+    pub ignore_query: Vec<String>,
+}
+
+/// How a matching request uses the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CachePolicy {
+    /// Serve from the cache without revalidating; fetch only on a miss.
+    #[serde(alias = "NoRefresh")]
+    NoRefresh,
+    /// RFC 9111 semantics (the default).
+    #[default]
+    #[serde(alias = "Standard")]
+    Standard,
+    /// Like standard, but serve stale content when the upstream fails.
+    #[serde(alias = "StaleIfError")]
+    StaleIfError,
+    /// Always fetch; keep a copy to fall back on when the upstream fails.
+    #[serde(alias = "AlwaysUpstream")]
+    AlwaysUpstream,
+    /// Pass through; never store.
+    #[serde(alias = "NoCache")]
+    NoCache,
+}
+
+/// `[cache]`: where cached artifacts live.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSection {
+    #[serde(default)]
+    pub store: StoreKind,
+    /// Disk store directory (default: `$XDG_CACHE_HOME/awsproxy/http`).
+    pub dir: Option<PathBuf>,
+    /// Disk store size limit; least recently used entries go first (default 10GiB).
+    pub max_size: Option<ByteSize>,
+    pub s3: Option<CacheS3>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreKind {
+    #[default]
+    Disk,
+    S3,
+}
+
+/// `[cache.s3]`: a bucket shared by many awsproxy instances.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheS3 {
+    pub bucket: String,
+    #[serde(default)]
+    pub prefix: String,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub force_path_style: bool,
+}
+
+/// `[metrics]`: health, Prometheus metrics and the status page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSection {
+    #[serde(default = "default_metrics_listen")]
+    pub listen: ListenAddr,
+}
+
+impl Default for MetricsSection {
+    fn default() -> Self {
+        Self { listen: default_metrics_listen() }
+    }
+}
+
+fn default_metrics_listen() -> ListenAddr {
+    ListenAddr(([127, 0, 0, 1], 9464).into())
+}
+
+/// `[log]`: defaults for `--log-level` and `--log-format`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    pub level: Option<crate::logging::LogLevel>,
+    pub format: Option<crate::logging::LogFormat>,
+}

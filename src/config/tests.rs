@@ -1,0 +1,134 @@
+//! Unit tests of loading and validation: every error names line, column and key.
+
+use super::*;
+
+fn err(text: &str) -> ConfigError {
+    parse(text, &ConfigSource::File("cfg.toml".into())).expect_err("should be rejected")
+}
+
+#[test]
+fn embedded_default_parses_and_binds_loopback() {
+    let config = Config::embedded_default().unwrap();
+    let f = &config.file;
+    assert!(f.proxy.is_some() && f.repos.is_some() && f.cache.is_some() && f.metrics.is_some());
+    assert!(f.sso.is_none() && f.creds.is_none());
+    for addr in [f.proxy.as_ref().unwrap().listen, f.repos.as_ref().unwrap().listen, f.metrics.as_ref().unwrap().listen] {
+        assert!(addr.0.ip().is_loopback(), "{addr}");
+    }
+    assert_eq!(f.cache.as_ref().unwrap().store, StoreKind::Disk);
+}
+
+#[test]
+fn empty_file_is_valid_and_runs_nothing() {
+    let f = parse("", &ConfigSource::EmbeddedDefault).unwrap();
+    assert!(f.proxy.is_none() && f.repos.is_none());
+}
+
+#[test]
+fn unknown_key_names_line_column_key_and_suggestion() {
+    let e = err("[creds]\nlisten = \"127.0.0.1:1338\"\n\n[[creds.client]]\nname = \"a\"\ntokne = \"x\"\n");
+    assert_eq!((e.line, e.column), (6, 1), "{e}");
+    assert_eq!(e.key, "creds.client[0].tokne");
+    assert!(e.message.contains("unknown field `tokne`"), "{e}");
+    assert!(e.hint.as_deref().unwrap().contains("did you mean `token`?"), "{:?}", e.hint);
+    assert!(e.to_string().starts_with("cfg.toml:6:1: key `creds.client[0].tokne`: "), "{e}");
+}
+
+#[test]
+fn unknown_section_is_rejected() {
+    let e = err("[metrcs]\nlisten = \"127.0.0.1:1\"\n");
+    assert_eq!(e.key, "metrcs");
+    assert_eq!(e.line, 1);
+    assert!(e.hint.unwrap().contains("did you mean `metrics`?"));
+}
+
+#[test]
+fn wrong_type_names_the_key() {
+    let e = err("[proxy]\nintercept = \"yes\"\n");
+    assert_eq!(e.key, "proxy.intercept");
+    assert_eq!((e.line, e.column), (2, 13), "{e}");
+    assert!(e.message.contains("invalid type"), "{e}");
+}
+
+#[test]
+fn bad_values_say_what_good_ones_look_like() {
+    let e = err("[repos]\nlisten = \"localhost\"\n");
+    assert_eq!(e.key, "repos.listen");
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("127.0.0.1:9000"), "{e}");
+
+    let e = err("[sso]\nrefresh_ahead = \"soon\"\n");
+    assert_eq!(e.key, "sso.refresh_ahead");
+    assert!(e.message.contains("20m"), "{e}");
+
+    let e = err("[sso]\nlogin = \"sometimes\"\n");
+    assert_eq!(e.key, "sso.login");
+    assert!(e.message.contains("notify"), "{e}");
+
+    let e = err("[cache]\nmax_size = \"lots\"\n");
+    assert_eq!(e.key, "cache.max_size");
+}
+
+#[test]
+fn unset_env_reference_names_the_variable_and_key() {
+    let e = err("[creds]\n[[creds.client]]\nname = \"a\"\ntoken = \"${env:AWSPROXY_TEST_UNSET_12345}\"\n");
+    assert_eq!(e.key, "creds.client[0].token");
+    assert_eq!(e.line, 4);
+    assert!(e.message.contains("AWSPROXY_TEST_UNSET_12345"), "{e}");
+}
+
+#[test]
+fn secrets_are_read_from_files_and_never_debug_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tok");
+    std::fs::write(&path, "s3cr3t-token\n").unwrap();
+    let text = format!("[creds]\n[[creds.client]]\nname = \"a\"\ntoken = \"${{file:{}}}\"\n", path.display());
+    let f = parse(&text, &ConfigSource::EmbeddedDefault).unwrap();
+    let client = &f.creds.unwrap().client[0];
+    assert_eq!(client.token.as_ref().unwrap().0.expose(), "s3cr3t-token");
+    assert!(!format!("{client:?}").contains("s3cr3t"));
+}
+
+#[test]
+fn validation_errors_point_at_the_key() {
+    let e = err("[creds]\n[[creds.client]]\nname = \"a\"\n");
+    assert_eq!(e.key, "creds.client[0].name");
+    assert_eq!(e.line, 3);
+    assert!(e.message.contains("no token"), "{e}");
+
+    let e = err("[[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"12345\"\nrepository = \"r\"\n");
+    assert_eq!(e.key, "repos.pypi[0].domain_owner");
+    assert_eq!(e.line, 4);
+
+    let e = err("[[repos.maven]]\nname = \"m\"\nbucket = \"B\"\n[[repos.maven]]\nname = \"n\"\nbucket = \"ok-bucket\"\n");
+    assert_eq!(e.key, "repos.maven[0].bucket");
+
+    let e = err("[[repos.maven]]\nname = \"m\"\nbucket = \"bucket-a\"\n[[repos.maven]]\nname = \"m\"\nbucket = \"bucket-b\"\n");
+    assert_eq!(e.key, "repos.maven[1].name");
+    assert_eq!(e.line, 5);
+
+    let e = err("[cache]\nstore = \"s3\"\n");
+    assert_eq!(e.key, "cache.store");
+    assert!(e.hint.unwrap().contains("[cache.s3]"));
+
+    let e = err("[proxy]\nlisten = \"127.0.0.1:7000\"\n[repos]\nlisten = \"127.0.0.1:7000\"\n");
+    assert_eq!(e.key, "repos.listen");
+    assert_eq!(e.line, 4);
+}
+
+#[test]
+fn syntax_errors_have_a_position() {
+    let e = err("[proxy\nlisten = 1\n");
+    assert_eq!(e.line, 1);
+    assert!(e.key.is_empty());
+}
+
+#[test]
+fn missing_explicit_file_is_an_error_but_missing_default_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let e = Config::load(Some(&missing), &missing).unwrap_err();
+    assert!(e.message.contains("cannot read"), "{e}");
+    let c = Config::load(None, &missing).unwrap();
+    assert_eq!(c.source, ConfigSource::EmbeddedDefault);
+}

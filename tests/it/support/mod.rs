@@ -1,0 +1,4 @@
+//! Shared test support: the `TestContext` harness and in-process fakes of AWS.
+#![allow(dead_code)]
+
+pub mod fakes;
