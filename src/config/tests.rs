@@ -112,8 +112,9 @@ fn validation_errors_point_at_the_key() {
     assert!(e.hint.unwrap().contains("[cache.s3]"));
 
     let e = err("[proxy]\nlisten = \"127.0.0.1:7000\"\n[repos]\nlisten = \"127.0.0.1:7000\"\n");
-    assert_eq!(e.key, "repos.listen");
-    assert_eq!(e.line, 4);
+    assert_eq!(e.key, "proxy.listen");
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("[repos] listen"), "{e}");
 }
 
 #[test]
