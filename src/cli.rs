@@ -257,7 +257,12 @@ pub struct TokenGetArgs {
     pub repo: Option<String>,
 
     /// CodeArtifact domain
-    #[arg(long, value_name = "DOMAIN", required_unless_present = "repo", requires = "domain_owner")]
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        required_unless_present = "repo",
+        requires = "domain_owner"
+    )]
     pub domain: Option<String>,
 
     /// AWS account that owns the domain
@@ -304,7 +309,11 @@ pub struct CacheLsArgs {
 #[derive(Debug, Args)]
 pub struct CachePurgeArgs {
     /// Remove entries whose URL contains this text
-    #[arg(value_name = "FILTER", required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        value_name = "FILTER",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub filter: Option<String>,
 
     /// Remove every entry

@@ -35,14 +35,30 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// `file_stem` is `awsproxy-sso-login`; `bin_name` is `awsproxy sso login`.
-fn render_man(cmd: &clap::Command, file_stem: &str, bin_name: &str, pages: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+fn render_man(
+    cmd: &clap::Command,
+    file_stem: &str,
+    bin_name: &str,
+    pages: &mut Vec<(String, Vec<u8>)>,
+) -> std::io::Result<()> {
     let mut buf = Vec::new();
-    let named = cmd.clone().name(file_stem.to_owned()).bin_name(bin_name.to_owned());
+    let named = cmd
+        .clone()
+        .name(file_stem.to_owned())
+        .bin_name(bin_name.to_owned());
     clap_mangen::Man::new(named).render(&mut buf)?;
     pages.push((format!("{file_stem}.1"), buf));
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = sub.get_name();
-        render_man(sub, &format!("{file_stem}-{name}"), &format!("{bin_name} {name}"), pages)?;
+        render_man(
+            sub,
+            &format!("{file_stem}-{name}"),
+            &format!("{bin_name} {name}"),
+            pages,
+        )?;
     }
     Ok(())
 }

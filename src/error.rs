@@ -41,9 +41,15 @@ impl ExitStatus {
         (ExitStatus::Success, "success"),
         (ExitStatus::Failure, "runtime failure (network, AWS, I/O)"),
         (ExitStatus::Usage, "bad arguments or invalid configuration"),
-        (ExitStatus::LoginRequired, "an SSO session needs `awsproxy sso login`"),
+        (
+            ExitStatus::LoginRequired,
+            "an SSO session needs `awsproxy sso login`",
+        ),
         (ExitStatus::ChecksFailed, "`doctor` found a failing check"),
-        (ExitStatus::NotBuilt, "the command is not built in this release"),
+        (
+            ExitStatus::NotBuilt,
+            "the command is not built in this release",
+        ),
         (ExitStatus::Interrupted, "interrupted (Ctrl-C)"),
     ];
 }
@@ -62,7 +68,10 @@ pub enum Error {
     },
 
     #[error("{message}")]
-    Usage { message: String, hint: Option<String> },
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
 
     #[error("SSO session `{session}` needs a new login")]
     LoginRequired { session: String },
@@ -107,7 +116,11 @@ pub struct Hinted {
 impl Hinted {
     /// A new error with no cause.
     pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self { message: message.into(), hint: hint.into(), source: None }
+        Self {
+            message: message.into(),
+            hint: hint.into(),
+            source: None,
+        }
     }
 }
 
@@ -128,14 +141,19 @@ impl std::error::Error for Hinted {
 
 /// Adds a message and a hint to a failing result.
 pub trait ResultExt<T> {
-    fn hint_context(self, message: impl Into<String>, hint: impl Into<String>) -> anyhow::Result<T>;
+    fn hint_context(self, message: impl Into<String>, hint: impl Into<String>)
+    -> anyhow::Result<T>;
 }
 
 impl<T, E> ResultExt<T> for Result<T, E>
 where
     E: Into<anyhow::Error>,
 {
-    fn hint_context(self, message: impl Into<String>, hint: impl Into<String>) -> anyhow::Result<T> {
+    fn hint_context(
+        self,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> anyhow::Result<T> {
         self.map_err(|e| {
             anyhow::Error::new(Hinted {
                 message: message.into(),
@@ -161,10 +179,10 @@ pub fn report(err: &anyhow::Error, out: &mut dyn Write) -> ExitStatus {
         if let Some(h) = cause.downcast_ref::<Hinted>() {
             hint.get_or_insert_with(|| h.hint.clone());
         }
-        if let Some(e) = cause.downcast_ref::<Error>() {
-            if hint.is_none() {
-                hint = e.hint();
-            }
+        if let Some(e) = cause.downcast_ref::<Error>()
+            && hint.is_none()
+        {
+            hint = e.hint();
         }
         let text = cause.to_string();
         // `#[error(transparent)]` and anyhow's own wrapping repeat a message; print it once.
@@ -212,11 +230,20 @@ mod tests {
 
     #[test]
     fn library_errors_pick_the_exit_status() {
-        let err = anyhow::Error::from(Error::LoginRequired { session: "corp".into() }).context("cannot vend credentials");
+        let err = anyhow::Error::from(Error::LoginRequired {
+            session: "corp".into(),
+        })
+        .context("cannot vend credentials");
         let (text, status) = render(&err);
         assert_eq!(status, ExitStatus::LoginRequired);
-        assert!(text.contains("hint: run `awsproxy sso login corp`"), "{text}");
-        let err = anyhow::Error::from(Error::NotBuilt { command: "serve", instead: None });
+        assert!(
+            text.contains("hint: run `awsproxy sso login corp`"),
+            "{text}"
+        );
+        let err = anyhow::Error::from(Error::NotBuilt {
+            command: "serve",
+            instead: None,
+        });
         assert_eq!(exit_status_of(&err), ExitStatus::NotBuilt);
     }
 

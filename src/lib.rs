@@ -12,6 +12,7 @@ pub mod config;
 pub mod docs;
 pub mod env_vars;
 pub mod error;
+pub mod fsutil;
 pub mod logging;
 pub mod paths;
 pub mod printer;
@@ -31,6 +32,8 @@ pub fn run(cli: cli::Cli) -> ExitStatus {
 
 /// `awsproxy ... | head` closes stdout early; that is not a failure.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

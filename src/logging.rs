@@ -28,7 +28,13 @@ impl LogLevel {
 
     /// Moves `steps` levels up (positive, more verbose) or down.
     pub fn shifted(self, steps: i32) -> Self {
-        const ORDER: [LogLevel; 5] = [LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Debug, LogLevel::Trace];
+        const ORDER: [LogLevel; 5] = [
+            LogLevel::Error,
+            LogLevel::Warn,
+            LogLevel::Info,
+            LogLevel::Debug,
+            LogLevel::Trace,
+        ];
         let index = ORDER.iter().position(|l| *l == self).unwrap_or(1) as i32 + steps;
         ORDER[index.clamp(0, 4) as usize]
     }
@@ -50,7 +56,9 @@ pub enum LogFormat {
 pub fn init(level: LogLevel, format: LogFormat) {
     let deps = level.shifted(-1).as_str();
     let filter = EnvFilter::new(format!("{deps},awsproxy={}", level.as_str()));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // `try_init` fails only when a subscriber is already installed (tests); that's fine.
     let _ = match format {
         LogFormat::Human => builder.with_target(false).try_init(),

@@ -33,9 +33,13 @@ impl Paths {
         let home = std::env::var_os(env_vars::HOME)
             .filter(|h| !h.is_empty())
             .map(PathBuf::from)
-            .ok_or_else(|| anyhow::anyhow!("HOME is not set; awsproxy needs it to find its directories"))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!("HOME is not set; awsproxy needs it to find its directories")
+            })?;
         let xdg = xdg::BaseDirectories::with_prefix(APP);
-        let or_home = |dir: Option<PathBuf>, fallback: &str| dir.unwrap_or_else(|| home.join(fallback).join(APP));
+        let or_home = |dir: Option<PathBuf>, fallback: &str| {
+            dir.unwrap_or_else(|| home.join(fallback).join(APP))
+        };
         Ok(Self {
             config_dir: or_home(xdg.get_config_home(), ".config"),
             cache_dir: or_home(xdg.get_cache_home(), ".cache"),

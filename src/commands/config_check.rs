@@ -28,16 +28,30 @@ pub fn run(ctx: &Ctx, json: bool) -> anyhow::Result<ExitStatus> {
     let result = ctx.config();
     if !json {
         let config = result?;
-        ctx.printer.message(&format!("configuration OK: {}", config.source));
+        ctx.printer
+            .message(&format!("configuration OK: {}", config.source));
         return Ok(ExitStatus::Success);
     }
     let (report, status) = match &result {
-        Ok(config) => (CheckReport { valid: true, source: config.source.to_string(), error: None }, ExitStatus::Success),
+        Ok(config) => (
+            CheckReport {
+                valid: true,
+                source: config.source.to_string(),
+                error: None,
+            },
+            ExitStatus::Success,
+        ),
         Err(crate::Error::Config(e)) => (
             CheckReport {
                 valid: false,
                 source: e.source.clone(),
-                error: Some(ErrorReport { line: e.line, column: e.column, key: &e.key, message: &e.message, hint: e.hint.as_deref() }),
+                error: Some(ErrorReport {
+                    line: e.line,
+                    column: e.column,
+                    key: &e.key,
+                    message: &e.message,
+                    hint: e.hint.as_deref(),
+                }),
             },
             ExitStatus::Usage,
         ),

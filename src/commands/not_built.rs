@@ -4,7 +4,11 @@
 use super::Ctx;
 use crate::error::{Error, ExitStatus};
 
-pub fn run(ctx: &Ctx, command: &'static str, instead: Option<&'static str>) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    ctx: &Ctx,
+    command: &'static str,
+    instead: Option<&'static str>,
+) -> anyhow::Result<ExitStatus> {
     ctx.config()?;
     Err(Error::NotBuilt { command, instead }.into())
 }

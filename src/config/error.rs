@@ -54,7 +54,12 @@ impl ConfigError {
         }
     }
 
-    pub(super) fn from_toml(source: &ConfigSource, text: &str, key: &str, err: &toml::de::Error) -> Self {
+    pub(super) fn from_toml(
+        source: &ConfigSource,
+        text: &str,
+        key: &str,
+        err: &toml::de::Error,
+    ) -> Self {
         let message = err.message().trim().to_owned();
         let (line, column) = err.span().map_or((0, 0), |span| line_col(text, span.start));
         let mut key = key.trim_matches('?').trim_matches('.').to_owned();
@@ -67,7 +72,10 @@ impl ConfigError {
                 key = format!("{key}.{unknown}");
             }
             hint = Some(match closest(&unknown, &expected) {
-                Some(best) => format!("did you mean `{best}`? Valid keys here: {}", expected.join(", ")),
+                Some(best) => format!(
+                    "did you mean `{best}`? Valid keys here: {}",
+                    expected.join(", ")
+                ),
                 None if expected.is_empty() => REFERENCE_HINT.to_owned(),
                 None => format!("valid keys here: {}", expected.join(", ")),
             });
@@ -89,7 +97,8 @@ impl ConfigError {
     }
 
     pub(super) fn from_validation(source: &ConfigSource, text: &str, invalid: Invalid) -> Self {
-        let (line, column) = locate(text, &invalid.path).map_or((0, 0), |span| line_col(text, span.start));
+        let (line, column) =
+            locate(text, &invalid.path).map_or((0, 0), |span| line_col(text, span.start));
         Self {
             source: source.to_string(),
             line,
@@ -132,11 +141,14 @@ fn locate(text: &str, path: &[Seg]) -> Option<Range<usize>> {
     let mut current = toml::de::DeValue::Table(root.into_inner());
     for seg in path {
         let next = match (seg, &current) {
-            (Seg::Key(k), toml::de::DeValue::Table(t)) => t.iter().find(|(key, _)| key.get_ref() == k).map(|(key, value)| {
-                best = Some(key.span());
-                value.clone()
-            }),
-            (Seg::Index(i), toml::de::DeValue::Array(a)) => a.iter().nth(*i).map(|value| {
+            (Seg::Key(k), toml::de::DeValue::Table(t)) => t
+                .iter()
+                .find(|(key, _)| key.get_ref() == k)
+                .map(|(key, value)| {
+                    best = Some(key.span());
+                    value.clone()
+                }),
+            (Seg::Index(i), toml::de::DeValue::Array(a)) => a.get(*i).map(|value| {
                 best = Some(value.span());
                 value.clone()
             }),
@@ -162,7 +174,12 @@ fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let end = rest.find('`')?;
     let unknown = rest[..end].to_owned();
-    let expected = rest[end + 1..].split('`').skip(1).step_by(2).map(str::to_owned).collect();
+    let expected = rest[end + 1..]
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
     Some((unknown, expected))
 }
 
@@ -188,7 +205,9 @@ mod tests {
 
     #[test]
     fn unknown_field_messages_are_split() {
-        let (u, e) = parse_unknown_field("unknown field `lisen`, expected one of `listen`, `client`").unwrap();
+        let (u, e) =
+            parse_unknown_field("unknown field `lisen`, expected one of `listen`, `client`")
+                .unwrap();
         assert_eq!(u, "lisen");
         assert_eq!(e, vec!["listen", "client"]);
         assert_eq!(closest("lisen", &e).as_deref(), Some("listen"));

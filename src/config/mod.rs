@@ -59,18 +59,25 @@ impl Config {
     pub fn from_path(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::unreadable(path, &e))?;
         let file = parse(&text, &ConfigSource::File(path.to_owned()))?;
-        Ok(Self { file, source: ConfigSource::File(path.to_owned()) })
+        Ok(Self {
+            file,
+            source: ConfigSource::File(path.to_owned()),
+        })
     }
 
     pub fn embedded_default() -> Result<Self, ConfigError> {
         let file = parse(DEFAULT_TOML, &ConfigSource::EmbeddedDefault)?;
-        Ok(Self { file, source: ConfigSource::EmbeddedDefault })
+        Ok(Self {
+            file,
+            source: ConfigSource::EmbeddedDefault,
+        })
     }
 }
 
 /// Parses TOML text into a validated [`ConfigFile`]. `source` is only used in errors.
 pub fn parse(text: &str, source: &ConfigSource) -> Result<ConfigFile, ConfigError> {
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| ConfigError::from_toml(source, text, "", &e))?;
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|e| ConfigError::from_toml(source, text, "", &e))?;
     let file: ConfigFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let key = e.path().to_string();
         ConfigError::from_toml(source, text, &key, e.inner())

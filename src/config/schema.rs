@@ -38,7 +38,11 @@ pub struct SsoSection {
 
 impl Default for SsoSection {
     fn default() -> Self {
-        Self { sessions: None, refresh_ahead: default_refresh_ahead(), login: LoginMode::default() }
+        Self {
+            sessions: None,
+            refresh_ahead: default_refresh_ahead(),
+            login: LoginMode::default(),
+        }
     }
 }
 
@@ -75,7 +79,12 @@ pub struct CredsSection {
 
 impl Default for CredsSection {
     fn default() -> Self {
-        Self { listen: default_creds_listen(), clients_dir: None, log_health_checks: false, client: Vec::new() }
+        Self {
+            listen: default_creds_listen(),
+            clients_dir: None,
+            log_health_checks: false,
+            client: Vec::new(),
+        }
     }
 }
 
@@ -120,7 +129,11 @@ pub struct ReposSection {
 
 impl Default for ReposSection {
     fn default() -> Self {
-        Self { listen: default_repos_listen(), pypi: Vec::new(), maven: Vec::new() }
+        Self {
+            listen: default_repos_listen(),
+            pypi: Vec::new(),
+            maven: Vec::new(),
+        }
     }
 }
 
@@ -333,7 +346,9 @@ pub struct MetricsSection {
 
 impl Default for MetricsSection {
     fn default() -> Self {
-        Self { listen: default_metrics_listen() }
+        Self {
+            listen: default_metrics_listen(),
+        }
     }
 }
 

@@ -12,7 +12,11 @@ fn embedded_default_parses_and_binds_loopback() {
     let f = &config.file;
     assert!(f.proxy.is_some() && f.repos.is_some() && f.cache.is_some() && f.metrics.is_some());
     assert!(f.sso.is_none() && f.creds.is_none());
-    for addr in [f.proxy.as_ref().unwrap().listen, f.repos.as_ref().unwrap().listen, f.metrics.as_ref().unwrap().listen] {
+    for addr in [
+        f.proxy.as_ref().unwrap().listen,
+        f.repos.as_ref().unwrap().listen,
+        f.metrics.as_ref().unwrap().listen,
+    ] {
         assert!(addr.0.ip().is_loopback(), "{addr}");
     }
     assert_eq!(f.cache.as_ref().unwrap().store, StoreKind::Disk);
@@ -26,12 +30,22 @@ fn empty_file_is_valid_and_runs_nothing() {
 
 #[test]
 fn unknown_key_names_line_column_key_and_suggestion() {
-    let e = err("[creds]\nlisten = \"127.0.0.1:1338\"\n\n[[creds.client]]\nname = \"a\"\ntokne = \"x\"\n");
+    let e = err(
+        "[creds]\nlisten = \"127.0.0.1:1338\"\n\n[[creds.client]]\nname = \"a\"\ntokne = \"x\"\n",
+    );
     assert_eq!((e.line, e.column), (6, 1), "{e}");
     assert_eq!(e.key, "creds.client[0].tokne");
     assert!(e.message.contains("unknown field `tokne`"), "{e}");
-    assert!(e.hint.as_deref().unwrap().contains("did you mean `token`?"), "{:?}", e.hint);
-    assert!(e.to_string().starts_with("cfg.toml:6:1: key `creds.client[0].tokne`: "), "{e}");
+    assert!(
+        e.hint.as_deref().unwrap().contains("did you mean `token`?"),
+        "{:?}",
+        e.hint
+    );
+    assert!(
+        e.to_string()
+            .starts_with("cfg.toml:6:1: key `creds.client[0].tokne`: "),
+        "{e}"
+    );
 }
 
 #[test]
@@ -71,7 +85,9 @@ fn bad_values_say_what_good_ones_look_like() {
 
 #[test]
 fn unset_env_reference_names_the_variable_and_key() {
-    let e = err("[creds]\n[[creds.client]]\nname = \"a\"\ntoken = \"${env:AWSPROXY_TEST_UNSET_12345}\"\n");
+    let e = err(
+        "[creds]\n[[creds.client]]\nname = \"a\"\ntoken = \"${env:AWSPROXY_TEST_UNSET_12345}\"\n",
+    );
     assert_eq!(e.key, "creds.client[0].token");
     assert_eq!(e.line, 4);
     assert!(e.message.contains("AWSPROXY_TEST_UNSET_12345"), "{e}");
@@ -82,7 +98,10 @@ fn secrets_are_read_from_files_and_never_debug_printed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tok");
     std::fs::write(&path, "s3cr3t-token\n").unwrap();
-    let text = format!("[creds]\n[[creds.client]]\nname = \"a\"\ntoken = \"${{file:{}}}\"\n", path.display());
+    let text = format!(
+        "[creds]\n[[creds.client]]\nname = \"a\"\ntoken = \"${{file:{}}}\"\n",
+        path.display()
+    );
     let f = parse(&text, &ConfigSource::EmbeddedDefault).unwrap();
     let client = &f.creds.unwrap().client[0];
     assert_eq!(client.token.as_ref().unwrap().0.expose(), "s3cr3t-token");
@@ -96,14 +115,20 @@ fn validation_errors_point_at_the_key() {
     assert_eq!(e.line, 3);
     assert!(e.message.contains("no token"), "{e}");
 
-    let e = err("[[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"12345\"\nrepository = \"r\"\n");
+    let e = err(
+        "[[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"12345\"\nrepository = \"r\"\n",
+    );
     assert_eq!(e.key, "repos.pypi[0].domain_owner");
     assert_eq!(e.line, 4);
 
-    let e = err("[[repos.maven]]\nname = \"m\"\nbucket = \"B\"\n[[repos.maven]]\nname = \"n\"\nbucket = \"ok-bucket\"\n");
+    let e = err(
+        "[[repos.maven]]\nname = \"m\"\nbucket = \"B\"\n[[repos.maven]]\nname = \"n\"\nbucket = \"ok-bucket\"\n",
+    );
     assert_eq!(e.key, "repos.maven[0].bucket");
 
-    let e = err("[[repos.maven]]\nname = \"m\"\nbucket = \"bucket-a\"\n[[repos.maven]]\nname = \"m\"\nbucket = \"bucket-b\"\n");
+    let e = err(
+        "[[repos.maven]]\nname = \"m\"\nbucket = \"bucket-a\"\n[[repos.maven]]\nname = \"m\"\nbucket = \"bucket-b\"\n",
+    );
     assert_eq!(e.key, "repos.maven[1].name");
     assert_eq!(e.line, 5);
 

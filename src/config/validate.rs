@@ -16,7 +16,11 @@ pub struct Invalid {
 }
 
 fn invalid(path: Vec<Seg>, message: impl Into<String>, hint: impl Into<Option<String>>) -> Invalid {
-    Invalid { path, message: message.into(), hint: hint.into() }
+    Invalid {
+        path,
+        message: message.into(),
+        hint: hint.into(),
+    }
 }
 
 fn key(k: &str) -> Seg {
@@ -57,14 +61,22 @@ fn validate_sso(sso: &SsoSection) -> Result<(), Invalid> {
     }
     for (i, name) in sso.sessions.iter().flatten().enumerate() {
         if name.trim().is_empty() {
-            return Err(invalid(vec![key("sso"), key("sessions"), Seg::Index(i)], "session names cannot be empty", None));
+            return Err(invalid(
+                vec![key("sso"), key("sessions"), Seg::Index(i)],
+                "session names cannot be empty",
+                None,
+            ));
         }
     }
     Ok(())
 }
 
 fn validate_creds(creds: &CredsSection) -> Result<(), Invalid> {
-    unique_names(creds.client.iter().map(|c| c.name.as_str()), "creds", "client")?;
+    unique_names(
+        creds.client.iter().map(|c| c.name.as_str()),
+        "creds",
+        "client",
+    )?;
     for (i, c) in creds.client.iter().enumerate() {
         check_name(&c.name, at("creds", "client", i, "name"))?;
         match (&c.token, &c.token_file) {
@@ -76,19 +88,39 @@ fn validate_creds(creds: &CredsSection) -> Result<(), Invalid> {
                 ));
             }
             (Some(_), Some(_)) => {
-                return Err(invalid(at("creds", "client", i, "token_file"), "set either `token` or `token_file`, not both", None));
+                return Err(invalid(
+                    at("creds", "client", i, "token_file"),
+                    "set either `token` or `token_file`, not both",
+                    None,
+                ));
             }
             _ => {}
         }
         if c.access_key_id.is_some() != c.secret_access_key.is_some() {
-            let missing = if c.access_key_id.is_some() { "secret_access_key" } else { "access_key_id" };
-            return Err(invalid(at("creds", "client", i, missing), format!("`{missing}` is missing"), Some("static keys need both `access_key_id` and `secret_access_key`".to_owned())));
+            let missing = if c.access_key_id.is_some() {
+                "secret_access_key"
+            } else {
+                "access_key_id"
+            };
+            return Err(invalid(
+                at("creds", "client", i, missing),
+                format!("`{missing}` is missing"),
+                Some("static keys need both `access_key_id` and `secret_access_key`".to_owned()),
+            ));
         }
         if c.session_token.is_some() && c.access_key_id.is_none() {
-            return Err(invalid(at("creds", "client", i, "session_token"), "`session_token` needs `access_key_id` and `secret_access_key`", None));
+            return Err(invalid(
+                at("creds", "client", i, "session_token"),
+                "`session_token` needs `access_key_id` and `secret_access_key`",
+                None,
+            ));
         }
         if c.profile.is_some() && c.access_key_id.is_some() {
-            return Err(invalid(at("creds", "client", i, "profile"), "set either `profile` or static keys, not both", None));
+            return Err(invalid(
+                at("creds", "client", i, "profile"),
+                "set either `profile` or static keys, not both",
+                None,
+            ));
         }
         if let Some(arn) = &c.role_arn {
             check_role_arn(arn, at("creds", "client", i, "role_arn"))?;
@@ -100,14 +132,22 @@ fn validate_creds(creds: &CredsSection) -> Result<(), Invalid> {
                     _ => c.duration.is_some(),
                 };
                 if set {
-                    return Err(invalid(at("creds", "client", i, field), format!("`{field}` only applies with `role_arn`"), None));
+                    return Err(invalid(
+                        at("creds", "client", i, field),
+                        format!("`{field}` only applies with `role_arn`"),
+                        None,
+                    ));
                 }
             }
         }
-        if let Some(d) = c.duration {
-            if !(900..=43200).contains(&d.0.as_secs()) {
-                return Err(invalid(at("creds", "client", i, "duration"), format!("{d} is out of range"), Some("STS accepts between 15m and 12h".to_owned())));
-            }
+        if let Some(d) = c.duration
+            && !(900..=43200).contains(&d.0.as_secs())
+        {
+            return Err(invalid(
+                at("creds", "client", i, "duration"),
+                format!("{d} is out of range"),
+                Some("STS accepts between 15m and 12h".to_owned()),
+            ));
         }
         if let Some(region) = &c.region {
             check_region(region, at("creds", "client", i, "region"))?;
@@ -118,11 +158,19 @@ fn validate_creds(creds: &CredsSection) -> Result<(), Invalid> {
 
 fn validate_repos(repos: &ReposSection) -> Result<(), Invalid> {
     unique_names(repos.pypi.iter().map(|m| m.name.as_str()), "repos", "pypi")?;
-    unique_names(repos.maven.iter().map(|m| m.name.as_str()), "repos", "maven")?;
+    unique_names(
+        repos.maven.iter().map(|m| m.name.as_str()),
+        "repos",
+        "maven",
+    )?;
     for (i, m) in repos.pypi.iter().enumerate() {
         check_name(&m.name, at("repos", "pypi", i, "name"))?;
         if m.domain_owner.len() != 12 || !m.domain_owner.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid(at("repos", "pypi", i, "domain_owner"), format!("`{}` is not a 12-digit AWS account id", m.domain_owner), None));
+            return Err(invalid(
+                at("repos", "pypi", i, "domain_owner"),
+                format!("`{}` is not a 12-digit AWS account id", m.domain_owner),
+                None,
+            ));
         }
         if let Some(region) = &m.region {
             check_region(region, at("repos", "pypi", i, "region"))?;
@@ -135,9 +183,17 @@ fn validate_repos(repos: &ReposSection) -> Result<(), Invalid> {
         }
         if m.fallback == Fallback::Off {
             for field in ["fallback_allow", "fallback_deny"] {
-                let set = if field == "fallback_allow" { !m.fallback_allow.is_empty() } else { !m.fallback_deny.is_empty() };
+                let set = if field == "fallback_allow" {
+                    !m.fallback_allow.is_empty()
+                } else {
+                    !m.fallback_deny.is_empty()
+                };
                 if set {
-                    return Err(invalid(at("repos", "pypi", i, field), format!("`{field}` has no effect while `fallback` is off"), Some("set `fallback = \"missing\"` or remove it".to_owned())));
+                    return Err(invalid(
+                        at("repos", "pypi", i, field),
+                        format!("`{field}` has no effect while `fallback` is off"),
+                        Some("set `fallback = \"missing\"` or remove it".to_owned()),
+                    ));
                 }
             }
         }
@@ -145,12 +201,24 @@ fn validate_repos(repos: &ReposSection) -> Result<(), Invalid> {
     for (i, m) in repos.maven.iter().enumerate() {
         check_name(&m.name, at("repos", "maven", i, "name"))?;
         let bucket_ok = (3..=63).contains(&m.bucket.len())
-            && m.bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+            && m.bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
         if !bucket_ok {
-            return Err(invalid(at("repos", "maven", i, "bucket"), format!("`{}` is not a valid S3 bucket name", m.bucket), Some("bucket names are 3-63 lowercase letters, digits, dots and hyphens".to_owned())));
+            return Err(invalid(
+                at("repos", "maven", i, "bucket"),
+                format!("`{}` is not a valid S3 bucket name", m.bucket),
+                Some(
+                    "bucket names are 3-63 lowercase letters, digits, dots and hyphens".to_owned(),
+                ),
+            ));
         }
         if m.prefix.split('/').any(|s| s == ".." || s == ".") || m.prefix.contains('\\') {
-            return Err(invalid(at("repos", "maven", i, "prefix"), "the prefix cannot contain `.`, `..` or backslashes", None));
+            return Err(invalid(
+                at("repos", "maven", i, "prefix"),
+                "the prefix cannot contain `.`, `..` or backslashes",
+                None,
+            ));
         }
         if let Some(region) = &m.region {
             check_region(region, at("repos", "maven", i, "region"))?;
@@ -161,7 +229,11 @@ fn validate_repos(repos: &ReposSection) -> Result<(), Invalid> {
             }
         }
         if m.write_back && m.upstream.is_none() {
-            return Err(invalid(at("repos", "maven", i, "write_back"), "`write_back` needs `upstream`", None));
+            return Err(invalid(
+                at("repos", "maven", i, "write_back"),
+                "`write_back` needs `upstream`",
+                None,
+            ));
         }
     }
     Ok(())
@@ -173,11 +245,19 @@ fn validate_proxy(proxy: &ProxySection) -> Result<(), Invalid> {
     }
     for (i, rule) in proxy.rule.iter().enumerate() {
         if rule.path.is_some() && rule.path_regex.is_some() {
-            return Err(invalid(at("proxy", "rule", i, "path_regex"), "set either `path` or `path_regex`, not both", None));
+            return Err(invalid(
+                at("proxy", "rule", i, "path_regex"),
+                "set either `path` or `path_regex`, not both",
+                None,
+            ));
         }
         for m in &rule.method {
             if m.is_empty() || !m.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(invalid(at("proxy", "rule", i, "method"), format!("`{m}` is not an HTTP method"), Some("write methods in capitals, like \"GET\"".to_owned())));
+                return Err(invalid(
+                    at("proxy", "rule", i, "method"),
+                    format!("`{m}` is not an HTTP method"),
+                    Some("write methods in capitals, like \"GET\"".to_owned()),
+                ));
             }
         }
     }
@@ -186,12 +266,20 @@ fn validate_proxy(proxy: &ProxySection) -> Result<(), Invalid> {
 
 fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
     if cache.store == StoreKind::S3 && cache.s3.is_none() {
-        return Err(invalid(vec![key("cache"), key("store")], "`store = \"s3\"` needs a `[cache.s3]` section", Some("add `[cache.s3]` with at least `bucket = \"...\"`".to_owned())));
+        return Err(invalid(
+            vec![key("cache"), key("store")],
+            "`store = \"s3\"` needs a `[cache.s3]` section",
+            Some("add `[cache.s3]` with at least `bucket = \"...\"`".to_owned()),
+        ));
     }
-    if let Some(size) = cache.max_size {
-        if size.0 < 1 << 20 {
-            return Err(invalid(vec![key("cache"), key("max_size")], format!("{size} is too small"), Some("use at least 1MiB".to_owned())));
-        }
+    if let Some(size) = cache.max_size
+        && size.0 < 1 << 20
+    {
+        return Err(invalid(
+            vec![key("cache"), key("max_size")],
+            format!("{size} is too small"),
+            Some("use at least 1MiB".to_owned()),
+        ));
     }
     if let Some(s3) = &cache.s3 {
         if let Some(endpoint) = &s3.endpoint {
@@ -219,57 +307,104 @@ fn validate_listeners(file: &ConfigFile) -> Result<(), Invalid> {
             continue;
         }
         if let Some(other) = seen.insert(addr.0, section) {
-            return Err(invalid(vec![key(section), key("listen")], format!("{addr} is also `[{other}] listen`"), Some("give each service its own port".to_owned())));
+            return Err(invalid(
+                vec![key(section), key("listen")],
+                format!("{addr} is also `[{other}] listen`"),
+                Some("give each service its own port".to_owned()),
+            ));
         }
     }
     Ok(())
 }
 
-fn unique_names<'a>(names: impl Iterator<Item = &'a str>, section: &str, list: &str) -> Result<(), Invalid> {
+fn unique_names<'a>(
+    names: impl Iterator<Item = &'a str>,
+    section: &str,
+    list: &str,
+) -> Result<(), Invalid> {
     let mut seen = HashMap::new();
     for (i, name) in names.enumerate() {
         if let Some(first) = seen.insert(name, i) {
-            return Err(invalid(at(section, list, i, "name"), format!("name `{name}` is already used by {section}.{list}[{first}]"), Some("names must be unique".to_owned())));
+            return Err(invalid(
+                at(section, list, i, "name"),
+                format!("name `{name}` is already used by {section}.{list}[{first}]"),
+                Some("names must be unique".to_owned()),
+            ));
         }
     }
     Ok(())
 }
 
 fn check_name(name: &str, path: Vec<Seg>) -> Result<(), Invalid> {
-    let ok = !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') && !name.starts_with('.');
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !name.starts_with('.');
     if ok {
         Ok(())
     } else {
-        Err(invalid(path, format!("`{name}` is not a valid name"), Some("use letters, digits, `-`, `_` and `.` (it becomes part of URLs and metric labels)".to_owned())))
+        Err(invalid(
+            path,
+            format!("`{name}` is not a valid name"),
+            Some(
+                "use letters, digits, `-`, `_` and `.` (it becomes part of URLs and metric labels)"
+                    .to_owned(),
+            ),
+        ))
     }
 }
 
 fn check_region(region: &str, path: Vec<Seg>) -> Result<(), Invalid> {
     let parts: Vec<&str> = region.split('-').collect();
     let ok = parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
     if ok {
         Ok(())
     } else {
-        Err(invalid(path, format!("`{region}` is not an AWS region"), Some("regions look like \"us-east-1\" or \"eu-central-1\"".to_owned())))
+        Err(invalid(
+            path,
+            format!("`{region}` is not an AWS region"),
+            Some("regions look like \"us-east-1\" or \"eu-central-1\"".to_owned()),
+        ))
     }
 }
 
 fn check_role_arn(arn: &str, path: Vec<Seg>) -> Result<(), Invalid> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let ok = parts.len() == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5].starts_with("role/");
+    let ok =
+        parts.len() == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5].starts_with("role/");
     if ok {
         Ok(())
     } else {
-        Err(invalid(path, format!("`{arn}` is not an IAM role ARN"), Some("role ARNs look like \"arn:aws:iam::123456789012:role/NAME\"".to_owned())))
+        Err(invalid(
+            path,
+            format!("`{arn}` is not an IAM role ARN"),
+            Some("role ARNs look like \"arn:aws:iam::123456789012:role/NAME\"".to_owned()),
+        ))
     }
 }
 
 fn check_url(raw: &str, path: Vec<Seg>) -> Result<(), Invalid> {
     match url::Url::parse(raw) {
         Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => Ok(()),
-        Ok(u) => Err(invalid(path, format!("`{raw}` is not an http(s) URL (scheme `{}`)", u.scheme()), None)),
-        Err(e) => Err(invalid(path, format!("`{raw}` is not a URL: {e}"), Some("write a full URL like \"https://host:port/path/\"".to_owned()))),
+        Ok(u) => Err(invalid(
+            path,
+            format!("`{raw}` is not an http(s) URL (scheme `{}`)", u.scheme()),
+            None,
+        )),
+        Err(e) => Err(invalid(
+            path,
+            format!("`{raw}` is not a URL: {e}"),
+            Some("write a full URL like \"https://host:port/path/\"".to_owned()),
+        )),
     }
 }

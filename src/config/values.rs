@@ -43,11 +43,15 @@ pub fn expand_references(raw: &str) -> Result<String, String> {
 fn resolve(reference: &str) -> Result<String, String> {
     if let Some(name) = reference.strip_prefix("env:") {
         if name.is_empty() {
-            return Err("`${env:}` needs a variable name, as in `${env:AWS_SECRET_ACCESS_KEY}`".into());
+            return Err(
+                "`${env:}` needs a variable name, as in `${env:AWS_SECRET_ACCESS_KEY}`".into(),
+            );
         }
         std::env::var(name).map_err(|e| match e {
             std::env::VarError::NotPresent => format!("environment variable `{name}` is not set"),
-            std::env::VarError::NotUnicode(_) => format!("environment variable `{name}` is not valid UTF-8"),
+            std::env::VarError::NotUnicode(_) => {
+                format!("environment variable `{name}` is not valid UTF-8")
+            }
         })
     } else if let Some(path) = reference.strip_prefix("file:") {
         read_secret_file(Path::new(path))
@@ -60,7 +64,8 @@ fn resolve(reference: &str) -> Result<String, String> {
 
 /// Reads a secret from a file, dropping one trailing newline.
 pub fn read_secret_file(path: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let text = text.strip_suffix('\n').unwrap_or(&text);
     Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
 }
@@ -93,7 +98,11 @@ impl<'de> Deserialize<'de> for HumanDuration {
         let raw = String::deserialize(d)?;
         humantime::parse_duration(raw.trim())
             .map(Self)
-            .map_err(|e| de::Error::custom(format!("`{raw}` is not a duration ({e}); write it like \"90s\", \"20m\" or \"12h\"")))
+            .map_err(|e| {
+                de::Error::custom(format!(
+                    "`{raw}` is not a duration ({e}); write it like \"90s\", \"20m\" or \"12h\""
+                ))
+            })
     }
 }
 
@@ -113,11 +122,13 @@ impl FromStr for ByteSize {
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         let s = raw.trim();
-        let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+        let split = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
         let (number, unit) = s.split_at(split);
-        let number: f64 = number
-            .parse()
-            .map_err(|_| format!("`{raw}` is not a size; write it like \"10GiB\", \"500MB\" or \"1073741824\""))?;
+        let number: f64 = number.parse().map_err(|_| {
+            format!("`{raw}` is not a size; write it like \"10GiB\", \"500MB\" or \"1073741824\"")
+        })?;
         let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
             "" | "b" => 1,
             "kb" => 1_000,
@@ -128,7 +139,11 @@ impl FromStr for ByteSize {
             "m" | "mib" => 1 << 20,
             "g" | "gib" => 1 << 30,
             "t" | "tib" => 1 << 40,
-            other => return Err(format!("unknown size unit `{other}` in `{raw}`; use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB")),
+            other => {
+                return Err(format!(
+                    "unknown size unit `{other}` in `{raw}`; use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB"
+                ));
+            }
         };
         let bytes = number * multiplier as f64;
         if !bytes.is_finite() || bytes < 0.0 || bytes > u64::MAX as f64 {
@@ -178,10 +193,9 @@ impl FromStr for ListenAddr {
     type Err = String;
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        raw.trim()
-            .parse()
-            .map(Self)
-            .map_err(|_| format!("`{raw}` is not a listen address; write it like \"127.0.0.1:9000\""))
+        raw.trim().parse().map(Self).map_err(|_| {
+            format!("`{raw}` is not a listen address; write it like \"127.0.0.1:9000\"")
+        })
     }
 }
 
@@ -209,7 +223,10 @@ mod tests {
         std::fs::write(&file, "from-file\n").unwrap();
         let raw = format!("a-${{file:{}}}-b", file.display());
         assert_eq!(expand_references(&raw).unwrap(), "a-from-file-b");
-        assert_eq!(expand_references("plain $HOME text").unwrap(), "plain $HOME text");
+        assert_eq!(
+            expand_references("plain $HOME text").unwrap(),
+            "plain $HOME text"
+        );
         assert_eq!(expand_references("lit $${env:X}").unwrap(), "lit ${env:X}");
     }
 
@@ -219,8 +236,16 @@ mod tests {
         assert!(err.contains("AWSPROXY_TEST_SURELY_UNSET_VAR"), "{err}");
         let err = expand_references("${file:/nonexistent/awsproxy/secret}").unwrap_err();
         assert!(err.contains("/nonexistent/awsproxy/secret"), "{err}");
-        assert!(expand_references("${vault:x}").unwrap_err().contains("unknown reference"));
-        assert!(expand_references("${env:X").unwrap_err().contains("unterminated"));
+        assert!(
+            expand_references("${vault:x}")
+                .unwrap_err()
+                .contains("unknown reference")
+        );
+        assert!(
+            expand_references("${env:X")
+                .unwrap_err()
+                .contains("unterminated")
+        );
     }
 
     #[test]
@@ -230,7 +255,12 @@ mod tests {
         assert_eq!("1.5 G".parse::<ByteSize>().unwrap().0, 3 << 29);
         assert_eq!("4096".parse::<ByteSize>().unwrap().0, 4096);
         assert!("ten gigs".parse::<ByteSize>().is_err());
-        assert!("10XB".parse::<ByteSize>().unwrap_err().contains("XB".to_lowercase().as_str()));
+        assert!(
+            "10XB"
+                .parse::<ByteSize>()
+                .unwrap_err()
+                .contains("XB".to_lowercase().as_str())
+        );
         assert_eq!(ByteSize(10 << 30).to_string(), "10.0 GiB");
     }
 
@@ -238,6 +268,11 @@ mod tests {
     fn listen_addresses_need_a_port() {
         assert!("127.0.0.1:9000".parse::<ListenAddr>().is_ok());
         assert!("[::1]:0".parse::<ListenAddr>().is_ok());
-        assert!("localhost".parse::<ListenAddr>().unwrap_err().contains("127.0.0.1:9000"));
+        assert!(
+            "localhost"
+                .parse::<ListenAddr>()
+                .unwrap_err()
+                .contains("127.0.0.1:9000")
+        );
     }
 }

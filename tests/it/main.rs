@@ -1,8 +1,16 @@
 //! The one integration-test binary. Every module here drives the real `awsproxy`
 //! binary or its routers on 127.0.0.1 against the in-process fakes in `support`.
 //! One binary (rather than one per file) keeps linking cheap.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 mod support;
 
+mod cli;
 mod fakes;
+mod generated;
+mod install;

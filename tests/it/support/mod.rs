@@ -1,4 +1,7 @@
 //! Shared test support: the `TestContext` harness and in-process fakes of AWS.
 #![allow(dead_code)]
 
+pub mod context;
 pub mod fakes;
+
+pub use context::TestContext;

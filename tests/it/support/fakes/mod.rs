@@ -48,12 +48,18 @@ pub mod sso_oidc;
 pub mod sso_portal;
 pub mod sts;
 
+// Re-exported for the tests; not every test file uses every name.
+#[allow(unused_imports)]
 pub use codeartifact::{CodeArtifactDomain, CodeArtifactState};
+#[allow(unused_imports)]
 pub use s3::{FakeS3, S3RequestRecord};
+#[allow(unused_imports)]
 pub use sso_oidc::{
     AuthorizeMode, DeviceOutcome, DeviceStep, OidcState, RefreshMode, RefreshTokenIssue,
 };
+#[allow(unused_imports)]
 pub use sso_portal::{PortalAccount, PortalState};
+#[allow(unused_imports)]
 pub use sts::{StsCall, StsFailure, StsState};
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -131,7 +137,11 @@ pub struct InjectedError {
 impl InjectedError {
     /// An error with a generic message.
     pub fn new(status: u16, code: &str) -> Self {
-        Self { status, code: code.to_owned(), message: format!("injected {code} from the test fake") }
+        Self {
+            status,
+            code: code.to_owned(),
+            message: format!("injected {code} from the test fake"),
+        }
     }
 }
 
@@ -277,7 +287,9 @@ impl FakeState {
     }
 
     pub(crate) fn take_injected(&mut self, operation: &str) -> Option<InjectedError> {
-        self.injected.get_mut(operation).and_then(VecDeque::pop_front)
+        self.injected
+            .get_mut(operation)
+            .and_then(VecDeque::pop_front)
     }
 
     /// A fresh identifier `"{prefix}-{tag}-{n}"`, unique within this fake and (with high
@@ -312,7 +324,8 @@ impl FakeState {
             arn,
             user_id,
         };
-        self.credentials.insert(creds.access_key_id.clone(), creds.clone());
+        self.credentials
+            .insert(creds.access_key_id.clone(), creds.clone());
         creds
     }
 
@@ -337,7 +350,7 @@ impl FakeState {
 /// The access key id in a SigV4 `Authorization` header
 /// (`AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, ...`).
 pub fn signer_access_key_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let rest = &value[value.find("Credential=")? + "Credential=".len()..];
     let akid = rest.split('/').next()?.trim();
     (!akid.is_empty()).then(|| akid.to_owned())
@@ -345,29 +358,40 @@ pub fn signer_access_key_id(headers: &HeaderMap) -> Option<String> {
 
 /// Seconds since the epoch.
 pub fn epoch_secs(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Milliseconds since the epoch.
 pub fn epoch_millis(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, as STS writes it.
 pub fn iso8601(t: SystemTime) -> String {
     let t = time::OffsetDateTime::from(t);
-    t.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
-        .unwrap_or_default()
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .unwrap_or_default()
 }
 
 /// A restJson error: status, `x-amzn-errortype: <error_type>` and a JSON body.
-pub(crate) fn rest_json_error(status: StatusCode, error_type: &str, body: serde_json::Value) -> Response {
+pub(crate) fn rest_json_error(
+    status: StatusCode,
+    error_type: &str,
+    body: serde_json::Value,
+) -> Response {
     (
         status,
         [
             ("x-amzn-errortype", error_type.to_owned()),
             ("content-type", "application/json".to_owned()),
-            ("x-amzn-requestid", "00000000-0000-4000-8000-fa4e00000000".to_owned()),
+            (
+                "x-amzn-requestid",
+                "00000000-0000-4000-8000-fa4e00000000".to_owned(),
+            ),
         ],
         body.to_string(),
     )
@@ -378,7 +402,10 @@ pub(crate) fn rest_json_error(status: StatusCode, error_type: &str, body: serde_
 pub(crate) fn rest_json_ok(body: serde_json::Value) -> Response {
     (
         StatusCode::OK,
-        [("content-type", "application/json"), ("x-amzn-requestid", "00000000-0000-4000-8000-fa4e00000001")],
+        [
+            ("content-type", "application/json"),
+            ("x-amzn-requestid", "00000000-0000-4000-8000-fa4e00000001"),
+        ],
         body.to_string(),
     )
         .into_response()
@@ -409,21 +436,28 @@ impl ServerThread {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new().name(format!("fake-{name}")).spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("fake server runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("fake server listener");
-                tokio::select! {
-                    () = serve(listener) => {}
-                    _ = rx => {}
-                }
-            });
-            rt.shutdown_timeout(Duration::from_secs(1));
-        })?;
-        Ok(Self { addr, shutdown: Some(tx), thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name(format!("fake-{name}"))
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("fake server runtime");
+                rt.block_on(async move {
+                    let listener =
+                        tokio::net::TcpListener::from_std(listener).expect("fake server listener");
+                    tokio::select! {
+                        () = serve(listener) => {}
+                        _ = rx => {}
+                    }
+                });
+                rt.shutdown_timeout(Duration::from_secs(1));
+            })?;
+        Ok(Self {
+            addr,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     pub(crate) fn addr(&self) -> SocketAddr {
@@ -461,7 +495,11 @@ impl FakeAws {
         .expect("start FakeAws");
         let endpoint = format!("http://{}", server.addr());
         state.lock().expect("fake state").endpoint = endpoint.clone();
-        Self { endpoint, state, server }
+        Self {
+            endpoint,
+            state,
+            server,
+        }
     }
 
     /// `http://127.0.0.1:PORT`
@@ -476,7 +514,9 @@ impl FakeAws {
 
     /// Lock the state to script or inspect. Do not hold across `.await`.
     pub fn state(&self) -> MutexGuard<'_, FakeState> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A handle on the state (e.g. for [`FakeS3::trust_credentials_from`]).
@@ -496,7 +536,11 @@ impl FakeAws {
 
     /// Answer `error` instead of the next call of `operation` (queued, FIFO).
     pub fn inject_error(&self, operation: &str, error: InjectedError) {
-        self.state().injected.entry(operation.to_owned()).or_default().push_back(error);
+        self.state()
+            .injected
+            .entry(operation.to_owned())
+            .or_default()
+            .push_back(error);
     }
 
     /// Create a portal-valid access token (for SSO cache files written by hand).
@@ -530,7 +574,10 @@ impl FakeAws {
 
     /// Whether the portal would accept this access token now.
     pub fn access_token_valid(&self, token: &str) -> bool {
-        self.state().access_tokens.get(token).is_some_and(AccessTokenRecord::is_valid)
+        self.state()
+            .access_tokens
+            .get(token)
+            .is_some_and(AccessTokenRecord::is_valid)
     }
 
     /// Expire every access token issued so far (the portal then answers 401).
@@ -570,16 +617,24 @@ impl FakeAws {
     /// (for upstream fakes that check `Authorization: Basic aws:<token>`).
     pub fn codeartifact_token_valid(&self, token: &str) -> bool {
         let now = SystemTime::now();
-        self.state().codeartifact.tokens.iter().any(|t| t.token == token && t.expires_at > now)
+        self.state()
+            .codeartifact
+            .tokens
+            .iter()
+            .any(|t| t.token == token && t.expires_at > now)
     }
 
     /// Act as a browser whose user approves at once: GET the `/authorize` URL and
     /// return the `Location` of the redirect (`<redirect_uri>?code=..&state=..`).
     pub async fn browser_authorize(&self, authorize_url: &str) -> String {
         let resp = http_get(authorize_url).await;
-        assert_eq!(resp.status(), StatusCode::FOUND, "authorize answered {resp:?}");
+        assert_eq!(
+            resp.status(),
+            StatusCode::FOUND,
+            "authorize answered {resp:?}"
+        );
         resp.headers()
-            .get(axum::http::header::LOCATION)
+            .get(http::header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .expect("authorize redirect without Location")
             .to_owned()
@@ -587,14 +642,14 @@ impl FakeAws {
 }
 
 /// A plain HTTP/1.1 GET (no redirects followed) with hyper-util's client.
-pub async fn http_get(url: &str) -> axum::http::Response<Bytes> {
+pub async fn http_get(url: &str) -> http::Response<Bytes> {
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<http_body_util::Empty<Bytes>>();
     let uri: Uri = url.parse().expect("valid URL");
     let resp = client.get(uri).await.expect("HTTP GET");
     let (parts, body) = resp.into_parts();
     let body = body.collect().await.expect("read body").to_bytes();
-    axum::http::Response::from_parts(parts, body)
+    http::Response::from_parts(parts, body)
 }
 
 fn router(state: SharedState) -> Router {
@@ -613,7 +668,11 @@ async fn unmatched(
     uri: Uri,
 ) -> Response {
     let line = format!("{method} {uri}");
-    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unmatched.push(line.clone());
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unmatched
+        .push(line.clone());
     rest_json_error(
         StatusCode::NOT_FOUND,
         "UnknownOperationException",
@@ -623,5 +682,7 @@ async fn unmatched(
 
 /// Lock helper for handlers (a poisoned lock only means a test panicked).
 pub(crate) fn lock(state: &SharedState) -> MutexGuard<'_, FakeState> {
-    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -1,0 +1,536 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[awsproxy] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'awsproxy'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'awsproxy'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run every configured service in one process (the daemon)'
+            cand sso 'IAM Identity Center (SSO): log in, show, keep fresh and log out sessions'
+            cand creds 'Credentials for containers and tools: ECS endpoint and credential_process'
+            cand token 'CodeArtifact authorization tokens'
+            cand cache 'Inspect and purge the HTTP cache (disk or S3 store)'
+            cand ca 'The certificate authority used for TLS interception'
+            cand config 'Check the configuration file, or print the embedded default'
+            cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
+            cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
+            cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;serve'= {
+            cand --proxy-listen 'Forward proxy listen address (overrides `[proxy] listen`)'
+            cand --repos-listen 'Repository listener address (overrides `[repos] listen`)'
+            cand --creds-listen 'Credentials endpoint address (overrides `[creds] listen`)'
+            cand --metrics-listen 'Metrics and status page address (overrides `[metrics] listen`)'
+            cand --cache-dir 'Disk cache directory (overrides `[cache] dir`)'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;sso'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Log in to an SSO session and write the AWS CLI''s token cache'
+            cand status 'Show sessions, time left and whether they can refresh on their own'
+            cand watch 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
+            cand logout 'Log out of a session and remove its cached token'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;sso;login'= {
+            cand --profile 'Log in to the session used by this profile instead'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --use-device-code 'Use the device-code flow (a URL and a code to confirm in any browser)'
+            cand --no-browser 'Don''t try to open a browser; print the URL instead'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;sso;status'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --json 'Print JSON instead of a table'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;sso;watch'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --once 'Do one pass over all sessions and exit (for cron and tests)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;sso;logout'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;sso;help'= {
+            cand login 'Log in to an SSO session and write the AWS CLI''s token cache'
+            cand status 'Show sessions, time left and whether they can refresh on their own'
+            cand watch 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
+            cand logout 'Log out of a session and remove its cached token'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;sso;help;login'= {
+        }
+        &'awsproxy;sso;help;status'= {
+        }
+        &'awsproxy;sso;help;watch'= {
+        }
+        &'awsproxy;sso;help;logout'= {
+        }
+        &'awsproxy;sso;help;help'= {
+        }
+        &'awsproxy;creds'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
+            cand export 'Print credentials for a profile: credential_process JSON or shell exports'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;creds;serve'= {
+            cand --listen 'Listen address (overrides `[creds] listen`)'
+            cand --print-env 'Print the environment variables a client needs, then exit'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;creds;export'= {
+            cand --profile 'The AWS profile to take credentials from (default: the default chain)'
+            cand --format 'Output format'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;creds;help'= {
+            cand serve 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
+            cand export 'Print credentials for a profile: credential_process JSON or shell exports'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;creds;help;serve'= {
+        }
+        &'awsproxy;creds;help;export'= {
+        }
+        &'awsproxy;creds;help;help'= {
+        }
+        &'awsproxy;token'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand get 'Print a CodeArtifact authorization token (cached until 15 minutes before expiry)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;token;get'= {
+            cand --repo 'A `[[repos.pypi]]` mount from the config, instead of --domain/--domain-owner'
+            cand --domain 'CodeArtifact domain'
+            cand --domain-owner 'AWS account that owns the domain'
+            cand --region 'AWS region of the domain [default: from the profile or environment]'
+            cand --duration 'Token lifetime in seconds: 0 (as long as the credentials) or 900 to 43200'
+            cand --profile 'AWS profile for the credentials [default: the default chain]'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --json 'Print JSON (token, expiration, domain, owner, region)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;token;help'= {
+            cand get 'Print a CodeArtifact authorization token (cached until 15 minutes before expiry)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;token;help;get'= {
+        }
+        &'awsproxy;token;help;help'= {
+        }
+        &'awsproxy;cache'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand ls 'List cached entries'
+            cand purge 'Remove cached entries (safe while `serve` is running)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;cache;ls'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --json 'Print JSON instead of a table'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;cache;purge'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --all 'Remove every entry'
+            cand --dry-run 'Show what would be removed without removing it'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;cache;help'= {
+            cand ls 'List cached entries'
+            cand purge 'Remove cached entries (safe while `serve` is running)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;cache;help;ls'= {
+        }
+        &'awsproxy;cache;help;purge'= {
+        }
+        &'awsproxy;cache;help;help'= {
+        }
+        &'awsproxy;ca'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand export 'Print or write the CA certificate (created on first use)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;ca;export'= {
+            cand --format 'Certificate encoding'
+            cand --out 'Write to this file instead of stdout'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;ca;help'= {
+            cand export 'Print or write the CA certificate (created on first use)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;ca;help;export'= {
+        }
+        &'awsproxy;ca;help;help'= {
+        }
+        &'awsproxy;config'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand check 'Validate the configuration file; exit 2 with file:line:column when invalid'
+            cand default 'Print the embedded default configuration, with every section explained'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;config;check'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --json 'Print the result as JSON'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;config;default'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;config;help'= {
+            cand check 'Validate the configuration file; exit 2 with file:line:column when invalid'
+            cand default 'Print the embedded default configuration, with every section explained'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;config;help;check'= {
+        }
+        &'awsproxy;config;help;default'= {
+        }
+        &'awsproxy;config;help;help'= {
+        }
+        &'awsproxy;doctor'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --config-only 'Only validate the configuration file'
+            cand --json 'Print JSON instead of a table'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;install-agent'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --dry-run 'Print the unit and the commands without changing anything'
+            cand --force 'Overwrite a unit that awsproxy did not write'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;uninstall-agent'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --dry-run 'Print what would be removed without changing anything'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;completions'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;help'= {
+            cand serve 'Run every configured service in one process (the daemon)'
+            cand sso 'IAM Identity Center (SSO): log in, show, keep fresh and log out sessions'
+            cand creds 'Credentials for containers and tools: ECS endpoint and credential_process'
+            cand token 'CodeArtifact authorization tokens'
+            cand cache 'Inspect and purge the HTTP cache (disk or S3 store)'
+            cand ca 'The certificate authority used for TLS interception'
+            cand config 'Check the configuration file, or print the embedded default'
+            cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
+            cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
+            cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'awsproxy;help;serve'= {
+        }
+        &'awsproxy;help;sso'= {
+            cand login 'Log in to an SSO session and write the AWS CLI''s token cache'
+            cand status 'Show sessions, time left and whether they can refresh on their own'
+            cand watch 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
+            cand logout 'Log out of a session and remove its cached token'
+        }
+        &'awsproxy;help;sso;login'= {
+        }
+        &'awsproxy;help;sso;status'= {
+        }
+        &'awsproxy;help;sso;watch'= {
+        }
+        &'awsproxy;help;sso;logout'= {
+        }
+        &'awsproxy;help;creds'= {
+            cand serve 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
+            cand export 'Print credentials for a profile: credential_process JSON or shell exports'
+        }
+        &'awsproxy;help;creds;serve'= {
+        }
+        &'awsproxy;help;creds;export'= {
+        }
+        &'awsproxy;help;token'= {
+            cand get 'Print a CodeArtifact authorization token (cached until 15 minutes before expiry)'
+        }
+        &'awsproxy;help;token;get'= {
+        }
+        &'awsproxy;help;cache'= {
+            cand ls 'List cached entries'
+            cand purge 'Remove cached entries (safe while `serve` is running)'
+        }
+        &'awsproxy;help;cache;ls'= {
+        }
+        &'awsproxy;help;cache;purge'= {
+        }
+        &'awsproxy;help;ca'= {
+            cand export 'Print or write the CA certificate (created on first use)'
+        }
+        &'awsproxy;help;ca;export'= {
+        }
+        &'awsproxy;help;config'= {
+            cand check 'Validate the configuration file; exit 2 with file:line:column when invalid'
+            cand default 'Print the embedded default configuration, with every section explained'
+        }
+        &'awsproxy;help;config;check'= {
+        }
+        &'awsproxy;help;config;default'= {
+        }
+        &'awsproxy;help;doctor'= {
+        }
+        &'awsproxy;help;install-agent'= {
+        }
+        &'awsproxy;help;uninstall-agent'= {
+        }
+        &'awsproxy;help;completions'= {
+        }
+        &'awsproxy;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

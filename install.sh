@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Install awsproxy with its shell completions and man pages under a prefix.
+#
+#   ./install.sh                     build with cargo, install under ~/.local
+#   ./install.sh --prefix /usr/local
+#   ./install.sh --binary PATH       install an already-built binary (no cargo needed)
+#   ./install.sh --uninstall         remove what an install put there
+#
+# Running it again replaces the installed files (it is idempotent).
+set -euo pipefail
+
+prefix="${HOME}/.local"
+binary=""
+uninstall=0
+
+usage() {
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+die() {
+  echo "error: $1" >&2
+  [ $# -gt 1 ] && echo "hint: $2" >&2
+  exit 1
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix="$2"; shift 2 ;;
+    --prefix=*) prefix="${1#--prefix=}"; shift ;;
+    --binary) [ $# -ge 2 ] || die "--binary needs a path"; binary="$2"; shift 2 ;;
+    --binary=*) binary="${1#--binary=}"; shift ;;
+    --uninstall) uninstall=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown argument: $1" "run ./install.sh --help" ;;
+  esac
+done
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bindir="${prefix}/bin"
+bashdir="${prefix}/share/bash-completion/completions"
+zshdir="${prefix}/share/zsh/site-functions"
+fishdir="${prefix}/share/fish/vendor_completions.d"
+mandir="${prefix}/share/man/man1"
+
+if [ "$uninstall" -eq 1 ]; then
+  rm -f "${bindir}/awsproxy" "${bashdir}/awsproxy" "${zshdir}/_awsproxy" "${fishdir}/awsproxy.fish"
+  rm -f "${mandir}"/awsproxy.1 "${mandir}"/awsproxy-*.1
+  echo "removed awsproxy from ${prefix}"
+  exit 0
+fi
+
+if [ -z "$binary" ]; then
+  command -v cargo >/dev/null 2>&1 ||
+    die "cargo is not installed, so awsproxy cannot be built" \
+      "install Rust from https://rustup.rs, or pass --binary PATH to install a binary you already have"
+  echo "building awsproxy (release)..." >&2
+  cargo build --release --locked --manifest-path "${repo}/Cargo.toml" >&2
+  binary="${repo}/target/release/awsproxy"
+fi
+[ -x "$binary" ] || die "no executable at ${binary}"
+
+install -d "$bindir" "$bashdir" "$zshdir" "$fishdir" "$mandir"
+install -m 0755 "$binary" "${bindir}/awsproxy"
+install -m 0644 "${repo}/completions/awsproxy.bash" "${bashdir}/awsproxy"
+install -m 0644 "${repo}/completions/_awsproxy" "${zshdir}/_awsproxy"
+install -m 0644 "${repo}/completions/awsproxy.fish" "${fishdir}/awsproxy.fish"
+install -m 0644 "${repo}"/man/*.1 "${mandir}/"
+
+echo "installed ${bindir}/awsproxy ($("${bindir}/awsproxy" --version))"
+case ":${PATH}:" in
+  *":${bindir}:"*) ;;
+  *) echo "note: ${bindir} is not on your PATH; add it to use \`awsproxy\` directly" ;;
+esac
