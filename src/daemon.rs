@@ -1,0 +1,201 @@
+//! The daemon's plumbing: binding listeners with errors that name the config key,
+//! turning SIGTERM/SIGINT/SIGHUP into [`Signal`]s, and serving a router until a
+//! shutdown token fires, with a grace period for in-flight transfers.
+//!
+//! Listeners are bound as `std::net::TcpListener`s and handed to each run of a
+//! service as a clone, so a service restarted by a reload keeps its socket (no
+//! window in which connections are refused).
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Hinted;
+
+/// How long in-flight requests may run after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A bound listening socket and the config key it came from.
+#[derive(Debug)]
+pub struct BoundListener {
+    pub addr: SocketAddr,
+    pub key: &'static str,
+    socket: std::net::TcpListener,
+}
+
+impl BoundListener {
+    /// Binds `addr`. `key` (e.g. `[repos] listen`) is named in the error.
+    pub fn bind(addr: SocketAddr, key: &'static str) -> anyhow::Result<Self> {
+        let socket = std::net::TcpListener::bind(addr).map_err(|e| {
+            let hint = match e.kind() {
+                std::io::ErrorKind::AddrInUse => format!(
+                    "another process holds port {} (another awsproxy? `awsproxy doctor` shows what); stop it or set a different `{key}`",
+                    addr.port()
+                ),
+                std::io::ErrorKind::PermissionDenied => {
+                    format!("ports below 1024 need privileges; set `{key}` to a port above 1024")
+                }
+                _ => format!("check `{key}` in the configuration"),
+            };
+            anyhow::Error::new(Hinted {
+                message: format!("cannot listen on {addr} (`{key}`)"),
+                hint,
+                source: Some(e.into()),
+            })
+        })?;
+        socket
+            .set_nonblocking(true)
+            .context("cannot make the listener non-blocking")?;
+        let addr = socket
+            .local_addr()
+            .context("cannot read the bound address")?;
+        Ok(Self { addr, key, socket })
+    }
+
+    /// A tokio listener on the same socket, for one run of a service.
+    pub fn tokio_listener(&self) -> anyhow::Result<tokio::net::TcpListener> {
+        let clone = self
+            .socket
+            .try_clone()
+            .context("cannot clone the listening socket")?;
+        Ok(tokio::net::TcpListener::from_std(clone)?)
+    }
+}
+
+/// What the process was asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGTERM or SIGINT: stop accepting, finish in-flight work, exit.
+    Shutdown,
+    /// SIGHUP: re-read the configuration.
+    Reload,
+}
+
+/// Delivers signals as [`Signal`]s. Create it early: until then, SIGHUP kills the process.
+#[derive(Debug)]
+pub struct Signals {
+    rx: tokio::sync::mpsc::UnboundedReceiver<Signal>,
+}
+
+impl Signals {
+    pub fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        for (kind, what) in [
+            (SignalKind::terminate(), Signal::Shutdown),
+            (SignalKind::interrupt(), Signal::Shutdown),
+            (SignalKind::hangup(), Signal::Reload),
+        ] {
+            let mut stream = signal(kind).context("cannot install a signal handler")?;
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    if tx.send(what).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Ok(Self { rx })
+    }
+
+    /// The next signal; `Shutdown` if the handlers are gone.
+    pub async fn next(&mut self) -> Signal {
+        self.rx.recv().await.unwrap_or(Signal::Shutdown)
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` fires, then lets in-flight
+/// requests finish for up to `grace`.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: CancellationToken,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = server.into_future();
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => return result.context("server failed"),
+        () = shutdown.cancelled() => {}
+    }
+    match tokio::time::timeout(grace, server).await {
+        Ok(result) => result.context("server failed"),
+        Err(_) => {
+            tracing::warn!(grace = ?grace, "in-flight requests still running at the end of the grace period; closing them");
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_port_names_the_port_and_the_key() {
+        let first = BoundListener::bind("127.0.0.1:0".parse().unwrap(), "[repos] listen").unwrap();
+        let err = BoundListener::bind(first.addr, "[repos] listen").unwrap_err();
+        let mut text = Vec::new();
+        crate::error::report(&err, &mut text);
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains(&format!(
+                "cannot listen on {} (`[repos] listen`)",
+                first.addr
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("port {}", first.addr.port())),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn shutdown_waits_for_in_flight_requests_up_to_the_grace_period() {
+        use axum::routing::get;
+        let listener = BoundListener::bind("127.0.0.1:0".parse().unwrap(), "test").unwrap();
+        let addr = listener.addr;
+        let router = axum::Router::new().route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                "done"
+            }),
+        );
+        let token = CancellationToken::new();
+        let server = tokio::spawn(serve_router(
+            listener.tokio_listener().unwrap(),
+            router,
+            token.clone(),
+            Duration::from_secs(5),
+        ));
+        let request = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut body = String::new();
+            s.read_to_string(&mut body).await.unwrap();
+            body
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        token.cancel();
+        let body = request.await.unwrap();
+        assert!(body.ends_with("done"), "{body}");
+        server.await.unwrap().unwrap();
+        // The socket lives as long as its BoundListener (reloads reuse it).
+        drop(listener);
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+}
