@@ -464,6 +464,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;install-agent' {
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Write for this platform instead of the current one (for tests)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
@@ -480,10 +481,12 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;uninstall-agent' {
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Act for this platform instead of the current one (for tests)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be removed without changing anything')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Remove the unit even if awsproxy did not write it')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')

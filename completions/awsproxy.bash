@@ -1187,12 +1187,16 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__install__subcmd__agent)
-            opts="-v -q -h -V --dry-run --force --config --log-level --log-format --verbose --quiet --help --version"
+            opts="-v -q -h -V --dry-run --force --platform --config --log-level --log-format --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -W "linux macos" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1595,12 +1599,16 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__uninstall__subcmd__agent)
-            opts="-v -q -h -V --dry-run --config --log-level --log-format --verbose --quiet --help --version"
+            opts="-v -q -h -V --dry-run --force --platform --config --log-level --log-format --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -W "linux macos" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -416,6 +416,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand --version 'Print version'
         }
         &'awsproxy;install-agent'= {
+            cand --platform 'Write for this platform instead of the current one (for tests)'
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
             cand --log-format 'Log format on stderr'
@@ -431,10 +432,12 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand --version 'Print version'
         }
         &'awsproxy;uninstall-agent'= {
+            cand --platform 'Act for this platform instead of the current one (for tests)'
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
             cand --log-format 'Log format on stderr'
             cand --dry-run 'Print what would be removed without changing anything'
+            cand --force 'Remove the unit even if awsproxy did not write it'
             cand -v 'More log output (repeat for more)'
             cand --verbose 'More log output (repeat for more)'
             cand -q 'Less log output (repeat for less)'

@@ -356,6 +356,8 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -s v -l verbos
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand install-agent" -l platform -d 'Write for this platform instead of the current one (for tests)' -r -f -a "linux\t'A systemd user unit'
+macos\t'A launchd agent'"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand install-agent" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand install-agent" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''
@@ -370,6 +372,8 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand install-agent" -s v -l
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand install-agent" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand install-agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand install-agent" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -l platform -d 'Act for this platform instead of the current one (for tests)' -r -f -a "linux\t'A systemd user unit'
+macos\t'A launchd agent'"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''
@@ -379,6 +383,7 @@ trace\t''"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -l dry-run -d 'Print what would be removed without changing anything'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -l force -d 'Remove the unit even if awsproxy did not write it'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -96,6 +96,12 @@ pub enum Command {
     Doctor(DoctorArgs),
 
     /// Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)
+    ///
+    /// Writes ~/.config/systemd/user/awsproxy.service (Restart=on-failure) and
+    /// enables it with `systemctl --user`, or ~/Library/LaunchAgents/io.awsproxy.serve.plist
+    /// (KeepAlive, logs in the state dir) and loads it with `launchctl bootstrap`.
+    /// When the service manager is not reachable, prints the commands to run.
+    /// Running it again updates the unit; `--config` is recorded in the unit.
     InstallAgent(InstallAgentArgs),
 
     /// Stop and remove the agent installed by `install-agent`
@@ -384,6 +390,10 @@ pub struct InstallAgentArgs {
     /// Overwrite a unit that awsproxy did not write
     #[arg(long)]
     pub force: bool,
+
+    /// Write for this platform instead of the current one (for tests)
+    #[arg(long, value_enum, hide = true)]
+    pub platform: Option<crate::agent::Platform>,
 }
 
 #[derive(Debug, Args)]
@@ -391,6 +401,14 @@ pub struct UninstallAgentArgs {
     /// Print what would be removed without changing anything
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Remove the unit even if awsproxy did not write it
+    #[arg(long)]
+    pub force: bool,
+
+    /// Act for this platform instead of the current one (for tests)
+    #[arg(long, value_enum, hide = true)]
+    pub platform: Option<crate::agent::Platform>,
 }
 
 #[derive(Debug, Args)]

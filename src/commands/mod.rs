@@ -3,6 +3,7 @@
 
 mod completions;
 mod config_check;
+mod install_agent;
 mod not_built;
 
 use crate::cli::{
@@ -93,7 +94,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Cache(CacheCommand::Ls(_)) => not_built::run(&ctx, "cache ls", None),
         Command::Cache(CacheCommand::Purge(_)) => not_built::run(&ctx, "cache purge", None),
         Command::Ca(CaCommand::Export(_)) => not_built::run(&ctx, "ca export", None),
-        Command::InstallAgent(_) => not_built::run(&ctx, "install-agent", None),
-        Command::UninstallAgent(_) => not_built::run(&ctx, "uninstall-agent", None),
+        Command::InstallAgent(args) => install_agent::install(&ctx, &args),
+        Command::UninstallAgent(args) => install_agent::uninstall(&ctx, &args),
     }
 }

@@ -10,6 +10,7 @@
 
 mod support;
 
+mod agent;
 mod cli;
 mod fakes;
 mod generated;
