@@ -116,6 +116,7 @@ pub async fn serve_router(
     shutdown: CancellationToken,
     grace: Duration,
 ) -> anyhow::Result<()> {
+    let router = router.layer(axum::middleware::map_response(identify));
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -135,6 +136,19 @@ pub async fn serve_router(
         }
     }
 }
+
+/// Every response says who answered; `doctor` uses it to tell "port held by
+/// awsproxy" from "port held by something else".
+async fn identify(mut response: axum::response::Response) -> axum::response::Response {
+    response.headers_mut().insert(
+        http::header::SERVER,
+        http::HeaderValue::from_static(SERVER_HEADER),
+    );
+    response
+}
+
+/// The `Server` header of every awsproxy listener.
+pub const SERVER_HEADER: &str = "awsproxy";
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod daemon;
 pub mod docs;
+pub mod doctor;
 pub mod env_vars;
 pub mod error;
 pub mod fsutil;

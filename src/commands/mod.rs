@@ -3,6 +3,7 @@
 
 mod completions;
 mod config_check;
+mod doctor;
 mod install_agent;
 mod not_built;
 
@@ -62,11 +63,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Config(ConfigCommand::Check(args)) => config_check::run(&ctx, args.json),
         Command::Config(ConfigCommand::Default) => config_check::print_default(&ctx),
         Command::Doctor(args) if args.config_only => config_check::run(&ctx, args.json),
-        Command::Doctor(_) => not_built::run(
-            &ctx,
-            "doctor",
-            Some("`awsproxy doctor --config-only` validates the configuration"),
-        ),
+        Command::Doctor(args) => doctor::run(&ctx, &args),
         Command::Serve(_) => not_built::run(&ctx, "serve", None),
         Command::Sso(SsoCommand::Login(_)) => not_built::run(
             &ctx,

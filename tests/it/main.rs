@@ -12,6 +12,7 @@ mod support;
 
 mod agent;
 mod cli;
+mod doctor;
 mod fakes;
 mod generated;
 mod install;

@@ -1,0 +1,219 @@
+//! The individual checks. Each returns [`Finding`]s and never panics or blocks
+//! for longer than [`super::CHECK_TIMEOUT`].
+
+use std::net::SocketAddr;
+
+use super::{Context, Finding};
+use crate::agent::{self, Existing, Platform};
+use crate::config::Config;
+
+pub fn config(ctx: &Context) -> Finding {
+    match &ctx.config {
+        Ok(config) => Finding::pass("config", format!("valid ({})", config.source)),
+        Err(e) => Finding::fail(
+            "config",
+            e.to_string(),
+            e.hint
+                .clone()
+                .unwrap_or_else(|| "fix the file, then run `awsproxy config check`".to_owned()),
+        ),
+    }
+}
+
+/// The listeners `serve` would open, with their config keys.
+pub fn listeners(config: &Config) -> Vec<(&'static str, SocketAddr)> {
+    let f = &config.file;
+    [
+        ("proxy", f.proxy.as_ref().map(|s| s.listen.0)),
+        ("repos", f.repos.as_ref().map(|s| s.listen.0)),
+        ("creds", f.creds.as_ref().map(|s| s.listen.0)),
+        ("metrics", f.metrics.as_ref().map(|s| s.listen.0)),
+    ]
+    .into_iter()
+    .filter_map(|(name, addr)| addr.map(|a| (name, a)))
+    .filter(|(_, a)| a.port() != 0)
+    .collect()
+}
+
+/// Each listen port is free, or answers like an awsproxy (its `/healthz`).
+pub fn ports(_ctx: &Context, config: &Config) -> Vec<Finding> {
+    listeners(config)
+        .into_iter()
+        .map(|(name, addr)| {
+            let check = format!("port:{name}");
+            match std::net::TcpListener::bind(addr) {
+                Ok(_) => Finding::pass(check, format!("{addr} is free")),
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                    if held_by_awsproxy(addr) {
+                        Finding::pass(check, format!("{addr} is held by a running awsproxy"))
+                    } else {
+                        Finding::fail(
+                            check,
+                            format!("{addr} is in use by another program"),
+                            format!("stop it (`ss -ltnp 'sport = :{}'` shows which) or change `[{name}] listen`", addr.port()),
+                        )
+                    }
+                }
+                Err(e) => Finding::fail(check, format!("cannot bind {addr}: {e}"), format!("change `[{name}] listen`")),
+            }
+        })
+        .collect()
+}
+
+/// Whether whatever listens on `addr` says it is awsproxy (`Server: awsproxy` on any response).
+fn held_by_awsproxy(addr: SocketAddr) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, super::CHECK_TIMEOUT) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(super::CHECK_TIMEOUT));
+    if stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: awsproxy-doctor\r\nconnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut head = [0u8; 1024];
+    let n = stream.read(&mut head).unwrap_or(0);
+    String::from_utf8_lossy(&head[..n])
+        .to_ascii_lowercase()
+        .contains("\nserver: awsproxy")
+}
+
+/// Proxy variables that would send traffic around awsproxy, or loop it through itself.
+pub fn proxy_env(ctx: &Context, config: &Config) -> Vec<Finding> {
+    let Some(proxy) = &config.file.proxy else {
+        return Vec::new();
+    };
+    let ours = format!("{}:{}", proxy.listen.0.ip(), proxy.listen.0.port());
+    let mut findings = Vec::new();
+    for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
+        let Some(value) = ctx.var(var) else { continue };
+        if value.contains(&ours) || value.contains(&format!("localhost:{}", proxy.listen.0.port()))
+        {
+            let no_proxy = ctx
+                .var("NO_PROXY")
+                .or_else(|| ctx.var("no_proxy"))
+                .unwrap_or("");
+            if !no_proxy
+                .split(',')
+                .any(|h| matches!(h.trim(), "127.0.0.1" | "localhost" | "::1"))
+            {
+                findings.push(Finding::warn(
+                    format!("env:{var}"),
+                    format!("{var} points at awsproxy but NO_PROXY does not exempt loopback"),
+                    "add `127.0.0.1,localhost` to NO_PROXY so clients reach the repository and credentials listeners directly",
+                ));
+            } else {
+                findings.push(Finding::pass(
+                    format!("env:{var}"),
+                    format!("{var} uses awsproxy ({value})"),
+                ));
+            }
+        } else {
+            findings.push(Finding::warn(
+                format!("env:{var}"),
+                format!("{var} sends traffic to {value}, not to awsproxy ({ours})"),
+                format!("set {var}=http://{ours} to cache through awsproxy, or `[proxy] upstream_proxy` to chain awsproxy to {value}"),
+            ));
+        }
+    }
+    findings
+}
+
+/// CA bundle variables must point at readable files, or TLS clients fail in odd ways.
+pub fn ca_bundles(ctx: &Context) -> Vec<Finding> {
+    [
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "AWS_CA_BUNDLE",
+        "PIP_CERT",
+        "NODE_EXTRA_CA_CERTS",
+    ]
+    .into_iter()
+    .filter_map(|var| ctx.var(var).map(|v| (var, v)))
+    .map(|(var, value)| match std::fs::read(value) {
+        Ok(bytes)
+            if bytes
+                .windows(27)
+                .any(|w| w == b"-----BEGIN CERTIFICATE-----") =>
+        {
+            Finding::pass(format!("env:{var}"), format!("{var} = {value}"))
+        }
+        Ok(_) => Finding::fail(
+            format!("env:{var}"),
+            format!("{var} = {value} holds no PEM certificate"),
+            format!("point {var} at a PEM bundle, or unset it"),
+        ),
+        Err(e) => Finding::fail(
+            format!("env:{var}"),
+            format!("{var} = {value} cannot be read: {e}"),
+            format!("point {var} at an existing PEM bundle, or unset it"),
+        ),
+    })
+    .collect()
+}
+
+/// `~/.aws/config` exists and is readable (its SSO sessions are checked by the SSO checks).
+pub fn aws_config_file(ctx: &Context) -> Finding {
+    let path = ctx.paths.aws_config_file();
+    match std::fs::read_to_string(&path) {
+        Ok(_) => Finding::pass("aws-config", format!("{} is readable", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Finding::warn(
+            "aws-config",
+            format!("{} does not exist", path.display()),
+            "create it with `aws configure sso` (or by hand) to use SSO sessions and profiles",
+        ),
+        Err(e) => Finding::fail(
+            "aws-config",
+            format!("cannot read {}: {e}", path.display()),
+            "check the file's permissions",
+        ),
+    }
+}
+
+/// The login agent: installed by awsproxy, and running.
+pub fn agent(ctx: &Context) -> Finding {
+    let platform = Platform::current();
+    let command = agent::AgentCommand {
+        binary: agent::current_binary().unwrap_or_default(),
+        config: None,
+    };
+    let Ok(plan) = agent::plan(platform, &ctx.paths, &command) else {
+        return Finding::warn(
+            "agent",
+            "cannot describe the agent for this platform",
+            "run `awsproxy install-agent --dry-run`",
+        );
+    };
+    match agent::existing(&plan) {
+        Existing::Absent => Finding::warn(
+            "agent",
+            "not installed",
+            "`awsproxy install-agent` runs `awsproxy serve` at login",
+        ),
+        Existing::Foreign => Finding::warn(
+            "agent",
+            format!(
+                "{} exists but was not written by awsproxy",
+                plan.path.display()
+            ),
+            "inspect it; `awsproxy install-agent --force` replaces it",
+        ),
+        Existing::Current | Existing::Outdated => {
+            if agent::manager_available(platform) {
+                Finding::pass("agent", format!("installed at {}", plan.path.display()))
+            } else {
+                Finding::warn(
+                    "agent",
+                    format!(
+                        "installed at {}, but the service manager is not reachable",
+                        plan.path.display()
+                    ),
+                    "check it from a login session (`systemctl --user status awsproxy` or `launchctl print gui/$(id -u)/io.awsproxy.serve`)",
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! `awsproxy doctor`: a passing setup, and each failure with its hint.
+
+use crate::support::TestContext;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn config_with_free_ports() -> String {
+    format!(
+        "[proxy]\nlisten = \"127.0.0.1:{}\"\n[repos]\nlisten = \"127.0.0.1:{}\"\n[metrics]\nlisten = \"127.0.0.1:{}\"\n",
+        free_port(),
+        free_port(),
+        free_port()
+    )
+}
+
+fn findings(out: &crate::support::context::Output) -> Vec<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn finding<'a>(all: &'a [serde_json::Value], check: &str) -> &'a serde_json::Value {
+    all.iter()
+        .find(|f| f["check"] == check)
+        .unwrap_or_else(|| panic!("no `{check}` finding in {all:#?}"))
+}
+
+#[test]
+fn a_healthy_setup_passes() {
+    let ctx = TestContext::new()
+        .config(&config_with_free_ports())
+        .aws_config("[default]\nregion = us-east-1\n");
+    let out = ctx.run(&["doctor", "--json"]);
+    out.assert_code(0);
+    let all = findings(&out);
+    for check in [
+        "config",
+        "port:proxy",
+        "port:repos",
+        "port:metrics",
+        "aws-config",
+    ] {
+        assert_eq!(finding(&all, check)["outcome"], "pass", "{check}: {all:#?}");
+    }
+    // The agent is only a warning: a daemon started by hand is fine too.
+    assert_eq!(finding(&all, "agent")["outcome"], "warn");
+    let table = ctx.run(&["doctor"]);
+    table.assert_code(0);
+    assert!(
+        table.stdout.contains("port:repos") && table.stdout.contains("pass"),
+        "{}",
+        table.stdout
+    );
+}
+
+#[test]
+fn an_invalid_config_fails_with_its_location() {
+    let ctx = TestContext::new().config("[proxy]\nlisten = \"nowhere\"\n");
+    let out = ctx.run(&["doctor", "--json"]);
+    out.assert_code(4);
+    let f = finding(&findings(&out), "config").clone();
+    assert_eq!(f["outcome"], "fail");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains(":2:10: key `proxy.listen`"),
+        "{f}"
+    );
+    assert!(f["hint"].as_str().is_some());
+}
+
+#[test]
+fn a_port_held_by_another_program_fails() {
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    let ctx = TestContext::new().config(&format!("[repos]\nlisten = \"127.0.0.1:{port}\"\n"));
+    // Answer the probe like a program that is not awsproxy.
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        if let Ok((mut s, _)) = squatter.accept() {
+            let mut buf = [0u8; 512];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nserver: nginx\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let out = ctx.run(&["doctor", "--json"]);
+    out.assert_code(4);
+    let f = finding(&findings(&out), "port:repos").clone();
+    assert_eq!(f["outcome"], "fail");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("in use by another program"),
+        "{f}"
+    );
+    assert!(
+        f["hint"].as_str().unwrap().contains("[repos] listen"),
+        "{f}"
+    );
+}
+
+#[test]
+fn ca_bundle_variables_must_point_at_pem_files() {
+    let ctx = TestContext::new().config(&config_with_free_ports());
+    let not_pem = ctx.write(&ctx.root().join("bundle.txt"), "hello\n");
+    let ctx = ctx
+        .env("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+        .env("CURL_CA_BUNDLE", not_pem.to_str().unwrap());
+    let out = ctx.run(&["doctor", "--json"]);
+    out.assert_code(4);
+    let all = findings(&out);
+    let missing = finding(&all, "env:REQUESTS_CA_BUNDLE");
+    assert_eq!(missing["outcome"], "fail");
+    assert!(
+        missing["hint"]
+            .as_str()
+            .unwrap()
+            .contains("REQUESTS_CA_BUNDLE")
+    );
+    let garbage = finding(&all, "env:CURL_CA_BUNDLE");
+    assert_eq!(garbage["outcome"], "fail");
+    assert!(
+        garbage["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no PEM certificate")
+    );
+}
+
+#[test]
+fn proxy_variables_that_bypass_or_loop_are_warned_about() {
+    let ctx = TestContext::new().config(&config_with_free_ports());
+    let cfg = std::fs::read_to_string(ctx.config_path()).unwrap();
+    let proxy = cfg
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let ctx = ctx
+        .env("HTTPS_PROXY", "http://corp-proxy.example:8080")
+        .env("HTTP_PROXY", format!("http://{proxy}"));
+    let out = ctx.run(&["doctor", "--json"]);
+    out.assert_code(0);
+    let all = findings(&out);
+    let bypass = finding(&all, "env:HTTPS_PROXY");
+    assert_eq!(bypass["outcome"], "warn");
+    assert!(
+        bypass["hint"].as_str().unwrap().contains("upstream_proxy"),
+        "{bypass}"
+    );
+    let looped = finding(&all, "env:HTTP_PROXY");
+    assert_eq!(looped["outcome"], "warn");
+    assert!(
+        looped["hint"].as_str().unwrap().contains("NO_PROXY"),
+        "{looped}"
+    );
+}
+
+#[test]
+fn a_foreign_agent_unit_is_reported() {
+    let ctx = TestContext::new().config(&config_with_free_ports());
+    ctx.write(
+        &ctx.config_home().join("systemd/user/awsproxy.service"),
+        "[Service]\nExecStart=/bin/true\n",
+    );
+    let out = ctx.run(&["doctor", "--json"]);
+    let f = finding(&findings(&out), "agent").clone();
+    assert_eq!(f["outcome"], "warn");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("not written by awsproxy"),
+        "{f}"
+    );
+}
