@@ -20,6 +20,7 @@ pub mod logging;
 pub mod paths;
 pub mod printer;
 pub mod secret;
+pub mod services;
 
 pub use error::{Error, ExitStatus};
 

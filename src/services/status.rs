@@ -1,0 +1,308 @@
+//! The metrics listener (`[metrics] listen`, default 127.0.0.1:9464): aggregate
+//! health, Prometheus metrics and a one-page status view for humans.
+//!
+//! | route      | what                                                              |
+//! |------------|-------------------------------------------------------------------|
+//! | `/`        | status page: services, SSO sessions, tokens, cache (HTML, no external assets) |
+//! | `/healthz` | 200 when every component is healthy, else 503; JSON body either way |
+//! | `/metrics` | Prometheus text exposition                                        |
+//!
+//! Services report into a [`StatusBoard`]: their health, and tables ("sections")
+//! the page shows. The board knows nothing about the services themselves.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+
+/// The health of one component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum Health {
+    Healthy,
+    Unhealthy { reason: String },
+}
+
+/// A table on the status page.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Section {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Shown under the table (e.g. "run `awsproxy sso login corp`").
+    pub note: Option<String>,
+}
+
+type SectionFn = Arc<dyn Fn() -> Section + Send + Sync>;
+type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// Shared by every service of one `serve` process.
+#[derive(Clone, Default)]
+pub struct StatusBoard {
+    health: Arc<RwLock<BTreeMap<String, Health>>>,
+    services: Arc<RwLock<BTreeMap<String, String>>>,
+    sections: Arc<RwLock<Vec<(String, SectionFn)>>>,
+    metrics: Arc<RwLock<Vec<MetricsFn>>>,
+}
+
+impl std::fmt::Debug for StatusBoard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusBoard")
+            .field("health", &self.health)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StatusBoard {
+    /// Records a component's health (`proxy`, `repos`, `sso:corp`, `pypi:corp`, ...).
+    pub fn set_health(&self, component: &str, health: Health) {
+        write(&self.health).insert(component.to_owned(), health);
+    }
+
+    pub fn remove(&self, component: &str) {
+        write(&self.health).remove(component);
+        write(&self.services).remove(component);
+        write(&self.sections).retain(|(owner, _)| owner != component);
+    }
+
+    /// A running listener and its URL, for the page's service table.
+    pub fn set_service(&self, name: &str, url: &str) {
+        write(&self.services).insert(name.to_owned(), url.to_owned());
+    }
+
+    /// A table computed on every page view, owned by `component`.
+    pub fn add_section(
+        &self,
+        component: &str,
+        section: impl Fn() -> Section + Send + Sync + 'static,
+    ) {
+        write(&self.sections).push((component.to_owned(), Arc::new(section)));
+    }
+
+    /// A source of Prometheus text appended to `/metrics`.
+    pub fn add_metrics(&self, render: impl Fn() -> String + Send + Sync + 'static) {
+        write(&self.metrics).push(Arc::new(render));
+    }
+
+    fn unhealthy(&self) -> BTreeMap<String, String> {
+        read(&self.health)
+            .iter()
+            .filter_map(|(k, h)| match h {
+                Health::Unhealthy { reason } => Some((k.clone(), reason.clone())),
+                Health::Healthy => None,
+            })
+            .collect()
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub fn router(board: StatusBoard) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(board)
+}
+
+#[derive(Serialize)]
+struct HealthBody {
+    status: &'static str,
+    components: BTreeMap<String, Health>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    unhealthy: BTreeMap<String, String>,
+}
+
+async fn healthz(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
+    let unhealthy = board.unhealthy();
+    let body = HealthBody {
+        status: if unhealthy.is_empty() {
+            "ok"
+        } else {
+            "unhealthy"
+        },
+        components: read(&board.health).clone(),
+        unhealthy,
+    };
+    let code = if body.unhealthy.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, axum::Json(body)).into_response()
+}
+
+async fn metrics(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
+    let sources: Vec<MetricsFn> = read(&board.metrics).clone();
+    let mut text = String::new();
+    for render in sources {
+        text.push_str(&render());
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn page(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Html<String> {
+    let sections: Vec<(String, SectionFn)> = read(&board.sections).clone();
+    let health = read(&board.health).clone();
+    let services = read(&board.services).clone();
+    Html(render_page(
+        &health,
+        &services,
+        &sections.iter().map(|(_, f)| f()).collect::<Vec<_>>(),
+    ))
+}
+
+/// The page itself: plain HTML and inline CSS, readable without JavaScript.
+pub fn render_page(
+    health: &BTreeMap<String, Health>,
+    services: &BTreeMap<String, String>,
+    sections: &[Section],
+) -> String {
+    let mut html = String::from(concat!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<meta http-equiv=\"refresh\" content=\"30\"><title>awsproxy status</title><style>",
+        "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}",
+        "table{border-collapse:collapse;margin:.5em 0 1.5em}",
+        "th,td{border:1px solid #ccc;padding:.3em .7em;text-align:left}",
+        "th{background:#f3f3f3}.ok{color:#116611}.bad{color:#aa1111;font-weight:bold}",
+        ".note{color:#555}</style></head><body><h1>awsproxy</h1>"
+    ));
+    let all_ok = health.values().all(|h| *h == Health::Healthy);
+    html.push_str(&format!(
+        "<p id=\"overall\" class=\"{}\">{}</p>",
+        if all_ok { "ok" } else { "bad" },
+        if all_ok {
+            "All services healthy"
+        } else {
+            "Some services need attention"
+        }
+    ));
+    html.push_str("<h2>Services</h2><table id=\"services\"><tr><th>component</th><th>address</th><th>health</th></tr>");
+    let mut names: Vec<&String> = health.keys().chain(services.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let (class, text) = match health.get(name) {
+            Some(Health::Healthy) | None => ("ok", "healthy".to_owned()),
+            Some(Health::Unhealthy { reason }) => ("bad", reason.clone()),
+        };
+        let url = services.get(name).map_or(String::new(), |u| escape(u));
+        html.push_str(&format!(
+            "<tr data-component=\"{0}\"><td>{0}</td><td>{url}</td><td class=\"{class}\">{1}</td></tr>",
+            escape(name),
+            escape(&text)
+        ));
+    }
+    html.push_str("</table>");
+    for section in sections {
+        html.push_str(&format!("<h2>{}</h2><table><tr>", escape(&section.title)));
+        for c in &section.columns {
+            html.push_str(&format!("<th>{}</th>", escape(c)));
+        }
+        html.push_str("</tr>");
+        for row in &section.rows {
+            html.push_str("<tr>");
+            for cell in row {
+                html.push_str(&format!("<td>{}</td>", escape(cell)));
+            }
+            html.push_str("</tr>");
+        }
+        html.push_str("</table>");
+        if let Some(note) = &section.note {
+            html.push_str(&format!("<p class=\"note\">{}</p>", escape(note)));
+        }
+    }
+    html.push_str("<p class=\"note\">Metrics: <a href=\"/metrics\">/metrics</a> &middot; health: <a href=\"/healthz\">/healthz</a></p></body></html>\n");
+    html
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    async fn get(router: &Router, path: &str) -> (StatusCode, String) {
+        let response = router
+            .clone()
+            .oneshot(Request::get(path).body(axum::body::Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn healthz_is_503_naming_what_is_unhealthy() {
+        let board = StatusBoard::default();
+        board.set_health("proxy", Health::Healthy);
+        let router = router(board.clone());
+        let (code, body) = get(&router, "/healthz").await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+        board.set_health(
+            "pypi:corp",
+            Health::Unhealthy {
+                reason: "no CodeArtifact token: SSO login needed".into(),
+            },
+        );
+        let (code, body) = get(&router, "/healthz").await;
+        assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["status"], "unhealthy");
+        assert_eq!(
+            v["unhealthy"]["pypi:corp"],
+            "no CodeArtifact token: SSO login needed"
+        );
+        assert_eq!(v["components"]["proxy"]["state"], "healthy");
+    }
+
+    #[tokio::test]
+    async fn page_shows_services_and_sections_escaped() {
+        let board = StatusBoard::default();
+        board.set_service("proxy", "http://127.0.0.1:3128");
+        board.set_health("proxy", Health::Healthy);
+        board.add_section("sso", || Section {
+            title: "SSO sessions".into(),
+            columns: vec!["session".into(), "expires in".into()],
+            rows: vec![vec!["<corp>".into(), "3h 10m".into()]],
+            note: Some("run `awsproxy sso login`".into()),
+        });
+        board.add_metrics(|| "awsproxy_up 1\n".into());
+        let router = router(board);
+        let (_, html) = get(&router, "/").await;
+        assert!(html.contains("data-component=\"proxy\""), "{html}");
+        assert!(html.contains("http://127.0.0.1:3128"));
+        assert!(html.contains("&lt;corp&gt;") && !html.contains("<corp>"));
+        assert!(!html.contains("src=\"http"), "no external assets");
+        let (_, text) = get(&router, "/metrics").await;
+        assert_eq!(text, "awsproxy_up 1\n");
+    }
+}
