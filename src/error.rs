@@ -73,7 +73,8 @@ pub enum Error {
         hint: Option<String>,
     },
 
-    #[error("SSO session `{session}` needs a new login")]
+    /// `session` is an sso-session name (`corp`) or `profile NAME` for a profile's session.
+    #[error("{}", login_subject(session))]
     LoginRequired { session: String },
 
     #[error("interrupted")]
@@ -98,9 +99,21 @@ impl Error {
                 None => "see `awsproxy --help` for what this release can do".to_owned(),
             }),
             Error::Usage { hint, .. } => hint.clone(),
-            Error::LoginRequired { session } => Some(format!("run `awsproxy sso login {session}`")),
+            Error::LoginRequired { session } => Some(match session.strip_prefix("profile ") {
+                Some(profile) => format!("run `awsproxy sso login --profile {profile}`"),
+                None => format!("run `awsproxy sso login {session}`"),
+            }),
             Error::Interrupted => None,
         }
+    }
+}
+
+fn login_subject(session: &str) -> String {
+    match session.strip_prefix("profile ") {
+        Some(profile) => {
+            format!("the SSO session of profile `{profile}` has expired and cannot be refreshed")
+        }
+        None => format!("SSO session `{session}` has expired and cannot be refreshed"),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod agent;
 pub mod cli;
+pub mod codeartifact;
 pub mod commands;
 pub mod config;
 pub mod daemon;

@@ -6,6 +6,7 @@ mod config_check;
 mod doctor;
 mod install_agent;
 mod not_built;
+mod token_get;
 
 use crate::cli::{
     CaCommand, CacheCommand, Cli, Command, ConfigCommand, CredsCommand, GlobalArgs, SsoCommand,
@@ -83,11 +84,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             "creds export",
             Some("`aws configure export-credentials` prints the same data"),
         ),
-        Command::Token(TokenCommand::Get(_)) => not_built::run(
-            &ctx,
-            "token get",
-            Some("`aws codeartifact get-authorization-token` fetches one"),
-        ),
+        Command::Token(TokenCommand::Get(args)) => token_get::run(&ctx, &args),
         Command::Cache(CacheCommand::Ls(_)) => not_built::run(&ctx, "cache ls", None),
         Command::Cache(CacheCommand::Purge(_)) => not_built::run(&ctx, "cache purge", None),
         Command::Ca(CaCommand::Export(_)) => not_built::run(&ctx, "ca export", None),

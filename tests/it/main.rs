@@ -16,3 +16,4 @@ mod doctor;
 mod fakes;
 mod generated;
 mod install;
+mod token;

@@ -1,0 +1,140 @@
+//! `awsproxy token get`: print a CodeArtifact authorization token (only the token
+//! on stdout, or `--json`), from the cache when it has more than 15 minutes left.
+
+use aws_config::{BehaviorVersion, Region};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::TokenGetArgs;
+use crate::codeartifact::{self, TokenCache, TokenKey};
+use crate::error::{Error, ExitStatus};
+
+#[derive(Serialize)]
+struct TokenJson<'a> {
+    token: &'a str,
+    expiration: String,
+    domain: &'a str,
+    owner: &'a str,
+    region: &'a str,
+}
+
+/// Domain, owner, region and profile from the flags or a `[[repos.pypi]]` mount.
+struct Target {
+    domain: String,
+    owner: String,
+    region: Option<String>,
+    profile: Option<String>,
+}
+
+fn target(ctx: &Ctx, args: &TokenGetArgs) -> anyhow::Result<Target> {
+    let config = ctx.config()?;
+    if let Some(name) = &args.repo {
+        let mounts = config
+            .file
+            .repos
+            .as_ref()
+            .map(|r| r.pypi.as_slice())
+            .unwrap_or_default();
+        let mount = mounts
+            .iter()
+            .find(|m| &m.name == name)
+            .ok_or_else(|| Error::Usage {
+                message: format!("no `[[repos.pypi]]` named `{name}` in {}", config.source),
+                hint: Some(if mounts.is_empty() {
+                    "add one to the configuration, or pass --domain and --domain-owner".to_owned()
+                } else {
+                    format!(
+                        "configured: {}",
+                        mounts
+                            .iter()
+                            .map(|m| m.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+            })?;
+        return Ok(Target {
+            domain: mount.domain.clone(),
+            owner: mount.domain_owner.clone(),
+            region: args.region.clone().or_else(|| mount.region.clone()),
+            profile: args.profile.clone().or_else(|| mount.profile.clone()),
+        });
+    }
+    // clap guarantees both flags when --repo is absent.
+    Ok(Target {
+        domain: args.domain.clone().unwrap_or_default(),
+        owner: args.domain_owner.clone().unwrap_or_default(),
+        region: args.region.clone(),
+        profile: args.profile.clone(),
+    })
+}
+
+/// Names the credentials without resolving them (a cache hit makes no network call).
+fn identity(profile: Option<&str>) -> String {
+    match (
+        profile,
+        std::env::var("AWS_ACCESS_KEY_ID")
+            .ok()
+            .filter(|k| !k.is_empty()),
+    ) {
+        (Some(p), _) => format!("profile:{p}"),
+        (None, Some(key)) => format!("key:{key}"),
+        (None, None) => format!(
+            "profile:{}",
+            std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into())
+        ),
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &TokenGetArgs) -> anyhow::Result<ExitStatus> {
+    let target = target(ctx, args)?;
+    if target.owner.len() != 12 || !target.owner.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Usage {
+            message: format!(
+                "--domain-owner `{}` is not a 12-digit AWS account id",
+                target.owner
+            ),
+            hint: None,
+        }
+        .into());
+    }
+    if let Some(seconds) = args.duration {
+        codeartifact::check_duration(seconds)?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let token = runtime.block_on(async {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(p) = &target.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &target.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        let sdk = loader.load().await;
+        let region = sdk.region().map(ToString::to_string).ok_or_else(|| Error::Usage {
+            message: "no AWS region for CodeArtifact".to_owned(),
+            hint: Some("pass --region, set AWS_REGION, or set `region` in the profile".to_owned()),
+        })?;
+        let key = TokenKey { domain: target.domain.clone(), owner: target.owner.clone(), region, identity: identity(target.profile.as_deref()) };
+        let (token, cached) = codeartifact::get(&TokenCache::new(&ctx.paths.cache_dir), &sdk, &key, args.duration).await?;
+        tracing::debug!(domain = %key.domain, cached, expiration = %token.expiration, "CodeArtifact token");
+        anyhow::Ok(token)
+    })?;
+    if args.json {
+        let expiration = token
+            .expiration
+            .format(&time::format_description::well_known::Rfc3339)?;
+        ctx.printer.json(&TokenJson {
+            token: token.token.expose(),
+            expiration,
+            domain: &token.domain,
+            owner: &token.owner,
+            region: &token.region,
+        })?;
+    } else {
+        ctx.printer.data(token.token.expose())?;
+    }
+    Ok(ExitStatus::Success)
+}
