@@ -20,6 +20,7 @@ pub mod fsutil;
 pub mod logging;
 pub mod paths;
 pub mod printer;
+pub mod pypi;
 pub mod secret;
 pub mod services;
 
