@@ -23,6 +23,7 @@ pub mod printer;
 pub mod pypi;
 pub mod secret;
 pub mod services;
+pub mod supervisor;
 
 pub use error::{Error, ExitStatus};
 

@@ -6,6 +6,7 @@ mod config_check;
 mod doctor;
 mod install_agent;
 mod not_built;
+mod serve;
 mod token_get;
 
 use crate::cli::{
@@ -65,7 +66,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Config(ConfigCommand::Default) => config_check::print_default(&ctx),
         Command::Doctor(args) if args.config_only => config_check::run(&ctx, args.json),
         Command::Doctor(args) => doctor::run(&ctx, &args),
-        Command::Serve(_) => not_built::run(&ctx, "serve", None),
+        Command::Serve(args) => serve::run(&ctx, &args),
         Command::Sso(SsoCommand::Login(_)) => not_built::run(
             &ctx,
             "sso login",

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::values::{ByteSize, HumanDuration, ListenAddr, SecretValue};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub sso: Option<SsoSection>,
@@ -23,7 +23,7 @@ pub struct ConfigFile {
 }
 
 /// `[sso]`: which sessions awsproxy keeps fresh, and what happens when a human is needed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SsoSection {
     /// Only these `[sso-session NAME]`s (or legacy start URLs) from `~/.aws/config`; all when absent.
@@ -63,7 +63,7 @@ pub enum LoginMode {
 }
 
 /// `[creds]`: the ECS container-credentials endpoint.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredsSection {
     #[serde(default = "default_creds_listen")]
@@ -95,7 +95,7 @@ fn default_creds_listen() -> ListenAddr {
 /// `[[creds.client]]`: one consumer of the ECS endpoint, with its own token and source.
 /// The source is `profile`, or `access_key_id` + `secret_access_key`, or neither
 /// (the default chain); `role_arn` assumes a role on top of it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredsClient {
     pub name: String,
@@ -116,7 +116,7 @@ pub struct CredsClient {
 }
 
 /// `[repos]`: the repository listener shared by PyPI and Maven mounts.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReposSection {
     #[serde(default = "default_repos_listen")]
@@ -142,7 +142,7 @@ fn default_repos_listen() -> ListenAddr {
 }
 
 /// `[[repos.pypi]]`: a CodeArtifact PyPI repository served at `/pypi/NAME/simple/`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PypiMount {
     pub name: String,
@@ -176,7 +176,7 @@ pub enum Fallback {
 }
 
 /// `[[repos.maven]]`: an S3 prefix served as a Maven repository at `/maven/NAME/`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MavenMount {
     pub name: String,
@@ -199,7 +199,7 @@ pub struct MavenMount {
 }
 
 /// `[proxy]`: the caching forward proxy.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProxySection {
     #[serde(default = "default_proxy_listen")]
@@ -261,7 +261,7 @@ fn yes() -> bool {
 }
 
 /// `[[proxy.rule]]`: the first rule that matches a request picks its cache policy.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProxyRule {
     /// Host name, or `*.example.com` for any subdomain.
@@ -302,7 +302,7 @@ pub enum CachePolicy {
 }
 
 /// `[cache]`: where cached artifacts live.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheSection {
     #[serde(default)]
@@ -323,7 +323,7 @@ pub enum StoreKind {
 }
 
 /// `[cache.s3]`: a bucket shared by many awsproxy instances.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheS3 {
     pub bucket: String,
@@ -337,7 +337,7 @@ pub struct CacheS3 {
 }
 
 /// `[metrics]`: health, Prometheus metrics and the status page.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsSection {
     #[serde(default = "default_metrics_listen")]
@@ -357,7 +357,7 @@ fn default_metrics_listen() -> ListenAddr {
 }
 
 /// `[log]`: defaults for `--log-level` and `--log-format`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSection {
     pub level: Option<crate::logging::LogLevel>,

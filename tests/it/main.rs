@@ -16,4 +16,5 @@ mod doctor;
 mod fakes;
 mod generated;
 mod install;
+mod serve;
 mod token;

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod context;
+pub mod daemon;
 pub mod fakes;
 
 pub use context::TestContext;

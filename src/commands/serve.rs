@@ -1,0 +1,59 @@
+//! `awsproxy serve`: resolve the settings (flags > env > file > default), start
+//! the supervisor, print one line per listener, run until signalled.
+
+use super::Ctx;
+use crate::cli::ServeArgs;
+use crate::config::{Config, ConfigFile};
+use crate::daemon::Signals;
+use crate::error::ExitStatus;
+use crate::services::status::StatusBoard;
+use crate::supervisor::{Shared, Supervisor};
+
+/// Flags (and their `AWSPROXY_*` variables) override the file for sections that
+/// are present; they don't enable a service on their own.
+pub fn apply_overrides(file: &mut ConfigFile, args: &ServeArgs) {
+    if let (Some(addr), Some(s)) = (args.proxy_listen, file.proxy.as_mut()) {
+        s.listen = addr;
+    }
+    if let (Some(addr), Some(s)) = (args.repos_listen, file.repos.as_mut()) {
+        s.listen = addr;
+    }
+    if let (Some(addr), Some(s)) = (args.creds_listen, file.creds.as_mut()) {
+        s.listen = addr;
+    }
+    if let (Some(addr), Some(s)) = (args.metrics_listen, file.metrics.as_mut()) {
+        s.listen = addr;
+    }
+    if let Some(dir) = &args.cache_dir {
+        file.cache.get_or_insert_default().dir = Some(dir.clone());
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitStatus> {
+    let load = || -> anyhow::Result<Config> {
+        let mut config = ctx.config()?;
+        apply_overrides(&mut config.file, args);
+        Ok(config)
+    };
+    let config = load()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let signals = Signals::install()?;
+        let shared = Shared { paths: ctx.paths.clone(), board: StatusBoard::default() };
+        tracing::info!(config = %config.source, "starting");
+        let unbuilt = crate::supervisor::unbuilt(&config.file);
+        let mut supervisor = Supervisor::start(shared, config)?;
+        for (label, url) in supervisor.listeners() {
+            ctx.printer.message(&format!("awsproxy: {label:<32} {url}"));
+        }
+        for (section, what) in unbuilt {
+            ctx.printer.warn(&format!("[{section}] is configured, but {what} is not built in this release; it is not running"));
+        }
+        supervisor.run_until_signalled(signals, load).await;
+        supervisor.shutdown().await;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitStatus::Success)
+}

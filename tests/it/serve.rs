@@ -1,0 +1,102 @@
+//! `awsproxy serve` as a process: startup lines, health, a taken port, SIGHUP
+//! reloads (good and bad), graceful SIGTERM.
+
+use std::time::Duration;
+
+use crate::support::TestContext;
+use crate::support::daemon::Daemon;
+use crate::support::fakes::http_get;
+
+fn spawn(ctx: &TestContext) -> Daemon {
+    let mut cmd = ctx.command();
+    cmd.arg("serve");
+    Daemon::spawn(cmd)
+}
+
+#[tokio::test]
+async fn starts_reports_its_listeners_and_stops_on_sigterm() {
+    let ctx = TestContext::new().config("[metrics]\nlisten = \"127.0.0.1:0\"\n");
+    let mut daemon = spawn(&ctx);
+    let url = daemon.url_of("status page");
+    let response = http_get(&format!("{url}/healthz")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["server"], "awsproxy");
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
+}
+
+#[test]
+fn a_taken_port_names_the_port_and_the_key() {
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    let ctx = TestContext::new().config(&format!("[metrics]\nlisten = \"127.0.0.1:{port}\"\n"));
+    let out = ctx.run(&["serve"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "cannot listen on 127.0.0.1:{port} (`[metrics] listen`)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("hint: another process holds port {port}")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unbuilt_services_are_named_not_faked() {
+    let ctx = TestContext::new()
+        .config("[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\n");
+    let mut daemon = spawn(&ctx);
+    daemon.wait_for("[proxy] is configured, but the caching forward proxy is not built");
+    daemon.signal("INT");
+    assert_eq!(daemon.wait_exit(), 0);
+}
+
+#[tokio::test]
+async fn sighup_applies_a_good_config_and_rejects_a_bad_one() {
+    let ctx = TestContext::new().config("[metrics]\nlisten = \"127.0.0.1:0\"\n");
+    let mut daemon = spawn(&ctx);
+    let url = daemon.url_of("status page");
+
+    // An invalid file is rejected; the old listener keeps serving.
+    ctx.write(
+        &ctx.config_path(),
+        "[metrics]\nlisten = \"not an address\"\n",
+    );
+    daemon.signal("HUP");
+    let line = daemon.wait_for("rejected");
+    assert!(line.contains("metrics.listen"), "{line}");
+    assert_eq!(http_get(&format!("{url}/healthz")).await.status(), 200);
+
+    // A new address moves the service; the old port closes.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    ctx.write(
+        &ctx.config_path(),
+        &format!("[metrics]\nlisten = \"127.0.0.1:{free}\"\n"),
+    );
+    daemon.signal("HUP");
+    daemon.wait_for("configuration reloaded");
+    assert_eq!(
+        http_get(&format!("http://127.0.0.1:{free}/healthz"))
+            .await
+            .status(),
+        200
+    );
+    let old = url.trim_start_matches("http://").to_owned();
+    let refused = tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(old))
+        .await
+        .unwrap();
+    assert!(refused.is_err(), "old listener still open");
+
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
+}
