@@ -21,6 +21,15 @@ async fn starts_reports_its_listeners_and_stops_on_sigterm() {
     let response = http_get(&format!("{url}/healthz")).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["server"], "awsproxy");
+    let metrics = http_get(&format!("{url}/metrics")).await;
+    let text = String::from_utf8(metrics.body().to_vec()).unwrap();
+    assert!(
+        text.contains(&format!(
+            "awsproxy_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{text}"
+    );
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
 }
