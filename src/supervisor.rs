@@ -132,6 +132,14 @@ impl Supervisor {
                 bound.push((def.name, Arc::new(BoundListener::bind(addr, def.key)?)));
             }
         }
+        let started = std::time::Instant::now();
+        shared.board.add_metrics(move || {
+            format!(
+                "# HELP awsproxy_build_info The running awsproxy version.\n# TYPE awsproxy_build_info gauge\nawsproxy_build_info{{version=\"{}\"}} 1\n# HELP awsproxy_uptime_seconds Seconds since serve started.\n# TYPE awsproxy_uptime_seconds gauge\nawsproxy_uptime_seconds {}\n",
+                env!("CARGO_PKG_VERSION"),
+                started.elapsed().as_secs()
+            )
+        });
         let mut this = Self {
             shared,
             defs,
