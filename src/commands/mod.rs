@@ -45,19 +45,37 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             | Command::Sso(SsoCommand::Watch(_))
             | Command::Creds(CredsCommand::Serve(_))
     );
-    let base = cli.global.log_level.unwrap_or(if daemon {
+    let paths = Paths::from_env()?;
+    // `[log]` in the file sits between the flags/env and the defaults. An invalid
+    // file is reported by the command itself, with its location.
+    let file_log = Config::load(cli.global.config.as_deref(), &paths.config_file())
+        .ok()
+        .and_then(|c| c.file.log)
+        .unwrap_or_default();
+    let default_level = if daemon {
         LogLevel::Info
     } else {
         LogLevel::Warn
-    });
+    };
+    let base = cli
+        .global
+        .log_level
+        .or(file_log.level)
+        .unwrap_or(default_level);
     let level = base.shifted(i32::from(cli.global.verbose) - i32::from(cli.global.quiet));
-    logging::init(level, cli.global.log_format.unwrap_or_default());
+    logging::init(
+        level,
+        cli.global
+            .log_format
+            .or(file_log.format)
+            .unwrap_or_default(),
+    );
 
     let ctx = Ctx {
         printer: Printer {
             quiet: cli.global.quiet > 0,
         },
-        paths: Paths::from_env()?,
+        paths,
         global: cli.global,
     };
     match cli.command {

@@ -109,3 +109,32 @@ async fn sighup_applies_a_good_config_and_rejects_a_bad_one() {
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
 }
+
+#[test]
+fn log_settings_follow_flag_then_env_then_file() {
+    // The file asks for JSON logs at info; the startup "listening" line shows which won.
+    let ctx = TestContext::new().config(
+        "[log]\nformat = \"json\"\nlevel = \"info\"\n[metrics]\nlisten = \"127.0.0.1:0\"\n",
+    );
+    let mut daemon = spawn(&ctx);
+    let line = daemon.wait_for("listening");
+    assert!(
+        line.starts_with('{') && line.contains("\"service\":\"metrics\""),
+        "{line}"
+    );
+    drop(daemon);
+
+    let mut cmd = ctx.command();
+    cmd.env("AWSPROXY_LOG_FORMAT", "human").arg("serve");
+    let mut daemon = Daemon::spawn(cmd);
+    let line = daemon.wait_for("listening");
+    assert!(!line.starts_with('{'), "env beats the file: {line}");
+    drop(daemon);
+
+    let mut cmd = ctx.command();
+    cmd.env("AWSPROXY_LOG_FORMAT", "human")
+        .args(["--log-format", "json", "serve"]);
+    let mut daemon = Daemon::spawn(cmd);
+    let line = daemon.wait_for("listening");
+    assert!(line.starts_with('{'), "the flag beats env: {line}");
+}
