@@ -18,6 +18,7 @@ pub mod env_vars;
 pub mod error;
 pub mod fsutil;
 pub mod logging;
+pub mod maven;
 pub mod paths;
 pub mod printer;
 pub mod pypi;
