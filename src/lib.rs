@@ -17,6 +17,7 @@ pub mod logging;
 pub mod paths;
 pub mod printer;
 pub mod secret;
+pub mod sso;
 
 pub use error::{Error, ExitStatus};
 

@@ -4,6 +4,10 @@
 mod completions;
 mod config_check;
 mod not_built;
+mod sso_login;
+mod sso_logout;
+mod sso_status;
+mod sso_watch;
 
 use crate::cli::{
     CaCommand, CacheCommand, Cli, Command, ConfigCommand, CredsCommand, GlobalArgs, SsoCommand,
@@ -67,18 +71,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             Some("`awsproxy doctor --config-only` validates the configuration"),
         ),
         Command::Serve(_) => not_built::run(&ctx, "serve", None),
-        Command::Sso(SsoCommand::Login(_)) => not_built::run(
-            &ctx,
-            "sso login",
-            Some("`aws sso login` writes the same token cache"),
-        ),
-        Command::Sso(SsoCommand::Status(_)) => not_built::run(&ctx, "sso status", None),
-        Command::Sso(SsoCommand::Watch(_)) => not_built::run(&ctx, "sso watch", None),
-        Command::Sso(SsoCommand::Logout(_)) => not_built::run(
-            &ctx,
-            "sso logout",
-            Some("`aws sso logout` removes the cached tokens"),
-        ),
+        Command::Sso(SsoCommand::Login(args)) => sso_login::run(&ctx, &args),
+        Command::Sso(SsoCommand::Status(args)) => sso_status::run(&ctx, &args),
+        Command::Sso(SsoCommand::Watch(args)) => sso_watch::run(&ctx, &args),
+        Command::Sso(SsoCommand::Logout(args)) => sso_logout::run(&ctx, &args),
         Command::Creds(CredsCommand::Serve(_)) => not_built::run(&ctx, "creds serve", None),
         Command::Creds(CredsCommand::Export(_)) => not_built::run(
             &ctx,

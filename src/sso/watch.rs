@@ -1,0 +1,371 @@
+//! The refresh loop (`sso watch`, and a task inside `serve`): every pass re-reads
+//! `~/.aws/config` and each session's cache file (so logins and refreshes by other
+//! tools are picked up without a restart), refreshes tokens with less than
+//! `refresh_ahead` left, backs off on transient errors, and when only a human can
+//! help, acts per `[sso] login` once per session and expiry:
+//!
+//! - `notify`: a dialoguer prompt on a terminal, else a desktop notification
+//!   (or a log line) through a [`Notifier`];
+//! - `auto`: starts a login (the session lock keeps it to one browser tab);
+//! - `off`: a log line only.
+//!
+//! "Already told about this expiry" lives in the state dir ([`SessionState`]), so
+//! `sso watch --once` from cron notifies once, not on every run.
+//!
+//! ```ignore
+//! let watcher = Watcher::new(WatchSettings::resolve(&paths, &config, false));
+//! tokio::spawn(watcher.run(shutdown_signal));
+//! ```
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use super::aws_config::AwsConfig;
+use super::login::{self, LoginOptions, Ui};
+use super::notify::{DesktopNotifier, Notifier};
+use super::refresh::{self, RefreshError, RefreshOutcome};
+use super::state::SessionState;
+use super::token_cache::{self, format_timestamp, parse_timestamp};
+use super::{SsoSession, lock};
+use crate::config::{Config, LoginMode};
+use crate::paths::Paths;
+
+/// Longest sleep between passes: how quickly files rewritten by other tools are seen.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
+const MIN_SLEEP: Duration = Duration::from_secs(1);
+const BACKOFF_START: Duration = Duration::from_secs(10);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+/// Resolved watcher settings.
+#[derive(Debug, Clone)]
+pub struct WatchSettings {
+    pub paths: Paths,
+    /// `[sso] sessions` (all sessions when `None`).
+    pub filter: Option<Vec<String>>,
+    pub refresh_ahead: Duration,
+    pub login: LoginMode,
+    /// Prompt with dialoguer (only when stdin and stderr are terminals).
+    pub interactive: bool,
+}
+
+impl WatchSettings {
+    pub fn resolve(paths: &Paths, config: &Config, interactive: bool) -> Self {
+        let sso = config.file.sso.clone().unwrap_or_default();
+        Self {
+            paths: paths.clone(),
+            filter: sso.sessions,
+            refresh_ahead: sso.refresh_ahead.0,
+            login: sso.login,
+            interactive,
+        }
+    }
+}
+
+/// What a pass did for one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionAction {
+    /// More than `refresh_ahead` left.
+    Fresh {
+        expires_at: String,
+    },
+    Refreshed {
+        expires_at: String,
+    },
+    /// A login or another refresh held the lock.
+    Busy,
+    /// Transient failure; retried after a backoff.
+    Failed {
+        error: String,
+    },
+    /// Only a new login helps.
+    NeedsLogin {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionReport {
+    pub session: String,
+    pub action: SessionAction,
+}
+
+#[derive(Debug, Default)]
+struct Backoff {
+    failures: u32,
+    next_attempt: Option<Instant>,
+}
+
+/// Keeps every selected session fresh. See the module docs.
+#[derive(Debug)]
+pub struct Watcher {
+    settings: WatchSettings,
+    notifier: Arc<dyn Notifier>,
+    backoff: HashMap<String, Backoff>,
+}
+
+impl Watcher {
+    pub fn new(settings: WatchSettings) -> Self {
+        Self::with_notifier(settings, Arc::new(DesktopNotifier))
+    }
+
+    pub fn with_notifier(settings: WatchSettings, notifier: Arc<dyn Notifier>) -> Self {
+        Self {
+            settings,
+            notifier,
+            backoff: HashMap::new(),
+        }
+    }
+
+    /// Runs passes until `shutdown` completes.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let (_, wait) = match self.pass().await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!("SSO watcher: {e:#}");
+                    (Vec::new(), MAX_SLEEP)
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait.clamp(MIN_SLEEP, MAX_SLEEP)) => {}
+                () = &mut shutdown => return,
+            }
+        }
+    }
+
+    /// One pass over all sessions.
+    pub async fn run_once(&mut self) -> anyhow::Result<Vec<SessionReport>> {
+        Ok(self.pass().await?.0)
+    }
+
+    async fn pass(&mut self) -> anyhow::Result<(Vec<SessionReport>, Duration)> {
+        let aws = AwsConfig::load(&self.settings.paths.aws_config_file())?;
+        let sessions = aws.selected(self.settings.filter.as_deref());
+        let mut reports = Vec::new();
+        let mut wait = MAX_SLEEP;
+        for session in sessions {
+            let (action, next) = self.session_pass(&session).await;
+            wait = wait.min(next);
+            reports.push(SessionReport {
+                session: session.name.clone(),
+                action,
+            });
+        }
+        Ok((reports, wait))
+    }
+
+    async fn session_pass(&mut self, session: &SsoSession) -> (SessionAction, Duration) {
+        let paths = &self.settings.paths;
+        let ahead = time::Duration::try_from(self.settings.refresh_ahead).unwrap_or_default();
+        let path = token_cache::cache_file(&paths.aws_sso_cache_dir(), &session.cache_key);
+        let now = OffsetDateTime::now_utc();
+        let token = match token_cache::read(&path) {
+            Ok(Some(t)) => t,
+            Ok(None) => return self.needs_login(session, "missing", "not logged in").await,
+            Err(e) => {
+                tracing::error!(session = %session.name, "{e:#}; leaving the file as it is");
+                return self
+                    .needs_login(session, "unreadable", &format!("{e:#}"))
+                    .await;
+            }
+        };
+        let left = token.expires_in(now);
+        if left > ahead {
+            self.backoff.remove(&session.cache_key);
+            let due = (left - ahead).try_into().unwrap_or(MAX_SLEEP);
+            return (
+                SessionAction::Fresh {
+                    expires_at: format_timestamp(token.expires_at),
+                },
+                due,
+            );
+        }
+        if let Some(at) = self
+            .backoff
+            .get(&session.cache_key)
+            .and_then(|b| b.next_attempt)
+            && at > Instant::now()
+        {
+            return (
+                SessionAction::Failed {
+                    error: "backing off after an error".into(),
+                },
+                at - Instant::now(),
+            );
+        }
+        let expiry_key = format_timestamp(token.expires_at);
+        match refresh::refresh_session(&paths.aws_sso_cache_dir(), &paths.state_dir, session, ahead)
+            .await
+        {
+            Ok(RefreshOutcome::Refreshed(t)) => {
+                self.backoff.remove(&session.cache_key);
+                tracing::info!(session = %session.name, expires_at = %format_timestamp(t.expires_at), "refreshed the SSO token");
+                (
+                    SessionAction::Refreshed {
+                        expires_at: format_timestamp(t.expires_at),
+                    },
+                    MAX_SLEEP,
+                )
+            }
+            Ok(RefreshOutcome::AlreadyFresh(t)) => (
+                SessionAction::Fresh {
+                    expires_at: format_timestamp(t.expires_at),
+                },
+                MAX_SLEEP,
+            ),
+            Ok(RefreshOutcome::Busy) => (SessionAction::Busy, MIN_SLEEP * 5),
+            Err(RefreshError::NeedsLogin(why)) => {
+                let why = if session.is_legacy() && why == "no refresh token" {
+                    "legacy profile without a refresh token".to_owned()
+                } else {
+                    why
+                };
+                self.needs_login(session, &expiry_key, &why).await
+            }
+            Err(RefreshError::Unreadable(e)) => {
+                tracing::error!(session = %session.name, "{e:#}; leaving the file as it is");
+                self.needs_login(session, "unreadable", &format!("{e:#}"))
+                    .await
+            }
+            Err(RefreshError::Transient(e)) => {
+                let b = self.backoff.entry(session.cache_key.clone()).or_default();
+                let delay = BACKOFF_START
+                    .saturating_mul(2u32.saturating_pow(b.failures.min(16)))
+                    .min(BACKOFF_MAX);
+                b.failures += 1;
+                b.next_attempt = Some(Instant::now() + delay);
+                tracing::warn!(session = %session.name, "SSO refresh failed (retrying in {}s): {e}", delay.as_secs());
+                (SessionAction::Failed { error: e }, delay)
+            }
+        }
+    }
+
+    /// Acts on `[sso] login` once per session and `key` (the expiry, `missing` or `unreadable`).
+    async fn needs_login(
+        &mut self,
+        session: &SsoSession,
+        key: &str,
+        reason: &str,
+    ) -> (SessionAction, Duration) {
+        let action = SessionAction::NeedsLogin {
+            reason: reason.to_owned(),
+        };
+        let state_dir = self.settings.paths.state_dir.clone();
+        let state = SessionState::load(&state_dir, &session.cache_key);
+        let now = OffsetDateTime::now_utc();
+        let snoozed = state
+            .snoozed_until
+            .as_deref()
+            .and_then(|t| parse_timestamp(t).ok())
+            .is_some_and(|until| until > now);
+        if state.notified_for.as_deref() == Some(key) || snoozed {
+            return (action, MAX_SLEEP);
+        }
+        let message = format!(
+            "SSO session `{}` needs a login ({reason}): run `awsproxy sso login {}`",
+            session.name, session.name
+        );
+        match self.settings.login {
+            LoginMode::Off => {
+                tracing::info!("{message}");
+                return (action, MAX_SLEEP);
+            }
+            LoginMode::Notify if self.settings.interactive => {
+                let choice = prompt(&message).await;
+                let mut login_now = false;
+                SessionState::update(&state_dir, &session.cache_key, |s| match choice {
+                    PromptChoice::LogIn => login_now = true,
+                    PromptChoice::Snooze(d) => {
+                        s.snoozed_until = Some(format_timestamp(now + d));
+                    }
+                    PromptChoice::DontRemind => s.notified_for = Some(key.to_owned()),
+                });
+                if login_now {
+                    return self
+                        .auto_login(
+                            session,
+                            action,
+                            Ui::terminal(crate::printer::Printer { quiet: false }),
+                        )
+                        .await;
+                }
+            }
+            LoginMode::Notify => {
+                self.notifier.notify(session, &message);
+                SessionState::update(&state_dir, &session.cache_key, |s| {
+                    s.notified_for = Some(key.to_owned());
+                });
+            }
+            LoginMode::Auto => {
+                SessionState::update(&state_dir, &session.cache_key, |s| {
+                    s.notified_for = Some(key.to_owned());
+                });
+                return self.auto_login(session, action, Ui::log()).await;
+            }
+        }
+        (action, MAX_SLEEP)
+    }
+
+    async fn auto_login(
+        &mut self,
+        session: &SsoSession,
+        action: SessionAction,
+        ui: Ui,
+    ) -> (SessionAction, Duration) {
+        // Someone is already logging in: their token will be picked up next pass.
+        let lock_path = lock::lock_path(&self.settings.paths.state_dir, &session.cache_key);
+        if matches!(lock::try_acquire(&lock_path), Ok(None)) {
+            return (SessionAction::Busy, MIN_SLEEP * 5);
+        }
+        match login::login(&self.settings.paths, session, &LoginOptions::default(), &ui).await {
+            Ok(outcome) => (
+                SessionAction::Refreshed {
+                    expires_at: format_timestamp(outcome.token().expires_at),
+                },
+                MAX_SLEEP,
+            ),
+            Err(e) => {
+                tracing::error!(session = %session.name, "automatic login failed: {e:#}");
+                (action, MAX_SLEEP)
+            }
+        }
+    }
+}
+
+enum PromptChoice {
+    LogIn,
+    Snooze(time::Duration),
+    DontRemind,
+}
+
+/// Asks on the terminal; anything but a clear answer snoozes for 15 minutes.
+async fn prompt(message: &str) -> PromptChoice {
+    let message = message.to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        dialoguer::Select::new()
+            .with_prompt(message)
+            .items([
+                "Log in now",
+                "Snooze 15 minutes",
+                "Snooze 1 hour",
+                "Snooze 4 hours",
+                "Don't remind me for this session's expiry",
+            ])
+            .default(0)
+            .interact_opt()
+    })
+    .await;
+    match answer {
+        Ok(Ok(Some(0))) => PromptChoice::LogIn,
+        Ok(Ok(Some(2))) => PromptChoice::Snooze(time::Duration::hours(1)),
+        Ok(Ok(Some(3))) => PromptChoice::Snooze(time::Duration::hours(4)),
+        Ok(Ok(Some(4))) => PromptChoice::DontRemind,
+        _ => PromptChoice::Snooze(time::Duration::minutes(15)),
+    }
+}
