@@ -25,6 +25,9 @@ pub fn run(ctx: &Ctx, args: &SsoWatchArgs) -> anyhow::Result<ExitStatus> {
             SessionAction::Refreshed { expires_at } => {
                 format!("refreshed; valid until {expires_at}")
             }
+            SessionAction::NotLoggedIn => {
+                "not logged in (not in `[sso] sessions`: ignored)".to_owned()
+            }
             SessionAction::Busy => "a login or refresh is in progress elsewhere".to_owned(),
             SessionAction::Failed { error } => format!("refresh failed: {error}"),
             SessionAction::NeedsLogin { reason } => {

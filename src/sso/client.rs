@@ -4,6 +4,8 @@
 //! portal `Logout` are unsigned: no credentials are loaded.
 
 use aws_config::{BehaviorVersion, Region};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// `sso-oidc` and SSO portal clients for one region.
 #[derive(Debug, Clone)]
@@ -44,7 +46,22 @@ fn oidc_endpoint(region: &str, global: Option<&str>) -> String {
         .to_owned()
 }
 
-/// An SDK error with its whole chain, for messages (no secrets are in SDK errors).
-pub fn describe<E: std::error::Error>(err: &E) -> String {
-    aws_smithy_types::error::display::DisplayErrorContext(err).to_string()
+/// An SDK error in one line: `Code: message` for service errors, the whole
+/// chain for transport errors. (No secrets are in SDK errors.)
+pub fn describe<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let code = e.code().unwrap_or("UnknownError");
+            match e.message().filter(|m| !m.is_empty()) {
+                Some(m) => format!("{code}: {m}"),
+                None => code.to_owned(),
+            }
+        }
+        other => aws_smithy_types::error::display::DisplayErrorContext(other).to_string(),
+    }
 }

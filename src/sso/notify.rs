@@ -26,7 +26,7 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 
 impl Notifier for DesktopNotifier {
     fn notify(&self, session: &SsoSession, message: &str) {
-        let title = format!("awsproxy: SSO session `{}`", session.name);
+        let title = "awsproxy";
         let command = if cfg!(target_os = "macos") {
             find_on_path("osascript").map(|p| {
                 let mut c = Command::new(p);
@@ -34,14 +34,14 @@ impl Notifier for DesktopNotifier {
                 c.arg("-e").arg(format!(
                     "display notification \"{}\" with title \"{}\"",
                     quote(message),
-                    quote(&title)
+                    quote(title)
                 ));
                 c
             })
         } else {
             find_on_path("notify-send").map(|p| {
                 let mut c = Command::new(p);
-                c.arg("--app-name=awsproxy").arg(&title).arg(message);
+                c.arg("--app-name=awsproxy").arg(title).arg(message);
                 c
             })
         };

@@ -63,7 +63,10 @@ pub async fn refresh_token(
                     | CreateTokenError::ExpiredTokenException(_)
                     | CreateTokenError::InvalidRequestException(_)
                     | CreateTokenError::InvalidScopeException(_),
-                ) => RefreshError::NeedsLogin(format!("the refresh token was refused ({text})")),
+                ) => RefreshError::NeedsLogin(format!(
+                    "the refresh token was refused: {}",
+                    oidc_description(e.as_service_error()).unwrap_or(&text)
+                )),
                 _ => RefreshError::Transient(format!(
                     "CreateToken at {} failed: {text}",
                     clients.oidc_endpoint
@@ -134,4 +137,18 @@ pub async fn refresh_session(
         }
     }
     result.map(RefreshOutcome::Refreshed)
+}
+
+/// The OAuth `error_description` of an OIDC error, where the service puts its message.
+fn oidc_description(e: Option<&CreateTokenError>) -> Option<&str> {
+    match e? {
+        CreateTokenError::InvalidGrantException(e) => e.error_description(),
+        CreateTokenError::InvalidClientException(e) => e.error_description(),
+        CreateTokenError::UnauthorizedClientException(e) => e.error_description(),
+        CreateTokenError::AccessDeniedException(e) => e.error_description(),
+        CreateTokenError::ExpiredTokenException(e) => e.error_description(),
+        CreateTokenError::InvalidRequestException(e) => e.error_description(),
+        CreateTokenError::InvalidScopeException(e) => e.error_description(),
+        _ => None,
+    }
 }

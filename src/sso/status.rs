@@ -60,7 +60,8 @@ pub struct SessionStatus {
     pub last_error: Option<String>,
     /// Why the cache file can't be read (state `unreadable`).
     pub error: Option<String>,
-    /// A human must run `awsproxy sso login`.
+    /// A human must run `awsproxy sso login`: the token is expired or unreadable,
+    /// or missing for a session named on the command line or in `[sso] sessions`.
     pub needs_login: bool,
 }
 
@@ -86,6 +87,11 @@ pub fn sessions(
         }
         selected.retain(|s| only.iter().any(|n| s.matches(n)));
     }
+    let explicit = |s: &super::SsoSession| {
+        only.iter()
+            .chain(filter.iter().flatten())
+            .any(|n| s.matches(n))
+    };
     let now = OffsetDateTime::now_utc();
     let cache_dir = paths.aws_sso_cache_dir();
     Ok(selected
@@ -106,13 +112,15 @@ pub fn sessions(
                 last_refresh: remembered.last_refresh,
                 last_error: remembered.last_error,
                 error: None,
-                needs_login: true,
+                // A session nobody logged in to only counts when it was asked for.
+                needs_login: explicit(&session),
                 cache_file,
             };
             match token_cache::read(&status.cache_file) {
                 Ok(None) => {}
                 Err(e) => {
                     status.state = TokenState::Unreadable;
+                    status.needs_login = true;
                     status.error = Some(format!("{e:#}"));
                     status.not_refreshable_reason = Some("cache file unreadable".into());
                 }

@@ -86,6 +86,8 @@ pub enum SessionAction {
     NeedsLogin {
         reason: String,
     },
+    /// No token and not named in `[sso] sessions`: left alone.
+    NotLoggedIn,
 }
 
 #[derive(Debug, Clone)]
@@ -167,7 +169,11 @@ impl Watcher {
         let now = OffsetDateTime::now_utc();
         let token = match token_cache::read(&path) {
             Ok(Some(t)) => t,
-            Ok(None) => return self.needs_login(session, "missing", "not logged in").await,
+            Ok(None) if self.explicitly_selected(session) => {
+                return self.needs_login(session, "missing", "not logged in").await;
+            }
+            // Sessions nobody logged in to are not nagged about unless `[sso] sessions` names them.
+            Ok(None) => return (SessionAction::NotLoggedIn, MAX_SLEEP),
             Err(e) => {
                 tracing::error!(session = %session.name, "{e:#}; leaving the file as it is");
                 return self
@@ -244,6 +250,13 @@ impl Watcher {
                 (SessionAction::Failed { error: e }, delay)
             }
         }
+    }
+
+    fn explicitly_selected(&self, session: &SsoSession) -> bool {
+        self.settings
+            .filter
+            .as_ref()
+            .is_some_and(|names| names.iter().any(|n| session.matches(n)))
     }
 
     /// Acts on `[sso] login` once per session and `key` (the expiry, `missing` or `unreadable`).

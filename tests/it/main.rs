@@ -14,3 +14,4 @@ mod cli;
 mod fakes;
 mod generated;
 mod install;
+mod sso;

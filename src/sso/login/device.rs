@@ -90,10 +90,10 @@ pub(super) async fn run(
                 }
                 Some(CreateTokenError::SlowDownException(_)) => {
                     interval += SLOW_DOWN_STEP;
-                    tracing::info!(
-                        "the server asked to slow down: polling every {}s",
+                    ui.message(&format!(
+                        "The server asked to slow down: polling every {}s",
                         interval.as_secs_f32()
-                    );
+                    ));
                 }
                 Some(CreateTokenError::ExpiredTokenException(_)) => anyhow::bail!(
                     "the device code expired before it was approved; run the login again"
