@@ -7,7 +7,7 @@ use crate::commands::Ctx;
 use crate::error::ExitStatus;
 use crate::sso::aws_config::AwsConfig;
 use crate::sso::client::{SsoClients, describe};
-use crate::sso::{lock, token_cache};
+use crate::sso::{lock, state, token_cache};
 
 pub fn run(ctx: &Ctx, args: &SsoLogoutArgs) -> anyhow::Result<ExitStatus> {
     let config = ctx.config()?;
@@ -59,6 +59,8 @@ pub fn run(ctx: &Ctx, args: &SsoLogoutArgs) -> anyhow::Result<ExitStatus> {
             ));
         }
     }
+    // Forget last refresh / notifications too: the next login starts clean.
+    let _ = fs_err::remove_file(state::state_file(&ctx.paths.state_dir, &session.cache_key));
     match fs_err::remove_file(&path) {
         Ok(()) => ctx.printer.message(&format!(
             "Logged out of `{}` and removed {}",

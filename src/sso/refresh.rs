@@ -120,8 +120,13 @@ pub async fn refresh_session(
     if token.expires_in(now) > ahead {
         return Ok(RefreshOutcome::AlreadyFresh(token));
     }
-    let clients = SsoClients::new(token.region.as_deref().unwrap_or(&session.region)).await;
-    let result = refresh_token(&clients, &token, now).await;
+    let result = match token.refresh_blocker(now) {
+        Some(why) => Err(RefreshError::NeedsLogin(why.to_owned())),
+        None => {
+            let region = token.region.as_deref().unwrap_or(&session.region);
+            refresh_token(&SsoClients::new(region).await, &token, now).await
+        }
+    };
     match &result {
         Ok(new) => {
             token_cache::write(&path, new)

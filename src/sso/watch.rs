@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +46,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(300);
 #[derive(Debug, Clone)]
 pub struct WatchSettings {
     pub paths: Paths,
+    /// `AWS_CONFIG_FILE` or `~/.aws/config`, re-read on every pass.
+    pub aws_config_file: PathBuf,
     /// `[sso] sessions` (all sessions when `None`).
     pub filter: Option<Vec<String>>,
     pub refresh_ahead: Duration,
@@ -58,6 +61,7 @@ impl WatchSettings {
         let sso = config.file.sso.clone().unwrap_or_default();
         Self {
             paths: paths.clone(),
+            aws_config_file: paths.aws_config_file(),
             filter: sso.sessions,
             refresh_ahead: sso.refresh_ahead.0,
             login: sso.login,
@@ -147,7 +151,7 @@ impl Watcher {
     }
 
     async fn pass(&mut self) -> anyhow::Result<(Vec<SessionReport>, Duration)> {
-        let aws = AwsConfig::load(&self.settings.paths.aws_config_file())?;
+        let aws = AwsConfig::load(&self.settings.aws_config_file)?;
         let sessions = aws.selected(self.settings.filter.as_deref());
         let mut reports = Vec::new();
         let mut wait = MAX_SLEEP;
@@ -380,5 +384,108 @@ async fn prompt(message: &str) -> PromptChoice {
         Ok(Ok(Some(3))) => PromptChoice::Snooze(time::Duration::hours(4)),
         Ok(Ok(Some(4))) => PromptChoice::DontRemind,
         _ => PromptChoice::Snooze(time::Duration::minutes(15)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::fsutil;
+    use crate::secret::Secret;
+    use crate::sso::token_cache::CachedToken;
+
+    #[derive(Debug, Default)]
+    struct Counting(Mutex<Vec<String>>);
+
+    impl Notifier for Counting {
+        fn notify(&self, _: &SsoSession, message: &str) {
+            self.0.lock().unwrap().push(message.to_owned());
+        }
+    }
+
+    fn setup(dir: &Path, expires_in: time::Duration) -> Paths {
+        let paths = Paths {
+            config_dir: dir.join("config"),
+            cache_dir: dir.join("cache"),
+            data_dir: dir.join("data"),
+            state_dir: dir.join("state"),
+            home: dir.join("home"),
+        };
+        fsutil::atomic_write(
+            &paths.home.join(".aws/config"),
+            b"[sso-session corp]\nsso_start_url = https://x/start\nsso_region = us-east-1\n",
+            fsutil::Mode::Public,
+        )
+        .unwrap();
+        let token = CachedToken {
+            start_url: Some("https://x/start".into()),
+            region: Some("us-east-1".into()),
+            access_token: Secret::new("at"),
+            expires_at: OffsetDateTime::now_utc() + expires_in,
+            client_id: None,
+            client_secret: None,
+            registration_expires_at: None,
+            refresh_token: None,
+            extra: serde_json::Map::new(),
+        };
+        token_cache::write(
+            &token_cache::cache_file(&paths.aws_sso_cache_dir(), "corp"),
+            &token,
+        )
+        .unwrap();
+        paths
+    }
+
+    fn settings(paths: &Paths, login: LoginMode) -> WatchSettings {
+        WatchSettings {
+            paths: paths.clone(),
+            aws_config_file: paths.home.join(".aws/config"),
+            filter: None,
+            refresh_ahead: Duration::from_secs(20 * 60),
+            login,
+            interactive: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn notifies_once_per_expiry_across_watchers() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = setup(dir.path(), time::Duration::minutes(5));
+        let counter = Arc::new(Counting::default());
+        for _ in 0..2 {
+            // A new watcher each time, like `sso watch --once` from cron.
+            let mut w =
+                Watcher::with_notifier(settings(&paths, LoginMode::Notify), counter.clone());
+            let reports = w.run_once().await.unwrap();
+            assert!(
+                matches!(&reports[0].action, SessionAction::NeedsLogin { reason } if reason == "no refresh token"),
+                "{reports:?}"
+            );
+        }
+        assert_eq!(counter.0.lock().unwrap().len(), 1);
+
+        // A token more than refresh_ahead away from expiry needs nothing.
+        let dir = tempfile::tempdir().unwrap();
+        let paths = setup(dir.path(), time::Duration::hours(2));
+        let mut w = Watcher::with_notifier(settings(&paths, LoginMode::Notify), counter.clone());
+        let reports = w.run_once().await.unwrap();
+        assert!(
+            matches!(reports[0].action, SessionAction::Fresh { .. }),
+            "{reports:?}"
+        );
+        assert_eq!(counter.0.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn login_off_never_notifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = setup(dir.path(), time::Duration::minutes(-5));
+        let counter = Arc::new(Counting::default());
+        let mut w = Watcher::with_notifier(settings(&paths, LoginMode::Off), counter.clone());
+        w.run_once().await.unwrap();
+        assert!(counter.0.lock().unwrap().is_empty());
     }
 }

@@ -168,8 +168,9 @@ impl TokenGrant {
 }
 
 /// Which flow a login uses, and why (for the message).
-pub fn choose_flow(opts: &LoginOptions) -> (Flow, Option<&'static str>) {
-    if opts.use_device_code {
+/// Legacy profiles always use the device code, as the AWS CLI does.
+pub fn choose_flow(session: &SsoSession, opts: &LoginOptions) -> (Flow, Option<&'static str>) {
+    if opts.use_device_code || session.is_legacy() {
         return (Flow::DeviceCode, None);
     }
     match browser::unavailable_reason() {
@@ -211,7 +212,7 @@ pub async fn login(
         }
     }
 
-    let (flow, why) = choose_flow(opts);
+    let (flow, why) = choose_flow(session, opts);
     if let Some(why) = why {
         ui.message(&format!(
             "No browser can be opened here ({why}): using the device-code flow."
