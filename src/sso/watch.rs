@@ -112,6 +112,10 @@ pub struct Watcher {
     settings: WatchSettings,
     notifier: Arc<dyn Notifier>,
     backoff: HashMap<String, Backoff>,
+    /// `auto` logins started by [`Watcher::run`], by cache key.
+    logins: HashMap<String, tokio::task::JoinHandle<()>>,
+    /// Run `auto` logins as tasks (in [`Watcher::run`]) rather than inline (`run_once`).
+    background_logins: bool,
 }
 
 impl Watcher {
@@ -124,24 +128,35 @@ impl Watcher {
             settings,
             notifier,
             backoff: HashMap::new(),
+            logins: HashMap::new(),
+            background_logins: false,
         }
     }
 
     /// Runs passes until `shutdown` completes.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        self.background_logins = true;
         loop {
-            let (_, wait) = match self.pass().await {
-                Ok(r) => r,
+            // A pass may wait on a terminal prompt: shutdown must not wait for it.
+            let result = tokio::select! {
+                r = self.pass() => r,
+                () = &mut shutdown => break,
+            };
+            let wait = match result {
+                Ok((_, wait)) => wait,
                 Err(e) => {
                     tracing::error!("SSO watcher: {e:#}");
-                    (Vec::new(), MAX_SLEEP)
+                    MAX_SLEEP
                 }
             };
             tokio::select! {
                 () = tokio::time::sleep(wait.clamp(MIN_SLEEP, MAX_SLEEP)) => {}
-                () = &mut shutdown => return,
+                () = &mut shutdown => break,
             }
+        }
+        for (_, login) in self.logins.drain() {
+            login.abort();
         }
     }
 
@@ -335,22 +350,40 @@ impl Watcher {
         action: SessionAction,
         ui: Ui,
     ) -> (SessionAction, Duration) {
+        let busy = (SessionAction::Busy, MIN_SLEEP * 5);
+        if self
+            .logins
+            .get(&session.cache_key)
+            .is_some_and(|h| !h.is_finished())
+        {
+            return busy;
+        }
         // Someone is already logging in: their token will be picked up next pass.
         let lock_path = lock::lock_path(&self.settings.paths.state_dir, &session.cache_key);
         if matches!(lock::try_acquire(&lock_path), Ok(None)) {
-            return (SessionAction::Busy, MIN_SLEEP * 5);
+            return busy;
         }
-        match login::login(&self.settings.paths, session, &LoginOptions::default(), &ui).await {
-            Ok(outcome) => (
-                SessionAction::Refreshed {
-                    expires_at: format_timestamp(outcome.token().expires_at),
-                },
-                MAX_SLEEP,
-            ),
-            Err(e) => {
-                tracing::error!(session = %session.name, "automatic login failed: {e:#}");
-                (action, MAX_SLEEP)
-            }
+        let paths = self.settings.paths.clone();
+        let target = session.clone();
+        let login = async move {
+            login::login(&paths, &target, &LoginOptions::default(), &ui)
+                .await
+                .map(|outcome| format_timestamp(outcome.token().expires_at))
+                .map_err(|e| {
+                    tracing::error!(session = %target.name, "automatic login failed: {e:#}");
+                })
+        };
+        if self.background_logins {
+            // A login can take minutes; other sessions keep being refreshed meanwhile.
+            let handle = tokio::spawn(async move {
+                let _ = login.await;
+            });
+            self.logins.insert(session.cache_key.clone(), handle);
+            return busy;
+        }
+        match login.await {
+            Ok(expires_at) => (SessionAction::Refreshed { expires_at }, MAX_SLEEP),
+            Err(()) => (action, MAX_SLEEP),
         }
     }
 }

@@ -488,3 +488,23 @@ async fn logout_revokes_the_token_and_removes_the_file() {
     assert!(!path.exists());
     ctx.run(&["sso", "status", "corp"]).assert_code(3);
 }
+
+#[tokio::test]
+async fn login_auto_starts_one_login_when_a_refresh_is_impossible() {
+    let aws = FakeAws::start().await;
+    let ctx = context(&aws).config("[sso]\nlogin = \"auto\"\nsessions = [\"corp\"]\n");
+    // Expired, and no refresh token: only a login helps.
+    ctx.write(
+        &cache_path(&ctx, "corp"),
+        r#"{"startUrl":"https://corp.awsapps.com/start","region":"us-east-1","accessToken":"old","expiresAt":"2020-01-01T00:00:00Z"}"#,
+    );
+    let out = ctx.run(&["sso", "watch", "--once"]);
+    out.assert_code(0);
+    assert!(out.stderr.contains("corp: refreshed"), "{}", out.stderr);
+    assert_eq!(aws.calls("StartDeviceAuthorization"), 1);
+    let token = read_json(&cache_path(&ctx, "corp"));
+    assert!(aws.access_token_valid(token["accessToken"].as_str().unwrap()));
+
+    ctx.run(&["sso", "watch", "--once"]).assert_code(0);
+    assert_eq!(aws.calls("StartDeviceAuthorization"), 1, "no second login");
+}
