@@ -508,3 +508,32 @@ async fn login_auto_starts_one_login_when_a_refresh_is_impossible() {
     ctx.run(&["sso", "watch", "--once"]).assert_code(0);
     assert_eq!(aws.calls("StartDeviceAuthorization"), 1, "no second login");
 }
+
+#[tokio::test]
+async fn ctrl_c_cancels_a_login_cleanly() {
+    let aws = FakeAws::start().await;
+    aws.state().oidc.device_requires_approval = true;
+    let ctx = context(&aws);
+    let mut cmd = ctx.command();
+    cmd.args(["sso", "login", "corp", "--use-device-code"]);
+    let (child, _lines) = spawn_with_stderr(cmd);
+    wait_until("the device authorization", || {
+        aws.state().oidc.device_polls > 0
+    });
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(!cache_path(&ctx, "corp").exists(), "nothing written");
+
+    // The lock went with the process: the next login does not wait.
+    aws.state().oidc.device_requires_approval = false;
+    let next = ctx.run(&["sso", "login", "corp", "--use-device-code"]);
+    next.assert_code(0);
+    assert!(!next.stderr.contains("waiting for it"), "{}", next.stderr);
+}
