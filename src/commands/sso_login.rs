@@ -38,7 +38,9 @@ pub fn run(ctx: &Ctx, args: &SsoLoginArgs) -> anyhow::Result<ExitStatus> {
     };
     let how = match &outcome {
         LoginOutcome::LoggedIn(_) => "Logged in to",
-        LoginOutcome::UsedConcurrentLogin(_) => "Another login just finished; using its token for",
+        LoginOutcome::UsedConcurrentLogin(_) => {
+            "Another login or refresh just finished; using its token for"
+        }
     };
     ctx.printer.message(&format!(
         "{how} `{}`: the token expires in {} ({}); {refresh}.\nToken cache: {}",

@@ -350,7 +350,7 @@ async fn concurrent_logins_make_one_authorization() {
     let second = tokio::task::spawn_blocking(move || second.wait_with_output().unwrap());
     assert_eq!(first.await.unwrap().status.code(), Some(0));
     assert_eq!(second.await.unwrap().status.code(), Some(0));
-    wait_for_line(&second_lines, "Another login just finished");
+    wait_for_line(&second_lines, "Another login or refresh just finished");
     drop(first_lines);
     assert_eq!(aws.calls("StartDeviceAuthorization"), 1);
     assert_eq!(aws.calls("RegisterClient"), 1);

@@ -190,6 +190,9 @@ pub async fn login(
     let path = token_cache::cache_file(&cache_dir, &session.cache_key);
     let before = fs_err::read(&path).ok();
     let lock_path = lock::lock_path(&paths.state_dir, &session.cache_key);
+    // One listener for the whole login, so a Ctrl-C between two steps isn't lost.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     let (_lock, waited) = tokio::select! {
         r = lock::acquire(&lock_path, opts.timeout + Duration::from_secs(60), || {
             ui.message(&format!(
@@ -197,7 +200,7 @@ pub async fn login(
                 session.name
             ));
         }) => r?,
-        _ = tokio::signal::ctrl_c() => return Err(crate::Error::Interrupted.into()),
+        _ = &mut interrupted => return Err(crate::Error::Interrupted.into()),
     };
     if waited {
         let after = fs_err::read(&path).ok();
@@ -229,7 +232,7 @@ pub async fn login(
     };
     let result = tokio::select! {
         r = run => r,
-        _ = tokio::signal::ctrl_c() => Err(crate::Error::Interrupted.into()),
+        _ = &mut interrupted => Err(crate::Error::Interrupted.into()),
     };
     ui.clear();
     let (registration, grant) = result?;
