@@ -112,6 +112,8 @@ pub struct Watcher {
     settings: WatchSettings,
     notifier: Arc<dyn Notifier>,
     backoff: HashMap<String, Backoff>,
+    /// Tokens whose refresh was refused: cache key -> (expiry, reason).
+    refused: HashMap<String, (String, String)>,
     /// `auto` logins started by [`Watcher::run`], by cache key.
     logins: HashMap<String, tokio::task::JoinHandle<()>>,
     /// Run `auto` logins as tasks (in [`Watcher::run`]) rather than inline (`run_once`).
@@ -128,6 +130,7 @@ impl Watcher {
             settings,
             notifier,
             backoff: HashMap::new(),
+            refused: HashMap::new(),
             logins: HashMap::new(),
             background_logins: false,
         }
@@ -225,6 +228,15 @@ impl Watcher {
             );
         }
         let expiry_key = format_timestamp(token.expires_at);
+        // A refresh the server refused is not retried for the same token every pass.
+        if let Some(why) = self
+            .refused
+            .get(&session.cache_key)
+            .filter(|(key, _)| *key == expiry_key)
+            .map(|(_, why)| why.clone())
+        {
+            return self.needs_login(session, &expiry_key, &why).await;
+        }
         match refresh::refresh_session(&paths.aws_sso_cache_dir(), &paths.state_dir, session, ahead)
             .await
         {
@@ -251,6 +263,8 @@ impl Watcher {
                 } else {
                     why
                 };
+                self.refused
+                    .insert(session.cache_key.clone(), (expiry_key.clone(), why.clone()));
                 self.needs_login(session, &expiry_key, &why).await
             }
             Err(RefreshError::Unreadable(e)) => {
@@ -499,6 +513,11 @@ mod tests {
             );
         }
         assert_eq!(counter.0.lock().unwrap().len(), 1);
+        let mut w = Watcher::with_notifier(settings(&paths, LoginMode::Notify), counter.clone());
+        w.run_once().await.unwrap();
+        assert!(w.refused.contains_key("corp"), "remembered in memory");
+        w.run_once().await.unwrap();
+        assert_eq!(counter.0.lock().unwrap().len(), 1);
 
         // A token more than refresh_ahead away from expiry needs nothing.
         let dir = tempfile::tempdir().unwrap();
@@ -510,6 +529,16 @@ mod tests {
             "{reports:?}"
         );
         assert_eq!(counter.0.lock().unwrap().len(), 1);
+    }
+
+    /// `serve` runs the watcher with `tokio::spawn`.
+    #[test]
+    fn the_watcher_can_be_spawned() {
+        fn assert_send<T: Send + 'static>(_: &T) {}
+        let dir = tempfile::tempdir().unwrap();
+        let paths = setup(dir.path(), time::Duration::hours(1));
+        let run = Watcher::new(settings(&paths, LoginMode::Auto)).run(std::future::pending());
+        assert_send(&run);
     }
 
     #[tokio::test]
