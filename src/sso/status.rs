@@ -78,11 +78,11 @@ pub fn sessions(
     if !only.is_empty() {
         for name in only {
             if !selected.iter().any(|s| s.matches(name)) {
-                anyhow::bail!(
-                    "no SSO session `{name}` in {} (sessions: {})",
-                    aws.path.display(),
-                    names(&selected)
-                );
+                return Err(crate::Error::Usage {
+                    message: format!("no SSO session `{name}` in {}", aws.path.display()),
+                    hint: Some(format!("configured sessions: {}", names(&selected))),
+                }
+                .into());
             }
         }
         selected.retain(|s| only.iter().any(|n| s.matches(n)));

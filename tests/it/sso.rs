@@ -467,7 +467,12 @@ async fn status_json_shape_and_exit_code_3_when_expired() {
     login_device(&ctx, "corp");
     ctx.run(&["sso", "status", "corp"]).assert_code(0);
     let unknown = ctx.run(&["sso", "status", "nope"]);
-    assert_ne!(unknown.code, 0);
+    unknown.assert_code(2);
+    assert!(
+        unknown.stderr.contains("hint: configured sessions: corp"),
+        "{}",
+        unknown.stderr
+    );
     assert!(
         unknown.stderr.contains("no SSO session `nope`"),
         "{}",
