@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, args: &SsoWatchArgs) -> anyhow::Result<ExitStatus> {
             SessionAction::Failed { error } => format!("refresh failed: {error}"),
             SessionAction::NeedsLogin { reason } => {
                 needs_login = true;
-                format!("needs `awsproxy sso login {}` ({reason})", r.session)
+                format!("needs `{}` ({reason})", r.login_command)
             }
         };
         ctx.printer.message(&format!("{}: {line}", r.session));

@@ -47,6 +47,16 @@ impl SsoSession {
         matches!(self.kind, SessionKind::LegacyProfile { .. })
     }
 
+    /// The command that logs in to this session (legacy sessions by their profile).
+    pub fn login_command(&self) -> String {
+        match &self.kind {
+            SessionKind::LegacyProfile { profiles } if !profiles.is_empty() => {
+                format!("awsproxy sso login --profile {}", profiles[0])
+            }
+            _ => format!("awsproxy sso login {}", self.name),
+        }
+    }
+
     /// Whether `name` selects this session: its name, start URL or (legacy) a profile.
     pub fn matches(&self, name: &str) -> bool {
         self.name == name
@@ -269,6 +279,8 @@ sso_region = eu-central-1
         assert_eq!(legacy.cache_key, "https://legacy.awsapps.com/start");
         assert!(legacy.scopes.is_empty());
         assert!(legacy.matches("old"));
+        assert_eq!(legacy.login_command(), "awsproxy sso login --profile old");
+        assert_eq!(s.login_command(), "awsproxy sso login my-sso");
         assert!(c.session_for_profile("default").is_err());
         assert_eq!(c.selected(Some(&["old".into()])).len(), 1);
     }

@@ -97,6 +97,8 @@ pub enum SessionAction {
 #[derive(Debug, Clone)]
 pub struct SessionReport {
     pub session: String,
+    /// How a human logs in to it.
+    pub login_command: String,
     pub action: SessionAction,
 }
 
@@ -178,6 +180,7 @@ impl Watcher {
             wait = wait.min(next);
             reports.push(SessionReport {
                 session: session.name.clone(),
+                login_command: session.login_command(),
                 action,
             });
         }
@@ -314,8 +317,9 @@ impl Watcher {
             return (action, MAX_SLEEP);
         }
         let message = format!(
-            "SSO session `{}` needs a login ({reason}): run `awsproxy sso login {}`",
-            session.name, session.name
+            "SSO session `{}` needs a login ({reason}): run `{}`",
+            session.name,
+            session.login_command()
         );
         match self.settings.login {
             LoginMode::Off => {
