@@ -60,6 +60,8 @@ pub struct SessionStatus {
     pub last_error: Option<String>,
     /// Why the cache file can't be read (state `unreadable`).
     pub error: Option<String>,
+    /// The command that logs in to it.
+    pub login_command: String,
     /// A human must run `awsproxy sso login`: the token is expired or unreadable,
     /// or missing for a session named on the command line or in `[sso] sessions`.
     pub needs_login: bool,
@@ -112,6 +114,7 @@ pub fn sessions(
                 last_refresh: remembered.last_refresh,
                 last_error: remembered.last_error,
                 error: None,
+                login_command: session.login_command(),
                 // A session nobody logged in to only counts when it was asked for.
                 needs_login: explicit(&session),
                 cache_file,

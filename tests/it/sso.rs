@@ -36,11 +36,14 @@ sso_account_id = 123456789012
 sso_role_name = ReadOnly
 ";
 
-/// A context whose SSO calls go to `aws`, with fast device-code polling.
+/// A context whose SSO calls go to `aws`, with fast device-code polling. It looks
+/// like an SSH session, so no real browser is ever started (`AWSPROXY_BROWSER`
+/// still wins where a test sets it).
 fn context(aws: &FakeAws) -> TestContext {
     aws.state().oidc.device_interval = 0;
     TestContext::new()
         .aws_config(INI)
+        .env("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22")
         .env("AWS_ENDPOINT_URL_SSO_OIDC", aws.endpoint())
         .env("AWS_ENDPOINT_URL_SSO", aws.endpoint())
 }
@@ -134,10 +137,15 @@ async fn device_flow_with_pending_and_slow_down_writes_the_cli_cache() {
     let aws = FakeAws::start().await;
     aws.state().oidc.script_device_polls(2, 1);
     let ctx = context(&aws);
-    // No DISPLAY in the test environment: the login falls back to the device flow.
+    // An SSH session: the login falls back to the device flow by itself.
     let out = ctx.run(&["sso", "login", "corp"]);
     out.assert_code(0);
-    assert!(out.stderr.contains("device-code flow"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("(this is an SSH session): using the device-code flow"),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stderr.contains("FAKE-0001"),
         "user code shown: {}",
@@ -379,6 +387,7 @@ async fn legacy_profile_logs_in_under_the_start_url() {
     assert_eq!(v[0]["kind"]["type"], "legacy-profile");
     assert_eq!(v[0]["kind"]["profiles"][0], "old");
     assert_eq!(v[0]["refreshable"], false);
+    assert_eq!(v[0]["login_command"], "awsproxy sso login --profile old");
     assert_eq!(
         v[0]["not_refreshable_reason"],
         "legacy profile (no refresh token)"
