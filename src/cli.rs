@@ -142,8 +142,11 @@ pub enum SsoCommand {
     ///
     /// Uses the PKCE authorization-code flow with a loopback callback by default,
     /// and the device-code flow with --use-device-code or when no browser can be
-    /// opened (SSH sessions, containers). The token is written to
+    /// opened (SSH sessions, containers, no display). The token is written to
     /// ~/.aws/sso/cache exactly as the AWS CLI v2 writes it, so every tool uses it.
+    /// A second login for the same session waits for the first and uses its token.
+    /// AWSPROXY_BROWSER=<command> opens the URL with that command instead of the
+    /// system browser.
     Login(SsoLoginArgs),
 
     /// Show sessions, time left and whether they can refresh on their own
@@ -152,6 +155,10 @@ pub enum SsoCommand {
     Status(SsoStatusArgs),
 
     /// Keep sessions fresh with their refresh tokens; notify when a login is needed
+    ///
+    /// Refreshes each token when less than `[sso] refresh_ahead` (default 20m) is
+    /// left. When only a new login helps, acts once per session and expiry as
+    /// `[sso] login` says: notify (default), auto (start a login) or off.
     Watch(SsoWatchArgs),
 
     /// Log out of a session and remove its cached token

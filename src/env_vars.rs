@@ -24,3 +24,23 @@ pub const AWSPROXY_METRICS_LISTEN: &str = "AWSPROXY_METRICS_LISTEN";
 pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
 /// The user's home directory.
 pub const HOME: &str = "HOME";
+
+/// Command run with the login URL instead of the system browser (also makes
+/// `sso login` assume a browser is available; tests use it as a simulated browser).
+pub const AWSPROXY_BROWSER: &str = "AWSPROXY_BROWSER";
+/// The user's preferred browser command (used when set and a display is available).
+pub const BROWSER: &str = "BROWSER";
+/// Service-specific endpoint of IAM Identity Center OIDC (honoured by every SDK).
+pub const AWS_ENDPOINT_URL_SSO_OIDC: &str = "AWS_ENDPOINT_URL_SSO_OIDC";
+/// When `true`, SDKs ignore `AWS_ENDPOINT_URL*`.
+pub const AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
+/// Set in SSH sessions: no local browser can reach the machine.
+pub const SSH_CONNECTION: &str = "SSH_CONNECTION";
+/// Set in SSH sessions with a terminal.
+pub const SSH_TTY: &str = "SSH_TTY";
+/// X11 display (Linux): without it or `WAYLAND_DISPLAY`, no browser can be opened.
+pub const DISPLAY: &str = "DISPLAY";
+/// Wayland display (Linux).
+pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
+/// Set by podman/systemd-nspawn inside containers.
+pub const CONTAINER: &str = "container";

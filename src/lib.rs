@@ -25,6 +25,7 @@ pub mod pypi;
 pub mod secret;
 pub mod services;
 pub mod supervisor;
+pub mod sso;
 
 pub use error::{Error, ExitStatus};
 

@@ -7,6 +7,10 @@ mod doctor;
 mod install_agent;
 mod not_built;
 mod serve;
+mod sso_login;
+mod sso_logout;
+mod sso_status;
+mod sso_watch;
 mod token_get;
 
 use crate::cli::{
@@ -85,18 +89,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Doctor(args) if args.config_only => config_check::run(&ctx, args.json),
         Command::Doctor(args) => doctor::run(&ctx, &args),
         Command::Serve(args) => serve::run(&ctx, &args),
-        Command::Sso(SsoCommand::Login(_)) => not_built::run(
-            &ctx,
-            "sso login",
-            Some("`aws sso login` writes the same token cache"),
-        ),
-        Command::Sso(SsoCommand::Status(_)) => not_built::run(&ctx, "sso status", None),
-        Command::Sso(SsoCommand::Watch(_)) => not_built::run(&ctx, "sso watch", None),
-        Command::Sso(SsoCommand::Logout(_)) => not_built::run(
-            &ctx,
-            "sso logout",
-            Some("`aws sso logout` removes the cached tokens"),
-        ),
+        Command::Sso(SsoCommand::Login(args)) => sso_login::run(&ctx, &args),
+        Command::Sso(SsoCommand::Status(args)) => sso_status::run(&ctx, &args),
+        Command::Sso(SsoCommand::Watch(args)) => sso_watch::run(&ctx, &args),
+        Command::Sso(SsoCommand::Logout(args)) => sso_logout::run(&ctx, &args),
         Command::Creds(CredsCommand::Serve(_)) => not_built::run(&ctx, "creds serve", None),
         Command::Creds(CredsCommand::Export(_)) => not_built::run(
             &ctx,

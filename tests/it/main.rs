@@ -18,3 +18,4 @@ mod generated;
 mod install;
 mod serve;
 mod token;
+mod sso;

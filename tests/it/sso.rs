@@ -1,0 +1,553 @@
+//! `awsproxy sso login | status | watch | logout`, through the real binary against
+//! the in-process SSO-OIDC and portal fakes. The cache files are checked field by
+//! field against what the AWS CLI v2 writes (botocore reads them).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+use sha1::Digest as _;
+
+use crate::support::TestContext;
+use crate::support::fakes::{AuthorizeMode, FakeAws, RefreshMode, http_get};
+
+const START_URL: &str = "https://corp.awsapps.com/start";
+const LEGACY_URL: &str = "https://legacy.awsapps.com/start";
+
+const INI: &str = "\
+[profile dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = DeveloperRole
+region = us-west-2
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile old]
+sso_start_url = https://legacy.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 123456789012
+sso_role_name = ReadOnly
+";
+
+/// A context whose SSO calls go to `aws`, with fast device-code polling. It looks
+/// like an SSH session, so no real browser is ever started (`AWSPROXY_BROWSER`
+/// still wins where a test sets it).
+fn context(aws: &FakeAws) -> TestContext {
+    aws.state().oidc.device_interval = 0;
+    TestContext::new()
+        .aws_config(INI)
+        .env("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22")
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", aws.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO", aws.endpoint())
+}
+
+fn cache_path(ctx: &TestContext, key: &str) -> PathBuf {
+    ctx.home().join(".aws/sso/cache").join(format!(
+        "{}.json",
+        hex::encode(sha1::Sha1::digest(key.as_bytes()))
+    ))
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn is_cli_timestamp(v: &Value) -> bool {
+    let s = v.as_str().unwrap_or_default();
+    s.len() == 20
+        && s.ends_with('Z')
+        && time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
+}
+
+fn login_device(ctx: &TestContext, session: &str) {
+    ctx.run(&["sso", "login", session, "--use-device-code"])
+        .assert_code(0);
+}
+
+/// Spawns the command with stderr piped; lines arrive on the channel.
+fn spawn_with_stderr(mut cmd: std::process::Command) -> (Child, mpsc::Receiver<String>) {
+    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Waits (bounded) for a line containing `needle`; returns every line seen.
+fn wait_for_line(rx: &mpsc::Receiver<String>, needle: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
+        let hit = line.contains(needle);
+        seen.push(line);
+        if hit {
+            return seen;
+        }
+    }
+    panic!("no line containing {needle:?}; saw {seen:#?}");
+}
+
+/// Polls `cond` every 20 ms for up to 30 s.
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..1500 {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// A `notify-send` stand-in that appends its arguments to a file.
+fn fake_notify_send(ctx: &TestContext) -> (String, PathBuf) {
+    let bin = ctx.root().join("bin");
+    let log = ctx.root().join("notifications.log");
+    let script = ctx.write(
+        &bin.join("notify-send"),
+        &format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
+    );
+    make_executable(&script);
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (path, log)
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[tokio::test]
+async fn device_flow_with_pending_and_slow_down_writes_the_cli_cache() {
+    let aws = FakeAws::start().await;
+    aws.state().oidc.script_device_polls(2, 1);
+    let ctx = context(&aws);
+    // An SSH session: the login falls back to the device flow by itself.
+    let out = ctx.run(&["sso", "login", "corp"]);
+    out.assert_code(0);
+    assert!(
+        out.stderr
+            .contains("(this is an SSH session): using the device-code flow"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("FAKE-0001"),
+        "user code shown: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("slow down"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    {
+        let st = aws.state();
+        assert_eq!(st.oidc.device_polls, 4, "2 pending + 1 slow-down + success");
+        assert_eq!(st.oidc.clients.len(), 1);
+        assert_eq!(st.oidc.clients[0].client_type, "public");
+        assert_eq!(st.oidc.clients[0].scopes, ["sso:account:access"]);
+        assert_eq!(st.oidc.device_authorizations[0].start_url, START_URL);
+    }
+
+    let path = cache_path(&ctx, "corp");
+    let token = read_json(&path);
+    assert_eq!(token["startUrl"], START_URL);
+    assert_eq!(token["region"], "us-east-1");
+    assert!(aws.access_token_valid(token["accessToken"].as_str().unwrap()));
+    assert!(is_cli_timestamp(&token["expiresAt"]), "{token}");
+    assert!(is_cli_timestamp(&token["registrationExpiresAt"]), "{token}");
+    assert_eq!(
+        token["clientId"],
+        aws.state().oidc.clients[0].client_id.as_str()
+    );
+    assert!(token["clientSecret"].as_str().is_some());
+    assert!(token["refreshToken"].as_str().is_some());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        !out.stderr.contains(token["accessToken"].as_str().unwrap()),
+        "the token never appears in output"
+    );
+
+    // A second login reuses the cached client registration.
+    login_device(&ctx, "corp");
+    assert_eq!(aws.calls("RegisterClient"), 1);
+    assert_eq!(aws.calls("StartDeviceAuthorization"), 2);
+}
+
+/// Runs `sso login corp` with a browser that records the URL it was given,
+/// plays the user approving at the fake's `/authorize`, and follows the redirect
+/// to the callback. Returns the callback's status and the login's output.
+async fn pkce_login(aws: &FakeAws, ctx: &TestContext) -> (u16, std::process::Output) {
+    let url_file = ctx.root().join("browser-url");
+    let browser = ctx.write(
+        &ctx.root().join("browser.sh"),
+        &format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", url_file.display()),
+    );
+    make_executable(&browser);
+    let mut cmd = ctx.command();
+    cmd.env("AWSPROXY_BROWSER", &browser)
+        .args(["sso", "login", "corp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_until("the browser to be started", || {
+        std::fs::read_to_string(&url_file).is_ok_and(|s| !s.is_empty())
+    });
+    let url = std::fs::read_to_string(&url_file).unwrap();
+    assert!(
+        url.starts_with(&format!("{}/authorize?", aws.endpoint())),
+        "{url}"
+    );
+    let location = aws.browser_authorize(&url).await;
+    assert!(
+        location.starts_with("http://127.0.0.1:") && location.contains("/oauth/callback?"),
+        "{location}"
+    );
+    let callback = http_get(&location).await;
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    (callback.status().as_u16(), out)
+}
+
+#[tokio::test]
+async fn pkce_login_with_a_simulated_browser() {
+    let aws = FakeAws::start().await;
+    let ctx = context(&aws);
+    let (status, out) = pkce_login(&aws, &ctx).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(status, 200);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    {
+        let st = aws.state();
+        let client = &st.oidc.clients[0];
+        assert_eq!(client.grant_types, ["authorization_code", "refresh_token"]);
+        assert_eq!(client.redirect_uris, ["http://127.0.0.1/oauth/callback"]);
+        assert_eq!(client.issuer_url.as_deref(), Some(START_URL));
+        let auth = &st.oidc.authorize_requests[0];
+        assert_eq!(auth.code_challenge_method.as_deref(), Some("S256"));
+        assert_eq!(auth.scopes.as_deref(), Some("sso:account:access"));
+        assert!(auth.used, "the code was exchanged");
+        assert_eq!(st.oidc.authorization_code_grants, 1);
+        assert_eq!(st.oidc.device_polls, 0);
+    }
+    let token = read_json(&cache_path(&ctx, "corp"));
+    assert!(aws.access_token_valid(token["accessToken"].as_str().unwrap()));
+    assert!(token["refreshToken"].as_str().is_some(), "{token}");
+}
+
+#[tokio::test]
+async fn pkce_callback_with_a_wrong_state_is_rejected() {
+    let aws = FakeAws::start().await;
+    aws.state().oidc.authorize_mode = AuthorizeMode::WrongState;
+    let ctx = context(&aws);
+    let (status, out) = pkce_login(&aws, &ctx).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(status, 400);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("`state`"), "{stderr}");
+    assert_eq!(aws.state().oidc.authorization_code_grants, 0);
+    assert!(!cache_path(&ctx, "corp").exists());
+}
+
+#[tokio::test]
+async fn watch_refreshes_with_rotated_and_with_absent_refresh_tokens() {
+    let aws = FakeAws::start().await;
+    // Shorter than the 20-minute refresh_ahead: every pass refreshes.
+    aws.state().oidc.access_token_lifetime = Duration::from_secs(600);
+    let ctx = context(&aws);
+    login_device(&ctx, "corp");
+    let path = cache_path(&ctx, "corp");
+    let first = read_json(&path);
+
+    let out = ctx.run(&["sso", "watch", "--once"]);
+    out.assert_code(0);
+    assert!(out.stderr.contains("corp: refreshed"), "{}", out.stderr);
+    let rotated = read_json(&path);
+    assert_ne!(rotated["accessToken"], first["accessToken"]);
+    assert_ne!(rotated["refreshToken"], first["refreshToken"], "rotated");
+    assert!(is_cli_timestamp(&rotated["expiresAt"]));
+    assert_eq!(rotated["clientId"], first["clientId"]);
+    assert!(aws.access_token_valid(rotated["accessToken"].as_str().unwrap()));
+
+    aws.state().oidc.refresh_mode = RefreshMode::NoNewRefreshToken;
+    ctx.run(&["sso", "watch", "--once"]).assert_code(0);
+    let kept = read_json(&path);
+    assert_ne!(kept["accessToken"], rotated["accessToken"]);
+    assert_eq!(
+        kept["refreshToken"], rotated["refreshToken"],
+        "old one kept"
+    );
+    assert_eq!(aws.state().oidc.refreshes, 2);
+
+    let status = ctx.run(&["sso", "status", "--json"]);
+    status.assert_code(0);
+    let v: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert!(is_cli_timestamp(&v[0]["last_refresh"]), "{v}");
+}
+
+#[tokio::test]
+async fn refresh_failure_notifies_exactly_once() {
+    let aws = FakeAws::start().await;
+    aws.state().oidc.access_token_lifetime = Duration::from_secs(600);
+    aws.state().oidc.refresh_mode = RefreshMode::Fail;
+    let ctx = context(&aws);
+    let (path, log) = fake_notify_send(&ctx);
+    let ctx = ctx.env("PATH", path);
+    login_device(&ctx, "corp");
+
+    for _ in 0..2 {
+        let out = ctx.run(&["sso", "watch", "--once"]);
+        out.assert_code(3);
+        assert!(
+            out.stderr.contains("needs `awsproxy sso login corp`"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(aws.state().oidc.refresh_attempts, 2);
+    let notes = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(notes.lines().count(), 1, "{notes}");
+    assert!(notes.contains("awsproxy sso login corp"), "{notes}");
+
+    // A new login is a new expiry: the next failure notifies again.
+    login_device(&ctx, "corp");
+    ctx.run(&["sso", "watch", "--once"]).assert_code(3);
+    let notes = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(notes.lines().count(), 2, "{notes}");
+}
+
+#[tokio::test]
+async fn concurrent_logins_make_one_authorization() {
+    let aws = FakeAws::start().await;
+    aws.state().oidc.device_requires_approval = true;
+    let ctx = context(&aws);
+    let login = || {
+        let mut cmd = ctx.command();
+        cmd.args(["sso", "login", "corp", "--use-device-code"]);
+        spawn_with_stderr(cmd)
+    };
+    let (first, first_lines) = login();
+    wait_until("the first login to start", || {
+        aws.calls("StartDeviceAuthorization") == 1
+    });
+    let (second, second_lines) = login();
+    wait_for_line(&second_lines, "waiting for it to finish");
+    // The user approves the first login's code; the second must not start its own.
+    let approved = http_get(&format!("{}/device?user_code=FAKE-0001", aws.endpoint())).await;
+    assert_eq!(approved.status(), 200);
+    let first = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap());
+    let second = tokio::task::spawn_blocking(move || second.wait_with_output().unwrap());
+    assert_eq!(first.await.unwrap().status.code(), Some(0));
+    assert_eq!(second.await.unwrap().status.code(), Some(0));
+    wait_for_line(&second_lines, "Another login or refresh just finished");
+    drop(first_lines);
+    assert_eq!(aws.calls("StartDeviceAuthorization"), 1);
+    assert_eq!(aws.calls("RegisterClient"), 1);
+    assert!(cache_path(&ctx, "corp").exists());
+}
+
+#[tokio::test]
+async fn legacy_profile_logs_in_under_the_start_url() {
+    let aws = FakeAws::start().await;
+    let ctx = context(&aws);
+    ctx.run(&["sso", "login", "--profile", "old", "--use-device-code"])
+        .assert_code(0);
+    assert!(
+        aws.state().oidc.clients[0].scopes.is_empty(),
+        "legacy: no scopes"
+    );
+    let token = read_json(&cache_path(&ctx, LEGACY_URL));
+    assert_eq!(token["startUrl"], LEGACY_URL);
+    assert!(token.get("refreshToken").is_none(), "{token}");
+
+    let out = ctx.run(&["sso", "status", "--json", "old"]);
+    out.assert_code(0);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["name"], LEGACY_URL);
+    assert_eq!(v[0]["kind"]["type"], "legacy-profile");
+    assert_eq!(v[0]["kind"]["profiles"][0], "old");
+    assert_eq!(v[0]["refreshable"], false);
+    assert_eq!(v[0]["login_command"], "awsproxy sso login --profile old");
+    assert_eq!(
+        v[0]["not_refreshable_reason"],
+        "legacy profile (no refresh token)"
+    );
+}
+
+#[tokio::test]
+async fn malformed_or_truncated_cache_files_are_reported_and_left_intact() {
+    let aws = FakeAws::start().await;
+    let ctx = context(&aws).config("[sso]\nsessions = [\"corp\"]\n");
+    let path = cache_path(&ctx, "corp");
+    for (bytes, why) in [
+        (
+            &br#"{"startUrl":"https://corp.awsapps.com/start","accessToken":"abc","expiresAt":"2026-"#[..],
+            "truncated",
+        ),
+        (
+            &br#"{"accessToken":"abc","expiresAt":"2030-01-01T00:00:00"}"#[..],
+            "zone",
+        ),
+    ] {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        let status = ctx.run(&["sso", "status"]);
+        status.assert_code(3);
+        assert!(status.stderr.contains(&path.display().to_string()), "{}", status.stderr);
+        assert!(status.stderr.contains(why), "{}", status.stderr);
+        let watch = ctx.run(&["sso", "watch", "--once"]);
+        watch.assert_code(3);
+        assert!(watch.stderr.contains(why), "{}", watch.stderr);
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "file left byte-identical");
+    }
+    assert_eq!(aws.calls("CreateToken"), 0);
+}
+
+#[tokio::test]
+async fn status_json_shape_and_exit_code_3_when_expired() {
+    let aws = FakeAws::start().await;
+    let ctx = context(&aws);
+    // Written as other tools do: fractional seconds with +00:00, and the old UTC suffix.
+    ctx.write(
+        &cache_path(&ctx, "corp"),
+        r#"{"startUrl":"https://corp.awsapps.com/start","region":"us-east-1","accessToken":"old","expiresAt":"2020-01-01T00:00:00.123+00:00","clientId":"c","clientSecret":"s","registrationExpiresAt":"2099-01-01T00:00:00UTC","refreshToken":"r"}"#,
+    );
+    let out = ctx.run(&["sso", "status", "--json"]);
+    out.assert_code(3);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let corp = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "corp")
+        .unwrap();
+    assert_eq!(corp["state"], "expired");
+    assert_eq!(corp["needs_login"], true);
+    assert_eq!(corp["expires_at"], "2020-01-01T00:00:00Z");
+    assert!(corp["expires_in_seconds"].as_i64().unwrap() < 0);
+    assert_eq!(corp["refreshable"], true);
+    assert_eq!(corp["start_url"], START_URL);
+    assert_eq!(corp["region"], "us-east-1");
+    assert_eq!(corp["kind"]["type"], "sso-session");
+    for key in [
+        "cache_file",
+        "not_refreshable_reason",
+        "last_refresh",
+        "last_error",
+    ] {
+        assert!(corp.get(key).is_some(), "{key} in {corp}");
+    }
+    let legacy = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == LEGACY_URL)
+        .unwrap();
+    assert_eq!(legacy["state"], "missing");
+
+    let table = ctx.run(&["sso", "status"]);
+    table.assert_code(3);
+    assert!(
+        table.stdout.contains("corp") && table.stdout.contains("expired"),
+        "{}",
+        table.stdout
+    );
+
+    login_device(&ctx, "corp");
+    ctx.run(&["sso", "status", "corp"]).assert_code(0);
+    let unknown = ctx.run(&["sso", "status", "nope"]);
+    unknown.assert_code(2);
+    assert!(
+        unknown.stderr.contains("hint: configured sessions: corp"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(
+        unknown.stderr.contains("no SSO session `nope`"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[tokio::test]
+async fn logout_revokes_the_token_and_removes_the_file() {
+    let aws = FakeAws::start().await;
+    let ctx = context(&aws);
+    login_device(&ctx, "corp");
+    let path = cache_path(&ctx, "corp");
+    let token = read_json(&path)["accessToken"].as_str().unwrap().to_owned();
+    ctx.run(&["sso", "logout", "corp"]).assert_code(0);
+    assert_eq!(aws.calls("Logout"), 1);
+    assert!(!aws.access_token_valid(&token));
+    assert!(!path.exists());
+    ctx.run(&["sso", "status", "corp"]).assert_code(3);
+}
+
+#[tokio::test]
+async fn login_auto_starts_one_login_when_a_refresh_is_impossible() {
+    let aws = FakeAws::start().await;
+    let ctx = context(&aws).config("[sso]\nlogin = \"auto\"\nsessions = [\"corp\"]\n");
+    // Expired, and no refresh token: only a login helps.
+    ctx.write(
+        &cache_path(&ctx, "corp"),
+        r#"{"startUrl":"https://corp.awsapps.com/start","region":"us-east-1","accessToken":"old","expiresAt":"2020-01-01T00:00:00Z"}"#,
+    );
+    let out = ctx.run(&["sso", "watch", "--once"]);
+    out.assert_code(0);
+    assert!(out.stderr.contains("corp: refreshed"), "{}", out.stderr);
+    assert_eq!(aws.calls("StartDeviceAuthorization"), 1);
+    let token = read_json(&cache_path(&ctx, "corp"));
+    assert!(aws.access_token_valid(token["accessToken"].as_str().unwrap()));
+
+    ctx.run(&["sso", "watch", "--once"]).assert_code(0);
+    assert_eq!(aws.calls("StartDeviceAuthorization"), 1, "no second login");
+}
+
+#[tokio::test]
+async fn ctrl_c_cancels_a_login_cleanly() {
+    let aws = FakeAws::start().await;
+    aws.state().oidc.device_requires_approval = true;
+    let ctx = context(&aws);
+    let mut cmd = ctx.command();
+    cmd.args(["sso", "login", "corp", "--use-device-code"]);
+    let (child, _lines) = spawn_with_stderr(cmd);
+    wait_until("the device authorization", || {
+        aws.state().oidc.device_polls > 0
+    });
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(!cache_path(&ctx, "corp").exists(), "nothing written");
+
+    // The lock went with the process: the next login does not wait.
+    aws.state().oidc.device_requires_approval = false;
+    let next = ctx.run(&["sso", "login", "corp", "--use-device-code"]);
+    next.assert_code(0);
+    assert!(!next.stderr.contains("waiting for it"), "{}", next.stderr);
+}
