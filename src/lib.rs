@@ -24,8 +24,8 @@ pub mod printer;
 pub mod pypi;
 pub mod secret;
 pub mod services;
-pub mod supervisor;
 pub mod sso;
+pub mod supervisor;
 
 pub use error::{Error, ExitStatus};
 

@@ -17,5 +17,5 @@ mod fakes;
 mod generated;
 mod install;
 mod serve;
-mod token;
 mod sso;
+mod token;
