@@ -39,6 +39,7 @@ pub struct Section {
 
 type SectionFn = Arc<dyn Fn() -> Section + Send + Sync>;
 type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
+type ProbeFn = Arc<dyn Fn() -> Vec<(String, Health)> + Send + Sync>;
 
 /// Shared by every service of one `serve` process.
 #[derive(Clone, Default)]
@@ -46,7 +47,8 @@ pub struct StatusBoard {
     health: Arc<RwLock<BTreeMap<String, Health>>>,
     services: Arc<RwLock<BTreeMap<String, String>>>,
     sections: Arc<RwLock<Vec<(String, SectionFn)>>>,
-    metrics: Arc<RwLock<Vec<MetricsFn>>>,
+    metrics: Arc<RwLock<Vec<(String, MetricsFn)>>>,
+    probes: Arc<RwLock<Vec<(String, ProbeFn)>>>,
 }
 
 impl std::fmt::Debug for StatusBoard {
@@ -67,6 +69,8 @@ impl StatusBoard {
         write(&self.health).remove(component);
         write(&self.services).remove(component);
         write(&self.sections).retain(|(owner, _)| owner != component);
+        write(&self.metrics).retain(|(owner, _)| owner != component);
+        write(&self.probes).retain(|(owner, _)| owner != component);
     }
 
     /// A running listener and its URL, for the page's service table.
@@ -74,29 +78,67 @@ impl StatusBoard {
         write(&self.services).insert(name.to_owned(), url.to_owned());
     }
 
-    /// A table computed on every page view, owned by `component`.
+    /// A table computed on every page view, owned by `component` (replacing its
+    /// previous one, so a restarted service doesn't show twice).
     pub fn add_section(
         &self,
         component: &str,
         section: impl Fn() -> Section + Send + Sync + 'static,
     ) {
-        write(&self.sections).push((component.to_owned(), Arc::new(section)));
+        upsert(&self.sections, component, Arc::new(section));
     }
 
-    /// A source of Prometheus text appended to `/metrics`.
-    pub fn add_metrics(&self, render: impl Fn() -> String + Send + Sync + 'static) {
-        write(&self.metrics).push(Arc::new(render));
+    /// A source of Prometheus text appended to `/metrics`, owned by `component`.
+    pub fn add_metrics(
+        &self,
+        component: &str,
+        render: impl Fn() -> String + Send + Sync + 'static,
+    ) {
+        upsert(&self.metrics, component, Arc::new(render));
     }
 
-    fn unhealthy(&self) -> BTreeMap<String, String> {
-        read(&self.health)
-            .iter()
-            .filter_map(|(k, h)| match h {
-                Health::Unhealthy { reason } => Some((k.clone(), reason.clone())),
-                Health::Healthy => None,
-            })
-            .collect()
+    /// Health computed on each `/healthz` and page view (e.g. one entry per SSO session).
+    pub fn add_probe(
+        &self,
+        component: &str,
+        probe: impl Fn() -> Vec<(String, Health)> + Send + Sync + 'static,
+    ) {
+        upsert(&self.probes, component, Arc::new(probe));
     }
+
+    /// Static health merged with every probe's current answer.
+    pub fn health_now(&self) -> BTreeMap<String, Health> {
+        let mut health = read(&self.health).clone();
+        let probes: Vec<ProbeFn> = read(&self.probes).iter().map(|(_, p)| p.clone()).collect();
+        for probe in probes {
+            health.extend(probe());
+        }
+        health
+    }
+}
+
+fn unhealthy(health: &BTreeMap<String, Health>) -> BTreeMap<String, String> {
+    health
+        .iter()
+        .filter_map(|(k, h)| match h {
+            Health::Unhealthy { reason } => Some((k.clone(), reason.clone())),
+            Health::Healthy => None,
+        })
+        .collect()
+}
+
+fn upsert<T>(list: &RwLock<Vec<(String, T)>>, owner: &str, item: T) {
+    let mut list = write(list);
+    list.retain(|(o, _)| o != owner);
+    list.push((owner.to_owned(), item));
+}
+
+/// A Prometheus label value with backslashes, quotes and newlines escaped.
+pub fn label_value(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -126,26 +168,30 @@ struct HealthBody {
 }
 
 async fn healthz(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
-    let unhealthy = board.unhealthy();
+    let components = board.health_now();
+    let unhealthy = unhealthy(&components);
+    let code = if unhealthy.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = HealthBody {
         status: if unhealthy.is_empty() {
             "ok"
         } else {
             "unhealthy"
         },
-        components: read(&board.health).clone(),
+        components,
         unhealthy,
-    };
-    let code = if body.unhealthy.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
     };
     (code, axum::Json(body)).into_response()
 }
 
 async fn metrics(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
-    let sources: Vec<MetricsFn> = read(&board.metrics).clone();
+    let sources: Vec<MetricsFn> = read(&board.metrics)
+        .iter()
+        .map(|(_, f)| f.clone())
+        .collect();
     let mut text = String::new();
     for render in sources {
         text.push_str(&render());
@@ -161,13 +207,16 @@ async fn metrics(axum::extract::State(board): axum::extract::State<StatusBoard>)
 }
 
 async fn page(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Html<String> {
-    let sections: Vec<(String, SectionFn)> = read(&board.sections).clone();
-    let health = read(&board.health).clone();
+    let sections: Vec<SectionFn> = read(&board.sections)
+        .iter()
+        .map(|(_, f)| f.clone())
+        .collect();
+    let health = board.health_now();
     let services = read(&board.services).clone();
     Html(render_page(
         &health,
         &services,
-        &sections.iter().map(|(_, f)| f()).collect::<Vec<_>>(),
+        &sections.iter().map(|f| f()).collect::<Vec<_>>(),
     ))
 }
 
@@ -295,7 +344,7 @@ mod tests {
             rows: vec![vec!["<corp>".into(), "3h 10m".into()]],
             note: Some("run `awsproxy sso login`".into()),
         });
-        board.add_metrics(|| "awsproxy_up 1\n".into());
+        board.add_metrics("test", || "awsproxy_up 1\n".into());
         let router = router(board);
         let (_, html) = get(&router, "/").await;
         assert!(html.contains("data-component=\"proxy\""), "{html}");

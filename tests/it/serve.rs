@@ -138,3 +138,57 @@ fn log_settings_follow_flag_then_env_then_file() {
     let line = daemon.wait_for("listening");
     assert!(line.starts_with('{'), "the flag beats env: {line}");
 }
+
+const SSO_CONFIG: &str = "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n";
+
+fn write_sso_token(ctx: &TestContext, expires_at: &str) {
+    use sha1::Digest;
+    let name = hex::encode(sha1::Sha1::digest(b"corp"));
+    ctx.write(
+        &ctx.home().join(format!(".aws/sso/cache/{name}.json")),
+        &format!(r#"{{"startUrl": "https://example.awsapps.com/start", "region": "us-east-1", "accessToken": "t", "expiresAt": "{expires_at}"}}"#),
+    );
+}
+
+#[tokio::test]
+async fn sso_sessions_show_in_health_metrics_and_the_status_page() {
+    let ctx = TestContext::new().aws_config(SSO_CONFIG).config(
+        "[sso]\nsessions = [\"corp\"]\nlogin = \"off\"\n[metrics]\nlisten = \"127.0.0.1:0\"\n",
+    );
+    write_sso_token(&ctx, "2020-01-01T00:00:00Z");
+    let mut daemon = spawn(&ctx);
+    let url = daemon.url_of("status page");
+    daemon.wait_for("SSO watcher");
+
+    let health = http_get(&format!("{url}/healthz")).await;
+    assert_eq!(health.status(), 503);
+    let body: serde_json::Value = serde_json::from_slice(health.body()).unwrap();
+    assert!(
+        body["unhealthy"]["sso:corp"]
+            .as_str()
+            .unwrap()
+            .contains("awsproxy sso login corp"),
+        "{body}"
+    );
+
+    let metrics =
+        String::from_utf8(http_get(&format!("{url}/metrics")).await.body().to_vec()).unwrap();
+    assert!(
+        metrics.contains("awsproxy_sso_login_needed{session=\"corp\"} 1"),
+        "{metrics}"
+    );
+
+    let page = String::from_utf8(http_get(&format!("{url}/")).await.body().to_vec()).unwrap();
+    assert!(
+        page.contains("SSO sessions")
+            && page.contains("<td>corp</td>")
+            && page.contains("Log in: awsproxy sso login corp"),
+        "{page}"
+    );
+
+    // A fresh login (another tool rewrites the cache) is picked up without a restart.
+    write_sso_token(&ctx, "2999-01-01T00:00:00Z");
+    assert_eq!(http_get(&format!("{url}/healthz")).await.status(), 200);
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
+}

@@ -15,9 +15,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, ConfigFile};
-use crate::daemon::{self, BoundListener, SHUTDOWN_GRACE, Signal, Signals};
+
+mod services;
+use crate::daemon::{BoundListener, SHUTDOWN_GRACE, Signal, Signals};
 use crate::paths::Paths;
 use crate::services::status::{Health, StatusBoard};
+pub use services::unbuilt;
 
 /// What services share: paths and the status board.
 #[derive(Debug, Clone)]
@@ -26,10 +29,21 @@ pub struct Shared {
     pub board: StatusBoard,
 }
 
+/// Where a service runs for a given configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Its section is absent.
+    Off,
+    /// A task with no socket (the SSO watcher).
+    Background,
+    /// A listener on this address.
+    Listen(SocketAddr),
+}
+
 type StartFn = fn(
     &Shared,
     &ConfigFile,
-    tokio::net::TcpListener,
+    Option<tokio::net::TcpListener>,
     CancellationToken,
 ) -> anyhow::Result<JoinHandle<()>>;
 
@@ -40,10 +54,10 @@ pub struct ServiceDef {
     pub key: &'static str,
     /// What a user reads in the startup line.
     pub label: &'static str,
-    /// Its listen address when its section is present.
-    pub listen: fn(&ConfigFile) -> Option<SocketAddr>,
+    pub placement: fn(&ConfigFile) -> Placement,
     /// Whether a new config differs for this service (it is then restarted).
     pub changed: fn(&ConfigFile, &ConfigFile) -> bool,
+    /// Starts it; gets a listener exactly when its placement is `Listen`.
     pub start: StartFn,
 }
 
@@ -55,52 +69,15 @@ impl std::fmt::Debug for ServiceDef {
     }
 }
 
-/// Sections this build reads but whose service is not built yet: `(section, what)`.
-pub const NOT_BUILT: [(&str, &str); 3] = [
-    ("proxy", "the caching forward proxy"),
-    ("repos", "the repository listener (PyPI and Maven mounts)"),
-    ("creds", "the credentials endpoint"),
-];
-
-/// The unbuilt services a configuration asks for.
-pub fn unbuilt(file: &ConfigFile) -> Vec<(&'static str, &'static str)> {
-    NOT_BUILT
-        .into_iter()
-        .filter(|(section, _)| match *section {
-            "proxy" => file.proxy.is_some(),
-            "repos" => file.repos.is_some(),
-            "creds" => file.creds.is_some(),
-            _ => false,
-        })
-        .collect()
-}
-
-/// The services this build can run, in start order.
-pub fn services() -> Vec<ServiceDef> {
-    vec![ServiceDef {
-        name: "metrics",
-        key: "[metrics] listen",
-        label: "status page, /healthz, /metrics",
-        listen: |f| f.metrics.as_ref().map(|m| m.listen.0),
-        changed: |a, b| a.metrics != b.metrics,
-        start: |shared, _file, listener, token| {
-            let router = crate::services::status::router(shared.board.clone());
-            Ok(tokio::spawn(run_logged(
-                "metrics",
-                daemon::serve_router(listener, router, token, SHUTDOWN_GRACE),
-            )))
-        },
-    }]
-}
-
-async fn run_logged(name: &'static str, fut: impl Future<Output = anyhow::Result<()>>) {
+/// Logs a service that stops with an error.
+pub async fn run_logged(name: &'static str, fut: impl Future<Output = anyhow::Result<()>>) {
     if let Err(e) = fut.await {
         tracing::error!(service = name, error = %format!("{e:#}"), "service stopped");
     }
 }
 
 struct Running {
-    listener: Arc<BoundListener>,
+    listener: Option<Arc<BoundListener>>,
     token: CancellationToken,
     task: JoinHandle<()>,
 }
@@ -125,51 +102,61 @@ impl Supervisor {
     /// Binds every listener of `config`, then starts the services. Nothing starts
     /// if any listener cannot be bound.
     pub fn start(shared: Shared, config: Config) -> anyhow::Result<Self> {
-        let defs = services();
-        let mut bound = Vec::new();
-        for def in &defs {
-            if let Some(addr) = (def.listen)(&config.file) {
-                bound.push((def.name, Arc::new(BoundListener::bind(addr, def.key)?)));
-            }
-        }
         let started = std::time::Instant::now();
-        shared.board.add_metrics(move || {
+        shared.board.add_metrics("supervisor", move || {
             format!(
                 "# HELP awsproxy_build_info The running awsproxy version.\n# TYPE awsproxy_build_info gauge\nawsproxy_build_info{{version=\"{}\"}} 1\n# HELP awsproxy_uptime_seconds Seconds since serve started.\n# TYPE awsproxy_uptime_seconds gauge\nawsproxy_uptime_seconds {}\n",
                 env!("CARGO_PKG_VERSION"),
                 started.elapsed().as_secs()
             )
         });
+        let defs = services::all();
+        let mut wanted = Vec::new();
+        for def in &defs {
+            match (def.placement)(&config.file) {
+                Placement::Off => {}
+                Placement::Background => wanted.push((def.name, None)),
+                Placement::Listen(addr) => wanted.push((
+                    def.name,
+                    Some(Arc::new(BoundListener::bind(addr, def.key)?)),
+                )),
+            }
+        }
         let mut this = Self {
             shared,
             defs,
             config,
             running: BTreeMap::new(),
         };
-        for (name, listener) in bound {
+        for (name, listener) in wanted {
             this.launch(name, listener)?;
         }
         Ok(this)
     }
 
-    fn launch(&mut self, name: &'static str, listener: Arc<BoundListener>) -> anyhow::Result<()> {
+    fn launch(
+        &mut self,
+        name: &'static str,
+        listener: Option<Arc<BoundListener>>,
+    ) -> anyhow::Result<()> {
         let def = self
             .defs
             .iter()
             .find(|d| d.name == name)
             .expect("known service");
         let token = CancellationToken::new();
-        let task = (def.start)(
-            &self.shared,
-            &self.config.file,
-            listener.tokio_listener()?,
-            token.clone(),
-        )?;
-        self.shared
-            .board
-            .set_service(name, &format!("http://{}/", listener.addr));
+        let socket = listener.as_ref().map(|l| l.tokio_listener()).transpose()?;
+        let task = (def.start)(&self.shared, &self.config.file, socket, token.clone())?;
+        match &listener {
+            Some(l) => {
+                self.shared
+                    .board
+                    .set_service(name, &format!("http://{}/", l.addr));
+                tracing::info!(service = name, address = %l.addr, "listening");
+            }
+            None => tracing::info!(service = name, "started"),
+        }
         self.shared.board.set_health(name, Health::Healthy);
-        tracing::info!(service = name, address = %listener.addr, "listening");
         self.running.insert(
             name,
             Running {
@@ -181,36 +168,45 @@ impl Supervisor {
         Ok(())
     }
 
-    /// `(label, url)` of every running listener, for the startup lines.
+    /// `(label, where)` of every running service, for the startup lines.
     pub fn listeners(&self) -> Vec<(&'static str, String)> {
         self.defs
             .iter()
             .filter_map(|d| {
-                self.running
-                    .get(d.name)
-                    .map(|r| (d.label, format!("http://{}/", r.listener.addr)))
+                let running = self.running.get(d.name)?;
+                Some((
+                    d.label,
+                    running
+                        .listener
+                        .as_ref()
+                        .map_or_else(|| "running".to_owned(), |l| format!("http://{}/", l.addr)),
+                ))
             })
             .collect()
     }
 
     /// Applies a new configuration: services whose settings changed restart
     /// (keeping their socket when the address is the same); removed ones stop;
-    /// new ones start. A listener that cannot be bound fails the reload and
-    /// leaves the old service running.
+    /// new ones start. A listener that cannot be bound fails the reload before
+    /// anything stops.
     pub async fn reload(&mut self, new: Config) -> anyhow::Result<Vec<&'static str>> {
         // Bind new addresses first so a failure changes nothing.
-        let mut fresh: BTreeMap<&'static str, Arc<BoundListener>> = BTreeMap::new();
+        let mut fresh: BTreeMap<&'static str, Option<Arc<BoundListener>>> = BTreeMap::new();
         for def in &self.defs {
-            let Some(addr) = (def.listen)(&new.file) else {
-                continue;
-            };
-            let keep = self
-                .running
-                .get(def.name)
-                .filter(|r| same_address(r.listener.addr, addr));
-            let listener = match keep {
-                Some(r) => r.listener.clone(),
-                None => Arc::new(BoundListener::bind(addr, def.key)?),
+            let listener = match (def.placement)(&new.file) {
+                Placement::Off => continue,
+                Placement::Background => None,
+                Placement::Listen(addr) => {
+                    let keep = self
+                        .running
+                        .get(def.name)
+                        .and_then(|r| r.listener.clone())
+                        .filter(|l| same_address(l.addr, addr));
+                    Some(match keep {
+                        Some(l) => l,
+                        None => Arc::new(BoundListener::bind(addr, def.key)?),
+                    })
+                }
             };
             fresh.insert(def.name, listener);
         }
@@ -222,13 +218,15 @@ impl Supervisor {
                 .iter()
                 .find(|d| d.name == name)
                 .expect("known service");
-            let is_running = self.running.contains_key(name);
-            let wanted = fresh.get(name).cloned();
-            let same_listener = match (&wanted, self.running.get(name)) {
-                (Some(w), Some(r)) => Arc::ptr_eq(w, &r.listener),
+            let wanted = fresh.remove(name);
+            let running = self.running.get(name);
+            let same_listener = match (&wanted, running) {
+                (Some(Some(w)), Some(r)) => r.listener.as_ref().is_some_and(|l| Arc::ptr_eq(w, l)),
+                (Some(None), Some(r)) => r.listener.is_none(),
                 _ => false,
             };
             let changed = (def.changed)(&self.config.file, &new.file) || !same_listener;
+            let is_running = running.is_some();
             if is_running && (wanted.is_none() || changed) {
                 self.stop(name).await;
                 if wanted.is_none() {
@@ -266,16 +264,16 @@ impl Supervisor {
 
     /// Stops everything, letting in-flight requests finish within the grace period.
     pub async fn shutdown(mut self) {
-        let names: Vec<&'static str> = self.running.keys().copied().collect();
         for running in self.running.values() {
             running.token.cancel();
         }
+        let names: Vec<&'static str> = self.running.keys().copied().collect();
         for name in names {
             self.stop(name).await;
         }
     }
 
-    /// Runs until SIGTERM/SIGINT; SIGHUP re-reads `config_path` (or the default).
+    /// Runs until SIGTERM/SIGINT; SIGHUP calls `load` and applies the result.
     pub async fn run_until_signalled(
         &mut self,
         mut signals: Signals,

@@ -1,0 +1,164 @@
+//! The services `serve` can run, one [`ServiceDef`] each, in start order.
+
+use super::{Placement, ServiceDef, Shared, run_logged};
+use crate::config::ConfigFile;
+use crate::daemon::{self, SHUTDOWN_GRACE};
+use crate::services::status::{Health, Section, label_value};
+
+/// Sections this build reads but whose service is not built yet: `(section, what)`.
+const NOT_BUILT: [(&str, &str); 3] = [
+    ("proxy", "the caching forward proxy"),
+    ("repos", "the repository listener (PyPI and Maven mounts)"),
+    ("creds", "the credentials endpoint"),
+];
+
+/// The unbuilt services a configuration asks for.
+pub fn unbuilt(file: &ConfigFile) -> Vec<(&'static str, &'static str)> {
+    NOT_BUILT
+        .into_iter()
+        .filter(|(section, _)| match *section {
+            "proxy" => file.proxy.is_some(),
+            "repos" => file.repos.is_some(),
+            "creds" => file.creds.is_some(),
+            _ => false,
+        })
+        .collect()
+}
+
+pub fn all() -> Vec<ServiceDef> {
+    vec![metrics(), sso_watcher()]
+}
+
+fn metrics() -> ServiceDef {
+    ServiceDef {
+        name: "metrics",
+        key: "[metrics] listen",
+        label: "status page, /healthz, /metrics",
+        placement: |f| {
+            f.metrics
+                .as_ref()
+                .map_or(Placement::Off, |m| Placement::Listen(m.listen.0))
+        },
+        changed: |a, b| a.metrics != b.metrics,
+        start: |shared, _file, listener, token| {
+            let listener =
+                listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
+            let router = crate::services::status::router(shared.board.clone());
+            Ok(tokio::spawn(run_logged(
+                "metrics",
+                daemon::serve_router(listener, router, token, SHUTDOWN_GRACE),
+            )))
+        },
+    }
+}
+
+/// Keeps `[sso]` sessions fresh (the same loop as `awsproxy sso watch`), and
+/// reports them on the status page, `/healthz` and `/metrics`.
+fn sso_watcher() -> ServiceDef {
+    ServiceDef {
+        name: "sso",
+        key: "[sso]",
+        label: "SSO watcher",
+        placement: |f| {
+            if f.sso.is_some() {
+                Placement::Background
+            } else {
+                Placement::Off
+            }
+        },
+        changed: |a, b| a.sso != b.sso,
+        start: |shared, file, _listener, token| {
+            let config = crate::config::Config {
+                file: file.clone(),
+                source: crate::config::ConfigSource::EmbeddedDefault,
+            };
+            let settings = crate::sso::watch::WatchSettings::resolve(&shared.paths, &config, false);
+            report_sso(shared, config);
+            let watcher = crate::sso::watch::Watcher::new(settings);
+            Ok(tokio::spawn(async move {
+                watcher.run(token.cancelled_owned()).await
+            }))
+        },
+    }
+}
+
+/// SSO sessions on the status page, in `/healthz` (`sso:NAME` unhealthy when a
+/// login is needed) and in `/metrics`. Computed from the token cache on each view.
+fn report_sso(shared: &Shared, config: crate::config::Config) {
+    let paths = shared.paths.clone();
+    let sessions = move || crate::sso::status::sessions(&paths, &config, &[]).unwrap_or_default();
+    let for_page = sessions.clone();
+    shared.board.add_section("sso", move || {
+        let rows = for_page();
+        let needing: Vec<String> = rows
+            .iter()
+            .filter(|s| s.needs_login)
+            .map(|s| s.login_command.clone())
+            .collect();
+        Section {
+            title: "SSO sessions".into(),
+            columns: [
+                "session",
+                "state",
+                "expires in",
+                "refreshable",
+                "last refresh",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: rows
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.name.clone(),
+                        s.state.as_str().to_owned(),
+                        s.expires_in_seconds
+                            .map_or_else(|| "-".into(), crate::sso::status::human_duration),
+                        if s.refreshable {
+                            "yes".into()
+                        } else {
+                            format!(
+                                "no ({})",
+                                s.not_refreshable_reason.clone().unwrap_or_default()
+                            )
+                        },
+                        s.last_refresh.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect(),
+            note: (!needing.is_empty()).then(|| format!("Log in: {}", needing.join("; "))),
+        }
+    });
+    let for_health = sessions.clone();
+    shared.board.add_probe("sso", move || {
+        for_health()
+            .into_iter()
+            .map(|s| {
+                let health = if s.needs_login {
+                    Health::Unhealthy {
+                        reason: format!("login needed: run `{}`", s.login_command),
+                    }
+                } else {
+                    Health::Healthy
+                };
+                (format!("sso:{}", s.name), health)
+            })
+            .collect()
+    });
+    shared.board.add_metrics("sso", move || {
+        let mut text = String::from(
+            "# HELP awsproxy_sso_token_expiry_seconds Seconds until the session's access token expires (negative: expired).\n# TYPE awsproxy_sso_token_expiry_seconds gauge\n",
+        );
+        let rows = sessions();
+        for s in &rows {
+            if let Some(secs) = s.expires_in_seconds {
+                text.push_str(&format!("awsproxy_sso_token_expiry_seconds{{session=\"{}\"}} {secs}\n", label_value(&s.name)));
+            }
+        }
+        text.push_str("# HELP awsproxy_sso_login_needed 1 when a human must log in to the session.\n# TYPE awsproxy_sso_login_needed gauge\n");
+        for s in &rows {
+            text.push_str(&format!("awsproxy_sso_login_needed{{session=\"{}\"}} {}\n", label_value(&s.name), u8::from(s.needs_login)));
+        }
+        text
+    });
+}
