@@ -6,17 +6,21 @@
 //! `commands` (one module per leaf command), and the shared cores that later
 //! modules add (SSO, credentials, cache, services).
 
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod creds;
 pub mod docs;
 pub mod env_vars;
 pub mod error;
 pub mod fsutil;
 pub mod logging;
+pub mod metrics;
 pub mod paths;
 pub mod printer;
 pub mod secret;
+pub mod services;
 
 pub use error::{Error, ExitStatus};
 

@@ -3,6 +3,8 @@
 
 mod completions;
 mod config_check;
+mod creds_export;
+mod creds_serve;
 mod not_built;
 
 use crate::cli::{
@@ -79,12 +81,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             "sso logout",
             Some("`aws sso logout` removes the cached tokens"),
         ),
-        Command::Creds(CredsCommand::Serve(_)) => not_built::run(&ctx, "creds serve", None),
-        Command::Creds(CredsCommand::Export(_)) => not_built::run(
-            &ctx,
-            "creds export",
-            Some("`aws configure export-credentials` prints the same data"),
-        ),
+        Command::Creds(CredsCommand::Serve(args)) => creds_serve::run(&ctx, &args),
+        Command::Creds(CredsCommand::Export(args)) => creds_export::run(&ctx, &args),
         Command::Token(TokenCommand::Get(_)) => not_built::run(
             &ctx,
             "token get",
