@@ -11,6 +11,7 @@
 mod support;
 
 mod cli;
+mod creds;
 mod fakes;
 mod generated;
 mod install;

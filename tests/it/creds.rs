@@ -1,0 +1,586 @@
+//! `awsproxy creds serve` (the ECS credentials endpoint) and `awsproxy creds export`,
+//! run as the real binary against the in-process STS fake.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use crate::support::TestContext;
+use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeAws, StsFailure};
+
+const ROLE: &str = "arn:aws:iam::210987654321:role/AppRole";
+
+/// A running `awsproxy creds serve`, killed on drop.
+struct Daemon {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Daemon {
+    fn start(ctx: &TestContext) -> Self {
+        Self::start_with(ctx.command())
+    }
+
+    fn start_with(mut cmd: Command) -> Self {
+        let mut child = cmd
+            .args(["creds", "serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn awsproxy creds serve");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut addr = None;
+        for line in lines.by_ref() {
+            let line = line.expect("read stderr");
+            stderr.lock().unwrap().push_str(&format!("{line}\n"));
+            if let Some(rest) = line.split("endpoint at http://").nth(1) {
+                addr = Some(rest.trim_end_matches("/v1/credentials").parse().unwrap());
+                break;
+            }
+        }
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            panic!("creds serve did not start:\n{}", stderr.lock().unwrap());
+        };
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        Self {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    fn get(&self, path: &str, token: Option<&str>) -> Response {
+        http_get(self.addr, path, token)
+    }
+
+    fn creds(&self, token: &str) -> serde_json::Value {
+        let r = self.get("/v1/credentials", Some(token));
+        assert_eq!(r.status, 200, "{r:?}\n--- daemon stderr\n{}", self.log());
+        r.json()
+    }
+
+    fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// One HTTP/1.1 GET on a fresh connection, as the SDKs' ECS providers send it.
+fn http_get(addr: SocketAddr, path: &str, token: Option<&str>) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: {t}\r\n"));
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read response");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Response { status, body }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = &rest[n + 2..];
+    }
+    out
+}
+
+/// Seconds from now until an RFC 3339 `Expiration`.
+fn seconds_left(expiration: &serde_json::Value) -> i64 {
+    let s = expiration.as_str().expect("Expiration is a string");
+    assert!(s.ends_with('Z'), "Expiration {s} is not UTC");
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("Expiration {s}: {e}"));
+    let now = time::OffsetDateTime::from(SystemTime::now());
+    (t - now).whole_seconds()
+}
+
+fn static_client(name: &str, token: &str) -> String {
+    format!(
+        "[[creds.client]]\nname = \"{name}\"\ntoken = \"{token}\"\naccess_key_id = \"{FAKE_ACCESS_KEY_ID}\"\nsecret_access_key = \"{FAKE_SECRET_ACCESS_KEY}\"\n"
+    )
+}
+
+fn role_client(name: &str, token: &str) -> String {
+    format!(
+        "{}role_arn = \"{ROLE}\"\nregion = \"us-east-1\"\n",
+        static_client(name, token)
+    )
+}
+
+fn with_fake(ctx: TestContext, aws: &FakeAws) -> TestContext {
+    ctx.env("AWS_ENDPOINT_URL_STS", aws.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO", aws.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", aws.endpoint())
+        .env("AWS_REGION", "us-east-1")
+}
+
+#[test]
+fn ecs_endpoint_checks_tokens_and_answers_the_ecs_shape() {
+    let ctx = TestContext::new().config(&format!(
+        "[creds]\n{}{}",
+        static_client("app", "tok-app-1234"),
+        static_client("other", "tok-other-5678")
+    ));
+    let d = Daemon::start(&ctx);
+
+    let missing = d.get("/v1/credentials", None);
+    assert_eq!(missing.status, 401, "{missing:?}");
+    assert_eq!(missing.json()["code"], "missing_token");
+
+    for wrong in ["tok-app-123", "tok-app-12345", "Bearer tok-app-1234", "x"] {
+        let r = d.get("/v1/credentials", Some(wrong));
+        assert_eq!(r.status, 403, "{r:?}");
+        let body = r.json();
+        assert_eq!(body["code"], "invalid_token");
+        assert!(body["message"].is_string());
+        for leak in ["app", "other", "tok-", FAKE_ACCESS_KEY_ID] {
+            assert!(
+                !r.body.contains(leak),
+                "403 body leaks {leak:?}: {}",
+                r.body
+            );
+        }
+    }
+
+    for path in ["/v1/credentials", "/"] {
+        let body = d.creds_at(path, "tok-app-1234");
+        assert_eq!(body["AccessKeyId"], FAKE_ACCESS_KEY_ID);
+        assert_eq!(body["SecretAccessKey"], FAKE_SECRET_ACCESS_KEY);
+        assert!(body["Token"].is_string(), "botocore needs Token: {body}");
+        assert!(seconds_left(&body["Expiration"]) > 15 * 60, "{body}");
+    }
+
+    let health = d.get("/health", None);
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["status"], "ok");
+
+    let metrics = d.get("/metrics", None);
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .body
+            .contains("awsproxy_creds_requests_total{client=\"app\",outcome=\"ok\"} 2"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics.body.contains("outcome=\"invalid_token\"} 4"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        !d.log().contains("tok-app-1234") && !d.log().contains(FAKE_SECRET_ACCESS_KEY),
+        "a secret reached the log:\n{}",
+        d.log()
+    );
+}
+
+impl Daemon {
+    fn creds_at(&self, path: &str, token: &str) -> serde_json::Value {
+        let r = self.get(path, Some(token));
+        assert_eq!(r.status, 200, "{r:?}\n--- daemon stderr\n{}", self.log());
+        r.json()
+    }
+}
+
+#[test]
+fn token_files_and_print_env() {
+    let ctx = TestContext::new();
+    let token_file = ctx.write(&ctx.root().join("secrets/app-token"), "file-token-abcd");
+    let ctx = ctx.config(&format!(
+        "[creds]\nlisten = \"127.0.0.1:1338\"\n[[creds.client]]\nname = \"app\"\ntoken_file = \"{}\"\naccess_key_id = \"{FAKE_ACCESS_KEY_ID}\"\nsecret_access_key = \"{FAKE_SECRET_ACCESS_KEY}\"\n{}",
+        token_file.display(),
+        static_client("inline", "inline-token-1")
+    ));
+
+    let out = ctx.run(&["creds", "serve", "--print-env", "app"]);
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:1338/v1/credentials\nAWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={}\n",
+            token_file.display()
+        )
+    );
+    let out = ctx.run(&["creds", "serve", "--print-env", "inline"]);
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout,
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:1338/v1/credentials\nAWS_CONTAINER_AUTHORIZATION_TOKEN=inline-token-1\n"
+    );
+    let out = ctx.run(&["creds", "serve", "--print-env", "nope"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("app, inline"), "{}", out.stderr);
+
+    let d = Daemon::start(&ctx);
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    assert_eq!(d.creds(&token)["AccessKeyId"], FAKE_ACCESS_KEY_ID);
+    assert_eq!(d.get("/v1/credentials", Some("inline-token-1")).status, 200);
+}
+
+#[tokio::test]
+async fn assume_role_is_signed_by_the_source_keys() {
+    let aws = FakeAws::start().await;
+    let ctx = with_fake(TestContext::new(), &aws).config(&format!(
+        "[creds]\n{}external_id = \"ext-42\"\nduration = \"2h\"\n",
+        role_client("app", "tok-app")
+    ));
+    let d = Daemon::start(&ctx);
+    let body = d.creds("tok-app");
+    let akid = body["AccessKeyId"].as_str().unwrap();
+    assert!(akid.starts_with("ASIAFAKE"), "{body}");
+    assert!(
+        body["Token"]
+            .as_str()
+            .unwrap()
+            .starts_with("fake-session-token")
+    );
+    assert_eq!(body["AccountId"], "210987654321");
+    assert!(seconds_left(&body["Expiration"]) > 110 * 60, "{body}");
+
+    let st = aws.state();
+    let calls = st.sts.calls_of("AssumeRole");
+    assert_eq!(calls.len(), 1);
+    let call = calls[0];
+    assert_eq!(
+        call.signer_access_key_id.as_deref(),
+        Some(FAKE_ACCESS_KEY_ID)
+    );
+    assert_eq!(call.param("RoleArn"), Some(ROLE));
+    assert_eq!(call.param("RoleSessionName"), Some("awsproxy-app"));
+    assert_eq!(call.param("ExternalId"), Some("ext-42"));
+    assert_eq!(call.param("DurationSeconds"), Some("7200"));
+    assert!(st.credentials.contains_key(akid));
+}
+
+#[tokio::test]
+async fn credentials_inside_the_refresh_window_are_never_vended_stale() {
+    let aws = FakeAws::start().await;
+    aws.state().sts.credential_lifetime = Some(Duration::from_secs(20 * 60));
+
+    // A threshold above the 20-minute lifetime: every cached credential is due, so
+    // each request gets freshly fetched ones rather than ones under the threshold.
+    let ctx = with_fake(TestContext::new(), &aws).config(&format!(
+        "[creds]\nrefresh_ahead = \"21m\"\n{}",
+        role_client("app", "tok-app")
+    ));
+    let d = Daemon::start(&ctx);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let body = d.creds("tok-app");
+        assert!(seconds_left(&body["Expiration"]) > 15 * 60, "{body}");
+        seen.push(body["AccessKeyId"].as_str().unwrap().to_owned());
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "each request refreshed: {seen:?}");
+    assert!(aws.state().sts.calls_of("AssumeRole").len() >= 3);
+    drop(d);
+
+    // A threshold below the lifetime: the cached credentials are served as they are.
+    let before = aws.state().sts.calls_of("AssumeRole").len();
+    let ctx = with_fake(TestContext::new(), &aws).config(&format!(
+        "[creds]\nrefresh_ahead = \"16m\"\n{}",
+        role_client("app", "tok-app")
+    ));
+    let d = Daemon::start(&ctx);
+    let first = d.creds("tok-app");
+    let second = d.creds("tok-app");
+    assert_eq!(first["AccessKeyId"], second["AccessKeyId"]);
+    assert_eq!(aws.state().sts.calls_of("AssumeRole").len(), before + 1);
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_requests_make_one_sts_call() {
+    let aws = FakeAws::start().await;
+    aws.state().sts.delay = Duration::from_millis(300);
+    let ctx = with_fake(TestContext::new(), &aws)
+        .config(&format!("[creds]\n{}", role_client("app", "tok-app")));
+    let d = Daemon::start(&ctx);
+    let addr = d.addr;
+    let threads: Vec<_> = (0..200)
+        .map(|_| std::thread::spawn(move || http_get(addr, "/v1/credentials", Some("tok-app"))))
+        .collect();
+    let mut keys: Vec<String> = threads
+        .into_iter()
+        .map(|t| {
+            let r = t.join().unwrap();
+            assert_eq!(r.status, 200, "{r:?}");
+            r.json()["AccessKeyId"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    keys.dedup();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(aws.state().sts.calls_of("AssumeRole").len(), 1);
+}
+
+#[tokio::test]
+async fn failing_sources_answer_503_with_a_code() {
+    let aws = FakeAws::start().await;
+    aws.state().sts.always_fail = Some(StsFailure::AccessDenied);
+    let ctx = with_fake(TestContext::new(), &aws)
+        .aws_config(
+            "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\nregion = us-east-1\n\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+        )
+        .config(&format!(
+            "[creds]\n{}{}[[creds.client]]\nname = \"sso\"\ntoken = \"tok-sso\"\nprofile = \"sso\"\n",
+            role_client("denied", "tok-denied"),
+            role_client("slow", "tok-slow").replace("AppRole", "SlowRole"),
+        ));
+    let d = Daemon::start(&ctx);
+
+    let r = d.get("/v1/credentials", Some("tok-denied"));
+    assert_eq!(r.status, 503, "{r:?}");
+    assert_eq!(r.json()["code"], "source_unavailable");
+    assert!(
+        !r.body.contains("AccessDenied"),
+        "internals leaked: {}",
+        r.body
+    );
+
+    // No SSO token in the cache: a login is needed, and the answer says so at once.
+    let r = d.get("/v1/credentials", Some("tok-sso"));
+    assert_eq!(r.status, 503, "{r:?}\n{}", d.log());
+    assert_eq!(r.json()["code"], "login_required", "{}", d.log());
+
+    // A source that hangs far longer than SDKs wait gets a 503 inside their timeout
+    // (were the budget not enforced, this would be a 200 after 10 s).
+    {
+        let mut st = aws.state();
+        st.sts.always_fail = None;
+        st.sts.delay = Duration::from_secs(10);
+    }
+    let r = d.get("/v1/credentials", Some("tok-slow"));
+    assert_eq!(r.status, 503, "{r:?}");
+    assert_eq!(r.json()["code"], "source_timeout");
+}
+
+/// Polls `check` (at most ~10 s) until it holds.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[test]
+fn sighup_adds_and_removes_clients() {
+    let ctx = TestContext::new().config(&format!("[creds]\n{}", static_client("a", "tok-a")));
+    let d = Daemon::start(&ctx);
+    assert_eq!(d.get("/v1/credentials", Some("tok-a")).status, 200);
+    assert_eq!(d.get("/v1/credentials", Some("tok-b")).status, 403);
+
+    ctx.write(
+        &ctx.config_path(),
+        &format!("[creds]\n{}", static_client("b", "tok-b")),
+    );
+    d.signal("-HUP");
+    eventually("b is served", || {
+        d.get("/v1/credentials", Some("tok-b")).status == 200
+    });
+    assert_eq!(d.get("/v1/credentials", Some("tok-a")).status, 403);
+
+    // An invalid file on SIGHUP keeps the clients that work.
+    ctx.write(&ctx.config_path(), "[creds]\nlisten = 12\n");
+    d.signal("-HUP");
+    eventually("the reload error is logged", || {
+        d.log().contains("keeping the current clients")
+    });
+    assert_eq!(d.get("/v1/credentials", Some("tok-b")).status, 200);
+}
+
+#[test]
+fn clients_dir_changes_are_picked_up() {
+    let ctx = TestContext::new();
+    let dir = ctx.root().join("clients.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ctx = ctx.config(&format!(
+        "[creds]\nclients_dir = \"{}\"\n{}",
+        dir.display(),
+        static_client("base", "tok-base")
+    ));
+    let d = Daemon::start(&ctx);
+    assert_eq!(d.get("/v1/credentials", Some("tok-dyn")).status, 403);
+
+    let file = dir.join("dyn.toml");
+    ctx.write(
+        &file,
+        &static_client("dyn", "tok-dyn").replace("[[creds.client]]", "[[client]]"),
+    );
+    eventually("dyn is served", || {
+        d.get("/v1/credentials", Some("tok-dyn")).status == 200
+    });
+
+    // A broken file is skipped with a message naming it; the others keep working.
+    ctx.write(&dir.join("broken.toml"), "[[client]]\nname = \"x\"\n");
+    eventually("the broken file is reported", || {
+        d.log().contains("broken.toml")
+    });
+    assert_eq!(d.get("/v1/credentials", Some("tok-dyn")).status, 200);
+
+    std::fs::remove_file(&file).unwrap();
+    eventually("dyn is gone", || {
+        d.get("/v1/credentials", Some("tok-dyn")).status == 403
+    });
+    assert_eq!(d.get("/v1/credentials", Some("tok-base")).status, 200);
+}
+
+#[test]
+fn sigterm_stops_the_endpoint() {
+    let ctx = TestContext::new().config(&format!("[creds]\n{}", static_client("a", "tok-a")));
+    let mut d = Daemon::start(&ctx);
+    d.signal("-TERM");
+    let mut status = None;
+    for _ in 0..100 {
+        if let Some(s) = d.child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(status.expect("exited after SIGTERM").code(), Some(0));
+}
+
+fn chain_profile(aws: &FakeAws) -> TestContext {
+    let ctx = with_fake(TestContext::new(), aws).aws_config(&format!(
+        "[profile base]\nregion = us-east-1\n\n[profile chain]\nrole_arn = {ROLE}\nsource_profile = base\nregion = us-east-1\n"
+    ));
+    ctx.write(
+        &ctx.home().join(".aws/credentials"),
+        &format!("[base]\naws_access_key_id = {FAKE_ACCESS_KEY_ID}\naws_secret_access_key = {FAKE_SECRET_ACCESS_KEY}\n"),
+    );
+    ctx
+}
+
+#[tokio::test]
+async fn export_prints_credential_process_json_and_env_lines() {
+    let aws = FakeAws::start().await;
+    let ctx = chain_profile(&aws);
+
+    let out = ctx.run(&[
+        "creds",
+        "export",
+        "--profile",
+        "chain",
+        "--format",
+        "process",
+    ]);
+    out.assert_code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["Version"],
+        serde_json::json!(1),
+        "Version must be the integer 1"
+    );
+    let akid = v["AccessKeyId"].as_str().unwrap();
+    assert!(akid.starts_with("ASIAFAKE"), "{v}");
+    let secret = v["SecretAccessKey"].as_str().unwrap();
+    assert!(
+        v["SessionToken"]
+            .as_str()
+            .unwrap()
+            .starts_with("fake-session-token")
+    );
+    assert!(seconds_left(&v["Expiration"]) > 50 * 60, "{v}");
+    assert_eq!(v.as_object().unwrap().len(), 5, "{v}");
+    assert!(
+        !out.stderr.contains(secret),
+        "secret on stderr: {}",
+        out.stderr
+    );
+    let calls = aws.state().sts.calls_of("AssumeRole").len();
+    assert_eq!(calls, 1);
+    assert_eq!(
+        aws.state().sts.calls_of("AssumeRole")[0]
+            .signer_access_key_id
+            .as_deref(),
+        Some(FAKE_ACCESS_KEY_ID)
+    );
+
+    let out = ctx.run(&["creds", "export", "--profile", "chain", "--format", "env"]);
+    out.assert_code(0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", out.stdout);
+    assert!(lines[0].starts_with("export AWS_ACCESS_KEY_ID=ASIAFAKE"));
+    assert!(lines[1].starts_with("export AWS_SECRET_ACCESS_KEY=fake-secret"));
+    assert!(lines[2].starts_with("export AWS_SESSION_TOKEN=fake-session-token"));
+    assert!(lines[3].starts_with("export AWS_CREDENTIAL_EXPIRATION=20"));
+
+    let out = ctx.run(&["creds", "export", "--profile", "chain", "--format", "json"]);
+    out.assert_code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["AccountId"], "210987654321", "{v}");
+}
+
+#[tokio::test]
+async fn export_says_when_an_sso_login_is_needed() {
+    let aws = FakeAws::start().await;
+    let ctx = with_fake(TestContext::new(), &aws).aws_config(
+        "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\nregion = us-east-1\n\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    let out = ctx.run(&["creds", "export", "--profile", "dev"]);
+    out.assert_code(3);
+    assert!(out.stdout.is_empty());
+    assert!(out.stderr.contains("needs a new login"), "{}", out.stderr);
+    assert!(out.stderr.contains("hint:"), "{}", out.stderr);
+}
