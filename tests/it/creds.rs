@@ -584,3 +584,52 @@ async fn export_says_when_an_sso_login_is_needed() {
     assert!(out.stderr.contains("needs a new login"), "{}", out.stderr);
     assert!(out.stderr.contains("hint:"), "{}", out.stderr);
 }
+
+/// What `aws sso login` (or `awsproxy sso login`) leaves in the token cache.
+fn write_sso_token(ctx: &TestContext, session: &str, token: &str) {
+    use sha1::Digest;
+    let name = hex::encode(sha1::Sha1::digest(session.as_bytes()));
+    let expires = time::OffsetDateTime::from(SystemTime::now() + Duration::from_secs(3600))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    ctx.write(
+        &ctx.home().join(format!(".aws/sso/cache/{name}.json")),
+        &serde_json::json!({
+            "startUrl": "https://example.awsapps.com/start",
+            "region": "us-east-1",
+            "accessToken": token,
+            "expiresAt": expires,
+        })
+        .to_string(),
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_sso_login_is_picked_up_without_a_restart() {
+    let aws = FakeAws::start().await;
+    let ctx = with_fake(TestContext::new(), &aws)
+        .aws_config(
+            "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = DeveloperRole\nregion = us-east-1\n\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+        )
+        .config("[creds]\n[[creds.client]]\nname = \"dev\"\ntoken = \"tok-dev\"\nprofile = \"dev\"\n");
+    let d = Daemon::start(&ctx);
+    let r = d.get("/v1/credentials", Some("tok-dev"));
+    assert_eq!(r.status, 503, "{r:?}");
+    assert_eq!(r.json()["code"], "login_required");
+
+    let token = aws.seed_access_token(Duration::from_secs(3600));
+    write_sso_token(&ctx, "corp", &token);
+    eventually("the new login is used", || {
+        d.get("/v1/credentials", Some("tok-dev")).status == 200
+    });
+    let body = d.creds("tok-dev");
+    assert!(
+        body["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ASIAFAKE"),
+        "{body}"
+    );
+    assert_eq!(body["AccountId"], "123456789012");
+    assert_eq!(aws.state().portal.role_credential_requests.len(), 1);
+}
