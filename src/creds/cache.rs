@@ -141,6 +141,11 @@ impl CredentialCache {
         Self { inner }
     }
 
+    /// This cache as an SDK credentials provider, for [`crate::aws::SdkOptions`].
+    pub fn provider(&self) -> SharedCredentialsProvider {
+        SharedCredentialsProvider::new(self.clone())
+    }
+
     pub fn spec(&self) -> &SourceSpec {
         &self.inner.spec
     }

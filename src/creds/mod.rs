@@ -9,16 +9,21 @@
 //! callers share one upstream call. It implements `ProvideCredentials`, so SDK clients
 //! built by [`crate::aws::sdk_config`] pick up a fresh `sso login` without a restart.
 //!
+//! Services get their cache from a [`CredsRegistry`] (one cache per distinct source)
+//! and hand [`CredentialCache::provider`] to [`crate::aws::SdkOptions::credentials`].
+//!
 //! Nothing here waits on a human: an SSO session that needs a login is reported at
 //! once as [`CredsError::LoginRequired`].
 
 mod assume;
 mod cache;
+mod registry;
 mod source;
 
 use std::time::{Duration, SystemTime};
 
 pub use cache::{CacheOptions, CredentialCache, SourceMetrics};
+pub use registry::CredsRegistry;
 pub use source::{AssumeRoleSpec, BaseSource, SourceSpec};
 
 /// Why a source could not give credentials. Messages never contain secrets; they

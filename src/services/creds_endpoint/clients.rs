@@ -163,3 +163,83 @@ pub(super) async fn build(resolved: Vec<Resolved>, old: &Clients, opts: &CacheOp
     }
     Clients { list }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigSource, parse};
+
+    fn section(toml: &str) -> CredsSection {
+        parse(toml, &ConfigSource::EmbeddedDefault)
+            .unwrap()
+            .creds
+            .unwrap()
+    }
+
+    #[test]
+    fn dir_files_add_clients_and_problems_skip_only_their_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("a.toml"),
+            "[[client]]\nname = \"dyn\"\ntoken = \"t-dyn\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("b.toml"),
+            "[[client]]\nname = \"base\"\ntoken = \"t-dup\"\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("c.toml"), "[[client]]\nname = \"bad\"\n").unwrap();
+        std::fs::write(
+            d.join("d.toml"),
+            "[[client]]\nname = \"tf\"\ntoken_file = \"/nonexistent/token\"\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("ignored.txt"), "not toml").unwrap();
+        let s = section(&format!(
+            "[creds]\nclients_dir = \"{}\"\n[[creds.client]]\nname = \"base\"\ntoken = \"t-base\"\n",
+            d.display()
+        ));
+        let (resolved, problems) = collect(&s);
+        let names: Vec<_> = resolved.iter().map(|r| r.client.name.as_str()).collect();
+        assert_eq!(names, ["base", "dyn"]);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems[0].contains("c.toml:2:1: key `client[0].name`")
+                && problems[0].contains("no token"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].contains("`base`") && problems[1].contains("already used"),
+            "{problems:?}"
+        );
+        assert!(problems[2].contains("/nonexistent/token"), "{problems:?}");
+        for p in &problems {
+            assert!(!p.contains("t-dup"), "a token in a message: {p}");
+        }
+    }
+
+    #[tokio::test]
+    async fn tokens_match_exactly_one_client() {
+        let s = section(
+            "[creds]\n[[creds.client]]\nname = \"a\"\ntoken = \"same-prefix-1\"\naccess_key_id = \"AK\"\nsecret_access_key = \"SK\"\n[[creds.client]]\nname = \"b\"\ntoken = \"same-prefix-2\"\naccess_key_id = \"AK\"\nsecret_access_key = \"SK\"\n",
+        );
+        let (resolved, _) = collect(&s);
+        let clients = build(resolved, &Clients::default(), &CacheOptions::default()).await;
+        assert_eq!(clients.find(b"same-prefix-1").unwrap().name, "a");
+        assert_eq!(clients.find(b"same-prefix-2").unwrap().name, "b");
+        for wrong in [
+            &b"same-prefix-"[..],
+            b"same-prefix-10",
+            b"",
+            b"SAME-PREFIX-1",
+        ] {
+            assert!(clients.find(wrong).is_none());
+        }
+        // An unchanged source keeps its cache across a rebuild.
+        let (again, _) = collect(&s);
+        let rebuilt = build(again, &clients, &CacheOptions::default()).await;
+        assert_eq!(rebuilt.list[0].cache.spec(), clients.list[0].cache.spec());
+    }
+}
