@@ -13,8 +13,8 @@ use crate::cli::CredsServeArgs;
 use crate::config::{Config, CredsSection};
 use crate::error::{Error, ExitStatus, ResultExt};
 use crate::metrics::{self, Metrics};
+use crate::services::ShutdownSignal;
 use crate::services::creds_endpoint::{self, CredsService, DIR_POLL_INTERVAL};
-use crate::services::shutdown_signal;
 
 /// After SIGTERM, requests in flight get this long to finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,6 +69,10 @@ async fn serve(ctx: &Ctx, section: CredsSection, loader: Loader) -> anyhow::Resu
             "is another awsproxy running? pick a free port with --listen or `[creds] listen`",
         )?;
     let addr = listener.local_addr()?;
+    // Signal handlers go in before the URL is announced: whoever starts us may
+    // signal as soon as it reads the URL.
+    let shutdown = ShutdownSignal::install().context("cannot install signal handlers")?;
+    let hup = tokio::spawn(reload_on_sighup(handle.clone(), loader, hup_signal()?));
     if handle.client_names().is_empty() {
         ctx.printer.warn(
             "no [[creds.client]] is configured: every request will be refused until one is added (SIGHUP reloads)",
@@ -79,11 +83,10 @@ async fn serve(ctx: &Ctx, section: CredsSection, loader: Loader) -> anyhow::Resu
     ));
 
     let watcher = handle.watch_clients_dir(DIR_POLL_INTERVAL);
-    let hup = tokio::spawn(reload_on_sighup(handle.clone(), loader));
 
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown_signal().await;
+        shutdown.wait().await;
         tracing::info!("stopping: finishing requests in flight");
         let _ = stopping_tx.send(());
     });
@@ -104,12 +107,27 @@ async fn serve(ctx: &Ctx, section: CredsSection, loader: Loader) -> anyhow::Resu
 }
 
 #[cfg(unix)]
-async fn reload_on_sighup(handle: creds_endpoint::ReloadHandle, loader: Loader) {
+type HupSignal = tokio::signal::unix::Signal;
+#[cfg(not(unix))]
+type HupSignal = ();
+
+#[cfg(unix)]
+fn hup_signal() -> anyhow::Result<HupSignal> {
     use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else {
-        tracing::warn!("cannot listen for SIGHUP; reload by restarting");
-        return;
-    };
+    signal(SignalKind::hangup()).context("cannot install the SIGHUP handler")
+}
+
+#[cfg(not(unix))]
+fn hup_signal() -> anyhow::Result<HupSignal> {
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn reload_on_sighup(
+    handle: creds_endpoint::ReloadHandle,
+    loader: Loader,
+    mut hup: HupSignal,
+) {
     while hup.recv().await.is_some() {
         match loader.load() {
             Ok(section) => {
@@ -124,7 +142,8 @@ async fn reload_on_sighup(handle: creds_endpoint::ReloadHandle, loader: Loader) 
 }
 
 #[cfg(not(unix))]
-async fn reload_on_sighup(_handle: creds_endpoint::ReloadHandle, _loader: Loader) {}
+async fn reload_on_sighup(_handle: creds_endpoint::ReloadHandle, _loader: Loader, _hup: HupSignal) {
+}
 
 /// `--print-env CLIENT`: the two variables for docker compose or a shell.
 fn print_env(ctx: &Ctx, section: &CredsSection, name: &str) -> anyhow::Result<ExitStatus> {
