@@ -80,7 +80,22 @@ fn validate_creds(creds: &CredsSection) -> Result<(), Invalid> {
             Some("use between 16m and 11h: SDKs refetch credentials with 15 minutes left, so awsproxy must refresh earlier".to_owned()),
         ));
     }
-    validate_creds_clients(&creds.client, "creds")
+    validate_creds_clients(&creds.client, "creds")?;
+    for (i, c) in creds.client.iter().enumerate() {
+        if let Some(d) = c.duration
+            && d.0 <= creds.refresh_ahead.0
+        {
+            return Err(invalid(
+                at("creds", "client", i, "duration"),
+                format!(
+                    "a {d} role session is never fresher than `refresh_ahead` ({})",
+                    creds.refresh_ahead
+                ),
+                Some("make `duration` longer than `[creds] refresh_ahead` (1h is the default), or every request fetches new credentials".to_owned()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `[[creds.client]]` rules; `section` is `creds` in the config file and empty in

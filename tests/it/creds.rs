@@ -160,6 +160,20 @@ async fn assume_role_is_signed_by_the_source_keys() {
     assert_eq!(call.param("ExternalId"), Some("ext-42"));
     assert_eq!(call.param("DurationSeconds"), Some("7200"));
     assert!(st.credentials.contains_key(akid));
+    drop(st);
+
+    let metrics = d.get("/metrics", None).body;
+    assert!(
+        metrics.contains("awsproxy_creds_refreshes_total{source=\"client app\"} 1"),
+        "{metrics}"
+    );
+    let left: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("awsproxy_creds_seconds_until_expiry{source=\"client app\"} "))
+        .unwrap_or_else(|| panic!("no expiry gauge in {metrics}"))
+        .parse()
+        .unwrap();
+    assert!(left > 110.0 * 60.0 && left <= 7200.0, "{left}");
 }
 
 #[tokio::test]
@@ -244,6 +258,13 @@ async fn failing_sources_answer_503_with_a_code() {
         !r.body.contains("AccessDenied"),
         "internals leaked: {}",
         r.body
+    );
+    let metrics = d.get("/metrics", None).body;
+    assert!(
+        metrics.contains(
+            "awsproxy_creds_refresh_failures_total{source=\"client denied\",code=\"source_unavailable\"} 1"
+        ),
+        "{metrics}"
     );
 
     // No SSO token in the cache: a login is needed, and the answer says so at once.
