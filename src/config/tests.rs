@@ -173,13 +173,13 @@ fn creds_refresh_ahead_and_role_duration_are_checked() {
 
 #[test]
 fn clients_dir_files_use_client_key_paths() {
-    let path = std::path::Path::new("clients.d/app.toml");
-    let ok = super::parse_clients_file("[[client]]\nname = \"a\"\ntoken = \"t\"\n", path).unwrap();
+    let path = Path::new("clients.d/app.toml");
+    let ok = parse_clients_file("[[client]]\nname = \"a\"\ntoken = \"t\"\n", path).unwrap();
     assert_eq!(ok[0].name, "a");
-    let e = super::parse_clients_file("[[client]]\nname = \"a\"\ntoken = \"t\"\nprofile = \"p\"\naccess_key_id = \"k\"\nsecret_access_key = \"s\"\n", path)
+    let e = parse_clients_file("[[client]]\nname = \"a\"\ntoken = \"t\"\nprofile = \"p\"\naccess_key_id = \"k\"\nsecret_access_key = \"s\"\n", path)
         .unwrap_err();
     assert_eq!(e.key, "client[0].profile");
     assert_eq!(e.line, 4);
-    let e = super::parse_clients_file("[[creds.client]]\nname = \"a\"\n", path).unwrap_err();
+    let e = parse_clients_file("[[creds.client]]\nname = \"a\"\n", path).unwrap_err();
     assert!(e.message.contains("unknown field"), "{e}");
 }
