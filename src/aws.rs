@@ -8,7 +8,9 @@
 //! What awsproxy configures explicitly (a mount's `region`, `profile`, `endpoint`)
 //! wins over the environment.
 
-use aws_config::default_provider::region::DefaultRegionChain;
+use aws_config::environment::region::EnvironmentVariableRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -49,18 +51,20 @@ pub async fn sdk_config(opts: &SdkOptions) -> SdkConfig {
     loader.load().await
 }
 
-/// The region for a caller: explicit, else the profile's (or `AWS_REGION`, or the
-/// default profile's), else [`FALLBACK_REGION`].
+/// The region for a caller: explicit, else `AWS_REGION` / `AWS_DEFAULT_REGION`, else
+/// the profile's (or the default profile's), else [`FALLBACK_REGION`]. Unlike the
+/// SDK's default chain this never asks the EC2 instance metadata service, which on a
+/// laptop only adds a timeout to every start.
 pub async fn resolve_region(explicit: Option<&str>, profile: Option<&str>) -> Region {
     if let Some(region) = explicit {
         return Region::new(region.to_owned());
     }
-    let mut chain = DefaultRegionChain::builder();
+    let mut from_profile = ProfileFileRegionProvider::builder();
     if let Some(profile) = profile {
-        chain = chain.profile_name(profile);
+        from_profile = from_profile.profile_name(profile);
     }
-    chain
-        .build()
+    RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+        .or_else(from_profile.build())
         .region()
         .await
         .unwrap_or_else(|| Region::new(FALLBACK_REGION))

@@ -129,8 +129,8 @@ mod tests {
     #[test]
     fn counters_and_hooks_show_up_in_the_text() {
         let m = Metrics::new();
-        let c = m.counter_family("awsproxy_test_requests", "Requests.");
-        let g = m.gauge_family("awsproxy_test_seconds", "Seconds.");
+        let c = m.counter_family("awsproxy_test_requests", "Requests");
+        let g = m.gauge_family("awsproxy_test_seconds", "Seconds");
         c.get_or_create(&vec![("client", "a".to_owned())]).inc();
         let g2 = g.clone();
         m.on_scrape(move || {

@@ -64,11 +64,11 @@ impl SourceMetrics {
         Self {
             refreshes: metrics.counter_family(
                 "awsproxy_creds_refreshes",
-                "Credential fetches from a source (initial and refresh-ahead), successful or not.",
+                "Credential fetches from a source (initial and refresh-ahead), successful or not",
             ),
             failures: metrics.counter_family(
                 "awsproxy_creds_refresh_failures",
-                "Credential fetches that failed, by source and error code.",
+                "Credential fetches that failed, by source and error code",
             ),
         }
     }

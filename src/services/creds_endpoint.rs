@@ -73,11 +73,11 @@ impl CredsService {
 
         let requests = metrics.counter_family(
             "awsproxy_creds_requests",
-            "Requests to the ECS credentials endpoint, by client and outcome.",
+            "Requests to the ECS credentials endpoint, by client and outcome",
         );
         let expiry = metrics.gauge_family(
             "awsproxy_creds_seconds_until_expiry",
-            "Seconds until the cached credentials of each source expire.",
+            "Seconds until the cached credentials of each source expire",
         );
         let watched = clients.clone();
         metrics.on_scrape(move || {
