@@ -131,7 +131,7 @@ async fn reload_on_sighup(
     while hup.recv().await.is_some() {
         match loader.load() {
             Ok(section) => {
-                let report = handle.apply(&section).await;
+                let report = handle.apply_rebuilding_sources(&section).await;
                 tracing::info!(added = ?report.added, removed = ?report.removed, "reloaded on SIGHUP");
             }
             Err(e) => tracing::error!(

@@ -9,6 +9,15 @@
 //!
 //! `/metrics` is mounted next to it by the caller ([`crate::metrics::router`]).
 //!
+//! Mounting it (what `creds serve` does, and what `serve` should do):
+//!
+//! ```ignore
+//! let (router, reload) = CredsService::build(&section, &metrics).await;
+//! let dir_watch = reload.watch_clients_dir(DIR_POLL_INTERVAL); // abort on shutdown
+//! // on SIGHUP, with the re-read section:
+//! reload.apply_rebuilding_sources(&section).await;
+//! ```
+//!
 //! Every answer comes within [`ANSWER_WITHIN`] (SDKs give up after 2 s): a source that
 //! fails or hangs gives a fast 503 with a `code`. Error bodies never say anything
 //! about other clients. The client set is an immutable snapshot behind an `ArcSwap`;
@@ -225,11 +234,28 @@ impl ReloadHandle {
     /// Applies a (re-read) `[creds]` section: clients from it and its `clients_dir`.
     /// Listener changes need a restart; everything else takes effect for the next
     /// request.
+    ///
+    /// A client whose source did not change keeps its cached credentials.
     pub async fn apply(&self, section: &CredsSection) -> ReloadReport {
+        self.swap(section, true).await
+    }
+
+    /// Like [`Self::apply`], but rebuilds every source, so edits to `~/.aws/config`
+    /// (which aws-config reads once per provider) take effect too. For SIGHUP.
+    pub async fn apply_rebuilding_sources(&self, section: &CredsSection) -> ReloadReport {
+        self.swap(section, false).await
+    }
+
+    async fn swap(&self, section: &CredsSection, reuse: bool) -> ReloadReport {
         let mut last = self.inner.last.lock().await;
         let (resolved, problems) = clients::collect(section);
         let old = self.inner.clients.load_full();
-        let new = clients::build(resolved, &old, &self.inner.opts).await;
+        let keep = if reuse {
+            old.as_ref()
+        } else {
+            &Clients::default()
+        };
+        let new = clients::build(resolved, keep, &self.inner.opts).await;
         let before = old.names();
         let after = new.names();
         let report = ReloadReport {
