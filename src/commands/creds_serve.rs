@@ -190,14 +190,11 @@ fn print_env(ctx: &Ctx, section: &CredsSection, name: &str) -> anyhow::Result<Ex
                 token.0.expose()
             ));
         }
-        (None, None) => unreachable_token(name)?,
+        // Validation requires one of the two; a client without either is never loaded.
+        (None, None) => anyhow::bail!("client `{name}` has no token"),
     }
     ctx.printer.data(&out)?;
     Ok(ExitStatus::Success)
-}
-
-fn unreachable_token(name: &str) -> anyhow::Result<()> {
-    anyhow::bail!("client `{name}` has no token")
 }
 
 /// The address a client on this host uses: loopback when listening on all interfaces.

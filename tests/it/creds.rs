@@ -494,3 +494,45 @@ async fn a_fresh_sso_login_is_picked_up_without_a_restart() {
     assert_eq!(body["AccountId"], "123456789012");
     assert_eq!(aws.state().portal.role_credential_requests.len(), 1);
 }
+
+#[tokio::test]
+async fn the_cache_plugs_into_sdk_clients_as_their_credentials_provider() {
+    use awsproxy::creds::{BaseSource, CacheOptions, CredsRegistry, SourceSpec};
+    use awsproxy::secret::Secret;
+
+    let aws = FakeAws::start().await;
+    let registry = CredsRegistry::new(CacheOptions::default());
+    let spec = SourceSpec {
+        name: "maven mount".to_owned(),
+        base: BaseSource::Static {
+            access_key_id: Secret::new("AKIDFAKEPLUGGED"),
+            secret_access_key: Secret::new("fake-plugged-secret"),
+            session_token: None,
+        },
+        region: Some("us-east-1".to_owned()),
+        assume: None,
+    };
+    let cache = registry.cache(spec.clone()).await;
+    assert_eq!(registry.cache(spec).await.spec(), cache.spec());
+    let conf = awsproxy::aws::sdk_config(&awsproxy::aws::SdkOptions {
+        region: Some("us-east-1".to_owned()),
+        endpoint: Some(aws.endpoint()),
+        credentials: Some(cache.provider()),
+        ..Default::default()
+    })
+    .await;
+    let sts = aws_sdk_sts::Client::new(&conf);
+    for _ in 0..2 {
+        let who = sts.get_caller_identity().send().await.unwrap();
+        assert_eq!(who.account(), Some("123456789012"));
+    }
+    let st = aws.state();
+    let calls = st.sts.calls_of("GetCallerIdentity");
+    assert_eq!(calls.len(), 2);
+    for call in calls {
+        assert_eq!(
+            call.signer_access_key_id.as_deref(),
+            Some("AKIDFAKEPLUGGED")
+        );
+    }
+}
