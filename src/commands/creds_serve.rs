@@ -73,6 +73,14 @@ async fn serve(ctx: &Ctx, section: CredsSection, loader: Loader) -> anyhow::Resu
     // signal as soon as it reads the URL.
     let shutdown = ShutdownSignal::install().context("cannot install signal handlers")?;
     let hup = tokio::spawn(reload_on_sighup(handle.clone(), loader, hup_signal()?));
+    let ip = addr.ip();
+    let link_local = ip == IpAddr::V4(Ipv4Addr::new(169, 254, 170, 2))
+        || ip == IpAddr::V4(Ipv4Addr::new(169, 254, 170, 23));
+    if !ip.is_loopback() && !link_local {
+        ctx.printer.warn(&format!(
+            "listening on {ip}, which is not loopback: credentials travel in clear text to anyone who can reach it, and SDKs only accept loopback or the ECS link-local addresses"
+        ));
+    }
     if handle.client_names().is_empty() {
         ctx.printer.warn(
             "no [[creds.client]] is configured: every request will be refused until one is added (SIGHUP reloads)",
