@@ -64,7 +64,8 @@ pub struct CredsService;
 impl CredsService {
     /// Builds the client set from `section` (and its `clients_dir`) and returns the
     /// router with a handle to reload it. Problems with single clients are logged and
-    /// those clients skipped, as on reload.
+    /// those clients skipped, as on reload. Call it once per [`Metrics`] registry (it
+    /// registers the `awsproxy_creds_*` metrics).
     pub async fn build(section: &CredsSection, metrics: &Metrics) -> (Router, ReloadHandle) {
         let opts = CacheOptions {
             refresh_ahead: section.refresh_ahead.0,
@@ -232,8 +233,8 @@ pub struct ReloadReport {
 
 impl ReloadHandle {
     /// Applies a (re-read) `[creds]` section: clients from it and its `clients_dir`.
-    /// Listener changes need a restart; everything else takes effect for the next
-    /// request.
+    /// `listen` and `refresh_ahead` changes need a restart; everything else takes
+    /// effect for the next request.
     ///
     /// A client whose source did not change keeps its cached credentials.
     pub async fn apply(&self, section: &CredsSection) -> ReloadReport {
