@@ -347,10 +347,31 @@ fn clients_dir_changes_are_picked_up() {
 }
 
 #[test]
-fn sigterm_stops_the_endpoint() {
-    let ctx = TestContext::new().config(&format!("[creds]\n{}", static_client("a", "tok-a")));
+fn sigterm_lets_requests_in_flight_finish() {
+    // A credential_process source that says when it starts and then takes a moment.
+    let ctx = TestContext::new();
+    let marker = ctx.root().join("process-started");
+    let script = ctx.write(
+        &ctx.root().join("slow-creds.sh"),
+        &format!(
+            "#!/bin/sh\ntouch '{}'\nsleep 0.5\nprintf '%s' '{{\"Version\": 1, \"AccessKeyId\": \"AKIDFAKEPROCESS\", \"SecretAccessKey\": \"fake-process-secret\", \"SessionToken\": \"fake-process-token\", \"Expiration\": \"2099-01-01T00:00:00Z\"}}'\n",
+            marker.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let ctx = ctx
+        .aws_config(&format!("[profile proc]\ncredential_process = {}\n", script.display()))
+        .config("[creds]\n[[creds.client]]\nname = \"proc\"\ntoken = \"tok-proc\"\nprofile = \"proc\"\n");
     let mut d = Daemon::start(&ctx);
+    let addr = d.addr;
+    let request = std::thread::spawn(move || http_get(addr, "/v1/credentials", Some("tok-proc")));
+    eventually("the source is being asked", || marker.exists());
     d.signal("-TERM");
+
+    let r = request.join().unwrap();
+    assert_eq!(r.status, 200, "{r:?}\n{}", d.log());
+    assert_eq!(r.json()["AccessKeyId"], "AKIDFAKEPROCESS");
+    assert_eq!(r.json()["Token"], "fake-process-token");
     let mut status = None;
     for _ in 0..100 {
         if let Some(s) = d.child.try_wait().unwrap() {
@@ -360,6 +381,8 @@ fn sigterm_stops_the_endpoint() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(status.expect("exited after SIGTERM").code(), Some(0));
+    // New connections are refused once it has stopped.
+    assert!(std::net::TcpStream::connect(addr).is_err());
 }
 
 fn chain_profile(aws: &FakeAws) -> TestContext {
