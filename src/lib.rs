@@ -7,10 +7,12 @@
 //! modules add (SSO, credentials, cache, services).
 
 pub mod agent;
+pub mod aws;
 pub mod cli;
 pub mod codeartifact;
 pub mod commands;
 pub mod config;
+pub mod creds;
 pub mod daemon;
 pub mod docs;
 pub mod doctor;
@@ -19,6 +21,7 @@ pub mod error;
 pub mod fsutil;
 pub mod logging;
 pub mod maven;
+pub mod metrics;
 pub mod paths;
 pub mod printer;
 pub mod pypi;

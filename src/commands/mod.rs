@@ -3,6 +3,8 @@
 
 mod completions;
 mod config_check;
+mod creds_export;
+mod creds_serve;
 mod doctor;
 mod install_agent;
 mod not_built;
@@ -93,12 +95,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Sso(SsoCommand::Status(args)) => sso_status::run(&ctx, &args),
         Command::Sso(SsoCommand::Watch(args)) => sso_watch::run(&ctx, &args),
         Command::Sso(SsoCommand::Logout(args)) => sso_logout::run(&ctx, &args),
-        Command::Creds(CredsCommand::Serve(_)) => not_built::run(&ctx, "creds serve", None),
-        Command::Creds(CredsCommand::Export(_)) => not_built::run(
-            &ctx,
-            "creds export",
-            Some("`aws configure export-credentials` prints the same data"),
-        ),
+        Command::Creds(CredsCommand::Serve(args)) => creds_serve::run(&ctx, &args),
+        Command::Creds(CredsCommand::Export(args)) => creds_export::run(&ctx, &args),
         Command::Token(TokenCommand::Get(args)) => token_get::run(&ctx, &args),
         Command::Cache(CacheCommand::Ls(_)) => not_built::run(&ctx, "cache ls", None),
         Command::Cache(CacheCommand::Purge(_)) => not_built::run(&ctx, "cache purge", None),

@@ -86,5 +86,20 @@ pub fn parse(text: &str, source: &ConfigSource) -> Result<ConfigFile, ConfigErro
     Ok(file)
 }
 
+/// Parses one `[creds] clients_dir` file: `[[client]]` tables with the keys of
+/// `[[creds.client]]`, validated by the same rules (names unique within the file).
+pub fn parse_clients_file(text: &str, path: &Path) -> Result<Vec<CredsClient>, ConfigError> {
+    let source = ConfigSource::File(path.to_owned());
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|e| ConfigError::from_toml(&source, text, "", &e))?;
+    let file: CredsClientsFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        ConfigError::from_toml(&source, text, &key, e.inner())
+    })?;
+    validate::validate_creds_clients(&file.client, "")
+        .map_err(|v| ConfigError::from_validation(&source, text, v))?;
+    Ok(file.client)
+}
+
 #[cfg(test)]
 mod tests;

@@ -73,8 +73,24 @@ pub struct CredsSection {
     /// Log requests to `/health` (off by default: orchestrators poll it often).
     #[serde(default)]
     pub log_health_checks: bool,
+    /// Refresh credentials when this much time is left; never vend credentials closer
+    /// to expiry than this when a refresh can be had (default 20m: SDKs refetch at 15m).
+    #[serde(default = "default_creds_refresh_ahead")]
+    pub refresh_ahead: HumanDuration,
     #[serde(default)]
     pub client: Vec<CredsClient>,
+}
+
+/// A file in `[creds] clients_dir`: `[[client]]` tables with the keys of `[[creds.client]]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredsClientsFile {
+    #[serde(default)]
+    pub client: Vec<CredsClient>,
+}
+
+fn default_creds_refresh_ahead() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(20 * 60))
 }
 
 impl Default for CredsSection {
@@ -83,6 +99,7 @@ impl Default for CredsSection {
             listen: default_creds_listen(),
             clients_dir: None,
             log_health_checks: false,
+            refresh_ahead: default_creds_refresh_ahead(),
             client: Vec::new(),
         }
     }
@@ -95,7 +112,7 @@ fn default_creds_listen() -> ListenAddr {
 /// `[[creds.client]]`: one consumer of the ECS endpoint, with its own token and source.
 /// The source is `profile`, or `access_key_id` + `secret_access_key`, or neither
 /// (the default chain); `role_arn` assumes a role on top of it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredsClient {
     pub name: String,

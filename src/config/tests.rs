@@ -158,3 +158,28 @@ fn missing_explicit_file_is_an_error_but_missing_default_is_not() {
     let c = Config::load(None, &missing).unwrap();
     assert_eq!(c.source, ConfigSource::EmbeddedDefault);
 }
+
+#[test]
+fn creds_refresh_ahead_and_role_duration_are_checked() {
+    let e = err("[creds]\nrefresh_ahead = \"10m\"\n");
+    assert_eq!(e.key, "creds.refresh_ahead");
+    assert!(e.hint.unwrap().contains("15 minutes"));
+    let e = err(
+        "[creds]\n[[creds.client]]\nname = \"a\"\ntoken = \"t\"\nrole_arn = \"arn:aws:iam::123456789012:role/R\"\nduration = \"15m\"\n",
+    );
+    assert_eq!(e.key, "creds.client[0].duration");
+    assert_eq!(e.line, 6);
+}
+
+#[test]
+fn clients_dir_files_use_client_key_paths() {
+    let path = Path::new("clients.d/app.toml");
+    let ok = parse_clients_file("[[client]]\nname = \"a\"\ntoken = \"t\"\n", path).unwrap();
+    assert_eq!(ok[0].name, "a");
+    let e = parse_clients_file("[[client]]\nname = \"a\"\ntoken = \"t\"\nprofile = \"p\"\naccess_key_id = \"k\"\nsecret_access_key = \"s\"\n", path)
+        .unwrap_err();
+    assert_eq!(e.key, "client[0].profile");
+    assert_eq!(e.line, 4);
+    let e = parse_clients_file("[[creds.client]]\nname = \"a\"\n", path).unwrap_err();
+    assert!(e.message.contains("unknown field"), "{e}");
+}

@@ -72,6 +72,49 @@ fn validate_sso(sso: &SsoSection) -> Result<(), Invalid> {
 }
 
 fn validate_creds(creds: &CredsSection) -> Result<(), Invalid> {
+    let ahead = creds.refresh_ahead.0.as_secs();
+    if !(16 * 60..=11 * 3600).contains(&ahead) {
+        return Err(invalid(
+            vec![key("creds"), key("refresh_ahead")],
+            format!("{} is out of range", creds.refresh_ahead),
+            Some("use between 16m and 11h: SDKs refetch credentials with 15 minutes left, so awsproxy must refresh earlier".to_owned()),
+        ));
+    }
+    validate_creds_clients(&creds.client, "creds")?;
+    for (i, c) in creds.client.iter().enumerate() {
+        if let Some(d) = c.duration
+            && d.0 <= creds.refresh_ahead.0
+        {
+            return Err(invalid(
+                at("creds", "client", i, "duration"),
+                format!(
+                    "a {d} role session is never fresher than `refresh_ahead` ({})",
+                    creds.refresh_ahead
+                ),
+                Some("make `duration` longer than `[creds] refresh_ahead` (1h is the default), or every request fetches new credentials".to_owned()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The `[[creds.client]]` rules; `section` is `creds` in the config file and empty in
+/// a `clients_dir` file (whose tables are plain `[[client]]`).
+pub fn validate_creds_clients(clients: &[CredsClient], section: &str) -> Result<(), Invalid> {
+    validate_clients_inner(clients).map_err(|mut e| {
+        if section.is_empty() && e.path.first() == Some(&key("creds")) {
+            e.path.remove(0);
+            e.message = e.message.replace("creds.client[", "client[");
+        }
+        e
+    })
+}
+
+fn validate_clients_inner(clients: &[CredsClient]) -> Result<(), Invalid> {
+    let creds = CredsSection {
+        client: clients.to_vec(),
+        ..CredsSection::default()
+    };
     unique_names(
         creds.client.iter().map(|c| c.name.as_str()),
         "creds",

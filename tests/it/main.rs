@@ -12,6 +12,7 @@ mod support;
 
 mod agent;
 mod cli;
+mod creds;
 mod doctor;
 mod fakes;
 mod generated;

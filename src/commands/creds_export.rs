@@ -1,0 +1,106 @@
+//! `awsproxy creds export`: credentials of a profile (or the default chain) as
+//! credential_process JSON, shell `export` lines, or plain JSON. Secrets go to stdout
+//! only; errors on stderr never contain them.
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::{CredsExportArgs, ExportFormat};
+use crate::creds::{CacheOptions, CredentialCache, SourceSpec, rfc3339};
+use crate::error::ExitStatus;
+
+/// The credential_process answer (`Version` must be the integer 1).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProcessOutput<'a> {
+    version: u8,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct JsonOutput<'a> {
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    session_token: Option<&'a str>,
+    expiration: Option<String>,
+    account_id: Option<&'a str>,
+}
+
+pub fn run(ctx: &Ctx, args: &CredsExportArgs) -> anyhow::Result<ExitStatus> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let spec = SourceSpec::profile(args.profile.as_deref());
+    let creds = rt
+        .block_on(async {
+            let cache = CredentialCache::new(spec, CacheOptions::default()).await;
+            cache.get().await
+        })
+        .map_err(crate::creds::CredsError::into_anyhow)?;
+    let expiration = creds.expiry().map(rfc3339);
+    match args.format {
+        ExportFormat::Process => ctx.printer.json(&ProcessOutput {
+            version: 1,
+            access_key_id: creds.access_key_id(),
+            secret_access_key: creds.secret_access_key(),
+            session_token: creds.session_token(),
+            expiration,
+        })?,
+        ExportFormat::Json => ctx.printer.json(&JsonOutput {
+            access_key_id: creds.access_key_id(),
+            secret_access_key: creds.secret_access_key(),
+            session_token: creds.session_token(),
+            expiration,
+            account_id: creds.account_id().map(|a| a.as_str()),
+        })?,
+        ExportFormat::Env => {
+            let mut out = format!(
+                "export AWS_ACCESS_KEY_ID={}\nexport AWS_SECRET_ACCESS_KEY={}\n",
+                shell_quote(creds.access_key_id()),
+                shell_quote(creds.secret_access_key())
+            );
+            match creds.session_token() {
+                Some(t) => out.push_str(&format!("export AWS_SESSION_TOKEN={}\n", shell_quote(t))),
+                None => out.push_str("unset AWS_SESSION_TOKEN\n"),
+            }
+            if let Some(e) = &expiration {
+                out.push_str(&format!("export AWS_CREDENTIAL_EXPIRATION={e}\n"));
+            }
+            ctx.printer.data(&out)?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The value as one shell word: bare when it is plainly safe, else single-quoted.
+fn shell_quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=_-.:@%".contains(&b));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("AKIDabc/+="), "AKIDabc/+=");
+        assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
+        assert_eq!(shell_quote(""), "''");
+    }
+}

@@ -1,0 +1,336 @@
+//! The ECS container-credentials endpoint: what `AWS_CONTAINER_CREDENTIALS_FULL_URI`
+//! points at, so any AWS SDK in a container or app gets rotating credentials.
+//!
+//! | Method | Path | Auth | Answer |
+//! |---|---|---|---|
+//! | GET | `/v1/credentials` | `Authorization: <client token>` | 200 ECS JSON, 401/403/503 `{code, message}` |
+//! | GET | `/` | same | same (for URIs configured without a path) |
+//! | GET | `/health` | none | 200 `{"status": "ok"}` (logged only with `log_health_checks`) |
+//!
+//! `/metrics` is mounted next to it by the caller ([`crate::metrics::router`]).
+//!
+//! Mounting it (what `creds serve` does, and what `serve` should do):
+//!
+//! ```ignore
+//! let (router, reload) = CredsService::build(&section, &metrics).await;
+//! let dir_watch = reload.watch_clients_dir(DIR_POLL_INTERVAL); // abort on shutdown
+//! // on SIGHUP, with the re-read section:
+//! reload.apply_rebuilding_sources(&section).await;
+//! ```
+//!
+//! Every answer comes within [`ANSWER_WITHIN`] (SDKs give up after 2 s): a source that
+//! fails or hangs gives a fast 503 with a `code`. Error bodies never say anything
+//! about other clients. The client set is an immutable snapshot behind an `ArcSwap`;
+//! [`ReloadHandle`] swaps in a new one (SIGHUP, `clients_dir` changes) without
+//! touching requests in flight.
+
+mod clients;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use self::clients::Clients;
+use crate::config::CredsSection;
+use crate::creds::{CacheOptions, SourceMetrics, rfc3339};
+use crate::metrics::{CounterFamily, Metrics};
+
+/// The longest the endpoint takes to answer, below the SDKs' 2 s timeout.
+pub const ANSWER_WITHIN: Duration = Duration::from_millis(1500);
+/// How often `clients_dir` is checked for changes.
+pub const DIR_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// `Expiration` given for keys that never expire (SDKs then refetch in 45 minutes).
+const STATIC_KEYS_VALID_FOR: Duration = Duration::from_secs(3600);
+
+#[derive(Clone)]
+struct AppState {
+    clients: Arc<ArcSwap<Clients>>,
+    requests: CounterFamily,
+    log_health_checks: bool,
+}
+
+/// The endpoint: build it with [`CredsService::build`], mount the router, keep the handle.
+#[derive(Debug)]
+pub struct CredsService;
+
+impl CredsService {
+    /// Builds the client set from `section` (and its `clients_dir`) and returns the
+    /// router with a handle to reload it. Problems with single clients are logged and
+    /// those clients skipped, as on reload. Call it once per [`Metrics`] registry (it
+    /// registers the `awsproxy_creds_*` metrics).
+    pub async fn build(section: &CredsSection, metrics: &Metrics) -> (Router, ReloadHandle) {
+        let opts = CacheOptions {
+            refresh_ahead: section.refresh_ahead.0,
+            metrics: Some(SourceMetrics::register(metrics)),
+        };
+        let clients = Arc::new(ArcSwap::from_pointee(Clients::default()));
+        let handle = ReloadHandle {
+            inner: Arc::new(ReloadInner {
+                clients: clients.clone(),
+                opts,
+                last: tokio::sync::Mutex::new(section.clone()),
+            }),
+        };
+        handle.apply(section).await;
+
+        let requests = metrics.counter_family(
+            "awsproxy_creds_requests",
+            "Requests to the ECS credentials endpoint, by client and outcome",
+        );
+        let expiry = metrics.gauge_family(
+            "awsproxy_creds_seconds_until_expiry",
+            "Seconds until the cached credentials of each source expire",
+        );
+        let watched = clients.clone();
+        metrics.on_scrape(move || {
+            expiry.clear();
+            for c in &watched.load().list {
+                if let Some(left) = c.cache.expires_in() {
+                    expiry
+                        .get_or_create(&vec![("source", c.cache.spec().name.clone())])
+                        .set(left.as_secs_f64());
+                }
+            }
+        });
+        let state = AppState {
+            clients,
+            requests,
+            log_health_checks: section.log_health_checks,
+        };
+        (router(state), handle)
+    }
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/credentials", get(credentials))
+        .route("/", get(credentials))
+        .route("/health", get(health))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "code": code, "message": message })),
+    )
+        .into_response()
+}
+
+async fn credentials(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let count = |client: &str, outcome: &str| {
+        state
+            .requests
+            .get_or_create(&vec![
+                ("client", client.to_owned()),
+                ("outcome", outcome.to_owned()),
+            ])
+            .inc();
+    };
+    let Some(token) = headers.get(header::AUTHORIZATION) else {
+        count("", "missing_token");
+        tracing::info!(outcome = "missing_token", "credentials request");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "missing_token",
+            "send the client's token in the Authorization header (AWS_CONTAINER_AUTHORIZATION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)",
+        );
+    };
+    let snapshot = state.clients.load_full();
+    let Some(client) = snapshot.find(token.as_bytes()) else {
+        count("", "invalid_token");
+        tracing::info!(outcome = "invalid_token", "credentials request");
+        return error(
+            StatusCode::FORBIDDEN,
+            "invalid_token",
+            "the token is not valid for this endpoint",
+        );
+    };
+    let result = tokio::time::timeout(ANSWER_WITHIN, client.cache.get()).await;
+    let (outcome, response) = match result {
+        Ok(Ok(creds)) => ("ok", ecs_json(&creds)),
+        Ok(Err(e)) => {
+            let message = match e.code() {
+                "login_required" => {
+                    "the credentials source needs an SSO login on the awsproxy host (`awsproxy sso login`)"
+                }
+                "source_timeout" => "the credentials source did not answer in time; try again",
+                _ => "the credentials source is failing; the awsproxy log has the details",
+            };
+            (
+                e.code(),
+                error(StatusCode::SERVICE_UNAVAILABLE, e.code(), message),
+            )
+        }
+        Err(_) => (
+            "source_timeout",
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "source_timeout",
+                "the credentials source did not answer in time; try again",
+            ),
+        ),
+    };
+    count(&client.name, outcome);
+    tracing::info!(client = %client.name, outcome, "credentials request");
+    response
+}
+
+/// The ECS answer botocore and every SDK parse: all four fields always present.
+fn ecs_json(creds: &aws_credential_types::Credentials) -> Response {
+    let expiry = creds
+        .expiry()
+        .unwrap_or_else(|| SystemTime::now() + STATIC_KEYS_VALID_FOR);
+    let mut body = json!({
+        "AccessKeyId": creds.access_key_id(),
+        "SecretAccessKey": creds.secret_access_key(),
+        "Token": creds.session_token().unwrap_or_default(),
+        "Expiration": rfc3339(expiry),
+    });
+    if let Some(account) = creds.account_id() {
+        body["AccountId"] = json!(account.as_str());
+    }
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    if state.log_health_checks {
+        tracing::info!("health check");
+    }
+    axum::Json(json!({ "status": "ok" })).into_response()
+}
+
+/// Reloads the client set. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct ReloadHandle {
+    inner: Arc<ReloadInner>,
+}
+
+#[derive(Debug)]
+struct ReloadInner {
+    clients: Arc<ArcSwap<Clients>>,
+    opts: CacheOptions,
+    /// The section last applied; also serialises reloads.
+    last: tokio::sync::Mutex<CredsSection>,
+}
+
+/// What a reload changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReloadReport {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// Entries skipped (bad file, duplicate name, unreadable token file).
+    pub problems: Vec<String>,
+}
+
+impl ReloadHandle {
+    /// Applies a (re-read) `[creds]` section: clients from it and its `clients_dir`.
+    /// `listen` and `refresh_ahead` changes need a restart; everything else takes
+    /// effect for the next request.
+    ///
+    /// A client whose source did not change keeps its cached credentials.
+    pub async fn apply(&self, section: &CredsSection) -> ReloadReport {
+        self.swap(section, true).await
+    }
+
+    /// Like [`Self::apply`], but rebuilds every source, so edits to `~/.aws/config`
+    /// (which aws-config reads once per provider) take effect too. For SIGHUP.
+    pub async fn apply_rebuilding_sources(&self, section: &CredsSection) -> ReloadReport {
+        self.swap(section, false).await
+    }
+
+    async fn swap(&self, section: &CredsSection, reuse: bool) -> ReloadReport {
+        let mut last = self.inner.last.lock().await;
+        let (resolved, problems) = clients::collect(section);
+        let old = self.inner.clients.load_full();
+        let keep = if reuse {
+            old.as_ref()
+        } else {
+            &Clients::default()
+        };
+        let new = clients::build(resolved, keep, &self.inner.opts).await;
+        let before = old.names();
+        let after = new.names();
+        let report = ReloadReport {
+            added: after
+                .iter()
+                .filter(|n| !before.contains(n))
+                .cloned()
+                .collect(),
+            removed: before
+                .iter()
+                .filter(|n| !after.contains(n))
+                .cloned()
+                .collect(),
+            problems,
+        };
+        self.inner.clients.store(Arc::new(new));
+        *last = section.clone();
+        for p in &report.problems {
+            tracing::warn!("creds clients: {p}");
+        }
+        tracing::info!(clients = ?after, added = ?report.added, removed = ?report.removed, "creds clients loaded");
+        report
+    }
+
+    /// Re-reads `clients_dir` and token files with the last applied section.
+    pub async fn reload_files(&self) -> ReloadReport {
+        let section = self.inner.last.lock().await.clone();
+        self.apply(&section).await
+    }
+
+    /// Names of the clients currently served.
+    pub fn client_names(&self) -> Vec<String> {
+        self.inner.clients.load().names()
+    }
+
+    /// Polls the last applied section's `clients_dir` every `interval` and reloads
+    /// when a file appears, disappears or changes. Runs until the task is aborted.
+    pub fn watch_clients_dir(&self, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let handle = self.clone();
+        tokio::spawn(async move {
+            let mut seen: Option<(PathBuf, Vec<_>)> = None;
+            loop {
+                let dir = handle.inner.last.lock().await.clients_dir.clone();
+                if let Some(dir) = dir {
+                    let now = clients::fingerprint(&dir);
+                    let changed = seen
+                        .as_ref()
+                        .is_some_and(|(d, print)| d == &dir && print != &now);
+                    seen = Some((dir, now));
+                    if changed {
+                        tracing::info!("clients_dir changed; reloading creds clients");
+                        handle.reload_files().await;
+                    }
+                }
+                tokio::time::sleep(interval).await;
+            }
+        })
+    }
+}
+
+/// The client called `name` in `section` or its `clients_dir` (for `--print-env`).
+pub fn find_client(section: &CredsSection, name: &str) -> Option<crate::config::CredsClient> {
+    let (resolved, _) = clients::collect(section);
+    resolved
+        .into_iter()
+        .find(|r| r.client.name == name)
+        .map(|r| r.client)
+}
+
+/// The names of every client in `section` and its `clients_dir`.
+pub fn client_names(section: &CredsSection) -> Vec<String> {
+    clients::collect(section)
+        .0
+        .into_iter()
+        .map(|r| r.client.name)
+        .collect()
+}
