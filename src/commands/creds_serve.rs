@@ -4,20 +4,18 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 
 use super::Ctx;
 use crate::cli::CredsServeArgs;
 use crate::config::{Config, CredsSection};
-use crate::error::{Error, ExitStatus, ResultExt};
-use crate::metrics::{self, Metrics};
-use crate::services::ShutdownSignal;
-use crate::services::creds_endpoint::{self, CredsService, DIR_POLL_INTERVAL};
+use tokio_util::sync::CancellationToken;
 
-/// After SIGTERM, requests in flight get this long to finish.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::daemon::{self, BoundListener, SHUTDOWN_GRACE, Signal, Signals};
+use crate::error::{Error, ExitStatus};
+use crate::metrics::{self, Metrics};
+use crate::services::creds_endpoint::{self, CredsService, DIR_POLL_INTERVAL};
 
 pub fn run(ctx: &Ctx, args: &CredsServeArgs) -> anyhow::Result<ExitStatus> {
     let config = ctx.config()?;
@@ -62,17 +60,11 @@ async fn serve(ctx: &Ctx, section: CredsSection, loader: Loader) -> anyhow::Resu
     let metrics = Metrics::new();
     let (router, handle) = CredsService::build(&section, &metrics).await;
     let app = router.merge(metrics::router(metrics.clone()));
-    let listener = tokio::net::TcpListener::bind(section.listen.0)
-        .await
-        .hint_context(
-            format!("cannot listen on {}", section.listen),
-            "is another awsproxy running? pick a free port with --listen or `[creds] listen`",
-        )?;
-    let addr = listener.local_addr()?;
+    let listener = BoundListener::bind(section.listen.0, "[creds] listen")?;
     // Signal handlers go in before the URL is announced: whoever starts us may
     // signal as soon as it reads the URL.
-    let shutdown = ShutdownSignal::install().context("cannot install signal handlers")?;
-    let hup = tokio::spawn(reload_on_sighup(handle.clone(), loader, hup_signal()?));
+    let mut signals = Signals::install()?;
+    let addr = listener.addr;
     let ip = addr.ip();
     let link_local = ip == IpAddr::V4(Ipv4Addr::new(169, 254, 170, 2))
         || ip == IpAddr::V4(Ipv4Addr::new(169, 254, 170, 23));
@@ -82,75 +74,46 @@ async fn serve(ctx: &Ctx, section: CredsSection, loader: Loader) -> anyhow::Resu
         ));
     }
     if handle.client_names().is_empty() {
-        ctx.printer.warn(
-            "no [[creds.client]] is configured: every request will be refused until one is added (SIGHUP reloads)",
-        );
+        ctx.printer.warn("no [[creds.client]] is configured: every request will be refused until one is added (SIGHUP reloads)");
     }
     ctx.printer.message(&format!(
         "awsproxy creds: ECS credentials endpoint at http://{addr}/v1/credentials"
     ));
 
     let watcher = handle.watch_clients_dir(DIR_POLL_INTERVAL);
-
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.wait().await;
-        tracing::info!("stopping: finishing requests in flight");
-        let _ = stopping_tx.send(());
-    });
-    let drain_deadline = async move {
-        if stopping_rx.await.is_ok() {
-            tokio::time::sleep(DRAIN_TIMEOUT).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        result = server => result.context("the credentials endpoint failed")?,
-        () = drain_deadline => tracing::warn!("requests still running after {}s; stopping anyway", DRAIN_TIMEOUT.as_secs()),
-    }
-    watcher.abort();
-    hup.abort();
-    Ok(ExitStatus::Success)
-}
-
-#[cfg(unix)]
-type HupSignal = tokio::signal::unix::Signal;
-#[cfg(not(unix))]
-type HupSignal = ();
-
-#[cfg(unix)]
-fn hup_signal() -> anyhow::Result<HupSignal> {
-    use tokio::signal::unix::{SignalKind, signal};
-    signal(SignalKind::hangup()).context("cannot install the SIGHUP handler")
-}
-
-#[cfg(not(unix))]
-fn hup_signal() -> anyhow::Result<HupSignal> {
-    Ok(())
-}
-
-#[cfg(unix)]
-async fn reload_on_sighup(
-    handle: creds_endpoint::ReloadHandle,
-    loader: Loader,
-    mut hup: HupSignal,
-) {
-    while hup.recv().await.is_some() {
-        match loader.load() {
-            Ok(section) => {
-                let report = handle.apply_rebuilding_sources(&section).await;
-                tracing::info!(added = ?report.added, removed = ?report.removed, "reloaded on SIGHUP");
+    let stop = CancellationToken::new();
+    let mut server = tokio::spawn(daemon::serve_router(
+        listener.tokio_listener()?,
+        app,
+        stop.clone(),
+        SHUTDOWN_GRACE,
+    ));
+    loop {
+        tokio::select! {
+            result = &mut server => {
+                watcher.abort();
+                result.context("the credentials endpoint panicked")??;
+                return Ok(ExitStatus::Success);
             }
-            Err(e) => tracing::error!(
-                "SIGHUP: keeping the current clients; the configuration is invalid: {e}"
-            ),
+            signal = signals.next() => match signal {
+                Signal::Shutdown => break,
+                Signal::Reload => match loader.load() {
+                    Ok(section) => {
+                        let report = handle.apply_rebuilding_sources(&section).await;
+                        tracing::info!(added = ?report.added, removed = ?report.removed, "reloaded on SIGHUP");
+                    }
+                    Err(e) => tracing::error!("SIGHUP: keeping the current clients; the configuration is invalid: {e}"),
+                },
+            },
         }
     }
-}
-
-#[cfg(not(unix))]
-async fn reload_on_sighup(_handle: creds_endpoint::ReloadHandle, _loader: Loader, _hup: HupSignal) {
+    tracing::info!("stopping: finishing requests in flight");
+    stop.cancel();
+    watcher.abort();
+    server
+        .await
+        .context("the credentials endpoint panicked")??;
+    Ok(ExitStatus::Success)
 }
 
 /// `--print-env CLIENT`: the two variables for docker compose or a shell.
