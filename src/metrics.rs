@@ -104,6 +104,21 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    /// The exposition without its closing `# EOF` line, for concatenating several
+    /// registries into one scrape (as `serve`'s `/metrics` does).
+    pub fn render_families(&self) -> String {
+        let text = self.render();
+        match text.strip_suffix("# EOF\n") {
+            Some(body) => body.to_owned(),
+            None => text,
+        }
+    }
+}
+
+/// The content type of the exposition (OpenMetrics text, which Prometheus reads).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
 /// `GET /metrics` serving `metrics` in the Prometheus text format.
 pub fn router(metrics: Metrics) -> Router {
     Router::new()

@@ -88,7 +88,8 @@ impl StatusBoard {
         upsert(&self.sections, component, Arc::new(section));
     }
 
-    /// A source of Prometheus text appended to `/metrics`, owned by `component`.
+    /// A source of metric families (OpenMetrics text without `# EOF`) for
+    /// `/metrics`, owned by `component`.
     pub fn add_metrics(
         &self,
         component: &str,
@@ -196,14 +197,8 @@ async fn metrics(axum::extract::State(board): axum::extract::State<StatusBoard>)
     for render in sources {
         text.push_str(&render());
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
+    text.push_str("# EOF\n");
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
 }
 
 async fn page(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Html<String> {
@@ -352,6 +347,6 @@ mod tests {
         assert!(html.contains("&lt;corp&gt;") && !html.contains("<corp>"));
         assert!(!html.contains("src=\"http"), "no external assets");
         let (_, text) = get(&router, "/metrics").await;
-        assert_eq!(text, "awsproxy_up 1\n");
+        assert_eq!(text, "awsproxy_up 1\n# EOF\n");
     }
 }

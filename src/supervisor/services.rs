@@ -6,10 +6,9 @@ use crate::daemon::{self, SHUTDOWN_GRACE};
 use crate::services::status::{Health, Section, label_value};
 
 /// Sections this build reads but whose service is not built yet: `(section, what)`.
-const NOT_BUILT: [(&str, &str); 3] = [
+const NOT_BUILT: [(&str, &str); 2] = [
     ("proxy", "the caching forward proxy"),
     ("repos", "the repository listener (PyPI and Maven mounts)"),
-    ("creds", "the credentials endpoint"),
 ];
 
 /// The unbuilt services a configuration asks for.
@@ -19,14 +18,13 @@ pub fn unbuilt(file: &ConfigFile) -> Vec<(&'static str, &'static str)> {
         .filter(|(section, _)| match *section {
             "proxy" => file.proxy.is_some(),
             "repos" => file.repos.is_some(),
-            "creds" => file.creds.is_some(),
             _ => false,
         })
         .collect()
 }
 
 pub fn all() -> Vec<ServiceDef> {
-    vec![metrics(), sso_watcher()]
+    vec![metrics(), sso_watcher(), creds()]
 }
 
 fn metrics() -> ServiceDef {
@@ -161,4 +159,36 @@ fn report_sso(shared: &Shared, config: crate::config::Config) {
         }
         text
     });
+}
+
+/// The ECS credentials endpoint (the same service as `awsproxy creds serve`).
+fn creds() -> ServiceDef {
+    ServiceDef {
+        name: "creds",
+        key: "[creds] listen",
+        label: "ECS credentials endpoint",
+        placement: |f| {
+            f.creds
+                .as_ref()
+                .map_or(Placement::Off, |c| Placement::Listen(c.listen.0))
+        },
+        changed: |a, b| a.creds != b.creds,
+        start: |shared, file, listener, token| {
+            let listener = listener
+                .ok_or_else(|| anyhow::anyhow!("the credentials endpoint needs a listener"))?;
+            let section = file.creds.clone().unwrap_or_default();
+            let board = shared.board.clone();
+            Ok(tokio::spawn(run_logged("creds", async move {
+                let metrics = crate::metrics::Metrics::new();
+                let (router, handle) =
+                    crate::services::creds_endpoint::CredsService::build(&section, &metrics).await;
+                board.add_metrics("creds", move || metrics.render_families());
+                let watcher =
+                    handle.watch_clients_dir(crate::services::creds_endpoint::DIR_POLL_INTERVAL);
+                let result = daemon::serve_router(listener, router, token, SHUTDOWN_GRACE).await;
+                watcher.abort();
+                result
+            })))
+        },
+    }
 }

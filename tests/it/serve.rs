@@ -192,3 +192,44 @@ async fn sso_sessions_show_in_health_metrics_and_the_status_page() {
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
 }
+
+#[tokio::test]
+async fn serves_the_credentials_endpoint_with_its_metrics_on_the_metrics_listener() {
+    let ctx = TestContext::new().config(
+        "[metrics]\nlisten = \"127.0.0.1:0\"\n[creds]\nlisten = \"127.0.0.1:0\"\n[[creds.client]]\nname = \"app\"\ntoken = \"app-token\"\naccess_key_id = \"AKIDSTATICFAKE\"\nsecret_access_key = \"fake-secret\"\n",
+    );
+    let mut daemon = spawn(&ctx);
+    let metrics_url = daemon.url_of("status page");
+    let creds_url = daemon.url_of("ECS credentials endpoint");
+
+    let address = creds_url.trim_start_matches("http://").to_owned();
+    let response = {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(&address).await.unwrap();
+        s.write_all(format!("GET /v1/credentials HTTP/1.1\r\nhost: {address}\r\nauthorization: app-token\r\nconnection: close\r\n\r\n").as_bytes()).await.unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).await.unwrap();
+        text
+    };
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("\"AccessKeyId\":\"AKIDSTATICFAKE\""),
+        "{response}"
+    );
+
+    let text = String::from_utf8(
+        http_get(&format!("{metrics_url}/metrics"))
+            .await
+            .body()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        text.contains("awsproxy_creds_requests_total{client=\"app\""),
+        "{text}"
+    );
+    assert_eq!(text.matches("# EOF").count(), 1, "{text}");
+    assert!(text.ends_with("# EOF\n"));
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
+}
