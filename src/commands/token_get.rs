@@ -1,7 +1,7 @@
 //! `awsproxy token get`: print a CodeArtifact authorization token (only the token
 //! on stdout, or `--json`), from the cache when it has more than 15 minutes left.
 
-use aws_config::{BehaviorVersion, Region};
+use crate::aws::{self, SdkOptions};
 use serde::Serialize;
 
 use super::Ctx;
@@ -105,18 +105,13 @@ pub fn run(ctx: &Ctx, args: &TokenGetArgs) -> anyhow::Result<ExitStatus> {
         .enable_all()
         .build()?;
     let token = runtime.block_on(async {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(p) = &target.profile {
-            loader = loader.profile_name(p);
-        }
-        if let Some(r) = &target.region {
-            loader = loader.region(Region::new(r.clone()));
-        }
-        let sdk = loader.load().await;
-        let region = sdk.region().map(ToString::to_string).ok_or_else(|| Error::Usage {
-            message: "no AWS region for CodeArtifact".to_owned(),
-            hint: Some("pass --region, set AWS_REGION, or set `region` in the profile".to_owned()),
-        })?;
+        let sdk = aws::sdk_config(&SdkOptions {
+            region: target.region.clone(),
+            profile: target.profile.clone(),
+            ..SdkOptions::default()
+        })
+        .await;
+        let region = sdk.region().map_or_else(|| aws::FALLBACK_REGION.to_owned(), ToString::to_string);
         let key = TokenKey { domain: target.domain.clone(), owner: target.owner.clone(), region, identity: identity(target.profile.as_deref()) };
         let (token, cached) = codeartifact::get(&TokenCache::new(&ctx.paths.cache_dir), &sdk, &key, args.duration).await?;
         tracing::debug!(domain = %key.domain, cached, expiration = %token.expiration, "CodeArtifact token");
