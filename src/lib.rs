@@ -6,6 +6,7 @@
 //! `commands` (one module per leaf command), and the shared cores that later
 //! modules add (SSO, credentials, cache, services).
 
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
