@@ -111,7 +111,9 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
     if let Some(last) = held {
         send(&mut client, Ok(last)).await;
     }
-    drop(client);
+    // The client's body ends only after the commit, so a request made after
+    // it finished finds the entry (clients with a Content-Length are done
+    // already when the last byte arrives).
     if let Some(p) = pending {
         meta.body_len = len;
         meta.sha256 = digest;
@@ -121,6 +123,7 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
             tracing::debug!(url = %meta.url, bytes = len, "stored in the cache");
         }
     }
+    drop(client);
     drop(guard);
 }
 

@@ -1,6 +1,8 @@
 //! One module per leaf command. Each takes resolved settings and a [`Printer`]
 //! and returns the exit status; `dispatch` is the only place that knows the tree.
 
+mod cache_ls;
+mod cache_purge;
 mod completions;
 mod config_check;
 mod not_built;
@@ -90,8 +92,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
             "token get",
             Some("`aws codeartifact get-authorization-token` fetches one"),
         ),
-        Command::Cache(CacheCommand::Ls(_)) => not_built::run(&ctx, "cache ls", None),
-        Command::Cache(CacheCommand::Purge(_)) => not_built::run(&ctx, "cache purge", None),
+        Command::Cache(CacheCommand::Ls(args)) => cache_ls::run(&ctx, &args),
+        Command::Cache(CacheCommand::Purge(args)) => cache_purge::run(&ctx, &args),
         Command::Ca(CaCommand::Export(_)) => not_built::run(&ctx, "ca export", None),
         Command::InstallAgent(_) => not_built::run(&ctx, "install-agent", None),
         Command::UninstallAgent(_) => not_built::run(&ctx, "uninstall-agent", None),

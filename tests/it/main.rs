@@ -10,6 +10,7 @@
 
 mod support;
 
+mod cache;
 mod cli;
 mod fakes;
 mod generated;

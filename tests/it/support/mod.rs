@@ -3,5 +3,6 @@
 
 pub mod context;
 pub mod fakes;
+pub mod origin;
 
 pub use context::TestContext;
