@@ -88,8 +88,7 @@ impl Rule {
             })
             .collect::<Result<_, _>>()?;
         if let Some(host) = &rule.host
-            && (host.is_empty()
-                || host[host.starts_with("*.").then_some(2).unwrap_or(0)..].contains('*'))
+            && (host.is_empty() || host.strip_prefix("*.").unwrap_or(host).contains('*'))
         {
             return Err(format!(
                 "`{host}` is not a host pattern: use `example.com` or `*.example.com`"

@@ -251,6 +251,16 @@ fn validate_proxy(proxy: &ProxySection) -> Result<(), Invalid> {
                 None,
             ));
         }
+        if let Err(message) = crate::cache::rules::Rule::compile(rule) {
+            let field = if rule.path.is_some() {
+                "path"
+            } else if rule.path_regex.is_some() {
+                "path_regex"
+            } else {
+                "host"
+            };
+            return Err(invalid(at("proxy", "rule", i, field), message, None));
+        }
         for m in &rule.method {
             if m.is_empty() || !m.bytes().all(|b| b.is_ascii_uppercase()) {
                 return Err(invalid(

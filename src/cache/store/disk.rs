@@ -120,14 +120,14 @@ impl DiskStore {
                 continue;
             };
             for file in files.flatten() {
-                if let (Ok(md), Some(name)) = (file.metadata(), file.file_name().to_str()) {
-                    if md.is_file() {
-                        out.push((
-                            name.to_owned(),
-                            md.len(),
-                            md.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                        ));
-                    }
+                if let (Ok(md), Some(name)) = (file.metadata(), file.file_name().to_str())
+                    && md.is_file()
+                {
+                    out.push((
+                        name.to_owned(),
+                        md.len(),
+                        md.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                    ));
                 }
             }
         }
