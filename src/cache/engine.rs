@@ -124,6 +124,7 @@ impl HttpCache {
         {
             policy = p;
         }
+        strip_hop_by_hop_headers(&mut parts.headers);
         let host = host_of(&parts.uri, &parts.headers);
         let key = CacheKey::new(&parts.method, &parts.uri, Some(&host), &opts.ignore_query);
         let preq = policy::policy_request(&key.method, &key.url, &parts.headers);
@@ -405,6 +406,7 @@ impl HttpCache {
             meta,
             store: self.inner.store.clone(),
             guard: guard.map(|g| Box::new(g) as Box<dyn Send>),
+            idle_timeout: self.inner.settings.idle_timeout,
         });
         with_status(Response::from_parts(parts, body), &status)
     }
@@ -458,7 +460,12 @@ fn with_status(mut resp: Response<Body>, status: &CacheStatus) -> Response<Body>
 }
 
 fn strip_hop_by_hop(mut resp: Response<Body>) -> Response<Body> {
-    let h = resp.headers_mut();
+    strip_hop_by_hop_headers(resp.headers_mut());
+    resp
+}
+
+/// Removes hop-by-hop headers and those `Connection` lists (RFC 9110 7.6.1).
+fn strip_hop_by_hop_headers(h: &mut HeaderMap) {
     let listed: Vec<String> = h
         .get_all(header::CONNECTION)
         .iter()
@@ -473,7 +480,6 @@ fn strip_hop_by_hop(mut resp: Response<Body>) -> Response<Body> {
     {
         h.remove(name);
     }
-    resp
 }
 
 /// A short `502` for the client; the full error goes to the log.

@@ -19,6 +19,8 @@ pub enum FillError {
     Short { got: u64, expected: u64 },
     #[error("the upstream body's sha256 {got} does not match the expected {expected}")]
     Digest { got: String, expected: String },
+    #[error("the upstream body sent nothing for {0:?}")]
+    Idle(std::time::Duration),
 }
 
 /// What a fill needs besides the bodies.
@@ -32,6 +34,7 @@ pub struct Fill {
     pub store: std::sync::Arc<dyn Store>,
     /// Held until the fill ends (releases coalesced waiters).
     pub guard: Option<Box<dyn Send>>,
+    pub idle_timeout: std::time::Duration,
 }
 
 /// Starts the fill task and returns the client's body.
@@ -59,6 +62,7 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
         mut meta,
         store,
         guard,
+        idle_timeout,
     } = fill;
     let mut client = Some(tx);
     let mut hasher = Sha256::new();
@@ -67,7 +71,13 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
     // sees a complete body that was then found bad.
     let mut held: Option<Bytes> = None;
     loop {
-        match upstream.frame().await {
+        let Ok(next) = tokio::time::timeout(idle_timeout, upstream.frame()).await else {
+            let problem = FillError::Idle(idle_timeout);
+            tracing::warn!(url = %meta.url, error = %problem, "upstream body stalled; nothing cached");
+            send(&mut client, Err(Box::new(problem))).await;
+            return;
+        };
+        match next {
             Some(Ok(frame)) => {
                 let Ok(data) = frame.into_data() else {
                     continue;

@@ -130,7 +130,13 @@ pub struct CacheSettings {
     pub ban_after_failures: u32,
     /// ...for this long.
     pub ban_for: Duration,
+    /// A fill whose upstream body sends nothing for this long fails (and
+    /// releases requests waiting for it).
+    pub idle_timeout: Duration,
 }
+
+/// Default [`CacheSettings::idle_timeout`].
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl Default for CacheSettings {
     fn default() -> Self {
@@ -139,6 +145,7 @@ impl Default for CacheSettings {
             allow_policy_header: false,
             ban_after_failures: 5,
             ban_for: Duration::from_secs(30),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         })
     }
 }
@@ -152,6 +159,7 @@ impl CacheSettings {
             allow_policy_header: section.allow_policy_header,
             ban_after_failures: section.ban_after_failures,
             ban_for: section.ban_for.0,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         })
     }
 }

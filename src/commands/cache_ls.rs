@@ -30,10 +30,16 @@ pub struct Row {
     pub store: &'static str,
 }
 
-/// The store `[cache]` configures (disk by default under the XDG cache dir).
+/// The store `[cache]` configures (disk by default under the XDG cache dir;
+/// `AWSPROXY_CACHE_DIR` overrides `[cache] dir` as it does for `serve`).
 pub fn open_store(ctx: &Ctx, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<dyn Store>> {
     let config = ctx.config()?;
-    let section = config.file.cache.clone().unwrap_or_default();
+    let mut section = config.file.cache.clone().unwrap_or_default();
+    if let Some(dir) =
+        std::env::var_os(crate::env_vars::AWSPROXY_CACHE_DIR).filter(|d| !d.is_empty())
+    {
+        section.dir = Some(dir.into());
+    }
     let default_dir = ctx.paths.cache_dir.join("http");
     rt.block_on(crate::cache::store::open(&section, &default_dir))
 }

@@ -81,6 +81,7 @@ impl Reply {
 pub struct Seen {
     pub method: String,
     pub path: String,
+    pub query: Option<String>,
     pub headers: HashMap<String, String>,
     pub status: u16,
 }
@@ -170,6 +171,7 @@ async fn handle(State(state): State<Shared>, req: Request) -> Response {
     state.lock().unwrap().seen.push(Seen {
         method: req.method().to_string(),
         path,
+        query: req.uri().query().map(str::to_owned),
         headers,
         status,
     });
