@@ -48,6 +48,7 @@ struct Inner {
 }
 
 /// One request in flight through the cache.
+#[derive(Clone)]
 struct Req {
     parts: http::request::Parts,
     key: CacheKey,
@@ -128,7 +129,7 @@ impl HttpCache {
         let host = host_of(&parts.uri, &parts.headers);
         let key = CacheKey::new(&parts.method, &parts.uri, Some(&host), &opts.ignore_query);
         let preq = policy::policy_request(&key.method, &key.url, &parts.headers);
-        let r = Req {
+        let mut r = Req {
             hash: key.hash(),
             key,
             preq,
@@ -144,50 +145,59 @@ impl HttpCache {
         }
         let mut fwd = Fwd::UriMiss;
         if let Some(found) = self.lookup(&r.hash).await {
-            let now = SystemTime::now();
-            match policy::decide(policy, &found.meta, &r.preq, now) {
-                Decision::Fresh => {
-                    self.inner.store.record_hit(&r.hash).await;
-                    let mut status = CacheStatus::hit();
-                    status.ttl = Some(policy::ttl(&found.meta, now));
-                    return serve_stored(found, status, head);
+            let vary = policy::vary_names(&found.meta.response_headers());
+            match self.use_entry(&r, found, head).await {
+                Ok(resp) => return resp,
+                Err(f) => fwd = f,
+            }
+            // Another variant is stored under the URL's key: look for ours under
+            // its variant key (and store it there on a miss).
+            if fwd == Fwd::VaryMiss && !vary.is_empty() && !vary.iter().any(|v| v == "*") {
+                r.hash = r.key.variant_hash(&vary, r.preq.headers());
+                if let Some(found) = self.lookup(&r.hash).await {
+                    match self.use_entry(&r, found, head).await {
+                        Ok(resp) => return resp,
+                        Err(f) => fwd = f,
+                    }
                 }
-                Decision::StaleWhileRevalidate(reval) => {
-                    let this = self.clone();
-                    let bg = Req {
-                        parts: r.parts.clone(),
-                        key: r.key.clone(),
-                        hash: r.hash.clone(),
-                        preq: r.preq.clone(),
-                        policy,
-                        opts: r.opts.clone(),
-                        fetch: r.fetch.clone(),
-                        host: r.host.clone(),
-                    };
-                    let meta = found.meta.clone();
-                    tokio::spawn(async move {
-                        if let Some(stale) = this.lookup(&bg.hash).await
-                            && stale.meta == meta
-                        {
-                            let resp = this.revalidate(&bg, stale, reval).await;
-                            // Drain so the refreshed body is stored.
-                            let _ = resp.into_body().collect().await;
-                        }
-                    });
-                    let status = CacheStatus::hit().detail("stale-while-revalidate");
-                    return serve_stored(found, status, head);
-                }
-                Decision::Revalidate(reval) if !head => {
-                    return self.revalidate(&r, found, reval).await;
-                }
-                Decision::Revalidate(_) => fwd = Fwd::Stale,
-                Decision::Mismatch => fwd = Fwd::VaryMiss,
             }
         }
         if head {
             return self.pass_through(&r, CacheStatus::fwd(fwd)).await;
         }
         self.miss(&r, fwd).await
+    }
+
+    /// Serves (or revalidates) a stored entry; `Err` says why it can't be used.
+    async fn use_entry(&self, r: &Req, found: Found, head: bool) -> Result<Response<Body>, Fwd> {
+        let now = SystemTime::now();
+        match policy::decide(r.policy, &found.meta, &r.preq, now) {
+            Decision::Fresh => {
+                self.inner.store.record_hit(&r.hash).await;
+                let mut status = CacheStatus::hit();
+                status.ttl = Some(policy::ttl(&found.meta, now));
+                Ok(serve_stored(found, status, head))
+            }
+            Decision::StaleWhileRevalidate(reval) => {
+                let this = self.clone();
+                let bg = r.clone();
+                let meta = found.meta.clone();
+                tokio::spawn(async move {
+                    if let Some(stale) = this.lookup(&bg.hash).await
+                        && stale.meta == meta
+                    {
+                        let resp = this.revalidate(&bg, stale, reval).await;
+                        // Drain so the refreshed body is stored.
+                        let _ = resp.into_body().collect().await;
+                    }
+                });
+                let status = CacheStatus::hit().detail("stale-while-revalidate");
+                Ok(serve_stored(found, status, head))
+            }
+            Decision::Revalidate(reval) if !head => Ok(self.revalidate(r, found, reval).await),
+            Decision::Revalidate(_) => Err(Fwd::Stale),
+            Decision::Mismatch => Err(Fwd::VaryMiss),
+        }
     }
 
     async fn lookup(&self, hash: &str) -> Option<Found> {

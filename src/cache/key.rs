@@ -54,6 +54,26 @@ impl CacheKey {
         h.update(self.url.as_bytes());
         hex::encode(h.finalize())
     }
+
+    /// The key of one `Vary` variant: the URL's key plus the values of the
+    /// nominated request headers (as given, e.g. already digested when secret).
+    pub fn variant_hash(&self, vary: &[String], headers: &http::HeaderMap) -> String {
+        let mut names: Vec<&str> = vary.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut h = Sha256::new();
+        h.update(self.hash().as_bytes());
+        for name in names {
+            h.update(b"\n");
+            h.update(name.as_bytes());
+            h.update(b":");
+            for v in headers.get_all(name) {
+                h.update(v.as_bytes());
+                h.update(b",");
+            }
+        }
+        hex::encode(h.finalize())
+    }
 }
 
 /// The normalised absolute URL of a request.
@@ -140,6 +160,21 @@ mod tests {
             "http://h/p?v=2"
         );
         assert_ne!(key("http://h/p?v=1", &[]), key("http://h/p?v=2", &[]));
+    }
+
+    #[test]
+    fn variants_differ_by_the_vary_header_values_only() {
+        let k = key("http://h/x", &[]);
+        let vary = vec!["accept-encoding".to_owned(), "accept".to_owned()];
+        let mut a = http::HeaderMap::new();
+        a.insert("accept-encoding", "gzip".parse().unwrap());
+        a.insert("user-agent", "one".parse().unwrap());
+        let mut b = a.clone();
+        b.insert("user-agent", "two".parse().unwrap());
+        assert_eq!(k.variant_hash(&vary, &a), k.variant_hash(&vary, &b));
+        b.insert("accept-encoding", "br".parse().unwrap());
+        assert_ne!(k.variant_hash(&vary, &a), k.variant_hash(&vary, &b));
+        assert_ne!(k.variant_hash(&vary, &a), k.hash());
     }
 
     #[test]

@@ -231,7 +231,14 @@ async fn vary_selects_the_variant() {
     let (_, cs, body) = fetch(&cache, with("identity"), opts(CachePolicy::Standard)).await;
     assert_eq!(cs, "awsproxy; fwd=vary-miss; stored");
     assert_eq!(body.unwrap(), "plain");
+    // Both variants are now stored side by side.
+    for (enc, want) in [("gzip", "gz"), ("identity", "plain")] {
+        let (_, cs, body) = fetch(&cache, with(enc), opts(CachePolicy::Standard)).await;
+        assert!(cs.starts_with("awsproxy; hit"), "{enc}: {cs}");
+        assert_eq!(body.unwrap(), want);
+    }
     assert_eq!(origin.count("/v"), 2);
+    assert_eq!(cache.store().list().await.unwrap().len(), 2);
 }
 
 #[tokio::test]
