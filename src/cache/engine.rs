@@ -110,7 +110,12 @@ impl HttpCache {
     }
 
     /// Answers `req` from the cache or the upstream. Never fails: upstream and
-    /// store problems become a `502`/`504` (or a stale entry) with `Cache-Status`.
+    /// store problems become a `502` (or a stale entry) with `Cache-Status`.
+    ///
+    /// The URI must be absolute (`https://host/path`), or origin-form with a
+    /// `Host` header (then `http` is assumed). Only `GET` and `HEAD` use the
+    /// cache; other methods are passed to `fetch` without a body, so send
+    /// requests with bodies upstream yourself.
     pub async fn handle(
         &self,
         req: Request<()>,

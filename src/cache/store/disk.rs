@@ -134,7 +134,8 @@ impl DiskStore {
         out
     }
 
-    /// Removes least recently used entries until the store fits `max_size`.
+    /// Removes least recently used entries until the store is under 90% of
+    /// `max_size` (only once it is over `max_size`).
     async fn evict(&self) {
         if self.inner.used.load(Ordering::Relaxed) <= self.inner.max_size {
             return;
@@ -145,8 +146,14 @@ impl DiskStore {
             let mut entries = this.scan();
             let mut used: u64 = entries.iter().map(|(_, s, _)| s).sum();
             entries.sort_by_key(|(_, _, mtime)| *mtime);
+            // Go a little below the limit so the next fills don't each rescan.
+            let target = if used > this.inner.max_size {
+                this.inner.max_size / 10 * 9
+            } else {
+                this.inner.max_size
+            };
             for (key, size, _) in entries {
-                if used <= this.inner.max_size {
+                if used <= target {
                     break;
                 }
                 if let Some(path) = this.entry_path(&key)
