@@ -19,6 +19,7 @@ use super::policy::{self, CacheStatus, Decision, Fwd};
 use super::store::{self, EntryMeta, Found, Store};
 use super::{
     Body, CacheKey, CachePolicy, CacheSettings, Fetch, FetchError, LookupOptions, POLICY_HEADER,
+    Verifier,
 };
 
 const HOP_BY_HOP: [&str; 9] = [
@@ -175,12 +176,21 @@ impl HttpCache {
 
     /// Serves (or revalidates) a stored entry; `Err` says why it can't be used.
     async fn use_entry(&self, r: &Req, found: Found, head: bool) -> Result<Response<Body>, Fwd> {
+        // An entry whose body is not the one the caller expects is replaced.
+        if let Some(Verifier::Sha256(want)) = &r.opts.verify
+            && !want.eq_ignore_ascii_case(&found.meta.sha256)
+        {
+            return Err(Fwd::Miss);
+        }
         let now = SystemTime::now();
         match policy::decide(r.policy, &found.meta, &r.preq, now) {
             Decision::Fresh => {
-                self.inner.store.record_hit(&r.hash).await;
+                self.record_hit(&r.hash);
                 let mut status = CacheStatus::hit();
                 status.ttl = Some(policy::ttl(&found.meta, now));
+                if client_has_it(&r.parts.headers, &found.meta) {
+                    return Ok(not_modified(&found.meta, &status));
+                }
                 Ok(serve_stored(found, status, head))
             }
             Decision::StaleWhileRevalidate(reval) => {
@@ -203,6 +213,13 @@ impl HttpCache {
             Decision::Revalidate(_) => Err(Fwd::Stale),
             Decision::Mismatch => Err(Fwd::VaryMiss),
         }
+    }
+
+    /// Counts a hit in the background (it is bookkeeping for `cache ls`).
+    fn record_hit(&self, hash: &str) {
+        let store = self.inner.store.clone();
+        let hash = hash.to_owned();
+        tokio::spawn(async move { store.record_hit(&hash).await });
     }
 
     async fn lookup(&self, hash: &str) -> Option<Found> {
@@ -279,14 +296,18 @@ impl HttpCache {
             Err(rx) => rx,
         };
         // Wait until the leader's fill ends (its sender is dropped).
+        let waited_since = store::now_ms();
         while rx.changed().await.is_ok() {}
+        // The leader's response was fetched for us too: serve it even when it
+        // is stale at once (`max-age=0`), as long as it is our variant.
         if let Some(found) = self.lookup(&r.hash).await
-            && matches!(
-                policy::decide(r.policy, &found.meta, &r.preq, SystemTime::now()),
-                Decision::Fresh
-            )
+            && match policy::decide(r.policy, &found.meta, &r.preq, SystemTime::now()) {
+                Decision::Fresh => true,
+                Decision::Mismatch => false,
+                _ => found.meta.stored_at_ms >= waited_since,
+            }
         {
-            self.inner.store.record_hit(&r.hash).await;
+            self.record_hit(&r.hash);
             let mut status = CacheStatus::hit();
             status.collapsed = true;
             return serve_stored(found, status, false);
@@ -448,6 +469,46 @@ fn refreshed(meta: &EntryMeta, not_modified: &HeaderMap) -> EntryMeta {
         stored_at_ms: store::now_ms(),
         ..meta.clone()
     }
+}
+
+/// Does the client's `If-None-Match` already name the stored response?
+fn client_has_it(req: &HeaderMap, meta: &EntryMeta) -> bool {
+    let Some(etag) = meta
+        .response_headers
+        .iter()
+        .find(|(k, _)| k == "etag")
+        .map(|(_, v)| v.trim_start_matches("W/"))
+    else {
+        return false;
+    };
+    req.get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
+}
+
+/// A `304` for a client that has the stored response (RFC 9110 15.4.5 headers).
+fn not_modified(meta: &EntryMeta, status: &CacheStatus) -> Response<Body> {
+    let mut resp = Response::new(Empty::new().map_err(|e| match e {}).boxed_unsync());
+    *resp.status_mut() = StatusCode::NOT_MODIFIED;
+    let stored = meta.response_headers();
+    for name in [
+        header::ETAG,
+        header::CACHE_CONTROL,
+        header::EXPIRES,
+        header::VARY,
+        header::CONTENT_LOCATION,
+        header::DATE,
+    ] {
+        for v in stored.get_all(&name) {
+            resp.headers_mut().append(name.clone(), v.clone());
+        }
+    }
+    let age = policy::semantics(meta).age(SystemTime::now()).as_secs();
+    resp.headers_mut()
+        .insert(header::AGE, HeaderValue::from(age));
+    with_status(resp, status)
 }
 
 fn serve_stored(found: Found, status: CacheStatus, head: bool) -> Response<Body> {

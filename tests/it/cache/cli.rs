@@ -40,6 +40,14 @@ fn cache_ls_and_purge_through_the_binary() {
         .await
         .2
         .unwrap();
+        // Hits are counted in the background; wait for it (bounded).
+        for _ in 0..200 {
+            let entries = cache.store().list().await.unwrap();
+            if entries.iter().any(|e| e.hits == Some(1)) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     });
 
     let out = ctx.run(&["cache", "ls", "--json"]);

@@ -463,3 +463,98 @@ async fn verified_immutable_files_are_stored_and_never_revalidated() {
     assert!(cs.starts_with("awsproxy; hit"), "{cs}");
     assert_eq!(origin.count("/f.whl"), 1);
 }
+
+#[tokio::test]
+async fn a_client_holding_the_stored_etag_gets_304_from_the_cache() {
+    let origin = Origin::start();
+    origin.set(
+        "/e",
+        Reply::ok("body")
+            .header("cache-control", "max-age=600")
+            .header("etag", "\"e\""),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    fetch(&cache, get(&origin.url("/e")), opts(CachePolicy::Standard))
+        .await
+        .2
+        .unwrap();
+    let req = http::Request::get(origin.url("/e"))
+        .header("if-none-match", "\"e\"")
+        .body(())
+        .unwrap();
+    let resp = cache
+        .handle(req, opts(CachePolicy::Standard), Upstream::new())
+        .await;
+    assert_eq!(resp.status(), 304);
+    assert_eq!(resp.headers()["etag"], "\"e\"");
+    assert!(
+        resp.headers()["cache-status"]
+            .to_str()
+            .unwrap()
+            .starts_with("awsproxy; hit")
+    );
+    assert_eq!(origin.count("/e"), 1);
+}
+
+#[tokio::test]
+async fn an_entry_with_another_digest_than_expected_is_refetched() {
+    let origin = Origin::start();
+    origin.set(
+        "/w.whl",
+        Reply::ok("old").header("cache-control", "max-age=600"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    fetch(
+        &cache,
+        get(&origin.url("/w.whl")),
+        opts(CachePolicy::NoRefresh),
+    )
+    .await
+    .2
+    .unwrap();
+    origin.set(
+        "/w.whl",
+        Reply::ok("new").header("cache-control", "max-age=600"),
+    );
+    let o = LookupOptions {
+        policy: CachePolicy::NoRefresh,
+        verify: Some(Verifier::Sha256(hex::encode(
+            <sha2::Sha256 as sha2::Digest>::digest(b"new"),
+        ))),
+        ..LookupOptions::default()
+    };
+    let (_, cs, body) = fetch(&cache, get(&origin.url("/w.whl")), o.clone()).await;
+    assert_eq!(
+        (cs.as_str(), body.unwrap().as_ref()),
+        ("awsproxy; fwd=miss; stored", &b"new"[..])
+    );
+    let (_, cs, _) = fetch(&cache, get(&origin.url("/w.whl")), o).await;
+    assert!(cs.starts_with("awsproxy; hit"), "{cs}");
+}
+
+#[tokio::test]
+async fn coalesced_requests_share_a_response_that_is_stale_at_once() {
+    let origin = Origin::start();
+    origin.set(
+        "/z",
+        Reply::ok("zero")
+            .header("cache-control", "max-age=0")
+            .header("etag", "\"z\"")
+            .delay(Duration::from_millis(200)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let cache = cache.clone();
+            let url = origin.url("/z");
+            tokio::spawn(async move { fetch(&cache, get(&url), opts(CachePolicy::Standard)).await })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().2.unwrap(), "zero");
+    }
+    assert_eq!(origin.count("/z"), 1);
+}
