@@ -23,7 +23,8 @@
 //!     }
 //! }
 //!
-//! let store = awsproxy::cache::store::open(&config.cache.unwrap_or_default(), &default_dir).await?;
+//! let section = config.file.cache.clone().unwrap_or_default(); // `serve --cache-dir` sets section.dir
+//! let store = awsproxy::cache::store::open(&section, &awsproxy::cache::default_dir(&paths)).await?;
 //! let cache = HttpCache::new(store, CacheSettings::from_proxy(&proxy_section)?);
 //! // The request URI must be absolute (`https://host/path?query`).
 //! let opts = cache.options_for(&req);           // policy and key rules from [[proxy.rule]]
@@ -162,6 +163,12 @@ impl CacheSettings {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
         })
     }
+}
+
+/// The disk store's directory when `[cache] dir` is not set:
+/// `$XDG_CACHE_HOME/awsproxy/http`.
+pub fn default_dir(paths: &crate::paths::Paths) -> std::path::PathBuf {
+    paths.cache_dir.join("http")
 }
 
 /// Parses an `X-Awsproxy-Policy` value (`no-refresh`, `standard`, ...).

@@ -40,7 +40,7 @@ pub fn open_store(ctx: &Ctx, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc
     {
         section.dir = Some(dir.into());
     }
-    let default_dir = ctx.paths.cache_dir.join("http");
+    let default_dir = crate::cache::default_dir(&ctx.paths);
     rt.block_on(crate::cache::store::open(&section, &default_dir))
 }
 
