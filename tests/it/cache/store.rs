@@ -14,7 +14,7 @@ use crate::support::fakes::FakeS3;
 use crate::support::origin::{Mode, Origin, Reply};
 
 #[test]
-fn a_crash_during_a_fill_leaves_no_entry() {
+fn a_fill_dropped_mid_way_leaves_no_entry() {
     let origin = Origin::start();
     origin.set(
         "/slow",
@@ -23,7 +23,8 @@ fn a_crash_during_a_fill_leaves_no_entry() {
             .mode(Mode::Stall),
     );
     let dir = tempfile::tempdir().unwrap();
-    // The "process": a runtime that is torn down mid-fill.
+    // A runtime torn down mid-fill drops the fill (a real `kill -9` is
+    // `a_kill_9_during_a_fill_leaves_no_entry`).
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let cache = disk_cache(dir.path());
@@ -40,7 +41,7 @@ fn a_crash_during_a_fill_leaves_no_entry() {
         let tmp: Vec<_> = std::fs::read_dir(dir.path().join("tmp")).unwrap().collect();
         assert_eq!(tmp.len(), 1, "a fill is in progress");
     });
-    rt.shutdown_background();
+    rt.shutdown_timeout(Duration::from_secs(10));
     // What `kill -9` leaves: a temp file of a dead process.
     std::fs::write(
         dir.path().join("tmp/999999999-crashed.tmp"),
