@@ -5,7 +5,11 @@
 //! coalescing, streaming tee-on-miss and upstream bans.
 //!
 //! Callers own the network: they implement [`Fetch`] (adding credentials,
-//! TLS, proxies) and hand every cacheable request to [`HttpCache::handle`].
+//! TLS, proxies) and hand every `GET`/`HEAD` to [`HttpCache::handle`]. Add
+//! upstream credentials inside `Fetch`, not to the request given to `handle`:
+//! a request carrying `Authorization` is only shared when the response says
+//! `public` (RFC 9111 3.5). [`into_body`] boxes any `http_body::Body` (hyper's
+//! `Incoming`, axum's `Body`) into the cache's [`Body`].
 //!
 //! ```ignore
 //! use std::sync::Arc;
@@ -18,7 +22,7 @@
 //!         let client = self.client.clone();
 //!         Box::pin(async move {
 //!             let resp = client.request(req).await.map_err(|e| FetchError::new("cannot reach upstream", e))?;
-//!             Ok(resp.map(|b| http_body_util::BodyExt::boxed_unsync(http_body_util::BodyExt::map_err(b, Into::into))))
+//!             Ok(resp.map(awsproxy::cache::into_body))
 //!         })
 //!     }
 //! }
@@ -65,6 +69,16 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type Body = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;
 /// A boxed, `Send` future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Boxes any body with `Bytes` data into a cache [`Body`].
+pub fn into_body<B>(body: B) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    use http_body_util::BodyExt;
+    body.map_err(Into::into).boxed_unsync()
+}
 
 /// The request header that picks a policy when `[proxy] allow_policy_header` is set.
 pub const POLICY_HEADER: &str = "x-awsproxy-policy";

@@ -49,7 +49,7 @@ impl Fetch for Upstream {
                 .request(req.map(|()| Empty::new()))
                 .await
                 .map_err(|e| FetchError::new("cannot reach the origin", e))?;
-            Ok(resp.map(|b| b.map_err(Into::into).boxed_unsync()))
+            Ok(resp.map(awsproxy::cache::into_body))
         })
     }
 }
