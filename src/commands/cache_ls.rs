@@ -61,7 +61,9 @@ pub fn matching(entries: Vec<ListedEntry>, filter: Option<&str>) -> Vec<ListedEn
 }
 
 fn rfc3339(t: SystemTime) -> String {
-    time::OffsetDateTime::from(t)
+    let t = time::OffsetDateTime::from(t);
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

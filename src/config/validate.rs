@@ -292,6 +292,20 @@ fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
         ));
     }
     if let Some(s3) = &cache.s3 {
+        let bucket_ok = (3..=63).contains(&s3.bucket.len())
+            && s3
+                .bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !bucket_ok {
+            return Err(invalid(
+                vec![key("cache"), key("s3"), key("bucket")],
+                format!("`{}` is not a valid S3 bucket name", s3.bucket),
+                Some(
+                    "bucket names are 3-63 lowercase letters, digits, dots and hyphens".to_owned(),
+                ),
+            ));
+        }
         if let Some(endpoint) = &s3.endpoint {
             check_url(endpoint, vec![key("cache"), key("s3"), key("endpoint")])?;
         }

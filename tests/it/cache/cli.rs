@@ -108,6 +108,11 @@ fn invalid_rule_patterns_are_config_errors() {
         "{}",
         out.stderr
     );
+    let ctx =
+        TestContext::new().config("[cache]\nstore = \"s3\"\n[cache.s3]\nbucket = \"Bad_Bucket\"\n");
+    let out = ctx.run(&["cache", "ls"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("cache.s3.bucket"), "{}", out.stderr);
 }
 
 #[test]
