@@ -5,9 +5,12 @@
 //! holds the [`EntryMeta`] JSON, base64-encoded (S3 metadata is ASCII and at most
 //! 2 KB). Larger metadata goes to a sidecar object `PREFIX<key>.meta`, and the
 //! body's metadata says `awsproxy-meta: sidecar`. A fill spills to a local temp
-//! file and uploads with one `PutObject` only once the body is complete and
-//! verified, so a failed fetch never creates an object; S3's own atomic PUT makes
-//! concurrent writers from several hosts safe (last writer wins).
+//! file and uploads only once the body is complete and verified (one
+//! `PutObject`, or a multipart upload above the part size, aborted on failure),
+//! so a failed fetch never creates an object; S3's atomic PUT/complete makes
+//! concurrent writers from several hosts safe (last writer wins). Refreshing
+//! metadata after a `304` is a `CopyObject` onto itself (objects up to 5 GiB;
+//! larger ones just stay stale and are revalidated again).
 
 use base64::Engine as _;
 use http_body_util::{BodyExt, StreamBody};
@@ -26,7 +29,12 @@ pub struct S3Store {
     client: aws_sdk_s3::Client,
     bucket: String,
     prefix: String,
+    /// Bodies larger than this are uploaded in parts of this size.
+    part_size: u64,
 }
+
+/// Default multipart part size (S3 allows 5 MiB to 5 GiB; one `PutObject` at most 5 GiB).
+pub const DEFAULT_PART_SIZE: u64 = 64 << 20;
 
 fn backend(
     context: impl Into<String>,
@@ -54,7 +62,132 @@ impl S3Store {
             client,
             bucket: bucket.into(),
             prefix: prefix.into(),
+            part_size: DEFAULT_PART_SIZE,
         }
+    }
+
+    /// Uploads bodies larger than `bytes` in parts of `bytes` (at least 5 MiB).
+    pub fn with_part_size(mut self, bytes: u64) -> Self {
+        self.part_size = bytes.max(5 << 20);
+        self
+    }
+
+    /// Uploads a complete spill file as `object`, in parts when it is large.
+    async fn upload(
+        &self,
+        object: &str,
+        path: &std::path::Path,
+        len: u64,
+        meta_value: String,
+    ) -> Result<(), StoreError> {
+        let location = format!("s3://{}/{object}", self.bucket);
+        if len <= self.part_size {
+            let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
+                .await
+                .map_err(|e| backend("cannot read the S3 spill file", e))?;
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(object)
+                .content_length(i64::try_from(len).unwrap_or(i64::MAX))
+                .metadata(META_KEY, meta_value)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| sdk(format!("cannot upload {location}"), e))?;
+            return Ok(());
+        }
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(object)
+            .metadata(META_KEY, meta_value)
+            .send()
+            .await
+            .map_err(|e| sdk(format!("cannot start uploading {location}"), e))?;
+        let upload_id = created
+            .upload_id()
+            .ok_or_else(|| {
+                StoreError::Corrupt("CreateMultipartUpload returned no upload id".into())
+            })?
+            .to_owned();
+        let result = self.upload_parts(object, path, len, &upload_id).await;
+        if result.is_err() {
+            // Never leave a half-uploaded object (or its parts) behind.
+            let _ = self
+                .client
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(object)
+                .upload_id(&upload_id)
+                .send()
+                .await;
+        }
+        result.map_err(|e| match e {
+            StoreError::Backend { context, source } => StoreError::Backend {
+                context: format!("cannot upload {location}: {context}"),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    async fn upload_parts(
+        &self,
+        object: &str,
+        path: &std::path::Path,
+        len: u64,
+        upload_id: &str,
+    ) -> Result<(), StoreError> {
+        use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+        let mut parts = Vec::new();
+        let mut offset = 0u64;
+        let mut number = 1i32;
+        while offset < len {
+            let size = self.part_size.min(len - offset);
+            let body = aws_sdk_s3::primitives::ByteStream::read_from()
+                .path(path)
+                .offset(offset)
+                .length(aws_sdk_s3::primitives::Length::Exact(size))
+                .build()
+                .await
+                .map_err(|e| backend("cannot read the S3 spill file", e))?;
+            let out = self
+                .client
+                .upload_part()
+                .bucket(&self.bucket)
+                .key(object)
+                .upload_id(upload_id)
+                .part_number(number)
+                .content_length(i64::try_from(size).unwrap_or(i64::MAX))
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| sdk(format!("part {number}"), e))?;
+            parts.push(
+                CompletedPart::builder()
+                    .set_e_tag(out.e_tag().map(str::to_owned))
+                    .part_number(number)
+                    .build(),
+            );
+            offset += size;
+            number += 1;
+        }
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(object)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| sdk("completing the upload".to_owned(), e))?;
+        Ok(())
     }
 
     /// A client from the default credential chain (or `profile`), `region`,
@@ -365,20 +498,9 @@ impl PendingEntry for S3Pending {
                 .map_err(|e| StoreError::io("cannot flush the S3 spill file", e))?;
             drop(file);
             let value = store.encode_meta(&meta).await?;
-            let body = aws_sdk_s3::primitives::ByteStream::from_path(&path)
-                .await
-                .map_err(|e| backend("cannot read the S3 spill file", e))?;
             store
-                .client
-                .put_object()
-                .bucket(&store.bucket)
-                .key(store.object(&meta.key))
-                .content_length(i64::try_from(written).unwrap_or(i64::MAX))
-                .metadata(META_KEY, value)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| sdk(format!("cannot upload {}", store.location(&meta.key)), e))?;
+                .upload(&store.object(&meta.key), &path, written, value)
+                .await?;
             drop(path);
             Ok(())
         })

@@ -288,3 +288,34 @@ fn a_kill_9_during_a_fill_leaves_no_entry() {
         "opening the store removed it"
     );
 }
+
+#[tokio::test]
+async fn s3_store_uploads_large_bodies_in_parts() {
+    let s3 = FakeS3::start().await;
+    s3.create_bucket("team-cache");
+    let store = S3Store::new(s3.client(), "team-cache", "p/").with_part_size(5 << 20);
+    let key = "d".repeat(64);
+    let body: Vec<u8> = (0..(12 << 20) + 3).map(|i: u32| (i % 251) as u8).collect();
+    let mut pending = store.begin(&key).await.unwrap();
+    for chunk in body.chunks(1 << 20) {
+        pending.write(chunk).await.unwrap();
+    }
+    pending
+        .commit(meta(&key, "http://h/big", body.len() as u64))
+        .await
+        .unwrap();
+    assert_eq!(read(&store, &key).await.unwrap().as_ref(), &body[..]);
+    assert_eq!(
+        s3.count("POST"),
+        2,
+        "create and complete a multipart upload"
+    );
+    assert_eq!(
+        s3.requests()
+            .iter()
+            .filter(|r| r.method == "PUT"
+                && r.query.as_deref().is_some_and(|q| q.contains("partNumber")))
+            .count(),
+        3
+    );
+}
