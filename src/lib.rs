@@ -8,6 +8,7 @@
 
 pub mod agent;
 pub mod aws;
+pub mod cache;
 pub mod cli;
 pub mod codeartifact;
 pub mod commands;

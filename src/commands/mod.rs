@@ -1,6 +1,8 @@
 //! One module per leaf command. Each takes resolved settings and a [`Printer`]
 //! and returns the exit status; `dispatch` is the only place that knows the tree.
 
+mod cache_ls;
+mod cache_purge;
 mod completions;
 mod config_check;
 mod creds_export;
@@ -98,8 +100,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Creds(CredsCommand::Serve(args)) => creds_serve::run(&ctx, &args),
         Command::Creds(CredsCommand::Export(args)) => creds_export::run(&ctx, &args),
         Command::Token(TokenCommand::Get(args)) => token_get::run(&ctx, &args),
-        Command::Cache(CacheCommand::Ls(_)) => not_built::run(&ctx, "cache ls", None),
-        Command::Cache(CacheCommand::Purge(_)) => not_built::run(&ctx, "cache purge", None),
+        Command::Cache(CacheCommand::Ls(args)) => cache_ls::run(&ctx, &args),
+        Command::Cache(CacheCommand::Purge(args)) => cache_purge::run(&ctx, &args),
         Command::Ca(CaCommand::Export(_)) => not_built::run(&ctx, "ca export", None),
         Command::InstallAgent(args) => install_agent::install(&ctx, &args),
         Command::UninstallAgent(args) => install_agent::uninstall(&ctx, &args),

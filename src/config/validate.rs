@@ -294,6 +294,16 @@ fn validate_proxy(proxy: &ProxySection) -> Result<(), Invalid> {
                 None,
             ));
         }
+        if let Err(message) = crate::cache::rules::Rule::compile(rule) {
+            let field = if rule.path.is_some() {
+                "path"
+            } else if rule.path_regex.is_some() {
+                "path_regex"
+            } else {
+                "host"
+            };
+            return Err(invalid(at("proxy", "rule", i, field), message, None));
+        }
         for m in &rule.method {
             if m.is_empty() || !m.bytes().all(|b| b.is_ascii_uppercase()) {
                 return Err(invalid(
@@ -325,6 +335,20 @@ fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
         ));
     }
     if let Some(s3) = &cache.s3 {
+        let bucket_ok = (3..=63).contains(&s3.bucket.len())
+            && s3
+                .bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !bucket_ok {
+            return Err(invalid(
+                vec![key("cache"), key("s3"), key("bucket")],
+                format!("`{}` is not a valid S3 bucket name", s3.bucket),
+                Some(
+                    "bucket names are 3-63 lowercase letters, digits, dots and hyphens".to_owned(),
+                ),
+            ));
+        }
         if let Some(endpoint) = &s3.endpoint {
             check_url(endpoint, vec![key("cache"), key("s3"), key("endpoint")])?;
         }

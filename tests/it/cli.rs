@@ -87,10 +87,10 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn unbuilt_commands_say_so_and_exit_69() {
-    let out = TestContext::new().run(&["cache", "ls"]);
+    let out = TestContext::new().run(&["ca", "export"]);
     out.assert_code(69);
     assert!(
-        out.stderr.contains("`awsproxy cache ls` is not built"),
+        out.stderr.contains("`awsproxy ca export` is not built"),
         "{}",
         out.stderr
     );

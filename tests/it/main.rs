@@ -11,6 +11,7 @@
 mod support;
 
 mod agent;
+mod cache;
 mod cli;
 mod creds;
 mod doctor;

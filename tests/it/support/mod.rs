@@ -4,5 +4,6 @@
 pub mod context;
 pub mod daemon;
 pub mod fakes;
+pub mod origin;
 
 pub use context::TestContext;

@@ -1,0 +1,589 @@
+//! [`HttpCache`]: the request flow of DESIGN.md "Data flow of one cached request".
+//!
+//! lookup -> fresh: stream from the store (`hit`) | stale: revalidate (`304`
+//! serves the stored body) or serve within `stale-while-revalidate` and refresh
+//! in the background | miss: one upstream request per key (coalesced), tee the
+//! body to the client and the store. Upstream failures fall back to stale
+//! entries where the policy or `stale-if-error` allows.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Empty, Full};
+
+use super::bans::Bans;
+use super::fill::{self, Fill};
+use super::policy::{self, CacheStatus, Decision, Fwd};
+use super::store::{self, EntryMeta, Found, Store};
+use super::{
+    Body, CacheKey, CachePolicy, CacheSettings, Fetch, FetchError, LookupOptions, POLICY_HEADER,
+    Verifier,
+};
+
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// The cache entry point. Cheap to clone (shared state).
+#[derive(Debug, Clone)]
+pub struct HttpCache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    settings: CacheSettings,
+    inflight: Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
+    bans: Bans,
+}
+
+/// One request in flight through the cache.
+#[derive(Clone)]
+struct Req {
+    parts: http::request::Parts,
+    key: CacheKey,
+    hash: String,
+    /// The request as the RFC 9111 code sees it.
+    preq: Request<()>,
+    policy: CachePolicy,
+    opts: LookupOptions,
+    fetch: Arc<dyn Fetch>,
+    host: String,
+}
+
+/// Removes the in-flight marker of a key, releasing coalesced waiters.
+struct InflightGuard {
+    cache: Arc<Inner>,
+    hash: String,
+    _tx: tokio::sync::watch::Sender<()>,
+}
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        lock(&self.cache.inflight).remove(&self.hash);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl HttpCache {
+    pub fn new(store: Arc<dyn Store>, settings: CacheSettings) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                settings,
+                inflight: Mutex::new(HashMap::new()),
+                bans: Bans::default(),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The options `[[proxy.rule]]` choose for a request (forward proxy).
+    pub fn options_for<B>(&self, req: &Request<B>) -> LookupOptions {
+        let host = host_of(req.uri(), req.headers());
+        let selected = self
+            .inner
+            .settings
+            .rules
+            .select(req.method(), &host, req.uri().path());
+        LookupOptions {
+            policy: selected.policy,
+            ignore_query: selected.ignore_query,
+            ..LookupOptions::default()
+        }
+    }
+
+    /// Answers `req` from the cache or the upstream. Never fails: upstream and
+    /// store problems become a `502` (or a stale entry) with `Cache-Status`.
+    ///
+    /// The URI must be absolute (`https://host/path`), or origin-form with a
+    /// `Host` header (then `http` is assumed). Only `GET` and `HEAD` use the
+    /// cache; other methods are passed to `fetch` without a body, so send
+    /// requests with bodies upstream yourself.
+    pub async fn handle(
+        &self,
+        req: Request<()>,
+        opts: LookupOptions,
+        fetch: Arc<dyn Fetch>,
+    ) -> Response<Body> {
+        let (mut parts, ()) = req.into_parts();
+        let mut policy = opts.policy;
+        if let Some(value) = parts.headers.remove(POLICY_HEADER)
+            && self.inner.settings.allow_policy_header
+            && let Some(p) = value.to_str().ok().and_then(super::parse_policy)
+        {
+            policy = p;
+        }
+        strip_hop_by_hop_headers(&mut parts.headers);
+        let host = host_of(&parts.uri, &parts.headers);
+        let key = CacheKey::new(&parts.method, &parts.uri, Some(&host), &opts.ignore_query);
+        let preq = policy::policy_request(&key.method, &key.url, &parts.headers);
+        let mut r = Req {
+            hash: key.hash(),
+            key,
+            preq,
+            policy,
+            opts,
+            fetch,
+            host,
+            parts,
+        };
+        let head = r.parts.method == Method::HEAD;
+        if policy == CachePolicy::NoCache || !(r.parts.method == Method::GET || head) {
+            return self.pass_through(&r, CacheStatus::fwd(Fwd::Bypass)).await;
+        }
+        let mut fwd = Fwd::UriMiss;
+        if let Some(found) = self.lookup(&r.hash).await {
+            let vary = policy::vary_names(&found.meta.response_headers());
+            match self.use_entry(&r, found, head).await {
+                Ok(resp) => return resp,
+                Err(f) => fwd = f,
+            }
+            // Another variant is stored under the URL's key: look for ours under
+            // its variant key (and store it there on a miss).
+            if fwd == Fwd::VaryMiss && !vary.is_empty() && !vary.iter().any(|v| v == "*") {
+                r.hash = r.key.variant_hash(&vary, r.preq.headers());
+                if let Some(found) = self.lookup(&r.hash).await {
+                    match self.use_entry(&r, found, head).await {
+                        Ok(resp) => return resp,
+                        Err(f) => fwd = f,
+                    }
+                }
+            }
+        }
+        if head {
+            return self.pass_through(&r, CacheStatus::fwd(fwd)).await;
+        }
+        self.miss(&r, fwd).await
+    }
+
+    /// Serves (or revalidates) a stored entry; `Err` says why it can't be used.
+    async fn use_entry(&self, r: &Req, found: Found, head: bool) -> Result<Response<Body>, Fwd> {
+        // An entry whose body is not the one the caller expects is replaced.
+        if let Some(Verifier::Sha256(want)) = &r.opts.verify
+            && !want.eq_ignore_ascii_case(&found.meta.sha256)
+        {
+            return Err(Fwd::Miss);
+        }
+        let now = SystemTime::now();
+        match policy::decide(r.policy, &found.meta, &r.preq, now) {
+            Decision::Fresh => {
+                self.record_hit(&r.hash);
+                let mut status = CacheStatus::hit();
+                status.ttl = Some(policy::ttl(&found.meta, now));
+                if client_has_it(&r.parts.headers, &found.meta) {
+                    return Ok(not_modified(&found.meta, &status));
+                }
+                Ok(serve_stored(found, status, head))
+            }
+            Decision::StaleWhileRevalidate(reval) => {
+                let this = self.clone();
+                let bg = r.clone();
+                let meta = found.meta.clone();
+                tokio::spawn(async move {
+                    if let Some(stale) = this.lookup(&bg.hash).await
+                        && stale.meta == meta
+                    {
+                        let resp = this.revalidate(&bg, stale, reval).await;
+                        // Drain so the refreshed body is stored.
+                        let _ = resp.into_body().collect().await;
+                    }
+                });
+                let status = CacheStatus::hit().detail("stale-while-revalidate");
+                Ok(serve_stored(found, status, head))
+            }
+            Decision::Revalidate(reval) if !head => Ok(self.revalidate(r, found, reval).await),
+            Decision::Revalidate(_) => Err(Fwd::Stale),
+            Decision::Mismatch => Err(Fwd::VaryMiss),
+        }
+    }
+
+    /// Counts a hit in the background (it is bookkeeping for `cache ls`).
+    fn record_hit(&self, hash: &str) {
+        let store = self.inner.store.clone();
+        let hash = hash.to_owned();
+        tokio::spawn(async move { store.record_hit(&hash).await });
+    }
+
+    async fn lookup(&self, hash: &str) -> Option<Found> {
+        match self.inner.store.get(hash).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(store = self.inner.store.kind(), error = %e, "cache lookup failed; treating it as a miss");
+                None
+            }
+        }
+    }
+
+    /// Sends a request upstream unless its host is banned; records the outcome.
+    async fn fetch(&self, r: &Req, req: Request<()>) -> Result<Response<Body>, FetchError> {
+        let settings = &self.inner.settings;
+        if self.inner.bans.banned(&r.host) {
+            return Err(FetchError::msg(format!(
+                "{} failed {} times in a row and is skipped for {}",
+                r.host,
+                settings.ban_after_failures,
+                humantime::format_duration(settings.ban_for)
+            )));
+        }
+        let result = r.fetch.fetch(req).await;
+        match &result {
+            Ok(resp) if !resp.status().is_server_error() => self.inner.bans.success(&r.host),
+            _ => {
+                if self
+                    .inner
+                    .bans
+                    .failure(&r.host, settings.ban_after_failures, settings.ban_for)
+                {
+                    tracing::warn!(host = %r.host, ban_for = ?settings.ban_for, "upstream keeps failing; banning it");
+                }
+            }
+        }
+        result
+    }
+
+    async fn pass_through(&self, r: &Req, status: CacheStatus) -> Response<Body> {
+        match self
+            .fetch(r, Request::from_parts(r.parts.clone(), ()))
+            .await
+        {
+            Ok(resp) => with_status(strip_hop_by_hop(resp), &status),
+            Err(e) => upstream_error(&e, status),
+        }
+    }
+
+    /// A miss: one upstream request per key; concurrent callers wait for its
+    /// fill to end and then serve the committed entry.
+    async fn miss(&self, r: &Req, fwd: Fwd) -> Response<Body> {
+        let leader = {
+            let mut inflight = lock(&self.inner.inflight);
+            match inflight.get(&r.hash) {
+                Some(rx) => Err(rx.clone()),
+                None => {
+                    let (tx, rx) = tokio::sync::watch::channel(());
+                    inflight.insert(r.hash.clone(), rx);
+                    Ok(InflightGuard {
+                        cache: self.inner.clone(),
+                        hash: r.hash.clone(),
+                        _tx: tx,
+                    })
+                }
+            }
+        };
+        let mut rx = match leader {
+            Ok(guard) => {
+                return self
+                    .fetch_and_fill(r, None, CacheStatus::fwd(fwd), Some(guard))
+                    .await;
+            }
+            Err(rx) => rx,
+        };
+        // Wait until the leader's fill ends (its sender is dropped).
+        let waited_since = store::now_ms();
+        while rx.changed().await.is_ok() {}
+        // The leader's response was fetched for us too: serve it even when it
+        // is stale at once (`max-age=0`), as long as it is our variant.
+        if let Some(found) = self.lookup(&r.hash).await
+            && match policy::decide(r.policy, &found.meta, &r.preq, SystemTime::now()) {
+                Decision::Fresh => true,
+                Decision::Mismatch => false,
+                _ => found.meta.stored_at_ms >= waited_since,
+            }
+        {
+            self.record_hit(&r.hash);
+            let mut status = CacheStatus::hit();
+            status.collapsed = true;
+            return serve_stored(found, status, false);
+        }
+        // Nothing usable was stored: fetch for ourselves (not coalesced).
+        self.fetch_and_fill(r, None, CacheStatus::fwd(fwd), None)
+            .await
+    }
+
+    /// Revalidates a stale entry; a `304` refreshes and serves it.
+    async fn revalidate(
+        &self,
+        r: &Req,
+        found: Found,
+        reval: http::request::Parts,
+    ) -> Response<Body> {
+        let mut req = Request::from_parts(r.parts.clone(), ());
+        for name in [header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE] {
+            if let Some(v) = reval.headers.get(&name) {
+                req.headers_mut().insert(name, v.clone());
+            }
+        }
+        let now = SystemTime::now();
+        let mut status = CacheStatus::fwd(Fwd::Stale);
+        match self.fetch(r, req).await {
+            Ok(resp) if resp.status() == StatusCode::NOT_MODIFIED => {
+                status.fwd_status = Some(304);
+                let sem = policy::semantics(&found.meta);
+                if let http_cache_semantics::AfterResponse::NotModified(..) =
+                    sem.after_response(&r.preq, &resp, now)
+                {
+                    let meta = refreshed(&found.meta, resp.headers());
+                    if let Err(e) = self.inner.store.update_meta(&meta).await {
+                        tracing::warn!(url = %meta.url, error = %e, "cannot refresh a cache entry");
+                    }
+                    return serve_stored(
+                        Found {
+                            meta,
+                            body: found.body,
+                        },
+                        status,
+                        false,
+                    );
+                }
+                // The validators don't match ours: fetch the whole response.
+                self.fetch_and_fill(r, None, status, None).await
+            }
+            Ok(resp)
+                if resp.status().is_server_error()
+                    && policy::stale_if_error(r.policy, &found.meta, now) =>
+            {
+                status.fwd_status = Some(resp.status().as_u16());
+                serve_stored(found, stale_status(status), false)
+            }
+            Ok(resp) => {
+                status.fwd_status = Some(resp.status().as_u16());
+                self.store_response(r, resp, status, None).await
+            }
+            Err(e) if policy::stale_if_error(r.policy, &found.meta, now) => {
+                tracing::warn!(url = %r.key.url, error = %e, "upstream failed; serving stale content");
+                serve_stored(found, stale_status(status), false)
+            }
+            Err(e) => upstream_error(&e, status),
+        }
+    }
+
+    async fn fetch_and_fill(
+        &self,
+        r: &Req,
+        req: Option<Request<()>>,
+        status: CacheStatus,
+        guard: Option<InflightGuard>,
+    ) -> Response<Body> {
+        let req = req.unwrap_or_else(|| Request::from_parts(r.parts.clone(), ()));
+        match self.fetch(r, req).await {
+            Ok(resp) => self.store_response(r, resp, status, guard).await,
+            Err(e) => upstream_error(&e, status),
+        }
+    }
+
+    /// Streams an upstream response to the client, storing it when allowed.
+    async fn store_response(
+        &self,
+        r: &Req,
+        resp: Response<Body>,
+        mut status: CacheStatus,
+        guard: Option<InflightGuard>,
+    ) -> Response<Body> {
+        let resp = strip_hop_by_hop(resp);
+        if let Err(reason) = policy::storable(r.policy, &r.preq, resp.status(), resp.headers()) {
+            status.detail = Some(reason.as_str());
+            return with_status(resp, &status);
+        }
+        let pending = match self.inner.store.begin(&r.hash).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start a cache entry; serving without storing");
+                status.detail = Some("store-error");
+                return with_status(resp, &status);
+            }
+        };
+        status.stored = true;
+        let (parts, upstream) = resp.into_parts();
+        let expected_len = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let mut stored_headers = parts.headers.clone();
+        stored_headers.remove(header::CONTENT_LENGTH);
+        let meta = EntryMeta {
+            version: store::META_VERSION,
+            key: r.hash.clone(),
+            method: r.key.method.to_string(),
+            url: r.key.url.clone(),
+            status: parts.status.as_u16(),
+            request_headers: store::from_header_map(&policy::stored_request_headers(
+                &r.preq,
+                &parts.headers,
+            )),
+            response_headers: store::from_header_map(&stored_headers),
+            stored_at_ms: store::now_ms(),
+            body_len: 0,
+            sha256: String::new(),
+            immutable: r.opts.immutable,
+        };
+        let body = fill::spawn(Fill {
+            upstream,
+            pending: Some(pending),
+            expected_len,
+            verify: r.opts.verify.clone(),
+            meta,
+            store: self.inner.store.clone(),
+            guard: guard.map(|g| Box::new(g) as Box<dyn Send>),
+            idle_timeout: self.inner.settings.idle_timeout,
+        });
+        with_status(Response::from_parts(parts, body), &status)
+    }
+}
+
+fn stale_status(mut status: CacheStatus) -> CacheStatus {
+    status.hit = true;
+    status.fwd = Some(Fwd::Stale);
+    status.detail = Some("stale-if-error");
+    status
+}
+
+/// The stored metadata updated with a `304`'s headers and a new response time.
+fn refreshed(meta: &EntryMeta, not_modified: &HeaderMap) -> EntryMeta {
+    let mut headers = meta.response_headers();
+    for (name, value) in not_modified {
+        if name == header::CONTENT_LENGTH || HOP_BY_HOP.contains(&name.as_str()) {
+            continue;
+        }
+        headers.insert(name.clone(), value.clone());
+    }
+    EntryMeta {
+        response_headers: store::from_header_map(&headers),
+        stored_at_ms: store::now_ms(),
+        ..meta.clone()
+    }
+}
+
+/// Does the client's `If-None-Match` already name the stored response?
+fn client_has_it(req: &HeaderMap, meta: &EntryMeta) -> bool {
+    let Some(etag) = meta
+        .response_headers
+        .iter()
+        .find(|(k, _)| k == "etag")
+        .map(|(_, v)| v.trim_start_matches("W/"))
+    else {
+        return false;
+    };
+    req.get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
+}
+
+/// A `304` for a client that has the stored response (RFC 9110 15.4.5 headers).
+fn not_modified(meta: &EntryMeta, status: &CacheStatus) -> Response<Body> {
+    let mut resp = Response::new(Empty::new().map_err(|e| match e {}).boxed_unsync());
+    *resp.status_mut() = StatusCode::NOT_MODIFIED;
+    let stored = meta.response_headers();
+    for name in [
+        header::ETAG,
+        header::CACHE_CONTROL,
+        header::EXPIRES,
+        header::VARY,
+        header::CONTENT_LOCATION,
+        header::DATE,
+    ] {
+        for v in stored.get_all(&name) {
+            resp.headers_mut().append(name.clone(), v.clone());
+        }
+    }
+    let age = policy::semantics(meta).age(SystemTime::now()).as_secs();
+    resp.headers_mut()
+        .insert(header::AGE, HeaderValue::from(age));
+    with_status(resp, status)
+}
+
+fn serve_stored(found: Found, status: CacheStatus, head: bool) -> Response<Body> {
+    let Found { meta, body } = found;
+    let age = policy::semantics(&meta).age(SystemTime::now()).as_secs();
+    let body = if head {
+        Empty::new().map_err(|e| match e {}).boxed_unsync()
+    } else {
+        body
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = StatusCode::from_u16(meta.status).unwrap_or(StatusCode::OK);
+    *resp.headers_mut() = meta.response_headers();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.body_len));
+    h.insert(header::AGE, HeaderValue::from(age));
+    with_status(resp, &status)
+}
+
+fn with_status(mut resp: Response<Body>, status: &CacheStatus) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(&status.header_value()) {
+        resp.headers_mut().insert(policy::cache_status_name(), v);
+    }
+    resp
+}
+
+fn strip_hop_by_hop(mut resp: Response<Body>) -> Response<Body> {
+    strip_hop_by_hop_headers(resp.headers_mut());
+    resp
+}
+
+/// Removes hop-by-hop headers and those `Connection` lists (RFC 9110 7.6.1).
+fn strip_hop_by_hop_headers(h: &mut HeaderMap) {
+    let listed: Vec<String> = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_ascii_lowercase())
+        .collect();
+    for name in HOP_BY_HOP
+        .iter()
+        .copied()
+        .chain(listed.iter().map(String::as_str))
+    {
+        h.remove(name);
+    }
+}
+
+/// A short `502` for the client; the full error goes to the log.
+fn upstream_error(e: &FetchError, mut status: CacheStatus) -> Response<Body> {
+    tracing::warn!(error = %e, source = ?std::error::Error::source(e), "upstream request failed");
+    status.detail = Some("upstream-error");
+    let mut resp = Response::new(
+        Full::from(format!("awsproxy: upstream request failed: {e}\n"))
+            .map_err(|e| match e {})
+            .boxed_unsync(),
+    );
+    *resp.status_mut() = StatusCode::BAD_GATEWAY;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    with_status(resp, &status)
+}
+
+fn host_of(uri: &http::Uri, headers: &HeaderMap) -> String {
+    uri.host()
+        .map(str::to_owned)
+        .or_else(|| {
+            headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(|h| h.rsplit_once(':').map_or(h, |(h, _)| h).to_owned())
+        })
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}

@@ -1,0 +1,209 @@
+//! The HTTP cache core shared by the forward proxy and the PyPI and Maven
+//! reverse proxies: pure RFC 9111 policy ([`policy`]), cache keys ([`key`]),
+//! `[[proxy.rule]]` matching ([`rules`]), storage behind the [`Store`] trait
+//! (disk or S3), and [`HttpCache`], which puts them together with request
+//! coalescing, streaming tee-on-miss and upstream bans.
+//!
+//! Callers own the network: they implement [`Fetch`] (adding credentials,
+//! TLS, proxies) and hand every `GET`/`HEAD` to [`HttpCache::handle`]. Add
+//! upstream credentials inside `Fetch`, not to the request given to `handle`:
+//! a request carrying `Authorization` is only shared when the response says
+//! `public` (RFC 9111 3.5). [`into_body`] boxes any `http_body::Body` (hyper's
+//! `Incoming`, axum's `Body`) into the cache's [`Body`].
+//!
+//! ```ignore
+//! use std::sync::Arc;
+//! use awsproxy::cache::{Body, Fetch, FetchError, HttpCache, CacheSettings, BoxFuture};
+//!
+//! #[derive(Debug)]
+//! struct Upstream { client: MyClient }
+//! impl Fetch for Upstream {
+//!     fn fetch(&self, req: http::Request<()>) -> BoxFuture<'static, Result<http::Response<Body>, FetchError>> {
+//!         let client = self.client.clone();
+//!         Box::pin(async move {
+//!             let resp = client.request(req).await.map_err(|e| FetchError::new("cannot reach upstream", e))?;
+//!             Ok(resp.map(awsproxy::cache::into_body))
+//!         })
+//!     }
+//! }
+//!
+//! let section = config.file.cache.clone().unwrap_or_default(); // `serve --cache-dir` sets section.dir
+//! let store = awsproxy::cache::store::open(&section, &awsproxy::cache::default_dir(&paths)).await?;
+//! let cache = HttpCache::new(store, CacheSettings::from_proxy(&proxy_section)?);
+//! // The request URI must be absolute (`https://host/path?query`).
+//! let opts = cache.options_for(&req);           // policy and key rules from [[proxy.rule]]
+//! let resp = cache.handle(req, opts, Arc::new(Upstream { client })).await;
+//! // `resp` carries `Cache-Status` and (for stored responses) `Age`; its body streams.
+//! ```
+//!
+//! Reverse proxies build [`LookupOptions`] themselves, e.g. with
+//! `verify: Some(Verifier::Sha256(hex))` from a PyPI `#sha256=` link (a mismatch
+//! fails the client's body and stores nothing) and `immutable: true` for
+//! content-addressed files.
+
+mod bans;
+mod engine;
+mod fill;
+pub mod key;
+pub mod policy;
+pub mod rules;
+pub mod store;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+pub use engine::HttpCache;
+pub use key::CacheKey;
+pub use policy::{CacheStatus, Fwd, NoStoreReason};
+pub use rules::Rules;
+pub use store::{EntryMeta, Store, StoreError};
+
+pub use crate::config::CachePolicy;
+
+/// A boxed error for streaming bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// A streaming response body (convert with `BodyExt::boxed_unsync`).
+pub type Body = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;
+/// A boxed, `Send` future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Boxes any body with `Bytes` data into a cache [`Body`].
+pub fn into_body<B>(body: B) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    use http_body_util::BodyExt;
+    body.map_err(Into::into).boxed_unsync()
+}
+
+/// The request header that picks a policy when `[proxy] allow_policy_header` is set.
+pub const POLICY_HEADER: &str = "x-awsproxy-policy";
+
+/// How the cache reaches the upstream. Implemented by each service.
+pub trait Fetch: Send + Sync + std::fmt::Debug {
+    /// Sends `req` (absolute URI, the client's headers plus any conditional
+    /// headers the cache added) upstream.
+    fn fetch(
+        &self,
+        req: http::Request<()>,
+    ) -> BoxFuture<'static, Result<http::Response<Body>, FetchError>>;
+}
+
+/// The upstream could not be reached (connect error, timeout, TLS, ...).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct FetchError {
+    message: String,
+    #[source]
+    source: Option<BoxError>,
+}
+
+impl FetchError {
+    pub fn new(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    pub fn msg(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+}
+
+/// A check of a complete body before it is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verifier {
+    /// Expected SHA-256, hex (case-insensitive).
+    Sha256(String),
+}
+
+/// Per-request choices: policy, key normalisation, verification.
+#[derive(Debug, Clone, Default)]
+pub struct LookupOptions {
+    pub policy: CachePolicy,
+    /// Query parameters left out of the key (on top of the presigned-URL ones).
+    pub ignore_query: Vec<String>,
+    pub verify: Option<Verifier>,
+    /// Never revalidate a stored entry (content-addressed files).
+    pub immutable: bool,
+}
+
+/// Settings of an [`HttpCache`], resolved from `[proxy]`.
+#[derive(Debug, Clone)]
+pub struct CacheSettings {
+    pub rules: Rules,
+    pub allow_policy_header: bool,
+    /// Ban a host after this many consecutive failures (0: never)...
+    pub ban_after_failures: u32,
+    /// ...for this long.
+    pub ban_for: Duration,
+    /// A fill whose upstream body sends nothing for this long fails (and
+    /// releases requests waiting for it).
+    pub idle_timeout: Duration,
+}
+
+/// Default [`CacheSettings::idle_timeout`].
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self::from_proxy(&crate::config::ProxySection::default()).unwrap_or(Self {
+            rules: Rules::default(),
+            allow_policy_header: false,
+            ban_after_failures: 5,
+            ban_for: Duration::from_secs(30),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+        })
+    }
+}
+
+impl CacheSettings {
+    /// Compiles `[[proxy.rule]]` (validated at config load, so this only fails
+    /// for sections that bypassed validation).
+    pub fn from_proxy(section: &crate::config::ProxySection) -> Result<Self, String> {
+        Ok(Self {
+            rules: Rules::compile(section)?,
+            allow_policy_header: section.allow_policy_header,
+            ban_after_failures: section.ban_after_failures,
+            ban_for: section.ban_for.0,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+        })
+    }
+}
+
+/// The disk store's directory when `[cache] dir` is not set:
+/// `$XDG_CACHE_HOME/awsproxy/http`.
+pub fn default_dir(paths: &crate::paths::Paths) -> std::path::PathBuf {
+    paths.cache_dir.join("http")
+}
+
+/// Parses an `X-Awsproxy-Policy` value (`no-refresh`, `standard`, ...).
+pub fn parse_policy(value: &str) -> Option<CachePolicy> {
+    Some(match value.trim().to_ascii_lowercase().as_str() {
+        "no-refresh" => CachePolicy::NoRefresh,
+        "standard" => CachePolicy::Standard,
+        "stale-if-error" => CachePolicy::StaleIfError,
+        "always-upstream" => CachePolicy::AlwaysUpstream,
+        "no-cache" => CachePolicy::NoCache,
+        _ => return None,
+    })
+}
+
+/// The config name of a policy.
+pub fn policy_name(policy: CachePolicy) -> &'static str {
+    match policy {
+        CachePolicy::NoRefresh => "no-refresh",
+        CachePolicy::Standard => "standard",
+        CachePolicy::StaleIfError => "stale-if-error",
+        CachePolicy::AlwaysUpstream => "always-upstream",
+        CachePolicy::NoCache => "no-cache",
+    }
+}

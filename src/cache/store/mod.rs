@@ -1,0 +1,209 @@
+//! Where cached responses live: the [`Store`] trait and its two backends,
+//! [`disk::DiskStore`] (the default) and [`s3::S3Store`] (a bucket shared by many
+//! instances).
+//!
+//! A store holds entries named by [`super::CacheKey::hash`]: a streamed body
+//! plus [`EntryMeta`]. Writes go through a [`PendingEntry`] that spills to a
+//! temporary file and becomes visible only on [`PendingEntry::commit`]; dropping
+//! it (a failed fetch, a crash) leaves nothing behind that a lookup could see.
+
+pub mod disk;
+pub mod s3;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+use super::{Body, BoxError, BoxFuture};
+
+/// Version of [`EntryMeta`]'s encoding; entries of another version are misses.
+pub const META_VERSION: u32 = 1;
+
+/// What is stored next to a body: enough to rebuild the RFC 9111 view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryMeta {
+    pub version: u32,
+    /// [`super::CacheKey::hash`].
+    pub key: String,
+    pub method: String,
+    /// Normalised URL (never holds userinfo).
+    pub url: String,
+    pub status: u16,
+    /// Request headers the response varies on (sensitive values digested).
+    pub request_headers: Vec<(String, String)>,
+    pub response_headers: Vec<(String, String)>,
+    /// When the response was received (or last revalidated), ms since the epoch.
+    pub stored_at_ms: u64,
+    pub body_len: u64,
+    /// SHA-256 of the body, hex.
+    pub sha256: String,
+    /// Never revalidated (content-addressed artifacts).
+    #[serde(default)]
+    pub immutable: bool,
+}
+
+impl EntryMeta {
+    pub fn stored_at(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(self.stored_at_ms)
+    }
+
+    pub fn request_headers(&self) -> HeaderMap {
+        to_header_map(&self.request_headers)
+    }
+
+    pub fn response_headers(&self) -> HeaderMap {
+        to_header_map(&self.response_headers)
+    }
+
+    /// Checks what a reader relies on; `Err` means the entry is corrupt.
+    pub fn check(&self, key: &str) -> Result<(), StoreError> {
+        if self.version != META_VERSION {
+            return Err(StoreError::Corrupt(format!(
+                "metadata version {} (expected {META_VERSION})",
+                self.version
+            )));
+        }
+        if self.key != key {
+            return Err(StoreError::Corrupt("metadata names another key".into()));
+        }
+        Ok(())
+    }
+}
+
+/// `HeaderMap` -> pairs (values that are not UTF-8 are dropped).
+pub fn from_header_map(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect()
+}
+
+fn to_header_map(pairs: &[(String, String)]) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (k, v) in pairs {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            map.append(k, v);
+        }
+    }
+    map
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// One entry as `cache ls` shows it.
+#[derive(Debug, Clone)]
+pub struct ListedEntry {
+    pub meta: EntryMeta,
+    /// Bytes used in the store (body plus metadata).
+    pub size: u64,
+    /// Times served from the cache (disk store only).
+    pub hits: Option<u64>,
+    /// Last use (disk store: for LRU eviction).
+    pub accessed: Option<SystemTime>,
+}
+
+/// A store failure. Lookups treat every failure as a miss; fills as "not stored".
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{context}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("corrupt cache entry: {0}")]
+    Corrupt(String),
+    #[error("{context}")]
+    Backend {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl StoreError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        StoreError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// A stored entry opened for reading: metadata now, the body as a stream.
+#[derive(Debug)]
+pub struct Found {
+    pub meta: EntryMeta,
+    pub body: Body,
+}
+
+/// A cache storage backend. Every method is safe to call concurrently, from
+/// several processes (`serve` and `cache purge`), and for S3 from several hosts.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// `disk` or `s3`, for `cache ls` and logs.
+    fn kind(&self) -> &'static str;
+
+    /// Opens an entry. Missing -> `Ok(None)`; corrupt -> removed and `Ok(None)`.
+    /// Counts as a use for LRU.
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Found>, StoreError>>;
+
+    /// Starts writing an entry; nothing is visible until `commit`.
+    fn begin<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Box<dyn PendingEntry>, StoreError>>;
+
+    /// Replaces an existing entry's metadata, keeping its body (after a `304`).
+    fn update_meta<'a>(&'a self, meta: &'a EntryMeta) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Notes that an entry was served as a hit (for `cache ls`). Best effort.
+    fn record_hit<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
+    /// Every committed entry (never ones being written).
+    fn list(&self) -> BoxFuture<'_, Result<Vec<ListedEntry>, StoreError>>;
+
+    /// Removes a committed entry; `Ok(false)` when it was not there.
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
+}
+
+/// An entry being written. Dropping it without `commit` discards it.
+pub trait PendingEntry: Send + std::fmt::Debug {
+    fn write<'a>(&'a mut self, chunk: &'a [u8]) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Makes the entry visible atomically (`meta.body_len` must equal what was written).
+    fn commit(self: Box<Self>, meta: EntryMeta) -> BoxFuture<'static, Result<(), StoreError>>;
+}
+
+/// Opens the store `[cache]` configures. `dir` overrides `[cache] dir`.
+pub async fn open(
+    section: &crate::config::CacheSection,
+    default_dir: &std::path::Path,
+) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    use anyhow::Context;
+    match (section.store, &section.s3) {
+        (crate::config::StoreKind::S3, Some(s3)) => {
+            Ok(std::sync::Arc::new(s3::S3Store::from_config(s3).await?))
+        }
+        _ => {
+            let dir = section
+                .dir
+                .clone()
+                .unwrap_or_else(|| default_dir.to_owned());
+            let max = section.max_size.map_or(disk::DEFAULT_MAX_SIZE, |s| s.0);
+            let store = disk::DiskStore::open(&dir, max)
+                .with_context(|| format!("cannot open the disk cache at {}", dir.display()))?;
+            Ok(std::sync::Arc::new(store))
+        }
+    }
+}

@@ -1,0 +1,508 @@
+//! The S3 store: entries as objects in `[cache.s3]` bucket under `prefix`, so
+//! many awsproxy instances (laptops, CI runners) share one cache.
+//!
+//! An entry is the object `PREFIX<key>` whose user metadata `x-amz-meta-awsproxy-meta`
+//! holds the [`EntryMeta`] JSON, base64-encoded (S3 metadata is ASCII and at most
+//! 2 KB). Larger metadata goes to a sidecar object `PREFIX<key>.meta`, and the
+//! body's metadata says `awsproxy-meta: sidecar`. A fill spills to a local temp
+//! file and uploads only once the body is complete and verified (one
+//! `PutObject`, or a multipart upload above the part size, aborted on failure),
+//! so a failed fetch never creates an object; S3's atomic PUT/complete makes
+//! concurrent writers from several hosts safe (last writer wins). Refreshing
+//! metadata after a `304` is a `CopyObject` onto itself (objects up to 5 GiB;
+//! larger ones just stay stale and are revalidated again).
+
+use base64::Engine as _;
+use http_body_util::{BodyExt, StreamBody};
+
+use super::{EntryMeta, Found, ListedEntry, PendingEntry, Store, StoreError};
+use crate::cache::{Body, BoxError, BoxFuture};
+
+const META_KEY: &str = "awsproxy-meta";
+const SIDECAR: &str = "sidecar";
+/// Encoded metadata above this size goes to a sidecar object.
+const INLINE_LIMIT: usize = 1800;
+
+/// A bucket and prefix.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    prefix: String,
+    /// Bodies larger than this are uploaded in parts of this size.
+    part_size: u64,
+}
+
+/// Default multipart part size (S3 allows 5 MiB to 5 GiB; one `PutObject` at most 5 GiB).
+pub const DEFAULT_PART_SIZE: u64 = 64 << 20;
+
+fn backend(
+    context: impl Into<String>,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> StoreError {
+    StoreError::Backend {
+        context: context.into(),
+        source: Box::new(e),
+    }
+}
+
+/// An SDK error with its full context in the message (its `Display` is terse).
+fn sdk(context: String, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    let detail = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
+    backend(format!("{context}: {detail}"), e)
+}
+
+impl S3Store {
+    pub fn new(
+        client: aws_sdk_s3::Client,
+        bucket: impl Into<String>,
+        prefix: impl Into<String>,
+    ) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+            part_size: DEFAULT_PART_SIZE,
+        }
+    }
+
+    /// Uploads bodies larger than `bytes` in parts of `bytes` (at least 5 MiB).
+    pub fn with_part_size(mut self, bytes: u64) -> Self {
+        self.part_size = bytes.max(5 << 20);
+        self
+    }
+
+    /// Uploads a complete spill file as `object`, in parts when it is large.
+    async fn upload(
+        &self,
+        object: &str,
+        path: &std::path::Path,
+        len: u64,
+        meta_value: String,
+    ) -> Result<(), StoreError> {
+        let location = format!("s3://{}/{object}", self.bucket);
+        if len <= self.part_size {
+            let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
+                .await
+                .map_err(|e| backend("cannot read the S3 spill file", e))?;
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(object)
+                .content_length(i64::try_from(len).unwrap_or(i64::MAX))
+                .metadata(META_KEY, meta_value)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| sdk(format!("cannot upload {location}"), e))?;
+            return Ok(());
+        }
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(object)
+            .metadata(META_KEY, meta_value)
+            .send()
+            .await
+            .map_err(|e| sdk(format!("cannot start uploading {location}"), e))?;
+        let upload_id = created
+            .upload_id()
+            .ok_or_else(|| {
+                StoreError::Corrupt("CreateMultipartUpload returned no upload id".into())
+            })?
+            .to_owned();
+        let result = self.upload_parts(object, path, len, &upload_id).await;
+        if result.is_err() {
+            // Never leave a half-uploaded object (or its parts) behind.
+            let _ = self
+                .client
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(object)
+                .upload_id(&upload_id)
+                .send()
+                .await;
+        }
+        result.map_err(|e| match e {
+            StoreError::Backend { context, source } => StoreError::Backend {
+                context: format!("cannot upload {location}: {context}"),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    async fn upload_parts(
+        &self,
+        object: &str,
+        path: &std::path::Path,
+        len: u64,
+        upload_id: &str,
+    ) -> Result<(), StoreError> {
+        use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+        let mut parts = Vec::new();
+        let mut offset = 0u64;
+        let mut number = 1i32;
+        while offset < len {
+            let size = self.part_size.min(len - offset);
+            let body = aws_sdk_s3::primitives::ByteStream::read_from()
+                .path(path)
+                .offset(offset)
+                .length(aws_sdk_s3::primitives::Length::Exact(size))
+                .build()
+                .await
+                .map_err(|e| backend("cannot read the S3 spill file", e))?;
+            let out = self
+                .client
+                .upload_part()
+                .bucket(&self.bucket)
+                .key(object)
+                .upload_id(upload_id)
+                .part_number(number)
+                .content_length(i64::try_from(size).unwrap_or(i64::MAX))
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| sdk(format!("part {number}"), e))?;
+            parts.push(
+                CompletedPart::builder()
+                    .set_e_tag(out.e_tag().map(str::to_owned))
+                    .part_number(number)
+                    .build(),
+            );
+            offset += size;
+            number += 1;
+        }
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(object)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| sdk("completing the upload".to_owned(), e))?;
+        Ok(())
+    }
+
+    /// A client from the default credential chain (or `profile`), `region`,
+    /// `endpoint` and `force_path_style` of `[cache.s3]`.
+    pub async fn from_config(cfg: &crate::config::CacheS3) -> anyhow::Result<Self> {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(profile) = &cfg.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &cfg.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(endpoint) = &cfg.endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let sdk = loader.load().await;
+        let conf = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(cfg.force_path_style)
+            .build();
+        Ok(Self::new(
+            aws_sdk_s3::Client::from_conf(conf),
+            cfg.bucket.clone(),
+            cfg.prefix.clone(),
+        ))
+    }
+
+    fn object(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    fn location(&self, key: &str) -> String {
+        format!("s3://{}/{}", self.bucket, self.object(key))
+    }
+
+    /// Reads the metadata of an object from its user metadata or sidecar.
+    async fn decode_meta(
+        &self,
+        key: &str,
+        user: Option<&std::collections::HashMap<String, String>>,
+    ) -> Result<EntryMeta, StoreError> {
+        let raw = user
+            .and_then(|m| m.get(META_KEY))
+            .ok_or_else(|| StoreError::Corrupt("no awsproxy metadata".into()))?;
+        let json = if raw == SIDECAR {
+            let out = self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(format!("{}.meta", self.object(key)))
+                .send()
+                .await
+                .map_err(|e| {
+                    StoreError::Corrupt(format!(
+                        "sidecar: {}",
+                        aws_sdk_s3::error::DisplayErrorContext(e)
+                    ))
+                })?;
+            out.body
+                .collect()
+                .await
+                .map_err(|e| backend("cannot read a sidecar", e))?
+                .into_bytes()
+                .to_vec()
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(raw)
+                .map_err(|e| StoreError::Corrupt(format!("metadata encoding: {e}")))?
+        };
+        let meta: EntryMeta = serde_json::from_slice(&json)
+            .map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))?;
+        meta.check(key)?;
+        Ok(meta)
+    }
+
+    /// The user-metadata value for `meta`, writing a sidecar when it is too large.
+    async fn encode_meta(&self, meta: &EntryMeta) -> Result<String, StoreError> {
+        let json = serde_json::to_vec(meta)
+            .map_err(|e| StoreError::Corrupt(format!("cannot encode metadata: {e}")))?;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&json);
+        if encoded.len() <= INLINE_LIMIT {
+            return Ok(encoded);
+        }
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(format!("{}.meta", self.object(&meta.key)))
+            .body(json.into())
+            .send()
+            .await
+            .map_err(|e| sdk(format!("cannot write {}.meta", self.location(&meta.key)), e))?;
+        Ok(SIDECAR.to_owned())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        for object in [self.object(key), format!("{}.meta", self.object(key))] {
+            self.client
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(&object)
+                .send()
+                .await
+                .map_err(|e| sdk(format!("cannot delete s3://{}/{object}", self.bucket), e))?;
+        }
+        Ok(())
+    }
+}
+
+fn byte_stream_body(stream: aws_sdk_s3::primitives::ByteStream) -> Body {
+    let frames = futures_util::stream::unfold(stream, |mut s| async move {
+        let next = s.next().await?;
+        Some((
+            next.map(http_body::Frame::data)
+                .map_err(|e| Box::new(e) as BoxError),
+            s,
+        ))
+    });
+    StreamBody::new(frames).boxed_unsync()
+}
+
+impl Store for S3Store {
+    fn kind(&self) -> &'static str {
+        "s3"
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
+        Box::pin(async move {
+            let out = match self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(self.object(key))
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                    return Ok(None);
+                }
+                Err(e) => {
+                    return Err(sdk(format!("cannot read {}", self.location(key)), e));
+                }
+            };
+            let meta = match self.decode_meta(key, out.metadata()).await {
+                Ok(meta)
+                    if out.content_length().and_then(|l| u64::try_from(l).ok())
+                        == Some(meta.body_len) =>
+                {
+                    meta
+                }
+                Ok(_) | Err(StoreError::Corrupt(_)) => {
+                    tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
+                    let _ = self.delete(key).await;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
+            Ok(Some(Found {
+                meta,
+                body: byte_stream_body(out.body),
+            }))
+        })
+    }
+
+    fn begin<'a>(
+        &'a self,
+        _key: &'a str,
+    ) -> BoxFuture<'a, Result<Box<dyn PendingEntry>, StoreError>> {
+        Box::pin(async move {
+            let tmp = tempfile::Builder::new()
+                .prefix("awsproxy-s3-fill-")
+                .tempfile()
+                .map_err(|e| {
+                    StoreError::io("cannot create a temp file to spill an S3 upload", e)
+                })?;
+            let (file, path) = tmp.into_parts();
+            Ok(Box::new(S3Pending {
+                store: self.clone(),
+                file: tokio::fs::File::from_std(file),
+                path,
+                written: 0,
+            }) as Box<dyn PendingEntry>)
+        })
+    }
+
+    fn update_meta<'a>(&'a self, meta: &'a EntryMeta) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let value = self.encode_meta(meta).await?;
+            let object = self.object(&meta.key);
+            self.client
+                .copy_object()
+                .bucket(&self.bucket)
+                .key(&object)
+                .copy_source(format!("{}/{object}", self.bucket))
+                .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+                .metadata(META_KEY, value)
+                .send()
+                .await
+                .map_err(|e| sdk(format!("cannot update {}", self.location(&meta.key)), e))?;
+            Ok(())
+        })
+    }
+
+    fn list(&self) -> BoxFuture<'_, Result<Vec<ListedEntry>, StoreError>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            let mut pages = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&self.prefix)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| {
+                    sdk(
+                        format!("cannot list s3://{}/{}", self.bucket, self.prefix),
+                        e,
+                    )
+                })?;
+                for obj in page.contents() {
+                    let Some(name) = obj.key().and_then(|k| k.strip_prefix(&self.prefix)) else {
+                        continue;
+                    };
+                    if name.contains('/') || name.ends_with(".meta") {
+                        continue;
+                    }
+                    let Ok(head) = self
+                        .client
+                        .head_object()
+                        .bucket(&self.bucket)
+                        .key(self.object(name))
+                        .send()
+                        .await
+                    else {
+                        continue;
+                    };
+                    if let Ok(meta) = self.decode_meta(name, head.metadata()).await {
+                        out.push(ListedEntry {
+                            size: obj
+                                .size()
+                                .and_then(|s| u64::try_from(s).ok())
+                                .unwrap_or(meta.body_len),
+                            meta,
+                            hits: None,
+                            accessed: None,
+                        });
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let exists = self
+                .client
+                .head_object()
+                .bucket(&self.bucket)
+                .key(self.object(key))
+                .send()
+                .await
+                .is_ok();
+            if exists {
+                self.delete(key).await?;
+            }
+            Ok(exists)
+        })
+    }
+}
+
+/// A fill spilled to a local file; `commit` uploads it with one `PutObject`.
+#[derive(Debug)]
+struct S3Pending {
+    store: S3Store,
+    file: tokio::fs::File,
+    path: tempfile::TempPath,
+    written: u64,
+}
+
+impl PendingEntry for S3Pending {
+    fn write<'a>(&'a mut self, chunk: &'a [u8]) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            tokio::io::AsyncWriteExt::write_all(&mut self.file, chunk)
+                .await
+                .map_err(|e| StoreError::io("cannot write the S3 spill file", e))?;
+            self.written += chunk.len() as u64;
+            Ok(())
+        })
+    }
+
+    fn commit(self: Box<Self>, meta: EntryMeta) -> BoxFuture<'static, Result<(), StoreError>> {
+        Box::pin(async move {
+            let S3Pending {
+                store,
+                mut file,
+                path,
+                written,
+            } = *self;
+            if meta.body_len != written {
+                return Err(StoreError::Corrupt(format!(
+                    "wrote {written} bytes but the metadata says {}",
+                    meta.body_len
+                )));
+            }
+            tokio::io::AsyncWriteExt::flush(&mut file)
+                .await
+                .map_err(|e| StoreError::io("cannot flush the S3 spill file", e))?;
+            drop(file);
+            let value = store.encode_meta(&meta).await?;
+            store
+                .upload(&store.object(&meta.key), &path, written, value)
+                .await?;
+            drop(path);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,219 @@
+//! Upstream failures: stale-if-error, cut and stalled bodies, digest
+//! mismatches, always-upstream fallback and host bans.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use awsproxy::cache::store::disk::DiskStore;
+use awsproxy::cache::{CachePolicy, CacheSettings, HttpCache, LookupOptions, Verifier};
+
+use super::{disk_cache, fetch, get, opts};
+use crate::support::origin::{Mode, Origin, Reply};
+
+#[tokio::test]
+async fn stale_if_error_serves_stale_content_while_the_origin_is_down() {
+    let origin = Origin::start();
+    origin.set(
+        "/s",
+        Reply::ok("old")
+            .header("cache-control", "max-age=0")
+            .header("etag", "\"1\""),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    fetch(
+        &cache,
+        get(&origin.url("/s")),
+        opts(CachePolicy::StaleIfError),
+    )
+    .await
+    .2
+    .unwrap();
+    origin.set("/s", Reply::ok("old").mode(Mode::Down));
+    let (status, cs, body) = fetch(
+        &cache,
+        get(&origin.url("/s")),
+        opts(CachePolicy::StaleIfError),
+    )
+    .await;
+    assert_eq!((status, body.unwrap().as_ref()), (200, &b"old"[..]));
+    assert_eq!(
+        cs,
+        "awsproxy; hit; fwd=stale; fwd-status=503; detail=stale-if-error"
+    );
+    // Under `standard` without a `stale-if-error` directive the error goes through.
+    let (status, _, _) = fetch(&cache, get(&origin.url("/s")), opts(CachePolicy::Standard)).await;
+    assert_eq!(status, 503);
+
+    // The origin gone entirely (connection refused).
+    let url = origin.url("/s");
+    drop(origin);
+    let (status, cs, body) = fetch(&cache, get(&url), opts(CachePolicy::StaleIfError)).await;
+    assert_eq!((status, body.unwrap().as_ref()), (200, &b"old"[..]), "{cs}");
+    let (status, cs, _) = fetch(&cache, get(&url), opts(CachePolicy::Standard)).await;
+    assert_eq!(status, 502);
+    assert!(cs.contains("detail=upstream-error"), "{cs}");
+}
+
+#[tokio::test]
+async fn a_body_cut_mid_way_fails_the_client_and_is_not_stored() {
+    let origin = Origin::start();
+    origin.set(
+        "/cut",
+        Reply::ok(vec![1u8; 100_000])
+            .header("cache-control", "max-age=600")
+            .mode(Mode::CloseMidBody),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let (status, cs, body) = fetch(
+        &cache,
+        get(&origin.url("/cut")),
+        opts(CachePolicy::Standard),
+    )
+    .await;
+    assert_eq!(
+        (status, cs.as_str()),
+        (200, "awsproxy; fwd=uri-miss; stored")
+    );
+    assert!(body.is_err(), "the client must see an error");
+    assert!(cache.store().list().await.unwrap().is_empty());
+    let (_, cs, _) = fetch(
+        &cache,
+        get(&origin.url("/cut")),
+        opts(CachePolicy::Standard),
+    )
+    .await;
+    assert!(cs.contains("uri-miss"), "{cs}");
+    assert_eq!(origin.count("/cut"), 2);
+}
+
+#[tokio::test]
+async fn a_sha256_mismatch_fails_the_client_and_is_not_stored() {
+    let origin = Origin::start();
+    origin.set(
+        "/pkg.whl",
+        Reply::ok("tampered").header("cache-control", "max-age=600"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let o = LookupOptions {
+        verify: Some(Verifier::Sha256("00".repeat(32))),
+        ..LookupOptions::default()
+    };
+    let (_, _, body) = fetch(&cache, get(&origin.url("/pkg.whl")), o).await;
+    assert!(body.unwrap_err().contains("sha256"));
+    assert!(cache.store().list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn bans_make_clients_fail_fast_after_repeated_failures() {
+    let origin = Origin::start();
+    origin.set("/down", Reply::ok("x").mode(Mode::Down));
+    let dir = tempfile::tempdir().unwrap();
+    let section = awsproxy::config::ProxySection {
+        ban_after_failures: 2,
+        ban_for: awsproxy::config::values::HumanDuration(Duration::from_secs(3600)),
+        ..Default::default()
+    };
+    let cache = HttpCache::new(
+        Arc::new(DiskStore::open(dir.path(), 1 << 30).unwrap()),
+        CacheSettings::from_proxy(&section).unwrap(),
+    );
+    for _ in 0..2 {
+        let (status, _, _) = fetch(
+            &cache,
+            get(&origin.url("/down")),
+            opts(CachePolicy::Standard),
+        )
+        .await;
+        assert_eq!(status, 503);
+    }
+    let (status, cs, body) = fetch(
+        &cache,
+        get(&origin.url("/down")),
+        opts(CachePolicy::Standard),
+    )
+    .await;
+    assert_eq!(status, 502, "{cs}");
+    assert!(
+        body.unwrap()
+            .starts_with(b"awsproxy: upstream request failed")
+    );
+    assert_eq!(origin.count("/down"), 2, "the banned host is not contacted");
+}
+
+#[tokio::test]
+async fn always_upstream_asks_every_time_and_falls_back() {
+    let origin = Origin::start();
+    origin.set(
+        "/au",
+        Reply::ok("a")
+            .header("cache-control", "max-age=600")
+            .header("etag", "\"a\""),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    fetch(
+        &cache,
+        get(&origin.url("/au")),
+        opts(CachePolicy::AlwaysUpstream),
+    )
+    .await
+    .2
+    .unwrap();
+    let (_, cs, _) = fetch(
+        &cache,
+        get(&origin.url("/au")),
+        opts(CachePolicy::AlwaysUpstream),
+    )
+    .await;
+    assert_eq!(cs, "awsproxy; fwd=stale; fwd-status=304");
+    origin.set("/au", Reply::ok("a").mode(Mode::Down));
+    let (status, cs, body) = fetch(
+        &cache,
+        get(&origin.url("/au")),
+        opts(CachePolicy::AlwaysUpstream),
+    )
+    .await;
+    assert_eq!((status, body.unwrap().as_ref()), (200, &b"a"[..]));
+    assert!(cs.contains("stale-if-error"), "{cs}");
+    assert_eq!(origin.count("/au"), 3);
+}
+
+#[tokio::test]
+async fn a_stalled_body_times_out_and_releases_waiters() {
+    let origin = Origin::start();
+    origin.set(
+        "/stall",
+        Reply::ok(vec![5u8; 10_000])
+            .header("cache-control", "max-age=600")
+            .mode(Mode::Stall),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let settings = CacheSettings {
+        idle_timeout: Duration::from_millis(300),
+        ..CacheSettings::default()
+    };
+    let cache = HttpCache::new(
+        Arc::new(DiskStore::open(dir.path(), 1 << 30).unwrap()),
+        settings,
+    );
+    let a = {
+        let cache = cache.clone();
+        let url = origin.url("/stall");
+        tokio::spawn(async move { fetch(&cache, get(&url), opts(CachePolicy::Standard)).await })
+    };
+    let (_, _, body) = a.await.unwrap();
+    assert!(body.unwrap_err().contains("sent nothing"));
+    assert!(cache.store().list().await.unwrap().is_empty());
+    // Nobody is left waiting on the failed fill: the next request fetches again.
+    let (_, _, body) = fetch(
+        &cache,
+        get(&origin.url("/stall")),
+        opts(CachePolicy::Standard),
+    )
+    .await;
+    assert!(body.is_err());
+    assert_eq!(origin.count("/stall"), 2);
+}
