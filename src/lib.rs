@@ -14,9 +14,12 @@ pub mod env_vars;
 pub mod error;
 pub mod fsutil;
 pub mod logging;
+pub mod net;
 pub mod paths;
 pub mod printer;
 pub mod secret;
+pub mod services;
+pub mod tls;
 
 pub use error::{Error, ExitStatus};
 

@@ -1,6 +1,7 @@
 //! One module per leaf command. Each takes resolved settings and a [`Printer`]
 //! and returns the exit status; `dispatch` is the only place that knows the tree.
 
+mod ca_export;
 mod completions;
 mod config_check;
 mod not_built;
@@ -92,7 +93,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         ),
         Command::Cache(CacheCommand::Ls(_)) => not_built::run(&ctx, "cache ls", None),
         Command::Cache(CacheCommand::Purge(_)) => not_built::run(&ctx, "cache purge", None),
-        Command::Ca(CaCommand::Export(_)) => not_built::run(&ctx, "ca export", None),
+        Command::Ca(CaCommand::Export(args)) => ca_export::run(&ctx, &args),
         Command::InstallAgent(_) => not_built::run(&ctx, "install-agent", None),
         Command::UninstallAgent(_) => not_built::run(&ctx, "uninstall-agent", None),
     }

@@ -12,5 +12,6 @@ mod support;
 
 mod cli;
 mod fakes;
+mod forward;
 mod generated;
 mod install;

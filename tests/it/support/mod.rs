@@ -3,5 +3,6 @@
 
 pub mod context;
 pub mod fakes;
+pub mod tls_origin;
 
 pub use context::TestContext;
