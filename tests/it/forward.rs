@@ -246,6 +246,58 @@ async fn chains_through_an_upstream_proxy() {
     assert_eq!(origin.seen().len(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_chains_through_an_upstream_proxy_in_absolute_form() {
+    let origin = Origin::http().await;
+    let corporate = ConnectProxy::start().await;
+    let proxy = Proxy::start(Setup {
+        upstream_proxy: Some(corporate.url()),
+        ..Setup::default()
+    })
+    .await;
+    let client = proxy.client(&[]);
+    let (status, _, body) = get(
+        &client,
+        &format!("http://127.0.0.1:{}/plain-chained", origin.port()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "hello from origin: /plain-chained");
+    assert_eq!(
+        *corporate.targets.lock().unwrap(),
+        [format!("GET 127.0.0.1:{}", origin.port())]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_bodies_stream_through_interception() {
+    let test_ca = TestCa::new();
+    let origin = Origin::https(&test_ca).await;
+    let proxy = Proxy::start(Setup {
+        upstream_ca: vec![test_ca.pem_path.clone()],
+        ..Setup::default()
+    })
+    .await;
+    let client = proxy.client(&[&proxy.ca_file]);
+    // A body that arrives in many chunks, larger than any single buffer.
+    let chunks: Vec<Result<http_body::Frame<bytes::Bytes>, net::BoxError>> = (0..64)
+        .map(|_| {
+            Ok(http_body::Frame::data(bytes::Bytes::from(vec![
+                b'x';
+                64 * 1024
+            ])))
+        })
+        .collect();
+    let body = http_body_util::StreamBody::new(futures_util::stream::iter(chunks));
+    let req = Request::post(format!("https://localhost:{}/upload", origin.port()))
+        .body(net::boxed(body))
+        .unwrap();
+    let response = client.send(req).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&text[..], b"hello from origin: /upload (4194304 bytes)");
+}
+
 #[test]
 fn ca_export_prints_pem_and_writes_der() {
     let ctx = TestContext::new();

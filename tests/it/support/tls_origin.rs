@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response};
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -111,7 +111,12 @@ impl Origin {
                                 uri: req.uri().clone(),
                                 headers: req.headers().clone(),
                             });
-                            let body = format!("hello from origin: {}", req.uri().path());
+                            let mut body = format!("hello from origin: {}", req.uri().path());
+                            if req.method() == http::Method::POST {
+                                let (_, incoming) = req.into_parts();
+                                let received = incoming.collect().await.unwrap().to_bytes();
+                                body.push_str(&format!(" ({} bytes)", received.len()));
+                            }
                             Ok::<_, std::convert::Infallible>(Response::new(Full::new(
                                 Bytes::from(body),
                             )))
@@ -146,7 +151,9 @@ impl Origin {
     }
 }
 
-/// A minimal HTTP CONNECT proxy that records the targets it tunnelled to.
+/// A minimal HTTP proxy that records the targets it was asked for: `CONNECT
+/// host:port` tunnels, and absolute-form requests (recorded as `GET host:port`,
+/// sent on in origin form over a connection to that host).
 pub struct ConnectProxy {
     pub addr: SocketAddr,
     pub targets: Arc<Mutex<Vec<String>>>,
@@ -187,20 +194,28 @@ async fn tunnel(mut client: TcpStream, seen: Arc<Mutex<Vec<String>>>) -> std::io
         }
         head.push(byte[0]);
     }
-    let head = String::from_utf8_lossy(&head);
+    let head = String::from_utf8_lossy(&head).into_owned();
     let mut words = head.split_whitespace();
-    if words.next() != Some("CONNECT") {
-        client
-            .write_all(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")
-            .await?;
-        return Ok(());
-    }
+    let method = words.next().unwrap_or_default().to_owned();
     let target = words.next().unwrap_or_default().to_owned();
-    seen.lock().unwrap().push(target.clone());
-    let mut upstream = TcpStream::connect(&target).await?;
-    client
-        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        .await?;
+    let mut upstream;
+    if method == "CONNECT" {
+        seen.lock().unwrap().push(target.clone());
+        upstream = TcpStream::connect(&target).await?;
+        client
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .await?;
+    } else {
+        let uri: http::Uri = target.parse().map_err(std::io::Error::other)?;
+        let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
+        seen.lock().unwrap().push(format!("{method} {authority}"));
+        upstream = TcpStream::connect(&authority).await?;
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let rest = head.split_once("\r\n").map(|(_, r)| r).unwrap_or_default();
+        upstream
+            .write_all(format!("{method} {path} HTTP/1.1\r\n{rest}").as_bytes())
+            .await?;
+    }
     tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
     Ok(())
 }
