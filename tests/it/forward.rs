@@ -298,6 +298,38 @@ async fn request_bodies_stream_through_interception() {
     assert_eq!(&text[..], b"hello from origin: /upload (4194304 bytes)");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_chained_to_itself_detects_the_loop() {
+    // Bind first so the proxy can be its own upstream proxy.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let ca = Arc::new(CertificateAuthority::load_or_create(data.path()).unwrap());
+    let client = UpstreamClient::new(&ClientSettings {
+        upstream_proxy: Some(format!("http://{addr}")),
+        proxy_from_env: false,
+        upstream_ca: Vec::new(),
+    })
+    .unwrap();
+    let settings = ForwardSettings {
+        intercept: true,
+        passthrough_hosts: Vec::new(),
+    };
+    let forwarder = Arc::new(PassThrough::new(client.clone()));
+    let proxy = ForwardProxy::new(settings, ca, client.clone(), forwarder).unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served = tokio::spawn(proxy.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    let (status, _, body) = get(&client, "http://127.0.0.1:9/loop").await;
+    assert_eq!(status, StatusCode::LOOP_DETECTED, "{body}");
+    assert!(body.contains("upstream_proxy"), "{body}");
+
+    // Shutdown: `serve` returns once the signal fires.
+    stop.send(()).unwrap();
+    served.await.unwrap().unwrap();
+}
+
 #[test]
 fn ca_export_prints_pem_and_writes_der() {
     let ctx = TestContext::new();

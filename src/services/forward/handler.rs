@@ -41,7 +41,24 @@ impl ForwardProxy {
 
     /// Strips hop-by-hop fields both ways around the forwarder call.
     pub(super) async fn forward(&self, mut req: Request<Body>, target: Target) -> Response<Body> {
+        let via = &self.inner.via;
+        let looped = req
+            .headers()
+            .get_all(header::VIA)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|hop| hop.trim().ends_with(via.as_str())));
+        if looped {
+            return text(
+                StatusCode::LOOP_DETECTED,
+                "awsproxy: this request already passed through this proxy \
+                 (does `[proxy] upstream_proxy` or HTTPS_PROXY point back at it?)\n",
+            );
+        }
         strip_hop_by_hop(req.headers_mut());
+        if let Ok(value) = header::HeaderValue::from_str(&format!("1.1 {via}")) {
+            req.headers_mut().append(header::VIA, value);
+        }
         let mut response = self.inner.forwarder.forward(req, target).await;
         strip_hop_by_hop(response.headers_mut());
         response

@@ -94,6 +94,9 @@ struct Inner {
     minter: Arc<LeafMinter>,
     client: UpstreamClient,
     forwarder: Arc<dyn Forwarder>,
+    /// This instance's `Via` pseudonym; seeing it on a request means a loop
+    /// (for example `upstream_proxy` pointing back at this proxy).
+    via: String,
 }
 
 impl std::fmt::Debug for ForwardProxy {
@@ -120,6 +123,7 @@ impl ForwardProxy {
                 minter,
                 client,
                 forwarder,
+                via: format!("awsproxy-{}", hex::encode(rand::random::<[u8; 4]>())),
             }),
         })
     }
