@@ -187,6 +187,65 @@ async fn interception_serves_a_minted_leaf_and_verifies_the_origin() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interception_of_an_ip_address_without_sni() {
+    let test_ca = TestCa::new();
+    let origin = Origin::https(&test_ca).await;
+    let proxy = Proxy::start(Setup {
+        upstream_ca: vec![test_ca.pem_path.clone()],
+        ..Setup::default()
+    })
+    .await;
+    let client = proxy.client(&[&proxy.ca_file]);
+    // Clients send no SNI for an IP: the leaf follows the CONNECT target.
+    let url = format!("https://127.0.0.1:{}/by-ip", origin.port());
+    let (status, _, body) = get(&client, &url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "hello from origin: /by-ip");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_inside_a_connect_tunnel_is_forwarded() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let origin = Origin::http().await;
+    let proxy = Proxy::start(Setup::default()).await;
+    let mut stream = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+    let port = origin.port();
+    stream
+        .write_all(
+            format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 4096 {
+        assert_eq!(
+            stream.read(&mut byte).await.unwrap(),
+            1,
+            "proxy closed early"
+        );
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    stream
+        .write_all(b"GET /in-tunnel HTTP/1.1\r\nhost: origin\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.ends_with("hello from origin: /in-tunnel"),
+        "{response}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untrusted_origin_gives_a_clear_502() {
     let test_ca = TestCa::new();
     let origin = Origin::https(&test_ca).await;
