@@ -410,6 +410,9 @@ fn ca_export_prints_pem_and_writes_der() {
     out.assert_code(0);
     assert_eq!(std::fs::read(&der_file).unwrap(), pem_der.as_ref());
 
+    // DER to a pipe (not a terminal) is fine.
+    ctx.run(&["ca", "export", "--format", "der"]).assert_code(0);
+
     // The same CA the second time; the key is private.
     let again = ctx.run(&["ca", "export"]);
     assert_eq!(std::fs::read_to_string(&pem_file).unwrap(), again.stdout);
@@ -423,6 +426,16 @@ fn ca_export_prints_pem_and_writes_der() {
         let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
+}
+
+#[test]
+fn an_https_upstream_proxy_is_a_config_error() {
+    let ctx =
+        TestContext::new().config("[proxy]\nupstream_proxy = \"https://proxy.example:8443\"\n");
+    let out = ctx.run(&["config", "check"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("upstream_proxy"), "{}", out.stderr);
+    assert!(out.stderr.contains("http://host:port"), "{}", out.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
