@@ -24,3 +24,12 @@ pub const AWSPROXY_METRICS_LISTEN: &str = "AWSPROXY_METRICS_LISTEN";
 pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
 /// The user's home directory.
 pub const HOME: &str = "HOME";
+
+/// Proxy for awsproxy's own outbound `http://` traffic (lowercase honoured too).
+pub const HTTP_PROXY: &str = "HTTP_PROXY";
+/// Proxy for awsproxy's own outbound `https://` traffic (lowercase honoured too).
+pub const HTTPS_PROXY: &str = "HTTPS_PROXY";
+/// Proxy for both, when the specific one is unset (lowercase honoured too).
+pub const ALL_PROXY: &str = "ALL_PROXY";
+/// Hosts reached directly, bypassing the proxies above (lowercase honoured too).
+pub const NO_PROXY: &str = "NO_PROXY";

@@ -8,8 +8,10 @@
 //! streaming request body for methods that bypass the cache.
 
 pub mod connect;
+pub mod proxy_env;
 pub mod roots;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -68,6 +70,8 @@ pub struct ClientSettings {
     pub proxy_from_env: bool,
     /// Extra PEM CA files trusted for upstream TLS.
     pub upstream_ca: Vec<PathBuf>,
+    /// awsproxy's own proxy listener: proxy variables pointing at it are ignored.
+    pub own_listen: Option<SocketAddr>,
 }
 
 impl ClientSettings {
@@ -76,28 +80,17 @@ impl ClientSettings {
             upstream_proxy: proxy.upstream_proxy.clone(),
             proxy_from_env: true,
             upstream_ca: proxy.upstream_ca.clone(),
+            own_listen: Some(proxy.listen.0),
         }
     }
 
     fn matcher(&self) -> Matcher {
-        let no_proxy = || {
-            ["NO_PROXY", "no_proxy"]
-                .iter()
-                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-                .unwrap_or_default()
-        };
-        match &self.upstream_proxy {
-            Some(proxy) => Matcher::builder()
-                .all(proxy.clone())
-                .no(if self.proxy_from_env {
-                    no_proxy()
-                } else {
-                    String::new()
-                })
-                .build(),
-            None if self.proxy_from_env => Matcher::from_env(),
-            None => Matcher::builder().build(),
-        }
+        proxy_env::matcher(
+            self.upstream_proxy.as_deref(),
+            self.proxy_from_env,
+            self.own_listen,
+            &|name| std::env::var(name).ok(),
+        )
     }
 }
 

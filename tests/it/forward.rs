@@ -52,6 +52,7 @@ impl Proxy {
             upstream_proxy: setup.upstream_proxy,
             proxy_from_env: false,
             upstream_ca: setup.upstream_ca,
+            own_listen: None,
         })
         .unwrap();
         let settings = ForwardSettings {
@@ -86,6 +87,7 @@ impl Proxy {
             upstream_proxy: Some(self.url()),
             proxy_from_env: false,
             upstream_ca: cas.iter().map(|p| p.to_path_buf()).collect(),
+            own_listen: None,
         })
         .unwrap()
     }
@@ -368,6 +370,7 @@ async fn a_proxy_chained_to_itself_detects_the_loop() {
         upstream_proxy: Some(format!("http://{addr}")),
         proxy_from_env: false,
         upstream_ca: Vec::new(),
+        own_listen: None,
     })
     .unwrap();
     let settings = ForwardSettings {
