@@ -44,3 +44,11 @@ pub const DISPLAY: &str = "DISPLAY";
 pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
 /// Set by podman/systemd-nspawn inside containers.
 pub const CONTAINER: &str = "container";
+/// Proxy for awsproxy's own outbound `http://` traffic (lowercase honoured too).
+pub const HTTP_PROXY: &str = "HTTP_PROXY";
+/// Proxy for awsproxy's own outbound `https://` traffic (lowercase honoured too).
+pub const HTTPS_PROXY: &str = "HTTPS_PROXY";
+/// Proxy for both, when the specific one is unset (lowercase honoured too).
+pub const ALL_PROXY: &str = "ALL_PROXY";
+/// Hosts reached directly, bypassing the proxies above (lowercase honoured too).
+pub const NO_PROXY: &str = "NO_PROXY";

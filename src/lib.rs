@@ -23,6 +23,7 @@ pub mod fsutil;
 pub mod logging;
 pub mod maven;
 pub mod metrics;
+pub mod net;
 pub mod paths;
 pub mod printer;
 pub mod pypi;
@@ -30,6 +31,7 @@ pub mod secret;
 pub mod services;
 pub mod sso;
 pub mod supervisor;
+pub mod tls;
 
 pub use error::{Error, ExitStatus};
 

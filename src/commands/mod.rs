@@ -1,6 +1,7 @@
 //! One module per leaf command. Each takes resolved settings and a [`Printer`]
 //! and returns the exit status; `dispatch` is the only place that knows the tree.
 
+mod ca_export;
 mod cache_ls;
 mod cache_purge;
 mod completions;
@@ -9,7 +10,6 @@ mod creds_export;
 mod creds_serve;
 mod doctor;
 mod install_agent;
-mod not_built;
 mod serve;
 mod sso_login;
 mod sso_logout;
@@ -102,7 +102,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Token(TokenCommand::Get(args)) => token_get::run(&ctx, &args),
         Command::Cache(CacheCommand::Ls(args)) => cache_ls::run(&ctx, &args),
         Command::Cache(CacheCommand::Purge(args)) => cache_purge::run(&ctx, &args),
-        Command::Ca(CaCommand::Export(_)) => not_built::run(&ctx, "ca export", None),
+        Command::Ca(CaCommand::Export(args)) => ca_export::run(&ctx, &args),
         Command::InstallAgent(args) => install_agent::install(&ctx, &args),
         Command::UninstallAgent(args) => install_agent::uninstall(&ctx, &args),
     }

@@ -285,6 +285,13 @@ fn validate_repos(repos: &ReposSection) -> Result<(), Invalid> {
 fn validate_proxy(proxy: &ProxySection) -> Result<(), Invalid> {
     if let Some(url) = &proxy.upstream_proxy {
         check_url(url, vec![key("proxy"), key("upstream_proxy")])?;
+        if url.starts_with("https:") {
+            return Err(invalid(
+                vec![key("proxy"), key("upstream_proxy")],
+                "awsproxy reaches upstream proxies over plain HTTP (CONNECT), not HTTPS",
+                Some("write it as \"http://host:port\"".to_owned()),
+            ));
+        }
     }
     for (i, rule) in proxy.rule.iter().enumerate() {
         if rule.path.is_some() && rule.path_regex.is_some() {

@@ -7,4 +7,5 @@
 //! | [`status`] | `/healthz`, `/metrics` and the status page of `serve` |
 
 pub mod creds_endpoint;
+pub mod forward;
 pub mod status;

@@ -86,18 +86,6 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn unbuilt_commands_say_so_and_exit_69() {
-    let out = TestContext::new().run(&["ca", "export"]);
-    out.assert_code(69);
-    assert!(
-        out.stderr.contains("`awsproxy ca export` is not built"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stdout.is_empty(), "nothing on stdout: {}", out.stdout);
-}
-
-#[test]
 fn typo_in_config_names_file_line_column_and_key() {
     let ctx =
         TestContext::new().config("[repos]\nlisten = \"127.0.0.1:9000\"\nlisten_addr = \"x\"\n");

@@ -16,6 +16,7 @@ mod cli;
 mod creds;
 mod doctor;
 mod fakes;
+mod forward;
 mod generated;
 mod install;
 mod serve;

@@ -5,5 +5,6 @@ pub mod context;
 pub mod daemon;
 pub mod fakes;
 pub mod origin;
+pub mod tls_origin;
 
 pub use context::TestContext;

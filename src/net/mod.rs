@@ -1,0 +1,296 @@
+//! awsproxy's outbound HTTP client: one pooled hyper client (HTTP/1.1, keep-alive)
+//! that verifies upstream TLS against [`roots`] and goes through a corporate proxy
+//! when `[proxy] upstream_proxy` or `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` say so
+//! ([`connect`]). Bodies stream both ways as [`Body`].
+//!
+//! [`UpstreamClient::fetch`] has the shape the cache's `Fetch` trait expects
+//! (bodiless request in, streaming response out); [`UpstreamClient::send`] takes a
+//! streaming request body for methods that bypass the cache.
+
+pub mod connect;
+pub mod proxy_env;
+pub mod roots;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use http::{Request, Response, StatusCode, Uri};
+use http_body_util::{BodyExt, Empty, Full, combinators::BoxBody};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::TokioExecutor;
+
+pub use connect::ProxyConnector;
+
+use crate::config::ProxySection;
+
+/// Errors inside bodies and services.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A streaming body, boxed (request and response bodies alike).
+pub type Body = BoxBody<Bytes, BoxError>;
+
+/// An empty body.
+pub fn empty() -> Body {
+    Empty::new().map_err(|never| match never {}).boxed()
+}
+
+/// A body from bytes in memory (small, generated responses only).
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// Wraps hyper's incoming body (or any other) as a [`Body`], still streaming.
+pub fn boxed<B>(body: B) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B::Error: Into<BoxError>,
+{
+    body.map_err(Into::into).boxed()
+}
+
+/// How long to wait for the upstream's response headers.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Idle pooled connections are closed after this long.
+const POOL_IDLE: Duration = Duration::from_secs(90);
+
+/// Resolved settings for the outbound client.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSettings {
+    /// Proxy for all outbound traffic; overrides the environment when set.
+    pub upstream_proxy: Option<String>,
+    /// Read `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` when no
+    /// `upstream_proxy` is set.
+    pub proxy_from_env: bool,
+    /// Extra PEM CA files trusted for upstream TLS.
+    pub upstream_ca: Vec<PathBuf>,
+    /// awsproxy's own proxy listener: proxy variables pointing at it are ignored.
+    pub own_listen: Option<SocketAddr>,
+}
+
+impl ClientSettings {
+    pub fn from_config(proxy: &ProxySection) -> Self {
+        Self {
+            upstream_proxy: proxy.upstream_proxy.clone(),
+            proxy_from_env: true,
+            upstream_ca: proxy.upstream_ca.clone(),
+            own_listen: Some(proxy.listen.0),
+        }
+    }
+
+    fn matcher(&self) -> Matcher {
+        proxy_env::matcher(
+            self.upstream_proxy.as_deref(),
+            self.proxy_from_env,
+            self.own_listen,
+            &|name| std::env::var(name).ok(),
+        )
+    }
+}
+
+/// Why an upstream request failed; each maps to a 502/504 with a `Proxy-Status`.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("the TLS certificate of {target} is not trusted: {reason}")]
+    UntrustedCertificate { target: String, reason: String },
+    #[error("cannot connect to {target}")]
+    Connect {
+        target: String,
+        #[source]
+        source: BoxError,
+    },
+    #[error("{target} sent no response within {}s", RESPONSE_TIMEOUT.as_secs())]
+    Timeout { target: String },
+    #[error("the request to {target} failed")]
+    Request {
+        target: String,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl FetchError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::UntrustedCertificate { .. } => {
+                "if this origin uses a private CA, add its PEM file to `[proxy] upstream_ca`"
+            }
+            Self::Connect { .. } => {
+                "check that the host is reachable (and `[proxy] upstream_proxy` / HTTPS_PROXY if you need a proxy)"
+            }
+            Self::Timeout { .. } | Self::Request { .. } => {
+                "the upstream may be overloaded; retry later"
+            }
+        }
+    }
+
+    /// The RFC 9209 `Proxy-Status` error type.
+    pub fn proxy_status_error(&self) -> &'static str {
+        match self {
+            Self::UntrustedCertificate { .. } => "tls_certificate_error",
+            Self::Connect { .. } => "destination_unavailable",
+            Self::Timeout { .. } => "http_response_timeout",
+            Self::Request { .. } => "http_protocol_error",
+        }
+    }
+
+    /// A short response for the client; details go to the log.
+    pub fn to_response(&self) -> Response<Body> {
+        let status = match self {
+            Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        let text = format!("awsproxy: {self}\nhint: {}\n", self.hint());
+        let mut response = Response::new(full(text));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        if let Ok(value) =
+            http::HeaderValue::from_str(&format!("awsproxy; error={}", self.proxy_status_error()))
+        {
+            headers.insert("proxy-status", value);
+        }
+        response
+    }
+
+    fn classify(target: String, err: hyper_util::client::legacy::Error) -> Self {
+        if let Some(reason) = certificate_problem(&err) {
+            return Self::UntrustedCertificate { target, reason };
+        }
+        if err.is_connect() {
+            Self::Connect {
+                target,
+                source: err.into(),
+            }
+        } else {
+            Self::Request {
+                target,
+                source: err.into(),
+            }
+        }
+    }
+}
+
+/// Finds a rustls certificate error anywhere in the chain. `io::Error` hides its
+/// payload from `source()` (and io errors nest), so descend through `get_ref`.
+fn certificate_problem(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(err);
+    // Bounded: error chains are short, and this guards against odd cycles.
+    for _ in 0..32 {
+        let e = next?;
+        if let Some(rustls::Error::InvalidCertificate(why)) = e.downcast_ref::<rustls::Error>() {
+            return Some(format!("{why:?}"));
+        }
+        next = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
+}
+
+/// The pooled outbound client. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct UpstreamClient {
+    client: Client<HttpsConnector<ProxyConnector>, Body>,
+    connector: ProxyConnector,
+}
+
+impl UpstreamClient {
+    pub fn new(settings: &ClientSettings) -> anyhow::Result<Self> {
+        let roots = roots::root_store(&settings.upstream_ca)?;
+        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = ProxyConnector::new(settings.matcher());
+        let https = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector.clone());
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(POOL_IDLE)
+            .build(https);
+        Ok(Self { client, connector })
+    }
+
+    /// Sends `req` (absolute URI, streaming body) and returns the streaming response.
+    pub async fn send(&self, mut req: Request<Body>) -> Result<Response<Body>, FetchError> {
+        let target = describe(req.uri());
+        if req.uri().scheme() == Some(&http::uri::Scheme::HTTP)
+            && let Some(auth) = self.connector.proxy_authorization(req.uri())
+        {
+            req.headers_mut()
+                .insert(http::header::PROXY_AUTHORIZATION, auth);
+        }
+        let response = match tokio::time::timeout(RESPONSE_TIMEOUT, self.client.request(req)).await
+        {
+            Err(_) => return Err(FetchError::Timeout { target }),
+            Ok(Err(e)) => return Err(FetchError::classify(target, e)),
+            Ok(Ok(response)) => response,
+        };
+        Ok(response.map(boxed))
+    }
+
+    /// A bodiless request (GET/HEAD through the cache), in the shape of the
+    /// cache's `Fetch` trait.
+    pub fn fetch(
+        &self,
+        req: Request<()>,
+    ) -> BoxFuture<'static, Result<Response<Body>, FetchError>> {
+        let this = self.clone();
+        Box::pin(async move { this.send(req.map(|()| empty())).await })
+    }
+
+    /// A raw stream to `host:port` for CONNECT passthrough (through the upstream
+    /// proxy when one applies).
+    pub async fn connect_raw(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<tokio::net::TcpStream, FetchError> {
+        self.connector
+            .connect_raw(host, port)
+            .await
+            .map_err(|source| FetchError::Connect {
+                target: format!("{host}:{port}"),
+                source,
+            })
+    }
+}
+
+/// `scheme://authority` of a URI, for messages (never the path or query, which
+/// may carry presigned-URL signatures).
+fn describe(uri: &Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("http");
+    let host = uri.host().unwrap_or("?");
+    match uri.port_u16() {
+        Some(port) => format!("{scheme}://{host}:{port}"),
+        None => format!("{scheme}://{host}"),
+    }
+}
+
+/// An error and its sources on one line, for logs.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        next = e.source();
+    }
+    text
+}

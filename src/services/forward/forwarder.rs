@@ -1,0 +1,157 @@
+//! The one seam between the proxy front end and whatever reaches the upstream:
+//! every request the proxy forwards (absolute-URI HTTP, and each request decrypted
+//! inside an intercepted CONNECT) goes through [`Forwarder::forward`]. Today that
+//! is [`PassThrough`]; the cache plugs in here by wrapping the same
+//! [`UpstreamClient`] (GET/HEAD through `HttpCache::handle`, other methods
+//! streamed straight through with [`UpstreamClient::send`]).
+
+use futures_util::future::BoxFuture;
+use http::{HeaderMap, Request, Response, header};
+
+use crate::net::{Body, UpstreamClient};
+
+/// Where a forwarded request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `http` or `https`.
+    pub scheme: http::uri::Scheme,
+    pub host: String,
+    pub port: u16,
+    /// True when the request was decrypted from an intercepted CONNECT tunnel.
+    pub intercepted: bool,
+}
+
+impl Target {
+    /// `host[:port]`, omitting the scheme's default port, with IPv6 in brackets.
+    pub fn authority(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let default = if self.scheme == http::uri::Scheme::HTTPS {
+            443
+        } else {
+            80
+        };
+        if self.port == default {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+}
+
+/// Sends one request upstream and always answers: failures become a short
+/// 502/504 response, with the details logged.
+///
+/// The request's URI is absolute (`https://host/path?query`) and its headers are
+/// already free of hop-by-hop fields; the body streams.
+pub trait Forwarder: Send + Sync + 'static {
+    fn forward(&self, req: Request<Body>, target: Target) -> BoxFuture<'static, Response<Body>>;
+}
+
+/// Forwards without caching.
+#[derive(Debug, Clone)]
+pub struct PassThrough {
+    client: UpstreamClient,
+}
+
+impl PassThrough {
+    pub fn new(client: UpstreamClient) -> Self {
+        Self { client }
+    }
+}
+
+impl Forwarder for PassThrough {
+    fn forward(&self, req: Request<Body>, target: Target) -> BoxFuture<'static, Response<Body>> {
+        let client = self.client.clone();
+        Box::pin(async move {
+            match client.send(req).await {
+                Ok(response) => response,
+                Err(error) => {
+                    tracing::warn!(
+                        host = %target.host,
+                        port = target.port,
+                        error = %crate::net::error_chain(&error),
+                        "upstream request failed"
+                    );
+                    error.to_response()
+                }
+            }
+        })
+    }
+}
+
+/// Removes hop-by-hop fields (RFC 9110 7.6.1): the fixed list plus every field
+/// the `Connection` header names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|name| name.trim().to_ascii_lowercase())
+        .filter(|name| !name.is_empty())
+        .collect();
+    for name in named {
+        headers.remove(name.as_str());
+    }
+    for name in [
+        header::CONNECTION,
+        header::PROXY_AUTHENTICATE,
+        header::PROXY_AUTHORIZATION,
+        header::TE,
+        header::TRAILER,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+    ] {
+        headers.remove(name);
+    }
+    headers.remove("keep-alive");
+    headers.remove("proxy-connection");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_fields_go_end_to_end_fields_stay() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONNECTION, "keep-alive, X-Secret".parse().unwrap());
+        headers.insert("x-secret", "1".parse().unwrap());
+        headers.insert("keep-alive", "timeout=5".parse().unwrap());
+        headers.insert("proxy-connection", "keep-alive".parse().unwrap());
+        headers.insert(header::PROXY_AUTHORIZATION, "Basic x".parse().unwrap());
+        headers.insert(header::TRANSFER_ENCODING, "chunked".parse().unwrap());
+        headers.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
+        headers.insert(header::CONTENT_LENGTH, "3".parse().unwrap());
+        strip_hop_by_hop(&mut headers);
+        let mut left: Vec<_> = headers.keys().map(|k| k.as_str()).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["content-length", "content-type"]);
+    }
+
+    #[test]
+    fn authority_omits_default_ports() {
+        let t = |scheme, host: &str, port| Target {
+            scheme,
+            host: host.into(),
+            port,
+            intercepted: false,
+        };
+        assert_eq!(
+            t(http::uri::Scheme::HTTPS, "a.example", 443).authority(),
+            "a.example"
+        );
+        assert_eq!(
+            t(http::uri::Scheme::HTTP, "a.example", 443).authority(),
+            "a.example:443"
+        );
+        assert_eq!(
+            t(http::uri::Scheme::HTTPS, "::1", 8443).authority(),
+            "[::1]:8443"
+        );
+    }
+}

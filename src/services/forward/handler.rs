@@ -1,0 +1,234 @@
+//! Routing of one client request on the proxy's listening socket: absolute-URI
+//! requests are forwarded, `CONNECT` opens a tunnel (intercepted or raw),
+//! `http://awsproxy.ca/` serves the CA certificate.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use http::{Method, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+
+use super::{ForwardProxy, Lifetime, Target, intercept, strip_hop_by_hop};
+use crate::net::{self, Body};
+
+/// The magic host that serves the CA certificate, like mitm.it.
+pub const CA_HOST: &str = "awsproxy.ca";
+
+impl ForwardProxy {
+    pub(super) async fn handle(
+        self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        life: Lifetime,
+    ) -> Result<Response<Body>, Infallible> {
+        if req.method() == Method::CONNECT {
+            return Ok(self.connect(req, peer, life).await);
+        }
+        if is_ca_request(&req) {
+            return Ok(self.ca_response(req.uri().path()));
+        }
+        let Some(target) = absolute_target(req.uri()) else {
+            return Ok(text(
+                StatusCode::BAD_REQUEST,
+                "awsproxy is a forward proxy: send absolute-URI requests \
+                 (set HTTP_PROXY/HTTPS_PROXY to this address)\n",
+            ));
+        };
+        tracing::debug!(%peer, method = %req.method(), host = %target.host, "forwarding");
+        Ok(self.forward(req.map(net::boxed), target).await)
+    }
+
+    /// Strips hop-by-hop fields both ways around the forwarder call.
+    pub(super) async fn forward(&self, mut req: Request<Body>, target: Target) -> Response<Body> {
+        let via = &self.inner.via;
+        let looped = req
+            .headers()
+            .get_all(header::VIA)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|hop| hop.trim().ends_with(via.as_str())));
+        if looped {
+            return text(
+                StatusCode::LOOP_DETECTED,
+                "awsproxy: this request already passed through this proxy \
+                 (does `[proxy] upstream_proxy` or HTTPS_PROXY point back at it?)\n",
+            );
+        }
+        strip_hop_by_hop(req.headers_mut());
+        if let Ok(value) = header::HeaderValue::from_str(&format!("1.1 {via}")) {
+            req.headers_mut().append(header::VIA, value);
+        }
+        let mut response = self.inner.forwarder.forward(req, target).await;
+        strip_hop_by_hop(response.headers_mut());
+        response
+    }
+
+    async fn connect(
+        self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        life: Lifetime,
+    ) -> Response<Body> {
+        let Some((host, port)) = connect_target(req.uri()) else {
+            return text(
+                StatusCode::BAD_REQUEST,
+                "awsproxy: CONNECT needs a host:port target\n",
+            );
+        };
+        if self.inner.settings.is_passthrough(&host) {
+            // Connect first, so the client sees a clear 502 instead of a dead tunnel.
+            let upstream = match self.inner.client.connect_raw(&host, port).await {
+                Ok(stream) => stream,
+                Err(error) => {
+                    tracing::warn!(%peer, error = %net::error_chain(&error), "CONNECT failed");
+                    return error.to_response();
+                }
+            };
+            tokio::spawn(async move {
+                let _life = life;
+                match hyper::upgrade::on(req).await {
+                    Ok(upgraded) => {
+                        let mut client = TokioIo::new(upgraded);
+                        let mut upstream = upstream;
+                        if let Err(error) =
+                            tokio::io::copy_bidirectional(&mut client, &mut upstream).await
+                        {
+                            tracing::debug!(%peer, %host, %error, "tunnel closed with an error");
+                        }
+                    }
+                    Err(error) => tracing::debug!(%peer, %error, "CONNECT upgrade failed"),
+                }
+            });
+        } else {
+            tokio::spawn(async move {
+                match hyper::upgrade::on(req).await {
+                    Ok(upgraded) => {
+                        intercept::serve(self, TokioIo::new(upgraded), host, port, peer, life)
+                            .await;
+                    }
+                    Err(error) => tracing::debug!(%peer, %error, "CONNECT upgrade failed"),
+                }
+            });
+        }
+        Response::new(net::empty())
+    }
+
+    fn ca_response(&self, path: &str) -> Response<Body> {
+        let ca = self.inner.minter.ca();
+        let (body, content_type, filename) = match path {
+            "/" | "/cert.pem" | "/ca.pem" => (
+                net::full(ca.cert_pem().to_owned()),
+                "application/x-pem-file",
+                "awsproxy-ca.pem",
+            ),
+            "/cert.der" | "/ca.der" | "/cert.crt" => (
+                net::full(ca.cert_der().to_vec()),
+                "application/x-x509-ca-cert",
+                "awsproxy-ca.der",
+            ),
+            _ => {
+                return text(
+                    StatusCode::NOT_FOUND,
+                    "awsproxy: the CA certificate is at / (PEM) and /cert.der (DER)\n",
+                );
+            }
+        };
+        let mut response = Response::new(body);
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(content_type),
+        );
+        if let Ok(v) = header::HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
+            headers.insert(header::CONTENT_DISPOSITION, v);
+        }
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+        response
+    }
+}
+
+fn is_ca_request<B>(req: &Request<B>) -> bool {
+    let host = req.uri().host().map(str::to_owned).or_else(|| {
+        req.headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|h| h.split(':').next().unwrap_or_default().to_owned())
+    });
+    host.is_some_and(|h| h.eq_ignore_ascii_case(CA_HOST))
+        && matches!(*req.method(), Method::GET | Method::HEAD)
+}
+
+/// The target of an absolute-form request (`http://host[:port]/...`).
+fn absolute_target(uri: &http::Uri) -> Option<Target> {
+    let scheme = uri.scheme()?.clone();
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+    Some(Target {
+        scheme,
+        host: host.to_owned(),
+        port: uri.port_u16().unwrap_or(default_port),
+        intercepted: false,
+    })
+}
+
+/// `host` and `port` of a CONNECT request target (authority-form).
+fn connect_target(uri: &http::Uri) -> Option<(String, u16)> {
+    let authority = uri.authority()?;
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if host.is_empty() {
+        return None;
+    }
+    Some((host.to_owned(), authority.port_u16().unwrap_or(443)))
+}
+
+pub(super) fn text(status: StatusCode, message: &'static str) -> Response<Body> {
+    let mut response = Response::new(net::full(message));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        let t = absolute_target(&"http://example.com/a?b".parse().unwrap()).unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("example.com", 80));
+        let t = absolute_target(&"http://[::1]:8080/".parse().unwrap()).unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 8080));
+        assert!(absolute_target(&"/relative".parse().unwrap()).is_none());
+        assert_eq!(
+            connect_target(&"example.com:8443".parse().unwrap()),
+            Some(("example.com".into(), 8443))
+        );
+    }
+
+    #[test]
+    fn ca_host_by_uri_or_host_header() {
+        let req = Request::get("http://awsproxy.ca/").body(()).unwrap();
+        assert!(is_ca_request(&req));
+        let req = Request::get("/")
+            .header("host", "AWSPROXY.CA:80")
+            .body(())
+            .unwrap();
+        assert!(is_ca_request(&req));
+        let req = Request::post("http://awsproxy.ca/").body(()).unwrap();
+        assert!(!is_ca_request(&req));
+    }
+}

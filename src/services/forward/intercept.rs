@@ -1,0 +1,177 @@
+//! Interception inside a `CONNECT` tunnel. The first byte decides: a TLS
+//! handshake gets a leaf minted for the host the client asked for (signed by the
+//! awsproxy CA); anything else is taken as plain HTTP (a client tunnelling
+//! `http://` through CONNECT). Either way the client then speaks HTTP/1.1 and each
+//! request goes to the [`Forwarder`](super::Forwarder) as
+//! `https://host:port/...` (or `http://...`). `Upgrade` (WebSocket) is not
+//! relayed: it is a hop-by-hop header and is removed.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Uri};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio_rustls::TlsAcceptor;
+
+use super::{ForwardProxy, Lifetime, Target, stopped};
+use crate::net;
+
+/// The first byte of a TLS record carrying a handshake message.
+const TLS_HANDSHAKE: u8 = 0x16;
+
+pub(super) async fn serve(
+    proxy: ForwardProxy,
+    mut io: TokioIo<hyper::upgrade::Upgraded>,
+    host: String,
+    port: u16,
+    peer: SocketAddr,
+    life: Lifetime,
+) {
+    let mut first = [0u8; 1];
+    match io.read(&mut first).await {
+        Ok(1) => {}
+        _ => return,
+    }
+    let io = Prefixed {
+        first: Some(first[0]),
+        inner: io,
+    };
+    if first[0] != TLS_HANDSHAKE {
+        let target = Target {
+            scheme: http::uri::Scheme::HTTP,
+            host,
+            port,
+            intercepted: true,
+        };
+        return serve_http(proxy, io, target, peer, life).await;
+    }
+    let config = match proxy.inner.minter.server_config(&host) {
+        Ok(config) => Arc::new(config),
+        Err(error) => {
+            tracing::warn!(%host, %error, "cannot build the interception TLS config");
+            return;
+        }
+    };
+    let tls = match TlsAcceptor::from(config).accept(io).await {
+        Ok(tls) => tls,
+        Err(error) => {
+            // Typically a client that does not trust the awsproxy CA.
+            tracing::info!(%peer, %host, %error, "client TLS handshake failed (is the awsproxy CA trusted?)");
+            return;
+        }
+    };
+    let target = Target {
+        scheme: http::uri::Scheme::HTTPS,
+        host,
+        port,
+        intercepted: true,
+    };
+    serve_http(proxy, tls, target, peer, life).await;
+}
+
+/// Serves HTTP/1.1 on the client side of a tunnel until it closes or shutdown.
+async fn serve_http<I>(proxy: ForwardProxy, io: I, target: Target, peer: SocketAddr, life: Lifetime)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let authority = target.authority();
+    let service = service_fn(move |req: Request<Incoming>| {
+        let proxy = proxy.clone();
+        let target = target.clone();
+        let authority = authority.clone();
+        async move {
+            let req = match to_absolute(req, target.scheme.clone(), &authority) {
+                Ok(req) => req,
+                Err(_) => {
+                    return Ok::<_, std::convert::Infallible>(super::handler::text(
+                        http::StatusCode::BAD_REQUEST,
+                        "awsproxy: bad request target\n",
+                    ));
+                }
+            };
+            tracing::debug!(%peer, method = %req.method(), host = %target.host, "forwarding (intercepted)");
+            Ok(proxy.forward(req.map(net::boxed), target).await)
+        }
+    });
+    let conn = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let mut stop = life.stop.clone();
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        () = stopped(&mut stop) => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(error) = result {
+        tracing::debug!(%peer, %error, "intercepted connection ended with an error");
+    }
+}
+
+/// Rewrites the origin-form target to `scheme://authority/path?query`.
+fn to_absolute<B>(
+    req: Request<B>,
+    scheme: http::uri::Scheme,
+    authority: &str,
+) -> Result<Request<B>, http::Error> {
+    let (mut parts, body) = req.into_parts();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    parts.uri = Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query(path)
+        .build()?;
+    Ok(Request::from_parts(parts, body))
+}
+
+/// A stream with one already-read byte put back in front.
+struct Prefixed<I> {
+    first: Option<u8>,
+    inner: I,
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for Prefixed<I> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if buf.remaining() > 0
+            && let Some(byte) = self.first.take()
+        {
+            buf.put_slice(&[byte]);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<I: AsyncWrite + Unpin> AsyncWrite for Prefixed<I> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

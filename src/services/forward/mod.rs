@@ -1,0 +1,222 @@
+//! The forward proxy on `[proxy] listen` (default `127.0.0.1:3128`). Clients use
+//! it as `HTTP_PROXY`/`HTTPS_PROXY`; it speaks HTTP/1.1 with keep-alive.
+//!
+//! | request                          | what happens                                              |
+//! |----------------------------------|-----------------------------------------------------------|
+//! | `GET http://host/path` (any method, absolute URI) | forwarded through the [`Forwarder`]      |
+//! | `CONNECT host:port`, intercepted | TLS with a minted leaf; each inner request -> [`Forwarder`] as `https://host:port/...` |
+//! | `CONNECT host:port`, passthrough | raw tunnel (`intercept = false` or `passthrough_hosts`)   |
+//! | `GET http://awsproxy.ca/`        | the CA certificate, PEM (`/cert.pem`, `/cert.der`)         |
+//! | anything else (origin-form)      | 400 with a hint                                            |
+//!
+//! [`ForwardProxy::serve`] runs until the shutdown future resolves, then lets
+//! in-flight requests finish (bounded by a grace period).
+
+mod forwarder;
+mod handler;
+mod intercept;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+pub use forwarder::{Forwarder, PassThrough, Target, strip_hop_by_hop};
+
+use crate::config::ProxySection;
+use crate::net::{ClientSettings, UpstreamClient};
+use crate::paths::Paths;
+use crate::tls::{CertificateAuthority, LeafMinter};
+
+/// How long in-flight connections may run after shutdown starts.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// Resolved front-end settings.
+#[derive(Debug, Clone)]
+pub struct ForwardSettings {
+    /// Decrypt CONNECT tunnels with the awsproxy CA.
+    pub intercept: bool,
+    /// Hosts (or `*.suffix`) tunnelled untouched even when intercepting.
+    pub passthrough_hosts: Vec<String>,
+}
+
+impl ForwardSettings {
+    pub fn from_config(proxy: &ProxySection) -> Self {
+        Self {
+            intercept: proxy.intercept,
+            passthrough_hosts: proxy.passthrough_hosts.clone(),
+        }
+    }
+
+    /// Whether CONNECT to `host` is tunnelled untouched.
+    pub fn is_passthrough(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        !self.intercept
+            || self.passthrough_hosts.iter().any(|pattern| {
+                let pattern = pattern.to_ascii_lowercase();
+                match pattern.strip_prefix("*.") {
+                    Some(suffix) => host
+                        .strip_suffix(suffix)
+                        .is_some_and(|rest| rest.ends_with('.')),
+                    None => host == pattern,
+                }
+            })
+    }
+}
+
+/// Ties a connection (and the tunnels it opens) to one `serve` call: `stop` fires
+/// at shutdown; `serve` returns once every `_alive` clone is dropped.
+#[derive(Clone, Debug)]
+struct Lifetime {
+    stop: watch::Receiver<bool>,
+    _alive: mpsc::Sender<()>,
+}
+
+/// Resolves once shutdown has started.
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not Send; drop it right here.
+    let _ = stop.wait_for(|s| *s).await.is_ok();
+}
+
+/// The forward proxy. Cheap to clone.
+#[derive(Clone)]
+pub struct ForwardProxy {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: ForwardSettings,
+    minter: Arc<LeafMinter>,
+    client: UpstreamClient,
+    forwarder: Arc<dyn Forwarder>,
+    /// This instance's `Via` pseudonym; seeing it on a request means a loop
+    /// (for example `upstream_proxy` pointing back at this proxy).
+    via: String,
+}
+
+impl std::fmt::Debug for ForwardProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForwardProxy")
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ForwardProxy {
+    /// `client` opens CONNECT passthrough tunnels; `forwarder` handles every
+    /// forwarded request.
+    pub fn new(
+        settings: ForwardSettings,
+        ca: Arc<CertificateAuthority>,
+        client: UpstreamClient,
+        forwarder: Arc<dyn Forwarder>,
+    ) -> anyhow::Result<Self> {
+        let minter = Arc::new(LeafMinter::new(ca)?);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                settings,
+                minter,
+                client,
+                forwarder,
+                via: format!("awsproxy-{}", hex::encode(rand::random::<[u8; 4]>())),
+            }),
+        })
+    }
+
+    /// Everything from the configuration, forwarding without a cache: loads (or
+    /// creates) the CA under the data dir and builds the upstream client.
+    pub fn from_config(proxy: &ProxySection, paths: &Paths) -> anyhow::Result<Self> {
+        let ca = Arc::new(CertificateAuthority::load_or_create(&paths.data_dir)?);
+        let client = UpstreamClient::new(&ClientSettings::from_config(proxy))?;
+        let forwarder = Arc::new(PassThrough::new(client.clone()));
+        Self::new(ForwardSettings::from_config(proxy), ca, client, forwarder)
+    }
+
+    /// Accepts connections until `shutdown` resolves, then waits (up to a grace
+    /// period) for open connections to finish their current request.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(error) => {
+                        // Out of file descriptors and the like: back off briefly.
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let proxy = self.clone();
+            let life = Lifetime {
+                stop: stop_rx.clone(),
+                _alive: alive_tx.clone(),
+            };
+            tokio::spawn(async move {
+                let mut stop = life.stop.clone();
+                let inner_life = life.clone();
+                let service =
+                    service_fn(move |req| proxy.clone().handle(req, peer, inner_life.clone()));
+                let conn = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades();
+                tokio::pin!(conn);
+                let result = tokio::select! {
+                    result = conn.as_mut() => result,
+                    () = stopped(&mut stop) => {
+                        conn.as_mut().graceful_shutdown();
+                        conn.await
+                    }
+                };
+                if let Err(error) = result {
+                    tracing::debug!(%peer, %error, "client connection ended with an error");
+                }
+            });
+        }
+        drop(listener);
+        let _ = stop_tx.send(true);
+        drop(alive_tx);
+        if tokio::time::timeout(GRACE, alive_rx.recv()).await.is_err() {
+            tracing::warn!("forward proxy: connections still open after the grace period");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passthrough_patterns() {
+        let s = ForwardSettings {
+            intercept: true,
+            passthrough_hosts: vec!["pinned.example".into(), "*.bank.example".into()],
+        };
+        assert!(s.is_passthrough("pinned.example"));
+        assert!(s.is_passthrough("PINNED.example."));
+        assert!(s.is_passthrough("www.bank.example"));
+        assert!(!s.is_passthrough("bank.example"));
+        assert!(!s.is_passthrough("evilbank.example"));
+        assert!(!s.is_passthrough("other.example"));
+        let off = ForwardSettings {
+            intercept: false,
+            passthrough_hosts: vec![],
+        };
+        assert!(off.is_passthrough("other.example"));
+    }
+}
