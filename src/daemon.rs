@@ -117,6 +117,11 @@ pub async fn serve_router(
     grace: Duration,
 ) -> anyhow::Result<()> {
     let router = router.layer(axum::middleware::map_response(identify));
+    // Small responses (index pages, credentials, metadata) would otherwise wait
+    // for Nagle's algorithm and the peer's delayed ACK: ~40 ms each.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -5,6 +5,7 @@
 //! setup. Checks that talk to the network get a timeout, so doctor finishes in
 //! seconds offline.
 
+mod aws_checks;
 mod checks;
 
 use std::collections::BTreeMap;
@@ -112,7 +113,21 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.extend(checks::proxy_env(ctx, config));
     findings.extend(checks::ca_bundles(ctx));
     findings.push(checks::aws_config_file(ctx));
+    findings.extend(aws_checks::sso_sessions(ctx, config));
+    findings.push(aws_checks::ca(ctx, config));
     findings.push(checks::agent(ctx));
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => findings.extend(runtime.block_on(aws_checks::network(ctx, config))),
+        Err(e) => findings.push(Finding::warn(
+            "network",
+            format!("cannot start the network checks: {e}"),
+            "see the logs",
+        )),
+    }
     findings
 }
 

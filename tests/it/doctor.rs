@@ -187,3 +187,106 @@ fn a_foreign_agent_unit_is_reported() {
         "{f}"
     );
 }
+
+#[tokio::test]
+async fn aws_checks_name_the_failing_profile_repo_bucket_and_session() {
+    use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeAws, FakeS3};
+    let aws = FakeAws::start().await;
+    let s3 = FakeS3::start().await;
+    s3.create_bucket("present-bucket");
+    let ctx = TestContext::new()
+        .config(&format!(
+            "{}[creds]\nlisten = \"127.0.0.1:0\"\n[[creds.client]]\nname = \"a\"\ntoken = \"t\"\nprofile = \"dev\"\n[[creds.client]]\nname = \"b\"\ntoken = \"t\"\nprofile = \"ghost\"\n\
+             [[repos.pypi]]\nname = \"corp\"\ndomain = \"no-such-domain\"\ndomain_owner = \"123456789012\"\nregion = \"us-east-1\"\nrepository = \"r\"\nprofile = \"dev\"\n\
+             [[repos.maven]]\nname = \"ok\"\nbucket = \"present-bucket\"\nregion = \"us-east-1\"\nprofile = \"dev\"\nendpoint = \"{s3}\"\nforce_path_style = true\n\
+             [[repos.maven]]\nname = \"gone\"\nbucket = \"missing-bucket\"\nregion = \"us-east-1\"\nprofile = \"dev\"\nendpoint = \"{s3}\"\nforce_path_style = true\n\
+             [sso]\nsessions = [\"corp\"]\n",
+            config_with_free_ports(),
+            s3 = s3.endpoint()
+        ))
+        .aws_config("[profile dev]\nregion = us-east-1\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n")
+        .env("AWS_ENDPOINT_URL_STS", aws.endpoint())
+        .env("AWS_ENDPOINT_URL_CODEARTIFACT", aws.endpoint());
+    ctx.write(
+        &ctx.home().join(".aws/credentials"),
+        &format!("[dev]\naws_access_key_id = {FAKE_ACCESS_KEY_ID}\naws_secret_access_key = {FAKE_SECRET_ACCESS_KEY}\n"),
+    );
+    let name = {
+        use sha1::Digest;
+        hex::encode(sha1::Sha1::digest(b"corp"))
+    };
+    ctx.write(
+        &ctx.home().join(format!(".aws/sso/cache/{name}.json")),
+        r#"{"startUrl": "https://example.awsapps.com/start", "region": "us-east-1", "accessToken": "t", "expiresAt": "2020-01-01T00:00:00Z"}"#,
+    );
+    let out = ctx.run(&["doctor", "--json"]);
+    out.assert_code(4);
+    let all = findings(&out);
+    assert_eq!(finding(&all, "identity:dev")["outcome"], "pass", "{all:#?}");
+    let ghost = finding(&all, "identity:ghost");
+    assert_eq!(ghost["outcome"], "fail");
+    assert!(
+        ghost["summary"].as_str().unwrap().contains("ghost"),
+        "{ghost}"
+    );
+    let repo = finding(&all, "codeartifact:corp");
+    assert_eq!(repo["outcome"], "fail");
+    assert!(
+        repo["hint"]
+            .as_str()
+            .unwrap()
+            .contains("[[repos.pypi]] corp"),
+        "{repo}"
+    );
+    assert_eq!(finding(&all, "s3:maven:ok")["outcome"], "pass", "{all:#?}");
+    let gone = finding(&all, "s3:maven:gone");
+    assert_eq!(gone["outcome"], "fail");
+    assert!(
+        gone["summary"].as_str().unwrap().contains("missing-bucket"),
+        "{gone}"
+    );
+    let sso = finding(&all, "sso:corp");
+    assert_eq!(sso["outcome"], "fail");
+    assert!(
+        sso["hint"]
+            .as_str()
+            .unwrap()
+            .contains("awsproxy sso login corp"),
+        "{sso}"
+    );
+    assert_eq!(
+        finding(&all, "clock")["outcome"],
+        "pass",
+        "the fake's Date is now: {all:#?}"
+    );
+}
+
+#[test]
+fn the_ca_check_knows_whether_the_system_trusts_it() {
+    let ctx = TestContext::new().config(&config_with_free_ports());
+    let ca = ctx.root().join("ca.pem");
+    ctx.run(&["ca", "export", "--out", ca.to_str().unwrap()])
+        .assert_code(0);
+    let untrusted = ctx.write(
+        &ctx.root().join("system.pem"),
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    );
+    let ctx = ctx.env("SSL_CERT_FILE", untrusted.to_str().unwrap());
+    let all = findings(&ctx.run(&["doctor", "--json"]));
+    let f = finding(&all, "ca");
+    assert_eq!(f["outcome"], "warn");
+    assert!(
+        f["hint"].as_str().unwrap().contains("Trusting the awsproxy CA"),
+        "{f}"
+    );
+
+    // A bundle that includes awsproxy's CA.
+    let bundle = format!(
+        "{}{}",
+        std::fs::read_to_string(&untrusted).unwrap(),
+        std::fs::read_to_string(&ca).unwrap()
+    );
+    ctx.write(&untrusted, &bundle);
+    let all = findings(&ctx.run(&["doctor", "--json"]));
+    assert_eq!(finding(&all, "ca")["outcome"], "pass", "{all:#?}");
+}

@@ -175,6 +175,8 @@ impl ForwardProxy {
                 },
                 () = &mut shutdown => break,
             };
+            // Cache hits of small objects would otherwise wait on Nagle's algorithm.
+            let _ = stream.set_nodelay(true);
             let proxy = self.clone();
             let life = Lifetime {
                 stop: stop_rx.clone(),
