@@ -47,6 +47,7 @@ mod fill;
 pub mod key;
 pub mod policy;
 pub mod rules;
+pub mod stats;
 pub mod store;
 
 use std::future::Future;

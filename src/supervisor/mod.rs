@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, ConfigFile};
 
+mod cache_report;
 mod services;
 use crate::daemon::{BoundListener, SHUTDOWN_GRACE, Signal, Signals};
 use crate::paths::Paths;
@@ -33,6 +34,8 @@ pub struct Shared {
     pub paths: Paths,
     pub board: StatusBoard,
     pub creds: Arc<crate::creds::CredsRegistry>,
+    /// Cache outcomes per service (read off `Cache-Status`).
+    pub cache_stats: Arc<crate::cache::stats::CacheStats>,
     store: Arc<tokio::sync::Mutex<Option<OpenStore>>>,
 }
 
@@ -44,8 +47,18 @@ impl Shared {
             creds: Arc::new(crate::creds::CredsRegistry::new(
                 crate::creds::CacheOptions::default(),
             )),
+            cache_stats: Arc::default(),
             store: Arc::default(),
         }
+    }
+
+    /// The store a service opened, if any.
+    pub async fn current_store(&self) -> Option<Arc<dyn crate::cache::Store>> {
+        self.store
+            .lock()
+            .await
+            .as_ref()
+            .map(|(_, store)| store.clone())
     }
 
     /// The store for `section`, reused while the section is unchanged.
@@ -158,6 +171,7 @@ impl Supervisor {
                 started.elapsed().as_secs()
             )
         });
+        cache_report::start(&shared);
         let defs = services::all();
         let mut wanted = Vec::new();
         for def in &defs {

@@ -227,6 +227,7 @@ fn proxy() -> ServiceDef {
                         &section,
                         &shared.paths,
                         cache.clone(),
+                        shared.cache_stats.clone(),
                     )?;
                     proxy.serve(listener, token.cancelled_owned()).await?;
                     settle(&cache).await;
@@ -269,7 +270,15 @@ fn repos() -> ServiceDef {
                         creds: shared.creds.clone(),
                         board: shared.board.clone(),
                     };
-                    let router = crate::services::repos::router(&section, &ctx).await?;
+                    let stats = shared.cache_stats.clone();
+                    let router = crate::services::repos::router(&section, &ctx).await?.layer(
+                        axum::middleware::map_response(
+                            move |response: axum::response::Response| {
+                                stats.record("repos", response.headers());
+                                std::future::ready(response)
+                            },
+                        ),
+                    );
                     let result =
                         daemon::serve_router(listener, router, token, SHUTDOWN_GRACE).await;
                     settle(&ctx.cache).await;

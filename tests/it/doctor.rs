@@ -276,7 +276,10 @@ fn the_ca_check_knows_whether_the_system_trusts_it() {
     let f = finding(&all, "ca");
     assert_eq!(f["outcome"], "warn");
     assert!(
-        f["hint"].as_str().unwrap().contains("Trusting the awsproxy CA"),
+        f["hint"]
+            .as_str()
+            .unwrap()
+            .contains("Trusting the awsproxy CA"),
         "{f}"
     );
 

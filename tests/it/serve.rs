@@ -310,6 +310,28 @@ async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_p
         "the disk store lives under XDG_CACHE_HOME"
     );
 
+    let text = String::from_utf8(
+        http_get(&format!("{metrics}/metrics"))
+            .await
+            .body()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        text.contains("awsproxy_cache_responses_total{service=\"proxy\",outcome=\"hit\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("awsproxy_cache_responses_total{service=\"proxy\",outcome=\"miss\"} 1"),
+        "{text}"
+    );
+    let page = String::from_utf8(http_get(&format!("{metrics}/")).await.body().to_vec()).unwrap();
+    assert!(
+        page.contains("<h2>Cache</h2>")
+            && page.contains("<td>proxy</td><td>1</td><td>1</td><td>0</td><td>50%</td>"),
+        "{page}"
+    );
+
     let health = http_get(&format!("{metrics}/healthz")).await;
     assert_eq!(health.status(), 200);
     let body: serde_json::Value = serde_json::from_slice(health.body()).unwrap();

@@ -8,6 +8,7 @@ use futures_util::future::BoxFuture;
 use http::{Method, Request, Response};
 
 use super::forwarder::{Forwarder, PassThrough, Target};
+use crate::cache::stats::CacheStats;
 use crate::cache::{self, HttpCache};
 use crate::net::{Body, UpstreamClient};
 
@@ -17,14 +18,17 @@ pub struct CachingForwarder {
     cache: HttpCache,
     upstream: Arc<CacheUpstream>,
     passthrough: PassThrough,
+    stats: Arc<CacheStats>,
 }
 
 impl CachingForwarder {
-    pub fn new(cache: HttpCache, client: UpstreamClient) -> Self {
+    /// Outcomes are counted in `stats` under `proxy`.
+    pub fn new(cache: HttpCache, client: UpstreamClient, stats: Arc<CacheStats>) -> Self {
         Self {
             cache,
             upstream: Arc::new(CacheUpstream(client.clone())),
             passthrough: PassThrough::new(client),
+            stats,
         }
     }
 }
@@ -39,9 +43,12 @@ impl Forwarder for CachingForwarder {
         let req = Request::from_parts(parts, ());
         let cache = self.cache.clone();
         let upstream: Arc<dyn cache::Fetch> = self.upstream.clone();
+        let stats = self.stats.clone();
         Box::pin(async move {
             let opts = cache.options_for(&req);
-            cache.handle(req, opts, upstream).await
+            let response = cache.handle(req, opts, upstream).await;
+            stats.record("proxy", response.headers());
+            response
         })
     }
 }

@@ -145,10 +145,11 @@ impl ForwardProxy {
         proxy: &ProxySection,
         paths: &Paths,
         cache: crate::cache::HttpCache,
+        stats: Arc<crate::cache::stats::CacheStats>,
     ) -> anyhow::Result<Self> {
         let ca = Arc::new(CertificateAuthority::load_or_create(&paths.data_dir)?);
         let client = UpstreamClient::new(&ClientSettings::from_config(proxy))?;
-        let forwarder = Arc::new(CachingForwarder::new(cache, client.clone()));
+        let forwarder = Arc::new(CachingForwarder::new(cache, client.clone(), stats));
         Self::new(ForwardSettings::from_config(proxy), ca, client, forwarder)
     }
 
