@@ -33,7 +33,7 @@ use crate::net::{ClientSettings, UpstreamClient};
 
 pub use mount::Mount;
 
-/// Knobs for tests and embedding; `Default` is what `serve` uses.
+/// Knobs for tests and embedding (`serve` passes its `[proxy]` client settings).
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// CodeArtifact API endpoint override (otherwise the SDK's resolution, which
@@ -59,7 +59,14 @@ type St = Arc<Shared>;
 
 /// The router for `[[repos.pypi]]` mounts and the no-config seed form.
 pub async fn router(mounts: &[PypiMount], ctx: &RepoContext) -> anyhow::Result<Router> {
-    router_with(mounts, ctx, Options::default()).await
+    let opts = Options {
+        client: ClientSettings {
+            proxy_from_env: true,
+            ..ClientSettings::default()
+        },
+        ..Options::default()
+    };
+    router_with(mounts, ctx, opts).await
 }
 
 /// [`router`] with explicit [`Options`].
@@ -68,10 +75,7 @@ pub async fn router_with(
     ctx: &RepoContext,
     opts: Options,
 ) -> anyhow::Result<Router> {
-    let client = UpstreamClient::new(&ClientSettings {
-        proxy_from_env: true,
-        ..opts.client.clone()
-    })?;
+    let client = UpstreamClient::new(&opts.client)?;
     let mut named = HashMap::new();
     for m in mounts {
         let creds = match &opts.credentials {

@@ -23,7 +23,9 @@ use crate::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json, sha256_fragment}
 
 /// Index pages larger than this are refused (they are buffered to be rewritten).
 const MAX_PAGE: usize = 64 << 20;
-const DEFAULT_ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.5, text/html;q=0.1";
+/// What a client that names no format gets: PEP 503 HTML, which every client reads.
+const DEFAULT_ACCEPT: &str = "application/vnd.pypi.simple.v1+html, text/html;q=0.5";
+const JSON_ACCEPT: &str = "application/vnd.pypi.simple.v1+json";
 
 /// Routes `rest` (the path under the mount) of a request.
 pub async fn dispatch(st: &Shared, mount: Arc<Mount>, rest: &str, req: Request) -> Response {
@@ -143,7 +145,7 @@ async fn index(
     let resp = get_cached(
         st,
         &url,
-        accept.clone(),
+        Some(canonical_accept(accept.as_ref())),
         upstream(st, mount, true, true),
         index_opts(),
     )
@@ -208,10 +210,23 @@ async fn get_cached(
             return r;
         }
     };
-    if let Some(a) = accept.or_else(|| Some(HeaderValue::from_static(DEFAULT_ACCEPT))) {
+    if let Some(a) = accept {
         req.headers_mut().insert(ACCEPT, a);
     }
     st.ctx.cache.handle(req, opts, fetch).await
+}
+
+/// One of two `Accept` values (JSON when the client takes PEP 691 JSON), so the
+/// cache keeps one variant per format rather than one per client's header.
+fn canonical_accept(accept: Option<&HeaderValue>) -> HeaderValue {
+    let wants_json = accept
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/vnd.pypi.simple.v1+json"));
+    HeaderValue::from_static(if wants_json {
+        JSON_ACCEPT
+    } else {
+        DEFAULT_ACCEPT
+    })
 }
 
 fn net_empty() -> Body {
@@ -409,7 +424,7 @@ async fn file(
         verify: sha.map(Verifier::Sha256),
         ..LookupOptions::default()
     };
-    let resp = get_cached(st, url, Some(HeaderValue::from_static("*/*")), fetch, opts).await;
+    let resp = get_cached(st, url, None, fetch, opts).await;
     mount.count(cache_status(resp.headers()).as_deref());
     match resp.status() {
         StatusCode::OK => {
@@ -442,7 +457,7 @@ async fn fallback_index(
     let resp = get_cached(
         st,
         &url,
-        accept,
+        Some(canonical_accept(accept.as_ref())),
         upstream(st, mount, true, false),
         index_opts(),
     )

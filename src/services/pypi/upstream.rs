@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use http::header::{AUTHORIZATION, CACHE_CONTROL};
+use http::header::{AUTHORIZATION, CACHE_CONTROL, VARY};
 use http::{HeaderValue, Request, Response, StatusCode};
 
 use crate::cache::{Body, BoxFuture, Fetch, FetchError, into_body};
@@ -62,6 +62,11 @@ impl Upstream {
         if self.index && resp.status().is_success() && !resp.headers().contains_key(CACHE_CONTROL) {
             resp.headers_mut()
                 .insert(CACHE_CONTROL, HeaderValue::from_static(INDEX_MAX_AGE));
+        }
+        if self.index && !resp.headers().contains_key(VARY) {
+            // The format follows `Accept`; keep the cache's variants apart.
+            resp.headers_mut()
+                .insert(VARY, HeaderValue::from_static("Accept"));
         }
         Ok(resp)
     }
