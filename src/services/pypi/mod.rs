@@ -15,6 +15,7 @@
 
 mod mount;
 mod pages;
+mod upload;
 mod upstream;
 
 use std::collections::HashMap;
@@ -166,7 +167,7 @@ async fn seed_route(
 
 async fn upload_named(State(st): State<St>, Path(name): Path<String>, req: Request) -> Response {
     match st.named.get(&name) {
-        Some(m) => pages::upload(&st, m.clone(), req).await,
+        Some(m) => upload::upload(&st, m.clone(), req).await,
         None => not_found(),
     }
 }
@@ -177,7 +178,7 @@ async fn upload_seed(
     req: Request,
 ) -> Response {
     match st.seed_mount(&account, &region, &domain, &repo).await {
-        Some(m) => pages::upload(&st, m, req).await,
+        Some(m) => upload::upload(&st, m, req).await,
         None => not_found(),
     }
 }

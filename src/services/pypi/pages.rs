@@ -17,7 +17,6 @@ use super::mount::Mount;
 use super::upstream::Upstream;
 use super::{Shared, is_read, not_found, text};
 use crate::cache::{Body, CachePolicy, LookupOptions, Verifier};
-use crate::net;
 use crate::pypi::names::normalize;
 use crate::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json, sha256_fragment};
 
@@ -87,7 +86,7 @@ fn redirect(to: &str) -> Response {
     r
 }
 
-fn bad_gateway(why: &'static str) -> Response {
+pub(super) fn bad_gateway(why: &'static str) -> Response {
     text(StatusCode::BAD_GATEWAY, why)
 }
 
@@ -543,104 +542,71 @@ fn raw_links(page: &[u8], json: bool) -> Vec<String> {
         .collect()
 }
 
-/// `POST` to the mount root: streamed to the repository with the token.
-pub async fn upload(st: &Shared, mount: Arc<Mount>, req: Request) -> Response {
-    mount.count(None);
-    let base = match mount.base().await {
-        Ok(b) => b,
-        Err(_) => {
-            return text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "cannot resolve the repository endpoint (see /healthz)\n",
-            );
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_paths_are_refused() {
+        for bad in [
+            "+f/x/../y",
+            "+f/x/./y",
+            "+f//y",
+            "+f/x/%2e%2e/y",
+            "+f/x/a%2Fb",
+            "+f/x\\y",
+        ] {
+            assert!(!path_safe(bad), "{bad}");
         }
-    };
-    let token = match mount.token.get().await {
-        Ok(t) => t,
-        Err(_) => {
-            return text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no CodeArtifact token (see /healthz)\n",
-            );
-        }
-    };
-    let (parts, body) = req.into_parts();
-    let mut out = http::Request::new(net::boxed(pump(body)));
-    *out.method_mut() = Method::POST;
-    let Ok(uri) = base.as_str().parse() else {
-        return bad_gateway("bad repository endpoint\n");
-    };
-    *out.uri_mut() = uri;
-    for name in [
-        CONTENT_TYPE,
-        http::header::CONTENT_LENGTH,
-        http::header::TRANSFER_ENCODING,
-    ] {
-        if let Some(v) = parts.headers.get(&name) {
-            out.headers_mut().insert(name, v.clone());
+        for ok in [
+            "simple/",
+            "simple/foo/",
+            "+f/foo/simple/foo/1.0/foo-1.0.tar.gz",
+        ] {
+            assert!(path_safe(ok), "{ok}");
         }
     }
-    out.headers_mut().insert(
-        http::header::AUTHORIZATION,
-        super::upstream::basic_auth(&token),
-    );
-    match st.client.send(out).await {
-        Ok(resp) => {
-            let status = resp.status();
-            tracing::debug!(mount = %mount.label, %status, "upload");
-            let body: &'static str = if status.is_success() {
-                "uploaded\n"
-            } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                return bad_gateway("the repository refused awsproxy's token\n");
-            } else if status.is_client_error() {
-                "the repository rejected the upload\n"
-            } else {
-                return bad_gateway("the repository failed\n");
-            };
-            text(status, body)
-        }
-        Err(e) => {
-            tracing::debug!(mount = %mount.label, error = %e, "upload failed");
-            bad_gateway("the upstream repository is unreachable\n")
-        }
+
+    #[test]
+    fn joined_paths_stay_under_the_base() {
+        let base = Url::parse("https://d-1.example/pypi/repo/").unwrap();
+        assert_eq!(
+            under(&base, "simple/a/1/a.whl").unwrap().as_str(),
+            "https://d-1.example/pypi/repo/simple/a/1/a.whl"
+        );
+        assert!(under(&base, "../other/x").is_none());
     }
-}
 
-/// The client's body as a `Sync` body for the outbound client, streamed through
-/// a small channel (a task forwards chunks as they arrive).
-fn pump(body: AxumBody) -> ChannelBody {
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    tokio::spawn(async move {
-        let mut body = body;
-        while let Some(frame) = body.frame().await {
-            let item = match frame {
-                Ok(f) => match f.into_data() {
-                    Ok(d) => Ok(d),
-                    Err(_) => continue,
-                },
-                Err(e) => Err(net::BoxError::from(e)),
-            };
-            let failed = item.is_err();
-            if tx.send(item).await.is_err() || failed {
-                return;
-            }
-        }
-    });
-    ChannelBody(rx)
-}
+    #[test]
+    fn hashes_come_from_html_links_metadata_and_json() {
+        let h = "a".repeat(64);
+        let m = "b".repeat(64);
+        let html = format!(
+            "<a href=\"/pypi/c/+f/p/x.whl#sha256={h}\" data-dist-info-metadata=\"sha256={m}\">x</a>\
+             <a href=\"/pypi/c/+f/p/y.tar.gz\">no hash</a>"
+        );
+        let got = file_hashes(html.as_bytes(), false);
+        assert_eq!(
+            got,
+            vec![
+                ("/pypi/c/+f/p/x.whl".to_owned(), h.clone()),
+                ("/pypi/c/+f/p/x.whl.metadata".to_owned(), m)
+            ]
+        );
+        let json =
+            format!(r#"{{"files":[{{"url":"/pypi/c/+f/p/z.whl","hashes":{{"sha256":"{h}"}}}}]}}"#);
+        assert_eq!(
+            file_hashes(json.as_bytes(), true),
+            vec![("/pypi/c/+f/p/z.whl".to_owned(), h)]
+        );
+    }
 
-struct ChannelBody(tokio::sync::mpsc::Receiver<Result<bytes::Bytes, net::BoxError>>);
-
-impl http_body::Body for ChannelBody {
-    type Data = bytes::Bytes;
-    type Error = net::BoxError;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, net::BoxError>>> {
-        self.0
-            .poll_recv(cx)
-            .map(|o| o.map(|r| r.map(http_body::Frame::data)))
+    #[test]
+    fn accept_collapses_to_two_variants() {
+        let pip = HeaderValue::from_static(
+            "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01",
+        );
+        assert_eq!(canonical_accept(Some(&pip)), JSON_ACCEPT);
+        assert_eq!(canonical_accept(None), DEFAULT_ACCEPT);
     }
 }
