@@ -1,6 +1,7 @@
 //! CodeArtifact tokens for the PyPI proxy, kept in memory per mount: one fetch at
 //! a time (callers wait for the one in flight), refreshed once less than
-//! [`REUSE_MARGIN`] (15 minutes) is left, and replaced at once when the upstream
+//! [`REUSE_MARGIN`] (15 minutes) is left (half its life for shorter tokens), by a
+//! background task as well as on demand, and replaced at once when the upstream
 //! rejects the current one. Credentials come from a [`CredentialCache`], so a
 //! fresh `sso login` is used without a restart.
 
@@ -50,7 +51,8 @@ pub struct TokenState {
 #[derive(Debug)]
 pub struct TokenProvider {
     source: TokenSource,
-    current: tokio::sync::Mutex<Option<Token>>,
+    /// The token and when it was fetched.
+    current: tokio::sync::Mutex<Option<(Token, OffsetDateTime)>>,
     state: Mutex<TokenState>,
     refreshes: AtomicU64,
 }
@@ -68,8 +70,8 @@ impl TokenProvider {
     /// A token with more than [`REUSE_MARGIN`] left, fetching one if needed.
     pub async fn get(&self) -> anyhow::Result<Secret> {
         let mut current = self.current.lock().await;
-        if let Some(t) = current.as_ref()
-            && t.usable_at(OffsetDateTime::now_utc())
+        if let Some((t, at)) = current.as_ref()
+            && usable(t, *at, OffsetDateTime::now_utc())
         {
             return Ok(t.token.clone());
         }
@@ -80,9 +82,9 @@ impl TokenProvider {
     /// already replaced it.
     pub async fn replace(&self, rejected: &Secret) -> anyhow::Result<Secret> {
         let mut current = self.current.lock().await;
-        if let Some(t) = current.as_ref()
+        if let Some((t, at)) = current.as_ref()
             && t.token.expose() != rejected.expose()
-            && t.usable_at(OffsetDateTime::now_utc())
+            && usable(t, *at, OffsetDateTime::now_utc())
         {
             return Ok(t.token.clone());
         }
@@ -96,9 +98,11 @@ impl TokenProvider {
         match self.get().await {
             Ok(_) => {
                 let left = self
-                    .state()
-                    .expiration
-                    .map(|e| e - OffsetDateTime::now_utc() - REUSE_MARGIN);
+                    .current
+                    .lock()
+                    .await
+                    .as_ref()
+                    .map(|(t, at)| refresh_at(t, *at) - OffsetDateTime::now_utc());
                 left.and_then(|d| std::time::Duration::try_from(d).ok())
                     .map_or(retry, |d| d.max(std::time::Duration::from_secs(1)))
             }
@@ -106,7 +110,11 @@ impl TokenProvider {
         }
     }
 
-    async fn refresh_locked(&self, current: &mut Option<Token>) -> anyhow::Result<Secret> {
+    async fn refresh_locked(
+        &self,
+        current: &mut Option<(Token, OffsetDateTime)>,
+    ) -> anyhow::Result<Secret> {
+        let fetched_at = OffsetDateTime::now_utc();
         match self.fetch().await {
             Ok(token) => {
                 self.refreshes.fetch_add(1, Ordering::Relaxed);
@@ -115,7 +123,7 @@ impl TokenProvider {
                 st.expiration = Some(token.expiration);
                 st.error = None;
                 drop(st);
-                *current = Some(token);
+                *current = Some((token, fetched_at));
                 Ok(secret)
             }
             Err(e) => {
@@ -158,6 +166,50 @@ impl TokenProvider {
     }
 }
 
+/// When a token fetched at `at` is due for replacement: [`REUSE_MARGIN`] before
+/// it expires, or half-way through its life when it was issued for less than
+/// that (CodeArtifact caps tokens at the caller's own credentials), so a short
+/// token is not refetched on every request.
+fn refresh_at(t: &Token, at: OffsetDateTime) -> OffsetDateTime {
+    let margin = REUSE_MARGIN
+        .min(std::time::Duration::try_from((t.expiration - at) / 2).unwrap_or_default());
+    t.expiration - margin
+}
+
+fn usable(t: &Token, at: OffsetDateTime, now: OffsetDateTime) -> bool {
+    now < refresh_at(t, at)
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(expires_in: time::Duration, now: OffsetDateTime) -> Token {
+        Token {
+            token: Secret::new("t"),
+            expiration: now + expires_in,
+            domain: "d".into(),
+            owner: "o".into(),
+            region: "r".into(),
+        }
+    }
+
+    #[test]
+    fn long_tokens_are_replaced_fifteen_minutes_early_short_ones_half_way() {
+        let now = OffsetDateTime::now_utc();
+        let long = token(time::Duration::hours(12), now);
+        assert!(usable(&long, now, now + time::Duration::hours(11)));
+        assert!(!usable(
+            &long,
+            now,
+            now + time::Duration::minutes(11 * 60 + 46)
+        ));
+        let short = token(time::Duration::minutes(10), now);
+        assert!(usable(&short, now, now + time::Duration::minutes(4)));
+        assert!(!usable(&short, now, now + time::Duration::minutes(6)));
+    }
 }

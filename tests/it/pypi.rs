@@ -519,3 +519,26 @@ async fn health_is_unhealthy_while_a_mount_cannot_get_a_token() {
         Some(&Health::Healthy)
     );
 }
+
+#[tokio::test]
+async fn concurrent_requests_share_one_token_refresh() {
+    let env = setup(vec![mount("corp")]).await;
+    for i in 0..6 {
+        env.up()
+            .add(&format!("p{i}"), "1.0", &format!("p{i}-1.0.tar.gz"), b"x");
+    }
+    assert_eq!(env.get("/pypi/corp/simple/p0/").await.status, 200);
+    let before = env.aws.calls("GetAuthorizationToken");
+    env.aws.expire_codeartifact_tokens();
+    let pages: Vec<_> = (1..6).map(|i| format!("/pypi/corp/simple/p{i}/")).collect();
+    let results = futures_util::future::join_all(pages.iter().map(|p| env.get(p))).await;
+    for r in &results {
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    assert_eq!(
+        env.aws.calls("GetAuthorizationToken"),
+        before + 1,
+        "one refresh for all of them"
+    );
+    env.assert_no_leaks();
+}
