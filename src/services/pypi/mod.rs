@@ -34,6 +34,9 @@ use crate::net::{ClientSettings, UpstreamClient};
 
 pub use mount::Mount;
 
+/// Repositories reachable through the no-config URL form at once.
+const MAX_SEED_MOUNTS: usize = 64;
+
 /// Knobs for tests and embedding (`serve` passes its `[proxy]` client settings).
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -138,6 +141,12 @@ impl Shared {
             account, region, domain, repo, creds, &self.opts,
         ));
         let mut seeds = mount::lock(&self.seed);
+        if seeds.len() >= MAX_SEED_MOUNTS && !seeds.contains_key(&key) {
+            tracing::warn!(
+                "more than {MAX_SEED_MOUNTS} repositories used through the no-config URL form; configure [[repos.pypi]] mounts"
+            );
+            return None;
+        }
         let m = seeds.entry(key).or_insert(m).clone();
         Some(m)
     }

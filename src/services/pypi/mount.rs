@@ -104,7 +104,8 @@ impl Mount {
         creds: CredentialCache,
         opts: &Options,
     ) -> Self {
-        let m = Self::new(
+        // No background refresher: a mistyped URL must not poll AWS forever.
+        Self::new(
             format!("pypi:{account}/{region}/{domain}/{repo}"),
             format!("/{account}/{region}/{domain}/{repo}/"),
             TokenSource {
@@ -117,9 +118,7 @@ impl Mount {
             repo.to_owned(),
             None,
             None,
-        );
-        m.spawn_refresher();
-        m
+        )
     }
 
     fn new(
