@@ -542,3 +542,22 @@ async fn concurrent_requests_share_one_token_refresh() {
     );
     env.assert_no_leaks();
 }
+
+#[tokio::test]
+async fn file_downloads_follow_upstream_redirects() {
+    let env = setup(vec![mount("corp")]).await;
+    env.up()
+        .add("foo", "1.0", "foo-1.0.tar.gz", b"redirected bytes");
+    env.up().state.lock().unwrap().redirect_files = true;
+    let page = env.get("/pypi/corp/simple/foo/").await;
+    let path = href_with(&page.text(), "foo-1.0")
+        .split('#')
+        .next()
+        .unwrap()
+        .to_owned();
+    let got = env.get(&path).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body.as_ref().unwrap().as_ref(), b"redirected bytes");
+    assert_eq!(env.up().count("/blob/foo/1.0/foo-1.0.tar.gz"), 1);
+    env.assert_no_leaks();
+}

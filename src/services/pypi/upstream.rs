@@ -18,6 +18,9 @@ use crate::secret::Secret;
 /// How long an index page is fresh when the upstream doesn't say.
 pub const INDEX_MAX_AGE: &str = "max-age=60";
 
+/// Redirects followed for one file download.
+const MAX_REDIRECTS: usize = 3;
+
 /// `Basic base64(aws:<token>)`, marked sensitive.
 pub fn basic_auth(token: &Secret) -> HeaderValue {
     let encoded =
@@ -59,6 +62,9 @@ impl Upstream {
                 .map_err(|_| FetchError::msg("no CodeArtifact token (see /healthz)"))?;
             resp = self.once(parts, Some(&fresh)).await?;
         }
+        if !self.index {
+            resp = self.follow(parts, resp, secret.as_ref()).await?;
+        }
         if self.index && resp.status().is_success() && !resp.headers().contains_key(CACHE_CONTROL) {
             resp.headers_mut()
                 .insert(CACHE_CONTROL, HeaderValue::from_static(INDEX_MAX_AGE));
@@ -67,6 +73,38 @@ impl Upstream {
             // The format follows `Accept`; keep the cache's variants apart.
             resp.headers_mut()
                 .insert(VARY, HeaderValue::from_static("Accept"));
+        }
+        Ok(resp)
+    }
+
+    /// Follows up to [`MAX_REDIRECTS`] redirects of a file download (e.g. to
+    /// blob storage), sending the token only to the repository's own host.
+    async fn follow(
+        &self,
+        parts: &http::request::Parts,
+        mut resp: Response<Body>,
+        token: Option<&Secret>,
+    ) -> Result<Response<Body>, FetchError> {
+        let origin = parts.uri.authority().cloned();
+        let mut current = parts.clone();
+        for _ in 0..MAX_REDIRECTS {
+            if !resp.status().is_redirection() {
+                break;
+            }
+            let Some(next) = resp
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url::Url::parse(&current.uri.to_string()).ok()?.join(l).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .and_then(|u| u.as_str().parse::<http::Uri>().ok())
+            else {
+                break;
+            };
+            let same_host = next.authority() == origin.as_ref();
+            current.uri = next;
+            current.method = http::Method::GET;
+            resp = self.once(&current, token.filter(|_| same_host)).await?;
         }
         Ok(resp)
     }

@@ -9,6 +9,7 @@
 //! | GET | `/pypi/REPO/simple/` | project list (PEP 503 HTML, or PEP 691 JSON by `Accept`) |
 //! | GET | `/pypi/REPO/simple/PKG/` | project page, `404` for unknown projects |
 //! | GET | `/pypi/REPO/simple/PKG/VER/FILE` | the file's bytes |
+//! | GET | `/blob/PKG/VER/FILE` | the file's bytes (where `redirect_files` sends downloads) |
 //! | POST | `/pypi/REPO/` | an upload (recorded) |
 //!
 //! `401` for a missing/unknown/expired token, or for every request while
@@ -41,6 +42,8 @@ pub struct PyFile {
 pub struct UpstreamState {
     pub projects: BTreeMap<String, Vec<PyFile>>,
     pub reject_all: bool,
+    /// File downloads answer `302` to `/blob/PKG/VER/FILE` (which serves the bytes).
+    pub redirect_files: bool,
     /// `(method, path, authorized)` of every request.
     pub seen: Vec<(String, String, bool)>,
     /// Bodies of uploads and their content types.
@@ -272,7 +275,19 @@ async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
                 )
             }
         }
-        ("GET", ["pypi", _repo, "simple", project, version, name]) => {
+        ("GET", ["pypi", _repo, "simple", project, version, name])
+            if ctx.state.lock().unwrap().redirect_files =>
+        {
+            Response::builder()
+                .status(302)
+                .header("location", format!("/blob/{project}/{version}/{name}"))
+                .body(Body::empty())
+                .unwrap()
+        }
+        (
+            "GET",
+            ["pypi", _, "simple", project, version, name] | ["blob", project, version, name],
+        ) => {
             let file = ctx
                 .state
                 .lock()
