@@ -311,6 +311,11 @@ async fn index_pages_are_rewritten_and_files_download_through_the_proxy_and_cach
 
 impl Env {
     fn board_metrics(&self) -> String {
+        self.status_page("/metrics").1
+    }
+
+    /// `(status, body)` of a path of the status router over this board.
+    fn status_page(&self, path: &'static str) -> (u16, String) {
         // The board keeps renderers private; the status router exposes them.
         let board = self.board.clone();
         std::thread::spawn(move || {
@@ -318,16 +323,16 @@ impl Env {
                 .unwrap()
                 .block_on(async move {
                     use tower::ServiceExt as _;
+                    let req = http::Request::get(path)
+                        .body(axum::body::Body::empty())
+                        .unwrap();
                     let resp = awsproxy::services::status::router(board)
-                        .oneshot(
-                            http::Request::get("/metrics")
-                                .body(axum::body::Body::empty())
-                                .unwrap(),
-                        )
+                        .oneshot(req)
                         .await
                         .unwrap();
+                    let status = resp.status().as_u16();
                     let b = resp.into_body().collect().await.unwrap().to_bytes();
-                    String::from_utf8_lossy(&b).into_owned()
+                    (status, String::from_utf8_lossy(&b).into_owned())
                 })
         })
         .join()
@@ -509,6 +514,9 @@ async fn health_is_unhealthy_while_a_mount_cannot_get_a_token() {
         panic!("pypi:corp should be unhealthy: {health:?}");
     };
     assert!(reason.contains("token"), "{reason}");
+    let (status, body) = env.status_page("/healthz");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("pypi:corp"), "{body}");
     let got = env.get("/pypi/corp/simple/foo/").await;
     assert!(got.status == 502 || got.status == 503, "{}", got.status);
 
@@ -518,6 +526,7 @@ async fn health_is_unhealthy_while_a_mount_cannot_get_a_token() {
         env.board.health_now().get("pypi:corp"),
         Some(&Health::Healthy)
     );
+    assert_eq!(env.status_page("/healthz").0, 200);
 }
 
 #[tokio::test]
