@@ -306,6 +306,12 @@ async fn index_pages_are_rewritten_and_files_download_through_the_proxy_and_cach
         metrics.contains("awsproxy_pypi_token_expiry_seconds"),
         "{metrics}"
     );
+    let (_, status_page) = env.status_page("/");
+    assert!(status_page.contains("PyPI repositories") && status_page.contains("pypi:corp"));
+    assert!(
+        !status_page.contains(&env.up_authority),
+        "the status page names the upstream host"
+    );
     env.assert_no_leaks();
 }
 
