@@ -14,6 +14,7 @@
 //! | `--credential-lifetime SECS` | lifetime of portal and STS credentials |
 //! | `--codeartifact-endpoint TEMPLATE` | `repositoryEndpoint` template (`{format}`, `{repository}`, ...) |
 //! | `--codeartifact-token-lifetime SECS` | lifetime of CodeArtifact tokens |
+//! | `--codeartifact-fixed-token TOKEN` | issue this token every time (e.g. pypiserver's password) |
 //!
 //! The control server answers `GET /calls` with the per-operation call counts and
 //! `GET /codeartifact/tokens` with the tokens issued so far (the upstream fake of an
@@ -65,6 +66,9 @@ fn main() {
             }
             if let Some(t) = option("--codeartifact-endpoint") {
                 state.codeartifact.repository_endpoint = t;
+            }
+            if let Some(t) = option("--codeartifact-fixed-token") {
+                state.codeartifact.fixed_token = Some(t);
             }
             if let Some(d) = seconds("--codeartifact-token-lifetime") {
                 state.codeartifact.token_lifetime = Some(d);

@@ -1,5 +1,7 @@
-//! CodeArtifact PyPI repositories served at `/pypi/NAME/`: index rewriting and
-//! name policies now; the proxy router lands with the cache core.
+//! CodeArtifact PyPI repositories served at `/pypi/NAME/`: index rewriting,
+//! name policies and the in-memory token provider; the HTTP side is
+//! [`crate::services::pypi`].
 
 pub mod names;
 pub mod rewrite;
+pub mod token;

@@ -5,6 +5,7 @@ pub mod context;
 pub mod daemon;
 pub mod fakes;
 pub mod origin;
+pub mod pypi_upstream;
 pub mod tls_origin;
 
 pub use context::TestContext;

@@ -108,6 +108,9 @@ pub struct CodeArtifactState {
     pub repository_endpoint: String,
     /// When set, tokens live this long whatever `duration` says.
     pub token_lifetime: Option<Duration>,
+    /// When set, every token issued is this string (for upstreams such as
+    /// pypiserver that need their password up front).
+    pub fixed_token: Option<String>,
     // ---- records ----
     /// Every `GetAuthorizationToken` call.
     pub token_requests: Vec<TokenRequest>,
@@ -125,6 +128,7 @@ impl Default for CodeArtifactState {
             repository_endpoint: "https://{domain}-{owner}.d.codeartifact.us-east-1.amazonaws.com/{format}/{repository}/"
                 .to_owned(),
             token_lifetime: None,
+            fixed_token: None,
             token_requests: Vec::new(),
             tokens: Vec::new(),
             endpoint_requests: Vec::new(),
@@ -300,7 +304,11 @@ fn token_locked(
     if let Some(creds) = signer.as_deref().and_then(|s| st.credentials.get(s)) {
         expires_at = expires_at.min(creds.expires_at);
     }
-    let token = st.fresh("fake-codeartifact-token");
+    let token = st
+        .codeartifact
+        .fixed_token
+        .clone()
+        .unwrap_or_else(|| st.fresh("fake-codeartifact-token"));
     st.codeartifact.tokens.push(IssuedToken {
         token: token.clone(),
         domain: req.domain.clone(),

@@ -1,0 +1,210 @@
+//! CodeArtifact PyPI repositories on the repository listener (issue 6).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /pypi/NAME/simple/` | the repository's project list (PEP 503 HTML or PEP 691 JSON by `Accept`), links rewritten |
+//! | `GET /pypi/NAME/simple/PKG/` | the project page, file links rewritten to `/pypi/NAME/+f/PKG/...` |
+//! | `GET /pypi/NAME/+f/PKG/...` | a file, cached immutably and checked against the page's `#sha256=` |
+//! | `GET /pypi/NAME/+fb/PKG/SCHEME/HOST/...` | a file from the public index (`fallback = "missing"` only) |
+//! | `POST /pypi/NAME/` | an upload (`twine upload`), streamed upstream with the token |
+//! | `/{account}/{region}/{domain}/{repo}/...` | the same without config, credentials from the default chain |
+//!
+//! The upstream base comes from `GetRepositoryEndpoint` (or the mount's
+//! `endpoint`). Tokens live in memory ([`crate::pypi::token`]); no response to
+//! a client carries the token or the upstream host.
+
+mod mount;
+mod pages;
+mod upload;
+mod upstream;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use http::{Method, StatusCode};
+
+use super::repos::RepoContext;
+use crate::config::PypiMount;
+use crate::creds::SourceSpec;
+use crate::net::{ClientSettings, UpstreamClient};
+
+pub use mount::Mount;
+
+/// Repositories reachable through the no-config URL form at once.
+const MAX_SEED_MOUNTS: usize = 64;
+
+/// Knobs for tests and embedding (`serve` passes its `[proxy]` client settings).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// CodeArtifact API endpoint override (otherwise the SDK's resolution, which
+    /// honours `AWS_ENDPOINT_URL_CODEARTIFACT`).
+    pub codeartifact_endpoint: Option<String>,
+    /// Credentials for every mount instead of the mount's profile / default chain.
+    pub credentials: Option<SourceSpec>,
+    /// Outbound client settings.
+    pub client: ClientSettings,
+}
+
+/// Shared by every handler.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    ctx: RepoContext,
+    opts: Options,
+    client: UpstreamClient,
+    named: HashMap<String, Arc<Mount>>,
+    seed: Mutex<HashMap<String, Arc<Mount>>>,
+}
+
+type St = Arc<Shared>;
+
+/// The router for `[[repos.pypi]]` mounts and the no-config seed form.
+pub async fn router(mounts: &[PypiMount], ctx: &RepoContext) -> anyhow::Result<Router> {
+    let opts = Options {
+        client: ClientSettings {
+            proxy_from_env: true,
+            ..ClientSettings::default()
+        },
+        ..Options::default()
+    };
+    router_with(mounts, ctx, opts).await
+}
+
+/// [`router`] with explicit [`Options`].
+pub async fn router_with(
+    mounts: &[PypiMount],
+    ctx: &RepoContext,
+    opts: Options,
+) -> anyhow::Result<Router> {
+    let client = UpstreamClient::new(&opts.client)?;
+    let mut named = HashMap::new();
+    for m in mounts {
+        let creds = match &opts.credentials {
+            Some(spec) => ctx.creds.cache(spec.clone()).await,
+            None => ctx.creds.profile(m.profile.as_deref()).await,
+        };
+        let mount = Mount::named(m, creds, &opts)?;
+        mount.spawn_refresher();
+        named.insert(m.name.clone(), Arc::new(mount));
+    }
+    let shared = Arc::new(Shared {
+        ctx: ctx.clone(),
+        opts,
+        client,
+        named,
+        seed: Mutex::new(HashMap::new()),
+    });
+    mount::register_board(&shared);
+    Ok(Router::new()
+        .route("/pypi/{name}/", post(upload_named))
+        .route("/pypi/{name}/{*rest}", any(named_route))
+        .route("/{account}/{region}/{domain}/{repo}/", post(upload_seed))
+        .route(
+            "/{account}/{region}/{domain}/{repo}/{*rest}",
+            any(seed_route),
+        )
+        .with_state(shared))
+}
+
+impl Shared {
+    fn all_mounts(&self) -> Vec<Arc<Mount>> {
+        let mut all: Vec<_> = self.named.values().cloned().collect();
+        all.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut seed: Vec<_> = mount::lock(&self.seed).values().cloned().collect();
+        seed.sort_by(|a, b| a.label.cmp(&b.label));
+        all.extend(seed);
+        all
+    }
+
+    async fn seed_mount(
+        &self,
+        account: &str,
+        region: &str,
+        domain: &str,
+        repo: &str,
+    ) -> Option<Arc<Mount>> {
+        if !mount::seed_parts_valid(account, region, domain, repo) {
+            return None;
+        }
+        let key = format!("{account}/{region}/{domain}/{repo}");
+        if let Some(m) = mount::lock(&self.seed).get(&key) {
+            return Some(m.clone());
+        }
+        let creds = match &self.opts.credentials {
+            Some(spec) => self.ctx.creds.cache(spec.clone()).await,
+            None => self.ctx.creds.profile(None).await,
+        };
+        let m = Arc::new(Mount::seed(
+            account, region, domain, repo, creds, &self.opts,
+        ));
+        let mut seeds = mount::lock(&self.seed);
+        if seeds.len() >= MAX_SEED_MOUNTS && !seeds.contains_key(&key) {
+            tracing::warn!(
+                "more than {MAX_SEED_MOUNTS} repositories used through the no-config URL form; configure [[repos.pypi]] mounts"
+            );
+            return None;
+        }
+        let m = seeds.entry(key).or_insert(m).clone();
+        Some(m)
+    }
+}
+
+async fn named_route(
+    State(st): State<St>,
+    Path((name, rest)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    match st.named.get(&name) {
+        Some(m) => pages::dispatch(&st, m.clone(), &rest, req).await,
+        None => not_found(),
+    }
+}
+
+async fn seed_route(
+    State(st): State<St>,
+    Path((account, region, domain, repo, rest)): Path<(String, String, String, String, String)>,
+    req: Request,
+) -> Response {
+    match st.seed_mount(&account, &region, &domain, &repo).await {
+        Some(m) => pages::dispatch(&st, m, &rest, req).await,
+        None => not_found(),
+    }
+}
+
+async fn upload_named(State(st): State<St>, Path(name): Path<String>, req: Request) -> Response {
+    match st.named.get(&name) {
+        Some(m) => upload::upload(&st, m.clone(), req).await,
+        None => not_found(),
+    }
+}
+
+async fn upload_seed(
+    State(st): State<St>,
+    Path((account, region, domain, repo)): Path<(String, String, String, String)>,
+    req: Request,
+) -> Response {
+    match st.seed_mount(&account, &region, &domain, &repo).await {
+        Some(m) => upload::upload(&st, m, req).await,
+        None => not_found(),
+    }
+}
+
+pub(crate) fn not_found() -> Response {
+    text(StatusCode::NOT_FOUND, "not found\n")
+}
+
+pub(crate) fn text(status: StatusCode, body: &'static str) -> Response {
+    (
+        status,
+        [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+pub(crate) fn is_read(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD
+}

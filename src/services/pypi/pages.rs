@@ -1,0 +1,612 @@
+//! The requests of one mount: index pages (fetched through the cache, then
+//! rewritten for the client), files (verified against the `#sha256=` the proxy
+//! saw on the page), the public-index fallback and uploads.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use axum::extract::Request;
+use axum::response::Response;
+use http::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http_body_util::BodyExt as _;
+use url::Url;
+
+use super::mount::Mount;
+use super::upstream::Upstream;
+use super::{Shared, is_read, not_found, text};
+use crate::cache::{Body, CachePolicy, LookupOptions, Verifier};
+use crate::pypi::names::normalize;
+use crate::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json, sha256_fragment};
+
+/// Index pages larger than this are refused (they are buffered to be rewritten).
+const MAX_PAGE: usize = 64 << 20;
+/// What a client that names no format gets: PEP 503 HTML, which every client reads.
+const DEFAULT_ACCEPT: &str = "application/vnd.pypi.simple.v1+html, text/html;q=0.5";
+const JSON_ACCEPT: &str = "application/vnd.pypi.simple.v1+json";
+
+/// Routes `rest` (the path under the mount) of a request.
+pub async fn dispatch(st: &Shared, mount: Arc<Mount>, rest: &str, req: Request) -> Response {
+    if !is_read(req.method()) {
+        return text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+    }
+    if !path_safe(rest) {
+        return text(StatusCode::BAD_REQUEST, "bad path\n");
+    }
+    let head = req.method() == Method::HEAD;
+    let accept = req.headers().get(ACCEPT).cloned();
+    let parts: Vec<&str> = rest.split('/').collect();
+    let resp = match parts.as_slice() {
+        ["simple", ""] => index(st, &mount, None, accept).await,
+        ["simple", pkg, ""] => index(st, &mount, Some(&normalize(pkg)), accept).await,
+        ["simple", pkg] => redirect(&format!("{}simple/{}/", mount.local_base, normalize(pkg))),
+        ["+f", pkg, rest @ ..] if !rest.is_empty() => {
+            private_file(st, &mount, &normalize(pkg), &rest.join("/")).await
+        }
+        ["+fb", pkg, scheme, authority, rest @ ..] if !rest.is_empty() => {
+            fallback_file(
+                st,
+                &mount,
+                &normalize(pkg),
+                scheme,
+                authority,
+                &rest.join("/"),
+            )
+            .await
+        }
+        _ => not_found(),
+    };
+    if head {
+        let (parts, _) = resp.into_parts();
+        return Response::from_parts(parts, AxumBody::empty());
+    }
+    resp
+}
+
+/// No empty, `.` or `..` segments, no backslashes or encoded dots and slashes.
+fn path_safe(rest: &str) -> bool {
+    let lower = rest.to_ascii_lowercase();
+    !rest.contains('\\')
+        && !lower.contains("%2e")
+        && !lower.contains("%2f")
+        && !lower.contains("%5c")
+        && rest.split('/').enumerate().all(|(i, s)| {
+            let last = i + 1 == rest.split('/').count();
+            (last || !s.is_empty()) && s != "." && s != ".."
+        })
+}
+
+fn redirect(to: &str) -> Response {
+    let mut r = Response::new(AxumBody::empty());
+    *r.status_mut() = StatusCode::MOVED_PERMANENTLY;
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(LOCATION, v);
+    }
+    r
+}
+
+pub(super) fn bad_gateway(why: &'static str) -> Response {
+    text(StatusCode::BAD_GATEWAY, why)
+}
+
+fn cache_status(h: &HeaderMap) -> Option<String> {
+    h.get("cache-status")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Headers a client may see from an upstream response.
+fn client_headers(from: &HeaderMap, file: bool) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    let mut names = vec!["content-type", "cache-status", "age"];
+    if file {
+        names.extend(["content-length", "etag", "last-modified"]);
+    }
+    for n in names {
+        if let Some(v) = from.get(n) {
+            out.insert(n, v.clone());
+        }
+    }
+    out
+}
+
+fn upstream(st: &Shared, mount: &Mount, index: bool, private: bool) -> Arc<Upstream> {
+    Arc::new(Upstream {
+        client: st.client.clone(),
+        token: private.then(|| mount.token.clone()),
+        index,
+    })
+}
+
+/// A page from the private repository (`pkg` `None`: the project list).
+async fn index(
+    st: &Shared,
+    mount: &Mount,
+    pkg: Option<&str>,
+    accept: Option<HeaderValue>,
+) -> Response {
+    let base = match mount.base().await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::debug!(mount = %mount.label, error = %e, "cannot resolve the repository endpoint");
+            mount.count(None);
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot resolve the repository endpoint (see /healthz)\n",
+            );
+        }
+    };
+    let path = pkg.map_or_else(|| "simple/".to_owned(), |p| format!("simple/{p}/"));
+    let Ok(url) = base.join(&path) else {
+        return not_found();
+    };
+    let resp = get_cached(
+        st,
+        &url,
+        Some(canonical_accept(accept.as_ref())),
+        upstream(st, mount, true, true),
+        index_opts(),
+    )
+    .await;
+    mount.count(cache_status(resp.headers()).as_deref());
+    match resp.status() {
+        StatusCode::OK => {
+            let local = match pkg {
+                Some(p) => format!("{}+f/{p}/", mount.local_base),
+                None => mount.local_base.clone(),
+            };
+            let maps = [LinkMap {
+                upstream_base: base.clone(),
+                local_base: local,
+            }];
+            render(mount, &url, resp, &maps, Some(&base)).await
+        }
+        StatusCode::NOT_FOUND => match (pkg, &mount.fallback) {
+            (Some(p), Some(fb)) if fb.policy.permits(p) => {
+                fallback_index(st, mount, p, accept).await
+            }
+            _ => not_found(),
+        },
+        s if s.is_redirection() => {
+            let loc = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok());
+            let map = LinkMap {
+                upstream_base: base.clone(),
+                local_base: mount.local_base.clone(),
+            };
+            match loc.and_then(|l| map.map_location(&url, l)) {
+                Some(to) => redirect(&to),
+                None => bad_gateway("the repository redirected elsewhere\n"),
+            }
+        }
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            bad_gateway("the repository refused awsproxy's token\n")
+        }
+        _ => bad_gateway("the repository failed\n"),
+    }
+}
+
+fn index_opts() -> LookupOptions {
+    LookupOptions {
+        policy: CachePolicy::StaleIfError,
+        ..LookupOptions::default()
+    }
+}
+
+async fn get_cached(
+    st: &Shared,
+    url: &Url,
+    accept: Option<HeaderValue>,
+    fetch: Arc<Upstream>,
+    opts: LookupOptions,
+) -> http::Response<Body> {
+    let mut req = http::Request::new(());
+    *req.uri_mut() = match url.as_str().parse() {
+        Ok(u) => u,
+        Err(_) => {
+            let mut r = http::Response::new(net_empty());
+            *r.status_mut() = StatusCode::BAD_GATEWAY;
+            return r;
+        }
+    };
+    if let Some(a) = accept {
+        req.headers_mut().insert(ACCEPT, a);
+    }
+    st.ctx.cache.handle(req, opts, fetch).await
+}
+
+/// One of two `Accept` values (JSON when the client takes PEP 691 JSON), so the
+/// cache keeps one variant per format rather than one per client's header.
+fn canonical_accept(accept: Option<&HeaderValue>) -> HeaderValue {
+    let wants_json = accept
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/vnd.pypi.simple.v1+json"));
+    HeaderValue::from_static(if wants_json {
+        JSON_ACCEPT
+    } else {
+        DEFAULT_ACCEPT
+    })
+}
+
+fn net_empty() -> Body {
+    crate::cache::into_body(http_body_util::Empty::<bytes::Bytes>::new())
+}
+
+/// Buffers, rewrites and remembers file hashes of a page.
+async fn render(
+    mount: &Mount,
+    page: &Url,
+    resp: http::Response<Body>,
+    maps: &[LinkMap],
+    upstream_host: Option<&Url>,
+) -> Response {
+    let (parts, body) = resp.into_parts();
+    let bytes = match collect(body).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::debug!(mount = %mount.label, error = %e, "cannot read an index page");
+            return bad_gateway("cannot read the index page\n");
+        }
+    };
+    let json = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("json"));
+    let mut out = bytes.to_vec();
+    for map in maps {
+        out = if json {
+            match rewrite_json(page, &out, map) {
+                Ok(v) => v,
+                Err(_) => return bad_gateway("the index page is not valid JSON\n"),
+            }
+        } else {
+            rewrite_html(page, &String::from_utf8_lossy(&out), map).into_bytes()
+        };
+    }
+    if let Some(host) = upstream_host.and_then(Url::host_str) {
+        let body = String::from_utf8_lossy(&out);
+        if body.contains(host) {
+            tracing::debug!(mount = %mount.label, "index page links outside the repository");
+            return bad_gateway("the index page links outside the repository\n");
+        }
+    }
+    for (path, sha) in file_hashes(&out, json) {
+        mount.remember_hash(path, sha);
+    }
+    let mut r = Response::new(AxumBody::from(out));
+    *r.headers_mut() = client_headers(&parts.headers, false);
+    r
+}
+
+/// A whole page, at most [`MAX_PAGE`] bytes.
+async fn collect(mut body: Body) -> Result<bytes::Bytes, String> {
+    let mut buf = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| e.to_string())?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > MAX_PAGE {
+                return Err("the page is too large".to_owned());
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.into())
+}
+
+/// `(client path, sha256)` of every file link (and PEP 658 metadata file) on a rewritten page.
+fn file_hashes(page: &[u8], json: bool) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let strip = |href: &str| href.split('#').next().unwrap_or("").to_owned();
+    if json {
+        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(page) else {
+            return out;
+        };
+        for f in doc["files"].as_array().into_iter().flatten() {
+            let Some(url) = f["url"].as_str() else {
+                continue;
+            };
+            let path = strip(url);
+            if let Some(h) = f["hashes"]["sha256"].as_str() {
+                out.push((path.clone(), h.to_ascii_lowercase()));
+            }
+            for key in ["core-metadata", "dist-info-metadata"] {
+                if let Some(h) = f[key]["sha256"].as_str() {
+                    out.push((format!("{path}.metadata"), h.to_ascii_lowercase()));
+                }
+            }
+        }
+        return out;
+    }
+    let html = String::from_utf8_lossy(page);
+    let (Ok(tag), Ok(href), Ok(meta)) = (
+        regex_lite::Regex::new(r"(?is)<a\s[^>]*>"),
+        regex_lite::Regex::new(r#"(?i)\shref\s*=\s*["']([^"']*)["']"#),
+        regex_lite::Regex::new(
+            r#"(?i)\sdata-(?:core|dist-info)-metadata\s*=\s*["']sha256=([0-9a-fA-F]{64})["']"#,
+        ),
+    ) else {
+        return out;
+    };
+    for t in tag.find_iter(&html) {
+        let Some(h) = href.captures(t.as_str()).and_then(|c| c.get(1)) else {
+            continue;
+        };
+        let h = h.as_str().replace("&amp;", "&");
+        let path = strip(&h);
+        if let Some(sha) = sha256_fragment(&h) {
+            out.push((path.clone(), sha));
+        }
+        if let Some(m) = meta.captures(t.as_str()).and_then(|c| c.get(1)) {
+            out.push((format!("{path}.metadata"), m.as_str().to_ascii_lowercase()));
+        }
+    }
+    out
+}
+
+async fn private_file(st: &Shared, mount: &Mount, pkg: &str, rest: &str) -> Response {
+    let local = format!("{}+f/{pkg}/{rest}", mount.local_base);
+    let base = match mount.base().await {
+        Ok(b) => b,
+        Err(_) => {
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot resolve the repository endpoint (see /healthz)\n",
+            );
+        }
+    };
+    let Some(url) = under(&base, rest) else {
+        return not_found();
+    };
+    let mut sha = mount.hash_of(&local);
+    if sha.is_none() {
+        // Learn the hash from the project page (e.g. after a restart).
+        let _ = index(st, mount, Some(pkg), None).await;
+        sha = mount.hash_of(&local);
+    }
+    file(st, mount, &url, sha, upstream(st, mount, false, true)).await
+}
+
+async fn fallback_file(
+    st: &Shared,
+    mount: &Mount,
+    pkg: &str,
+    scheme: &str,
+    authority: &str,
+    rest: &str,
+) -> Response {
+    let Some(fb) = &mount.fallback else {
+        return not_found();
+    };
+    if !fb.policy.permits(pkg) || !matches!(scheme, "http" | "https") {
+        return not_found();
+    }
+    let local = format!("{}+fb/{pkg}/{scheme}/{authority}/{rest}", mount.local_base);
+    let mut sha = mount.hash_of(&local);
+    if sha.is_none() {
+        let _ = fallback_index(st, mount, pkg, None).await;
+        sha = mount.hash_of(&local);
+    }
+    // Only files a fallback page listed with a hash: the path can't name any other host.
+    let Some(sha) = sha else {
+        return not_found();
+    };
+    let Ok(url) = Url::parse(&format!("{scheme}://{authority}/{rest}")) else {
+        return not_found();
+    };
+    file(
+        st,
+        mount,
+        &url,
+        Some(sha),
+        upstream(st, mount, false, false),
+    )
+    .await
+}
+
+/// `base` + `rest`, only if the result stays under `base`.
+fn under(base: &Url, rest: &str) -> Option<Url> {
+    let url = Url::parse(&format!("{}{rest}", base.as_str())).ok()?;
+    url.as_str().starts_with(base.as_str()).then_some(url)
+}
+
+async fn file(
+    st: &Shared,
+    mount: &Mount,
+    url: &Url,
+    sha: Option<String>,
+    fetch: Arc<Upstream>,
+) -> Response {
+    let opts = LookupOptions {
+        policy: CachePolicy::Standard,
+        immutable: sha.is_some(),
+        verify: sha.map(Verifier::Sha256),
+        ..LookupOptions::default()
+    };
+    let resp = get_cached(st, url, None, fetch, opts).await;
+    mount.count(cache_status(resp.headers()).as_deref());
+    match resp.status() {
+        StatusCode::OK => {
+            let (parts, body) = resp.into_parts();
+            let mut r = Response::new(AxumBody::new(body));
+            *r.headers_mut() = client_headers(&parts.headers, true);
+            r
+        }
+        StatusCode::NOT_FOUND => not_found(),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            bad_gateway("the repository refused awsproxy's token\n")
+        }
+        _ => bad_gateway("the repository failed\n"),
+    }
+}
+
+/// A project page from the public index, its links pointing back through the proxy.
+async fn fallback_index(
+    st: &Shared,
+    mount: &Mount,
+    pkg: &str,
+    accept: Option<HeaderValue>,
+) -> Response {
+    let Some(fb) = &mount.fallback else {
+        return not_found();
+    };
+    let Ok(url) = fb.index.join(&format!("{pkg}/")) else {
+        return not_found();
+    };
+    let resp = get_cached(
+        st,
+        &url,
+        Some(canonical_accept(accept.as_ref())),
+        upstream(st, mount, true, false),
+        index_opts(),
+    )
+    .await;
+    mount.count(cache_status(resp.headers()).as_deref());
+    if resp.status() == StatusCode::NOT_FOUND {
+        return not_found();
+    }
+    if resp.status() != StatusCode::OK {
+        return bad_gateway("the public index failed\n");
+    }
+    // Buffer once to learn which hosts the page links to, then map each of them.
+    let (parts, body) = resp.into_parts();
+    let Ok(bytes) = collect(body).await else {
+        return bad_gateway("cannot read the index page\n");
+    };
+    let json = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("json"));
+    let mut origins: BTreeSet<String> = BTreeSet::new();
+    for href in raw_links(&bytes, json) {
+        if let Ok(u) = url.join(&href)
+            && matches!(u.scheme(), "http" | "https")
+            && let Some(host) = u.host_str()
+        {
+            let authority = u
+                .port()
+                .map_or_else(|| host.to_owned(), |p| format!("{host}:{p}"));
+            origins.insert(format!("{}://{authority}/", u.scheme()));
+        }
+    }
+    let page_origin = url.join("/").map(|u| u.to_string()).unwrap_or_default();
+    // The page's own origin first: later passes resolve the already-mapped
+    // `/pypi/...` links against it and must not match them again.
+    let mut ordered: Vec<String> = origins
+        .iter()
+        .filter(|o| **o == page_origin)
+        .cloned()
+        .collect();
+    ordered.extend(origins.into_iter().filter(|o| *o != page_origin));
+    let maps: Vec<LinkMap> = ordered
+        .iter()
+        .filter_map(|o| {
+            let u = Url::parse(o).ok()?;
+            let host = u.host_str()?;
+            let authority = u
+                .port()
+                .map_or_else(|| host.to_owned(), |p| format!("{host}:{p}"));
+            Some(LinkMap {
+                upstream_base: u.clone(),
+                local_base: format!("{}+fb/{pkg}/{}/{authority}/", mount.local_base, u.scheme()),
+            })
+        })
+        .collect();
+    let mut resp = http::Response::from_parts(
+        parts,
+        crate::cache::into_body(http_body_util::Full::new(bytes)),
+    );
+    resp.headers_mut().remove(http::header::CONTENT_LENGTH);
+    render(mount, &url, resp, &maps, None).await
+}
+
+fn raw_links(page: &[u8], json: bool) -> Vec<String> {
+    if json {
+        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(page) else {
+            return Vec::new();
+        };
+        return doc["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["url"].as_str().map(str::to_owned))
+            .collect();
+    }
+    let html = String::from_utf8_lossy(page);
+    let Ok(re) = regex_lite::Regex::new(r#"(?i)\shref\s*=\s*["']([^"']*)["']"#) else {
+        return Vec::new();
+    };
+    re.captures_iter(&html)
+        .filter_map(|c| c.get(1).map(|m| m.as_str().replace("&amp;", "&")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_paths_are_refused() {
+        for bad in [
+            "+f/x/../y",
+            "+f/x/./y",
+            "+f//y",
+            "+f/x/%2e%2e/y",
+            "+f/x/a%2Fb",
+            "+f/x\\y",
+        ] {
+            assert!(!path_safe(bad), "{bad}");
+        }
+        for ok in [
+            "simple/",
+            "simple/foo/",
+            "+f/foo/simple/foo/1.0/foo-1.0.tar.gz",
+        ] {
+            assert!(path_safe(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn joined_paths_stay_under_the_base() {
+        let base = Url::parse("https://d-1.example/pypi/repo/").unwrap();
+        assert_eq!(
+            under(&base, "simple/a/1/a.whl").unwrap().as_str(),
+            "https://d-1.example/pypi/repo/simple/a/1/a.whl"
+        );
+        assert!(under(&base, "../other/x").is_none());
+    }
+
+    #[test]
+    fn hashes_come_from_html_links_metadata_and_json() {
+        let h = "a".repeat(64);
+        let m = "b".repeat(64);
+        let html = format!(
+            "<a href=\"/pypi/c/+f/p/x.whl#sha256={h}\" data-dist-info-metadata=\"sha256={m}\">x</a>\
+             <a href=\"/pypi/c/+f/p/y.tar.gz\">no hash</a>"
+        );
+        let got = file_hashes(html.as_bytes(), false);
+        assert_eq!(
+            got,
+            vec![
+                ("/pypi/c/+f/p/x.whl".to_owned(), h.clone()),
+                ("/pypi/c/+f/p/x.whl.metadata".to_owned(), m)
+            ]
+        );
+        let json =
+            format!(r#"{{"files":[{{"url":"/pypi/c/+f/p/z.whl","hashes":{{"sha256":"{h}"}}}}]}}"#);
+        assert_eq!(
+            file_hashes(json.as_bytes(), true),
+            vec![("/pypi/c/+f/p/z.whl".to_owned(), h)]
+        );
+    }
+
+    #[test]
+    fn accept_collapses_to_two_variants() {
+        let pip = HeaderValue::from_static(
+            "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01",
+        );
+        assert_eq!(canonical_accept(Some(&pip)), JSON_ACCEPT);
+        assert_eq!(canonical_accept(None), DEFAULT_ACCEPT);
+    }
+}

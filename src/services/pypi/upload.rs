@@ -1,0 +1,119 @@
+//! Uploads (`twine upload --repository-url .../pypi/NAME/`): the client's body
+//! streams to the repository base with the token added; the client sees only the
+//! outcome, never the repository's own answer (which may name its host).
+
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use axum::extract::Request;
+use axum::response::Response;
+use http::header::CONTENT_TYPE;
+use http::{Method, StatusCode};
+use http_body_util::BodyExt as _;
+
+use super::mount::Mount;
+use super::pages::bad_gateway;
+use super::{Shared, text};
+use crate::net;
+
+/// `POST` to the mount root: streamed to the repository with the token.
+pub async fn upload(st: &Shared, mount: Arc<Mount>, req: Request) -> Response {
+    mount.count(None);
+    let base = match mount.base().await {
+        Ok(b) => b,
+        Err(_) => {
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot resolve the repository endpoint (see /healthz)\n",
+            );
+        }
+    };
+    let token = match mount.token.get().await {
+        Ok(t) => t,
+        Err(_) => {
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no CodeArtifact token (see /healthz)\n",
+            );
+        }
+    };
+    let (parts, body) = req.into_parts();
+    let mut out = http::Request::new(net::boxed(pump(body)));
+    *out.method_mut() = Method::POST;
+    let Ok(uri) = base.as_str().parse() else {
+        return bad_gateway("bad repository endpoint\n");
+    };
+    *out.uri_mut() = uri;
+    for name in [
+        CONTENT_TYPE,
+        http::header::CONTENT_LENGTH,
+        http::header::TRANSFER_ENCODING,
+    ] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out.headers_mut().insert(
+        http::header::AUTHORIZATION,
+        super::upstream::basic_auth(&token),
+    );
+    match st.client.send(out).await {
+        Ok(resp) => {
+            let status = resp.status();
+            tracing::debug!(mount = %mount.label, %status, "upload");
+            let body: &'static str = if status.is_success() {
+                "uploaded\n"
+            } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+                return bad_gateway("the repository refused awsproxy's token\n");
+            } else if status.is_client_error() {
+                "the repository rejected the upload\n"
+            } else {
+                return bad_gateway("the repository failed\n");
+            };
+            text(status, body)
+        }
+        Err(e) => {
+            tracing::debug!(mount = %mount.label, error = %e, "upload failed");
+            bad_gateway("the upstream repository is unreachable\n")
+        }
+    }
+}
+
+/// The client's body as a `Sync` body for the outbound client, streamed through
+/// a small channel (a task forwards chunks as they arrive).
+fn pump(body: AxumBody) -> ChannelBody {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        let mut body = body;
+        while let Some(frame) = body.frame().await {
+            let item = match frame {
+                Ok(f) => match f.into_data() {
+                    Ok(d) => Ok(d),
+                    Err(_) => continue,
+                },
+                Err(e) => Err(net::BoxError::from(e)),
+            };
+            let failed = item.is_err();
+            if tx.send(item).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    ChannelBody(rx)
+}
+
+struct ChannelBody(tokio::sync::mpsc::Receiver<Result<bytes::Bytes, net::BoxError>>);
+
+impl http_body::Body for ChannelBody {
+    type Data = bytes::Bytes;
+    type Error = net::BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, net::BoxError>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|o| o.map(|r| r.map(http_body::Frame::data)))
+    }
+}

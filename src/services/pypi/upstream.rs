@@ -1,0 +1,143 @@
+//! How the PyPI proxy reaches CodeArtifact (and the public index): a
+//! [`Fetch`] that adds `Authorization: Basic aws:<token>` itself (so the request
+//! handed to the cache never carries it), retries once with a fresh token after a
+//! `401`, and gives index pages a short lifetime when the upstream names none.
+//! Errors never carry the upstream host or the token; the detail goes to the log.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use http::header::{AUTHORIZATION, CACHE_CONTROL, VARY};
+use http::{HeaderValue, Request, Response, StatusCode};
+
+use crate::cache::{Body, BoxFuture, Fetch, FetchError, into_body};
+use crate::net::{self, UpstreamClient};
+use crate::pypi::token::TokenProvider;
+use crate::secret::Secret;
+
+/// How long an index page is fresh when the upstream doesn't say.
+pub const INDEX_MAX_AGE: &str = "max-age=60";
+
+/// Redirects followed for one file download.
+const MAX_REDIRECTS: usize = 3;
+
+/// `Basic base64(aws:<token>)`, marked sensitive.
+pub fn basic_auth(token: &Secret) -> HeaderValue {
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("aws:{}", token.expose()));
+    let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static(""));
+    value.set_sensitive(true);
+    value
+}
+
+/// One upstream, with or without a token.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub client: UpstreamClient,
+    /// `None` for the public index.
+    pub token: Option<Arc<TokenProvider>>,
+    /// Index pages get [`INDEX_MAX_AGE`] when they carry no `Cache-Control`.
+    pub index: bool,
+}
+
+impl Upstream {
+    /// Sends `req` with the token, retrying once with a fresh one after a 401.
+    pub async fn send(&self, parts: &http::request::Parts) -> Result<Response<Body>, FetchError> {
+        let secret = match &self.token {
+            Some(t) => Some(t.get().await.map_err(|e| {
+                tracing::debug!(error = %crate::codeartifact::chain_text(e.as_ref()), "no token for the upstream request");
+                FetchError::msg("no CodeArtifact token (see /healthz)")
+            })?),
+            None => None,
+        };
+        let mut resp = self.once(parts, secret.as_ref()).await?;
+        if resp.status() == StatusCode::UNAUTHORIZED
+            && let (Some(t), Some(old)) = (&self.token, &secret)
+        {
+            tracing::debug!("upstream refused the token; fetching a new one");
+            let fresh = t
+                .replace(old)
+                .await
+                .map_err(|_| FetchError::msg("no CodeArtifact token (see /healthz)"))?;
+            resp = self.once(parts, Some(&fresh)).await?;
+        }
+        if !self.index {
+            resp = self.follow(parts, resp, secret.as_ref()).await?;
+        }
+        if self.index && resp.status().is_success() && !resp.headers().contains_key(CACHE_CONTROL) {
+            resp.headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static(INDEX_MAX_AGE));
+        }
+        if self.index && !resp.headers().contains_key(VARY) {
+            // The format follows `Accept`; keep the cache's variants apart.
+            resp.headers_mut()
+                .insert(VARY, HeaderValue::from_static("Accept"));
+        }
+        Ok(resp)
+    }
+
+    /// Follows up to [`MAX_REDIRECTS`] redirects of a file download (e.g. to
+    /// blob storage), sending the token only to the repository's own host.
+    async fn follow(
+        &self,
+        parts: &http::request::Parts,
+        mut resp: Response<Body>,
+        token: Option<&Secret>,
+    ) -> Result<Response<Body>, FetchError> {
+        let origin = parts.uri.authority().cloned();
+        let mut current = parts.clone();
+        for _ in 0..MAX_REDIRECTS {
+            if !resp.status().is_redirection() {
+                break;
+            }
+            let Some(next) = resp
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url::Url::parse(&current.uri.to_string()).ok()?.join(l).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .and_then(|u| u.as_str().parse::<http::Uri>().ok())
+            else {
+                break;
+            };
+            let same_host = next.authority() == origin.as_ref();
+            current.uri = next;
+            current.method = http::Method::GET;
+            resp = self.once(&current, token.filter(|_| same_host)).await?;
+        }
+        Ok(resp)
+    }
+
+    async fn once(
+        &self,
+        parts: &http::request::Parts,
+        token: Option<&Secret>,
+    ) -> Result<Response<Body>, FetchError> {
+        let mut req = Request::new(net::empty());
+        *req.method_mut() = parts.method.clone();
+        *req.uri_mut() = parts.uri.clone();
+        *req.headers_mut() = parts.headers.clone();
+        req.headers_mut().remove(AUTHORIZATION);
+        if let Some(t) = token {
+            req.headers_mut().insert(AUTHORIZATION, basic_auth(t));
+        }
+        match self.client.send(req).await {
+            Ok(resp) => Ok(resp.map(into_body)),
+            Err(e) => {
+                tracing::debug!(error = %e, "upstream request failed");
+                Err(FetchError::msg("the upstream repository is unreachable"))
+            }
+        }
+    }
+}
+
+impl Fetch for Upstream {
+    fn fetch(&self, req: Request<()>) -> BoxFuture<'static, Result<Response<Body>, FetchError>> {
+        let this = self.clone();
+        Box::pin(async move {
+            let (parts, ()) = req.into_parts();
+            this.send(&parts).await
+        })
+    }
+}

@@ -1,0 +1,578 @@
+//! The PyPI repository proxy (`services::pypi`) served on 127.0.0.1:0 against the
+//! CodeArtifact fake (tokens, `GetRepositoryEndpoint` pointed at a local
+//! PyPI-like upstream that demands `aws:<token>`). Every response the tests see is
+//! logged and checked for the token and the upstream's address.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use awsproxy::cache::store::disk::DiskStore;
+use awsproxy::cache::{CacheSettings, HttpCache};
+use awsproxy::config::{Fallback, PypiMount};
+use awsproxy::creds::{BaseSource, CacheOptions, CredsRegistry, SourceSpec};
+use awsproxy::paths::Paths;
+use awsproxy::secret::Secret;
+use awsproxy::services::pypi::{Options, router_with};
+use awsproxy::services::repos::RepoContext;
+use awsproxy::services::status::{Health, StatusBoard};
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+
+use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeAws};
+use crate::support::pypi_upstream::PypiUpstream;
+
+const OWNER: &str = "123456789012";
+
+fn mount(name: &str) -> PypiMount {
+    PypiMount {
+        name: name.to_owned(),
+        domain: "fake-domain".to_owned(),
+        domain_owner: OWNER.to_owned(),
+        region: Some("us-east-1".to_owned()),
+        repository: "repo".to_owned(),
+        profile: None,
+        endpoint: None,
+        fallback: Fallback::Off,
+        fallback_allow: Vec::new(),
+        fallback_deny: Vec::new(),
+        fallback_index: None,
+    }
+}
+
+struct Got {
+    status: u16,
+    headers: http::HeaderMap,
+    body: Result<Bytes, String>,
+}
+
+impl Got {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(self.body.as_ref().expect("body")).into_owned()
+    }
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+struct Env {
+    aws: FakeAws,
+    up: Option<PypiUpstream>,
+    up_authority: String,
+    base: String,
+    board: StatusBoard,
+    /// Every byte a client saw (headers and bodies).
+    seen: Arc<Mutex<Vec<String>>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(mounts: Vec<PypiMount>) -> Env {
+    let aws = FakeAws::start().await;
+    setup_with(aws, mounts).await
+}
+
+async fn setup_with(aws: FakeAws, mounts: Vec<PypiMount>) -> Env {
+    let up = PypiUpstream::start(aws.shared());
+    aws.state().codeartifact.repository_endpoint =
+        format!("{}/{{format}}/{{repository}}/", up.url());
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths {
+        config_dir: dir.path().join("config"),
+        cache_dir: dir.path().join("cache"),
+        data_dir: dir.path().join("data"),
+        state_dir: dir.path().join("state"),
+        home: dir.path().to_owned(),
+    };
+    let cache = HttpCache::new(
+        Arc::new(DiskStore::open(&dir.path().join("http"), 1 << 30).unwrap()),
+        CacheSettings::default(),
+    );
+    let board = StatusBoard::default();
+    let ctx = RepoContext {
+        paths,
+        cache,
+        creds: Arc::new(CredsRegistry::new(CacheOptions::default())),
+        board: board.clone(),
+    };
+    let opts = Options {
+        codeartifact_endpoint: Some(aws.endpoint()),
+        credentials: Some(SourceSpec {
+            name: "test".to_owned(),
+            base: BaseSource::Static {
+                access_key_id: Secret::new(FAKE_ACCESS_KEY_ID),
+                secret_access_key: Secret::new(FAKE_SECRET_ACCESS_KEY),
+                session_token: None,
+            },
+            region: Some("us-east-1".to_owned()),
+            assume: None,
+        }),
+        client: Default::default(),
+    };
+    let app = router_with(&mounts, &ctx, opts).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Env {
+        up_authority: up.authority(),
+        up: Some(up),
+        aws,
+        base,
+        board,
+        seen: Arc::default(),
+        _dir: dir,
+    }
+}
+
+impl Env {
+    fn up(&self) -> &PypiUpstream {
+        self.up.as_ref().unwrap()
+    }
+
+    async fn req(
+        &self,
+        method: &str,
+        path: &str,
+        accept: Option<&str>,
+        body: Option<(&str, Bytes)>,
+    ) -> Got {
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<http_body_util::Full<Bytes>>();
+        let mut b = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(a) = accept {
+            b = b.header("accept", a);
+        }
+        let payload = match body {
+            Some((ct, bytes)) => {
+                b = b.header("content-type", ct);
+                bytes
+            }
+            None => Bytes::new(),
+        };
+        let resp = client
+            .request(b.body(http_body_util::Full::new(payload)).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = resp.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .map_err(|e| e.to_string());
+        let mut log = self.seen.lock().unwrap();
+        for (k, v) in &parts.headers {
+            log.push(format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())));
+        }
+        if let Ok(b) = &body {
+            log.push(String::from_utf8_lossy(b).into_owned());
+        }
+        Got {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Got {
+        self.req("GET", path, None, None).await
+    }
+
+    /// No client-facing byte carried a token (plain or in Basic form) or the upstream's address.
+    fn assert_no_leaks(&self) {
+        let tokens: Vec<String> = self
+            .aws
+            .state()
+            .codeartifact
+            .tokens
+            .iter()
+            .map(|t| t.token.clone())
+            .collect();
+        assert!(!tokens.is_empty(), "the test never used a token");
+        let seen = self.seen.lock().unwrap();
+        assert!(!seen.is_empty());
+        for text in seen.iter() {
+            assert!(
+                !text.contains(&self.up_authority),
+                "upstream address leaked: {text}"
+            );
+            for t in &tokens {
+                let basic = base64::engine::general_purpose::STANDARD.encode(format!("aws:{t}"));
+                assert!(
+                    !text.contains(t.as_str()) && !text.contains(&basic),
+                    "token leaked: {text}"
+                );
+            }
+        }
+    }
+}
+
+fn sha(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The first link on a page whose text contains `needle`.
+fn href_with(page: &str, needle: &str) -> String {
+    page.split("href=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .find(|h| h.contains(needle))
+        .unwrap_or_else(|| panic!("no link with {needle} in {page}"))
+}
+
+#[tokio::test]
+async fn index_pages_are_rewritten_and_files_download_through_the_proxy_and_cache() {
+    let env = setup(vec![mount("corp")]).await;
+    let wheel = b"fake wheel bytes".repeat(1000);
+    env.up()
+        .add("foo", "1.0", "foo-1.0-py3-none-any.whl", &wheel);
+
+    let root = env.get("/pypi/corp/simple/").await;
+    assert_eq!(root.status, 200);
+    assert!(
+        root.text().contains("href=\"/pypi/corp/simple/foo/\""),
+        "{}",
+        root.text()
+    );
+
+    let page = env.get("/pypi/corp/simple/foo/").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.header("content-type").starts_with("text/html"));
+    let link = href_with(&page.text(), "foo-1.0");
+    assert_eq!(
+        link,
+        format!(
+            "/pypi/corp/+f/foo/simple/foo/1.0/foo-1.0-py3-none-any.whl#sha256={}",
+            sha(&wheel)
+        )
+    );
+
+    let json = env
+        .req(
+            "GET",
+            "/pypi/corp/simple/foo/",
+            Some("application/vnd.pypi.simple.v1+json"),
+            None,
+        )
+        .await;
+    assert_eq!(json.status, 200);
+    assert_eq!(
+        json.header("content-type"),
+        "application/vnd.pypi.simple.v1+json"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(json.body.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        doc["files"][0]["url"],
+        "/pypi/corp/+f/foo/simple/foo/1.0/foo-1.0-py3-none-any.whl"
+    );
+    assert_eq!(doc["files"][0]["hashes"]["sha256"], sha(&wheel));
+
+    let path = link.split('#').next().unwrap();
+    let first = env.get(path).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body.as_ref().unwrap().as_ref(), wheel.as_slice());
+    let second = env.get(path).await;
+    assert_eq!(second.body.as_ref().unwrap().as_ref(), wheel.as_slice());
+    assert!(
+        second.header("cache-status").contains("hit"),
+        "{}",
+        second.header("cache-status")
+    );
+    assert_eq!(env.up().count("foo-1.0-py3-none-any.whl"), 1);
+
+    // Upstream gone: the index (stale-if-error) and the file still come from the cache.
+    let mut env = env;
+    drop(env.up.take());
+    let page = env.get("/pypi/corp/simple/foo/").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.text().contains(path));
+    let third = env.get(path).await;
+    assert_eq!(third.status, 200);
+    assert_eq!(third.body.as_ref().unwrap().as_ref(), wheel.as_slice());
+
+    let metrics = env.board_metrics();
+    assert!(
+        metrics.contains("awsproxy_pypi_requests_total{mount=\"pypi:corp\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("awsproxy_pypi_token_expiry_seconds"),
+        "{metrics}"
+    );
+    let (_, status_page) = env.status_page("/");
+    assert!(status_page.contains("PyPI repositories") && status_page.contains("pypi:corp"));
+    assert!(
+        !status_page.contains(&env.up_authority),
+        "the status page names the upstream host"
+    );
+    env.assert_no_leaks();
+}
+
+impl Env {
+    fn board_metrics(&self) -> String {
+        self.status_page("/metrics").1
+    }
+
+    /// `(status, body)` of a path of the status router over this board.
+    fn status_page(&self, path: &'static str) -> (u16, String) {
+        // The board keeps renderers private; the status router exposes them.
+        let board = self.board.clone();
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async move {
+                    use tower::ServiceExt as _;
+                    let req = http::Request::get(path)
+                        .body(axum::body::Body::empty())
+                        .unwrap();
+                    let resp = awsproxy::services::status::router(board)
+                        .oneshot(req)
+                        .await
+                        .unwrap();
+                    let status = resp.status().as_u16();
+                    let b = resp.into_body().collect().await.unwrap().to_bytes();
+                    (status, String::from_utf8_lossy(&b).into_owned())
+                })
+        })
+        .join()
+        .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_hash_mismatch_is_refused_and_never_cached() {
+    let env = setup(vec![mount("corp")]).await;
+    env.up().add_with_hash(
+        "bad",
+        "1.0",
+        "bad-1.0.tar.gz",
+        b"tampered",
+        &sha(b"original"),
+    );
+    let page = env.get("/pypi/corp/simple/bad/").await;
+    let path = href_with(&page.text(), "bad-1.0")
+        .split('#')
+        .next()
+        .unwrap()
+        .to_owned();
+    for attempt in 1..=2 {
+        let got = env.get(&path).await;
+        assert!(
+            got.status != 200 || got.body.is_err(),
+            "attempt {attempt} served a bad file"
+        );
+        assert_eq!(
+            env.up().count("bad-1.0.tar.gz"),
+            attempt,
+            "a bad file must not be cached"
+        );
+    }
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn a_rejected_token_is_replaced_and_the_request_retried_once() {
+    let env = setup(vec![mount("corp")]).await;
+    env.up().add("foo", "1.0", "foo-1.0.tar.gz", b"foo");
+    env.up().add("bar", "1.0", "bar-1.0.tar.gz", b"bar");
+    assert_eq!(env.get("/pypi/corp/simple/foo/").await.status, 200);
+    let before = env.aws.calls("GetAuthorizationToken");
+    env.aws.expire_codeartifact_tokens();
+    let page = env.get("/pypi/corp/simple/bar/").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert_eq!(env.aws.calls("GetAuthorizationToken"), before + 1);
+    assert_eq!(env.up().unauthorized(), 1);
+
+    // An upstream that refuses every token: one retry, then a short 502.
+    env.up().set_reject_all(true);
+    let refused = env.get("/pypi/corp/simple/foo/").await;
+    // The cached page may be served stale; a fresh name can't be.
+    let fresh = env.get("/pypi/corp/simple/nothing-cached/").await;
+    assert_eq!(fresh.status, 502, "{}", fresh.text());
+    assert!(fresh.text().len() < 100);
+    assert!(refused.status == 200 || refused.status == 502);
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn fallback_is_off_by_default_and_missing_obeys_allow_and_deny() {
+    let public = PypiUpstream::start_public();
+    public.add("pubthing", "2.0", "pubthing-2.0.tar.gz", b"public bytes");
+    public.add("pubsecret", "1.0", "pubsecret-1.0.tar.gz", b"x");
+    public.add("other", "1.0", "other-1.0.tar.gz", b"x");
+    public.add("foo", "9.9", "foo-9.9.tar.gz", b"shadow");
+    let mut fb = mount("fb");
+    fb.fallback = Fallback::Missing;
+    fb.fallback_index = Some(format!("{}/pypi/public/simple/", public.url()));
+    fb.fallback_allow = vec!["pub*".to_owned()];
+    fb.fallback_deny = vec!["pubsecret".to_owned()];
+    let env = setup(vec![mount("off"), fb]).await;
+    env.up().add("foo", "1.0", "foo-1.0.tar.gz", b"private");
+
+    assert_eq!(env.get("/pypi/off/simple/pubthing/").await.status, 404);
+    let page = env.get("/pypi/fb/simple/pubthing/").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let link = href_with(&page.text(), "pubthing-2.0");
+    assert!(
+        link.starts_with(&format!(
+            "/pypi/fb/+fb/pubthing/http/{}/",
+            public.authority()
+        )),
+        "{link}"
+    );
+    let file = env.get(link.split('#').next().unwrap()).await;
+    assert_eq!(file.body.unwrap().as_ref(), b"public bytes");
+    assert_eq!(
+        env.get("/pypi/fb/simple/pubsecret/").await.status,
+        404,
+        "denied"
+    );
+    assert_eq!(
+        env.get("/pypi/fb/simple/other/").await.status,
+        404,
+        "not allowed"
+    );
+    // A name the private repository has never comes from the public index.
+    let foo = env.get("/pypi/fb/simple/foo/").await;
+    assert!(foo.text().contains("foo-1.0.tar.gz") && !foo.text().contains("foo-9.9"));
+    // Fallback file paths can't name hosts no fallback page listed.
+    assert_eq!(
+        env.get(&format!(
+            "/pypi/fb/+fb/pubthing/http/{}/pypi/corp/",
+            env.up_authority
+        ))
+        .await
+        .status,
+        404
+    );
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn uploads_stream_through_with_the_token() {
+    let env = setup(vec![mount("corp")]).await;
+    let payload = Bytes::from(vec![b'z'; 3 << 20]);
+    let got = env
+        .req(
+            "POST",
+            "/pypi/corp/",
+            None,
+            Some(("multipart/form-data; boundary=x", payload.clone())),
+        )
+        .await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    let uploads = env.up().uploads();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(uploads[0].0, "multipart/form-data; boundary=x");
+    assert_eq!(uploads[0].1, payload);
+    assert_eq!(env.up().unauthorized(), 0);
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn the_seed_url_form_works_without_config() {
+    let env = setup(Vec::new()).await;
+    env.up().add("foo", "1.0", "foo-1.0.tar.gz", b"seeded");
+    let root = format!("/{OWNER}/us-east-1/fake-domain/repo");
+    let page = env.get(&format!("{root}/simple/foo/")).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let link = href_with(&page.text(), "foo-1.0");
+    assert!(link.starts_with(&format!("{root}/+f/foo/")), "{link}");
+    let file = env.get(link.split('#').next().unwrap()).await;
+    assert_eq!(file.body.unwrap().as_ref(), b"seeded");
+    assert_eq!(
+        env.get("/12345/us-east-1/fake-domain/repo/simple/foo/")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        env.get(&format!("{root}/+f/foo/../../../etc/passwd"))
+            .await
+            .status
+            / 100,
+        4
+    );
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn health_is_unhealthy_while_a_mount_cannot_get_a_token() {
+    let aws = FakeAws::start().await;
+    aws.state().codeartifact.access_denied = true;
+    let env = setup_with(aws, vec![mount("corp")]).await;
+    let mut health = None;
+    for _ in 0..200 {
+        health = env.board.health_now().get("pypi:corp").cloned();
+        if matches!(health, Some(Health::Unhealthy { .. })) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let Some(Health::Unhealthy { reason }) = health else {
+        panic!("pypi:corp should be unhealthy: {health:?}");
+    };
+    assert!(reason.contains("token"), "{reason}");
+    let (status, body) = env.status_page("/healthz");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("pypi:corp"), "{body}");
+    let got = env.get("/pypi/corp/simple/foo/").await;
+    assert!(got.status == 502 || got.status == 503, "{}", got.status);
+
+    env.aws.state().codeartifact.access_denied = false;
+    assert_eq!(env.get("/pypi/corp/simple/").await.status, 200);
+    assert_eq!(
+        env.board.health_now().get("pypi:corp"),
+        Some(&Health::Healthy)
+    );
+    assert_eq!(env.status_page("/healthz").0, 200);
+}
+
+#[tokio::test]
+async fn concurrent_requests_share_one_token_refresh() {
+    let env = setup(vec![mount("corp")]).await;
+    for i in 0..6 {
+        env.up()
+            .add(&format!("p{i}"), "1.0", &format!("p{i}-1.0.tar.gz"), b"x");
+    }
+    assert_eq!(env.get("/pypi/corp/simple/p0/").await.status, 200);
+    let before = env.aws.calls("GetAuthorizationToken");
+    env.aws.expire_codeartifact_tokens();
+    let pages: Vec<_> = (1..6).map(|i| format!("/pypi/corp/simple/p{i}/")).collect();
+    let results = futures_util::future::join_all(pages.iter().map(|p| env.get(p))).await;
+    for r in &results {
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    assert_eq!(
+        env.aws.calls("GetAuthorizationToken"),
+        before + 1,
+        "one refresh for all of them"
+    );
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn file_downloads_follow_upstream_redirects() {
+    let env = setup(vec![mount("corp")]).await;
+    env.up()
+        .add("foo", "1.0", "foo-1.0.tar.gz", b"redirected bytes");
+    env.up().state.lock().unwrap().redirect_files = true;
+    let page = env.get("/pypi/corp/simple/foo/").await;
+    let path = href_with(&page.text(), "foo-1.0")
+        .split('#')
+        .next()
+        .unwrap()
+        .to_owned();
+    let got = env.get(&path).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body.as_ref().unwrap().as_ref(), b"redirected bytes");
+    assert_eq!(env.up().count("/blob/foo/1.0/foo-1.0.tar.gz"), 1);
+    env.assert_no_leaks();
+}
