@@ -30,6 +30,9 @@ pub struct RepoContext {
     pub creds: Arc<CredsRegistry>,
     /// Per-mount health (`pypi:NAME`, `maven:NAME`), tables and metrics.
     pub board: StatusBoard,
+    /// Outbound HTTP(S) settings (upstream proxy, extra CAs) from `[proxy]`, for
+    /// mounts that reach an upstream over HTTP.
+    pub upstream: crate::net::ClientSettings,
 }
 
 /// The router of the whole listener.

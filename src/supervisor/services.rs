@@ -10,13 +10,10 @@ use crate::services::status::{Health, Section, label_value};
 /// `serve` names them in a warning instead of pretending.
 pub fn unbuilt(file: &ConfigFile) -> Vec<(&'static str, &'static str)> {
     let mut missing = Vec::new();
-    if let Some(repos) = &file.repos {
-        if !repos.pypi.is_empty() {
-            missing.push(("[[repos.pypi]]", "the PyPI repository proxy"));
-        }
-        if !repos.maven.is_empty() {
-            missing.push(("[[repos.maven]]", "the Maven repository proxy"));
-        }
+    if let Some(repos) = &file.repos
+        && !repos.maven.is_empty()
+    {
+        missing.push(("[[repos.maven]]", "the Maven repository proxy"));
     }
     missing
 }
@@ -255,6 +252,14 @@ fn repos() -> ServiceDef {
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;
             let section = file.repos.clone().unwrap_or_default();
             let cache_section = file.cache.clone().unwrap_or_default();
+            // The repositories reach upstreams the way the forward proxy does.
+            let upstream = match &file.proxy {
+                Some(proxy) => crate::net::ClientSettings::from_config(proxy),
+                None => crate::net::ClientSettings {
+                    proxy_from_env: true,
+                    ..Default::default()
+                },
+            };
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
@@ -269,6 +274,7 @@ fn repos() -> ServiceDef {
                         cache,
                         creds: shared.creds.clone(),
                         board: shared.board.clone(),
+                        upstream: upstream.clone(),
                     };
                     let stats = shared.cache_stats.clone();
                     let router = crate::services::repos::router(&section, &ctx).await?.layer(

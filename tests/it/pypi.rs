@@ -96,6 +96,7 @@ async fn setup_with(aws: FakeAws, mounts: Vec<PypiMount>) -> Env {
         cache,
         creds: Arc::new(CredsRegistry::new(CacheOptions::default())),
         board: board.clone(),
+        upstream: Default::default(),
     };
     let opts = Options {
         codeartifact_endpoint: Some(aws.endpoint()),

@@ -64,10 +64,7 @@ type St = Arc<Shared>;
 /// The router for `[[repos.pypi]]` mounts and the no-config seed form.
 pub async fn router(mounts: &[PypiMount], ctx: &RepoContext) -> anyhow::Result<Router> {
     let opts = Options {
-        client: ClientSettings {
-            proxy_from_env: true,
-            ..ClientSettings::default()
-        },
+        client: ctx.upstream.clone(),
         ..Options::default()
     };
     router_with(mounts, ctx, opts).await
