@@ -123,6 +123,9 @@ impl FetchError {
 pub enum Verifier {
     /// Expected SHA-256, hex (case-insensitive).
     Sha256(String),
+    /// Expected SHA-1, hex (case-insensitive): Maven `.sha1` sidecars, where a
+    /// repository has no `.sha256`. Checked on fills only (entries record SHA-256).
+    Sha1(String),
 }
 
 /// Per-request choices: policy, key normalisation, verification.
