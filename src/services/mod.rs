@@ -8,4 +8,7 @@
 
 pub mod creds_endpoint;
 pub mod forward;
+pub mod maven;
+pub mod pypi;
+pub mod repos;
 pub mod status;

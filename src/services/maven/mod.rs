@@ -107,9 +107,7 @@ pub async fn router_with(
                         },
                     )?);
                 }
-                outbound
-                    .clone()
-                    .map(|c| upstream::Upstream::new(base, c))
+                outbound.clone().map(|c| upstream::Upstream::new(base, c))
             }
             None => None,
         };
@@ -237,7 +235,12 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
     let key = path.key(&m.prefix);
     let file = path.file_name().unwrap_or_default();
     let content_type = content::content_type(file);
-    if !head && let Some(range) = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) {
+    if !head
+        && let Some(range) = req
+            .headers()
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok())
+    {
         return match m.ranged(&key, range, content_type).await {
             Ok(resp) => resp,
             Err(f) => final_error(m, &key, &f),
@@ -376,12 +379,12 @@ fn conditional(req: &HeaderMap, resp: Response<Body>) -> Response<Body> {
         let since = req
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| http_date(v));
+            .and_then(http_date);
         let modified = resp
             .headers()
             .get(header::LAST_MODIFIED)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| http_date(v));
+            .and_then(http_date);
         matches!((since, modified), (Some(s), Some(m)) if m <= s)
     } else {
         inm.iter().any(|t| *t == "*" || Some(*t) == etag.as_deref())
@@ -509,7 +512,10 @@ async fn deploy(m: &Arc<Mount>, path: &RepoPath, req: Request) -> Response<Body>
     {
         Ok(()) => {
             m.forget_verifier(&key);
-            text(StatusCode::CREATED, format!("stored {}\n", m.location(&key)))
+            text(
+                StatusCode::CREATED,
+                format!("stored {}\n", m.location(&key)),
+            )
         }
         Err(f) => final_error(m, &key, &f),
     }

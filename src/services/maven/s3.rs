@@ -86,7 +86,7 @@ pub async fn client(mount: &MavenMount, creds: &CredentialCache) -> aws_sdk_s3::
 }
 
 /// Finds a credentials-core error in an SDK error's chain.
-fn creds_error(err: &(dyn std::error::Error + 'static)) -> Option<&CredsError> {
+fn creds_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a CredsError> {
     let mut next = Some(err);
     for _ in 0..32 {
         let e = next?;
@@ -269,7 +269,9 @@ impl Mount {
         insert(
             h,
             header::LAST_MODIFIED,
-            out.last_modified.and_then(|d| d.fmt(Format::HttpDate).ok()).as_deref(),
+            out.last_modified
+                .and_then(|d| d.fmt(Format::HttpDate).ok())
+                .as_deref(),
         );
         if let Some(len) = out.content_length {
             h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
@@ -459,14 +461,7 @@ impl Fetch for ObjectFetch {
                     .set_if_modified_since(ims)
                     .send()
                     .await
-                    .map(|o| {
-                        (
-                            empty(),
-                            o.content_length,
-                            o.e_tag,
-                            o.last_modified,
-                        )
-                    })
+                    .map(|o| (empty(), o.content_length, o.e_tag, o.last_modified))
                     .map_err(|e| classify(&e))
             } else {
                 m.client
@@ -498,7 +493,9 @@ impl Fetch for ObjectFetch {
                     insert(
                         h,
                         header::LAST_MODIFIED,
-                        modified.and_then(|d| d.fmt(Format::HttpDate).ok()).as_deref(),
+                        modified
+                            .and_then(|d| d.fmt(Format::HttpDate).ok())
+                            .as_deref(),
                     );
                     if let Some(len) = len {
                         h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
@@ -510,8 +507,8 @@ impl Fetch for ObjectFetch {
             };
             match failure {
                 S3Failure::NotFound => match &m.upstream {
-                    Some(up) => up
-                        .fetch(
+                    Some(up) => {
+                        up.fetch(
                             &m,
                             &path,
                             &key,
@@ -521,7 +518,8 @@ impl Fetch for ObjectFetch {
                             cache_control,
                             write_back.then_some(verify),
                         )
-                        .await,
+                        .await
+                    }
                     None => Ok(marked(
                         StatusCode::NOT_FOUND,
                         "not-found",
@@ -532,7 +530,11 @@ impl Fetch for ObjectFetch {
                     let mut resp = Response::new(empty());
                     *resp.status_mut() = StatusCode::NOT_MODIFIED;
                     insert(resp.headers_mut(), header::ETAG, etag.as_deref());
-                    insert(resp.headers_mut(), header::CACHE_CONTROL, Some(cache_control));
+                    insert(
+                        resp.headers_mut(),
+                        header::CACHE_CONTROL,
+                        Some(cache_control),
+                    );
                     Ok(resp)
                 }
                 S3Failure::Other { detail } => Err(FetchError::msg(format!(
@@ -577,11 +579,10 @@ pub fn failure_response(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
                 m.profile.as_deref().unwrap_or("default")
             ),
         ),
-        S3Failure::LoginRequired { .. } => marked(
-            StatusCode::UNAUTHORIZED,
-            "login",
-            login_message(m),
-        ),
+        S3Failure::LoginRequired { detail } => {
+            tracing::warn!(mount = %m.name, %detail, "S3 credentials need a new SSO login");
+            marked(StatusCode::UNAUTHORIZED, "login", login_message(m))
+        }
         S3Failure::NotModified { .. } | S3Failure::Other { .. } => marked(
             StatusCode::CONFLICT,
             "s3",

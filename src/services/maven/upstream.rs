@@ -39,7 +39,10 @@ impl Upstream {
         Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base))
-            .header(header::USER_AGENT, concat!("awsproxy/", env!("CARGO_PKG_VERSION")))
+            .header(
+                header::USER_AGENT,
+                concat!("awsproxy/", env!("CARGO_PKG_VERSION")),
+            )
             .body(())
             .ok()
     }
@@ -51,12 +54,17 @@ impl Upstream {
         if resp.status() != StatusCode::OK {
             return None;
         }
-        let bytes = http_body_util::Limited::new(resp.into_body(), SIDECAR_LIMIT)
-            .collect()
-            .await
-            .ok()?
-            .to_bytes();
-        Some(bytes)
+        let mut body = resp.into_body();
+        let mut out = Vec::new();
+        while let Some(frame) = body.frame().await {
+            if let Some(data) = frame.ok()?.data_ref() {
+                out.extend_from_slice(data);
+                if out.len() > SIDECAR_LIMIT {
+                    return None;
+                }
+            }
+        }
+        Some(Bytes::from(out))
     }
 
     /// Fetches `path` upstream for the cache. `write_back` carries the digest to
@@ -113,7 +121,7 @@ impl Upstream {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let body = crate::cache::into_body(body);
+        let body: Body = body.boxed_unsync();
         let body = match write_back {
             Some(verify) if status == StatusCode::OK && !head => {
                 tee_to_bucket(body, m.clone(), key.to_owned(), verify, len, content_type)
@@ -129,7 +137,10 @@ impl Upstream {
             }
         }
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        );
         Ok(out)
     }
 }
@@ -217,20 +228,29 @@ async fn finish(
         return;
     }
     let ok = match &verify {
-        Some(Verifier::Sha256(want)) => want.eq_ignore_ascii_case(&hex::encode(t.sha256.finalize())),
+        Some(Verifier::Sha256(want)) => {
+            want.eq_ignore_ascii_case(&hex::encode(t.sha256.finalize()))
+        }
         Some(Verifier::Sha1(want)) => want.eq_ignore_ascii_case(&hex::encode(t.sha1.finalize())),
         None => true,
     };
     if !ok {
-        tracing::warn!(key, "upstream body failed its checksum; not writing it back");
+        tracing::warn!(
+            key,
+            "upstream body failed its checksum; not writing it back"
+        );
         return;
     }
     drop(file);
     let len = t.len;
     tokio::spawn(async move {
         match m.put_file(&key, &spill, len, content_type).await {
-            Ok(()) => tracing::info!(location = %m.location(&key), "wrote an upstream artifact back to the bucket"),
-            Err(e) => tracing::warn!(location = %m.location(&key), error = ?e, "cannot write an upstream artifact back"),
+            Ok(()) => {
+                tracing::info!(location = %m.location(&key), "wrote an upstream artifact back to the bucket")
+            }
+            Err(e) => {
+                tracing::warn!(location = %m.location(&key), error = ?e, "cannot write an upstream artifact back")
+            }
         }
         drop(spill);
     });
