@@ -95,6 +95,24 @@ impl HttpCache {
         &self.inner.store
     }
 
+    /// Waits up to `timeout` for the fills in flight to end (committed or
+    /// discarded), so a shutting-down daemon doesn't abandon an entry whose body
+    /// already reached the client. Returns whether everything settled.
+    pub async fn settle(&self, timeout: std::time::Duration) -> bool {
+        let wait = async {
+            loop {
+                let pending: Vec<_> = lock(&self.inner.inflight).values().cloned().collect();
+                if pending.is_empty() {
+                    return;
+                }
+                for mut rx in pending {
+                    while rx.changed().await.is_ok() {}
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.is_ok()
+    }
+
     /// The options `[[proxy.rule]]` choose for a request (forward proxy).
     pub fn options_for<B>(&self, req: &Request<B>) -> LookupOptions {
         let host = host_of(req.uri(), req.headers());
@@ -289,6 +307,23 @@ impl HttpCache {
         };
         let mut rx = match leader {
             Ok(guard) => {
+                // A fill may have committed between our lookup (which found
+                // nothing) and taking the lead: look again before going upstream,
+                // so it is not fetched twice.
+                if fwd == Fwd::UriMiss
+                    && let Some(found) = self.lookup(&r.hash).await
+                    && matches!(
+                        policy::decide(r.policy, &found.meta, &r.preq, SystemTime::now()),
+                        Decision::Fresh
+                    )
+                    && r.opts.verify.as_ref().is_none_or(|Verifier::Sha256(want)| {
+                        want.eq_ignore_ascii_case(&found.meta.sha256)
+                    })
+                {
+                    drop(guard);
+                    self.record_hit(&r.hash);
+                    return serve_stored(found, CacheStatus::hit(), false);
+                }
                 return self
                     .fetch_and_fill(r, None, CacheStatus::fwd(fwd), Some(guard))
                     .await;

@@ -41,15 +41,17 @@ pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         .build()?;
     runtime.block_on(async {
         let signals = Signals::install()?;
-        let shared = Shared { paths: ctx.paths.clone(), board: StatusBoard::default() };
+        let shared = Shared::new(ctx.paths.clone(), StatusBoard::default());
         tracing::info!(config = %config.source, "starting");
         let unbuilt = crate::supervisor::unbuilt(&config.file);
         let mut supervisor = Supervisor::start(shared, config)?;
         for (label, url) in supervisor.listeners() {
             ctx.printer.message(&format!("awsproxy: {label:<32} {url}"));
         }
-        for (section, what) in unbuilt {
-            ctx.printer.warn(&format!("[{section}] is configured, but {what} is not built in this release; it is not running"));
+        for (key, what) in unbuilt {
+            ctx.printer.warn(&format!(
+                "`{key}` is configured, but {what} is not built in this release; those mounts answer 404"
+            ));
         }
         supervisor.run_until_signalled(signals, load).await;
         supervisor.shutdown().await;

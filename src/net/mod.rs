@@ -18,7 +18,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http::{Request, Response, StatusCode, Uri};
-use http_body_util::{BodyExt, Empty, Full, combinators::BoxBody};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::proxy::matcher::Matcher;
@@ -31,28 +31,29 @@ use crate::config::ProxySection;
 /// Errors inside bodies and services.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A streaming body, boxed (request and response bodies alike).
-pub type Body = BoxBody<Bytes, BoxError>;
+/// A streaming body, boxed (request and response bodies alike). The same type as
+/// the cache's body, so responses pass between the two without re-boxing.
+pub type Body = crate::cache::Body;
 
 /// An empty body.
 pub fn empty() -> Body {
-    Empty::new().map_err(|never| match never {}).boxed()
+    Empty::new().map_err(|never| match never {}).boxed_unsync()
 }
 
 /// A body from bytes in memory (small, generated responses only).
 pub fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into())
         .map_err(|never| match never {})
-        .boxed()
+        .boxed_unsync()
 }
 
 /// Wraps hyper's incoming body (or any other) as a [`Body`], still streaming.
 pub fn boxed<B>(body: B) -> Body
 where
-    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    body.map_err(Into::into).boxed()
+    body.map_err(Into::into).boxed_unsync()
 }
 
 /// How long to wait for the upstream's response headers.

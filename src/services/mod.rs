@@ -4,6 +4,8 @@
 //! | module | service |
 //! |---|---|
 //! | [`creds_endpoint`] | ECS container-credentials endpoint |
+//! | [`forward`] | caching forward proxy with TLS interception |
+//! | [`repos`] | the repository listener: [`pypi`] and [`maven`] mounts |
 //! | [`status`] | `/healthz`, `/metrics` and the status page of `serve` |
 
 pub mod creds_endpoint;

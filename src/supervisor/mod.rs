@@ -22,11 +22,48 @@ use crate::paths::Paths;
 use crate::services::status::{Health, StatusBoard};
 pub use services::unbuilt;
 
-/// What services share: paths and the status board.
+/// The open store, and the `[cache]` section it was opened for.
+type OpenStore = (crate::config::CacheSection, Arc<dyn crate::cache::Store>);
+
+/// What services share: paths, the status board, the credentials registry and
+/// the cache store (opened once, so the proxy and the repositories evict from one
+/// disk budget).
 #[derive(Debug, Clone)]
 pub struct Shared {
     pub paths: Paths,
     pub board: StatusBoard,
+    pub creds: Arc<crate::creds::CredsRegistry>,
+    store: Arc<tokio::sync::Mutex<Option<OpenStore>>>,
+}
+
+impl Shared {
+    pub fn new(paths: Paths, board: StatusBoard) -> Self {
+        Self {
+            paths,
+            board,
+            creds: Arc::new(crate::creds::CredsRegistry::new(
+                crate::creds::CacheOptions::default(),
+            )),
+            store: Arc::default(),
+        }
+    }
+
+    /// The store for `section`, reused while the section is unchanged.
+    pub async fn store(
+        &self,
+        section: &crate::config::CacheSection,
+    ) -> anyhow::Result<Arc<dyn crate::cache::Store>> {
+        let mut slot = self.store.lock().await;
+        if let Some((open_for, store)) = slot.as_ref()
+            && open_for == section
+        {
+            return Ok(store.clone());
+        }
+        let store =
+            crate::cache::store::open(section, &crate::cache::default_dir(&self.paths)).await?;
+        *slot = Some((section.clone(), store.clone()));
+        Ok(store)
+    }
 }
 
 /// Where a service runs for a given configuration.
@@ -69,10 +106,21 @@ impl std::fmt::Debug for ServiceDef {
     }
 }
 
-/// Logs a service that stops with an error.
-pub async fn run_logged(name: &'static str, fut: impl Future<Output = anyhow::Result<()>>) {
+/// Runs a service; if it stops with an error, logs it and marks it unhealthy.
+pub async fn run_logged(
+    board: StatusBoard,
+    name: &'static str,
+    fut: impl Future<Output = anyhow::Result<()>>,
+) {
     if let Err(e) = fut.await {
-        tracing::error!(service = name, error = %format!("{e:#}"), "service stopped");
+        let reason = format!("{e:#}");
+        tracing::error!(service = name, error = %reason, "service stopped");
+        board.set_health(
+            name,
+            Health::Unhealthy {
+                reason: format!("stopped: {reason}"),
+            },
+        );
     }
 }
 
@@ -146,6 +194,8 @@ impl Supervisor {
             .expect("known service");
         let token = CancellationToken::new();
         let socket = listener.as_ref().map(|l| l.tokio_listener()).transpose()?;
+        // Healthy until the service says otherwise (a failing task marks itself).
+        self.shared.board.set_health(name, Health::Healthy);
         let task = (def.start)(&self.shared, &self.config.file, socket, token.clone())?;
         match &listener {
             Some(l) => {
@@ -156,7 +206,6 @@ impl Supervisor {
             }
             None => tracing::info!(service = name, "started"),
         }
-        self.shared.board.set_health(name, Health::Healthy);
         self.running.insert(
             name,
             Running {

@@ -1,30 +1,28 @@
 //! The services `serve` can run, one [`ServiceDef`] each, in start order.
 
 use super::{Placement, ServiceDef, Shared, run_logged};
+use crate::cache::{CacheSettings, HttpCache};
 use crate::config::ConfigFile;
 use crate::daemon::{self, SHUTDOWN_GRACE};
 use crate::services::status::{Health, Section, label_value};
 
-/// Sections this build reads but whose service is not built yet: `(section, what)`.
-const NOT_BUILT: [(&str, &str); 2] = [
-    ("proxy", "the caching forward proxy"),
-    ("repos", "the repository listener (PyPI and Maven mounts)"),
-];
-
-/// The unbuilt services a configuration asks for.
+/// Parts of a configuration this build reads but cannot serve yet: `(key, what)`.
+/// `serve` names them in a warning instead of pretending.
 pub fn unbuilt(file: &ConfigFile) -> Vec<(&'static str, &'static str)> {
-    NOT_BUILT
-        .into_iter()
-        .filter(|(section, _)| match *section {
-            "proxy" => file.proxy.is_some(),
-            "repos" => file.repos.is_some(),
-            _ => false,
-        })
-        .collect()
+    let mut missing = Vec::new();
+    if let Some(repos) = &file.repos {
+        if !repos.pypi.is_empty() {
+            missing.push(("[[repos.pypi]]", "the PyPI repository proxy"));
+        }
+        if !repos.maven.is_empty() {
+            missing.push(("[[repos.maven]]", "the Maven repository proxy"));
+        }
+    }
+    missing
 }
 
 pub fn all() -> Vec<ServiceDef> {
-    vec![metrics(), sso_watcher(), creds()]
+    vec![metrics(), sso_watcher(), creds(), proxy(), repos()]
 }
 
 fn metrics() -> ServiceDef {
@@ -43,6 +41,7 @@ fn metrics() -> ServiceDef {
                 listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
             let router = crate::services::status::router(shared.board.clone());
             Ok(tokio::spawn(run_logged(
+                shared.board.clone(),
                 "metrics",
                 daemon::serve_router(listener, router, token, SHUTDOWN_GRACE),
             )))
@@ -178,17 +177,114 @@ fn creds() -> ServiceDef {
                 .ok_or_else(|| anyhow::anyhow!("the credentials endpoint needs a listener"))?;
             let section = file.creds.clone().unwrap_or_default();
             let board = shared.board.clone();
-            Ok(tokio::spawn(run_logged("creds", async move {
-                let metrics = crate::metrics::Metrics::new();
-                let (router, handle) =
-                    crate::services::creds_endpoint::CredsService::build(&section, &metrics).await;
-                board.add_metrics("creds", move || metrics.render_families());
-                let watcher =
-                    handle.watch_clients_dir(crate::services::creds_endpoint::DIR_POLL_INTERVAL);
-                let result = daemon::serve_router(listener, router, token, SHUTDOWN_GRACE).await;
-                watcher.abort();
-                result
-            })))
+            Ok(tokio::spawn(run_logged(
+                shared.board.clone(),
+                "creds",
+                async move {
+                    let metrics = crate::metrics::Metrics::new();
+                    let (router, handle) =
+                        crate::services::creds_endpoint::CredsService::build(&section, &metrics)
+                            .await;
+                    board.add_metrics("creds", move || metrics.render_families());
+                    let watcher = handle
+                        .watch_clients_dir(crate::services::creds_endpoint::DIR_POLL_INTERVAL);
+                    let result =
+                        daemon::serve_router(listener, router, token, SHUTDOWN_GRACE).await;
+                    watcher.abort();
+                    result
+                },
+            )))
         },
+    }
+}
+
+/// The caching forward proxy with TLS interception (`[proxy]`), over the shared store.
+fn proxy() -> ServiceDef {
+    ServiceDef {
+        name: "proxy",
+        key: "[proxy] listen",
+        label: "forward proxy (HTTPS_PROXY)",
+        placement: |f| {
+            f.proxy
+                .as_ref()
+                .map_or(Placement::Off, |p| Placement::Listen(p.listen.0))
+        },
+        changed: |a, b| a.proxy != b.proxy || a.cache != b.cache,
+        start: |shared, file, listener, token| {
+            let listener =
+                listener.ok_or_else(|| anyhow::anyhow!("the forward proxy needs a listener"))?;
+            let section = file.proxy.clone().unwrap_or_default();
+            let cache_section = file.cache.clone().unwrap_or_default();
+            let settings = CacheSettings::from_proxy(&section)
+                .map_err(|e| anyhow::anyhow!("[[proxy.rule]]: {e}"))?;
+            let shared = shared.clone();
+            Ok(tokio::spawn(run_logged(
+                shared.board.clone(),
+                "proxy",
+                async move {
+                    let cache = HttpCache::new(shared.store(&cache_section).await?, settings);
+                    let proxy = crate::services::forward::ForwardProxy::with_cache(
+                        &section,
+                        &shared.paths,
+                        cache.clone(),
+                    )?;
+                    proxy.serve(listener, token.cancelled_owned()).await?;
+                    settle(&cache).await;
+                    Ok(())
+                },
+            )))
+        },
+    }
+}
+
+/// The repository listener (`[repos]`): PyPI and Maven mounts over the shared store.
+fn repos() -> ServiceDef {
+    ServiceDef {
+        name: "repos",
+        key: "[repos] listen",
+        label: "repository listener (PyPI, Maven)",
+        placement: |f| {
+            f.repos
+                .as_ref()
+                .map_or(Placement::Off, |r| Placement::Listen(r.listen.0))
+        },
+        changed: |a, b| a.repos != b.repos || a.cache != b.cache,
+        start: |shared, file, listener, token| {
+            let listener = listener
+                .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;
+            let section = file.repos.clone().unwrap_or_default();
+            let cache_section = file.cache.clone().unwrap_or_default();
+            let shared = shared.clone();
+            Ok(tokio::spawn(run_logged(
+                shared.board.clone(),
+                "repos",
+                async move {
+                    let cache = HttpCache::new(
+                        shared.store(&cache_section).await?,
+                        CacheSettings::default(),
+                    );
+                    let ctx = crate::services::repos::RepoContext {
+                        paths: shared.paths.clone(),
+                        cache,
+                        creds: shared.creds.clone(),
+                        board: shared.board.clone(),
+                    };
+                    let router = crate::services::repos::router(&section, &ctx).await?;
+                    let result =
+                        daemon::serve_router(listener, router, token, SHUTDOWN_GRACE).await;
+                    settle(&ctx.cache).await;
+                    result
+                },
+            )))
+        },
+    }
+}
+
+/// After a listener stops: let fills whose bodies were in flight commit.
+async fn settle(cache: &HttpCache) {
+    if !cache.settle(SHUTDOWN_GRACE).await {
+        tracing::warn!(
+            "cache fills still running at shutdown were abandoned (nothing partial is kept)"
+        );
     }
 }

@@ -57,11 +57,12 @@ fn a_taken_port_names_the_port_and_the_key() {
 }
 
 #[test]
-fn unbuilt_services_are_named_not_faked() {
-    let ctx = TestContext::new()
-        .config("[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\n");
+fn unbuilt_mounts_are_named_not_faked() {
+    let ctx = TestContext::new().config(
+        "[metrics]\nlisten = \"127.0.0.1:0\"\n[repos]\nlisten = \"127.0.0.1:0\"\n[[repos.maven]]\nname = \"m\"\nbucket = \"bucket-a\"\n",
+    );
     let mut daemon = spawn(&ctx);
-    daemon.wait_for("[proxy] is configured, but the caching forward proxy is not built");
+    daemon.wait_for("`[[repos.maven]]` is configured, but the Maven repository proxy is not built");
     daemon.signal("INT");
     assert_eq!(daemon.wait_exit(), 0);
 }
@@ -232,4 +233,142 @@ async fn serves_the_credentials_endpoint_with_its_metrics_on_the_metrics_listene
     assert!(text.ends_with("# EOF\n"));
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
+}
+
+/// A request through the forward proxy, read to the end: (status line, headers, body).
+async fn via_proxy(proxy: &str, url: &str) -> (String, String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut s =
+        tokio::net::TcpStream::connect(proxy.trim_start_matches("http://").trim_end_matches('/'))
+            .await
+            .unwrap();
+    s.write_all(
+        format!("GET {url} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let (status, headers) = head.split_once("\r\n").unwrap_or((&head, ""));
+    (
+        status.to_owned(),
+        headers.to_ascii_lowercase(),
+        raw[split + 4..].to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_proxy() {
+    use crate::support::origin::{Origin, Reply};
+    let origin = Origin::start();
+    origin.set(
+        "/pkg.tar.gz",
+        Reply::ok(vec![7u8; 64 * 1024])
+            .header("cache-control", "max-age=3600")
+            .header("etag", "\"v1\""),
+    );
+    // No config file: the embedded default, with ports moved by AWSPROXY_* variables.
+    let ctx = TestContext::new()
+        .env("AWSPROXY_PROXY_LISTEN", "127.0.0.1:0")
+        .env("AWSPROXY_REPOS_LISTEN", "127.0.0.1:0")
+        .env("AWSPROXY_METRICS_LISTEN", "127.0.0.1:0");
+    let mut daemon = spawn(&ctx);
+    let metrics = daemon.url_of("status page");
+    let proxy = daemon.url_of("forward proxy");
+    let repos = daemon.url_of("repository listener");
+    assert!(repos.starts_with("http://127.0.0.1:"), "{repos}");
+
+    let url = origin.url("/pkg.tar.gz");
+    let (status, headers, body) = via_proxy(&proxy, &url).await;
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(body.len(), 64 * 1024);
+    assert!(
+        headers.contains("cache-status: awsproxy; fwd=uri-miss; stored"),
+        "{headers}"
+    );
+    let (_, headers, body) = via_proxy(&proxy, &url).await;
+    assert!(headers.contains("cache-status: awsproxy; hit"), "{headers}");
+    assert_eq!(body.len(), 64 * 1024);
+    assert_eq!(
+        origin.count("/pkg.tar.gz"),
+        1,
+        "the second request is a cache hit"
+    );
+    assert!(
+        ctx.cache_home().join("awsproxy/http").is_dir(),
+        "the disk store lives under XDG_CACHE_HOME"
+    );
+
+    let health = http_get(&format!("{metrics}/healthz")).await;
+    assert_eq!(health.status(), 200);
+    let body: serde_json::Value = serde_json::from_slice(health.body()).unwrap();
+    for component in ["proxy", "repos", "metrics"] {
+        assert_eq!(body["components"][component]["state"], "healthy", "{body}");
+    }
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
+}
+
+#[tokio::test]
+async fn sigterm_during_a_large_transfer_finishes_it_and_leaves_no_partial_entry() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use crate::support::origin::{Origin, Reply};
+    const SIZE: usize = 48 * 1024 * 1024;
+    let origin = Origin::start();
+    origin.set(
+        "/big.bin",
+        Reply::ok(vec![1u8; SIZE]).header("cache-control", "max-age=3600"),
+    );
+    let ctx =
+        TestContext::new().config("[proxy]\nlisten = \"127.0.0.1:0\"\n[cache]\nstore = \"disk\"\n");
+    let mut daemon = spawn(&ctx);
+    let proxy = daemon.url_of("forward proxy");
+    let url = origin.url("/big.bin");
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut s = tokio::net::TcpStream::connect(proxy.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    s.write_all(
+        format!("GET {url} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    // Read a little, then ask the daemon to stop while the transfer is under way.
+    let mut first = vec![0u8; 256 * 1024];
+    s.read_exact(&mut first).await.unwrap();
+    daemon.signal("TERM");
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).await.unwrap();
+    let total = first.len() + rest.len();
+    assert!(
+        total > SIZE,
+        "the in-flight transfer finished within the grace period ({total} bytes)"
+    );
+    assert_eq!(daemon.wait_exit(), 0);
+
+    // The fill finished with the transfer, so the entry is committed, and whole.
+    let out = ctx.run(&["cache", "ls", "--json"]);
+    out.assert_code(0);
+    let entries: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
+    for entry in entries.as_array().unwrap() {
+        assert_eq!(entry["body_size"], SIZE as u64, "{entry}");
+    }
 }

@@ -12,6 +12,7 @@
 //! [`ForwardProxy::serve`] runs until the shutdown future resolves, then lets
 //! in-flight requests finish (bounded by a grace period).
 
+mod caching;
 mod forwarder;
 mod handler;
 mod intercept;
@@ -26,6 +27,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+pub use caching::CachingForwarder;
 pub use forwarder::{Forwarder, PassThrough, Target, strip_hop_by_hop};
 
 use crate::config::ProxySection;
@@ -134,6 +136,19 @@ impl ForwardProxy {
         let ca = Arc::new(CertificateAuthority::load_or_create(&paths.data_dir)?);
         let client = UpstreamClient::new(&ClientSettings::from_config(proxy))?;
         let forwarder = Arc::new(PassThrough::new(client.clone()));
+        Self::new(ForwardSettings::from_config(proxy), ca, client, forwarder)
+    }
+
+    /// The proxy `serve` runs: like [`Self::from_config`], with `GET`/`HEAD`
+    /// going through `cache`.
+    pub fn with_cache(
+        proxy: &ProxySection,
+        paths: &Paths,
+        cache: crate::cache::HttpCache,
+    ) -> anyhow::Result<Self> {
+        let ca = Arc::new(CertificateAuthority::load_or_create(&paths.data_dir)?);
+        let client = UpstreamClient::new(&ClientSettings::from_config(proxy))?;
+        let forwarder = Arc::new(CachingForwarder::new(cache, client.clone()));
         Self::new(ForwardSettings::from_config(proxy), ca, client, forwarder)
     }
 

@@ -1,0 +1,6 @@
+//! `src/pypi/` of awsproxy, by path.
+
+#[path = "../../src/pypi/names.rs"]
+pub mod names;
+#[path = "../../src/pypi/rewrite.rs"]
+pub mod rewrite;

@@ -1,0 +1,112 @@
+"""The ECS credentials endpoint and credential_process, used by botocore/boto3
+and the AWS CLI, with STS played by moto."""
+
+import json
+import re
+import subprocess
+
+import boto3
+import botocore.session
+
+from conftest import AWSPROXY, run
+
+STATIC = {"AWS_ACCESS_KEY_ID": "AKIDINTEROPSTATIC", "AWS_SECRET_ACCESS_KEY": "interop-secret"}
+ROLE = "arn:aws:iam::123456789012:role/InteropRole"
+
+
+class CredsServe:
+    """`awsproxy creds serve` as a child; `url` is its /v1/credentials URL."""
+
+    def __init__(self, env, config):
+        self.proc = subprocess.Popen(
+            [AWSPROXY, "--config", str(config), "creds", "serve"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        self.url = None
+        lines = []
+        for line in self.proc.stderr:
+            lines.append(line)
+            m = re.search(r"(http://\S+/v1/credentials)", line)
+            if m:
+                self.url = m.group(1)
+                break
+        assert self.url, "".join(lines)
+
+    def stop(self):
+        self.proc.terminate()
+        assert self.proc.wait(timeout=30) == 0
+
+
+def write_config(tmp_path, token):
+    cfg = tmp_path / "awsproxy.toml"
+    cfg.write_text(
+        '[creds]\nlisten = "127.0.0.1:0"\n'
+        f'[[creds.client]]\nname = "app"\ntoken = "{token}"\n'
+        f'access_key_id = "{STATIC["AWS_ACCESS_KEY_ID"]}"\nsecret_access_key = "{STATIC["AWS_SECRET_ACCESS_KEY"]}"\n'
+        f'role_arn = "{ROLE}"\nrole_session_name = "interop"\n'
+    )
+    return cfg
+
+
+def client_env(env, moto, url, token):
+    """What a container gets: the endpoint and its token, and nothing else."""
+    e = dict(env)
+    e.update(
+        AWS_CONTAINER_CREDENTIALS_FULL_URI=url,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN=token,
+        AWS_ENDPOINT_URL_STS=moto,
+    )
+    return e
+
+
+def test_boto3_and_the_aws_cli_use_the_ecs_endpoint(env, moto, tmp_path, monkeypatch):
+    token = "interop-client-token"
+    server_env = dict(env, AWS_ENDPOINT_URL_STS=moto)
+    serve = CredsServe(server_env, write_config(tmp_path, token))
+    try:
+        e = client_env(env, moto, serve.url, token)
+        for key, value in e.items():
+            monkeypatch.setenv(key, value)
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+            monkeypatch.delenv(key, raising=False)
+        session = boto3.Session(botocore_session=botocore.session.Session())
+        creds = session.get_credentials()
+        assert creds.method == "container-role"
+        ident = session.client("sts", region_name="us-east-1", endpoint_url=moto).get_caller_identity()
+        assert "assumed-role/InteropRole/interop" in ident["Arn"], ident
+
+        cli = subprocess.run(
+            ["aws", "sts", "get-caller-identity", "--output", "json"],
+            env=e, capture_output=True, text=True, timeout=60,
+        )
+        assert cli.returncode == 0, cli.stderr
+        assert "assumed-role/InteropRole/interop" in json.loads(cli.stdout)["Arn"]
+
+        # A wrong token is refused, and the SDK says so.
+        bad = dict(e, AWS_CONTAINER_AUTHORIZATION_TOKEN="wrong")
+        cli = subprocess.run(["aws", "sts", "get-caller-identity"], env=bad, capture_output=True, text=True, timeout=60)
+        assert cli.returncode != 0
+    finally:
+        serve.stop()
+
+
+def test_credential_process_wraps_a_profile_for_boto3(env, moto, tmp_path):
+    home = tmp_path / "home"
+    (home / ".aws" / "credentials").write_text(
+        f"[base]\naws_access_key_id = {STATIC['AWS_ACCESS_KEY_ID']}\naws_secret_access_key = {STATIC['AWS_SECRET_ACCESS_KEY']}\n"
+    )
+    (home / ".aws" / "config").write_text(
+        f"[profile base]\nregion = us-east-1\nrole_arn = {ROLE}\nsource_profile = base\nrole_session_name = via-process\n"
+        f"[profile wrapped]\nregion = us-east-1\ncredential_process = {AWSPROXY} creds export --profile base\n"
+    )
+    e = dict(env, AWS_ENDPOINT_URL_STS=moto, AWS_PROFILE="wrapped")
+    out = json.loads(run(dict(e, AWS_PROFILE=""), "creds", "export", "--profile", "base").stdout)
+    assert out["Version"] == 1 and out["AccessKeyId"] and out["SessionToken"] and out["Expiration"]
+    script = (
+        "import boto3, json\n"
+        f"s = boto3.Session(profile_name='wrapped')\n"
+        f"print(json.dumps(s.client('sts', endpoint_url='{moto}').get_caller_identity()['Arn']))\n"
+    )
+    proc = subprocess.run(["python", "-c", script], env=e, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "assumed-role/InteropRole/via-process" in proc.stdout
