@@ -315,8 +315,7 @@ impl HttpCache {
                         policy::decide(r.policy, &found.meta, &r.preq, SystemTime::now()),
                         Decision::Fresh
                     )
-                    && r
-                        .opts
+                    && r.opts
                         .verify
                         .as_ref()
                         .is_none_or(|v| v.accepts(&found.meta.sha256))
