@@ -17,8 +17,12 @@ use super::{Body, BoxError, Verifier};
 pub enum FillError {
     #[error("the upstream body ended after {got} of {expected} bytes")]
     Short { got: u64, expected: u64 },
-    #[error("the upstream body's digest {got} does not match the expected {expected}")]
-    Digest { got: String, expected: String },
+    #[error("the upstream body's {algo} {got} does not match the expected {expected}")]
+    Digest {
+        algo: &'static str,
+        got: String,
+        expected: String,
+    },
     #[error("the upstream body sent nothing for {0:?}")]
     Idle(std::time::Duration),
 }
@@ -111,6 +115,7 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
         (_, Some(expected)) if expected != len => Some(FillError::Short { got: len, expected }),
         (Some(Verifier::Sha256(expected)), _) if !expected.eq_ignore_ascii_case(&digest) => {
             Some(FillError::Digest {
+                algo: "sha256",
                 got: digest.clone(),
                 expected: expected.clone(),
             })
@@ -118,6 +123,7 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
         (Some(Verifier::Sha1(expected)), _) => {
             let got = sha1.map(|h| hex::encode(h.finalize())).unwrap_or_default();
             (!expected.eq_ignore_ascii_case(&got)).then(|| FillError::Digest {
+                algo: "sha1",
                 got,
                 expected: expected.clone(),
             })

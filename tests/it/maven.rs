@@ -390,42 +390,67 @@ async fn missing_is_404_denied_is_502_and_expired_sso_is_503() {
         .await;
     assert_eq!(r.status, 502, "{}", r.text());
 
-    // An SSO profile whose session expired: 503 and what to run; S3 not asked.
-    let expired = CredentialCache::with_provider(
+    // An SSO profile whose session expires: cached releases are still served;
+    // anything that needs S3 is a 503 saying what to run, and S3 is not asked.
+    let expired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let session = CredentialCache::with_provider(
         SourceSpec::profile(Some("dev")),
-        SharedCredentialsProvider::new(Expired),
+        SharedCredentialsProvider::new(Sso(expired.clone())),
         CacheOptions::default(),
     );
     let m = MavenMount {
         profile: Some("dev".into()),
         ..mount(&s3)
     };
-    let srv = serve_with(vec![(m, expired)], Tuning::default()).await;
+    let srv = serve_with(vec![(m, session)], Tuning::default()).await;
+    assert_eq!(srv.get(&url).await.status, 200);
+    srv.wait_stored(1).await;
+    expired.store(true, std::sync::atomic::Ordering::SeqCst);
     s3.clear_requests();
-    let r = srv.get(&url).await;
-    assert_eq!(r.status, 503, "{}", r.text());
-    assert!(
-        r.text().contains("awsproxy sso login --profile dev"),
-        "{}",
-        r.text()
-    );
-    assert_eq!(s3.request_count(), 0);
+    let cached = srv.get(&url).await;
+    assert_eq!(cached.status, 200, "{}", cached.text());
+    assert_eq!(cached.text(), "jar");
+    for path in [
+        "/maven/corp/com/example/lib/1.0/lib-1.0.pom",
+        "/maven/corp/com/example/lib/maven-metadata.xml",
+        "/maven/corp/com/example/",
+    ] {
+        let r = srv.get(path).await;
+        assert_eq!(r.status, 503, "{path}: {}", r.text());
+        assert!(
+            r.text().contains("awsproxy sso login --profile dev"),
+            "{}",
+            r.text()
+        );
+    }
+    assert_eq!(s3.request_count(), 0, "{:?}", s3.requests());
     assert!(matches!(
         &srv.board.health_now()["maven:corp"],
         Health::Unhealthy { reason } if reason.contains("sso login")
     ));
 }
 
+/// An SSO profile whose session the test can expire. Its keys expire inside the
+/// refresh-ahead window, so every request asks it again.
 #[derive(Debug)]
-struct Expired;
+struct Sso(Arc<std::sync::atomic::AtomicBool>);
 
-impl ProvideCredentials for Expired {
+impl ProvideCredentials for Sso {
     fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
     where
         Self: 'a,
     {
-        provider::future::ProvideCredentials::ready(Err(CredentialsError::provider_error(
-            "the SSO token for this profile has expired; run sso login",
+        if self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            return provider::future::ProvideCredentials::ready(Err(
+                CredentialsError::provider_error("the SSO token for this profile has expired"),
+            ));
+        }
+        provider::future::ProvideCredentials::ready(Ok(Credentials::new(
+            FAKE_ACCESS_KEY_ID,
+            FAKE_SECRET_ACCESS_KEY,
+            None,
+            Some(SystemTime::now() + Duration::from_secs(5 * 60)),
+            "test",
         )))
     }
 }

@@ -15,7 +15,8 @@
 //! profile, so a new `awsproxy sso login` is used by the next request.
 //!
 //! Errors: missing -> 404; S3 access denied -> 502; SSO session expired -> 503
-//! saying to run `awsproxy sso login`; S3 unreachable -> 502.
+//! saying to run `awsproxy sso login` (cached release files are still served:
+//! they need no S3 call); S3 unreachable -> 502.
 
 mod s3;
 mod upstream;
@@ -225,11 +226,11 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
             return resp;
         }
     }
-    if let Err(e) = m.creds.get().await {
-        return creds_failure(m, &e);
-    }
     let head = req.method() == Method::HEAD;
     if path.directory {
+        if let Err(e) = m.creds.get().await {
+            return creds_failure(m, &e);
+        }
         return listing(st, m, &path, head).await;
     }
     let key = path.key(&m.prefix);
@@ -241,6 +242,9 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
             .get(header::RANGE)
             .and_then(|v| v.to_str().ok())
     {
+        if let Err(e) = m.creds.get().await {
+            return creds_failure(m, &e);
+        }
         return match m.ranged(&key, range, content_type).await {
             Ok(resp) => resp,
             Err(f) => final_error(m, &key, &f),
