@@ -18,6 +18,7 @@
 //! saying to run `awsproxy sso login` (cached release files are still served:
 //! they need no S3 call); S3 unreachable -> 502.
 
+mod fetch;
 mod s3;
 mod upstream;
 
@@ -33,7 +34,8 @@ use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use tokio::io::AsyncWriteExt;
 
-use self::s3::{Mount, ObjectFetch, S3Failure, text};
+use self::fetch::ObjectFetch;
+use self::s3::{Mount, S3Failure, text};
 use super::repos::RepoContext;
 use super::status::Health;
 use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions};
@@ -304,7 +306,7 @@ fn cache_url(m: &Mount, path: &RepoPath) -> String {
     url
 }
 
-/// Turns the marked error responses of [`s3::ObjectFetch`] into their final status.
+/// Turns the marked error responses of [`fetch::ObjectFetch`] into their final status.
 fn unmark(mut resp: Response<Body>) -> Response<Body> {
     let Some(kind) = resp.headers_mut().remove(s3::ERROR_MARKER) else {
         return resp;
@@ -333,7 +335,7 @@ fn final_error(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
         }
-        f => unmark(s3::failure_response(m, key, f)),
+        f => unmark(fetch::failure_response(m, key, f)),
     }
 }
 
@@ -343,7 +345,7 @@ fn creds_failure(m: &Mount, e: &CredsError) -> Response<Body> {
             m.record(Some(&S3Failure::LoginRequired {
                 detail: e.to_string(),
             }));
-            text(StatusCode::SERVICE_UNAVAILABLE, s3::login_message(m))
+            text(StatusCode::SERVICE_UNAVAILABLE, fetch::login_message(m))
         }
         _ => {
             tracing::warn!(mount = %m.name, error = %e, "no credentials for a Maven mount");

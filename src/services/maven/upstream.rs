@@ -11,7 +11,8 @@ use http_body_util::{BodyExt, StreamBody};
 use sha2::Digest as _;
 use tokio::io::AsyncWriteExt;
 
-use super::s3::{Mount, marked};
+use super::fetch::marked;
+use super::s3::Mount;
 use crate::cache::{Body, FetchError, Verifier};
 use crate::net::UpstreamClient;
 

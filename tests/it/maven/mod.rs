@@ -1,6 +1,12 @@
 //! The Maven service (`/maven/NAME/...`) against the in-process S3 fake: the
 //! router from `services::maven::router_with`, served on 127.0.0.1:0 with a
-//! disk cache in a temp dir, driven by real HTTP requests.
+//! disk cache in a temp dir, driven by real HTTP requests. `caching` holds the
+//! sidecar and revalidation tests, `credentials` the rotation test,
+//! `pull_through` the upstream and deploy tests.
+
+mod caching;
+mod credentials;
+mod pull_through;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -20,16 +26,14 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use sha2::Digest as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeS3};
-use crate::support::origin::{Origin, Reply};
 
-const BUCKET: &str = "artifacts";
-const JAR: &str = "com/example/lib/1.0/lib-1.0.jar";
+pub(super) const BUCKET: &str = "artifacts";
+pub(super) const JAR: &str = "com/example/lib/1.0/lib-1.0.jar";
 
-fn mount(s3: &FakeS3) -> MavenMount {
+pub(super) fn mount(s3: &FakeS3) -> MavenMount {
     MavenMount {
         name: "corp".into(),
         bucket: BUCKET.into(),
@@ -44,7 +48,7 @@ fn mount(s3: &FakeS3) -> MavenMount {
     }
 }
 
-fn static_creds(akid: &str, secret: &str) -> CredentialCache {
+pub(super) fn static_creds(akid: &str, secret: &str) -> CredentialCache {
     CredentialCache::with_provider(
         SourceSpec::profile(Some("maven-test")),
         SharedCredentialsProvider::new(Credentials::new(akid, secret, None, None, "test")),
@@ -52,25 +56,25 @@ fn static_creds(akid: &str, secret: &str) -> CredentialCache {
     )
 }
 
-struct Served {
+pub(super) struct Served {
     base: String,
     client: Client<HttpConnector, Full<Bytes>>,
-    board: StatusBoard,
-    cache: HttpCache,
+    pub(super) board: StatusBoard,
+    pub(super) cache: HttpCache,
     _cache_dir: tempfile::TempDir,
 }
 
-struct Got {
-    status: u16,
-    headers: http::HeaderMap,
-    body: Result<Bytes, String>,
+pub(super) struct Got {
+    pub(super) status: u16,
+    pub(super) headers: http::HeaderMap,
+    pub(super) body: Result<Bytes, String>,
 }
 
 impl Got {
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         String::from_utf8_lossy(self.body.as_ref().unwrap()).into_owned()
     }
-    fn header(&self, name: &str) -> &str {
+    pub(super) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .map(|v| v.to_str().unwrap())
@@ -78,7 +82,10 @@ impl Got {
     }
 }
 
-async fn serve_with(mounts: Vec<(MavenMount, CredentialCache)>, tuning: Tuning) -> Served {
+pub(super) async fn serve_with(
+    mounts: Vec<(MavenMount, CredentialCache)>,
+    tuning: Tuning,
+) -> Served {
     let cache_dir = tempfile::tempdir().unwrap();
     let root = cache_dir.path().to_path_buf();
     let store = DiskStore::open(&root.join("http"), 1 << 30).unwrap();
@@ -111,7 +118,7 @@ async fn serve_with(mounts: Vec<(MavenMount, CredentialCache)>, tuning: Tuning) 
     }
 }
 
-async fn serve(s3: &FakeS3, m: MavenMount) -> Served {
+pub(super) async fn serve(s3: &FakeS3, m: MavenMount) -> Served {
     serve_with(
         vec![(m, static_creds(FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY))],
         Tuning::default(),
@@ -121,12 +128,18 @@ async fn serve(s3: &FakeS3, m: MavenMount) -> Served {
 }
 
 impl Served {
-    fn with_bucket(self, s3: &FakeS3) -> Self {
+    pub(super) fn with_bucket(self, s3: &FakeS3) -> Self {
         s3.create_bucket(BUCKET);
         self
     }
 
-    async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Got {
+    pub(super) async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Got {
         let mut req = http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
@@ -152,7 +165,7 @@ impl Served {
 
     /// Waits (bounded) until the cache holds `n` entries: a client that read a
     /// whole body may ask again before the fill has committed it.
-    async fn wait_stored(&self, n: usize) {
+    pub(super) async fn wait_stored(&self, n: usize) {
         for _ in 0..500 {
             if self.cache.store().list().await.unwrap().len() >= n {
                 return;
@@ -162,12 +175,12 @@ impl Served {
         panic!("the cache never held {n} entries");
     }
 
-    async fn get(&self, path: &str) -> Got {
+    pub(super) async fn get(&self, path: &str) -> Got {
         self.send("GET", path, &[], b"").await
     }
 
     /// A raw request line, so no client normalises the path; returns the status.
-    async fn raw_status(&self, path: &str) -> u16 {
+    pub(super) async fn raw_status(&self, path: &str) -> u16 {
         let addr = self.base.trim_start_matches("http://");
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
@@ -182,14 +195,17 @@ impl Served {
     }
 }
 
-fn gets_of(s3: &FakeS3, key_suffix: &str) -> Vec<crate::support::fakes::S3RequestRecord> {
+pub(super) fn gets_of(
+    s3: &FakeS3,
+    key_suffix: &str,
+) -> Vec<crate::support::fakes::S3RequestRecord> {
     s3.requests()
         .into_iter()
         .filter(|r| r.method == "GET" && r.path.ends_with(key_suffix))
         .collect()
 }
 
-fn key(path: &str) -> String {
+pub(super) fn key(path: &str) -> String {
     format!("maven2/{path}")
 }
 
@@ -455,122 +471,6 @@ impl ProvideCredentials for Sso {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
-#[tokio::test]
-async fn release_files_are_checked_against_their_sidecars_before_caching() {
-    let s3 = FakeS3::start().await;
-    let srv = serve(&s3, mount(&s3)).await;
-    let body = b"the real jar".to_vec();
-
-    // A wrong .sha256: the client's body fails and nothing is cached (the next
-    // request reads S3 again).
-    let bad = "com/example/bad/1.0/bad-1.0.jar";
-    s3.put(BUCKET, &key(bad), &body);
-    s3.put(BUCKET, &key(&format!("{bad}.sha256")), "0".repeat(64));
-    let r = srv.get(&format!("/maven/corp/{bad}")).await;
-    assert!(
-        r.body.is_err(),
-        "a body failing its checksum was delivered whole"
-    );
-    let again = srv.get(&format!("/maven/corp/{bad}")).await;
-    assert!(again.body.is_err());
-    assert!(srv.cache.store().list().await.unwrap().is_empty());
-    assert_eq!(
-        gets_of(&s3, "bad-1.0.jar").len(),
-        2,
-        "the bad body was cached"
-    );
-
-    // A right .sha256: served and cached.
-    let good = "com/example/good/1.0/good-1.0.jar";
-    s3.put(BUCKET, &key(good), &body);
-    s3.put(
-        BUCKET,
-        &key(&format!("{good}.sha256")),
-        format!("{}  good-1.0.jar\n", sha256_hex(&body)),
-    );
-    for _ in 0..2 {
-        let r = srv.get(&format!("/maven/corp/{good}")).await;
-        assert_eq!(r.body.unwrap().as_ref(), &body[..]);
-        srv.wait_stored(1).await;
-    }
-    assert_eq!(gets_of(&s3, "good-1.0.jar").len(), 1);
-    assert_eq!(gets_of(&s3, "good-1.0.jar.sha256").len(), 1);
-
-    // Only a .sha1 (older repositories): checked too.
-    let old = "com/example/old/1.0/old-1.0.jar";
-    s3.put(BUCKET, &key(old), &body);
-    s3.put(
-        BUCKET,
-        &key(&format!("{old}.sha1")),
-        hex::encode(sha1::Sha1::digest(&body)),
-    );
-    assert_eq!(
-        srv.get(&format!("/maven/corp/{old}"))
-            .await
-            .body
-            .unwrap()
-            .as_ref(),
-        &body[..]
-    );
-    let old_bad = "com/example/old/2.0/old-2.0.jar";
-    s3.put(BUCKET, &key(old_bad), &body);
-    s3.put(BUCKET, &key(&format!("{old_bad}.sha1")), "1".repeat(40));
-    assert!(
-        srv.get(&format!("/maven/corp/{old_bad}"))
-            .await
-            .body
-            .is_err()
-    );
-
-    // The sidecar itself is served as text.
-    let side = srv.get(&format!("/maven/corp/{good}.sha256")).await;
-    assert_eq!(side.status, 200);
-    assert_eq!(side.header("content-type"), "text/plain; charset=utf-8");
-}
-
-#[tokio::test]
-async fn snapshot_metadata_is_revalidated_with_a_conditional_get() {
-    let s3 = FakeS3::start().await;
-    let srv = serve(&s3, mount(&s3)).await;
-    let meta = "com/example/lib/1.1-SNAPSHOT/maven-metadata.xml";
-    s3.put(BUCKET, &key(meta), "<metadata>v1</metadata>");
-    let url = format!("/maven/corp/{meta}");
-
-    let first = srv.get(&url).await;
-    assert_eq!(first.text(), "<metadata>v1</metadata>");
-    assert!(
-        first.header("cache-status").contains("stored"),
-        "{:?}",
-        first.headers
-    );
-    srv.wait_stored(1).await;
-    // Unchanged: S3 answers the conditional GET with 304 and the stored copy is served.
-    let r = srv.get(&url).await;
-    assert_eq!(r.text(), "<metadata>v1</metadata>");
-    let gets = gets_of(&s3, "maven-metadata.xml");
-    assert_eq!(gets.len(), 2);
-    assert!(gets[1].if_none_match.is_some(), "{gets:?}");
-    assert_eq!(gets[1].status, 304);
-
-    // Changed in S3: the next GET sees the new content at once.
-    s3.put(BUCKET, &key(meta), "<metadata>v2</metadata>");
-    assert_eq!(srv.get(&url).await.text(), "<metadata>v2</metadata>");
-    let gets = gets_of(&s3, "maven-metadata.xml");
-    assert_eq!(gets.len(), 3);
-    assert!(gets[2].if_none_match.is_some());
-    assert_eq!(gets[2].status, 200);
-    assert!(
-        srv.get(&url)
-            .await
-            .header("cache-control")
-            .contains("no-cache")
-    );
-}
-
 #[tokio::test]
 async fn hostile_paths_are_400_and_never_reach_s3() {
     let s3 = FakeS3::start().await;
@@ -604,180 +504,4 @@ async fn hostile_paths_are_400_and_never_reach_s3() {
         assert_eq!(status, 400, "{path} answered {status}");
     }
     assert_eq!(s3.request_count(), 0, "{:?}", s3.requests());
-}
-
-/// A `credential_process` profile (in its own config file) whose script prints
-/// whatever `creds.json` holds, so the test can rotate the keys under it.
-fn rotating_profile(dir: &std::path::Path) -> CredentialCache {
-    use std::os::unix::fs::PermissionsExt;
-    let script = dir.join("creds.sh");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\ncat '{}'\n", dir.join("creds.json").display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config = dir.join("config");
-    std::fs::write(
-        &config,
-        format!(
-            "[profile rotating]\ncredential_process = {}\n",
-            script.display()
-        ),
-    )
-    .unwrap();
-    #[allow(deprecated)]
-    let files = aws_config::profile::profile_file::ProfileFiles::builder()
-        .with_file(
-            aws_config::profile::profile_file::ProfileFileKind::Config,
-            &config,
-        )
-        .build();
-    let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
-        .profile_files(files)
-        .profile_name("rotating")
-        .build();
-    CredentialCache::with_provider(
-        SourceSpec::profile(Some("rotating")),
-        SharedCredentialsProvider::new(provider),
-        CacheOptions::default(),
-    )
-}
-
-/// Keys that expire inside the credentials cache's refresh-ahead window, so each
-/// request asks the profile again (as after a rotation or a new login).
-fn write_keys(dir: &std::path::Path, akid: &str, secret: &str) {
-    let expires = awsproxy::creds::rfc3339(SystemTime::now() + Duration::from_secs(15 * 60));
-    std::fs::write(
-        dir.join("creds.json"),
-        format!(
-            r#"{{"Version": 1, "AccessKeyId": "{akid}", "SecretAccessKey": "{secret}", "Expiration": "{expires}"}}"#
-        ),
-    )
-    .unwrap();
-}
-
-#[tokio::test]
-async fn rotated_credentials_are_used_by_the_next_request_without_a_restart() {
-    let s3 = FakeS3::start_with_auth(&[
-        ("AKIDROTATEDAAAA", "secret-one"),
-        ("AKIDROTATEDBBBB", "secret-two"),
-    ])
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    write_keys(dir.path(), "AKIDROTATEDAAAA", "secret-one");
-    let m = MavenMount {
-        profile: Some("rotating".into()),
-        ..mount(&s3)
-    };
-    let srv = serve_with(vec![(m, rotating_profile(dir.path()))], Tuning::default())
-        .await
-        .with_bucket(&s3);
-    s3.put(BUCKET, &key(JAR), b"one");
-    s3.put(BUCKET, &key("com/example/lib/2.0/lib-2.0.jar"), b"two");
-
-    let r = srv.get(&format!("/maven/corp/{JAR}")).await;
-    assert_eq!(r.status, 200, "{}", r.text());
-
-    // The old keys stop working; the profile now gives new ones.
-    s3.deny_key("AKIDROTATEDAAAA");
-    write_keys(dir.path(), "AKIDROTATEDBBBB", "secret-two");
-    s3.clear_requests();
-    let r = srv.get("/maven/corp/com/example/lib/2.0/lib-2.0.jar").await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.text(), "two");
-    let signers: Vec<_> = s3
-        .requests()
-        .into_iter()
-        .map(|r| r.access_key_id.unwrap_or_default())
-        .collect();
-    assert!(!signers.is_empty());
-    assert!(
-        signers.iter().all(|k| k == "AKIDROTATEDBBBB"),
-        "{signers:?}"
-    );
-}
-
-#[tokio::test]
-async fn upstream_pull_through_writes_verified_artifacts_back_to_the_bucket() {
-    let s3 = FakeS3::start().await;
-    let origin = Origin::start();
-    let jar = b"an artifact from the public repository".to_vec();
-    let path = "org/public/thing/3.0/thing-3.0.jar";
-    origin.set(&format!("/maven2/{path}"), Reply::ok(jar.clone()));
-    origin.set(
-        &format!("/maven2/{path}.sha1"),
-        Reply::ok(hex::encode(sha1::Sha1::digest(&jar))),
-    );
-    let bad = "org/public/bad/3.0/bad-3.0.jar";
-    origin.set(&format!("/maven2/{bad}"), Reply::ok(jar.clone()));
-    origin.set(&format!("/maven2/{bad}.sha1"), Reply::ok("2".repeat(40)));
-    let m = MavenMount {
-        upstream: Some(origin.url("/maven2/")),
-        write_back: true,
-        ..mount(&s3)
-    };
-    let srv = serve(&s3, m).await;
-
-    let r = srv.get(&format!("/maven/corp/{path}")).await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.body.as_ref().unwrap().as_ref(), &jar[..]);
-    assert_eq!(r.header("content-type"), "application/java-archive");
-    let mut copied = None;
-    for _ in 0..500 {
-        copied = s3.read(BUCKET, &key(path));
-        if copied.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(copied.as_deref(), Some(&jar[..]), "not written back");
-
-    // A body that fails its upstream checksum is neither served whole nor copied.
-    let r = srv.get(&format!("/maven/corp/{bad}")).await;
-    assert!(r.body.is_err());
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(s3.read(BUCKET, &key(bad)).is_none());
-
-    // Missing in both places: 404.
-    let r = srv.get("/maven/corp/org/public/none/1/none-1.jar").await;
-    assert_eq!(r.status, 404, "{}", r.text());
-}
-
-#[tokio::test]
-async fn deploy_needs_allow_deploy() {
-    let s3 = FakeS3::start().await;
-    let srv = serve(&s3, mount(&s3)).await;
-    let url = "/maven/corp/com/example/app/1.0/app-1.0.jar";
-    let r = srv.send("PUT", url, &[], b"jar bytes").await;
-    assert_eq!(r.status, 405, "{}", r.text());
-    assert_eq!(r.header("allow"), "GET, HEAD");
-    assert!(r.text().contains("allow_deploy"));
-    assert_eq!(srv.send("DELETE", url, &[], b"").await.status, 405);
-    assert_eq!(s3.request_count(), 0);
-
-    let m = MavenMount {
-        allow_deploy: true,
-        ..mount(&s3)
-    };
-    let srv = serve(&s3, m).await;
-    let r = srv.send("PUT", url, &[], b"jar bytes").await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    assert_eq!(
-        s3.read(BUCKET, &key("com/example/app/1.0/app-1.0.jar"))
-            .as_deref(),
-        Some(&b"jar bytes"[..])
-    );
-    let r = srv.get(url).await;
-    assert_eq!(r.text(), "jar bytes");
-    assert_eq!(
-        srv.send("PUT", "/maven/corp/../x.jar", &[], b"x")
-            .await
-            .status,
-        400
-    );
-    assert_eq!(
-        srv.send("PUT", "/maven/corp/com/", &[], b"x").await.status,
-        405
-    );
 }
