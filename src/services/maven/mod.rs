@@ -37,7 +37,7 @@ use tokio::io::AsyncWriteExt;
 use self::fetch::ObjectFetch;
 use self::s3::{Mount, S3Failure, text};
 use super::repos::RepoContext;
-use super::status::Health;
+use super::status::{Health, Section};
 use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions};
 use crate::config::MavenMount;
 use crate::creds::{CredentialCache, CredsError};
@@ -138,6 +138,28 @@ pub async fn router_with(
     );
     ctx.board
         .add_metrics("maven", move || metrics.render_families());
+    let mut table_mounts: Vec<Arc<Mount>> = built.values().cloned().collect();
+    table_mounts.sort_by(|a, b| a.name.cmp(&b.name));
+    ctx.board.add_section("maven", move || Section {
+        title: "Maven mounts".to_owned(),
+        columns: ["mount", "location", "profile", "state"]
+            .map(str::to_owned)
+            .to_vec(),
+        rows: table_mounts
+            .iter()
+            .map(|m| {
+                vec![
+                    format!("/maven/{}/", m.name),
+                    m.location(&m.prefix),
+                    m.profile
+                        .clone()
+                        .unwrap_or_else(|| "(default chain)".to_owned()),
+                    m.last_error().unwrap_or_else(|| "ok".to_owned()),
+                ]
+            })
+            .collect(),
+        note: None,
+    });
     let probe_mounts: Vec<Arc<Mount>> = built.values().cloned().collect();
     ctx.board.add_probe("maven", move || {
         probe_mounts
