@@ -12,7 +12,7 @@ use crate::logging::{LogFormat, LogLevel};
 const AFTER_HELP: &str = "\
 Exit codes: 0 success, 1 runtime failure, 2 bad arguments or configuration,
 3 an SSO session needs `awsproxy sso login`, 4 `doctor` found a failing check,
-69 not built in this release, 130 interrupted.
+130 interrupted.
 
 Configuration: $XDG_CONFIG_HOME/awsproxy/config.toml (or --config). Without a
 file, awsproxy uses its embedded default; `awsproxy config default` prints it.";

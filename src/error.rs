@@ -25,8 +25,6 @@ pub enum ExitStatus {
     LoginRequired = 3,
     /// `doctor` ran and at least one check failed.
     ChecksFailed = 4,
-    /// The command exists but its capability is not built in this release.
-    NotBuilt = 69,
     /// Interrupted by Ctrl-C.
     Interrupted = 130,
 }
@@ -37,7 +35,7 @@ impl ExitStatus {
     }
 
     /// Every status with a one-line meaning, for `--help` and the README.
-    pub const ALL: [(ExitStatus, &'static str); 7] = [
+    pub const ALL: [(ExitStatus, &'static str); 6] = [
         (ExitStatus::Success, "success"),
         (ExitStatus::Failure, "runtime failure (network, AWS, I/O)"),
         (ExitStatus::Usage, "bad arguments or invalid configuration"),
@@ -46,10 +44,6 @@ impl ExitStatus {
             "an SSO session needs `awsproxy sso login`",
         ),
         (ExitStatus::ChecksFailed, "`doctor` found a failing check"),
-        (
-            ExitStatus::NotBuilt,
-            "the command is not built in this release",
-        ),
         (ExitStatus::Interrupted, "interrupted (Ctrl-C)"),
     ];
 }
@@ -59,13 +53,6 @@ impl ExitStatus {
 pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
-
-    #[error("`awsproxy {command}` is not built in this release of awsproxy")]
-    NotBuilt {
-        command: &'static str,
-        /// What works instead, if anything.
-        instead: Option<&'static str>,
-    },
 
     #[error("{message}")]
     Usage {
@@ -85,7 +72,6 @@ impl Error {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::Config(_) | Error::Usage { .. } => ExitStatus::Usage,
-            Error::NotBuilt { .. } => ExitStatus::NotBuilt,
             Error::LoginRequired { .. } => ExitStatus::LoginRequired,
             Error::Interrupted => ExitStatus::Interrupted,
         }
@@ -94,10 +80,6 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Config(e) => e.hint.clone(),
-            Error::NotBuilt { instead, .. } => Some(match instead {
-                Some(alt) => format!("{alt}; see `awsproxy --help` for what this release can do"),
-                None => "see `awsproxy --help` for what this release can do".to_owned(),
-            }),
             Error::Usage { hint, .. } => hint.clone(),
             Error::LoginRequired { session } => Some(match session.strip_prefix("profile ") {
                 Some(profile) => format!("run `awsproxy sso login --profile {profile}`"),
@@ -253,11 +235,11 @@ mod tests {
             text.contains("hint: run `awsproxy sso login corp`"),
             "{text}"
         );
-        let err = anyhow::Error::from(Error::NotBuilt {
-            command: "serve",
-            instead: None,
+        let err = anyhow::Error::from(Error::Usage {
+            message: "bad".into(),
+            hint: None,
         });
-        assert_eq!(exit_status_of(&err), ExitStatus::NotBuilt);
+        assert_eq!(exit_status_of(&err), ExitStatus::Usage);
     }
 
     #[test]

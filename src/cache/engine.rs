@@ -19,7 +19,6 @@ use super::policy::{self, CacheStatus, Decision, Fwd};
 use super::store::{self, EntryMeta, Found, Store};
 use super::{
     Body, CacheKey, CachePolicy, CacheSettings, Fetch, FetchError, LookupOptions, POLICY_HEADER,
-    Verifier,
 };
 
 const HOP_BY_HOP: [&str; 9] = [
@@ -195,8 +194,8 @@ impl HttpCache {
     /// Serves (or revalidates) a stored entry; `Err` says why it can't be used.
     async fn use_entry(&self, r: &Req, found: Found, head: bool) -> Result<Response<Body>, Fwd> {
         // An entry whose body is not the one the caller expects is replaced.
-        if let Some(Verifier::Sha256(want)) = &r.opts.verify
-            && !want.eq_ignore_ascii_case(&found.meta.sha256)
+        if let Some(v) = &r.opts.verify
+            && !v.accepts(&found.meta.sha256)
         {
             return Err(Fwd::Miss);
         }
@@ -316,9 +315,10 @@ impl HttpCache {
                         policy::decide(r.policy, &found.meta, &r.preq, SystemTime::now()),
                         Decision::Fresh
                     )
-                    && r.opts.verify.as_ref().is_none_or(|Verifier::Sha256(want)| {
-                        want.eq_ignore_ascii_case(&found.meta.sha256)
-                    })
+                    && r.opts
+                        .verify
+                        .as_ref()
+                        .is_none_or(|v| v.accepts(&found.meta.sha256))
                 {
                     drop(guard);
                     self.record_hit(&r.hash);

@@ -17,8 +17,12 @@ use super::{Body, BoxError, Verifier};
 pub enum FillError {
     #[error("the upstream body ended after {got} of {expected} bytes")]
     Short { got: u64, expected: u64 },
-    #[error("the upstream body's sha256 {got} does not match the expected {expected}")]
-    Digest { got: String, expected: String },
+    #[error("the upstream body's {algo} {got} does not match the expected {expected}")]
+    Digest {
+        algo: &'static str,
+        got: String,
+        expected: String,
+    },
     #[error("the upstream body sent nothing for {0:?}")]
     Idle(std::time::Duration),
 }
@@ -66,6 +70,7 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
     } = fill;
     let mut client = Some(tx);
     let mut hasher = Sha256::new();
+    let mut sha1 = matches!(verify, Some(Verifier::Sha1(_))).then(sha1::Sha1::new);
     let mut len: u64 = 0;
     // The last chunk is held back until the body is checked, so a client never
     // sees a complete body that was then found bad.
@@ -83,6 +88,9 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
                     continue;
                 };
                 hasher.update(&data);
+                if let Some(h) = sha1.as_mut() {
+                    h.update(&data);
+                }
                 len += data.len() as u64;
                 if let Some(p) = pending.as_mut()
                     && let Err(e) = p.write(&data).await
@@ -107,7 +115,16 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
         (_, Some(expected)) if expected != len => Some(FillError::Short { got: len, expected }),
         (Some(Verifier::Sha256(expected)), _) if !expected.eq_ignore_ascii_case(&digest) => {
             Some(FillError::Digest {
+                algo: "sha256",
                 got: digest.clone(),
+                expected: expected.clone(),
+            })
+        }
+        (Some(Verifier::Sha1(expected)), _) => {
+            let got = sha1.map(|h| hex::encode(h.finalize())).unwrap_or_default();
+            (!expected.eq_ignore_ascii_case(&got)).then(|| FillError::Digest {
+                algo: "sha1",
+                got,
                 expected: expected.clone(),
             })
         }

@@ -124,6 +124,21 @@ impl FetchError {
 pub enum Verifier {
     /// Expected SHA-256, hex (case-insensitive).
     Sha256(String),
+    /// Expected SHA-1, hex (case-insensitive): Maven `.sha1` sidecars, where a
+    /// repository has no `.sha256`. Checked on fills only (entries record SHA-256).
+    Sha1(String),
+}
+
+impl Verifier {
+    /// Is a stored entry with this SHA-256 the expected body? Entries record
+    /// SHA-256 only, so a `Sha1` expectation (checked when the entry was filled)
+    /// accepts any entry.
+    pub fn accepts(&self, entry_sha256: &str) -> bool {
+        match self {
+            Verifier::Sha256(want) => want.eq_ignore_ascii_case(entry_sha256),
+            Verifier::Sha1(_) => true,
+        }
+    }
 }
 
 /// Per-request choices: policy, key normalisation, verification.

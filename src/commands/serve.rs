@@ -43,15 +43,9 @@ pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         let signals = Signals::install()?;
         let shared = Shared::new(ctx.paths.clone(), StatusBoard::default());
         tracing::info!(config = %config.source, "starting");
-        let unbuilt = crate::supervisor::unbuilt(&config.file);
         let mut supervisor = Supervisor::start(shared, config)?;
         for (label, url) in supervisor.listeners() {
             ctx.printer.message(&format!("awsproxy: {label:<32} {url}"));
-        }
-        for (key, what) in unbuilt {
-            ctx.printer.warn(&format!(
-                "`{key}` is configured, but {what} is not built in this release; those mounts answer 404"
-            ));
         }
         supervisor.run_until_signalled(signals, load).await;
         supervisor.shutdown().await;

@@ -1,4 +1,7 @@
-//! S3 buckets served as Maven repositories at `/maven/NAME/`: path validation
-//! now; the router lands with the cache and credentials cores.
+//! Maven repository layout logic, free of I/O: request path validation
+//! ([`path`]), content types and mutability ([`content`]), and directory
+//! listing pages ([`listing`]). The service is [`crate::services::maven`].
 
+pub mod content;
+pub mod listing;
 pub mod path;

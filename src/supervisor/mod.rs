@@ -21,7 +21,6 @@ mod services;
 use crate::daemon::{BoundListener, SHUTDOWN_GRACE, Signal, Signals};
 use crate::paths::Paths;
 use crate::services::status::{Health, StatusBoard};
-pub use services::unbuilt;
 
 /// The open store, and the `[cache]` section it was opened for.
 type OpenStore = (crate::config::CacheSection, Arc<dyn crate::cache::Store>);

@@ -2,21 +2,8 @@
 
 use super::{Placement, ServiceDef, Shared, run_logged};
 use crate::cache::{CacheSettings, HttpCache};
-use crate::config::ConfigFile;
 use crate::daemon::{self, SHUTDOWN_GRACE};
 use crate::services::status::{Health, Section, label_value};
-
-/// Parts of a configuration this build reads but cannot serve yet: `(key, what)`.
-/// `serve` names them in a warning instead of pretending.
-pub fn unbuilt(file: &ConfigFile) -> Vec<(&'static str, &'static str)> {
-    let mut missing = Vec::new();
-    if let Some(repos) = &file.repos
-        && !repos.maven.is_empty()
-    {
-        missing.push(("[[repos.maven]]", "the Maven repository proxy"));
-    }
-    missing
-}
 
 pub fn all() -> Vec<ServiceDef> {
     vec![metrics(), sso_watcher(), creds(), proxy(), repos()]

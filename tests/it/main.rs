@@ -19,6 +19,7 @@ mod fakes;
 mod forward;
 mod generated;
 mod install;
+mod maven;
 mod pypi;
 mod serve;
 mod sso;

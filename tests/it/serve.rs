@@ -56,17 +56,6 @@ fn a_taken_port_names_the_port_and_the_key() {
     );
 }
 
-#[test]
-fn unbuilt_mounts_are_named_not_faked() {
-    let ctx = TestContext::new().config(
-        "[metrics]\nlisten = \"127.0.0.1:0\"\n[repos]\nlisten = \"127.0.0.1:0\"\n[[repos.maven]]\nname = \"m\"\nbucket = \"bucket-a\"\n",
-    );
-    let mut daemon = spawn(&ctx);
-    daemon.wait_for("`[[repos.maven]]` is configured, but the Maven repository proxy is not built");
-    daemon.signal("INT");
-    assert_eq!(daemon.wait_exit(), 0);
-}
-
 #[tokio::test]
 async fn sighup_applies_a_good_config_and_rejects_a_bad_one() {
     let ctx = TestContext::new().config("[metrics]\nlisten = \"127.0.0.1:0\"\n");

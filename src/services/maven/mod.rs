@@ -1,0 +1,550 @@
+//! S3 buckets served as Maven repositories on the repository listener (issue 7).
+//!
+//! | route                        | what                                                        |
+//! |------------------------------|-------------------------------------------------------------|
+//! | `GET/HEAD /maven/NAME/PATH`  | the object `prefix/PATH` (cached; `Range` read from S3)       |
+//! | `GET/HEAD /maven/NAME/DIR/`  | HTML listing of `prefix/DIR/` (ListObjectsV2, delimiter `/`)  |
+//! | `PUT /maven/NAME/PATH`       | upload (`mvn deploy`) when the mount has `allow_deploy = true`; else 405 |
+//! | `/maven/NAME`                | redirect to `/maven/NAME/`                                   |
+//!
+//! Paths are validated by [`crate::maven::path::RepoPath`] (400 before any S3
+//! call). Release files are cached forever, checked against their `.sha256` (or
+//! `.sha1`) sidecar before the cache commits them; `maven-metadata.xml` and
+//! `-SNAPSHOT` paths are revalidated with a conditional GET on every request.
+//! Each mount's S3 client signs with the credentials core's cache for its
+//! profile, so a new `awsproxy sso login` is used by the next request.
+//!
+//! Errors: missing -> 404; S3 access denied -> 502; SSO session expired -> 503
+//! saying to run `awsproxy sso login` (cached release files are still served:
+//! they need no S3 call); S3 unreachable -> 502.
+
+mod fetch;
+mod s3;
+mod upstream;
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::routing::any;
+use futures_util::StreamExt as _;
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use tokio::io::AsyncWriteExt;
+
+use self::fetch::ObjectFetch;
+use self::s3::{Mount, S3Failure, text};
+use super::repos::RepoContext;
+use super::status::{Health, Section};
+use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions};
+use crate::config::MavenMount;
+use crate::creds::{CredentialCache, CredsError};
+use crate::maven::content;
+use crate::maven::path::RepoPath;
+use crate::metrics::{CounterFamily, Metrics};
+
+/// Cache-Control of release files (never change once published).
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Cache-Control of metadata and snapshots: stored, revalidated every time.
+const REVALIDATE: &str = "no-cache";
+
+/// Knobs the tests turn.
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// Keys per ListObjectsV2 page (S3's maximum is 1000).
+    pub list_page_size: i32,
+    /// Pages read for one listing before it is cut short.
+    pub max_list_pages: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            list_page_size: 1000,
+            max_list_pages: 50,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    mounts: HashMap<String, Arc<Mount>>,
+    cache: HttpCache,
+    tuning: Tuning,
+    requests: CounterFamily,
+}
+
+/// The `/maven/NAME/` routes of every mount, with credentials from `ctx.creds`.
+pub async fn router(mounts: &[MavenMount], ctx: &RepoContext) -> anyhow::Result<Router> {
+    let mut with_creds = Vec::new();
+    for m in mounts {
+        let creds = ctx.creds.profile(m.profile.as_deref()).await;
+        with_creds.push((m.clone(), creds));
+    }
+    router_with(with_creds, ctx, Tuning::default()).await
+}
+
+/// Like [`router`], with each mount's credentials cache given (tests hand in a
+/// cache over their own provider) and tuning.
+pub async fn router_with(
+    mounts: Vec<(MavenMount, CredentialCache)>,
+    ctx: &RepoContext,
+    tuning: Tuning,
+) -> anyhow::Result<Router> {
+    if mounts.is_empty() {
+        return Ok(Router::new());
+    }
+    let mut outbound = None;
+    let mut built = HashMap::new();
+    for (m, creds) in mounts {
+        let client = s3::client(&m, &creds).await;
+        let upstream = match &m.upstream {
+            Some(base) => {
+                if outbound.is_none() {
+                    outbound = Some(crate::net::UpstreamClient::new(
+                        &crate::net::ClientSettings {
+                            proxy_from_env: true,
+                            ..Default::default()
+                        },
+                    )?);
+                }
+                outbound.clone().map(|c| upstream::Upstream::new(base, c))
+            }
+            None => None,
+        };
+        let mount = Mount {
+            name: m.name.clone(),
+            bucket: m.bucket.clone(),
+            prefix: m.prefix.trim_matches('/').to_owned(),
+            profile: m.profile.clone(),
+            client,
+            creds,
+            upstream,
+            allow_deploy: m.allow_deploy,
+            verifiers: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN),
+            )),
+            last_error: Mutex::new(None),
+            write_back: m.write_back,
+        };
+        built.insert(m.name.clone(), Arc::new(mount));
+    }
+    let metrics = Metrics::new();
+    let requests = metrics.counter_family(
+        "awsproxy_maven_requests",
+        "Requests to Maven mounts, by mount and response status class",
+    );
+    ctx.board
+        .add_metrics("maven", move || metrics.render_families());
+    let mut table_mounts: Vec<Arc<Mount>> = built.values().cloned().collect();
+    table_mounts.sort_by(|a, b| a.name.cmp(&b.name));
+    ctx.board.add_section("maven", move || Section {
+        title: "Maven mounts".to_owned(),
+        columns: ["mount", "location", "profile", "state"]
+            .map(str::to_owned)
+            .to_vec(),
+        rows: table_mounts
+            .iter()
+            .map(|m| {
+                vec![
+                    format!("/maven/{}/", m.name),
+                    m.location(&m.prefix),
+                    m.profile
+                        .clone()
+                        .unwrap_or_else(|| "(default chain)".to_owned()),
+                    m.last_error().unwrap_or_else(|| "ok".to_owned()),
+                ]
+            })
+            .collect(),
+        note: None,
+    });
+    let probe_mounts: Vec<Arc<Mount>> = built.values().cloned().collect();
+    ctx.board.add_probe("maven", move || {
+        probe_mounts
+            .iter()
+            .map(|m| {
+                let health = match m.last_error() {
+                    None => Health::Healthy,
+                    Some(reason) => Health::Unhealthy { reason },
+                };
+                (format!("maven:{}", m.name), health)
+            })
+            .collect()
+    });
+    let shared = Arc::new(Shared {
+        mounts: built,
+        cache: ctx.cache.clone(),
+        tuning,
+        requests,
+    });
+    Ok(Router::new()
+        .route("/maven/{*rest}", any(handle))
+        .with_state(shared))
+}
+
+async fn handle(State(st): State<Arc<Shared>>, req: Request) -> Response<axum::body::Body> {
+    let raw = req.uri().path().to_owned();
+    let rest = raw.strip_prefix("/maven/").unwrap_or_default();
+    let (name, sub) = match rest.split_once('/') {
+        Some((n, s)) => (n, Some(s)),
+        None => (rest, None),
+    };
+    let Some(mount) = st.mounts.get(name).cloned() else {
+        return finish(text(
+            StatusCode::NOT_FOUND,
+            format!("awsproxy: no Maven mount named {name:?}\n"),
+        ));
+    };
+    let resp = serve(&st, &mount, sub, req).await;
+    let class = format!("{}xx", resp.status().as_u16() / 100);
+    st.requests
+        .get_or_create(&vec![("mount", mount.name.clone()), ("status", class)])
+        .inc();
+    finish(resp)
+}
+
+fn finish(resp: Response<Body>) -> Response<axum::body::Body> {
+    resp.map(axum::body::Body::new)
+}
+
+async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> Response<Body> {
+    let Some(sub) = sub else {
+        let mut resp = text(
+            StatusCode::PERMANENT_REDIRECT,
+            format!("/maven/{}/\n", m.name),
+        );
+        if let Ok(v) = HeaderValue::from_str(&format!("/maven/{}/", m.name)) {
+            resp.headers_mut().insert(header::LOCATION, v);
+        }
+        return resp;
+    };
+    let path = match RepoPath::parse(sub) {
+        Ok(p) => p,
+        Err(e) => return text(StatusCode::BAD_REQUEST, format!("awsproxy: {e}\n")),
+    };
+    match *req.method() {
+        Method::GET | Method::HEAD => {}
+        Method::PUT if m.allow_deploy && !path.directory => return deploy(m, &path, req).await,
+        _ => {
+            let allow = if m.allow_deploy {
+                "GET, HEAD, PUT"
+            } else {
+                "GET, HEAD"
+            };
+            let mut resp = text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "awsproxy: {} is not allowed here{}\n",
+                    req.method(),
+                    if m.allow_deploy {
+                        ""
+                    } else {
+                        " (set `allow_deploy = true` on the mount to accept uploads)"
+                    }
+                ),
+            );
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+            return resp;
+        }
+    }
+    let head = req.method() == Method::HEAD;
+    if path.directory {
+        if let Err(e) = m.creds.get().await {
+            return creds_failure(m, &e);
+        }
+        return listing(st, m, &path, head).await;
+    }
+    let key = path.key(&m.prefix);
+    let file = path.file_name().unwrap_or_default();
+    let content_type = content::content_type(file);
+    if !head
+        && let Some(range) = req
+            .headers()
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok())
+    {
+        if let Err(e) = m.creds.get().await {
+            return creds_failure(m, &e);
+        }
+        return match m.ranged(&key, range, content_type).await {
+            Ok(resp) => resp,
+            Err(f) => final_error(m, &key, &f),
+        };
+    }
+    let mutable = content::is_mutable(path.segments());
+    let sidecar = content::is_sidecar(file);
+    let repo_path = path.segments().join("/");
+    let verify = if mutable || sidecar || head {
+        None
+    } else {
+        match m.verifier(&key, &repo_path).await {
+            Ok(v) => v,
+            Err(f) => return final_error(m, &key, &f),
+        }
+    };
+    let opts = LookupOptions {
+        policy: CachePolicy::Standard,
+        verify: verify.clone(),
+        immutable: !mutable,
+        ..LookupOptions::default()
+    };
+    let fetch = Arc::new(ObjectFetch {
+        mount: m.clone(),
+        key: key.clone(),
+        path: repo_path,
+        content_type,
+        cache_control: if mutable { REVALIDATE } else { IMMUTABLE },
+        write_back: m.write_back && !mutable,
+        verify,
+    });
+    let Ok(creq) = http::Request::builder()
+        .method(req.method().clone())
+        .uri(cache_url(m, &path))
+        .body(())
+    else {
+        return text(StatusCode::BAD_REQUEST, "awsproxy: bad path\n".to_owned());
+    };
+    let resp = st.cache.handle(creq, opts, fetch).await;
+    let resp = unmark(resp);
+    conditional(req.headers(), resp)
+}
+
+/// The cache's URL for a mount's object: one host per bucket, the S3 key as path.
+fn cache_url(m: &Mount, path: &RepoPath) -> String {
+    let mut url = format!("http://{}.s3.maven.awsproxy/", m.bucket);
+    let mut segments: Vec<&str> = Vec::new();
+    if !m.prefix.is_empty() {
+        segments.extend(m.prefix.split('/'));
+    }
+    segments.extend(path.segments().iter().map(String::as_str));
+    let encoded: Vec<String> = segments
+        .iter()
+        .map(|s| url::form_urlencoded::byte_serialize(s.as_bytes()).collect())
+        .collect();
+    url.push_str(&encoded.join("/"));
+    url
+}
+
+/// Turns the marked error responses of [`fetch::ObjectFetch`] into their final status.
+fn unmark(mut resp: Response<Body>) -> Response<Body> {
+    let Some(kind) = resp.headers_mut().remove(s3::ERROR_MARKER) else {
+        return resp;
+    };
+    let status = match kind.as_bytes() {
+        b"denied" | b"s3" => StatusCode::BAD_GATEWAY,
+        b"login" => StatusCode::SERVICE_UNAVAILABLE,
+        _ => resp.status(),
+    };
+    *resp.status_mut() = status;
+    resp
+}
+
+fn final_error(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
+    match f {
+        S3Failure::Other { detail } => {
+            tracing::warn!(location = %m.location(key), error = %detail, "S3 request failed");
+            let mut resp = text(
+                StatusCode::BAD_GATEWAY,
+                format!(
+                    "awsproxy: reading {} from S3 failed\nhint: see the awsproxy log for details\n",
+                    m.location(key)
+                ),
+            );
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        f => unmark(fetch::failure_response(m, key, f)),
+    }
+}
+
+fn creds_failure(m: &Mount, e: &CredsError) -> Response<Body> {
+    match e {
+        CredsError::LoginRequired { .. } => {
+            m.record(Some(&S3Failure::LoginRequired {
+                detail: e.to_string(),
+            }));
+            text(StatusCode::SERVICE_UNAVAILABLE, fetch::login_message(m))
+        }
+        _ => {
+            tracing::warn!(mount = %m.name, error = %e, "no credentials for a Maven mount");
+            m.record(Some(&S3Failure::Other {
+                detail: e.to_string(),
+            }));
+            text(
+                StatusCode::BAD_GATEWAY,
+                format!(
+                    "awsproxy: no AWS credentials for Maven mount {} ({})\nhint: run `awsproxy doctor`\n",
+                    m.name,
+                    e.code()
+                ),
+            )
+        }
+    }
+}
+
+/// Answers a client's `If-None-Match` / `If-Modified-Since` against a `200`.
+fn conditional(req: &HeaderMap, resp: Response<Body>) -> Response<Body> {
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let etag = resp
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(|t| t.trim_start_matches("W/").to_owned());
+    let inm: Vec<&str> = req
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .collect();
+    let not_modified = if inm.is_empty() {
+        let since = req
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(http_date);
+        let modified = resp
+            .headers()
+            .get(header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(http_date);
+        matches!((since, modified), (Some(s), Some(m)) if m <= s)
+    } else {
+        inm.iter().any(|t| *t == "*" || Some(*t) == etag.as_deref())
+    };
+    if !not_modified {
+        return resp;
+    }
+    // Dropping the body lets a filling cache entry finish in the background.
+    let (parts, _body) = resp.into_parts();
+    let mut out = Response::new(s3::empty());
+    *out.status_mut() = StatusCode::NOT_MODIFIED;
+    for name in [
+        header::ETAG,
+        header::LAST_MODIFIED,
+        header::CACHE_CONTROL,
+        header::DATE,
+    ] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    if let Some(v) = parts.headers.get("cache-status") {
+        out.headers_mut().insert("cache-status", v.clone());
+    }
+    out
+}
+
+fn http_date(v: &str) -> Option<i64> {
+    aws_smithy_types::DateTime::from_str(v, aws_smithy_types::date_time::Format::HttpDate)
+        .ok()
+        .map(|d| d.secs())
+}
+
+async fn listing(st: &Shared, m: &Arc<Mount>, path: &RepoPath, head: bool) -> Response<Body> {
+    let prefix = path.key(&m.prefix);
+    // The mount's root lists `prefix/` (or the bucket's root when there is no prefix).
+    let prefix = if prefix == "/" { String::new() } else { prefix };
+    let (entries, truncated) = match m
+        .list(&prefix, st.tuning.list_page_size, st.tuning.max_list_pages)
+        .await
+    {
+        Ok(l) => l,
+        Err(f) => return final_error(m, &prefix, &f),
+    };
+    let root = path.segments().is_empty();
+    if entries.is_empty() && !root {
+        return text(
+            StatusCode::NOT_FOUND,
+            format!("awsproxy: {} has nothing under it\n", m.location(&prefix)),
+        );
+    }
+    let mut title = format!("/maven/{}/", m.name);
+    for s in path.segments() {
+        title.push_str(s);
+        title.push('/');
+    }
+    let page = crate::maven::listing::render(&title, &entries, !root, truncated);
+    let len = page.len();
+    let body = if head {
+        s3::empty()
+    } else {
+        Full::from(page).map_err(|e| match e {}).boxed_unsync()
+    };
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+/// `PUT` (`mvn deploy`): spills the body to a temp file, then one `PutObject`.
+async fn deploy(m: &Arc<Mount>, path: &RepoPath, req: Request) -> Response<Body> {
+    if let Err(e) = m.creds.get().await {
+        return creds_failure(m, &e);
+    }
+    let key = path.key(&m.prefix);
+    let file = path.file_name().unwrap_or_default();
+    let spill = match tempfile::NamedTempFile::new() {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot create an upload spill file");
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "awsproxy: cannot buffer the upload\n".to_owned(),
+            );
+        }
+    };
+    let (std_file, spill_path) = spill.into_parts();
+    let mut out = tokio::fs::File::from_std(std_file);
+    let mut stream = req.into_body().into_data_stream();
+    let mut len: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                return text(
+                    StatusCode::BAD_REQUEST,
+                    format!("awsproxy: the upload body failed: {e}\n"),
+                );
+            }
+        };
+        len += chunk.len() as u64;
+        if let Err(e) = out.write_all(&chunk).await {
+            tracing::warn!(error = %e, "cannot write an upload spill file");
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "awsproxy: cannot buffer the upload\n".to_owned(),
+            );
+        }
+    }
+    if out.flush().await.is_err() {
+        return text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "awsproxy: cannot buffer the upload\n".to_owned(),
+        );
+    }
+    drop(out);
+    match m
+        .put_file(&key, &spill_path, len, content::content_type(file))
+        .await
+    {
+        Ok(()) => {
+            m.forget_verifier(&key);
+            text(
+                StatusCode::CREATED,
+                format!("stored {}\n", m.location(&key)),
+            )
+        }
+        Err(f) => final_error(m, &key, &f),
+    }
+}

@@ -1,0 +1,258 @@
+//! Pull-through: files missing from the bucket are fetched from the mount's
+//! `upstream` (e.g. Maven Central) through awsproxy's outbound client, and with
+//! `write_back = true` release files are copied into the bucket once their body
+//! is complete and verified (spilled to a temp file, then one `PutObject`).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, StreamBody};
+use sha2::Digest as _;
+use tokio::io::AsyncWriteExt;
+
+use super::fetch::marked;
+use super::s3::Mount;
+use crate::cache::{Body, FetchError, Verifier};
+use crate::net::UpstreamClient;
+
+/// Largest sidecar read from the upstream.
+const SIDECAR_LIMIT: usize = 4096;
+
+/// A mount's upstream repository.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    /// Base URL ending in `/`.
+    pub base: String,
+    pub client: UpstreamClient,
+}
+
+impl Upstream {
+    pub fn new(base: &str, client: UpstreamClient) -> Self {
+        let mut base = base.to_owned();
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        Self { base, client }
+    }
+
+    fn request(&self, method: http::Method, path: &str) -> Option<Request<()>> {
+        Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header(
+                header::USER_AGENT,
+                concat!("awsproxy/", env!("CARGO_PKG_VERSION")),
+            )
+            .body(())
+            .ok()
+    }
+
+    /// A small file (a checksum sidecar); `None` when missing or unreachable.
+    pub async fn small(&self, path: &str) -> Option<Bytes> {
+        let req = self.request(http::Method::GET, path)?;
+        let resp = self.client.fetch(req).await.ok()?;
+        if resp.status() != StatusCode::OK {
+            return None;
+        }
+        let mut body = resp.into_body();
+        let mut out = Vec::new();
+        while let Some(frame) = body.frame().await {
+            if let Some(data) = frame.ok()?.data_ref() {
+                out.extend_from_slice(data);
+                if out.len() > SIDECAR_LIMIT {
+                    return None;
+                }
+            }
+        }
+        Some(Bytes::from(out))
+    }
+
+    /// Fetches `path` upstream for the cache. `write_back` carries the digest to
+    /// check before copying into the bucket (`None`: don't copy).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn fetch(
+        &self,
+        m: &Arc<Mount>,
+        path: &str,
+        key: &str,
+        head: bool,
+        if_none_match: Option<&str>,
+        content_type: &'static str,
+        cache_control: &'static str,
+        write_back: Option<Option<Verifier>>,
+    ) -> Result<Response<Body>, FetchError> {
+        let method = if head {
+            http::Method::HEAD
+        } else {
+            http::Method::GET
+        };
+        let mut req = self
+            .request(method, path)
+            .ok_or_else(|| FetchError::msg("bad upstream URL"))?;
+        if let Some(v) = if_none_match.and_then(|v| HeaderValue::from_str(v).ok()) {
+            req.headers_mut().insert(header::IF_NONE_MATCH, v);
+        }
+        let resp = self
+            .client
+            .fetch(req)
+            .await
+            .map_err(|e| FetchError::msg(format!("{e} (hint: {})", e.hint())))?;
+        let status = resp.status();
+        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+            return Ok(marked(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!(
+                    "awsproxy: {} not found, nor at the upstream {}\n",
+                    m.location(key),
+                    self.base
+                ),
+            ));
+        }
+        if status != StatusCode::OK && status != StatusCode::NOT_MODIFIED {
+            return Err(FetchError::msg(format!(
+                "the upstream {} answered {status} for {path}",
+                self.base
+            )));
+        }
+        let (parts, body) = resp.into_parts();
+        let len = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let body: Body = body.boxed_unsync();
+        let body = match write_back {
+            Some(verify) if status == StatusCode::OK && !head => {
+                tee_to_bucket(body, m.clone(), key.to_owned(), verify, len, content_type)
+            }
+            _ => body,
+        };
+        let mut out = Response::new(body);
+        *out.status_mut() = status;
+        let h = out.headers_mut();
+        for name in [header::ETAG, header::LAST_MODIFIED, header::CONTENT_LENGTH] {
+            if let Some(v) = parts.headers.get(&name) {
+                h.insert(name, v.clone());
+            }
+        }
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        );
+        Ok(out)
+    }
+}
+
+struct Tee {
+    body: Body,
+    file: Option<tokio::fs::File>,
+    spill: Option<tempfile::TempPath>,
+    sha256: sha2::Sha256,
+    sha1: sha1::Sha1,
+    len: u64,
+}
+
+/// Passes `body` on unchanged while spilling it to a temp file; a complete body
+/// whose length and digest check out is then uploaded as `key`.
+fn tee_to_bucket(
+    body: Body,
+    m: Arc<Mount>,
+    key: String,
+    verify: Option<Verifier>,
+    expected_len: Option<u64>,
+    content_type: &'static str,
+) -> Body {
+    let (file, spill) = match tempfile::NamedTempFile::new() {
+        Ok(f) => {
+            let (file, path) = f.into_parts();
+            (Some(tokio::fs::File::from_std(file)), Some(path))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot create a spill file; not writing back");
+            (None, None)
+        }
+    };
+    let tee = Tee {
+        body,
+        file,
+        spill,
+        sha256: sha2::Sha256::new(),
+        sha1: sha1::Sha1::new(),
+        len: 0,
+    };
+    let stream = futures_util::stream::unfold(Some(tee), move |state| {
+        let m = m.clone();
+        let key = key.clone();
+        let verify = verify.clone();
+        async move {
+            let mut t = state?;
+            match t.body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        t.sha256.update(data);
+                        t.sha1.update(data);
+                        t.len += data.len() as u64;
+                        if let Some(f) = t.file.as_mut()
+                            && f.write_all(data).await.is_err()
+                        {
+                            t.file = None;
+                        }
+                    }
+                    Some((Ok(frame), Some(t)))
+                }
+                Some(Err(e)) => Some((Err(e), None)),
+                None => {
+                    finish(t, m, key, verify, expected_len, content_type).await;
+                    None
+                }
+            }
+        }
+    });
+    StreamBody::new(stream).boxed_unsync()
+}
+
+async fn finish(
+    t: Tee,
+    m: Arc<Mount>,
+    key: String,
+    verify: Option<Verifier>,
+    expected_len: Option<u64>,
+    content_type: &'static str,
+) {
+    let (Some(mut file), Some(spill)) = (t.file, t.spill) else {
+        return;
+    };
+    if expected_len.is_some_and(|l| l != t.len) || file.flush().await.is_err() {
+        return;
+    }
+    let ok = match &verify {
+        Some(Verifier::Sha256(want)) => {
+            want.eq_ignore_ascii_case(&hex::encode(t.sha256.finalize()))
+        }
+        Some(Verifier::Sha1(want)) => want.eq_ignore_ascii_case(&hex::encode(t.sha1.finalize())),
+        None => true,
+    };
+    if !ok {
+        tracing::warn!(
+            key,
+            "upstream body failed its checksum; not writing it back"
+        );
+        return;
+    }
+    drop(file);
+    let len = t.len;
+    tokio::spawn(async move {
+        match m.put_file(&key, &spill, len, content_type).await {
+            Ok(()) => {
+                tracing::info!(location = %m.location(&key), "wrote an upstream artifact back to the bucket")
+            }
+            Err(e) => {
+                tracing::warn!(location = %m.location(&key), error = ?e, "cannot write an upstream artifact back")
+            }
+        }
+        drop(spill);
+    });
+}

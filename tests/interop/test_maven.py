@@ -1,0 +1,149 @@
+"""Maven mounts of `awsproxy serve` with real clients: a bucket in moto holds a
+small Maven repository; `curl` and `mvn dependency:get` fetch from it through
+`/maven/NAME/` on the repository listener.
+
+`mvn` runs offline apart from the proxy: its local repository is a symlinked copy
+of Debian's /usr/share/maven-repo (`apt-get install maven
+libmaven-dependency-plugin-java junit4` provides the plugin and what it needs),
+and a settings file mirrors `*` to the proxy.
+"""
+
+import hashlib
+import re
+import shutil
+import subprocess
+import threading
+
+import boto3
+import pytest
+
+from conftest import AWSPROXY
+
+BUCKET = "artifacts"
+GROUP_PATH = "com/example/hello/1.0"
+JAR = b"PK\x03\x04 a tiny pretend jar for the interop tier"
+POM = b"""<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId><artifactId>hello</artifactId><version>1.0</version>
+</project>
+"""
+DEBIAN_REPO = "/usr/share/maven-repo"
+PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.5.0:get"
+
+
+def seed_bucket(endpoint):
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
+    s3.create_bucket(Bucket=BUCKET)
+    for name, body in (("hello-1.0.jar", JAR), ("hello-1.0.pom", POM)):
+        key = f"maven2/{GROUP_PATH}/{name}"
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+        s3.put_object(Bucket=BUCKET, Key=key + ".sha1", Body=hashlib.sha1(body).hexdigest().encode())
+        s3.put_object(Bucket=BUCKET, Key=key + ".sha256", Body=hashlib.sha256(body).hexdigest().encode())
+    return s3
+
+
+class Serve:
+    """`awsproxy serve` with a [repos] listener; waits for its startup line."""
+
+    def __init__(self, env, config_path):
+        self.proc = subprocess.Popen(
+            [AWSPROXY, "--config", str(config_path), "serve"], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines = []
+        self.url = None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+            m = re.search(r"repository listener.*?(http://\S+?)/?\s*$", line)
+            if m:
+                self.url = m.group(1)
+                break
+        assert self.url, "serve printed no repository listener line:\n" + "".join(self.lines)
+        # Keep draining stderr so the daemon never blocks on a full pipe.
+        threading.Thread(target=lambda: [self.lines.append(l) for l in self.proc.stderr], daemon=True).start()
+
+    def stop(self):
+        self.proc.terminate()
+        assert self.proc.wait(timeout=30) == 0, "".join(self.lines)
+
+
+@pytest.fixture
+def maven_serve(env, moto, tmp_path):
+    seed_bucket(moto)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[metrics]\nlisten = "127.0.0.1:0"\n\n'
+        '[repos]\nlisten = "127.0.0.1:0"\n\n'
+        "[[repos.maven]]\n"
+        'name = "corp"\n'
+        f'bucket = "{BUCKET}"\n'
+        'prefix = "maven2"\n'
+        'region = "us-east-1"\n'
+        f'endpoint = "{moto}"\n'
+        "force_path_style = true\n"
+    )
+    e = dict(env)
+    # moto accepts any keys; the mount uses the default chain.
+    e["AWS_ACCESS_KEY_ID"] = "testing"
+    e["AWS_SECRET_ACCESS_KEY"] = "testing"
+    serve = Serve(e, cfg)
+    try:
+        yield serve
+    finally:
+        serve.stop()
+
+
+def curl(*args):
+    env = {"PATH": "/usr/bin:/bin"}  # no CURL_CA_BUNDLE or proxies from this machine
+    return subprocess.run(["curl", "-sS", *args], capture_output=True, env=env, timeout=30)
+
+
+def test_curl_fetches_artifacts_listings_and_conditionals(maven_serve, tmp_path):
+    base = f"{maven_serve.url}/maven/corp/{GROUP_PATH}"
+    out = tmp_path / "hello.jar"
+    r = curl("-f", "-D", "-", "-o", str(out), f"{base}/hello-1.0.jar")
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == JAR
+    headers = r.stdout.decode().lower()
+    assert "content-type: application/java-archive" in headers
+    assert f"content-length: {len(JAR)}" in headers
+    etag = re.search(r"^etag: (.+?)\r?$", headers, re.M).group(1)
+
+    r = curl("-o", "/dev/null", "-w", "%{http_code}", "-H", f"If-None-Match: {etag}", f"{base}/hello-1.0.jar")
+    assert r.stdout == b"304"
+    r = curl("-f", "-r", "0-3", f"{base}/hello-1.0.jar")
+    assert r.stdout == JAR[:4]
+    r = curl("-o", "/dev/null", "-w", "%{http_code}", f"{base}/missing-1.0.jar")
+    assert r.stdout == b"404"
+    r = curl("--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", f"{maven_serve.url}/maven/corp/../../etc/passwd")
+    assert r.stdout == b"400"
+    r = curl("-f", f"{base}/")
+    assert b'href="hello-1.0.jar"' in r.stdout
+
+
+@pytest.mark.skipif(shutil.which("mvn") is None, reason="maven is not installed")
+def test_mvn_dependency_get_through_the_proxy(maven_serve, tmp_path):
+    plugin_dir = f"{DEBIAN_REPO}/org/apache/maven/plugins/maven-dependency-plugin/3.5.0"
+    assert shutil.os.path.isdir(plugin_dir), (
+        "apt-get install libmaven-dependency-plugin-java junit4 (.ci/run does this)"
+    )
+    local = tmp_path / "m2"
+    subprocess.run(["cp", "-rs", DEBIAN_REPO, str(local)], check=True)
+    settings = tmp_path / "settings.xml"
+    settings.write_text(
+        f"<settings><localRepository>{local}</localRepository>"
+        "<mirrors><mirror><id>awsproxy</id><mirrorOf>*</mirrorOf>"
+        f"<url>{maven_serve.url}/maven/corp/</url></mirror></mirrors></settings>"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}
+    r = subprocess.run(
+        ["mvn", "-B", "-s", str(settings), PLUGIN, "-Dartifact=com.example:hello:1.0"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    fetched = local / GROUP_PATH / "hello-1.0.jar"
+    assert fetched.read_bytes() == JAR
+    assert (local / GROUP_PATH / "hello-1.0.pom").read_bytes() == POM

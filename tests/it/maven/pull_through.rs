@@ -1,0 +1,95 @@
+//! Pull-through from an upstream repository (with write-back into the bucket)
+//! and `PUT` deploys.
+
+use std::time::Duration;
+
+use awsproxy::config::MavenMount;
+use sha2::Digest as _;
+
+use super::{BUCKET, key, mount, serve};
+use crate::support::fakes::FakeS3;
+use crate::support::origin::{Origin, Reply};
+
+#[tokio::test]
+async fn upstream_pull_through_writes_verified_artifacts_back_to_the_bucket() {
+    let s3 = FakeS3::start().await;
+    let origin = Origin::start();
+    let jar = b"an artifact from the public repository".to_vec();
+    let path = "org/public/thing/3.0/thing-3.0.jar";
+    origin.set(&format!("/maven2/{path}"), Reply::ok(jar.clone()));
+    origin.set(
+        &format!("/maven2/{path}.sha1"),
+        Reply::ok(hex::encode(sha1::Sha1::digest(&jar))),
+    );
+    let bad = "org/public/bad/3.0/bad-3.0.jar";
+    origin.set(&format!("/maven2/{bad}"), Reply::ok(jar.clone()));
+    origin.set(&format!("/maven2/{bad}.sha1"), Reply::ok("2".repeat(40)));
+    let m = MavenMount {
+        upstream: Some(origin.url("/maven2/")),
+        write_back: true,
+        ..mount(&s3)
+    };
+    let srv = serve(&s3, m).await;
+
+    let r = srv.get(&format!("/maven/corp/{path}")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.body.as_ref().unwrap().as_ref(), &jar[..]);
+    assert_eq!(r.header("content-type"), "application/java-archive");
+    let mut copied = None;
+    for _ in 0..500 {
+        copied = s3.read(BUCKET, &key(path));
+        if copied.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(copied.as_deref(), Some(&jar[..]), "not written back");
+
+    // A body that fails its upstream checksum is neither served whole nor copied.
+    let r = srv.get(&format!("/maven/corp/{bad}")).await;
+    assert!(r.body.is_err());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(s3.read(BUCKET, &key(bad)).is_none());
+
+    // Missing in both places: 404.
+    let r = srv.get("/maven/corp/org/public/none/1/none-1.jar").await;
+    assert_eq!(r.status, 404, "{}", r.text());
+}
+
+#[tokio::test]
+async fn deploy_needs_allow_deploy() {
+    let s3 = FakeS3::start().await;
+    let srv = serve(&s3, mount(&s3)).await;
+    let url = "/maven/corp/com/example/app/1.0/app-1.0.jar";
+    let r = srv.send("PUT", url, &[], b"jar bytes").await;
+    assert_eq!(r.status, 405, "{}", r.text());
+    assert_eq!(r.header("allow"), "GET, HEAD");
+    assert!(r.text().contains("allow_deploy"));
+    assert_eq!(srv.send("DELETE", url, &[], b"").await.status, 405);
+    assert_eq!(s3.request_count(), 0);
+
+    let m = MavenMount {
+        allow_deploy: true,
+        ..mount(&s3)
+    };
+    let srv = serve(&s3, m).await;
+    let r = srv.send("PUT", url, &[], b"jar bytes").await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(
+        s3.read(BUCKET, &key("com/example/app/1.0/app-1.0.jar"))
+            .as_deref(),
+        Some(&b"jar bytes"[..])
+    );
+    let r = srv.get(url).await;
+    assert_eq!(r.text(), "jar bytes");
+    assert_eq!(
+        srv.send("PUT", "/maven/corp/../x.jar", &[], b"x")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        srv.send("PUT", "/maven/corp/com/", &[], b"x").await.status,
+        405
+    );
+}
