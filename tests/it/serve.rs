@@ -383,3 +383,129 @@ async fn sigterm_during_a_large_transfer_finishes_it_and_leaves_no_partial_entry
         assert_eq!(entry["body_size"], SIZE as u64, "{entry}");
     }
 }
+
+/// A GET with extra headers, read to the end (status, headers, body).
+async fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.trim_start_matches("http://");
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let mut s = tokio::net::TcpStream::connect(authority).await.unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+#[tokio::test]
+async fn every_service_at_once_against_the_fakes_with_a_reload() {
+    use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeAws, FakeS3};
+    use crate::support::origin::{Origin, Reply};
+    use crate::support::pypi_upstream::PypiUpstream;
+
+    let aws = FakeAws::start().await;
+    let pypi = PypiUpstream::start(aws.shared());
+    aws.state().codeartifact.repository_endpoint =
+        format!("{}/{{format}}/{{repository}}/", pypi.url());
+    pypi.add("demo", "1.0", "demo-1.0.tar.gz", b"demo sdist bytes");
+    let s3 = FakeS3::start().await;
+    s3.create_bucket("artifacts");
+    s3.put(
+        "artifacts",
+        "maven2/com/example/lib/1.0/lib-1.0.jar",
+        b"jar bytes",
+    );
+    let origin = Origin::start();
+    origin.set(
+        "/page",
+        Reply::ok("from the origin").header("cache-control", "max-age=60"),
+    );
+
+    let config = |clients: &str| {
+        format!(
+            "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\n[repos]\nlisten = \"127.0.0.1:0\"\n\
+             [[repos.pypi]]\nname = \"corp\"\ndomain = \"fake-domain\"\ndomain_owner = \"123456789012\"\nregion = \"us-east-1\"\nrepository = \"pypi-store\"\n\
+             [[repos.maven]]\nname = \"releases\"\nbucket = \"artifacts\"\nprefix = \"maven2\"\nregion = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n\
+             [sso]\nlogin = \"off\"\n[creds]\nlisten = \"127.0.0.1:0\"\n{clients}",
+            s3.endpoint()
+        )
+    };
+    let app = format!(
+        "[[creds.client]]\nname = \"app\"\ntoken = \"app-token\"\naccess_key_id = \"{FAKE_ACCESS_KEY_ID}\"\nsecret_access_key = \"{FAKE_SECRET_ACCESS_KEY}\"\nrole_arn = \"arn:aws:iam::123456789012:role/App\"\n"
+    );
+    let ctx = TestContext::new()
+        .config(&config(&app))
+        .env("AWS_ENDPOINT_URL_STS", aws.endpoint())
+        .env("AWS_ENDPOINT_URL_CODEARTIFACT", aws.endpoint())
+        .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY)
+        .env("AWS_REGION", "us-east-1");
+    let mut daemon = spawn(&ctx);
+    // Startup lines come in service order.
+    let metrics = daemon.url_of("status page");
+    daemon.wait_for("SSO watcher");
+    let creds = daemon.url_of("ECS credentials endpoint");
+    let proxy = daemon.url_of("forward proxy");
+    let repos = daemon.url_of("repository listener");
+
+    // One request through each service.
+    let (status, _, body) = via_proxy(&proxy, &origin.url("/page")).await;
+    assert!(
+        status.contains("200") && body == b"from the origin",
+        "{status}"
+    );
+    let (status, _, body) = get_with(
+        &format!("{creds}/v1/credentials"),
+        &[("authorization", "app-token")],
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("\"AccessKeyId\":\"ASIAFAKE"));
+    let (status, _, body) = get_with(&format!("{repos}/pypi/corp/simple/demo/"), &[]).await;
+    let page = String::from_utf8_lossy(&body).into_owned();
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("demo-1.0.tar.gz") && !page.contains(&pypi.authority()),
+        "{page}"
+    );
+    let (status, _, body) = get_with(
+        &format!("{repos}/maven/releases/com/example/lib/1.0/lib-1.0.jar"),
+        &[],
+    )
+    .await;
+    assert_eq!((status, body.as_slice()), (200, b"jar bytes".as_slice()));
+    let (status, _, body) = get_with(&format!("{metrics}/healthz"), &[]).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+
+    // SIGHUP with a second client: only the credentials endpoint restarts.
+    let both = format!(
+        "{app}[[creds.client]]\nname = \"other\"\ntoken = \"other-token\"\naccess_key_id = \"{FAKE_ACCESS_KEY_ID}\"\nsecret_access_key = \"{FAKE_SECRET_ACCESS_KEY}\"\n"
+    );
+    ctx.write(&ctx.config_path(), &config(&both));
+    daemon.signal("HUP");
+    let line = daemon.wait_for("configuration reloaded");
+    assert!(line.contains("creds") && !line.contains("proxy"), "{line}");
+    let (status, _, _) = get_with(
+        &format!("{creds}/v1/credentials"),
+        &[("authorization", "other-token")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _, _) = via_proxy(&proxy, &origin.url("/page")).await;
+    assert!(status.contains("200"), "the proxy kept running: {status}");
+
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
+}
