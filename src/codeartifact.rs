@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use time::OffsetDateTime;
 
-use crate::error::{Error, Hinted};
+use crate::error::{Error, Hinted, chain_text};
 use crate::fsutil::{self, Mode};
 use crate::secret::Secret;
 
@@ -188,20 +188,6 @@ pub async fn get(
         .put(key, &token)
         .context("cannot cache the CodeArtifact token")?;
     Ok((token, false))
-}
-
-/// An error and its causes on one line, without the SDK's `Debug` dump.
-pub fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(err);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
 }
 
 /// Turns an SDK error into one that says what was tried and what to do.

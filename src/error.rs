@@ -159,6 +159,22 @@ where
     }
 }
 
+/// An error and its causes on one line (`outer: inner: innermost`), each
+/// distinct message once, without the `Debug` dumps some errors (the AWS SDK's)
+/// carry. For log lines and short client-facing bodies.
+pub fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
 /// The exit status for an error chain: the first [`Error`] in it decides.
 pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
     err.chain()

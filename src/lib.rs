@@ -20,6 +20,7 @@ pub mod doctor;
 pub mod env_vars;
 pub mod error;
 pub mod fsutil;
+pub mod html;
 pub mod logging;
 pub mod maven;
 pub mod metrics;

@@ -4,6 +4,9 @@
 //! coverage instrumentation.
 #![allow(dead_code, unused_imports)]
 
+#[path = "../../src/html.rs"]
+pub mod html;
+
 #[path = "../../src/secret.rs"]
 pub mod secret;
 

@@ -148,7 +148,7 @@ impl HttpCache {
         {
             policy = p;
         }
-        strip_hop_by_hop_headers(&mut parts.headers);
+        crate::net::strip_hop_by_hop(&mut parts.headers);
         let host = host_of(&parts.uri, &parts.headers);
         let key = CacheKey::new(&parts.method, &parts.uri, Some(&host), &opts.ignore_query);
         let preq = policy::policy_request(&key.method, &key.url, &parts.headers);
@@ -571,26 +571,8 @@ fn with_status(mut resp: Response<Body>, status: &CacheStatus) -> Response<Body>
 }
 
 fn strip_hop_by_hop(mut resp: Response<Body>) -> Response<Body> {
-    strip_hop_by_hop_headers(resp.headers_mut());
+    crate::net::strip_hop_by_hop(resp.headers_mut());
     resp
-}
-
-/// Removes hop-by-hop headers and those `Connection` lists (RFC 9110 7.6.1).
-fn strip_hop_by_hop_headers(h: &mut HeaderMap) {
-    let listed: Vec<String> = h
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|v| v.trim().to_ascii_lowercase())
-        .collect();
-    for name in HOP_BY_HOP
-        .iter()
-        .copied()
-        .chain(listed.iter().map(String::as_str))
-    {
-        h.remove(name);
-    }
 }
 
 /// A short `502` for the client; the full error goes to the log.

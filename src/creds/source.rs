@@ -1,7 +1,6 @@
 //! Where credentials come from ([`SourceSpec`]) and how to build the uncached
 //! aws-config / aws-sdk-sts provider for it. Caching is [`super::CredentialCache`]'s job.
 
-use std::error::Error as StdError;
 use std::time::Duration;
 
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
@@ -148,7 +147,7 @@ impl SourceSpec {
     /// Turns an aws-config error into a [`CredsError`], recognising SSO sessions that
     /// need a human (expired or missing token, portal `UnauthorizedException`).
     pub fn classify(&self, err: &CredentialsError) -> CredsError {
-        let detail = error_chain(err);
+        let detail = crate::error::chain_text(err);
         let lower = detail.to_ascii_lowercase();
         let needs_login = lower.contains("sso token")
             || lower.contains("unauthorizedexception")
@@ -174,20 +173,6 @@ pub fn default_session_name(client: &str) -> String {
     let mut name = format!("awsproxy-{client}");
     name.truncate(64);
     name
-}
-
-/// `outer: inner: innermost`, each distinct message once.
-fn error_chain(err: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = cur {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = e.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

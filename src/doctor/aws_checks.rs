@@ -133,7 +133,7 @@ async fn identity(profile: Option<String>) -> Finding {
             {
                 Ok(out) => Finding::pass(check, out.arn().unwrap_or("(no ARN)").to_owned()),
                 Err(e) => {
-                    let text = crate::codeartifact::chain_text(&e);
+                    let text = crate::error::chain_text(&e);
                     let hint = if text.to_ascii_lowercase().contains("sso") {
                         match &profile {
                             Some(p) => format!("run `awsproxy sso login --profile {p}`"),
@@ -230,7 +230,7 @@ async fn bucket(
                 Ok(_) => Finding::pass(check, format!("s3://{bucket} is reachable")),
                 Err(e) => Finding::fail(
                     check,
-                    format!("s3://{bucket}: {}", crate::codeartifact::chain_text(&e)),
+                    format!("s3://{bucket}: {}", crate::error::chain_text(&e)),
                     "check the bucket name, region and the profile's s3:ListBucket permission",
                 ),
             }

@@ -9,6 +9,8 @@
 
 use url::Url;
 
+use crate::html::{escape, unescape};
+
 /// Maps upstream URLs to client-facing ones.
 #[derive(Debug, Clone)]
 pub struct LinkMap {
@@ -93,21 +95,6 @@ fn find_href(s: &str) -> Option<usize> {
         i += 1;
     }
     None
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Rewrites the `url` of every file in a PEP 691 JSON page (and any `meta` links).

@@ -127,7 +127,7 @@ impl TokenProvider {
                 Ok(secret)
             }
             Err(e) => {
-                let reason = codeartifact::chain_text(e.as_ref());
+                let reason = crate::error::chain_text(e.as_ref());
                 tracing::debug!(domain = %self.source.domain, error = %reason, "no CodeArtifact token");
                 lock(&self.state).error = Some(reason);
                 Err(e)

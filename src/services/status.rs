@@ -19,6 +19,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
+use crate::html::escape;
+
 /// The health of one component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "lowercase")]
@@ -277,13 +279,6 @@ pub fn render_page(
     }
     html.push_str("<p class=\"note\">Metrics: <a href=\"/metrics\">/metrics</a> &middot; health: <a href=\"/healthz\">/healthz</a></p></body></html>\n");
     html
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ async fn get(client: &UpstreamClient, url: &str) -> (StatusCode, http::HeaderMap
     let req = Request::get(url).body(net::empty()).unwrap();
     let response = match client.send(req).await {
         Ok(r) => r,
-        Err(e) => panic!("GET {url}: {}", net::error_chain(&e)),
+        Err(e) => panic!("GET {url}: {}", awsproxy::error::chain_text(&e)),
     };
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();

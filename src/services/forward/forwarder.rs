@@ -6,7 +6,7 @@
 //! streamed straight through with [`UpstreamClient::send`]).
 
 use futures_util::future::BoxFuture;
-use http::{HeaderMap, Request, Response, header};
+use http::{Request, Response};
 
 use crate::net::{Body, UpstreamClient};
 
@@ -73,7 +73,7 @@ impl Forwarder for PassThrough {
                     tracing::warn!(
                         host = %target.host,
                         port = target.port,
-                        error = %crate::net::error_chain(&error),
+                        error = %crate::error::chain_text(&error),
                         "upstream request failed"
                     );
                     error.to_response()
@@ -83,38 +83,13 @@ impl Forwarder for PassThrough {
     }
 }
 
-/// Removes hop-by-hop fields (RFC 9110 7.6.1): the fixed list plus every field
-/// the `Connection` header names.
-pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<String> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|name| name.trim().to_ascii_lowercase())
-        .filter(|name| !name.is_empty())
-        .collect();
-    for name in named {
-        headers.remove(name.as_str());
-    }
-    for name in [
-        header::CONNECTION,
-        header::PROXY_AUTHENTICATE,
-        header::PROXY_AUTHORIZATION,
-        header::TE,
-        header::TRAILER,
-        header::TRANSFER_ENCODING,
-        header::UPGRADE,
-    ] {
-        headers.remove(name);
-    }
-    headers.remove("keep-alive");
-    headers.remove("proxy-connection");
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use http::{HeaderMap, header};
+
+    use super::Target;
+
+    use crate::net::strip_hop_by_hop;
 
     #[test]
     fn hop_by_hop_fields_go_end_to_end_fields_stay() {

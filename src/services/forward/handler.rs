@@ -81,7 +81,7 @@ impl ForwardProxy {
             let upstream = match self.inner.client.connect_raw(&host, port).await {
                 Ok(stream) => stream,
                 Err(error) => {
-                    tracing::warn!(%peer, error = %net::error_chain(&error), "CONNECT failed");
+                    tracing::warn!(%peer, error = %crate::error::chain_text(&error), "CONNECT failed");
                     return error.to_response();
                 }
             };

@@ -27,8 +27,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+pub use crate::net::strip_hop_by_hop;
 pub use caching::CachingForwarder;
-pub use forwarder::{Forwarder, PassThrough, Target, strip_hop_by_hop};
+pub use forwarder::{Forwarder, PassThrough, Target};
 
 use crate::config::ProxySection;
 use crate::net::{ClientSettings, UpstreamClient};

@@ -177,7 +177,7 @@ impl Mount {
                     .format(aws_sdk_codeartifact::types::PackageFormat::Pypi)
                     .send()
                     .await
-                    .map_err(|e| anyhow::anyhow!(crate::codeartifact::chain_text(&e)))?;
+                    .map_err(|e| anyhow::anyhow!(crate::error::chain_text(&e)))?;
                 let url = out
                     .repository_endpoint()
                     .context("GetRepositoryEndpoint returned no URL")?;

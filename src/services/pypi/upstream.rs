@@ -46,7 +46,7 @@ impl Upstream {
     pub async fn send(&self, parts: &http::request::Parts) -> Result<Response<Body>, FetchError> {
         let secret = match &self.token {
             Some(t) => Some(t.get().await.map_err(|e| {
-                tracing::debug!(error = %crate::codeartifact::chain_text(e.as_ref()), "no token for the upstream request");
+                tracing::debug!(error = %crate::error::chain_text(e.as_ref()), "no token for the upstream request");
                 FetchError::msg("no CodeArtifact token (see /healthz)")
             })?),
             None => None,
