@@ -1,5 +1,5 @@
 //! Index-page rewriting never panics, and a page whose links all sit under the
-//! upstream base never mentions the upstream host after rewriting.
+//! upstream base never links to the upstream origin after rewriting.
 #![no_main]
 
 use awsproxy_fuzz::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json, sha256_fragment};
@@ -28,5 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let html =
         format!("<a href=\"{HOST}/pypi/store/simple/pkg/{safe}\">x</a> <a href='../{safe}'>y</a>");
     let out = rewrite_html(&page, &html, &links);
-    assert!(!out.contains("codeartifact"), "{out}");
+    // The upstream origin never survives (the input may itself spell the host's
+    // name as a path segment, which is harmless: it is not a URL to the host).
+    assert!(!out.contains(HOST), "{out}");
 });

@@ -208,6 +208,24 @@ mod tests {
         assert_eq!(sha256_fragment("x.whl#sha256=short"), None);
     }
 
+    /// Fuzzing regression: a file whose name spells the upstream host stays a
+    /// path under the mount; only links to the upstream origin must go.
+    #[test]
+    fn a_file_named_like_the_host_is_only_a_path() {
+        let name = "httpscorp-123456789012.d.codeartifact.us-east-1.amazonaws.com";
+        let html = format!(
+            "<a href=\"{HOST}/pypi/store/simple/pkg/{name}\">x</a> <a href='../{name}'>y</a>"
+        );
+        let out = rewrite_html(&page(), &html, &links());
+        assert_eq!(
+            out,
+            format!(
+                "<a href=\"/pypi/corp/simple/pkg/{name}\">x</a> <a href='/pypi/corp/simple/{name}'>y</a>"
+            )
+        );
+        assert!(!out.contains(HOST));
+    }
+
     #[test]
     fn odd_markup_does_not_panic() {
         for html in [
