@@ -133,6 +133,33 @@ pub fn manager_available(platform: Platform) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Whether the agent is running (`systemctl --user is-active`, `launchctl print`).
+pub fn is_running(platform: Platform) -> bool {
+    let label = expand_uid(&format!(
+        "gui/{}/{}",
+        launchd_agent::UID_PLACEHOLDER,
+        launchd_agent::LABEL
+    ));
+    let probe: Vec<String> = match platform {
+        Platform::Linux => [
+            "systemctl",
+            "--user",
+            "is-active",
+            "--quiet",
+            "awsproxy.service",
+        ]
+        .map(String::from)
+        .to_vec(),
+        Platform::Macos => vec!["launchctl".into(), "print".into(), label],
+    };
+    std::process::Command::new(&probe[0])
+        .args(&probe[1..])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Runs commands in order; with `tolerate_failure`, a failing one is reported and skipped.
 pub fn run_commands(commands: &[Vec<String>], tolerate_failure: bool) -> anyhow::Result<()> {
     for argv in commands {

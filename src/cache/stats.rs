@@ -16,6 +16,8 @@ pub struct Counts {
     pub stale: u64,
     /// Not cacheable, or passed through.
     pub bypass: u64,
+    /// The upstream failed and nothing stored could stand in (a 502 to the client).
+    pub errors: u64,
 }
 
 impl Counts {
@@ -49,6 +51,8 @@ impl CacheStats {
             counts.stale += 1;
         } else if status.contains("; hit") {
             counts.hits += 1;
+        } else if status.contains("detail=upstream-error") {
+            counts.errors += 1;
         } else if status.contains("fwd=bypass") {
             counts.bypass += 1;
         } else {
@@ -75,6 +79,7 @@ impl CacheStats {
                 ("miss", c.misses),
                 ("stale", c.stale),
                 ("bypass", c.bypass),
+                ("upstream_error", c.errors),
             ] {
                 out.push_str(&format!(
                     "awsproxy_cache_responses_total{{service=\"{}\",outcome=\"{outcome}\"}} {n}\n",
@@ -102,6 +107,10 @@ mod tests {
         stats.record("proxy", &headers("awsproxy; hit; ttl=30"));
         stats.record("proxy", &headers("awsproxy; fwd=uri-miss; stored"));
         stats.record("proxy", &headers("awsproxy; fwd=bypass"));
+        stats.record(
+            "proxy",
+            &headers("awsproxy; fwd=uri-miss; detail=upstream-error"),
+        );
         stats.record("repos", &headers("awsproxy; hit"));
         stats.record("repos", &HeaderMap::new());
         let s = stats.snapshot();
@@ -111,7 +120,8 @@ mod tests {
                 hits: 1,
                 misses: 1,
                 stale: 0,
-                bypass: 1
+                bypass: 1,
+                errors: 1
             }
         );
         assert_eq!(s["repos"].hits, 1);

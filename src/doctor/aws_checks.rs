@@ -10,6 +10,35 @@ use super::{CHECK_TIMEOUT, Context, Finding};
 use crate::aws::{self, SdkOptions};
 use crate::config::Config;
 
+/// The SSO sessions of `~/.aws/config`: well-formed, and refreshable by design.
+pub fn session_config(ctx: &Context) -> Vec<Finding> {
+    let path = ctx.paths.aws_config_file();
+    let aws = match crate::sso::aws_config::AwsConfig::load(&path) {
+        Ok(aws) => aws,
+        Err(e) => {
+            return vec![Finding::fail(
+                "aws-config:sessions",
+                format!("{e:#}"),
+                format!(
+                    "fix the SSO settings in {} (`aws configure sso` writes a complete [sso-session])",
+                    path.display()
+                ),
+            )];
+        }
+    };
+    aws.sessions
+        .iter()
+        .filter(|s| s.is_legacy())
+        .map(|s| {
+            Finding::warn(
+                format!("aws-config:{}", s.name),
+                "a legacy profile with sso_start_url: its tokens can never be refreshed, so it needs a login every few hours",
+                "move the start URL into an [sso-session NAME] with sso_registration_scopes = sso:account:access and set sso_session = NAME in the profile",
+            )
+        })
+        .collect()
+}
+
 /// Each session in `~/.aws/config` that matters: fails when a login is needed.
 pub fn sso_sessions(ctx: &Context, config: &Config) -> Vec<Finding> {
     let Ok(sessions) = crate::sso::status::sessions(&ctx.paths, config, &[]) else {

@@ -202,16 +202,26 @@ pub fn agent(ctx: &Context) -> Finding {
             "inspect it; `awsproxy install-agent --force` replaces it",
         ),
         Existing::Current | Existing::Outdated => {
-            if agent::manager_available(platform) {
-                Finding::pass("agent", format!("installed at {}", plan.path.display()))
-            } else {
-                Finding::warn(
+            if !agent::manager_available(platform) {
+                return Finding::warn(
                     "agent",
                     format!(
                         "installed at {}, but the service manager is not reachable",
                         plan.path.display()
                     ),
                     "check it from a login session (`systemctl --user status awsproxy` or `launchctl print gui/$(id -u)/io.awsproxy.serve`)",
+                );
+            }
+            if agent::is_running(platform) {
+                Finding::pass(
+                    "agent",
+                    format!("installed at {} and running", plan.path.display()),
+                )
+            } else {
+                Finding::warn(
+                    "agent",
+                    format!("installed at {} but not running", plan.path.display()),
+                    "start it with `awsproxy install-agent` (or see `systemctl --user status awsproxy` / `launchctl print gui/$(id -u)/io.awsproxy.serve`)",
                 )
             }
         }

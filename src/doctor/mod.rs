@@ -113,6 +113,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.extend(checks::proxy_env(ctx, config));
     findings.extend(checks::ca_bundles(ctx));
     findings.push(checks::aws_config_file(ctx));
+    findings.extend(aws_checks::session_config(ctx));
     findings.extend(aws_checks::sso_sessions(ctx, config));
     findings.push(aws_checks::ca(ctx, config));
     findings.push(checks::agent(ctx));

@@ -35,6 +35,7 @@ pub fn start(shared: &Shared) {
                     c.hits.to_string(),
                     c.misses.to_string(),
                     c.stale.to_string(),
+                    c.errors.to_string(),
                     c.hit_ratio()
                         .map_or_else(|| "-".to_owned(), |r| format!("{:.0}%", r * 100.0)),
                 ]
@@ -54,9 +55,16 @@ pub fn start(shared: &Shared) {
         };
         Section {
             title: "Cache".into(),
-            columns: ["service", "hits", "misses", "stale", "hit ratio"]
-                .map(String::from)
-                .to_vec(),
+            columns: [
+                "service",
+                "hits",
+                "misses",
+                "stale",
+                "upstream errors",
+                "hit ratio",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows,
             note: Some(note),
         }

@@ -293,3 +293,36 @@ fn the_ca_check_knows_whether_the_system_trusts_it() {
     let all = findings(&ctx.run(&["doctor", "--json"]));
     assert_eq!(finding(&all, "ca")["outcome"], "pass", "{all:#?}");
 }
+
+#[test]
+fn aws_config_sessions_are_checked_for_form_and_refreshability() {
+    let legacy = TestContext::new()
+        .config(&config_with_free_ports())
+        .aws_config("[profile old]\nsso_start_url = https://old.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = R\n");
+    let all = findings(&legacy.run(&["doctor", "--json"]));
+    let f = all
+        .iter()
+        .find(|f| {
+            f["check"]
+                .as_str()
+                .unwrap()
+                .starts_with("aws-config:https://old")
+        })
+        .unwrap_or_else(|| panic!("{all:#?}"));
+    assert_eq!(f["outcome"], "warn");
+    assert!(
+        f["hint"].as_str().unwrap().contains("[sso-session NAME]"),
+        "{f}"
+    );
+
+    // An sso-session without its start URL is malformed.
+    let broken = TestContext::new()
+        .config(&config_with_free_ports())
+        .aws_config("[sso-session corp]\nsso_region = us-east-1\n");
+    let out = broken.run(&["doctor", "--json"]);
+    out.assert_code(4);
+    let all = findings(&out);
+    let f = finding(&all, "aws-config:sessions");
+    assert_eq!(f["outcome"], "fail");
+    assert!(f["summary"].as_str().unwrap().contains("corp"), "{f}");
+}
