@@ -116,7 +116,9 @@ pub async fn serve_router(
     shutdown: CancellationToken,
     grace: Duration,
 ) -> anyhow::Result<()> {
-    let router = router.layer(axum::middleware::map_response(identify));
+    let router = router
+        .layer(axum::middleware::map_response(identify))
+        .layer(axum::middleware::from_fn(log_request));
     // Small responses (index pages, credentials, metadata) would otherwise wait
     // for Nagle's algorithm and the peer's delayed ACK: ~40 ms each.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -149,6 +151,23 @@ async fn identify(mut response: axum::response::Response) -> axum::response::Res
         http::header::SERVER,
         http::HeaderValue::from_static(SERVER_HEADER),
     );
+    response
+}
+
+/// One debug line per request (method, path without the query, status, time).
+/// Health checks are left out: orchestrators poll them constantly. Queries are
+/// left out because presigned URLs carry credentials there.
+async fn log_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    if !matches!(path.as_str(), "/health" | "/healthz") {
+        tracing::debug!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    }
     response
 }
 

@@ -18,6 +18,8 @@ pub struct Counts {
     pub bypass: u64,
     /// The upstream failed and nothing stored could stand in (a 502 to the client).
     pub errors: u64,
+    /// Body bytes of the responses counted above (from `Content-Length`).
+    pub bytes: u64,
 }
 
 impl Counts {
@@ -45,6 +47,11 @@ impl CacheStats {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let counts = map.entry(service.to_owned()).or_default();
+        counts.bytes += headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
         let status = status.to_ascii_lowercase();
         // A stored response served because the upstream failed carries a detail.
         if status.contains("; hit") && status.contains("detail=") {
@@ -87,6 +94,14 @@ impl CacheStats {
                 ));
             }
         }
+        out.push_str("# TYPE awsproxy_cache_response_bytes counter\n# HELP awsproxy_cache_response_bytes Body bytes sent, by service.\n");
+        for (service, c) in &snapshot {
+            out.push_str(&format!(
+                "awsproxy_cache_response_bytes_total{{service=\"{}\"}} {}\n",
+                crate::services::status::label_value(service),
+                c.bytes
+            ));
+        }
         out
     }
 }
@@ -121,7 +136,8 @@ mod tests {
                 misses: 1,
                 stale: 0,
                 bypass: 1,
-                errors: 1
+                errors: 1,
+                bytes: 0
             }
         );
         assert_eq!(s["repos"].hits, 1);

@@ -2,11 +2,13 @@
 `chromium`): the service rows are there, and a screenshot is saved under
 target/interop-artifacts/ for people to look at."""
 
+import hashlib
 import os
 import pathlib
 import re
 import shutil
 import subprocess
+import urllib.error
 import urllib.request
 
 from conftest import AWSPROXY
@@ -52,20 +54,36 @@ class Serve:
 
 
 def test_status_page_renders_in_chromium(env, tmp_path):
+    # One SSO session with a token that needs a login: its row and hint must show.
+    home = pathlib.Path(env["HOME"])
+    (home / ".aws" / "config").write_text(
+        "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n"
+    )
+    cache = home / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    (cache / (hashlib.sha1(b"corp").hexdigest() + ".json")).write_text(
+        '{"startUrl": "https://example.awsapps.com/start", "region": "us-east-1",'
+        ' "accessToken": "t", "expiresAt": "2020-01-01T00:00:00Z"}'
+    )
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[metrics]\nlisten = "127.0.0.1:0"\n')
+    cfg.write_text('[metrics]\nlisten = "127.0.0.1:0"\n[sso]\nsessions = ["corp"]\nlogin = "off"\n')
     serve = Serve(env, cfg)
     try:
-        with urllib.request.urlopen(serve.status_url + "healthz", timeout=5) as r:
-            assert r.status == 200
+        try:
+            urllib.request.urlopen(serve.status_url + "healthz", timeout=5)
+            raise AssertionError("healthz should be 503 while a session needs a login")
+        except urllib.error.HTTPError as e:
+            assert e.code == 503 and b"sso:corp" in e.read()
 
         dom = subprocess.run(
             [*chromium_args(tmp_path), "--dump-dom", serve.status_url],
             capture_output=True, text=True, timeout=60, check=True,
         ).stdout
         assert "<h1>awsproxy</h1>" in dom
-        assert 'data-component="metrics"' in dom
-        assert "All services healthy" in dom
+        assert 'data-component="metrics"' in dom and 'data-component="sso"' in dom
+        assert "<h2>SSO sessions</h2>" in dom and "<td>corp</td>" in dom
+        assert "Log in: awsproxy sso login corp" in dom
+        assert "Some services need attention" in dom
 
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / "status-page.png"

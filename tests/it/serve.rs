@@ -432,6 +432,11 @@ async fn every_service_at_once_against_the_fakes_with_a_reload() {
         "/page",
         Reply::ok("from the origin").header("cache-control", "max-age=60"),
     );
+    const BIG: usize = 16 * 1024 * 1024;
+    origin.set(
+        "/big",
+        Reply::ok(vec![3u8; BIG]).header("cache-control", "max-age=60"),
+    );
 
     let config = |clients: &str| {
         format!(
@@ -506,6 +511,39 @@ async fn every_service_at_once_against_the_fakes_with_a_reload() {
     let (status, _, _) = via_proxy(&proxy, &origin.url("/page")).await;
     assert!(status.contains("200"), "the proxy kept running: {status}");
 
+    // SIGTERM in the middle of a large transfer: it finishes, nothing partial stays.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = origin.url("/big");
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut s = tokio::net::TcpStream::connect(proxy.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    s.write_all(
+        format!("GET {url} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut first = vec![0u8; 64 * 1024];
+    s.read_exact(&mut first).await.unwrap();
     daemon.signal("TERM");
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).await.unwrap();
+    assert!(first.len() + rest.len() > BIG, "the transfer finished");
     assert_eq!(daemon.wait_exit(), 0);
+    let out = ctx.run(&["cache", "ls", "--json"]);
+    out.assert_code(0);
+    let entries: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let big: Vec<_> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["url"].as_str().unwrap().ends_with("/big"))
+        .collect();
+    assert_eq!(big.len(), 1, "{entries}");
+    assert_eq!(big[0]["body_size"], BIG as u64);
 }
