@@ -372,15 +372,7 @@ fn sigterm_lets_requests_in_flight_finish() {
     assert_eq!(r.status, 200, "{r:?}\n{}", d.log());
     assert_eq!(r.json()["AccessKeyId"], "AKIDFAKEPROCESS");
     assert_eq!(r.json()["Token"], "fake-process-token");
-    let mut status = None;
-    for _ in 0..100 {
-        if let Some(s) = d.child.try_wait().unwrap() {
-            status = Some(s);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(status.expect("exited after SIGTERM").code(), Some(0));
+    assert_eq!(d.inner.wait_exit(), 0, "exits 0 after SIGTERM");
     // New connections are refused once it has stopped.
     assert!(std::net::TcpStream::connect(addr).is_err());
 }

@@ -2,16 +2,15 @@
 //! the in-process SSO-OIDC and portal fakes. The cache files are checked field by
 //! field against what the AWS CLI v2 writes (botocore reads them).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 use sha1::Digest as _;
 
 use crate::support::TestContext;
+use crate::support::daemon::Daemon;
 use crate::support::fakes::{AuthorizeMode, FakeAws, RefreshMode, http_get};
 
 const START_URL: &str = "https://corp.awsapps.com/start";
@@ -69,34 +68,6 @@ fn is_cli_timestamp(v: &Value) -> bool {
 fn login_device(ctx: &TestContext, session: &str) {
     ctx.run(&["sso", "login", session, "--use-device-code"])
         .assert_code(0);
-}
-
-/// Spawns the command with stderr piped; lines arrive on the channel.
-fn spawn_with_stderr(mut cmd: std::process::Command) -> (Child, mpsc::Receiver<String>) {
-    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (child, rx)
-}
-
-/// Waits (bounded) for a line containing `needle`; returns every line seen.
-fn wait_for_line(rx: &mpsc::Receiver<String>, needle: &str) -> Vec<String> {
-    let mut seen = Vec::new();
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
-        let hit = line.contains(needle);
-        seen.push(line);
-        if hit {
-            return seen;
-        }
-    }
-    panic!("no line containing {needle:?}; saw {seen:#?}");
 }
 
 /// Polls `cond` every 20 ms for up to 30 s.
@@ -343,23 +314,20 @@ async fn concurrent_logins_make_one_authorization() {
     let login = || {
         let mut cmd = ctx.command();
         cmd.args(["sso", "login", "corp", "--use-device-code"]);
-        spawn_with_stderr(cmd)
+        Daemon::spawn(cmd)
     };
-    let (first, first_lines) = login();
+    let mut first = login();
     wait_until("the first login to start", || {
         aws.calls("StartDeviceAuthorization") == 1
     });
-    let (second, second_lines) = login();
-    wait_for_line(&second_lines, "waiting for it to finish");
+    let mut second = login();
+    second.wait_for("waiting for it to finish");
     // The user approves the first login's code; the second must not start its own.
     let approved = http_get(&format!("{}/device?user_code=FAKE-0001", aws.endpoint())).await;
     assert_eq!(approved.status(), 200);
-    let first = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap());
-    let second = tokio::task::spawn_blocking(move || second.wait_with_output().unwrap());
-    assert_eq!(first.await.unwrap().status.code(), Some(0));
-    assert_eq!(second.await.unwrap().status.code(), Some(0));
-    wait_for_line(&second_lines, "Another login or refresh just finished");
-    drop(first_lines);
+    assert_eq!(first.wait_exit(), 0);
+    assert_eq!(second.wait_exit(), 0);
+    second.wait_for("Another login or refresh just finished");
     assert_eq!(aws.calls("StartDeviceAuthorization"), 1);
     assert_eq!(aws.calls("RegisterClient"), 1);
     assert!(cache_path(&ctx, "corp").exists());
@@ -530,19 +498,12 @@ async fn ctrl_c_cancels_a_login_cleanly() {
     let ctx = context(&aws);
     let mut cmd = ctx.command();
     cmd.args(["sso", "login", "corp", "--use-device-code"]);
-    let (child, _lines) = spawn_with_stderr(cmd);
+    let mut login = Daemon::spawn(cmd);
     wait_until("the device authorization", || {
         aws.state().oidc.device_polls > 0
     });
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(130));
+    login.signal("INT");
+    assert_eq!(login.wait_exit(), 130);
     assert!(!cache_path(&ctx, "corp").exists(), "nothing written");
 
     // The lock went with the process: the next login does not wait.

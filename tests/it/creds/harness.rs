@@ -1,19 +1,18 @@
 //! Harness for the `creds` tests: a spawned `awsproxy creds serve` and a minimal
 //! HTTP/1.1 client that sends what the SDKs' ECS providers send.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use crate::support::TestContext;
 
-/// A running `awsproxy creds serve`, killed on drop.
+/// A running `awsproxy creds serve` (the shared [`support::daemon::Daemon`]) and
+/// the address it announced.
 pub struct Daemon {
-    pub child: Child,
+    pub inner: crate::support::daemon::Daemon,
     pub addr: SocketAddr,
-    stderr: Arc<Mutex<String>>,
 }
 
 impl Daemon {
@@ -22,38 +21,15 @@ impl Daemon {
     }
 
     pub fn start_with(mut cmd: Command) -> Self {
-        let mut child = cmd
-            .args(["creds", "serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn awsproxy creds serve");
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut addr = None;
-        for line in lines.by_ref() {
-            let line = line.expect("read stderr");
-            stderr.lock().unwrap().push_str(&format!("{line}\n"));
-            if let Some(rest) = line.split("endpoint at http://").nth(1) {
-                addr = Some(rest.trim_end_matches("/v1/credentials").parse().unwrap());
-                break;
-            }
-        }
-        let Some(addr) = addr else {
-            let _ = child.kill();
-            panic!("creds serve did not start:\n{}", stderr.lock().unwrap());
-        };
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                sink.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        });
-        Self {
-            child,
-            addr,
-            stderr,
-        }
+        cmd.args(["creds", "serve", "--listen", "127.0.0.1:0"]);
+        let mut inner = crate::support::daemon::Daemon::spawn(cmd);
+        let line = inner.wait_for("endpoint at http://");
+        let rest = line.split("endpoint at http://").nth(1).expect("address");
+        let addr = rest
+            .trim_end_matches("/v1/credentials")
+            .parse()
+            .expect("socket address");
+        Self { inner, addr }
     }
 
     pub fn get(&self, path: &str, token: Option<&str>) -> Response {
@@ -67,22 +43,11 @@ impl Daemon {
     }
 
     pub fn log(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.inner.log()
     }
 
     pub fn signal(&self, sig: &str) {
-        let status = Command::new("kill")
-            .args([sig, &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success());
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.inner.signal(sig);
     }
 }
 

@@ -1,17 +1,21 @@
-//! A long-running `awsproxy` child (`serve`, `creds serve`): read its stderr line
-//! by line, send it signals, wait for it to exit. Killed on drop.
+//! A long-running `awsproxy` child (`serve`, `creds serve`, a login that waits):
+//! its stderr collected line by line, signals, exit. Killed on drop.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 pub struct Daemon {
     child: Child,
-    lines: Receiver<String>,
-    /// Every stderr line seen so far.
-    pub seen: Vec<String>,
+    /// Every stderr line so far, appended by a reader thread.
+    lines: Arc<Mutex<Vec<String>>>,
+    /// Set when stderr closed (the process is gone or closed it).
+    closed: Arc<AtomicBool>,
+    /// `wait_for` looks at lines from here on, so each line is found once.
+    cursor: usize,
 }
 
 impl Daemon {
@@ -23,18 +27,20 @@ impl Daemon {
             .spawn()
             .expect("spawn awsproxy");
         let stderr = child.stderr.take().expect("stderr");
-        let (tx, lines) = std::sync::mpsc::channel();
+        let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+        let closed = Arc::new(AtomicBool::new(false));
+        let (sink, done) = (lines.clone(), closed.clone());
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
+                sink.lock().unwrap().push(line);
             }
+            done.store(true, Ordering::SeqCst);
         });
         Self {
             child,
             lines,
-            seen: Vec::new(),
+            closed,
+            cursor: 0,
         }
     }
 
@@ -42,26 +48,28 @@ impl Daemon {
         self.child.id()
     }
 
-    /// Waits (up to 20 s) for a stderr line containing `needle` and returns it.
+    /// Everything the process wrote to stderr so far.
+    pub fn log(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+
+    /// Waits (up to 20 s) for a new stderr line containing `needle` and returns it.
     #[track_caller]
     pub fn wait_for(&mut self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
-                    panic!(
-                        "no stderr line containing {needle:?}; saw:\n{}",
-                        self.seen.join("\n")
-                    )
+            let closed = self.closed.load(Ordering::SeqCst);
+            {
+                let lines = self.lines.lock().unwrap();
+                if let Some(i) = lines[self.cursor..].iter().position(|l| l.contains(needle)) {
+                    self.cursor += i + 1;
+                    return lines[self.cursor - 1].clone();
                 }
             }
+            if closed || Instant::now() > deadline {
+                panic!("no stderr line containing {needle:?}; saw:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -76,8 +84,9 @@ impl Daemon {
             .to_owned()
     }
 
-    /// Sends a signal by name (`HUP`, `TERM`, `INT`, `KILL`).
+    /// Sends a signal by name (`HUP`, `TERM`, `INT`, `KILL`; a leading `-` is fine).
     pub fn signal(&self, name: &str) {
+        let name = name.trim_start_matches('-');
         let status = Command::new("kill")
             .arg(format!("-{name}"))
             .arg(self.pid().to_string())
@@ -86,20 +95,25 @@ impl Daemon {
         assert!(status.success(), "kill -{name} failed");
     }
 
+    /// The exit code if the process has exited.
+    pub fn try_exit(&mut self) -> Option<i32> {
+        self.child
+            .try_wait()
+            .expect("try_wait")
+            .map(|s| s.code().unwrap_or(-1))
+    }
+
     /// Waits (up to 30 s) for the process to exit and returns its exit code.
     #[track_caller]
     pub fn wait_exit(&mut self) -> i32 {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status.code().unwrap_or(-1);
+            if let Some(code) = self.try_exit() {
+                return code;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!(
-            "awsproxy did not exit; stderr so far:\n{}",
-            self.seen.join("\n")
-        );
+        panic!("awsproxy did not exit; stderr so far:\n{}", self.log());
     }
 }
 
