@@ -124,8 +124,8 @@ def test_curl_fetches_artifacts_listings_and_conditionals(maven_serve, tmp_path)
     assert b'href="hello-1.0.jar"' in r.stdout
 
 
-@pytest.mark.skipif(shutil.which("mvn") is None, reason="maven is not installed")
 def test_mvn_dependency_get_through_the_proxy(maven_serve, tmp_path):
+    assert shutil.which("mvn"), "apt-get install maven (.ci/run does this)"
     plugin_dir = f"{DEBIAN_REPO}/org/apache/maven/plugins/maven-dependency-plugin/3.5.0"
     assert shutil.os.path.isdir(plugin_dir), (
         "apt-get install libmaven-dependency-plugin-java junit4 (.ci/run does this)"

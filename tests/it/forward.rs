@@ -1,7 +1,8 @@
 //! The forward proxy end to end: plain HTTP, CONNECT passthrough, TLS
 //! interception (origin verified against `upstream_ca`), the CA page, chaining
-//! through a corporate-style CONNECT proxy, `ca export` through the binary, and
-//! curl through the intercepting proxy.
+//! through a corporate-style CONNECT proxy, and `ca export` through the binary.
+//! (curl and pip through the intercepting proxy are in the interop tier:
+//! `tests/interop/test_forward.py`.)
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -441,44 +442,3 @@ fn an_https_upstream_proxy_is_a_config_error() {
     assert!(out.stderr.contains("http://host:port"), "{}", out.stderr);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn curl_fetches_through_the_intercepting_proxy() {
-    let Some(curl) = which("curl") else {
-        eprintln!("skipped: curl is not installed");
-        return;
-    };
-    let test_ca = TestCa::new();
-    let origin = Origin::https(&test_ca).await;
-    let proxy = Proxy::start(Setup {
-        upstream_ca: vec![test_ca.pem_path.clone()],
-        ..Setup::default()
-    })
-    .await;
-    let url = format!("https://localhost:{}/via-curl", origin.port());
-    let out = tokio::process::Command::new(curl)
-        .env_clear()
-        .args(["--silent", "--show-error", "--fail", "--noproxy", ""])
-        .arg("--proxy")
-        .arg(proxy.url())
-        .arg("--cacert")
-        .arg(&proxy.ca_file)
-        .arg(&url)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "curl failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "hello from origin: /via-curl"
-    );
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
-}
