@@ -441,4 +441,3 @@ fn an_https_upstream_proxy_is_a_config_error() {
     assert!(out.stderr.contains("upstream_proxy"), "{}", out.stderr);
     assert!(out.stderr.contains("http://host:port"), "{}", out.stderr);
 }
-
