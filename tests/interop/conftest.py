@@ -9,8 +9,10 @@ install, so they are never inherited.
 
 import json
 import os
+import re
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -142,3 +144,53 @@ def moto():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+class Daemon:
+    """A long-running awsproxy command (`serve`, `creds serve`) as a child. A
+    thread collects stderr (so the pipe never fills); `url(label)` waits for the
+    startup line `awsproxy: LABEL ... http://ADDR/` and returns the URL."""
+
+    def __init__(self, env, *args):
+        self.proc = subprocess.Popen(
+            [AWSPROXY, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines = []
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self.lines.append(None)  # end of stderr
+            self._changed.notify_all()
+
+    def wait_for(self, pattern, timeout=30):
+        """The first match of `pattern` in a stderr line."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            seen = 0
+            while True:
+                for line in self.lines[seen:]:
+                    if line is None:
+                        raise AssertionError(f"no line matching {pattern!r}:\n{self.log()}")
+                    m = re.search(pattern, line)
+                    if m:
+                        return m
+                seen = len(self.lines)
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._changed.wait(left):
+                    raise AssertionError(f"no line matching {pattern!r} within {timeout}s:\n{self.log()}")
+
+    def url(self, label):
+        return self.wait_for(re.escape(label) + r".*?(http://\S+?)/?\s*$").group(1)
+
+    def log(self):
+        return "".join(line for line in self.lines if line)
+
+    def stop(self):
+        self.proc.terminate()
+        assert self.proc.wait(timeout=30) == 0, self.log()

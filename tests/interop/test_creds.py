@@ -2,39 +2,15 @@
 and the AWS CLI, with STS played by moto."""
 
 import json
-import re
 import subprocess
 
 import boto3
 import botocore.session
 
-from conftest import AWSPROXY, run
+from conftest import AWSPROXY, Daemon, run
 
 STATIC = {"AWS_ACCESS_KEY_ID": "AKIDINTEROPSTATIC", "AWS_SECRET_ACCESS_KEY": "interop-secret"}
 ROLE = "arn:aws:iam::123456789012:role/InteropRole"
-
-
-class CredsServe:
-    """`awsproxy creds serve` as a child; `url` is its /v1/credentials URL."""
-
-    def __init__(self, env, config):
-        self.proc = subprocess.Popen(
-            [AWSPROXY, "--config", str(config), "creds", "serve"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        self.url = None
-        lines = []
-        for line in self.proc.stderr:
-            lines.append(line)
-            m = re.search(r"(http://\S+/v1/credentials)", line)
-            if m:
-                self.url = m.group(1)
-                break
-        assert self.url, "".join(lines)
-
-    def stop(self):
-        self.proc.terminate()
-        assert self.proc.wait(timeout=30) == 0
 
 
 def write_config(tmp_path, token):
@@ -62,9 +38,10 @@ def client_env(env, moto, url, token):
 def test_boto3_and_the_aws_cli_use_the_ecs_endpoint(env, moto, tmp_path, monkeypatch):
     token = "interop-client-token"
     server_env = dict(env, AWS_ENDPOINT_URL_STS=moto)
-    serve = CredsServe(server_env, write_config(tmp_path, token))
+    serve = Daemon(server_env, "--config", str(write_config(tmp_path, token)), "creds", "serve")
+    endpoint = serve.wait_for(r"(http://\S+/v1/credentials)").group(1)
     try:
-        e = client_env(env, moto, serve.url, token)
+        e = client_env(env, moto, endpoint, token)
         for key, value in e.items():
             monkeypatch.setenv(key, value)
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):

@@ -5,13 +5,12 @@ cache hit (the origin sees one request)."""
 import base64
 import hashlib
 import io
-import re
 import subprocess
 import zipfile
 
 import pytest
 
-from conftest import AWSPROXY, run
+from conftest import Daemon, run
 from tls_origin import TlsOrigin
 
 
@@ -35,27 +34,6 @@ def wheel(name, version):
     return buf.getvalue()
 
 
-class Serve:
-    def __init__(self, env, config):
-        self.proc = subprocess.Popen(
-            [AWSPROXY, "--config", str(config), "serve"], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        self.proxy = None
-        lines = []
-        for line in self.proc.stderr:
-            lines.append(line)
-            m = re.search(r"forward proxy.*http://([\d.:]+)/", line)
-            if m:
-                self.proxy = m.group(1)
-                break
-        assert self.proxy, "".join(lines)
-
-    def stop(self):
-        self.proc.terminate()
-        assert self.proc.wait(timeout=30) == 0
-
-
 @pytest.fixture
 def setup(env, tmp_path):
     whl = wheel("interop_demo", "1.0")
@@ -72,7 +50,8 @@ def setup(env, tmp_path):
     )
     ca = tmp_path / "awsproxy-ca.pem"
     run(env, "--config", str(config), "ca", "export", "--out", str(ca))
-    serve = Serve(env, config)
+    serve = Daemon(env, "--config", str(config), "serve")
+    serve.proxy = serve.url("forward proxy").removeprefix("http://")
     yield env, origin, serve, ca, name
     serve.stop()
     origin.stop()

@@ -12,12 +12,11 @@ import hashlib
 import re
 import shutil
 import subprocess
-import threading
 
 import boto3
 import pytest
 
-from conftest import AWSPROXY
+from conftest import Daemon
 
 BUCKET = "artifacts"
 GROUP_PATH = "com/example/hello/1.0"
@@ -45,31 +44,6 @@ def seed_bucket(endpoint):
     return s3
 
 
-class Serve:
-    """`awsproxy serve` with a [repos] listener; waits for its startup line."""
-
-    def __init__(self, env, config_path):
-        self.proc = subprocess.Popen(
-            [AWSPROXY, "--config", str(config_path), "serve"], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        self.lines = []
-        self.url = None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-            m = re.search(r"repository listener.*?(http://\S+?)/?\s*$", line)
-            if m:
-                self.url = m.group(1)
-                break
-        assert self.url, "serve printed no repository listener line:\n" + "".join(self.lines)
-        # Keep draining stderr so the daemon never blocks on a full pipe.
-        threading.Thread(target=lambda: [self.lines.append(l) for l in self.proc.stderr], daemon=True).start()
-
-    def stop(self):
-        self.proc.terminate()
-        assert self.proc.wait(timeout=30) == 0, "".join(self.lines)
-
-
 @pytest.fixture
 def maven_serve(env, moto, tmp_path):
     seed_bucket(moto)
@@ -89,7 +63,8 @@ def maven_serve(env, moto, tmp_path):
     # moto accepts any keys; the mount uses the default chain.
     e["AWS_ACCESS_KEY_ID"] = "testing"
     e["AWS_SECRET_ACCESS_KEY"] = "testing"
-    serve = Serve(e, cfg)
+    serve = Daemon(e, "--config", str(cfg), "serve")
+    serve.repos_url = serve.url("repository listener")
     try:
         yield serve
     finally:
@@ -102,7 +77,7 @@ def curl(*args):
 
 
 def test_curl_fetches_artifacts_listings_and_conditionals(maven_serve, tmp_path):
-    base = f"{maven_serve.url}/maven/corp/{GROUP_PATH}"
+    base = f"{maven_serve.repos_url}/maven/corp/{GROUP_PATH}"
     out = tmp_path / "hello.jar"
     r = curl("-f", "-D", "-", "-o", str(out), f"{base}/hello-1.0.jar")
     assert r.returncode == 0, r.stderr
@@ -118,7 +93,7 @@ def test_curl_fetches_artifacts_listings_and_conditionals(maven_serve, tmp_path)
     assert r.stdout == JAR[:4]
     r = curl("-o", "/dev/null", "-w", "%{http_code}", f"{base}/missing-1.0.jar")
     assert r.stdout == b"404"
-    r = curl("--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", f"{maven_serve.url}/maven/corp/../../etc/passwd")
+    r = curl("--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", f"{maven_serve.repos_url}/maven/corp/../../etc/passwd")
     assert r.stdout == b"400"
     r = curl("-f", f"{base}/")
     assert b'href="hello-1.0.jar"' in r.stdout
@@ -136,7 +111,7 @@ def test_mvn_dependency_get_through_the_proxy(maven_serve, tmp_path):
     settings.write_text(
         f"<settings><localRepository>{local}</localRepository>"
         "<mirrors><mirror><id>awsproxy</id><mirrorOf>*</mirrorOf>"
-        f"<url>{maven_serve.url}/maven/corp/</url></mirror></mirrors></settings>"
+        f"<url>{maven_serve.repos_url}/maven/corp/</url></mirror></mirrors></settings>"
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}
     r = subprocess.run(

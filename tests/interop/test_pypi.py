@@ -12,7 +12,7 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import AWSPROXY, free_port, wait_for_port
+from conftest import Daemon, free_port, wait_for_port
 
 STATIC = {"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret-access-key"}
 TOKEN = "interop-fixed-codeartifact-token"
@@ -85,13 +85,9 @@ def test_pip_install_and_download_through_the_proxy(fake_aws_factory, env, tmp_p
         '[[repos.pypi]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
         'region = "us-east-1"\nrepository = "repo"\n'
     )
-    serve = subprocess.Popen(
-        [AWSPROXY, "--config", str(cfg), "serve"], env=e,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    index = f"http://127.0.0.1:{port}/pypi/corp/simple/"
+    serve = Daemon(e, "--config", str(cfg), "serve")
+    index = f"{serve.url('repository listener')}/pypi/corp/simple/"
     try:
-        wait_for_port(port)
         pip(e, "download", "--no-deps", "--index-url", index, "-d", str(tmp_path / "dl1"), "demo-pkg")
         assert [p.name for p in (tmp_path / "dl1").iterdir()] == ["demo_pkg-1.0-py3-none-any.whl"]
         pip(e, "install", "--no-deps", "--index-url", index, "--target", str(tmp_path / "site"), "demo-pkg")
@@ -107,6 +103,5 @@ def test_pip_install_and_download_through_the_proxy(fake_aws_factory, env, tmp_p
     finally:
         if upstream.poll() is None:
             upstream.terminate()
-        serve.terminate()
-        _, stderr = serve.communicate(timeout=30)
-    assert TOKEN not in stderr, stderr
+        serve.stop()
+    assert TOKEN not in serve.log(), serve.log()

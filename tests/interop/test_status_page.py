@@ -5,13 +5,12 @@ target/interop-artifacts/ for people to look at."""
 import hashlib
 import os
 import pathlib
-import re
 import shutil
 import subprocess
 import urllib.error
 import urllib.request
 
-from conftest import AWSPROXY
+from conftest import Daemon
 
 ARTIFACTS = pathlib.Path(os.environ.get("AWSPROXY_ARTIFACTS", "target/interop-artifacts"))
 
@@ -32,27 +31,6 @@ def chromium_args(tmp_path):
     ]
 
 
-class Serve:
-    def __init__(self, env, config_path):
-        self.proc = subprocess.Popen(
-            [AWSPROXY, "--config", str(config_path), "serve"], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        self.lines = []
-        self.status_url = None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-            m = re.search(r"status page.*(http://\S+)", line)
-            if m:
-                self.status_url = m.group(1)
-                break
-        assert self.status_url, "".join(self.lines)
-
-    def stop(self):
-        self.proc.terminate()
-        assert self.proc.wait(timeout=30) == 0
-
-
 def test_status_page_renders_in_chromium(env, tmp_path):
     # One SSO session with a token that needs a login: its row and hint must show.
     home = pathlib.Path(env["HOME"])
@@ -67,7 +45,8 @@ def test_status_page_renders_in_chromium(env, tmp_path):
     )
     cfg = tmp_path / "config.toml"
     cfg.write_text('[metrics]\nlisten = "127.0.0.1:0"\n[sso]\nsessions = ["corp"]\nlogin = "off"\n')
-    serve = Serve(env, cfg)
+    serve = Daemon(env, "--config", str(cfg), "serve")
+    serve.status_url = serve.url("status page") + "/"
     try:
         try:
             urllib.request.urlopen(serve.status_url + "healthz", timeout=5)

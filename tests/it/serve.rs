@@ -331,59 +331,6 @@ async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_p
     assert_eq!(daemon.wait_exit(), 0);
 }
 
-#[tokio::test]
-async fn sigterm_during_a_large_transfer_finishes_it_and_leaves_no_partial_entry() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    use crate::support::origin::{Origin, Reply};
-    const SIZE: usize = 48 * 1024 * 1024;
-    let origin = Origin::start();
-    origin.set(
-        "/big.bin",
-        Reply::ok(vec![1u8; SIZE]).header("cache-control", "max-age=3600"),
-    );
-    let ctx =
-        TestContext::new().config("[proxy]\nlisten = \"127.0.0.1:0\"\n[cache]\nstore = \"disk\"\n");
-    let mut daemon = spawn(&ctx);
-    let proxy = daemon.url_of("forward proxy");
-    let url = origin.url("/big.bin");
-    let host = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut s = tokio::net::TcpStream::connect(proxy.trim_start_matches("http://"))
-        .await
-        .unwrap();
-    s.write_all(
-        format!("GET {url} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
-    )
-    .await
-    .unwrap();
-    // Read a little, then ask the daemon to stop while the transfer is under way.
-    let mut first = vec![0u8; 256 * 1024];
-    s.read_exact(&mut first).await.unwrap();
-    daemon.signal("TERM");
-    let mut rest = Vec::new();
-    s.read_to_end(&mut rest).await.unwrap();
-    let total = first.len() + rest.len();
-    assert!(
-        total > SIZE,
-        "the in-flight transfer finished within the grace period ({total} bytes)"
-    );
-    assert_eq!(daemon.wait_exit(), 0);
-
-    // The fill finished with the transfer, so the entry is committed, and whole.
-    let out = ctx.run(&["cache", "ls", "--json"]);
-    out.assert_code(0);
-    let entries: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
-    for entry in entries.as_array().unwrap() {
-        assert_eq!(entry["body_size"], SIZE as u64, "{entry}");
-    }
-}
-
 /// A GET with extra headers, read to the end (status, headers, body).
 async fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
