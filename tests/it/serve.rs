@@ -21,8 +21,7 @@ async fn starts_reports_its_listeners_and_stops_on_sigterm() {
     let response = http_get(&format!("{url}/healthz")).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["server"], "awsproxy");
-    let metrics = http_get(&format!("{url}/metrics")).await;
-    let text = String::from_utf8(metrics.body().to_vec()).unwrap();
+    let text = body_text(&format!("{url}/metrics")).await;
     assert!(
         text.contains(&format!(
             "awsproxy_build_info{{version=\"{}\"}} 1",
@@ -161,14 +160,13 @@ async fn sso_sessions_show_in_health_metrics_and_the_status_page() {
         "{body}"
     );
 
-    let metrics =
-        String::from_utf8(http_get(&format!("{url}/metrics")).await.body().to_vec()).unwrap();
+    let metrics = body_text(&format!("{url}/metrics")).await;
     assert!(
         metrics.contains("awsproxy_sso_login_needed{session=\"corp\"} 1"),
         "{metrics}"
     );
 
-    let page = String::from_utf8(http_get(&format!("{url}/")).await.body().to_vec()).unwrap();
+    let page = body_text(&format!("{url}/")).await;
     assert!(
         page.contains("SSO sessions")
             && page.contains("<td>corp</td>")
@@ -192,28 +190,19 @@ async fn serves_the_credentials_endpoint_with_its_metrics_on_the_metrics_listene
     let metrics_url = daemon.url_of("status page");
     let creds_url = daemon.url_of("ECS credentials endpoint");
 
-    let address = creds_url.trim_start_matches("http://").to_owned();
-    let response = {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut s = tokio::net::TcpStream::connect(&address).await.unwrap();
-        s.write_all(format!("GET /v1/credentials HTTP/1.1\r\nhost: {address}\r\nauthorization: app-token\r\nconnection: close\r\n\r\n").as_bytes()).await.unwrap();
-        let mut text = String::new();
-        s.read_to_string(&mut text).await.unwrap();
-        text
-    };
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let (status, _, body) = get_with(
+        &format!("{creds_url}/v1/credentials"),
+        &[("authorization", "app-token")],
+    )
+    .await;
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{body}");
     assert!(
-        response.contains("\"AccessKeyId\":\"AKIDSTATICFAKE\""),
-        "{response}"
+        body.contains("\"AccessKeyId\":\"AKIDSTATICFAKE\""),
+        "{body}"
     );
 
-    let text = String::from_utf8(
-        http_get(&format!("{metrics_url}/metrics"))
-            .await
-            .body()
-            .to_vec(),
-    )
-    .unwrap();
+    let text = body_text(&format!("{metrics_url}/metrics")).await;
     assert!(
         text.contains("awsproxy_creds_requests_total{client=\"app\""),
         "{text}"
@@ -224,37 +213,62 @@ async fn serves_the_credentials_endpoint_with_its_metrics_on_the_metrics_listene
     assert_eq!(daemon.wait_exit(), 0);
 }
 
-/// A request through the forward proxy, read to the end: (status line, headers, body).
-async fn via_proxy(proxy: &str, url: &str) -> (String, String, Vec<u8>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut s =
-        tokio::net::TcpStream::connect(proxy.trim_start_matches("http://").trim_end_matches('/'))
-            .await
-            .unwrap();
-    s.write_all(
-        format!("GET {url} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
-    )
-    .await
-    .unwrap();
+/// `host:port` of an `http://` URL, and its path (`/` when empty).
+fn split_url(url: &str) -> (&str, String) {
+    let rest = url.trim_start_matches("http://");
+    rest.split_once('/')
+        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")))
+}
+
+/// Sends `GET target` (a path, or an absolute URL for a proxy) to `connect_to`
+/// and returns the open connection, for tests that read the response slowly.
+async fn open_get(
+    connect_to: &str,
+    target: &str,
+    host: &str,
+    extra: &[(&str, &str)],
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(connect_to).await.unwrap();
+    let mut req = format!("GET {target} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n");
+    for (k, v) in extra {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    s
+}
+
+/// Reads a whole response: (status, lowercase headers, body).
+async fn read_response(mut s: tokio::net::TcpStream) -> (u16, String, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).await.unwrap();
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .expect("header end");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let (status, headers) = head.split_once("\r\n").unwrap_or((&head, ""));
-    (
-        status.to_owned(),
-        headers.to_ascii_lowercase(),
-        raw[split + 4..].to_vec(),
-    )
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+/// A GET of `url` through the forward proxy at `proxy`.
+async fn via_proxy(proxy: &str, url: &str) -> (u16, String, Vec<u8>) {
+    let (proxy, _) = split_url(proxy);
+    let (host, _) = split_url(url);
+    read_response(open_get(proxy, url, host, &[]).await).await
+}
+
+/// A GET of `url` with extra request headers.
+async fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
+    let (authority, path) = split_url(url);
+    read_response(open_get(authority, &path, authority, headers).await).await
+}
+
+/// A response body as text.
+async fn body_text(url: &str) -> String {
+    String::from_utf8(http_get(url).await.body().to_vec()).unwrap()
 }
 
 #[tokio::test]
@@ -280,7 +294,7 @@ async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_p
 
     let url = origin.url("/pkg.tar.gz");
     let (status, headers, body) = via_proxy(&proxy, &url).await;
-    assert!(status.contains("200"), "{status}");
+    assert!(status == 200, "{status}");
     assert_eq!(body.len(), 64 * 1024);
     assert!(
         headers.contains("cache-status: awsproxy; fwd=uri-miss; stored"),
@@ -299,13 +313,7 @@ async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_p
         "the disk store lives under XDG_CACHE_HOME"
     );
 
-    let text = String::from_utf8(
-        http_get(&format!("{metrics}/metrics"))
-            .await
-            .body()
-            .to_vec(),
-    )
-    .unwrap();
+    let text = body_text(&format!("{metrics}/metrics")).await;
     assert!(
         text.contains("awsproxy_cache_responses_total{service=\"proxy\",outcome=\"hit\"} 1"),
         "{text}"
@@ -314,7 +322,7 @@ async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_p
         text.contains("awsproxy_cache_responses_total{service=\"proxy\",outcome=\"miss\"} 1"),
         "{text}"
     );
-    let page = String::from_utf8(http_get(&format!("{metrics}/")).await.body().to_vec()).unwrap();
+    let page = body_text(&format!("{metrics}/")).await;
     assert!(
         page.contains("<h2>Cache</h2>")
             && page.contains("<td>proxy</td><td>1</td><td>1</td><td>0</td><td>0</td><td>50%</td>"),
@@ -329,31 +337,6 @@ async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_p
     }
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
-}
-
-/// A GET with extra headers, read to the end (status, headers, body).
-async fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.trim_start_matches("http://");
-    let (authority, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
-    let mut s = tokio::net::TcpStream::connect(authority).await.unwrap();
-    let mut req = format!("GET {path} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("header end");
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, head, raw[split + 4..].to_vec())
 }
 
 #[tokio::test]
@@ -414,10 +397,7 @@ async fn every_service_at_once_against_the_fakes_with_a_reload() {
 
     // One request through each service.
     let (status, _, body) = via_proxy(&proxy, &origin.url("/page")).await;
-    assert!(
-        status.contains("200") && body == b"from the origin",
-        "{status}"
-    );
+    assert!(status == 200 && body == b"from the origin", "{status}");
     let (status, _, body) = get_with(
         &format!("{creds}/v1/credentials"),
         &[("authorization", "app-token")],
@@ -456,25 +436,14 @@ async fn every_service_at_once_against_the_fakes_with_a_reload() {
     .await;
     assert_eq!(status, 200);
     let (status, _, _) = via_proxy(&proxy, &origin.url("/page")).await;
-    assert!(status.contains("200"), "the proxy kept running: {status}");
+    assert!(status == 200, "the proxy kept running: {status}");
 
     // SIGTERM in the middle of a large transfer: it finishes, nothing partial stays.
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
     let url = origin.url("/big");
-    let host = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut s = tokio::net::TcpStream::connect(proxy.trim_start_matches("http://"))
-        .await
-        .unwrap();
-    s.write_all(
-        format!("GET {url} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes(),
-    )
-    .await
-    .unwrap();
+    let (proxy_addr, _) = split_url(&proxy);
+    let (host, _) = split_url(&url);
+    let mut s = open_get(proxy_addr, &url, host, &[]).await;
     let mut first = vec![0u8; 64 * 1024];
     s.read_exact(&mut first).await.unwrap();
     daemon.signal("TERM");

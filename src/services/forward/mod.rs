@@ -131,17 +131,9 @@ impl ForwardProxy {
         })
     }
 
-    /// Everything from the configuration, forwarding without a cache: loads (or
-    /// creates) the CA under the data dir and builds the upstream client.
-    pub fn from_config(proxy: &ProxySection, paths: &Paths) -> anyhow::Result<Self> {
-        let ca = Arc::new(CertificateAuthority::load_or_create(&paths.data_dir)?);
-        let client = UpstreamClient::new(&ClientSettings::from_config(proxy))?;
-        let forwarder = Arc::new(PassThrough::new(client.clone()));
-        Self::new(ForwardSettings::from_config(proxy), ca, client, forwarder)
-    }
-
-    /// The proxy `serve` runs: like [`Self::from_config`], with `GET`/`HEAD`
-    /// going through `cache`.
+    /// The proxy `serve` runs, from the configuration: loads (or creates) the CA
+    /// under the data dir, builds the upstream client, and sends `GET`/`HEAD`
+    /// through `cache`.
     pub fn with_cache(
         proxy: &ProxySection,
         paths: &Paths,
