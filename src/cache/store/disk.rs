@@ -24,12 +24,10 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, StreamBody};
 
-use super::{EntryMeta, Found, ListedEntry, PendingEntry, Store, StoreError};
+use super::{EntryMeta, Found, ListedEntry, PendingEntry, Store, StoreError, meta};
 use crate::cache::{Body, BoxFuture};
 
-const MAGIC: &[u8; 8] = b"AWSPXC01";
-const HEADER_LEN: u64 = 16;
-const TRAILER_LEN: u64 = 12;
+use super::meta::{DISK_HEADER_LEN as HEADER_LEN, DISK_TRAILER_LEN as TRAILER_LEN};
 
 /// `[cache] max_size` default: 10 GiB.
 pub const DEFAULT_MAX_SIZE: u64 = 10 << 30;
@@ -181,7 +179,8 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
-/// Reads an entry's metadata; the file is positioned nowhere in particular after.
+/// Reads an entry's metadata (decoded by [`super::meta`]); the file is
+/// positioned nowhere in particular after.
 fn read_meta(file: &mut std::fs::File, key: &str) -> Result<(EntryMeta, u64), StoreError> {
     let len = file
         .metadata()
@@ -190,7 +189,6 @@ fn read_meta(file: &mut std::fs::File, key: &str) -> Result<(EntryMeta, u64), St
     if len < HEADER_LEN + TRAILER_LEN {
         return Err(StoreError::Corrupt("too short".into()));
     }
-    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
     let mut head = [0u8; 16];
     let mut tail = [0u8; 12];
     let io = |e| StoreError::io("cannot read a cache entry", e);
@@ -198,37 +196,16 @@ fn read_meta(file: &mut std::fs::File, key: &str) -> Result<(EntryMeta, u64), St
     file.read_exact(&mut head).map_err(io)?;
     file.seek(SeekFrom::End(-12)).map_err(io)?;
     file.read_exact(&mut tail).map_err(io)?;
-    if &head[..8] != MAGIC || &tail[4..] != MAGIC {
-        return Err(corrupt("bad magic"));
-    }
-    let hits = u64::from_le_bytes(head[8..16].try_into().map_err(|_| corrupt("header"))?);
-    let meta_len = u64::from(u32::from_le_bytes(
-        tail[..4].try_into().map_err(|_| corrupt("trailer"))?,
-    ));
-    let meta_start = len
-        .checked_sub(TRAILER_LEN + meta_len)
-        .filter(|s| *s >= HEADER_LEN)
-        .ok_or_else(|| corrupt("metadata length"))?;
-    let mut json = vec![0u8; usize::try_from(meta_len).map_err(|_| corrupt("metadata length"))?];
-    file.seek(SeekFrom::Start(meta_start)).map_err(io)?;
+    let frame = meta::disk_frame(len, &head, &tail)?;
+    let mut json = vec![0u8; frame.meta_len];
+    file.seek(SeekFrom::Start(frame.meta_start)).map_err(io)?;
     file.read_exact(&mut json).map_err(io)?;
-    let meta: EntryMeta =
-        serde_json::from_slice(&json).map_err(|e| corrupt(&format!("metadata: {e}")))?;
-    meta.check(key)?;
-    if meta.body_len != meta_start - HEADER_LEN {
-        return Err(corrupt("body length does not match"));
-    }
-    Ok((meta, hits))
+    Ok((meta::disk_meta(&frame, &json, key)?, frame.hits))
 }
 
+/// What follows the body ([`meta::disk_trailer`]).
 fn trailer(meta: &EntryMeta) -> Result<Vec<u8>, StoreError> {
-    let json = serde_json::to_vec(meta)
-        .map_err(|e| StoreError::Corrupt(format!("cannot encode metadata: {e}")))?;
-    let len =
-        u32::try_from(json.len()).map_err(|_| StoreError::Corrupt("metadata too large".into()))?;
-    let mut out = json;
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(MAGIC);
+    let out = meta::disk_trailer(meta)?;
     Ok(out)
 }
 
@@ -297,9 +274,7 @@ impl Store for DiskStore {
                 })?;
             let (file, path) = tmp.into_parts();
             let mut file = tokio::fs::File::from_std(file);
-            let mut header = MAGIC.to_vec();
-            header.extend_from_slice(&0u64.to_le_bytes());
-            tokio::io::AsyncWriteExt::write_all(&mut file, &header)
+            tokio::io::AsyncWriteExt::write_all(&mut file, &meta::disk_header(0))
                 .await
                 .map_err(|e| StoreError::io("cannot write a cache temp file", e))?;
             Ok(Box::new(DiskPending {

@@ -8,89 +8,14 @@
 //! it (a failed fetch, a crash) leaves nothing behind that a lookup could see.
 
 pub mod disk;
+pub mod meta;
 pub mod s3;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderName, HeaderValue};
-use serde::{Deserialize, Serialize};
+pub use meta::{EntryMeta, META_VERSION, from_header_map};
 
 use super::{Body, BoxError, BoxFuture};
-
-/// Version of [`EntryMeta`]'s encoding; entries of another version are misses.
-pub const META_VERSION: u32 = 1;
-
-/// What is stored next to a body: enough to rebuild the RFC 9111 view.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EntryMeta {
-    pub version: u32,
-    /// [`super::CacheKey::hash`].
-    pub key: String,
-    pub method: String,
-    /// Normalised URL (never holds userinfo).
-    pub url: String,
-    pub status: u16,
-    /// Request headers the response varies on (sensitive values digested).
-    pub request_headers: Vec<(String, String)>,
-    pub response_headers: Vec<(String, String)>,
-    /// When the response was received (or last revalidated), ms since the epoch.
-    pub stored_at_ms: u64,
-    pub body_len: u64,
-    /// SHA-256 of the body, hex.
-    pub sha256: String,
-    /// Never revalidated (content-addressed artifacts).
-    #[serde(default)]
-    pub immutable: bool,
-}
-
-impl EntryMeta {
-    pub fn stored_at(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_millis(self.stored_at_ms)
-    }
-
-    pub fn request_headers(&self) -> HeaderMap {
-        to_header_map(&self.request_headers)
-    }
-
-    pub fn response_headers(&self) -> HeaderMap {
-        to_header_map(&self.response_headers)
-    }
-
-    /// Checks what a reader relies on; `Err` means the entry is corrupt.
-    pub fn check(&self, key: &str) -> Result<(), StoreError> {
-        if self.version != META_VERSION {
-            return Err(StoreError::Corrupt(format!(
-                "metadata version {} (expected {META_VERSION})",
-                self.version
-            )));
-        }
-        if self.key != key {
-            return Err(StoreError::Corrupt("metadata names another key".into()));
-        }
-        Ok(())
-    }
-}
-
-/// `HeaderMap` -> pairs (values that are not UTF-8 are dropped).
-pub fn from_header_map(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect()
-}
-
-fn to_header_map(pairs: &[(String, String)]) -> HeaderMap {
-    let mut map = HeaderMap::new();
-    for (k, v) in pairs {
-        if let (Ok(k), Ok(v)) = (
-            HeaderName::from_bytes(k.as_bytes()),
-            HeaderValue::from_str(v),
-        ) {
-            map.append(k, v);
-        }
-    }
-    map
-}
 
 /// Milliseconds since the epoch.
 pub fn now_ms() -> u64 {
@@ -128,6 +53,12 @@ pub enum StoreError {
         #[source]
         source: BoxError,
     },
+}
+
+impl From<meta::Corrupt> for StoreError {
+    fn from(e: meta::Corrupt) -> Self {
+        StoreError::Corrupt(e.0)
+    }
 }
 
 impl StoreError {

@@ -12,16 +12,13 @@
 //! metadata after a `304` is a `CopyObject` onto itself (objects up to 5 GiB;
 //! larger ones just stay stale and are revalidated again).
 
-use base64::Engine as _;
 use http_body_util::{BodyExt, StreamBody};
 
-use super::{EntryMeta, Found, ListedEntry, PendingEntry, Store, StoreError};
+use super::meta::{S3_SIDECAR as SIDECAR, S3Meta};
+use super::{EntryMeta, Found, ListedEntry, PendingEntry, Store, StoreError, meta};
 use crate::cache::{Body, BoxError, BoxFuture};
 
 const META_KEY: &str = "awsproxy-meta";
-const SIDECAR: &str = "sidecar";
-/// Encoded metadata above this size goes to a sidecar object.
-const INLINE_LIMIT: usize = 1800;
 
 /// A bucket and prefix.
 #[derive(Debug, Clone)]
@@ -222,7 +219,8 @@ impl S3Store {
         format!("s3://{}/{}", self.bucket, self.object(key))
     }
 
-    /// Reads the metadata of an object from its user metadata or sidecar.
+    /// Reads the metadata of an object from its user metadata or sidecar
+    /// (decoded by [`super::meta`]).
     async fn decode_meta(
         &self,
         key: &str,
@@ -231,7 +229,9 @@ impl S3Store {
         let raw = user
             .and_then(|m| m.get(META_KEY))
             .ok_or_else(|| StoreError::Corrupt("no awsproxy metadata".into()))?;
-        let json = if raw == SIDECAR {
+        let json = if let Some(json) = meta::s3_decode(raw)? {
+            json
+        } else {
             let out = self
                 .client
                 .get_object()
@@ -251,25 +251,16 @@ impl S3Store {
                 .map_err(|e| backend("cannot read a sidecar", e))?
                 .into_bytes()
                 .to_vec()
-        } else {
-            base64::engine::general_purpose::STANDARD
-                .decode(raw)
-                .map_err(|e| StoreError::Corrupt(format!("metadata encoding: {e}")))?
         };
-        let meta: EntryMeta = serde_json::from_slice(&json)
-            .map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))?;
-        meta.check(key)?;
-        Ok(meta)
+        Ok(EntryMeta::from_json(&json, key)?)
     }
 
     /// The user-metadata value for `meta`, writing a sidecar when it is too large.
     async fn encode_meta(&self, meta: &EntryMeta) -> Result<String, StoreError> {
-        let json = serde_json::to_vec(meta)
-            .map_err(|e| StoreError::Corrupt(format!("cannot encode metadata: {e}")))?;
-        let encoded = base64::engine::general_purpose::STANDARD.encode(&json);
-        if encoded.len() <= INLINE_LIMIT {
-            return Ok(encoded);
-        }
+        let json = match meta::s3_encode(meta)? {
+            S3Meta::Inline(value) => return Ok(value),
+            S3Meta::Sidecar(json) => json,
+        };
         self.client
             .put_object()
             .bucket(&self.bucket)
