@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use awsproxy_fuzz::cache::policy;
 use awsproxy_fuzz::cache::store::meta::{
-    self, DISK_HEADER_LEN, EntryMeta, META_VERSION, S3_INLINE_LIMIT, S3_SIDECAR, S3Meta,
-    from_header_map,
+    self, DISK_HEADER_LEN, EntryMeta, MAX_STORED_AT_MS, META_VERSION, S3_INLINE_LIMIT, S3_SIDECAR,
+    S3Meta, from_header_map,
 };
 use awsproxy_fuzz::config::CachePolicy;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -83,8 +83,10 @@ fn s3(data: &[u8]) {
 
 /// Checks an entry a store would hand to the cache.
 fn decoded(m: &EntryMeta) {
-    // A final status the engine can answer with as is.
+    // A final status the engine can answer with as is, and a storage time
+    // the date types below can represent.
     assert!((200..=599).contains(&m.status), "status {}", m.status);
+    assert!(m.stored_at_ms <= MAX_STORED_AT_MS);
     round_trips(m);
     // Only valid headers come out, each from a stored pair.
     for (headers, pairs) in [
@@ -97,15 +99,17 @@ fn decoded(m: &EntryMeta) {
         }
         assert!(headers.len() <= pairs.len());
     }
-    // What the engine does with a stored entry never panics.
+    // What the engine does with a stored entry never panics (it asks at the
+    // real clock; a clock a century off is as far as that is tried).
     let method = Method::from_bytes(m.method.as_bytes()).unwrap_or(Method::GET);
     let req = policy::policy_request(&method, &m.url, &m.request_headers());
     let sem = policy::semantics(m);
+    let clock = SystemTime::now();
     for now in [
-        SystemTime::now(),
+        clock,
         UNIX_EPOCH,
-        m.stored_at(),
-        m.stored_at() + Duration::from_secs(3600),
+        clock + Duration::from_secs(3600),
+        clock + Duration::from_secs(100 * 366 * 86_400),
     ] {
         let _ = sem.age(now);
         let _ = policy::ttl(m, now);
@@ -183,7 +187,11 @@ fn built(u: &mut Unstructured<'_>) -> Result<()> {
         },
         request_headers,
         response_headers,
-        stored_at_ms: u.arbitrary()?,
+        stored_at_ms: if u.arbitrary()? {
+            u.int_in_range(0..=MAX_STORED_AT_MS)?
+        } else {
+            u.arbitrary()?
+        },
         body_len: if u.arbitrary()? {
             u.int_in_range(0..=4096)?
         } else {
@@ -192,8 +200,8 @@ fn built(u: &mut Unstructured<'_>) -> Result<()> {
         sha256: u.arbitrary()?,
         immutable: u.arbitrary()?,
     };
-    // Only final statuses decode.
-    if !(200..=599).contains(&m.status) {
+    // Only final statuses and storage times up to the year 9999 decode.
+    if !(200..=599).contains(&m.status) || m.stored_at_ms > MAX_STORED_AT_MS {
         assert!(EntryMeta::from_json(&m.to_json().expect("encodes"), &m.key).is_err());
         return Ok(());
     }

@@ -21,6 +21,10 @@ use serde::{Deserialize, Serialize};
 /// Version of [`EntryMeta`]'s encoding; entries of another version are misses.
 pub const META_VERSION: u32 = 1;
 
+/// The latest `stored_at_ms` that decodes: 9999-12-31T23:59:59.999Z, the end of
+/// what the `time` crate (under `http-cache-semantics`) can represent.
+pub const MAX_STORED_AT_MS: u64 = 253_402_300_799_999;
+
 /// What is stored next to a body: enough to rebuild the RFC 9111 view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryMeta {
@@ -86,6 +90,9 @@ impl EntryMeta {
         // `200` (or, for a `1xx`, as an interim response with a body).
         if !(200..=599).contains(&self.status) {
             return Err(corrupt(format!("status {}", self.status)));
+        }
+        if self.stored_at_ms > MAX_STORED_AT_MS {
+            return Err(corrupt("stored after the year 9999"));
         }
         Ok(())
     }
@@ -326,6 +333,40 @@ mod tests {
         assert_eq!(s3_decode(S3_SIDECAR).unwrap(), None);
         assert_eq!(EntryMeta::from_json(&json, &key).unwrap(), big);
         assert!(s3_decode("not base64!").is_err());
+    }
+
+    /// fuzz/artifacts/cache_meta/crash-9568d95c8e57263f1acabb4563e093b3d565dffb:
+    /// the policy asked about an entry stored 54 million years from now, at a
+    /// clock that far ahead, panicked converting it to a date (`time` stops at
+    /// 9999). The engine asks at the real clock, where it never panicked; such
+    /// an entry now fails to decode either way.
+    #[test]
+    fn an_entry_stored_after_9999_is_corrupt_and_the_policy_survives_it() {
+        let key = "ab".repeat(32);
+        let json = format!(
+            r#"{{"version":1,"key":"{key}","method":"GET","url":"https://files.example.com/p/x-1.0.whl?a=b","status":200,"request_headers":[["accept-encodi","ggnziM"]],"response_headers":[["cache-cvary","accept-encodino"],["last-modified","Wed, 21 Oct 2015 07:28:00 GMT"]],"stored_at_ms":1700004444440000001,"body_len":0,"sha256":"1000000000000000","immut$able":false}}"#
+        );
+        assert_eq!(
+            EntryMeta::from_json(json.as_bytes(), &key),
+            Err(corrupt("stored after the year 9999"))
+        );
+        let m: EntryMeta = serde_json::from_str(&json).unwrap();
+        let now = SystemTime::now();
+        let req =
+            crate::cache::policy::policy_request(&http::Method::GET, &m.url, &m.request_headers());
+        for p in [
+            crate::config::CachePolicy::Standard,
+            crate::config::CachePolicy::AlwaysUpstream,
+        ] {
+            let _ = crate::cache::policy::decide(p, &m, &req, now);
+            let _ = crate::cache::policy::stale_if_error(p, &m, now);
+        }
+        let _ = crate::cache::policy::ttl(&m, now);
+        let last = EntryMeta {
+            stored_at_ms: MAX_STORED_AT_MS,
+            ..meta(&key, 1)
+        };
+        assert!(EntryMeta::from_json(&last.to_json().unwrap(), &key).is_ok());
     }
 
     #[test]
