@@ -305,13 +305,15 @@ def worker(args, stop, tally, seed):
 
 
 def sample(pid):
-    """(RSS KiB, open fds) of `pid`."""
-    rss = 0
+    """(RSS KiB, open fds, threads) of `pid`."""
+    rss = threads = 0
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
-    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+            elif line.startswith("Threads:"):
+                threads = int(line.split()[1])
+    return rss, len(os.listdir(f"/proc/{pid}/fd")), threads
 
 
 def tcp_sockets():
@@ -358,7 +360,7 @@ class ServeGone(Exception):
 def drive(args):
     try:
         with open(args.csv, "w") as csv:
-            csv.write("seconds,phase,rss_kib,fds,requests,errors\n")
+            csv.write("seconds,phase,rss_kib,fds,threads,requests,errors\n")
             return soak(args, csv)
     except ServeGone:
         print(f"soak: FAILED: awsproxy serve (pid {args.pid}) exited during the soak", file=sys.stderr)
@@ -374,12 +376,12 @@ def soak(args, csv):
 
     def record(phase):
         try:
-            rss, fds = sample(args.pid)
+            rss, fds, threads = sample(args.pid)
         except OSError as e:
             stop.set()
             raise ServeGone() from e
         done, failed = tally.totals()
-        rows.append((round(time.monotonic() - start, 1), phase, rss, fds, done, failed))
+        rows.append((round(time.monotonic() - start, 1), phase, rss, fds, threads, done, failed))
         csv.write(",".join(str(v) for v in rows[-1]) + "\n")
         csv.flush()
         return rss, fds
@@ -419,6 +421,7 @@ def soak(args, csv):
         warm = (load_end[2], load_end[3])
     peak_rss = max(r[2] for r in rows)
     peak_fds = max(r[3] for r in rows)
+    threads = [r[4] for r in rows]
     done, failed = tally.totals()
     elapsed = load_end[0]
     mib = lambda kib: f"{kib / 1024:.1f} MiB"
@@ -435,6 +438,7 @@ def soak(args, csv):
         f"end of load {load_end[3]}, after cool-down {after[3]}"
     )
     kinds = lambda k: ", ".join(f"{n} {kind}" for kind, n in sorted(k.items()))
+    print(f"  threads    idle {threads[0]}, peak {max(threads)}, after cool-down {threads[-1]}")
     print(f"  fd kinds   idle: {kinds(idle_kinds)}; after cool-down: {kinds(after_kinds)}")
     print(f"  samples    {args.csv}")
     for example in tally.examples:
