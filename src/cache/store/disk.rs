@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use http_body_util::{BodyExt, StreamBody};
 
 use super::{EntryMeta, Found, ListedEntry, PendingEntry, Store, StoreError};
@@ -232,11 +231,41 @@ fn trailer(meta: &EntryMeta) -> Result<Vec<u8>, StoreError> {
     Ok(out)
 }
 
+/// Bytes read from an entry file per step when streaming a body.
+const READ_CHUNK: u64 = 256 * 1024;
+
+/// Streams `len` bytes of `file` from its current position: each chunk is one
+/// read on the blocking pool, and the next read starts while the client takes
+/// the current chunk (no thread is held while the client is slow, and at most
+/// two chunks per stream are in memory).
 fn file_body(file: std::fs::File, len: u64) -> Body {
-    let reader = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(file), len);
-    let stream = tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024).map(|r| {
-        r.map(http_body::Frame::data)
-            .map_err(|e| Box::new(e) as crate::cache::BoxError)
+    type Read = tokio::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>>;
+    fn start(file: std::fs::File, left: u64) -> Read {
+        tokio::task::spawn_blocking(move || {
+            let n = left.min(READ_CHUNK);
+            let mut buf = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+            (&file).take(n).read_to_end(&mut buf)?;
+            if buf.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "a cache entry file ended early",
+                ));
+            }
+            Ok((file, buf))
+        })
+    }
+    let first = (len > 0).then(|| start(file, len));
+    let stream = futures_util::stream::unfold((first, len), |(read, left)| async move {
+        let read = read?;
+        let chunk = match read.await {
+            Ok(Ok(chunk)) => chunk,
+            Ok(Err(e)) => return Some((Err(Box::new(e) as crate::cache::BoxError), (None, 0))),
+            Err(e) => return Some((Err(Box::new(e) as crate::cache::BoxError), (None, 0))),
+        };
+        let (file, buf) = chunk;
+        let left = left.saturating_sub(buf.len() as u64);
+        let next = (left > 0).then(|| start(file, left));
+        Some((Ok(http_body::Frame::data(Bytes::from(buf))), (next, left)))
     });
     StreamBody::new(stream).boxed_unsync()
 }
@@ -348,7 +377,7 @@ impl Store for DiskStore {
         })
     }
 
-    fn record_hit<'a>(&'a self, key: &'a str) -> BoxFuture<'a, ()> {
+    fn record_hit<'a>(&'a self, key: &'a str, hits: u64) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let Some(path) = self.entry_path(key) else {
                 return;
@@ -363,7 +392,7 @@ impl Store for DiskStore {
                     use std::os::unix::fs::FileExt;
                     let mut buf = [0u8; 8];
                     if file.read_exact_at(&mut buf, 8).is_ok() {
-                        let hits = u64::from_le_bytes(buf).saturating_add(1);
+                        let hits = u64::from_le_bytes(buf).saturating_add(hits);
                         let _ = file.write_all_at(&hits.to_le_bytes(), 8);
                     }
                 }

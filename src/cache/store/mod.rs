@@ -165,8 +165,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Replaces an existing entry's metadata, keeping its body (after a `304`).
     fn update_meta<'a>(&'a self, meta: &'a EntryMeta) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// Notes that an entry was served as a hit (for `cache ls`). Best effort.
-    fn record_hit<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, ()> {
+    /// Notes that an entry was served `hits` more times (for `cache ls`). Best effort.
+    fn record_hit<'a>(&'a self, _key: &'a str, _hits: u64) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
 
