@@ -4,6 +4,7 @@
 
 mod cli;
 mod failures;
+mod faults_serve;
 mod store;
 
 use std::sync::Arc;
