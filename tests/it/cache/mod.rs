@@ -4,6 +4,7 @@
 
 mod cli;
 mod failures;
+mod faults;
 mod faults_serve;
 mod store;
 
