@@ -130,6 +130,18 @@ fn entries_in(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Polls `cond` for up to 10 s (the service opens its store after printing
+/// its startup line).
+fn eventually(cond: impl Fn() -> bool) -> bool {
+    for _ in 0..500 {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cond()
+}
+
 /// `awsproxy serve` with its cache directory on a 2 MiB tmpfs mounted in a
 /// private user and mount namespace (works as root and unprivileged). The
 /// daemon's pid is awsproxy's (`unshare` and `sh` exec into it), so the test
@@ -171,7 +183,10 @@ fn a_full_disk_serves_the_whole_body_stores_nothing_and_says_why() {
     // The cache as the daemon sees it (its tmpfs).
     let seen =
         PathBuf::from(format!("/proc/{}/root", daemon.pid())).join(dir.strip_prefix("/").unwrap());
-    assert!(seen.join("tmp").is_dir(), "the store is on the tmpfs");
+    assert!(
+        eventually(|| seen.join("tmp").is_dir()),
+        "the store is on the tmpfs"
+    );
 
     // 3 MiB does not fit in 2 MiB: the client still gets every byte, complete.
     let r = proxy_get(&proxy, &origin.url("/big.tar"));
@@ -185,13 +200,11 @@ fn a_full_disk_serves_the_whole_body_stores_nothing_and_says_why() {
         "the log names the full disk and what to do: {line}"
     );
     // Nothing partial is left or stored: the next request is a miss again.
-    for _ in 0..100 {
-        if files_in(&seen.join("tmp")).is_empty() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(files_in(&seen.join("tmp")), Vec::<PathBuf>::new());
+    assert!(
+        eventually(|| files_in(&seen.join("tmp")).is_empty()),
+        "temp files left: {:?}",
+        files_in(&seen.join("tmp"))
+    );
     assert_eq!(entries_in(&seen), Vec::<PathBuf>::new());
     let r = proxy_get(&proxy, &origin.url("/big.tar"));
     assert!(r.complete() && sha(&r.body) == sha(&big), "{}", r.head);
@@ -257,13 +270,11 @@ fn kill_9_during_20_fills_then_a_restart_serves_only_whole_entries() {
             .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 16))
             .count()
     };
-    for _ in 0..500 {
-        if written() == FILLING as usize {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(written(), FILLING as usize, "all 20 fills are under way");
+    assert!(
+        eventually(|| written() == FILLING as usize),
+        "all 20 fills are under way: {}",
+        written()
+    );
     daemon.signal("KILL");
     daemon.wait_exit();
     for c in clients {
@@ -285,10 +296,10 @@ fn kill_9_during_20_fills_then_a_restart_serves_only_whole_entries() {
     }
     let mut daemon = serve();
     let proxy = daemon.url_of("forward proxy");
-    assert_eq!(
-        files_in(&tmp),
-        Vec::<PathBuf>::new(),
-        "startup removed the dead fills"
+    assert!(
+        eventually(|| files_in(&tmp).is_empty()),
+        "startup removes the dead fills: {:?}",
+        files_in(&tmp)
     );
     assert_eq!(entries_in(&dir).len(), DONE as usize);
     for round in 0..2 {
@@ -314,4 +325,57 @@ fn kill_9_during_20_fills_then_a_restart_serves_only_whole_entries() {
     assert_eq!(entries_in(&dir).len(), (DONE + FILLING) as usize);
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
+}
+
+#[test]
+fn a_disk_filled_by_entries_evicts_the_least_recently_used_to_store_again() {
+    const LEN: usize = 500 * 1024;
+    let origin = Origin::start();
+    let path = |c: char| format!("/{c}.bin");
+    for (i, c) in ['a', 'b', 'c', 'd'].into_iter().enumerate() {
+        let len = if c == 'd' { 700 * 1024 } else { LEN };
+        origin.set(
+            &path(c),
+            Reply::ok(body_of(i as u32, len)).header("cache-control", "max-age=600"),
+        );
+    }
+    let want = |c: char| {
+        let i = ['a', 'b', 'c', 'd'].iter().position(|x| *x == c).unwrap();
+        sha(&body_of(i as u32, if c == 'd' { 700 * 1024 } else { LEN }))
+    };
+    let ctx = TestContext::new().config(CONFIG);
+    let dir = ctx.root().join("tmpfs-cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    // `max_size` (10 GiB by default) is far above the 2 MiB the disk has.
+    let mut daemon = serve_on_small_tmpfs(&ctx, &dir);
+    let proxy = daemon.url_of("forward proxy");
+    let seen =
+        PathBuf::from(format!("/proc/{}/root", daemon.pid())).join(dir.strip_prefix("/").unwrap());
+    assert!(
+        eventually(|| seen.join("tmp").is_dir()),
+        "the store is on the tmpfs"
+    );
+    let get = |c: char| {
+        let r = proxy_get(&proxy, &origin.url(&path(c)));
+        assert!(r.complete(), "{c}: {}", r.head);
+        assert_eq!(sha(&r.body), want(c), "{c}");
+        r.cache_status().to_owned()
+    };
+    for c in ['a', 'b', 'c'] {
+        assert!(get(c).contains("stored"));
+    }
+    // `a` is the least recently used. `d` does not fit in what is left.
+    assert!(get('b').starts_with("awsproxy; hit"));
+    assert!(get('c').starts_with("awsproxy; hit"));
+    get('d');
+    daemon.wait_for("No space left on device");
+    assert_eq!(entries_in(&seen).len(), 2, "`a` made room");
+    // The next fill of `d` fits and is kept; `b` and `c` are still hits.
+    get('d');
+    assert!(get('d').starts_with("awsproxy; hit"));
+    assert!(get('b').starts_with("awsproxy; hit"));
+    assert!(get('c').starts_with("awsproxy; hit"));
+    assert!(get('a').contains("uri-miss"), "`a` was evicted");
+    assert_eq!(origin.count("/d.bin"), 2);
+    assert_eq!(files_in(&seen.join("tmp")), Vec::<PathBuf>::new());
 }
