@@ -379,3 +379,61 @@ fn a_disk_filled_by_entries_evicts_the_least_recently_used_to_store_again() {
     assert_eq!(origin.count("/d.bin"), 2);
     assert_eq!(files_in(&seen.join("tmp")), Vec::<PathBuf>::new());
 }
+
+#[test]
+fn a_throttled_s3_store_under_serve_passes_through_and_stores_once_it_recovers() {
+    use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeS3};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s3 = rt.block_on(FakeS3::start());
+    s3.create_bucket("team-cache");
+    let origin = Origin::start();
+    let body = body_of(9, 200 * 1024);
+    origin.set(
+        "/x.tar",
+        Reply::ok(body.clone()).header("cache-control", "max-age=600"),
+    );
+    let config = format!(
+        "{CONFIG}[cache]\nstore = \"s3\"\n[cache.s3]\nbucket = \"team-cache\"\nprefix = \"awsproxy/\"\n\
+         region = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n",
+        s3.endpoint()
+    );
+    let ctx = TestContext::new()
+        .config(&config)
+        .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY);
+    let mut cmd = ctx.command();
+    cmd.arg("serve");
+    let mut daemon = Daemon::spawn(cmd);
+    let proxy = daemon.url_of("forward proxy");
+    let objects = || files_in(&s3.root().join("team-cache/awsproxy"));
+
+    // Uploads throttled: the client gets the origin's bytes, nothing is stored,
+    // the log says why, and the SDK's default retries stop after 3 attempts.
+    s3.fail_while(Some("PUT"), 503, "SlowDown");
+    let r = proxy_get(&proxy, &origin.url("/x.tar"));
+    assert!(r.complete() && sha(&r.body) == sha(&body), "{}", r.head);
+    let line = daemon.wait_for("cannot commit a cache entry");
+    assert!(
+        line.contains("SlowDown") && line.contains("s3://team-cache/awsproxy/"),
+        "{line}"
+    );
+    assert_eq!(s3.count("PUT"), 3);
+    assert_eq!(objects(), Vec::<PathBuf>::new());
+
+    // S3 is back: stored on the next miss, then a hit with the same bytes.
+    s3.heal();
+    for round in 0..2 {
+        let r = proxy_get(&proxy, &origin.url("/x.tar"));
+        assert!(r.complete() && sha(&r.body) == sha(&body), "{}", r.head);
+        assert_eq!(
+            r.cache_status().starts_with("awsproxy; hit"),
+            round == 1,
+            "{}",
+            r.head
+        );
+    }
+    assert_eq!(origin.count("/x.tar"), 2);
+    assert_eq!(objects().len(), 1);
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
+}

@@ -474,7 +474,12 @@ async fn handle(mut req: Request<Incoming>, ctx: Ctx) -> Result<Response<s3s::Bo
         tokio::time::sleep(delay).await;
     }
     let resp = match early {
-        Some(resp) => resp,
+        Some(resp) => {
+            // Read the request body first, as S3 does: an early answer would
+            // reset the client mid-upload instead of showing it the error.
+            let _ = http_body_util::BodyExt::collect(req.into_body()).await;
+            resp
+        }
         None => {
             if ctx.open
                 && access_key_id
