@@ -263,8 +263,9 @@ async fn origin_500s_pass_through_and_never_replace_a_good_entry() {
 }
 
 /// An S3 store whose client retries like the SDK's standard mode (3 attempts),
-/// with millisecond backoff so the test stays fast.
-fn s3_cache(s3: &FakeS3) -> HttpCache {
+/// with millisecond backoff so the test stays fast, skipping S3 for `cooldown`
+/// after it failed.
+fn s3_cache(s3: &FakeS3, cooldown: Duration) -> HttpCache {
     use aws_sdk_s3::config::retry::RetryConfig;
     s3.create_bucket("team-cache");
     let conf = aws_sdk_s3::config::Builder::from(&crate::support::fakes::sdk_config(s3.endpoint()))
@@ -276,7 +277,8 @@ fn s3_cache(s3: &FakeS3) -> HttpCache {
         )
         .build();
     let store = S3Store::new(aws_sdk_s3::Client::from_conf(conf), "team-cache", "c/")
-        .with_part_size(5 << 20);
+        .with_part_size(5 << 20)
+        .with_cooldown(cooldown);
     HttpCache::new(Arc::new(store), CacheSettings::default())
 }
 
@@ -289,7 +291,7 @@ async fn s3_500_503_and_slowdown_are_retried_and_hits_stay_whole() {
         Reply::ok(body.clone()).header("cache-control", "max-age=600"),
     );
     let s3 = FakeS3::start().await;
-    let cache = s3_cache(&s3);
+    let cache = s3_cache(&s3, HOUR);
     fetch(&cache, get(&origin.url("/a")), opts(CachePolicy::Standard))
         .await
         .2
@@ -309,6 +311,8 @@ async fn s3_500_503_and_slowdown_are_retried_and_hits_stay_whole() {
     assert_eq!(origin.count("/a"), 1);
 }
 
+const HOUR: Duration = Duration::from_secs(3600);
+
 #[tokio::test]
 async fn a_failing_s3_store_degrades_to_pass_through_and_stores_nothing() {
     let origin = Origin::start();
@@ -322,8 +326,9 @@ async fn a_failing_s3_store_degrades_to_pass_through_and_stores_nothing() {
         Reply::ok(b.clone()).header("cache-control", "max-age=600"),
     );
     let s3 = FakeS3::start().await;
-    let cache = s3_cache(&s3);
+    let cache = s3_cache(&s3, Duration::ZERO);
 
+    // Without a cooldown every request pays the retries, bounded.
     // Every S3 request throttled: lookups are misses, uploads fail, clients get the origin's bytes.
     s3.fail_while(None, 503, "SlowDown");
     for path in ["/a", "/b"] {
@@ -367,7 +372,7 @@ async fn a_multipart_upload_failing_mid_way_is_aborted_and_leaves_no_object() {
         Reply::ok(big.clone()).header("cache-control", "max-age=600"),
     );
     let s3 = FakeS3::start().await;
-    let cache = s3_cache(&s3);
+    let cache = s3_cache(&s3, Duration::ZERO);
     // Parts are PUTs; create/complete are POSTs.
     s3.fail_while(Some("PUT"), 503, "SlowDown");
     let (status, _, got) = fetch(
@@ -384,4 +389,67 @@ async fn a_multipart_upload_failing_mid_way_is_aborted_and_leaves_no_object() {
     assert_eq!(s3.count("DELETE"), 1, "the upload was aborted");
     assert_eq!(s3.count("GET"), 2, "two lookups (NoSuchKey is not retried)");
     assert!(cache.store().list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_s3_outage_is_skipped_for_the_cooldown_and_4xx_are_not_an_outage() {
+    let origin = Origin::start();
+    for (i, p) in ["/a", "/b", "/c"].into_iter().enumerate() {
+        origin.set(
+            p,
+            Reply::ok(body_of(i as u32, 1000)).header("cache-control", "max-age=600"),
+        );
+    }
+    let s3 = FakeS3::start().await;
+    let cache = s3_cache(&s3, HOUR);
+    // Uploads denied (403) is not an outage: every miss still looks and tries.
+    s3.fail_while(Some("PUT"), 403, "AccessDenied");
+    for _ in 0..2 {
+        let (_, _, got) = fetch(&cache, get(&origin.url("/a")), opts(CachePolicy::Standard)).await;
+        assert_eq!(sha(&got.unwrap()), sha(&body_of(0, 1000)));
+    }
+    assert_eq!((s3.count("GET"), s3.count("PUT")), (4, 2));
+
+    // Throttled: the first lookup's 3 attempts, then S3 is left alone.
+    s3.clear_requests();
+    s3.fail_while(None, 503, "SlowDown");
+    for (i, p) in ["/a", "/b", "/c"].into_iter().enumerate() {
+        let (status, cs, got) =
+            fetch(&cache, get(&origin.url(p)), opts(CachePolicy::Standard)).await;
+        assert_eq!(status, 200);
+        assert_eq!(sha(&got.unwrap()), sha(&body_of(i as u32, 1000)), "{p}");
+        if i > 0 {
+            assert!(cs.contains("detail=store-error"), "{p}: {cs}");
+        }
+    }
+    assert_eq!(s3.request_count(), 3, "{:?}", s3.requests());
+    s3.heal();
+    assert!(cache.store().list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn after_the_cooldown_s3_is_used_again() {
+    let origin = Origin::start();
+    origin.set("/a", Reply::ok("a").header("cache-control", "max-age=600"));
+    let s3 = FakeS3::start().await;
+    let cache = s3_cache(&s3, Duration::from_millis(50));
+    s3.fail_while(None, 500, "InternalError");
+    fetch(&cache, get(&origin.url("/a")), opts(CachePolicy::Standard))
+        .await
+        .2
+        .unwrap();
+    s3.heal();
+    // Bounded: the cooldown is 50 ms; each try is a miss until it is over.
+    let mut stored = false;
+    for _ in 0..100 {
+        let (_, cs, got) = fetch(&cache, get(&origin.url("/a")), opts(CachePolicy::Standard)).await;
+        assert_eq!(got.unwrap(), "a");
+        if cs.starts_with("awsproxy; hit") {
+            stored = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(stored, "S3 was never used again");
+    assert_eq!(cache.store().list().await.unwrap().len(), 1);
 }
