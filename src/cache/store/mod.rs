@@ -152,7 +152,8 @@ impl StoreError {
         let text = crate::error::chain_text(self);
         if self.is_disk_full() {
             format!(
-                "{text}; hint: the disk holding the cache is full: free space there, or set \
+                "{text}; hint: the disk the cache writes to is full (its directory, or the \
+                 system temp directory for the S3 store): free space there, or set \
                  `[cache] max_size` below the free space so older entries are evicted first"
             )
         } else {

@@ -196,7 +196,7 @@ fn a_full_disk_serves_the_whole_body_stores_nothing_and_says_why() {
     let line = daemon.wait_for("cannot write to the cache");
     assert!(
         line.contains("No space left on device")
-            && line.contains("hint: the disk holding the cache is full"),
+            && line.contains("hint: the disk the cache writes to is full"),
         "the log names the full disk and what to do: {line}"
     );
     // Nothing partial is left or stored: the next request is a miss again.
