@@ -275,6 +275,18 @@ fn kill_9_during_20_fills_then_a_restart_serves_only_whole_entries() {
         "all 20 fills are under way: {}",
         written()
     );
+    // With 20 fills stalled, the process still serves hits and other misses.
+    let r = proxy_get(&proxy, &origin.url(&path(0)));
+    assert!(
+        r.cache_status().starts_with("awsproxy; hit") && r.complete(),
+        "{}",
+        r.head
+    );
+    origin.set("/other", Reply::ok("other"));
+    let r = proxy_get(&proxy, &origin.url("/other"));
+    assert!(r.complete() && r.body == b"other", "{}", r.head);
+    // (Its client has every byte a moment before the entry is renamed into place.)
+    assert!(eventually(|| entries_in(&dir).len() == DONE as usize + 1));
     daemon.signal("KILL");
     daemon.wait_exit();
     for c in clients {
@@ -301,7 +313,7 @@ fn kill_9_during_20_fills_then_a_restart_serves_only_whole_entries() {
         "startup removes the dead fills: {:?}",
         files_in(&tmp)
     );
-    assert_eq!(entries_in(&dir).len(), DONE as usize);
+    assert_eq!(entries_in(&dir).len(), DONE as usize + 1, "and `/other`");
     for round in 0..2 {
         for i in 0..DONE + FILLING {
             let r = proxy_get(&proxy, &origin.url(&path(i)));
@@ -322,7 +334,7 @@ fn kill_9_during_20_fills_then_a_restart_serves_only_whole_entries() {
         assert_eq!(origin.count(&path(i)), if i < DONE { 1 } else { 2 }, "{i}");
     }
     assert_eq!(files_in(&tmp), Vec::<PathBuf>::new());
-    assert_eq!(entries_in(&dir).len(), (DONE + FILLING) as usize);
+    assert_eq!(entries_in(&dir).len(), (DONE + FILLING) as usize + 1);
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
 }
