@@ -22,7 +22,7 @@ use crate::support::origin::{Origin, Reply};
 
 /// An origin that writes scripted raw bytes for each path, then closes the
 /// connection (one request per connection).
-struct RawOrigin {
+pub(super) struct RawOrigin {
     addr: std::net::SocketAddr,
     replies: Arc<Mutex<HashMap<String, Vec<u8>>>>,
     counts: Arc<Mutex<HashMap<String, usize>>>,
@@ -30,7 +30,7 @@ struct RawOrigin {
 }
 
 impl RawOrigin {
-    fn start() -> Self {
+    pub(super) fn start() -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let replies: Arc<Mutex<HashMap<String, Vec<u8>>>> = Arc::default();
@@ -68,18 +68,18 @@ impl RawOrigin {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
     /// `head` (status line and headers, without the blank line), then `body`.
-    fn set(&self, path: &str, head: &str, body: &[u8]) {
+    pub(super) fn set(&self, path: &str, head: &str, body: &[u8]) {
         let mut raw = format!("{head}\r\ncache-control: max-age=600\r\n\r\n").into_bytes();
         raw.extend_from_slice(body);
         self.replies.lock().unwrap().insert(path.to_owned(), raw);
     }
 
-    fn count(&self, path: &str) -> usize {
+    pub(super) fn count(&self, path: &str) -> usize {
         self.counts.lock().unwrap().get(path).copied().unwrap_or(0)
     }
 }

@@ -31,8 +31,12 @@ pub(super) struct Raw {
 }
 
 impl Raw {
-    /// The body is as long as the `Content-Length` said.
+    /// The body is as long as the `Content-Length` said (or, chunked, has its
+    /// last chunk).
     pub fn complete(&self) -> bool {
+        if self.head.contains("transfer-encoding: chunked") {
+            return !self.failed && self.body.ends_with(b"\r\n0\r\n\r\n");
+        }
         !self.failed
             && self
                 .head
@@ -450,4 +454,65 @@ fn a_throttled_s3_store_under_serve_passes_through_then_is_skipped() {
     assert_eq!(origin.count("/x.tar"), 2);
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
+}
+
+#[test]
+fn bodies_cut_short_upstream_never_look_complete_to_the_client() {
+    let origin = Origin::start();
+    origin.set(
+        "/reset.bin",
+        Reply::ok(body_of(1, 200_000))
+            .header("cache-control", "max-age=600")
+            .mode(Mode::CloseMidBody),
+    );
+    origin.set(
+        "/ok.bin",
+        Reply::ok("fine").header("cache-control", "max-age=600"),
+    );
+    let raw = super::faults::RawOrigin::start();
+    let mut chunk = format!("{:x}\r\n", 40_000).into_bytes();
+    chunk.extend_from_slice(&body_of(2, 40_000));
+    chunk.extend_from_slice(b"\r\n");
+    raw.set(
+        "/chunked",
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked",
+        &chunk,
+    );
+    raw.set(
+        "/short",
+        "HTTP/1.1 200 OK\r\ncontent-length: 100000",
+        &body_of(3, 40_000),
+    );
+    let ctx = TestContext::new().config(CONFIG);
+    let dir = ctx.root().join("cache");
+    let mut cmd = ctx.command();
+    cmd.arg("serve").arg("--cache-dir").arg(&dir);
+    let mut daemon = Daemon::spawn(cmd);
+    let proxy = daemon.url_of("forward proxy");
+
+    let urls = [
+        origin.url("/reset.bin"),
+        raw.url("/chunked"),
+        raw.url("/short"),
+    ];
+    for round in 0..2 {
+        for url in &urls {
+            let r = proxy_get(&proxy, url);
+            assert_eq!(r.status, 200, "{url}");
+            assert!(
+                !r.complete(),
+                "{url} round {round} looked complete: {}",
+                r.head
+            );
+        }
+    }
+    assert_eq!(origin.count("/reset.bin"), 2, "never served from the cache");
+    assert_eq!((raw.count("/chunked"), raw.count("/short")), (2, 2));
+    let r = proxy_get(&proxy, &origin.url("/ok.bin"));
+    assert!(r.complete() && r.body == b"fine", "{}", r.head);
+    assert!(
+        eventually(|| entries_in(&dir).len() == 1),
+        "only /ok.bin is stored"
+    );
+    assert_eq!(files_in(&dir.join("tmp")), Vec::<PathBuf>::new());
 }
