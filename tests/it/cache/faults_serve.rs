@@ -1,9 +1,10 @@
-//! Faults of the machine under a real `awsproxy serve` (forward proxy, disk
-//! store): a full disk (the cache directory on a 2 MiB tmpfs in a private
-//! mount namespace) and `kill -9` during 20 concurrent fills followed by a
-//! restart on the same directory. Each checks that no partial entry is ever
-//! served, that the failure is named in the log, and that the process (or its
-//! successor) keeps serving.
+//! Faults under a real `awsproxy serve` (forward proxy): a full disk (the
+//! cache directory on a 2 MiB tmpfs in a private mount namespace), `kill -9`
+//! during 20 concurrent fills then a restart on the same directory, bodies cut
+//! short upstream, and a throttled S3 store (`[cache] store = "s3"` against
+//! `FakeS3`). Each checks that no partial entry is ever served or presented as
+//! complete, that the failure is named in the log, and that the process (or
+//! its successor) keeps serving.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
