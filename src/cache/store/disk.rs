@@ -139,18 +139,34 @@ impl DiskStore {
         if self.inner.used.load(Ordering::Relaxed) <= self.inner.max_size {
             return;
         }
+        // Go a little below the limit so the next fills don't each rescan.
+        self.evict_to(self.inner.max_size / 10 * 9).await;
+    }
+
+    /// The disk filled up (`ENOSPC`) under a fill: `max_size` is above the
+    /// free space. Removes least recently used entries until a tenth of what
+    /// is stored is free, so later fills fit instead of failing forever. Fills
+    /// failing together compute the same target, so they free that tenth once.
+    async fn make_room(&self) {
+        let used = self.inner.used.load(Ordering::Relaxed);
+        let removed = self.evict_to(used / 10 * 9).await;
+        tracing::warn!(
+            dir = %self.inner.root.display(),
+            removed,
+            "the cache disk is full; evicted least recently used entries"
+        );
+    }
+
+    /// Removes least recently used entries until at most `target` bytes
+    /// remain; returns how many it removed.
+    async fn evict_to(&self, target: u64) -> usize {
         let _guard = self.inner.evicting.lock().await;
         let this = self.clone();
-        let _ = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let mut entries = this.scan();
             let mut used: u64 = entries.iter().map(|(_, s, _)| s).sum();
             entries.sort_by_key(|(_, _, mtime)| *mtime);
-            // Go a little below the limit so the next fills don't each rescan.
-            let target = if used > this.inner.max_size {
-                this.inner.max_size / 10 * 9
-            } else {
-                this.inner.max_size
-            };
+            let mut removed = 0;
             for (key, size, _) in entries {
                 if used <= target {
                     break;
@@ -160,11 +176,14 @@ impl DiskStore {
                 {
                     tracing::debug!(key, size, "evicted least recently used cache entry");
                     used = used.saturating_sub(size);
+                    removed += 1;
                 }
             }
             this.inner.used.store(used, Ordering::Relaxed);
+            removed
         })
-        .await;
+        .await
+        .unwrap_or(0)
     }
 }
 
@@ -475,9 +494,13 @@ impl PendingEntry for DiskPending {
                 .file
                 .as_mut()
                 .ok_or_else(|| StoreError::Corrupt("already committed".into()))?;
-            tokio::io::AsyncWriteExt::write_all(file, chunk)
-                .await
-                .map_err(|e| StoreError::io("cannot write a cache temp file", e))?;
+            if let Err(e) = tokio::io::AsyncWriteExt::write_all(file, chunk).await {
+                let e = StoreError::io("cannot write a cache temp file", e);
+                if e.is_disk_full() {
+                    self.store.make_room().await;
+                }
+                return Err(e);
+            }
             self.written += chunk.len() as u64;
             Ok(())
         })
@@ -497,13 +520,18 @@ impl PendingEntry for DiskPending {
                 .ok_or_else(|| StoreError::Corrupt("already committed".into()))?;
             let io = |e| StoreError::io("cannot finish a cache temp file", e);
             let tail = trailer(&meta)?;
-            tokio::io::AsyncWriteExt::write_all(&mut file, &tail)
-                .await
-                .map_err(io)?;
-            tokio::io::AsyncWriteExt::flush(&mut file)
-                .await
-                .map_err(io)?;
-            file.sync_all().await.map_err(io)?;
+            let finished = async {
+                tokio::io::AsyncWriteExt::write_all(&mut file, &tail).await?;
+                tokio::io::AsyncWriteExt::flush(&mut file).await?;
+                file.sync_all().await
+            };
+            if let Err(e) = finished.await {
+                let e = io(e);
+                if e.is_disk_full() {
+                    self.store.make_room().await;
+                }
+                return Err(e);
+            }
             drop(file);
             let path = self
                 .path

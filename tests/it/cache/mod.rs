@@ -1,9 +1,13 @@
 //! The cache core against a local origin ([`crate::support::origin`]): real
 //! `HttpCache`s with disk and S3 stores (`store` holds the store suite and the
 //! crash tests), and `cache ls` / `cache purge` through the binary (`cli`).
+//! Upstream failures are in `failures`; injected faults (lying origins, S3
+//! errors, a full disk, `kill -9` under load) in `faults` and `faults_serve`.
 
 mod cli;
 mod failures;
+mod faults;
+mod faults_serve;
 mod store;
 
 use std::sync::Arc;
