@@ -279,7 +279,12 @@ fn s3_cache(s3: &FakeS3, cooldown: Duration) -> HttpCache {
     let store = S3Store::new(aws_sdk_s3::Client::from_conf(conf), "team-cache", "c/")
         .with_part_size(5 << 20)
         .with_cooldown(cooldown);
-    HttpCache::new(Arc::new(store), CacheSettings::default())
+    // No memory tier: every hit here must read S3.
+    let settings = CacheSettings {
+        memory_size: 0,
+        ..CacheSettings::default()
+    };
+    HttpCache::new(Arc::new(store), settings)
 }
 
 #[tokio::test]
