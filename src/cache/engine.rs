@@ -293,7 +293,7 @@ impl HttpCache {
         let found = match self.inner.store.get(hash).await {
             Ok(found) => found?,
             Err(e) => {
-                tracing::warn!(store = self.inner.store.kind(), error = %e, "cache lookup failed; treating it as a miss");
+                tracing::warn!(store = self.inner.store.kind(), error = %e.log_text(), "cache lookup failed; treating it as a miss");
                 return None;
             }
         };
@@ -449,7 +449,7 @@ impl HttpCache {
                 {
                     let meta = refreshed(&found.meta, resp.headers());
                     if let Err(e) = self.inner.store.update_meta(&meta).await {
-                        tracing::warn!(url = %meta.url, error = %e, "cannot refresh a cache entry");
+                        tracing::warn!(url = %meta.url, error = %e.log_text(), "cannot refresh a cache entry");
                     }
                     return serve_stored(
                         Found {
@@ -512,7 +512,7 @@ impl HttpCache {
         let pending = match self.inner.store.begin(&r.hash).await {
             Ok(p) => p,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot start a cache entry; serving without storing");
+                tracing::warn!(error = %e.log_text(), "cannot start a cache entry; serving without storing");
                 status.detail = Some("store-error");
                 return with_status(resp, &status);
             }
