@@ -253,21 +253,34 @@ impl HttpCache {
         self.record_hits(flushed);
         let entry = entry?;
         let now = SystemTime::now();
-        let usable = r
+        let verified = r
             .opts
             .verify
             .as_ref()
-            .is_none_or(|v| v.accepts(&entry.meta.sha256))
-            && matches!(
-                policy::decide_with(r.policy, &entry.meta, &entry.sem, &r.preq, now),
-                Decision::Fresh
-            );
-        if !usable {
-            self.record_hits(hot.remove(&r.hash, &entry));
-            return None;
-        }
+            .is_none_or(|v| v.accepts(&entry.meta.sha256));
+        let plain = match r.policy {
+            CachePolicy::Standard | CachePolicy::StaleIfError | CachePolicy::NoRefresh => {
+                entry.fresh_for_plain(&r.parts.headers, now)
+            }
+            CachePolicy::AlwaysUpstream | CachePolicy::NoCache => None,
+        };
+        let ttl = match plain {
+            Some(ttl) if verified => ttl,
+            None if verified
+                && matches!(
+                    policy::decide_with(r.policy, &entry.meta, &entry.sem, &r.preq, now),
+                    Decision::Fresh
+                ) =>
+            {
+                policy::ttl_with(&entry.meta, &entry.sem, now)
+            }
+            _ => {
+                self.record_hits(hot.remove(&r.hash, &entry));
+                return None;
+            }
+        };
         let mut status = CacheStatus::hit();
-        status.ttl = Some(policy::ttl_with(&entry.meta, &entry.sem, now));
+        status.ttl = Some(ttl);
         if client_has_it(&r.parts.headers, &entry.meta) {
             return Some(not_modified(&entry.meta, &status));
         }

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::{BodyExt, Empty, Full};
 
 use super::Body;
@@ -44,6 +44,9 @@ pub struct HotEntry {
     pub meta: EntryMeta,
     /// The RFC 9111 view of `meta`, built once.
     pub sem: http_cache_semantics::CachePolicy,
+    /// Until when the entry is fresh for a request that says nothing about
+    /// caching (see [`HotEntry::fresh_for_plain`]); `None`: always ask `sem`.
+    fresh_until: Option<SystemTime>,
     /// The stored response headers plus `Content-Length`.
     headers: HeaderMap,
     status: StatusCode,
@@ -58,7 +61,19 @@ impl HotEntry {
         let sem = policy::semantics(&meta);
         let mut headers = meta.response_headers();
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        // Entries that vary on request headers (or were stored for an
+        // `Authorization`) always go through the full decision.
+        let now = SystemTime::now();
+        let plain = policy::policy_request(&Method::GET, &meta.url, &HeaderMap::new());
+        let fresh_until = (meta.request_headers.is_empty()
+            && !headers.contains_key(header::VARY)
+            && matches!(
+                sem.before_request(&plain, now),
+                http_cache_semantics::BeforeRequest::Fresh(_)
+            ))
+        .then(|| now + sem.time_to_live(now));
         Self {
+            fresh_until,
             status: StatusCode::from_u16(meta.status).unwrap_or(StatusCode::OK),
             sem,
             headers,
@@ -79,6 +94,22 @@ impl HotEntry {
             .map(|(k, v)| k.len() + v.len() + 32)
             .sum();
         self.body.len() + 2 * headers + self.meta.url.len() + 512
+    }
+
+    /// Is the entry fresh at `now` for a request with none of the headers
+    /// that change the decision (`Cache-Control`, `Pragma`)? `None` when the
+    /// full RFC 9111 decision is needed. Returns the seconds of freshness left.
+    ///
+    /// Equivalent to [`policy::decide_with`] answering `Fresh` for such a
+    /// request under the `standard`, `stale-if-error` and `no-refresh`
+    /// policies; a stale entry is left to the full decision.
+    pub fn fresh_for_plain(&self, req: &HeaderMap, now: SystemTime) -> Option<i64> {
+        let until = self.fresh_until?;
+        if req.contains_key(header::CACHE_CONTROL) || req.contains_key(header::PRAGMA) {
+            return None;
+        }
+        let left = until.duration_since(now).ok()?;
+        Some(i64::try_from(left.as_secs()).unwrap_or(i64::MAX))
     }
 
     /// The stored response, with `Age` as of `now` (`Cache-Status` is the caller's).
@@ -266,6 +297,34 @@ mod tests {
         assert_eq!(resp.headers()["content-length"], "100");
         assert_eq!(resp.headers()["cache-control"], "max-age=60");
         assert!(resp.headers().contains_key("age"));
+    }
+
+    #[test]
+    fn plain_requests_skip_the_full_decision_only_while_fresh_and_unvaried() {
+        let now = SystemTime::now();
+        let held = entry("aa", 10);
+        let plain = HeaderMap::new();
+        let left = held.fresh_for_plain(&plain, now).expect("fresh");
+        assert!((58..=60).contains(&left), "{left}");
+        assert!(
+            held.fresh_for_plain(&plain, now + Duration::from_secs(61))
+                .is_none()
+        );
+        let mut no_cache = HeaderMap::new();
+        no_cache.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        assert!(held.fresh_for_plain(&no_cache, now).is_none());
+
+        let mut varied = meta("bb", 1);
+        varied
+            .response_headers
+            .push(("vary".to_owned(), "accept-encoding".to_owned()));
+        let varied = HotEntry::new(varied, Bytes::from_static(b"x"));
+        assert!(varied.fresh_for_plain(&plain, now).is_none());
+
+        let mut revalidate = meta("cc", 1);
+        revalidate.response_headers = vec![("cache-control".to_owned(), "no-cache".to_owned())];
+        let revalidate = HotEntry::new(revalidate, Bytes::from_static(b"x"));
+        assert!(revalidate.fresh_for_plain(&plain, now).is_none());
     }
 
     #[test]
