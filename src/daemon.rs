@@ -116,9 +116,7 @@ pub async fn serve_router(
     shutdown: CancellationToken,
     grace: Duration,
 ) -> anyhow::Result<()> {
-    let router = router
-        .layer(axum::middleware::map_response(identify))
-        .layer(axum::middleware::from_fn(log_request));
+    let router = router.layer(axum::middleware::from_fn(log_request));
     // Small responses (index pages, credentials, metadata) would otherwise wait
     // for Nagle's algorithm and the peer's delayed ACK: ~40 ms each.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -144,28 +142,27 @@ pub async fn serve_router(
     }
 }
 
-/// Every response says who answered; `doctor` uses it to tell "port held by
-/// awsproxy" from "port held by something else".
-async fn identify(mut response: axum::response::Response) -> axum::response::Response {
-    response.headers_mut().insert(
-        http::header::SERVER,
-        http::HeaderValue::from_static(SERVER_HEADER),
-    );
-    response
-}
-
 /// One debug line per request (method, path without the query, status, time).
 /// Health checks are left out: orchestrators poll them constantly. Queries are
 /// left out because presigned URLs carry credentials there.
+///
+/// Every response also says who answered (`Server: awsproxy`); `doctor` uses it
+/// to tell "port held by awsproxy" from "port held by something else". One
+/// layer does both: each layer costs every request a boxed future.
 async fn log_request(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let logged = tracing::enabled!(tracing::Level::DEBUG)
+        .then(|| (request.method().clone(), request.uri().path().to_owned()))
+        .filter(|(_, path)| !matches!(path.as_str(), "/health" | "/healthz"));
     let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    if !matches!(path.as_str(), "/health" | "/healthz") {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        http::header::SERVER,
+        http::HeaderValue::from_static(SERVER_HEADER),
+    );
+    if let Some((method, path)) = logged {
         tracing::debug!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     }
     response

@@ -15,6 +15,7 @@ use http_body_util::{BodyExt, Empty, Full};
 
 use super::bans::Bans;
 use super::fill::{self, Fill};
+use super::hot::{HotEntry, HotTier};
 use super::policy::{self, CacheStatus, Decision, Fwd};
 use super::store::{self, EntryMeta, Found, Store};
 use super::{
@@ -45,6 +46,7 @@ struct Inner {
     settings: CacheSettings,
     inflight: Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
     bans: Bans,
+    hot: HotTier,
 }
 
 /// One request in flight through the cache.
@@ -83,6 +85,7 @@ impl HttpCache {
         Self {
             inner: Arc::new(Inner {
                 store,
+                hot: HotTier::new(settings.memory_size),
                 settings,
                 inflight: Mutex::new(HashMap::new()),
                 bans: Bans::default(),
@@ -96,7 +99,8 @@ impl HttpCache {
 
     /// Waits up to `timeout` for the fills in flight to end (committed or
     /// discarded), so a shutting-down daemon doesn't abandon an entry whose body
-    /// already reached the client. Returns whether everything settled.
+    /// already reached the client, and records the hits served from memory.
+    /// Returns whether every fill settled.
     pub async fn settle(&self, timeout: std::time::Duration) -> bool {
         let wait = async {
             loop {
@@ -109,7 +113,12 @@ impl HttpCache {
                 }
             }
         };
-        tokio::time::timeout(timeout, wait).await.is_ok()
+        let settled = tokio::time::timeout(timeout, wait).await.is_ok();
+        // Hits served from memory since their entry was last read.
+        for (hash, n) in self.inner.hot.take_hits() {
+            self.inner.store.record_hit(&hash, n).await;
+        }
+        settled
     }
 
     /// The options `[[proxy.rule]]` choose for a request (forward proxy).
@@ -165,6 +174,9 @@ impl HttpCache {
         let head = r.parts.method == Method::HEAD;
         if policy == CachePolicy::NoCache || !(r.parts.method == Method::GET || head) {
             return self.pass_through(&r, CacheStatus::fwd(Fwd::Bypass)).await;
+        }
+        if let Some(resp) = self.hot_hit(&r, head) {
+            return resp;
         }
         let mut fwd = Fwd::UriMiss;
         if let Some(found) = self.lookup(&r.hash).await {
@@ -232,21 +244,95 @@ impl HttpCache {
         }
     }
 
-    /// Counts a hit in the background (it is bookkeeping for `cache ls`).
-    fn record_hit(&self, hash: &str) {
-        let store = self.inner.store.clone();
-        let hash = hash.to_owned();
-        tokio::spawn(async move { store.record_hit(&hash).await });
+    /// Serves a fresh entry of the memory tier ([`super::hot`]). Anything but
+    /// a plain fresh hit drops the entry and returns `None` (the store path
+    /// decides, and loads the entry again).
+    fn hot_hit(&self, r: &Req, head: bool) -> Option<Response<Body>> {
+        let hot = &self.inner.hot;
+        let (entry, flushed) = hot.get(&r.hash);
+        self.record_hits(flushed);
+        let entry = entry?;
+        let now = SystemTime::now();
+        let verified = r
+            .opts
+            .verify
+            .as_ref()
+            .is_none_or(|v| v.accepts(&entry.meta.sha256));
+        let plain = match r.policy {
+            CachePolicy::Standard | CachePolicy::StaleIfError | CachePolicy::NoRefresh => {
+                entry.fresh_for_plain(&r.parts.headers, now)
+            }
+            CachePolicy::AlwaysUpstream | CachePolicy::NoCache => None,
+        };
+        let ttl = match plain {
+            Some(ttl) if verified => ttl,
+            None if verified
+                && matches!(
+                    policy::decide_with(r.policy, &entry.meta, &entry.sem, &r.preq, now),
+                    Decision::Fresh
+                ) =>
+            {
+                policy::ttl_with(&entry.meta, &entry.sem, now)
+            }
+            _ => {
+                self.record_hits(hot.remove(&r.hash, &entry));
+                return None;
+            }
+        };
+        let mut status = CacheStatus::hit();
+        status.ttl = Some(ttl);
+        if client_has_it(&r.parts.headers, &entry.meta) {
+            return Some(not_modified(&entry.meta, &status));
+        }
+        Some(with_status(entry.response(now, head), &status))
     }
 
-    async fn lookup(&self, hash: &str) -> Option<Found> {
-        match self.inner.store.get(hash).await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(store = self.inner.store.kind(), error = %e, "cache lookup failed; treating it as a miss");
-                None
-            }
+    /// Counts a hit in the background (it is bookkeeping for `cache ls`).
+    fn record_hit(&self, hash: &str) {
+        self.record_hits(Some((hash.to_owned(), 1)));
+    }
+
+    /// Hands hits served from memory to the store's counter, in the background.
+    fn record_hits(&self, hits: impl IntoIterator<Item = (String, u64)>) {
+        for (hash, n) in hits {
+            let store = self.inner.store.clone();
+            tokio::spawn(async move { store.record_hit(&hash, n).await });
         }
+    }
+
+    /// Reads an entry from the store; a small one is also loaded into the
+    /// memory tier (and its body then comes from memory).
+    async fn lookup(&self, hash: &str) -> Option<Found> {
+        let found = match self.inner.store.get(hash).await {
+            Ok(found) => found?,
+            Err(e) => {
+                tracing::warn!(store = self.inner.store.kind(), error = %e.log_text(), "cache lookup failed; treating it as a miss");
+                return None;
+            }
+        };
+        if !self.inner.hot.wants(found.meta.body_len) {
+            return Some(found);
+        }
+        let Found { meta, body } = found;
+        let body = match body.collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) => {
+                tracing::warn!(store = self.inner.store.kind(), error = %e, "cannot read a cache entry; treating it as a miss");
+                return None;
+            }
+        };
+        if body.len() as u64 != meta.body_len {
+            tracing::warn!(store = self.inner.store.kind(), url = %meta.url, "a cache entry's body is shorter than its metadata says; treating it as a miss");
+            return None;
+        }
+        let entry = HotEntry::new(meta, body);
+        let found = Found {
+            meta: entry.meta.clone(),
+            body: entry.body(),
+        };
+        let flushed = self.inner.hot.insert(entry);
+        self.record_hits(flushed);
+        Some(found)
     }
 
     /// Sends a request upstream unless its host is banned; records the outcome.
@@ -376,7 +462,7 @@ impl HttpCache {
                 {
                     let meta = refreshed(&found.meta, resp.headers());
                     if let Err(e) = self.inner.store.update_meta(&meta).await {
-                        tracing::warn!(url = %meta.url, error = %e, "cannot refresh a cache entry");
+                        tracing::warn!(url = %meta.url, error = %e.log_text(), "cannot refresh a cache entry");
                     }
                     return serve_stored(
                         Found {
@@ -439,7 +525,7 @@ impl HttpCache {
         let pending = match self.inner.store.begin(&r.hash).await {
             Ok(p) => p,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot start a cache entry; serving without storing");
+                tracing::warn!(error = %e.log_text(), "cannot start a cache entry; serving without storing");
                 status.detail = Some("store-error");
                 return with_status(resp, &status);
             }

@@ -95,7 +95,7 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
                 if let Some(p) = pending.as_mut()
                     && let Err(e) = p.write(&data).await
                 {
-                    tracing::warn!(url = %meta.url, error = %e, "cannot write to the cache; serving without storing");
+                    tracing::warn!(url = %meta.url, error = %e.log_text(), "cannot write to the cache; serving without storing");
                     pending = None;
                 }
                 if let Some(prev) = held.replace(data) {
@@ -145,7 +145,7 @@ async fn run(fill: Fill, tx: mpsc::Sender<Result<Bytes, BoxError>>) {
         meta.body_len = len;
         meta.sha256 = digest;
         if let Err(e) = p.commit(meta.clone()).await {
-            tracing::warn!(url = %meta.url, store = store.kind(), error = %e, "cannot commit a cache entry");
+            tracing::warn!(url = %meta.url, store = store.kind(), error = %e.log_text(), "cannot commit a cache entry");
         } else {
             tracing::debug!(url = %meta.url, bytes = len, "stored in the cache");
         }

@@ -44,6 +44,7 @@
 mod bans;
 mod engine;
 mod fill;
+pub mod hot;
 pub mod key;
 pub mod policy;
 pub mod rules;
@@ -164,6 +165,9 @@ pub struct CacheSettings {
     /// A fill whose upstream body sends nothing for this long fails (and
     /// releases requests waiting for it).
     pub idle_timeout: Duration,
+    /// Bytes of small entries held in memory in front of the store ([`hot`]);
+    /// 0 turns the memory tier off.
+    pub memory_size: u64,
 }
 
 /// Default [`CacheSettings::idle_timeout`].
@@ -177,6 +181,7 @@ impl Default for CacheSettings {
             ban_after_failures: 5,
             ban_for: Duration::from_secs(30),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            memory_size: hot::DEFAULT_MEMORY_SIZE,
         })
     }
 }
@@ -191,6 +196,7 @@ impl CacheSettings {
             ban_after_failures: section.ban_after_failures,
             ban_for: section.ban_for.0,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            memory_size: hot::DEFAULT_MEMORY_SIZE,
         })
     }
 }

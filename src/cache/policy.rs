@@ -188,7 +188,17 @@ pub fn decide(
     req: &Request<()>,
     now: SystemTime,
 ) -> Decision {
-    let sem = semantics(meta);
+    decide_with(policy, meta, &semantics(meta), req, now)
+}
+
+/// [`decide`] with the entry's RFC 9111 view already built ([`semantics`]).
+pub fn decide_with(
+    policy: CachePolicy,
+    meta: &EntryMeta,
+    sem: &http_cache_semantics::CachePolicy,
+    req: &Request<()>,
+    now: SystemTime,
+) -> Decision {
     // A request with `no-cache` always goes upstream; so does `always-upstream`.
     let mut probe = req.clone();
     if policy == CachePolicy::AlwaysUpstream {
@@ -207,7 +217,7 @@ pub fn decide(
                 Decision::Fresh
             } else if policy != CachePolicy::AlwaysUpstream
                 && !client_no_cache
-                && within(meta, &sem, "stale-while-revalidate", now)
+                && within(meta, sem, "stale-while-revalidate", now)
             {
                 Decision::StaleWhileRevalidate(request)
             } else {
@@ -260,10 +270,14 @@ pub fn staleness(
 
 /// Remaining freshness (seconds, negative when stale), for `Cache-Status: ttl=`.
 pub fn ttl(meta: &EntryMeta, now: SystemTime) -> i64 {
-    let sem = semantics(meta);
+    ttl_with(meta, &semantics(meta), now)
+}
+
+/// [`ttl`] with the entry's RFC 9111 view already built.
+pub fn ttl_with(meta: &EntryMeta, sem: &http_cache_semantics::CachePolicy, now: SystemTime) -> i64 {
     let ttl = sem.time_to_live(now);
     if ttl.is_zero() {
-        -i64::try_from(staleness(meta, &sem, now).as_secs()).unwrap_or(i64::MAX)
+        -i64::try_from(staleness(meta, sem, now).as_secs()).unwrap_or(i64::MAX)
     } else {
         i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)
     }

@@ -328,6 +328,8 @@ pub struct CacheSection {
     pub dir: Option<PathBuf>,
     /// Disk store size limit; least recently used entries go first (default 10GiB).
     pub max_size: Option<ByteSize>,
+    /// Memory for small, hot entries in front of the store, per service (default 16MiB; "0" turns it off).
+    pub memory_size: Option<ByteSize>,
     pub s3: Option<CacheS3>,
 }
 

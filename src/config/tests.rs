@@ -132,6 +132,10 @@ fn validation_errors_point_at_the_key() {
     assert_eq!(e.key, "repos.maven[1].name");
     assert_eq!(e.line, 5);
 
+    let e = err("[cache]\nmemory_size = \"8GiB\"\n");
+    assert_eq!((e.key.as_str(), e.line), ("cache.memory_size", 2));
+    assert!(e.hint.unwrap().contains("\"0\" turns it off"));
+
     let e = err("[cache]\nstore = \"s3\"\n");
     assert_eq!(e.key, "cache.store");
     assert!(e.hint.unwrap().contains("[cache.s3]"));

@@ -341,6 +341,18 @@ fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
             Some("use at least 1MiB".to_owned()),
         ));
     }
+    if let Some(size) = cache.memory_size
+        && size.0 > 4 << 30
+    {
+        return Err(invalid(
+            vec![key("cache"), key("memory_size")],
+            format!("{size} of memory per service is more than this tier is for"),
+            Some(
+                "small hot entries need a few MiB to a few hundred MiB; \"0\" turns it off"
+                    .to_owned(),
+            ),
+        ));
+    }
     if let Some(s3) = &cache.s3 {
         let bucket_ok = (3..=63).contains(&s3.bucket.len())
             && s3

@@ -199,8 +199,9 @@ fn proxy() -> ServiceDef {
                 listener.ok_or_else(|| anyhow::anyhow!("the forward proxy needs a listener"))?;
             let section = file.proxy.clone().unwrap_or_default();
             let cache_section = file.cache.clone().unwrap_or_default();
-            let settings = CacheSettings::from_proxy(&section)
+            let mut settings = CacheSettings::from_proxy(&section)
                 .map_err(|e| anyhow::anyhow!("[[proxy.rule]]: {e}"))?;
+            settings.memory_size = memory_size(&cache_section);
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
@@ -220,6 +221,13 @@ fn proxy() -> ServiceDef {
             )))
         },
     }
+}
+
+/// `[cache] memory_size`: bytes of the memory tier of each service's cache.
+fn memory_size(section: &crate::config::CacheSection) -> u64 {
+    section
+        .memory_size
+        .map_or(crate::cache::hot::DEFAULT_MEMORY_SIZE, |s| s.0)
 }
 
 /// The repository listener (`[repos]`): PyPI and Maven mounts over the shared store.
@@ -252,10 +260,11 @@ fn repos() -> ServiceDef {
                 shared.board.clone(),
                 "repos",
                 async move {
-                    let cache = HttpCache::new(
-                        shared.store(&cache_section).await?,
-                        CacheSettings::default(),
-                    );
+                    let settings = CacheSettings {
+                        memory_size: memory_size(&cache_section),
+                        ..CacheSettings::default()
+                    };
+                    let cache = HttpCache::new(shared.store(&cache_section).await?, settings);
                     let ctx = crate::services::repos::RepoContext {
                         paths: shared.paths.clone(),
                         cache,

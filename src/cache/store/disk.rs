@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use http_body_util::{BodyExt, StreamBody};
 
 use super::{EntryMeta, Found, ListedEntry, PendingEntry, Store, StoreError, meta};
@@ -138,18 +137,34 @@ impl DiskStore {
         if self.inner.used.load(Ordering::Relaxed) <= self.inner.max_size {
             return;
         }
+        // Go a little below the limit so the next fills don't each rescan.
+        self.evict_to(self.inner.max_size / 10 * 9).await;
+    }
+
+    /// The disk filled up (`ENOSPC`) under a fill: `max_size` is above the
+    /// free space. Removes least recently used entries until a tenth of what
+    /// is stored is free, so later fills fit instead of failing forever. Fills
+    /// failing together compute the same target, so they free that tenth once.
+    async fn make_room(&self) {
+        let used = self.inner.used.load(Ordering::Relaxed);
+        let removed = self.evict_to(used / 10 * 9).await;
+        tracing::warn!(
+            dir = %self.inner.root.display(),
+            removed,
+            "the cache disk is full; evicted least recently used entries"
+        );
+    }
+
+    /// Removes least recently used entries until at most `target` bytes
+    /// remain; returns how many it removed.
+    async fn evict_to(&self, target: u64) -> usize {
         let _guard = self.inner.evicting.lock().await;
         let this = self.clone();
-        let _ = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let mut entries = this.scan();
             let mut used: u64 = entries.iter().map(|(_, s, _)| s).sum();
             entries.sort_by_key(|(_, _, mtime)| *mtime);
-            // Go a little below the limit so the next fills don't each rescan.
-            let target = if used > this.inner.max_size {
-                this.inner.max_size / 10 * 9
-            } else {
-                this.inner.max_size
-            };
+            let mut removed = 0;
             for (key, size, _) in entries {
                 if used <= target {
                     break;
@@ -159,11 +174,14 @@ impl DiskStore {
                 {
                     tracing::debug!(key, size, "evicted least recently used cache entry");
                     used = used.saturating_sub(size);
+                    removed += 1;
                 }
             }
             this.inner.used.store(used, Ordering::Relaxed);
+            removed
         })
-        .await;
+        .await
+        .unwrap_or(0)
     }
 }
 
@@ -209,11 +227,41 @@ fn trailer(meta: &EntryMeta) -> Result<Vec<u8>, StoreError> {
     Ok(out)
 }
 
+/// Bytes read from an entry file per step when streaming a body.
+const READ_CHUNK: u64 = 256 * 1024;
+
+/// Streams `len` bytes of `file` from its current position: each chunk is one
+/// read on the blocking pool, and the next read starts while the client takes
+/// the current chunk (no thread is held while the client is slow, and at most
+/// two chunks per stream are in memory).
 fn file_body(file: std::fs::File, len: u64) -> Body {
-    let reader = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(file), len);
-    let stream = tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024).map(|r| {
-        r.map(http_body::Frame::data)
-            .map_err(|e| Box::new(e) as crate::cache::BoxError)
+    type Read = tokio::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>>;
+    fn start(file: std::fs::File, left: u64) -> Read {
+        tokio::task::spawn_blocking(move || {
+            let n = left.min(READ_CHUNK);
+            let mut buf = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+            (&file).take(n).read_to_end(&mut buf)?;
+            if buf.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "a cache entry file ended early",
+                ));
+            }
+            Ok((file, buf))
+        })
+    }
+    let first = (len > 0).then(|| start(file, len));
+    let stream = futures_util::stream::unfold((first, len), |(read, left)| async move {
+        let read = read?;
+        let chunk = match read.await {
+            Ok(Ok(chunk)) => chunk,
+            Ok(Err(e)) => return Some((Err(Box::new(e) as crate::cache::BoxError), (None, 0))),
+            Err(e) => return Some((Err(Box::new(e) as crate::cache::BoxError), (None, 0))),
+        };
+        let (file, buf) = chunk;
+        let left = left.saturating_sub(buf.len() as u64);
+        let next = (left > 0).then(|| start(file, left));
+        Some((Ok(http_body::Frame::data(Bytes::from(buf))), (next, left)))
     });
     StreamBody::new(stream).boxed_unsync()
 }
@@ -323,7 +371,7 @@ impl Store for DiskStore {
         })
     }
 
-    fn record_hit<'a>(&'a self, key: &'a str) -> BoxFuture<'a, ()> {
+    fn record_hit<'a>(&'a self, key: &'a str, hits: u64) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let Some(path) = self.entry_path(key) else {
                 return;
@@ -338,7 +386,7 @@ impl Store for DiskStore {
                     use std::os::unix::fs::FileExt;
                     let mut buf = [0u8; 8];
                     if file.read_exact_at(&mut buf, 8).is_ok() {
-                        let hits = u64::from_le_bytes(buf).saturating_add(1);
+                        let hits = u64::from_le_bytes(buf).saturating_add(hits);
                         let _ = file.write_all_at(&hits.to_le_bytes(), 8);
                     }
                 }
@@ -421,9 +469,13 @@ impl PendingEntry for DiskPending {
                 .file
                 .as_mut()
                 .ok_or_else(|| StoreError::Corrupt("already committed".into()))?;
-            tokio::io::AsyncWriteExt::write_all(file, chunk)
-                .await
-                .map_err(|e| StoreError::io("cannot write a cache temp file", e))?;
+            if let Err(e) = tokio::io::AsyncWriteExt::write_all(file, chunk).await {
+                let e = StoreError::io("cannot write a cache temp file", e);
+                if e.is_disk_full() {
+                    self.store.make_room().await;
+                }
+                return Err(e);
+            }
             self.written += chunk.len() as u64;
             Ok(())
         })
@@ -443,13 +495,18 @@ impl PendingEntry for DiskPending {
                 .ok_or_else(|| StoreError::Corrupt("already committed".into()))?;
             let io = |e| StoreError::io("cannot finish a cache temp file", e);
             let tail = trailer(&meta)?;
-            tokio::io::AsyncWriteExt::write_all(&mut file, &tail)
-                .await
-                .map_err(io)?;
-            tokio::io::AsyncWriteExt::flush(&mut file)
-                .await
-                .map_err(io)?;
-            file.sync_all().await.map_err(io)?;
+            let finished = async {
+                tokio::io::AsyncWriteExt::write_all(&mut file, &tail).await?;
+                tokio::io::AsyncWriteExt::flush(&mut file).await?;
+                file.sync_all().await
+            };
+            if let Err(e) = finished.await {
+                let e = io(e);
+                if e.is_disk_full() {
+                    self.store.make_room().await;
+                }
+                return Err(e);
+            }
             drop(file);
             let path = self
                 .path

@@ -68,6 +68,29 @@ impl StoreError {
             source,
         }
     }
+
+    /// The file system under the store is full or over quota (`ENOSPC`, `EDQUOT`).
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Io { source, .. } if matches!(
+            source.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        ))
+    }
+
+    /// For log lines: the error with its causes (`Display` is only the context),
+    /// plus a hint when the disk is full.
+    pub fn log_text(&self) -> String {
+        let text = crate::error::chain_text(self);
+        if self.is_disk_full() {
+            format!(
+                "{text}; hint: the disk the cache writes to is full (its directory, or the \
+                 system temp directory for the S3 store): free space there, or set \
+                 `[cache] max_size` below the free space so older entries are evicted first"
+            )
+        } else {
+            text
+        }
+    }
 }
 
 /// A stored entry opened for reading: metadata now, the body as a stream.
@@ -96,8 +119,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Replaces an existing entry's metadata, keeping its body (after a `304`).
     fn update_meta<'a>(&'a self, meta: &'a EntryMeta) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// Notes that an entry was served as a hit (for `cache ls`). Best effort.
-    fn record_hit<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, ()> {
+    /// Notes that an entry was served `hits` more times (for `cache ls`). Best effort.
+    fn record_hit<'a>(&'a self, _key: &'a str, _hits: u64) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
 

@@ -11,6 +11,12 @@
 //! concurrent writers from several hosts safe (last writer wins). Refreshing
 //! metadata after a `304` is a `CopyObject` onto itself (objects up to 5 GiB;
 //! larger ones just stay stale and are revalidated again).
+//!
+//! When S3 itself fails (a 5xx such as `SlowDown`, a timeout, no connection)
+//! after the SDK's own retries, the store skips S3 for [`DEFAULT_COOLDOWN`]:
+//! lookups are misses and fills are not uploaded, so an outage slows one
+//! request instead of every request by the retries' backoff. Missing keys and
+//! denied requests (4xx) do not count.
 
 use http_body_util::{BodyExt, StreamBody};
 
@@ -28,7 +34,13 @@ pub struct S3Store {
     prefix: String,
     /// Bodies larger than this are uploaded in parts of this size.
     part_size: u64,
+    /// Until when S3 is skipped after it failed.
+    skip_until: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    cooldown: std::time::Duration,
 }
+
+/// How long the store skips S3 after S3 failed.
+pub const DEFAULT_COOLDOWN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Default multipart part size (S3 allows 5 MiB to 5 GiB; one `PutObject` at most 5 GiB).
 pub const DEFAULT_PART_SIZE: u64 = 64 << 20;
@@ -60,7 +72,41 @@ impl S3Store {
             bucket: bucket.into(),
             prefix: prefix.into(),
             part_size: DEFAULT_PART_SIZE,
+            skip_until: std::sync::Arc::default(),
+            cooldown: DEFAULT_COOLDOWN,
         }
+    }
+
+    /// Skips S3 this long after it failed (zero: never skip).
+    pub fn with_cooldown(mut self, cooldown: std::time::Duration) -> Self {
+        self.cooldown = cooldown;
+        self
+    }
+
+    /// S3 failed less than the cooldown ago.
+    fn skipping(&self) -> bool {
+        let until = self.skip_until.lock().map(|u| *u).unwrap_or(None);
+        until.is_some_and(|t| std::time::Instant::now() < t)
+    }
+
+    /// Notes a failed call: S3 itself failing (not a 4xx) starts the cooldown.
+    fn note<E>(&self, e: &aws_sdk_s3::error::SdkError<E>) {
+        use aws_sdk_s3::error::SdkError;
+        let outage = match e {
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => true,
+            _ => e.raw_response().is_some_and(|r| r.status().as_u16() >= 500),
+        };
+        if !outage || self.cooldown.is_zero() {
+            return;
+        }
+        if let Ok(mut until) = self.skip_until.lock() {
+            *until = Some(std::time::Instant::now() + self.cooldown);
+        }
+        tracing::warn!(
+            bucket = %self.bucket,
+            skip_for = ?self.cooldown,
+            "S3 is failing; the cache skips it for a while (lookups miss, nothing is stored)"
+        );
     }
 
     /// Uploads bodies larger than `bytes` in parts of `bytes` (at least 5 MiB).
@@ -91,7 +137,10 @@ impl S3Store {
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| sdk(format!("cannot upload {location}"), e))?;
+                .map_err(|e| {
+                    self.note(&e);
+                    sdk(format!("cannot upload {location}"), e)
+                })?;
             return Ok(());
         }
         let created = self
@@ -102,7 +151,10 @@ impl S3Store {
             .metadata(META_KEY, meta_value)
             .send()
             .await
-            .map_err(|e| sdk(format!("cannot start uploading {location}"), e))?;
+            .map_err(|e| {
+                self.note(&e);
+                sdk(format!("cannot start uploading {location}"), e)
+            })?;
         let upload_id = created
             .upload_id()
             .ok_or_else(|| {
@@ -161,7 +213,10 @@ impl S3Store {
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| sdk(format!("part {number}"), e))?;
+                .map_err(|e| {
+                    self.note(&e);
+                    sdk(format!("part {number}"), e)
+                })?;
             parts.push(
                 CompletedPart::builder()
                     .set_e_tag(out.e_tag().map(str::to_owned))
@@ -183,7 +238,10 @@ impl S3Store {
             )
             .send()
             .await
-            .map_err(|e| sdk("completing the upload".to_owned(), e))?;
+            .map_err(|e| {
+                self.note(&e);
+                sdk("completing the upload".to_owned(), e)
+            })?;
         Ok(())
     }
 
@@ -305,6 +363,9 @@ impl Store for S3Store {
 
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
         Box::pin(async move {
+            if self.skipping() {
+                return Ok(None);
+            }
             let out = match self
                 .client
                 .get_object()
@@ -318,6 +379,7 @@ impl Store for S3Store {
                     return Ok(None);
                 }
                 Err(e) => {
+                    self.note(&e);
                     return Err(sdk(format!("cannot read {}", self.location(key)), e));
                 }
             };
@@ -347,6 +409,12 @@ impl Store for S3Store {
         _key: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn PendingEntry>, StoreError>> {
         Box::pin(async move {
+            if self.skipping() {
+                return Err(backend(
+                    format!("not storing: S3 failed less than {:?} ago", self.cooldown),
+                    std::io::Error::other("S3 is skipped while it recovers"),
+                ));
+            }
             let tmp = tempfile::Builder::new()
                 .prefix("awsproxy-s3-fill-")
                 .tempfile()

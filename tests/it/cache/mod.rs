@@ -1,9 +1,13 @@
 //! The cache core against a local origin ([`crate::support::origin`]): real
 //! `HttpCache`s with disk and S3 stores (`store` holds the store suite and the
 //! crash tests), and `cache ls` / `cache purge` through the binary (`cli`).
+//! Upstream failures are in `failures`; injected faults (lying origins, S3
+//! errors, a full disk, `kill -9` under load) in `faults` and `faults_serve`.
 
 mod cli;
 mod failures;
+mod faults;
+mod faults_serve;
 mod store;
 
 use std::sync::Arc;
@@ -557,4 +561,65 @@ async fn coalesced_requests_share_a_response_that_is_stale_at_once() {
         assert_eq!(t.await.unwrap().2.unwrap(), "zero");
     }
     assert_eq!(origin.count("/z"), 1);
+}
+
+/// The memory tier (`awsproxy::cache::hot`) serves small hits without the
+/// store, and sees an entry removed behind its back (`cache purge` from another
+/// process) within `hot::RECHECK`; with `memory_size = 0` every hit reads the store.
+#[tokio::test]
+async fn the_memory_tier_serves_small_hits_and_notices_a_purge_within_its_recheck() {
+    use awsproxy::cache::hot::RECHECK;
+    let origin = Origin::start();
+    origin.set(
+        "/small",
+        Reply::ok("tiny").header("cache-control", "max-age=600"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(DiskStore::open(dir.path(), 1 << 30).unwrap());
+    let cache = HttpCache::new(store.clone(), CacheSettings::default());
+    let url = origin.url("/small");
+    let key = awsproxy::cache::CacheKey::new(
+        &http::Method::GET,
+        &url.parse().unwrap(),
+        Some("127.0.0.1"),
+        &[],
+    )
+    .hash();
+
+    fetch(&cache, get(&url), opts(CachePolicy::Standard))
+        .await
+        .2
+        .unwrap(); // miss, stored
+    fetch(&cache, get(&url), opts(CachePolicy::Standard))
+        .await
+        .2
+        .unwrap(); // hit from the store, loaded
+    // Removed from the store as `cache purge` would: memory still answers...
+    assert!(awsproxy::cache::Store::remove(&*store, &key).await.unwrap());
+    let (status, cs, body) = fetch(&cache, get(&url), opts(CachePolicy::Standard)).await;
+    assert_eq!((status, body.unwrap().as_ref()), (200, &b"tiny"[..]));
+    assert!(cs.starts_with("awsproxy; hit"), "{cs}");
+    assert_eq!(origin.count("/small"), 1);
+    // ...until its recheck, which finds the entry gone: a miss.
+    tokio::time::sleep(RECHECK + Duration::from_millis(100)).await;
+    let (_, cs, body) = fetch(&cache, get(&url), opts(CachePolicy::Standard)).await;
+    assert_eq!(body.unwrap().as_ref(), b"tiny");
+    assert_eq!(cs, "awsproxy; fwd=uri-miss; stored");
+    assert_eq!(origin.count("/small"), 2);
+
+    // Off: a removed entry is a miss at once.
+    let off = HttpCache::new(
+        store.clone(),
+        CacheSettings {
+            memory_size: 0,
+            ..CacheSettings::default()
+        },
+    );
+    fetch(&off, get(&url), opts(CachePolicy::Standard))
+        .await
+        .2
+        .unwrap();
+    assert!(awsproxy::cache::Store::remove(&*store, &key).await.unwrap());
+    let (_, cs, _) = fetch(&off, get(&url), opts(CachePolicy::Standard)).await;
+    assert_eq!(cs, "awsproxy; fwd=uri-miss; stored");
 }

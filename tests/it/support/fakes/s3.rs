@@ -13,8 +13,10 @@
 //! The wrapper around the s3s service adds what s3s-fs lacks or tests need:
 //! * `If-None-Match` / `If-Modified-Since` on GET and HEAD answer `304 Not Modified`
 //!   (s3s-fs ignores them); ETag is the MD5 of the content, Last-Modified the file mtime.
-//! * a request log ([`FakeS3::requests`]), injected `500 InternalError`s
-//!   ([`FakeS3::fail_next`]), `403 AccessDenied` switches, and a delay.
+//! * a request log ([`FakeS3::requests`]), injected errors (`500 InternalError`s with
+//!   [`FakeS3::fail_next`], any status and code such as `503 SlowDown` with
+//!   [`FakeS3::fail_next_with`], and every matching request with [`FakeS3::fail_while`]
+//!   until [`FakeS3::heal`]), `403 AccessDenied` switches, and a delay.
 //!
 //! Authentication (SigV4, checked by s3s):
 //! * [`FakeS3::start`] (open): anonymous requests are served; requests signed by a
@@ -70,6 +72,10 @@ pub struct S3RequestRecord {
 struct Control {
     requests: Vec<S3RequestRecord>,
     fail_next: u32,
+    /// Status and code of the `fail_next` errors.
+    fail_with: Option<(u16, String)>,
+    /// `fail_while`: (only this method, status, code).
+    fail_rule: Option<(Option<String>, u16, String)>,
     access_denied: bool,
     denied_keys: HashSet<String>,
     delay: Duration,
@@ -327,7 +333,28 @@ impl FakeS3 {
 
     /// Answer `500 InternalError` to the next `n` requests.
     pub fn fail_next(&self, n: u32) {
-        lock(&self.control).fail_next = n;
+        self.fail_next_with(n, 500, "InternalError");
+    }
+
+    /// Answer `status` with the S3 error `code` (e.g. `503`, `SlowDown`) to the next
+    /// `n` requests.
+    pub fn fail_next_with(&self, n: u32, status: u16, code: &str) {
+        let mut c = lock(&self.control);
+        c.fail_next = n;
+        c.fail_with = Some((status, code.to_owned()));
+    }
+
+    /// Answer every request (with `method`, if given) `status` with the S3 error
+    /// `code` until [`FakeS3::heal`].
+    pub fn fail_while(&self, method: Option<&str>, status: u16, code: &str) {
+        lock(&self.control).fail_rule = Some((method.map(str::to_owned), status, code.to_owned()));
+    }
+
+    /// Stop failing requests ([`FakeS3::fail_while`], [`FakeS3::fail_next`]).
+    pub fn heal(&self) {
+        let mut c = lock(&self.control);
+        c.fail_rule = None;
+        c.fail_next = 0;
     }
 
     /// Answer `403 AccessDenied` to every request while set.
@@ -407,12 +434,26 @@ async fn handle(mut req: Request<Incoming>, ctx: Ctx) -> Result<Response<s3s::Bo
     };
     let (early, delay) = {
         let mut c = lock(&ctx.control);
-        let early = if c.fail_next > 0 {
+        let rule = c
+            .fail_rule
+            .as_ref()
+            .filter(|(m, _, _)| m.as_ref().is_none_or(|m| *m == record.method))
+            .map(|(_, status, code)| (*status, code.clone()));
+        let injected = if c.fail_next > 0 {
             c.fail_next -= 1;
+            Some(
+                c.fail_with
+                    .clone()
+                    .unwrap_or((500, "InternalError".to_owned())),
+            )
+        } else {
+            rule
+        };
+        let early = if let Some((status, code)) = injected {
             Some(xml_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                "We encountered an internal error. Please try again.",
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                &code,
+                "Injected by the test. Please try again.",
             ))
         } else if c.access_denied
             || access_key_id
@@ -433,7 +474,12 @@ async fn handle(mut req: Request<Incoming>, ctx: Ctx) -> Result<Response<s3s::Bo
         tokio::time::sleep(delay).await;
     }
     let resp = match early {
-        Some(resp) => resp,
+        Some(resp) => {
+            // Read the request body first, as S3 does: an early answer would
+            // reset the client mid-upload instead of showing it the error.
+            let _ = http_body_util::BodyExt::collect(req.into_body()).await;
+            resp
+        }
         None => {
             if ctx.open
                 && access_key_id
