@@ -60,7 +60,8 @@ struct Req {
     policy: CachePolicy,
     opts: LookupOptions,
     fetch: Arc<dyn Fetch>,
-    host: String,
+    /// `host[:port]`: what upstream bans are kept for.
+    upstream: String,
 }
 
 /// Removes the in-flight marker of a key, releasing coalesced waiters.
@@ -168,7 +169,7 @@ impl HttpCache {
             policy,
             opts,
             fetch,
-            host,
+            upstream: authority_of(&parts.uri, &parts.headers),
             parts,
         };
         let head = r.parts.method == Method::HEAD;
@@ -338,24 +339,24 @@ impl HttpCache {
     /// Sends a request upstream unless its host is banned; records the outcome.
     async fn fetch(&self, r: &Req, req: Request<()>) -> Result<Response<Body>, FetchError> {
         let settings = &self.inner.settings;
-        if self.inner.bans.banned(&r.host) {
+        if self.inner.bans.banned(&r.upstream) {
             return Err(FetchError::msg(format!(
                 "{} failed {} times in a row and is skipped for {}",
-                r.host,
+                r.upstream,
                 settings.ban_after_failures,
                 humantime::format_duration(settings.ban_for)
             )));
         }
         let result = r.fetch.fetch(req).await;
         match &result {
-            Ok(resp) if !resp.status().is_server_error() => self.inner.bans.success(&r.host),
+            Ok(resp) if !resp.status().is_server_error() => self.inner.bans.success(&r.upstream),
             _ => {
-                if self
-                    .inner
-                    .bans
-                    .failure(&r.host, settings.ban_after_failures, settings.ban_for)
-                {
-                    tracing::warn!(host = %r.host, ban_for = ?settings.ban_for, "upstream keeps failing; banning it");
+                if self.inner.bans.failure(
+                    &r.upstream,
+                    settings.ban_after_failures,
+                    settings.ban_for,
+                ) {
+                    tracing::warn!(upstream = %r.upstream, ban_for = ?settings.ban_for, "upstream keeps failing; banning it");
                 }
             }
         }
@@ -676,6 +677,21 @@ fn upstream_error(e: &FetchError, mut status: CacheStatus) -> Response<Body> {
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     with_status(resp, &status)
+}
+
+/// `host[:port]` of the request's target, lowercased (upstream bans are per
+/// server: another port on the same host is another server).
+fn authority_of(uri: &http::Uri, headers: &HeaderMap) -> String {
+    uri.authority()
+        .map(|a| a.as_str().rsplit('@').next().unwrap_or_default().to_owned())
+        .or_else(|| {
+            headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 fn host_of(uri: &http::Uri, headers: &HeaderMap) -> String {

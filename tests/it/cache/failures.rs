@@ -141,6 +141,20 @@ async fn bans_make_clients_fail_fast_after_repeated_failures() {
             .starts_with(b"awsproxy: upstream request failed")
     );
     assert_eq!(origin.count("/down"), 2, "the banned host is not contacted");
+
+    // A ban is per host and port: another server on 127.0.0.1 is still asked.
+    let other = Origin::start();
+    other.set(
+        "/up",
+        Reply::ok("fine").header("cache-control", "max-age=60"),
+    );
+    let (status, cs, body) =
+        fetch(&cache, get(&other.url("/up")), opts(CachePolicy::Standard)).await;
+    assert_eq!(
+        (status, body.unwrap().as_ref()),
+        (200, &b"fine"[..]),
+        "{cs}"
+    );
 }
 
 #[tokio::test]
