@@ -228,7 +228,7 @@ fn trailer(meta: &EntryMeta) -> Result<Vec<u8>, StoreError> {
 }
 
 /// Bytes read from an entry file per step when streaming a body.
-const READ_CHUNK: u64 = 256 * 1024;
+const READ_CHUNK: u64 = 1024 * 1024;
 
 /// Streams `len` bytes of `file` from its current position: each chunk is one
 /// read on the blocking pool, and the next read starts while the client takes
