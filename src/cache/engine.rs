@@ -644,6 +644,9 @@ fn serve_stored(found: Found, status: CacheStatus, head: bool) -> Response<Body>
     let mut resp = Response::new(body);
     *resp.status_mut() = StatusCode::from_u16(meta.status).unwrap_or(StatusCode::OK);
     *resp.headers_mut() = meta.response_headers();
+    // Never stored (they are stripped before a fill), unless the entry was
+    // tampered with; the length is the body's, not a stored header's.
+    crate::net::strip_hop_by_hop(resp.headers_mut());
     let h = resp.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.body_len));
     h.insert(header::AGE, HeaderValue::from(age));

@@ -60,6 +60,8 @@ impl HotEntry {
     pub fn new(meta: EntryMeta, body: Bytes) -> Self {
         let sem = policy::semantics(&meta);
         let mut headers = meta.response_headers();
+        // As `serve_stored`: a tampered entry can't smuggle framing headers.
+        crate::net::strip_hop_by_hop(&mut headers);
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         // Entries that vary on request headers (or were stored for an
         // `Authorization`) always go through the full decision.
@@ -325,6 +327,18 @@ mod tests {
         revalidate.response_headers = vec![("cache-control".to_owned(), "no-cache".to_owned())];
         let revalidate = HotEntry::new(revalidate, Bytes::from_static(b"x"));
         assert!(revalidate.fresh_for_plain(&plain, now).is_none());
+    }
+
+    #[test]
+    fn framing_headers_of_a_tampered_entry_are_never_served() {
+        let mut m = meta("aa", 4);
+        m.response_headers
+            .push(("transfer-encoding".to_owned(), "chunked".to_owned()));
+        m.response_headers
+            .push(("content-length".to_owned(), "999".to_owned()));
+        let resp = HotEntry::new(m, Bytes::from_static(b"abcd")).response(SystemTime::now(), false);
+        assert!(!resp.headers().contains_key("transfer-encoding"));
+        assert_eq!(resp.headers()["content-length"], "4");
     }
 
     #[test]

@@ -507,6 +507,12 @@ impl PendingEntry for DiskPending {
                 }
                 return Err(e);
             }
+            // The last use, on the clock lookups use: the kernel stamps writes
+            // with a coarse clock that can lag it by a tick, which would make a
+            // fresh entry look older than one looked up just before (and evict
+            // it first).
+            let file = file.into_std().await;
+            let _ = file.set_modified(SystemTime::now());
             drop(file);
             let path = self
                 .path

@@ -151,7 +151,9 @@ fn eventually(cond: impl Fn() -> bool) -> bool {
 /// private user and mount namespace (works as root and unprivileged). The
 /// daemon's pid is awsproxy's (`unshare` and `sh` exec into it), so the test
 /// sees the tmpfs through `/proc/PID/root`.
-fn serve_on_small_tmpfs(ctx: &TestContext, dir: &Path) -> Daemon {
+fn serve_on_small_tmpfs(ctx: &TestContext) -> (Daemon, PathBuf) {
+    let dir = ctx.root().join("tmpfs-cache");
+    std::fs::create_dir_all(&dir).unwrap();
     let base = ctx.command();
     let mut cmd = Command::new("unshare");
     cmd.env_clear();
@@ -162,9 +164,17 @@ fn serve_on_small_tmpfs(ctx: &TestContext, dir: &Path) -> Daemon {
     }
     cmd.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
         .arg("mount -t tmpfs -o size=2m awsproxy-test \"$0\" && exec \"$1\" serve --cache-dir \"$0\"")
-        .arg(dir)
+        .arg(&dir)
         .arg(bin());
-    Daemon::spawn(cmd)
+    let daemon = Daemon::spawn(cmd);
+    // The cache as the daemon sees it (its tmpfs, in its mount namespace).
+    let seen =
+        PathBuf::from(format!("/proc/{}/root", daemon.pid())).join(dir.strip_prefix("/").unwrap());
+    assert!(
+        eventually(|| seen.join("tmp").is_dir()),
+        "the store is on the tmpfs"
+    );
+    (daemon, seen)
 }
 
 #[test]
@@ -181,17 +191,8 @@ fn a_full_disk_serves_the_whole_body_stores_nothing_and_says_why() {
         Reply::ok(small.clone()).header("cache-control", "max-age=600"),
     );
     let ctx = TestContext::new().config(CONFIG);
-    let dir = ctx.root().join("tmpfs-cache");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut daemon = serve_on_small_tmpfs(&ctx, &dir);
+    let (mut daemon, seen) = serve_on_small_tmpfs(&ctx);
     let proxy = daemon.url_of("forward proxy");
-    // The cache as the daemon sees it (its tmpfs).
-    let seen =
-        PathBuf::from(format!("/proc/{}/root", daemon.pid())).join(dir.strip_prefix("/").unwrap());
-    assert!(
-        eventually(|| seen.join("tmp").is_dir()),
-        "the store is on the tmpfs"
-    );
 
     // 3 MiB does not fit in 2 MiB: the client still gets every byte, complete.
     let r = proxy_get(&proxy, &origin.url("/big.tar"));
@@ -361,17 +362,9 @@ fn a_disk_filled_by_entries_evicts_the_least_recently_used_to_store_again() {
         sha(&body_of(i as u32, if c == 'd' { 700 * 1024 } else { LEN }))
     };
     let ctx = TestContext::new().config(CONFIG);
-    let dir = ctx.root().join("tmpfs-cache");
-    std::fs::create_dir_all(&dir).unwrap();
     // `max_size` (10 GiB by default) is far above the 2 MiB the disk has.
-    let mut daemon = serve_on_small_tmpfs(&ctx, &dir);
+    let (mut daemon, seen) = serve_on_small_tmpfs(&ctx);
     let proxy = daemon.url_of("forward proxy");
-    let seen =
-        PathBuf::from(format!("/proc/{}/root", daemon.pid())).join(dir.strip_prefix("/").unwrap());
-    assert!(
-        eventually(|| seen.join("tmp").is_dir()),
-        "the store is on the tmpfs"
-    );
     let get = |c: char| {
         let r = proxy_get(&proxy, &origin.url(&path(c)));
         assert!(r.complete(), "{c}: {}", r.head);
