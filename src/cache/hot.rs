@@ -250,7 +250,7 @@ impl HotTier {
         out
     }
 
-    /// Entries and bytes held (for tests and the status page).
+    /// Entries and bytes held.
     pub fn usage(&self) -> (usize, usize) {
         let state = self.lock();
         (state.entries.len(), state.used)
