@@ -10,29 +10,21 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Empty, Full};
+use http::{HeaderMap, Method, Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
 
 use super::bans::Bans;
 use super::fill::{self, Fill};
 use super::hot::{HotEntry, HotTier};
 use super::policy::{self, CacheStatus, Decision, Fwd};
+use super::respond::{
+    client_has_it, not_modified, refreshed, serve_stored, stale_status, strip_hop_by_hop,
+    upstream_error, with_status,
+};
 use super::store::{self, EntryMeta, Found, Store};
 use super::{
     Body, CacheKey, CachePolicy, CacheSettings, Fetch, FetchError, LookupOptions, POLICY_HEADER,
 };
-
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
 
 /// The cache entry point. Cheap to clone (shared state).
 #[derive(Debug, Clone)]
@@ -568,118 +560,6 @@ impl HttpCache {
         });
         with_status(Response::from_parts(parts, body), &status)
     }
-}
-
-fn stale_status(mut status: CacheStatus) -> CacheStatus {
-    status.hit = true;
-    status.fwd = Some(Fwd::Stale);
-    status.detail = Some("stale-if-error");
-    status
-}
-
-/// The stored metadata updated with a `304`'s headers and a new response time.
-fn refreshed(meta: &EntryMeta, not_modified: &HeaderMap) -> EntryMeta {
-    let mut headers = meta.response_headers();
-    for (name, value) in not_modified {
-        if name == header::CONTENT_LENGTH || HOP_BY_HOP.contains(&name.as_str()) {
-            continue;
-        }
-        headers.insert(name.clone(), value.clone());
-    }
-    EntryMeta {
-        response_headers: store::from_header_map(&headers),
-        stored_at_ms: store::now_ms(),
-        ..meta.clone()
-    }
-}
-
-/// Does the client's `If-None-Match` already name the stored response?
-fn client_has_it(req: &HeaderMap, meta: &EntryMeta) -> bool {
-    let Some(etag) = meta
-        .response_headers
-        .iter()
-        .find(|(k, _)| k == "etag")
-        .map(|(_, v)| v.trim_start_matches("W/"))
-    else {
-        return false;
-    };
-    req.get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
-}
-
-/// A `304` for a client that has the stored response (RFC 9110 15.4.5 headers).
-fn not_modified(meta: &EntryMeta, status: &CacheStatus) -> Response<Body> {
-    let mut resp = Response::new(Empty::new().map_err(|e| match e {}).boxed_unsync());
-    *resp.status_mut() = StatusCode::NOT_MODIFIED;
-    let stored = meta.response_headers();
-    for name in [
-        header::ETAG,
-        header::CACHE_CONTROL,
-        header::EXPIRES,
-        header::VARY,
-        header::CONTENT_LOCATION,
-        header::DATE,
-    ] {
-        for v in stored.get_all(&name) {
-            resp.headers_mut().append(name.clone(), v.clone());
-        }
-    }
-    let age = policy::semantics(meta).age(SystemTime::now()).as_secs();
-    resp.headers_mut()
-        .insert(header::AGE, HeaderValue::from(age));
-    with_status(resp, status)
-}
-
-fn serve_stored(found: Found, status: CacheStatus, head: bool) -> Response<Body> {
-    let Found { meta, body } = found;
-    let age = policy::semantics(&meta).age(SystemTime::now()).as_secs();
-    let body = if head {
-        Empty::new().map_err(|e| match e {}).boxed_unsync()
-    } else {
-        body
-    };
-    let mut resp = Response::new(body);
-    *resp.status_mut() = StatusCode::from_u16(meta.status).unwrap_or(StatusCode::OK);
-    *resp.headers_mut() = meta.response_headers();
-    // Never stored (they are stripped before a fill), unless the entry was
-    // tampered with; the length is the body's, not a stored header's.
-    crate::net::strip_hop_by_hop(resp.headers_mut());
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.body_len));
-    h.insert(header::AGE, HeaderValue::from(age));
-    with_status(resp, &status)
-}
-
-fn with_status(mut resp: Response<Body>, status: &CacheStatus) -> Response<Body> {
-    if let Ok(v) = HeaderValue::from_str(&status.header_value()) {
-        resp.headers_mut().insert(policy::cache_status_name(), v);
-    }
-    resp
-}
-
-fn strip_hop_by_hop(mut resp: Response<Body>) -> Response<Body> {
-    crate::net::strip_hop_by_hop(resp.headers_mut());
-    resp
-}
-
-/// A short `502` for the client; the full error goes to the log.
-fn upstream_error(e: &FetchError, mut status: CacheStatus) -> Response<Body> {
-    tracing::warn!(error = %e, source = ?std::error::Error::source(e), "upstream request failed");
-    status.detail = Some("upstream-error");
-    let mut resp = Response::new(
-        Full::from(format!("awsproxy: upstream request failed: {e}\n"))
-            .map_err(|e| match e {})
-            .boxed_unsync(),
-    );
-    *resp.status_mut() = StatusCode::BAD_GATEWAY;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    with_status(resp, &status)
 }
 
 /// `host[:port]` of the request's target, lowercased (upstream bans are per

@@ -47,6 +47,7 @@ mod fill;
 pub mod hot;
 pub mod key;
 pub mod policy;
+mod respond;
 pub mod rules;
 pub mod stats;
 pub mod store;

@@ -1,0 +1,124 @@
+//! The responses [`super::HttpCache`] builds itself: a stored entry served
+//! (with `Age` and `Cache-Status`), a `304` for a client that has it, a `502`
+//! for an upstream failure, and the metadata a `304` from upstream refreshes.
+
+use std::time::SystemTime;
+
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http_body_util::{BodyExt, Empty, Full};
+
+use super::policy::{self, CacheStatus, Fwd};
+use super::store::{self, EntryMeta, Found};
+use super::{Body, FetchError};
+
+pub(super) fn stale_status(mut status: CacheStatus) -> CacheStatus {
+    status.hit = true;
+    status.fwd = Some(Fwd::Stale);
+    status.detail = Some("stale-if-error");
+    status
+}
+
+/// The stored metadata updated with a `304`'s headers and a new response time.
+pub(super) fn refreshed(meta: &EntryMeta, not_modified: &HeaderMap) -> EntryMeta {
+    let mut update = not_modified.clone();
+    crate::net::strip_hop_by_hop(&mut update);
+    update.remove(header::CONTENT_LENGTH);
+    let mut headers = meta.response_headers();
+    for (name, value) in &update {
+        headers.insert(name.clone(), value.clone());
+    }
+    EntryMeta {
+        response_headers: store::from_header_map(&headers),
+        stored_at_ms: store::now_ms(),
+        ..meta.clone()
+    }
+}
+
+/// Does the client's `If-None-Match` already name the stored response?
+pub(super) fn client_has_it(req: &HeaderMap, meta: &EntryMeta) -> bool {
+    let Some(etag) = meta
+        .response_headers
+        .iter()
+        .find(|(k, _)| k == "etag")
+        .map(|(_, v)| v.trim_start_matches("W/"))
+    else {
+        return false;
+    };
+    req.get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
+}
+
+/// A `304` for a client that has the stored response (RFC 9110 15.4.5 headers).
+pub(super) fn not_modified(meta: &EntryMeta, status: &CacheStatus) -> Response<Body> {
+    let mut resp = Response::new(Empty::new().map_err(|e| match e {}).boxed_unsync());
+    *resp.status_mut() = StatusCode::NOT_MODIFIED;
+    let stored = meta.response_headers();
+    for name in [
+        header::ETAG,
+        header::CACHE_CONTROL,
+        header::EXPIRES,
+        header::VARY,
+        header::CONTENT_LOCATION,
+        header::DATE,
+    ] {
+        for v in stored.get_all(&name) {
+            resp.headers_mut().append(name.clone(), v.clone());
+        }
+    }
+    let age = policy::semantics(meta).age(SystemTime::now()).as_secs();
+    resp.headers_mut()
+        .insert(header::AGE, HeaderValue::from(age));
+    with_status(resp, status)
+}
+
+pub(super) fn serve_stored(found: Found, status: CacheStatus, head: bool) -> Response<Body> {
+    let Found { meta, body } = found;
+    let age = policy::semantics(&meta).age(SystemTime::now()).as_secs();
+    let body = if head {
+        Empty::new().map_err(|e| match e {}).boxed_unsync()
+    } else {
+        body
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = StatusCode::from_u16(meta.status).unwrap_or(StatusCode::OK);
+    *resp.headers_mut() = meta.response_headers();
+    // Never stored (they are stripped before a fill), unless the entry was
+    // tampered with; the length is the body's, not a stored header's.
+    crate::net::strip_hop_by_hop(resp.headers_mut());
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.body_len));
+    h.insert(header::AGE, HeaderValue::from(age));
+    with_status(resp, &status)
+}
+
+pub(super) fn with_status(mut resp: Response<Body>, status: &CacheStatus) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(&status.header_value()) {
+        resp.headers_mut().insert(policy::cache_status_name(), v);
+    }
+    resp
+}
+
+pub(super) fn strip_hop_by_hop(mut resp: Response<Body>) -> Response<Body> {
+    crate::net::strip_hop_by_hop(resp.headers_mut());
+    resp
+}
+
+/// A short `502` for the client; the full error goes to the log.
+pub(super) fn upstream_error(e: &FetchError, mut status: CacheStatus) -> Response<Body> {
+    tracing::warn!(error = %e, source = ?std::error::Error::source(e), "upstream request failed");
+    status.detail = Some("upstream-error");
+    let mut resp = Response::new(
+        Full::from(format!("awsproxy: upstream request failed: {e}\n"))
+            .map_err(|e| match e {})
+            .boxed_unsync(),
+    );
+    *resp.status_mut() = StatusCode::BAD_GATEWAY;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    with_status(resp, &status)
+}
