@@ -211,7 +211,8 @@ impl HttpCache {
                 let mut status = CacheStatus::hit();
                 status.ttl = Some(policy::ttl(&found.meta, now));
                 if client_has_it(&r.parts.headers, &found.meta) {
-                    return Ok(not_modified(&found.meta, &status));
+                    let age = policy::semantics(&found.meta).age(now).as_secs();
+                    return Ok(not_modified(&found.meta, age, &status));
                 }
                 Ok(serve_stored(found, status, head))
             }
@@ -275,7 +276,11 @@ impl HttpCache {
         let mut status = CacheStatus::hit();
         status.ttl = Some(ttl);
         if client_has_it(&r.parts.headers, &entry.meta) {
-            return Some(not_modified(&entry.meta, &status));
+            return Some(not_modified(
+                &entry.meta,
+                entry.sem.age(now).as_secs(),
+                &status,
+            ));
         }
         Some(with_status(entry.response(now, head), &status))
     }

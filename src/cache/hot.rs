@@ -26,7 +26,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
-use http_body_util::{BodyExt, Empty, Full};
 
 use super::Body;
 use super::policy;
@@ -52,6 +51,8 @@ pub struct HotEntry {
     status: StatusCode,
     body: Bytes,
     loaded: Instant,
+    /// Bytes this entry accounts for (body, headers and bookkeeping).
+    weight: usize,
     /// Hits served from memory not yet given to the store's counter.
     hits: AtomicU64,
 }
@@ -74,7 +75,14 @@ impl HotEntry {
                 http_cache_semantics::BeforeRequest::Fresh(_)
             ))
         .then(|| now + sem.time_to_live(now));
+        let stored_headers: usize = meta
+            .response_headers
+            .iter()
+            .chain(&meta.request_headers)
+            .map(|(k, v)| k.len() + v.len() + 32)
+            .sum();
         Self {
+            weight: body.len() + 2 * stored_headers + meta.url.len() + 512,
             fresh_until,
             status: StatusCode::from_u16(meta.status).unwrap_or(StatusCode::OK),
             sem,
@@ -84,18 +92,6 @@ impl HotEntry {
             loaded: Instant::now(),
             hits: AtomicU64::new(0),
         }
-    }
-
-    /// Bytes this entry accounts for (body, headers and bookkeeping).
-    fn weight(&self) -> usize {
-        let headers: usize = self
-            .meta
-            .response_headers
-            .iter()
-            .chain(&self.meta.request_headers)
-            .map(|(k, v)| k.len() + v.len() + 32)
-            .sum();
-        self.body.len() + 2 * headers + self.meta.url.len() + 512
     }
 
     /// Is the entry fresh at `now` for a request with none of the headers
@@ -118,11 +114,9 @@ impl HotEntry {
     pub fn response(&self, now: SystemTime, head: bool) -> Response<Body> {
         self.hits.fetch_add(1, Ordering::Relaxed);
         let body = if head {
-            Empty::new().map_err(|e| match e {}).boxed_unsync()
+            crate::net::empty()
         } else {
-            Full::new(self.body.clone())
-                .map_err(|e| match e {})
-                .boxed_unsync()
+            self.body()
         };
         let mut resp = Response::new(body);
         *resp.status_mut() = self.status;
@@ -134,9 +128,7 @@ impl HotEntry {
 
     /// A copy of the body as a cache [`Body`].
     pub fn body(&self) -> Body {
-        Full::new(self.body.clone())
-            .map_err(|e| match e {})
-            .boxed_unsync()
+        crate::net::full(self.body.clone())
     }
 }
 
@@ -208,7 +200,7 @@ impl HotTier {
             .is_some_and(|held| Arc::ptr_eq(held, entry))
         {
             state.entries.pop(key);
-            state.used = state.used.saturating_sub(entry.weight());
+            state.used = state.used.saturating_sub(entry.weight);
         }
         drop(state);
         let hits = entry.hits.swap(0, Ordering::Relaxed);
@@ -219,14 +211,14 @@ impl HotTier {
     /// entries over the budget. Returns the hits of what left.
     pub fn insert(&self, entry: HotEntry) -> Vec<(String, u64)> {
         let mut flushed = Vec::new();
-        let weight = entry.weight();
+        let weight = entry.weight;
         if !self.wants(entry.body.len() as u64) || weight > self.budget {
             return flushed;
         }
         let key = entry.meta.key.clone();
         let mut state = self.lock();
         if let Some(old) = state.entries.put(key, Arc::new(entry)) {
-            state.used = state.used.saturating_sub(old.weight());
+            state.used = state.used.saturating_sub(old.weight);
             take_hits(&old, &mut flushed);
         }
         state.used += weight;
@@ -234,7 +226,7 @@ impl HotTier {
             let Some((_, old)) = state.entries.pop_lru() else {
                 break;
             };
-            state.used = state.used.saturating_sub(old.weight());
+            state.used = state.used.saturating_sub(old.weight);
             take_hits(&old, &mut flushed);
         }
         flushed

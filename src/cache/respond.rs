@@ -5,7 +5,6 @@
 use std::time::SystemTime;
 
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
-use http_body_util::{BodyExt, Empty, Full};
 
 use super::policy::{self, CacheStatus, Fwd};
 use super::store::{self, EntryMeta, Found};
@@ -52,8 +51,9 @@ pub(super) fn client_has_it(req: &HeaderMap, meta: &EntryMeta) -> bool {
 }
 
 /// A `304` for a client that has the stored response (RFC 9110 15.4.5 headers).
-pub(super) fn not_modified(meta: &EntryMeta, status: &CacheStatus) -> Response<Body> {
-    let mut resp = Response::new(Empty::new().map_err(|e| match e {}).boxed_unsync());
+/// `age` is the stored response's age now, in seconds.
+pub(super) fn not_modified(meta: &EntryMeta, age: u64, status: &CacheStatus) -> Response<Body> {
+    let mut resp = Response::new(crate::net::empty());
     *resp.status_mut() = StatusCode::NOT_MODIFIED;
     let stored = meta.response_headers();
     for name in [
@@ -68,7 +68,6 @@ pub(super) fn not_modified(meta: &EntryMeta, status: &CacheStatus) -> Response<B
             resp.headers_mut().append(name.clone(), v.clone());
         }
     }
-    let age = policy::semantics(meta).age(SystemTime::now()).as_secs();
     resp.headers_mut()
         .insert(header::AGE, HeaderValue::from(age));
     with_status(resp, status)
@@ -77,11 +76,7 @@ pub(super) fn not_modified(meta: &EntryMeta, status: &CacheStatus) -> Response<B
 pub(super) fn serve_stored(found: Found, status: CacheStatus, head: bool) -> Response<Body> {
     let Found { meta, body } = found;
     let age = policy::semantics(&meta).age(SystemTime::now()).as_secs();
-    let body = if head {
-        Empty::new().map_err(|e| match e {}).boxed_unsync()
-    } else {
-        body
-    };
+    let body = if head { crate::net::empty() } else { body };
     let mut resp = Response::new(body);
     *resp.status_mut() = StatusCode::from_u16(meta.status).unwrap_or(StatusCode::OK);
     *resp.headers_mut() = meta.response_headers();
@@ -110,11 +105,9 @@ pub(super) fn strip_hop_by_hop(mut resp: Response<Body>) -> Response<Body> {
 pub(super) fn upstream_error(e: &FetchError, mut status: CacheStatus) -> Response<Body> {
     tracing::warn!(error = %e, source = ?std::error::Error::source(e), "upstream request failed");
     status.detail = Some("upstream-error");
-    let mut resp = Response::new(
-        Full::from(format!("awsproxy: upstream request failed: {e}\n"))
-            .map_err(|e| match e {})
-            .boxed_unsync(),
-    );
+    let mut resp = Response::new(crate::net::full(format!(
+        "awsproxy: upstream request failed: {e}\n"
+    )));
     *resp.status_mut() = StatusCode::BAD_GATEWAY;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -344,7 +344,8 @@ impl S3Store {
     }
 }
 
-fn byte_stream_body(stream: aws_sdk_s3::primitives::ByteStream) -> Body {
+/// An S3 object's body (the SDK's `ByteStream`) as a streaming [`Body`].
+pub fn byte_stream_body(stream: aws_sdk_s3::primitives::ByteStream) -> Body {
     let frames = futures_util::stream::unfold(stream, |mut s| async move {
         let next = s.next().await?;
         Some((

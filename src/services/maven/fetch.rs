@@ -8,8 +8,10 @@ use std::sync::Arc;
 use aws_smithy_types::date_time::Format;
 use http::{HeaderValue, Response, StatusCode, header};
 
-use super::s3::{ERROR_MARKER, Mount, S3Failure, byte_stream_body, classify, empty, insert, text};
+use super::s3::{ERROR_MARKER, Mount, S3Failure, classify, insert, text};
+use crate::cache::store::s3::byte_stream_body;
 use crate::cache::{Body, BoxFuture, Fetch, FetchError, Verifier};
+use crate::net::empty;
 
 /// The cache's way to S3 for one object (`GET` or `HEAD`, with the conditional
 /// headers the cache adds when revalidating).

@@ -31,7 +31,6 @@ use axum::extract::{Request, State};
 use axum::routing::any;
 use futures_util::StreamExt as _;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full};
 use tokio::io::AsyncWriteExt;
 
 use self::fetch::ObjectFetch;
@@ -422,7 +421,7 @@ fn conditional(req: &HeaderMap, resp: Response<Body>) -> Response<Body> {
     }
     // Dropping the body lets a filling cache entry finish in the background.
     let (parts, _body) = resp.into_parts();
-    let mut out = Response::new(s3::empty());
+    let mut out = Response::new(crate::net::empty());
     *out.status_mut() = StatusCode::NOT_MODIFIED;
     for name in [
         header::ETAG,
@@ -472,9 +471,9 @@ async fn listing(st: &Shared, m: &Arc<Mount>, path: &RepoPath, head: bool) -> Re
     let page = crate::maven::listing::render(&title, &entries, !root, truncated);
     let len = page.len();
     let body = if head {
-        s3::empty()
+        crate::net::empty()
     } else {
-        Full::from(page).map_err(|e| match e {}).boxed_unsync()
+        crate::net::full(page)
     };
     let mut resp = Response::new(body);
     let h = resp.headers_mut();

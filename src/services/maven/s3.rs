@@ -10,9 +10,8 @@ use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_types::date_time::Format;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
-use http_body_util::{BodyExt, Empty, Full, StreamBody};
 
-use crate::cache::{Body, BoxError, Verifier};
+use crate::cache::{Body, Verifier};
 use crate::config::MavenMount;
 use crate::creds::{CredentialCache, CredsError};
 use crate::maven::listing::Entry;
@@ -261,7 +260,7 @@ impl Mount {
         } else {
             StatusCode::OK
         };
-        let mut resp = Response::new(byte_stream_body(out.body));
+        let mut resp = Response::new(crate::cache::store::s3::byte_stream_body(out.body));
         *resp.status_mut() = status;
         let h = resp.headers_mut();
         insert(h, header::CONTENT_TYPE, Some(content_type));
@@ -388,24 +387,8 @@ pub fn insert(h: &mut http::HeaderMap, name: header::HeaderName, value: Option<&
     }
 }
 
-pub fn byte_stream_body(stream: aws_sdk_s3::primitives::ByteStream) -> Body {
-    let frames = futures_util::stream::unfold(stream, |mut s| async move {
-        let next = s.next().await?;
-        Some((
-            next.map(http_body::Frame::data)
-                .map_err(|e| Box::new(e) as BoxError),
-            s,
-        ))
-    });
-    StreamBody::new(frames).boxed_unsync()
-}
-
-pub fn empty() -> Body {
-    Empty::new().map_err(|e| match e {}).boxed_unsync()
-}
-
 pub fn text(status: StatusCode, body: String) -> Response<Body> {
-    let mut resp = Response::new(Full::from(body).map_err(|e| match e {}).boxed_unsync());
+    let mut resp = Response::new(crate::net::full(body));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
