@@ -5,7 +5,7 @@ use std::sync::Arc;
 use awsproxy::cache::store::s3::S3Store;
 use awsproxy::cache::{CachePolicy, CacheSettings, HttpCache};
 
-use super::{disk_cache, fetch, get, opts};
+use super::{disk_cache, get, opts, warm};
 use crate::support::TestContext;
 use crate::support::fakes::FakeS3;
 use crate::support::origin::{Origin, Reply};
@@ -27,19 +27,14 @@ fn cache_ls_and_purge_through_the_binary() {
     rt.block_on(async {
         let cache = disk_cache(&dir);
         for p in ["/one.tgz", "/two.whl"] {
-            fetch(&cache, get(&origin.url(p)), opts(CachePolicy::Standard))
-                .await
-                .2
-                .unwrap();
+            warm(&cache, get(&origin.url(p)), opts(CachePolicy::Standard)).await;
         }
-        fetch(
+        warm(
             &cache,
             get(&origin.url("/one.tgz")),
             opts(CachePolicy::Standard),
         )
-        .await
-        .2
-        .unwrap();
+        .await;
         // Hits are counted in the background; wait for it (bounded).
         for _ in 0..200 {
             let entries = cache.store().list().await.unwrap();
@@ -130,14 +125,12 @@ fn cache_ls_and_purge_work_on_the_s3_store() {
             Arc::new(S3Store::new(s3.client(), "team-cache", "c/")),
             CacheSettings::default(),
         );
-        fetch(
+        warm(
             &cache,
             get(&origin.url("/shared.tgz")),
             opts(CachePolicy::Standard),
         )
-        .await
-        .2
-        .unwrap();
+        .await;
     });
     let config = format!(
         "[cache]\nstore = \"s3\"\n[cache.s3]\nbucket = \"team-cache\"\nprefix = \"c/\"\nregion = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n",

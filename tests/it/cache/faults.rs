@@ -16,7 +16,7 @@ use awsproxy::cache::store::s3::S3Store;
 use awsproxy::cache::{CachePolicy, CacheSettings, HttpCache};
 
 use super::faults_serve::{body_of, sha};
-use super::{disk_cache, fetch, get, opts};
+use super::{disk_cache, fetch, get, opts, warm};
 use crate::support::fakes::FakeS3;
 use crate::support::origin::{Origin, Reply};
 
@@ -208,14 +208,12 @@ async fn origin_500s_pass_through_and_never_replace_a_good_entry() {
     );
     let dir = tempfile::tempdir().unwrap();
     let cache = disk_cache(dir.path());
-    fetch(
+    warm(
         &cache,
         get(&origin.url("/good")),
         opts(CachePolicy::Standard),
     )
-    .await
-    .2
-    .unwrap();
+    .await;
 
     for round in 1..=2 {
         let (status, cs, got) = fetch(
@@ -297,10 +295,7 @@ async fn s3_500_503_and_slowdown_are_retried_and_hits_stay_whole() {
     );
     let s3 = FakeS3::start().await;
     let cache = s3_cache(&s3, HOUR);
-    fetch(&cache, get(&origin.url("/a")), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap();
+    warm(&cache, get(&origin.url("/a")), opts(CachePolicy::Standard)).await;
     for (status, code) in [
         (500, "InternalError"),
         (503, "ServiceUnavailable"),
@@ -439,10 +434,7 @@ async fn after_the_cooldown_s3_is_used_again() {
     let s3 = FakeS3::start().await;
     let cache = s3_cache(&s3, Duration::from_millis(50));
     s3.fail_while(None, 500, "InternalError");
-    fetch(&cache, get(&origin.url("/a")), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap();
+    warm(&cache, get(&origin.url("/a")), opts(CachePolicy::Standard)).await;
     s3.heal();
     // Bounded: the cooldown is 50 ms; each try is a miss until it is over.
     let mut stored = false;

@@ -96,6 +96,12 @@ pub(super) async fn fetch(
     (status, cs, body)
 }
 
+/// Fetches through the cache and expects a whole body (fills, refreshes or
+/// hits an entry on the way to what the test is about).
+pub(super) async fn warm(cache: &HttpCache, req: http::Request<()>, o: LookupOptions) -> Bytes {
+    fetch(cache, req, o).await.2.unwrap()
+}
+
 #[tokio::test]
 async fn miss_then_hit_streams_from_the_store_with_age() {
     let origin = Origin::start();
@@ -140,10 +146,7 @@ async fn stale_entries_are_revalidated_with_304() {
     );
     let dir = tempfile::tempdir().unwrap();
     let cache = disk_cache(dir.path());
-    fetch(&cache, get(&origin.url("/r")), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap();
+    warm(&cache, get(&origin.url("/r")), opts(CachePolicy::Standard)).await;
     let (status, cs, body) =
         fetch(&cache, get(&origin.url("/r")), opts(CachePolicy::Standard)).await;
     assert_eq!((status, body.unwrap().as_ref()), (200, &b"v1"[..]));
@@ -180,10 +183,7 @@ async fn last_modified_validates_and_no_refresh_skips_revalidation() {
     );
     let dir = tempfile::tempdir().unwrap();
     let cache = disk_cache(dir.path());
-    fetch(&cache, get(&origin.url("/lm")), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap();
+    warm(&cache, get(&origin.url("/lm")), opts(CachePolicy::Standard)).await;
     let (_, cs, _) = fetch(&cache, get(&origin.url("/lm")), opts(CachePolicy::Standard)).await;
     assert_eq!(cs, "awsproxy; fwd=stale; fwd-status=304");
     assert_eq!(
@@ -286,10 +286,7 @@ async fn http_cache_works_over_the_s3_store() {
     s3.create_bucket("team-cache");
     let store = Arc::new(S3Store::new(s3.client(), "team-cache", ""));
     let a = HttpCache::new(store.clone(), CacheSettings::default());
-    fetch(&a, get(&origin.url("/s3")), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap();
+    warm(&a, get(&origin.url("/s3")), opts(CachePolicy::Standard)).await;
     // Another instance on the same bucket gets a hit.
     let b = HttpCache::new(store, CacheSettings::default());
     let (_, cs, body) = fetch(&b, get(&origin.url("/s3")), opts(CachePolicy::Standard)).await;
@@ -309,14 +306,12 @@ async fn stale_while_revalidate_serves_stale_and_refreshes_in_the_background() {
     );
     let dir = tempfile::tempdir().unwrap();
     let cache = disk_cache(dir.path());
-    fetch(
+    warm(
         &cache,
         get(&origin.url("/swr")),
         opts(CachePolicy::Standard),
     )
-    .await
-    .2
-    .unwrap();
+    .await;
     let (_, cs, body) = fetch(
         &cache,
         get(&origin.url("/swr")),
@@ -348,10 +343,7 @@ async fn presigned_urls_share_one_entry() {
     let cache = disk_cache(dir.path());
     let a = origin.url("/bucket/release.tgz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20260101T000000Z&X-Amz-Signature=aaa");
     let b = origin.url("/bucket/release.tgz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20260102T000000Z&X-Amz-Signature=bbb");
-    fetch(&cache, get(&a), opts(CachePolicy::NoRefresh))
-        .await
-        .2
-        .unwrap();
+    warm(&cache, get(&a), opts(CachePolicy::NoRefresh)).await;
     let (_, cs, body) = fetch(&cache, get(&b), opts(CachePolicy::NoRefresh)).await;
     assert!(cs.starts_with("awsproxy; hit"), "{cs}");
     assert_eq!(body.unwrap(), "tarball");
@@ -415,10 +407,7 @@ async fn head_requests_are_served_from_get_entries() {
     );
     let dir = tempfile::tempdir().unwrap();
     let cache = disk_cache(dir.path());
-    fetch(&cache, get(&origin.url("/h")), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap();
+    warm(&cache, get(&origin.url("/h")), opts(CachePolicy::Standard)).await;
     let head = http::Request::head(origin.url("/h")).body(()).unwrap();
     let resp = cache
         .handle(head, opts(CachePolicy::Standard), Upstream::new())
@@ -479,10 +468,7 @@ async fn a_client_holding_the_stored_etag_gets_304_from_the_cache() {
     );
     let dir = tempfile::tempdir().unwrap();
     let cache = disk_cache(dir.path());
-    fetch(&cache, get(&origin.url("/e")), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap();
+    warm(&cache, get(&origin.url("/e")), opts(CachePolicy::Standard)).await;
     let req = http::Request::get(origin.url("/e"))
         .header("if-none-match", "\"e\"")
         .body(())
@@ -510,14 +496,12 @@ async fn an_entry_with_another_digest_than_expected_is_refetched() {
     );
     let dir = tempfile::tempdir().unwrap();
     let cache = disk_cache(dir.path());
-    fetch(
+    warm(
         &cache,
         get(&origin.url("/w.whl")),
         opts(CachePolicy::NoRefresh),
     )
-    .await
-    .2
-    .unwrap();
+    .await;
     origin.set(
         "/w.whl",
         Reply::ok("new").header("cache-control", "max-age=600"),
@@ -586,14 +570,8 @@ async fn the_memory_tier_serves_small_hits_and_notices_a_purge_within_its_rechec
     )
     .hash();
 
-    fetch(&cache, get(&url), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap(); // miss, stored
-    fetch(&cache, get(&url), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap(); // hit from the store, loaded
+    warm(&cache, get(&url), opts(CachePolicy::Standard)).await; // miss, stored
+    warm(&cache, get(&url), opts(CachePolicy::Standard)).await; // hit from the store, loaded
     // Removed from the store as `cache purge` would: memory still answers...
     assert!(awsproxy::cache::Store::remove(&*store, &key).await.unwrap());
     let (status, cs, body) = fetch(&cache, get(&url), opts(CachePolicy::Standard)).await;
@@ -615,10 +593,7 @@ async fn the_memory_tier_serves_small_hits_and_notices_a_purge_within_its_rechec
             ..CacheSettings::default()
         },
     );
-    fetch(&off, get(&url), opts(CachePolicy::Standard))
-        .await
-        .2
-        .unwrap();
+    warm(&off, get(&url), opts(CachePolicy::Standard)).await;
     assert!(awsproxy::cache::Store::remove(&*store, &key).await.unwrap());
     let (_, cs, _) = fetch(&off, get(&url), opts(CachePolicy::Standard)).await;
     assert_eq!(cs, "awsproxy; fwd=uri-miss; stored");
