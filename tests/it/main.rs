@@ -21,6 +21,7 @@ mod generated;
 mod install;
 mod maven;
 mod pypi;
+mod security;
 mod serve;
 mod sso;
 mod token;

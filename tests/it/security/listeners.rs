@@ -1,0 +1,1 @@
+//! Attack tests: see `mod.rs` for who attacks what here.
