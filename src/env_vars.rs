@@ -22,6 +22,10 @@ pub const AWSPROXY_METRICS_LISTEN: &str = "AWSPROXY_METRICS_LISTEN";
 
 /// The AWS CLI's config file (`~/.aws/config` when unset).
 pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+/// Set to anything non-empty: no colour in any output (https://no-color.org).
+pub const NO_COLOR: &str = "NO_COLOR";
+/// The AWS CLI's credentials file (`~/.aws/credentials` when unset).
+pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
 /// The user's home directory.
 pub const HOME: &str = "HOME";
 

@@ -2,6 +2,8 @@
 //! daemons (`--log-format json`). Secrets never reach a log line because they are
 //! [`crate::secret::Secret`]s, whose `Debug`/`Display` redact.
 
+use std::io::IsTerminal;
+
 use serde::Deserialize;
 use tracing_subscriber::EnvFilter;
 
@@ -56,8 +58,10 @@ pub enum LogFormat {
 pub fn init(level: LogLevel, format: LogFormat) {
     let deps = level.shifted(-1).as_str();
     let filter = EnvFilter::new(format!("{deps},awsproxy={}", level.as_str()));
+    let no_color = std::env::var_os(crate::env_vars::NO_COLOR).is_some_and(|v| !v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(use_colour(std::io::stderr().is_terminal(), no_color))
         .with_writer(std::io::stderr);
     // `try_init` fails only when a subscriber is already installed (tests); that's fine.
     let _ = match format {
@@ -66,9 +70,22 @@ pub fn init(level: LogLevel, format: LogFormat) {
     };
 }
 
+/// Colour codes only for a person at a terminal: a file, a pipe or the journal
+/// would keep them as noise, and `NO_COLOR` turns them off everywhere.
+fn use_colour(stderr_is_terminal: bool, no_color: bool) -> bool {
+    stderr_is_terminal && !no_color
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_colour(true, false));
+        assert!(!use_colour(false, false));
+        assert!(!use_colour(true, true));
+    }
 
     #[test]
     fn shifting_clamps_at_both_ends() {

@@ -9,6 +9,7 @@
 //! | CA key and certificate        | `$XDG_DATA_HOME/awsproxy/`              |
 //! | locks, logs, notifier state   | `$XDG_STATE_HOME/awsproxy/`             |
 //! | AWS config                    | `$AWS_CONFIG_FILE` or `~/.aws/config`   |
+//! | AWS credentials               | `$AWS_SHARED_CREDENTIALS_FILE` or `~/.aws/credentials` |
 //! | SSO token cache (AWS CLI v2)  | `~/.aws/sso/cache/`                     |
 
 use std::path::PathBuf;
@@ -59,6 +60,14 @@ impl Paths {
         match std::env::var_os(env_vars::AWS_CONFIG_FILE) {
             Some(p) if !p.is_empty() => PathBuf::from(p),
             _ => self.home.join(".aws").join("config"),
+        }
+    }
+
+    /// The AWS CLI's credentials file, honouring `AWS_SHARED_CREDENTIALS_FILE`.
+    pub fn aws_credentials_file(&self) -> PathBuf {
+        match std::env::var_os(env_vars::AWS_SHARED_CREDENTIALS_FILE) {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => self.home.join(".aws").join("credentials"),
         }
     }
 

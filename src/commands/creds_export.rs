@@ -9,6 +9,8 @@ use super::Ctx;
 use crate::cli::{CredsExportArgs, ExportFormat};
 use crate::creds::{CacheOptions, CredentialCache, SourceSpec, rfc3339};
 use crate::error::ExitStatus;
+use crate::paths::Paths;
+use crate::sso::aws_config::{ProfileFile, profile_names};
 
 /// The credential_process answer (`Version` must be the integer 1).
 #[derive(Serialize)]
@@ -38,10 +40,18 @@ pub fn run(ctx: &Ctx, args: &CredsExportArgs) -> anyhow::Result<ExitStatus> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    if let Some(profile) = &args.profile {
+        check_profile_exists(&ctx.paths, profile)?;
+    }
     let spec = SourceSpec::profile(args.profile.as_deref());
+    // The error below says all there is to say: no log line beside it.
+    let options = CacheOptions {
+        log_failures: false,
+        ..CacheOptions::default()
+    };
     let creds = rt
         .block_on(async {
-            let cache = CredentialCache::new(spec, CacheOptions::default()).await;
+            let cache = CredentialCache::new(spec, options).await;
             cache.get().await
         })
         .map_err(crate::creds::CredsError::into_anyhow)?;
@@ -78,6 +88,44 @@ pub fn run(ctx: &Ctx, args: &CredsExportArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// A profile that neither of the AWS CLI's files defines is a usage error that
+/// names both files and the profiles they do define (the SDK would only say
+/// "the credential provider was not enabled").
+fn check_profile_exists(paths: &Paths, profile: &str) -> Result<(), crate::Error> {
+    let config = paths.aws_config_file();
+    let credentials = paths.aws_credentials_file();
+    let mut known = Vec::new();
+    for (path, file) in [
+        (&config, ProfileFile::Config),
+        (&credentials, ProfileFile::Credentials),
+    ] {
+        // An unreadable file is the SDK's to report; a missing one defines nothing.
+        if let Ok(text) = fs_err::read_to_string(path) {
+            known.extend(profile_names(&text, file));
+        }
+    }
+    if known.iter().any(|p| p == profile) {
+        return Ok(());
+    }
+    known.sort();
+    known.dedup();
+    let hint = if known.is_empty() {
+        format!(
+            "no profiles are defined there; add one with `aws configure sso --profile {profile}` or `aws configure --profile {profile}`"
+        )
+    } else {
+        format!("profiles defined there: {}", known.join(", "))
+    };
+    Err(crate::Error::Usage {
+        message: format!(
+            "profile `{profile}` is not in {} or {}",
+            config.display(),
+            credentials.display()
+        ),
+        hint: Some(hint),
+    })
 }
 
 /// The value as one shell word: bare when it is plainly safe, else single-quoted.

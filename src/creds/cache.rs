@@ -41,6 +41,9 @@ pub struct CacheOptions {
     pub refresh_ahead: Duration,
     /// Where refreshes and failures are counted, if anywhere.
     pub metrics: Option<SourceMetrics>,
+    /// Log each failed fetch (a daemon's only report of it); a one-shot command
+    /// turns this off because it prints the error itself.
+    pub log_failures: bool,
 }
 
 impl Default for CacheOptions {
@@ -48,6 +51,7 @@ impl Default for CacheOptions {
         Self {
             refresh_ahead: Duration::from_secs(20 * 60),
             metrics: None,
+            log_failures: true,
         }
     }
 }
@@ -272,7 +276,9 @@ fn record(inner: &Inner, result: &Result<Credentials, CredsError>) {
             st.last_error = None;
         }
         Err(e) => {
-            tracing::warn!(source = %inner.spec.name, code = e.code(), "credential fetch failed: {e}");
+            if inner.opts.log_failures {
+                tracing::warn!(source = %inner.spec.name, code = e.code(), "credential fetch failed: {e}");
+            }
             if let Some(m) = &inner.opts.metrics {
                 let mut labels = source;
                 labels.push(("code", e.code().to_owned()));

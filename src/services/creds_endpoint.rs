@@ -70,6 +70,7 @@ impl CredsService {
         let opts = CacheOptions {
             refresh_ahead: section.refresh_ahead.0,
             metrics: Some(SourceMetrics::register(metrics)),
+            ..CacheOptions::default()
         };
         let clients = Arc::new(ArcSwap::from_pointee(Clients::default()));
         let handle = ReloadHandle {

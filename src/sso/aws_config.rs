@@ -117,6 +117,26 @@ impl AwsConfig {
     }
 }
 
+/// The profiles a config file (`[profile NAME]`, `[default]`) or a credentials
+/// file (`[NAME]`) defines, in file order.
+pub fn profile_names(text: &str, file: ProfileFile) -> Vec<String> {
+    sections(text)
+        .into_iter()
+        .filter_map(|(header, _)| match file {
+            ProfileFile::Credentials => Some(header),
+            ProfileFile::Config if header == "default" => Some(header),
+            ProfileFile::Config => header.strip_prefix("profile ").map(str::to_owned),
+        })
+        .collect()
+}
+
+/// Which of the AWS CLI's two files a text comes from: they name profiles differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileFile {
+    Config,
+    Credentials,
+}
+
 type Sections = Vec<(String, BTreeMap<String, String>)>;
 
 fn sections(text: &str) -> Sections {
@@ -293,5 +313,20 @@ sso_region = eu-central-1
         )
         .unwrap_err();
         assert!(err.to_string().contains("sso_start_url"), "{err}");
+    }
+
+    #[test]
+    fn profile_names_of_both_files() {
+        let config =
+            "[default]\nregion = x\n[profile dev]\n[sso-session s]\n[profile  two words]\n";
+        assert_eq!(
+            profile_names(config, ProfileFile::Config),
+            ["default", "dev", "two words"]
+        );
+        let credentials = "[default]\naws_access_key_id = A\n[ci]\n";
+        assert_eq!(
+            profile_names(credentials, ProfileFile::Credentials),
+            ["default", "ci"]
+        );
     }
 }

@@ -461,6 +461,33 @@ async fn export_says_when_an_sso_login_is_needed() {
     assert!(out.stderr.contains("hint:"), "{}", out.stderr);
 }
 
+#[test]
+fn export_of_an_unknown_profile_names_the_files_and_the_profiles_they_define() {
+    let ctx = TestContext::new().aws_config("[profile dev]\nregion = us-east-1\n[default]\n");
+    ctx.write(
+        &ctx.home().join(".aws/credentials"),
+        "[ci]\naws_access_key_id = x\naws_secret_access_key = y\n",
+    );
+    let out = ctx.run(&["creds", "export", "--profile", "nope"]);
+    out.assert_code(2);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("error: profile `nope` is not in ")
+            && out.stderr.contains(".aws/credentials"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: profiles defined there: ci, default, dev"),
+        "{}",
+        out.stderr
+    );
+    // Only the error: no log line repeating it.
+    assert!(!out.stderr.contains("WARN"), "{}", out.stderr);
+    assert!(!out.stderr.contains("not enabled"), "{}", out.stderr);
+}
+
 /// What `aws sso login` (or `awsproxy sso login`) leaves in the token cache.
 fn write_sso_token(ctx: &TestContext, session: &str, token: &str) {
     use sha1::Digest;

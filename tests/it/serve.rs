@@ -16,7 +16,10 @@ fn spawn(ctx: &TestContext) -> Daemon {
 #[tokio::test]
 async fn starts_reports_its_listeners_and_stops_on_sigterm() {
     let ctx = TestContext::new().config("[metrics]\nlisten = \"127.0.0.1:0\"\n");
-    let mut daemon = spawn(&ctx);
+    // Without NO_COLOR (the harness sets it), as a user's systemd unit runs it.
+    let mut cmd = ctx.command();
+    cmd.env_remove("NO_COLOR").arg("serve");
+    let mut daemon = Daemon::spawn(cmd);
     let url = daemon.url_of("status page");
     let response = http_get(&format!("{url}/healthz")).await;
     assert_eq!(response.status(), 200);
@@ -31,6 +34,10 @@ async fn starts_reports_its_listeners_and_stops_on_sigterm() {
     );
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
+    // stderr is a pipe here, as under systemd or `2>file`: plain text, no colour codes.
+    let log = daemon.log();
+    assert!(log.contains("INFO"), "{log}");
+    assert!(!log.contains('\x1b'), "{log:?}");
 }
 
 #[test]
