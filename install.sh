@@ -54,8 +54,13 @@ if [ -z "$binary" ]; then
     die "cargo is not installed, so awsproxy cannot be built" \
       "install Rust from https://rustup.rs, or pass --binary PATH to install a binary you already have"
   echo "building awsproxy (release)..." >&2
-  cargo build --release --locked --manifest-path "${repo}/Cargo.toml" >&2
-  binary="${repo}/target/release/awsproxy"
+  # Ask cargo where it put the binary: CARGO_TARGET_DIR, build.target-dir in a
+  # cargo config or --target can all move it away from ./target.
+  built="$(cargo build --release --locked --manifest-path "${repo}/Cargo.toml" \
+    --bin awsproxy --message-format=json-render-diagnostics)" ||
+    die "cargo build failed" "the compiler's messages are above"
+  binary="$(printf '%s\n' "$built" | sed -n 's/.*"executable":"\([^"]*\/awsproxy\)".*/\1/p' | tail -n 1)"
+  [ -n "$binary" ] || die "cargo built no awsproxy executable" "run cargo build --release and pass --binary PATH"
 fi
 [ -x "$binary" ] || die "no executable at ${binary}"
 

@@ -66,3 +66,45 @@ fn missing_cargo_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// The binary lands wherever cargo puts it (here `CARGO_TARGET_DIR`), and the
+/// script asks cargo rather than guessing `./target`. A stand-in `cargo` answers
+/// as the real one does with `--message-format=json-render-diagnostics`.
+#[test]
+fn builds_into_cargo_target_dir_and_installs_what_cargo_built() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("elsewhere");
+    let tools = dir.path().join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let fake = tools.join("cargo");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = build ] || exit 1\nmkdir -p \"$CARGO_TARGET_DIR/release\"\ncp {real} \"$CARGO_TARGET_DIR/release/awsproxy\"\necho '{{\"reason\":\"compiler-artifact\",\"target\":{{\"name\":\"awsproxy\"}},\"executable\":\"'\"$CARGO_TARGET_DIR\"'/release/awsproxy\"}}'\necho '{{\"reason\":\"build-finished\",\"success\":true}}'\n",
+            real = bin().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let prefix = dir.path().join("prefix");
+    let out = Command::new("bash")
+        .arg(script())
+        .arg("--prefix")
+        .arg(&prefix)
+        .env("PATH", format!("{}:/usr/bin:/bin", tools.display()))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("run install.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(target.join("release/awsproxy").is_file());
+    let version = Command::new(prefix.join("bin/awsproxy"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("awsproxy "));
+}
