@@ -187,59 +187,60 @@ impl Watcher {
         Ok((reports, wait))
     }
 
+    /// Reads what the session's state is, asks [`next_step`] what to do, and does it.
     async fn session_pass(&mut self, session: &SsoSession) -> (SessionAction, Duration) {
         let paths = &self.settings.paths;
-        let ahead = time::Duration::try_from(self.settings.refresh_ahead).unwrap_or_default();
         let path = token_cache::cache_file(&paths.aws_sso_cache_dir(), &session.cache_key);
-        let now = OffsetDateTime::now_utc();
-        let token = match token_cache::read(&path) {
-            Ok(Some(t)) => t,
-            Ok(None) if self.explicitly_selected(session) => {
-                return self.needs_login(session, "missing", "not logged in").await;
-            }
-            // Sessions nobody logged in to are not nagged about unless `[sso] sessions` names them.
-            Ok(None) => return (SessionAction::NotLoggedIn, MAX_SLEEP),
-            Err(e) => {
-                tracing::error!(session = %session.name, "{e:#}; leaving the file as it is");
-                return self
-                    .needs_login(session, "unreadable", &format!("{e:#}"))
-                    .await;
-            }
-        };
-        let left = token.expires_in(now);
-        if left > ahead {
-            self.backoff.remove(&session.cache_key);
-            let due = (left - ahead).try_into().unwrap_or(MAX_SLEEP);
-            return (
-                SessionAction::Fresh {
-                    expires_at: format_timestamp(token.expires_at),
-                },
-                due,
-            );
+        let read = token_cache::read(&path);
+        if let Err(e) = &read {
+            tracing::error!(session = %session.name, "{e:#}; leaving the file as it is");
         }
-        if let Some(at) = self
-            .backoff
-            .get(&session.cache_key)
-            .and_then(|b| b.next_attempt)
-            && at > Instant::now()
-        {
-            return (
+        let now = Instant::now();
+        let seen = Seen {
+            token: match &read {
+                Ok(token) => Ok(token.as_ref().map(|t| t.expires_at)),
+                Err(e) => Err(format!("{e:#}")),
+            },
+            explicitly_selected: self.explicitly_selected(session),
+            now: OffsetDateTime::now_utc(),
+            refresh_ahead: time::Duration::try_from(self.settings.refresh_ahead)
+                .unwrap_or_default(),
+            backing_off_for: self
+                .backoff
+                .get(&session.cache_key)
+                .and_then(|b| b.next_attempt)
+                .and_then(|at| at.checked_duration_since(now))
+                .filter(|left| !left.is_zero()),
+            refused: self
+                .refused
+                .get(&session.cache_key)
+                .map(|(expiry, why)| (expiry.as_str(), why.as_str())),
+        };
+        match next_step(&seen) {
+            Step::LeaveAlone => (SessionAction::NotLoggedIn, MAX_SLEEP),
+            Step::NeedsLogin { key, reason } => self.needs_login(session, &key, &reason).await,
+            Step::Fresh { expires_at, due } => {
+                self.backoff.remove(&session.cache_key);
+                (SessionAction::Fresh { expires_at }, due)
+            }
+            Step::BackOff { left } => (
                 SessionAction::Failed {
                     error: "backing off after an error".into(),
                 },
-                at - Instant::now(),
-            );
+                left,
+            ),
+            Step::Refresh { expiry_key } => self.refresh(session, expiry_key).await,
         }
-        let expiry_key = format_timestamp(token.expires_at);
-        // A refresh the server refused is not retried for the same token every pass.
-        if let Some(why) = self
-            .refused
-            .get(&session.cache_key)
-            .filter(|(key, _)| *key == expiry_key)
-            .map(|(_, why)| why.clone())
-        {
-            return self.needs_login(session, &expiry_key, &why).await;
-        }
+    }
+
+    /// Refreshes one session's token and records what came of it.
+    async fn refresh(
+        &mut self,
+        session: &SsoSession,
+        expiry_key: String,
+    ) -> (SessionAction, Duration) {
+        let paths = &self.settings.paths;
+        let ahead = time::Duration::try_from(self.settings.refresh_ahead).unwrap_or_default();
         match refresh::refresh_session(&paths.aws_sso_cache_dir(), &paths.state_dir, session, ahead)
             .await
         {
@@ -277,9 +278,7 @@ impl Watcher {
             }
             Err(RefreshError::Transient(e)) => {
                 let b = self.backoff.entry(session.cache_key.clone()).or_default();
-                let delay = BACKOFF_START
-                    .saturating_mul(2u32.saturating_pow(b.failures.min(16)))
-                    .min(BACKOFF_MAX);
+                let delay = backoff_delay(b.failures);
                 b.failures += 1;
                 b.next_attempt = Some(Instant::now() + delay);
                 tracing::warn!(session = %session.name, "SSO refresh failed (retrying in {}s): {e}", delay.as_secs());
@@ -404,6 +403,82 @@ impl Watcher {
             Err(()) => (action, MAX_SLEEP),
         }
     }
+}
+
+/// What one pass read about a session, for [`next_step`].
+#[derive(Debug)]
+struct Seen<'a> {
+    /// The cached token's expiry; `Ok(None)` without a cache file, `Err` when it is unreadable.
+    token: Result<Option<OffsetDateTime>, String>,
+    /// Named in `[sso] sessions`.
+    explicitly_selected: bool,
+    now: OffsetDateTime,
+    refresh_ahead: time::Duration,
+    /// Left of the backoff after a transient failure.
+    backing_off_for: Option<Duration>,
+    /// The last refused refresh: (the expiry of the token it was for, why).
+    refused: Option<(&'a str, &'a str)>,
+}
+
+/// What the pass does for a session: the watcher's whole decision, without I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// No token and not named in `[sso] sessions`: nobody is nagged about it.
+    LeaveAlone,
+    /// Only a human can help; `key` (the expiry, `missing` or `unreadable`) says
+    /// which expiry the user is told about, so they are told once.
+    NeedsLogin { key: String, reason: String },
+    /// More than `refresh_ahead` left: look again in `due`.
+    Fresh { expires_at: String, due: Duration },
+    /// A transient failure's backoff hasn't run out.
+    BackOff { left: Duration },
+    /// Refresh now; `expiry_key` names the token being replaced.
+    Refresh { expiry_key: String },
+}
+
+fn next_step(seen: &Seen<'_>) -> Step {
+    let expires_at = match &seen.token {
+        Ok(Some(at)) => *at,
+        Ok(None) if seen.explicitly_selected => {
+            return Step::NeedsLogin {
+                key: "missing".into(),
+                reason: "not logged in".into(),
+            };
+        }
+        Ok(None) => return Step::LeaveAlone,
+        Err(e) => {
+            return Step::NeedsLogin {
+                key: "unreadable".into(),
+                reason: e.clone(),
+            };
+        }
+    };
+    let left = expires_at - seen.now;
+    if left > seen.refresh_ahead {
+        return Step::Fresh {
+            expires_at: format_timestamp(expires_at),
+            due: (left - seen.refresh_ahead).try_into().unwrap_or(MAX_SLEEP),
+        };
+    }
+    if let Some(left) = seen.backing_off_for {
+        return Step::BackOff { left };
+    }
+    let expiry_key = format_timestamp(expires_at);
+    // A refresh the server refused is not retried for the same token every pass.
+    match seen.refused {
+        Some((expiry, why)) if expiry == expiry_key => Step::NeedsLogin {
+            key: expiry_key,
+            reason: why.to_owned(),
+        },
+        _ => Step::Refresh { expiry_key },
+    }
+}
+
+/// 10 s after the first transient failure, doubling up to 5 minutes.
+fn backoff_delay(failures: u32) -> Duration {
+    BACKOFF_START
+        .saturating_mul(2u32.saturating_pow(failures.min(16)))
+        .min(BACKOFF_MAX)
 }
 
 enum PromptChoice {
@@ -543,6 +618,103 @@ mod tests {
         let paths = setup(dir.path(), time::Duration::hours(1));
         let run = Watcher::new(settings(&paths, LoginMode::Auto)).run(std::future::pending());
         assert_send(&run);
+    }
+
+    fn seen(token: Result<Option<OffsetDateTime>, String>) -> Seen<'static> {
+        Seen {
+            token,
+            explicitly_selected: false,
+            now: OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000),
+            refresh_ahead: time::Duration::minutes(20),
+            backing_off_for: None,
+            refused: None,
+        }
+    }
+
+    #[test]
+    fn a_token_with_more_than_refresh_ahead_left_is_looked_at_again_when_it_enters_the_window() {
+        let s = seen(Ok(None));
+        let s = Seen {
+            token: Ok(Some(s.now + time::Duration::minutes(50))),
+            ..s
+        };
+        assert!(
+            matches!(next_step(&s), Step::Fresh { due, .. } if due == Duration::from_secs(30 * 60))
+        );
+    }
+
+    #[test]
+    fn a_token_inside_the_window_is_refreshed_unless_backing_off_or_refused() {
+        let now = seen(Ok(None)).now;
+        let expires = now + time::Duration::minutes(5);
+        let key = format_timestamp(expires);
+        let s = seen(Ok(Some(expires)));
+        assert_eq!(
+            next_step(&s),
+            Step::Refresh {
+                expiry_key: key.clone()
+            }
+        );
+        let backing_off = Seen {
+            backing_off_for: Some(Duration::from_secs(7)),
+            ..seen(Ok(Some(expires)))
+        };
+        assert_eq!(
+            next_step(&backing_off),
+            Step::BackOff {
+                left: Duration::from_secs(7)
+            }
+        );
+        let refused = Seen {
+            refused: Some((&key, "refresh refused")),
+            ..seen(Ok(Some(expires)))
+        };
+        assert_eq!(
+            next_step(&refused),
+            Step::NeedsLogin {
+                key: key.clone(),
+                reason: "refresh refused".into()
+            }
+        );
+        // A refusal for an older token doesn't stop a refresh of the new one.
+        let refused_before = Seen {
+            refused: Some(("2020-01-01T00:00:00Z", "refresh refused")),
+            ..seen(Ok(Some(expires)))
+        };
+        assert_eq!(
+            next_step(&refused_before),
+            Step::Refresh { expiry_key: key }
+        );
+    }
+
+    #[test]
+    fn missing_and_unreadable_tokens() {
+        assert_eq!(next_step(&seen(Ok(None))), Step::LeaveAlone);
+        let named = Seen {
+            explicitly_selected: true,
+            ..seen(Ok(None))
+        };
+        assert_eq!(
+            next_step(&named),
+            Step::NeedsLogin {
+                key: "missing".into(),
+                reason: "not logged in".into()
+            }
+        );
+        assert_eq!(
+            next_step(&seen(Err("bad json".into()))),
+            Step::NeedsLogin {
+                key: "unreadable".into(),
+                reason: "bad json".into()
+            }
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_five_minutes() {
+        let delays: Vec<u64> = (0..7).map(|n| backoff_delay(n).as_secs()).collect();
+        assert_eq!(delays, [10, 20, 40, 80, 160, 300, 300]);
+        assert_eq!(backoff_delay(u32::MAX), BACKOFF_MAX);
     }
 
     #[tokio::test]
