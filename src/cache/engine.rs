@@ -345,9 +345,11 @@ impl HttpCache {
             )));
         }
         let result = r.fetch.fetch(req).await;
+        // Only failures to reach the server count (see `bans`): any status,
+        // 5xx included, came from a live one.
         match &result {
-            Ok(resp) if !resp.status().is_server_error() => self.inner.bans.success(&r.upstream),
-            _ => {
+            Ok(_) => self.inner.bans.success(&r.upstream),
+            Err(_) => {
                 if self.inner.bans.failure(
                     &r.upstream,
                     settings.ban_after_failures,
