@@ -19,7 +19,7 @@ use super::hot::{HotEntry, HotTier};
 use super::policy::{self, CacheStatus, Decision, Fwd};
 use super::respond::{
     client_has_it, not_modified, refreshed, serve_stored, stale_status, strip_hop_by_hop,
-    upstream_error, with_status,
+    upstream_error, with_cookies_of, with_status,
 };
 use super::store::{self, EntryMeta, Found, Store};
 use super::{
@@ -125,6 +125,7 @@ impl HttpCache {
         LookupOptions {
             policy: selected.policy,
             ignore_query: selected.ignore_query,
+            store_set_cookie: selected.store_set_cookie,
             ..LookupOptions::default()
         }
     }
@@ -464,7 +465,7 @@ impl HttpCache {
                     if let Err(e) = self.inner.store.update_meta(&meta).await {
                         tracing::warn!(url = %meta.url, error = %e.log_text(), "cannot refresh a cache entry");
                     }
-                    return serve_stored(
+                    let served = serve_stored(
                         Found {
                             meta,
                             body: found.body,
@@ -472,6 +473,7 @@ impl HttpCache {
                         status,
                         false,
                     );
+                    return with_cookies_of(served, resp.headers());
                 }
                 // The validators don't match ours: fetch the whole response.
                 self.fetch_and_fill(r, None, status, None).await
@@ -518,7 +520,13 @@ impl HttpCache {
         guard: Option<InflightGuard>,
     ) -> Response<Body> {
         let resp = strip_hop_by_hop(resp);
-        if let Err(reason) = policy::storable(r.policy, &r.preq, resp.status(), resp.headers()) {
+        if let Err(reason) = policy::storable(
+            r.policy,
+            &r.preq,
+            resp.status(),
+            resp.headers(),
+            r.opts.store_set_cookie,
+        ) {
             status.detail = Some(reason.as_str());
             return with_status(resp, &status);
         }
@@ -539,6 +547,9 @@ impl HttpCache {
             .and_then(|v| v.parse().ok());
         let mut stored_headers = parts.headers.clone();
         stored_headers.remove(header::CONTENT_LENGTH);
+        // One user's cookie is never served to another (the client that
+        // caused the fill still gets it).
+        stored_headers.remove(header::SET_COOKIE);
         let meta = EntryMeta {
             version: store::META_VERSION,
             key: r.hash.clone(),

@@ -152,6 +152,9 @@ pub struct LookupOptions {
     pub verify: Option<Verifier>,
     /// Never revalidate a stored entry (content-addressed files).
     pub immutable: bool,
+    /// Store responses that carry `Set-Cookie` (a `[[proxy.rule]]` opt-in);
+    /// the stored copy never carries it. Off: such responses are not stored.
+    pub store_set_cookie: bool,
 }
 
 /// Settings of an [`HttpCache`], resolved from `[proxy]`.

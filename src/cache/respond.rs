@@ -18,10 +18,13 @@ pub(super) fn stale_status(mut status: CacheStatus) -> CacheStatus {
 }
 
 /// The stored metadata updated with a `304`'s headers and a new response time.
+/// A `Set-Cookie` on the `304` is for the client that caused the revalidation
+/// ([`with_cookies_of`]), never stored.
 pub(super) fn refreshed(meta: &EntryMeta, not_modified: &HeaderMap) -> EntryMeta {
     let mut update = not_modified.clone();
     crate::net::strip_hop_by_hop(&mut update);
     update.remove(header::CONTENT_LENGTH);
+    update.remove(header::SET_COOKIE);
     let mut headers = meta.response_headers();
     for (name, value) in &update {
         headers.insert(name.clone(), value.clone());
@@ -87,6 +90,16 @@ pub(super) fn serve_stored(found: Found, status: CacheStatus, head: bool) -> Res
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.body_len));
     h.insert(header::AGE, HeaderValue::from(age));
     with_status(resp, &status)
+}
+
+/// Adds the `Set-Cookie`s of an upstream answer (a `304`) to the response
+/// served for it.
+pub(super) fn with_cookies_of(mut resp: Response<Body>, upstream: &HeaderMap) -> Response<Body> {
+    for cookie in upstream.get_all(header::SET_COOKIE) {
+        resp.headers_mut()
+            .append(header::SET_COOKIE, cookie.clone());
+    }
+    resp
 }
 
 pub(super) fn with_status(mut resp: Response<Body>, status: &CacheStatus) -> Response<Body> {

@@ -155,6 +155,101 @@ fn serve(config: &str) -> (TestContext, Daemon, String) {
     (ctx, daemon, proxy)
 }
 
+/// Waits (up to 10 s) until the disk store of `ctx` holds `n` committed
+/// entries: a fill commits just after its client has the last byte.
+fn wait_for_entries(ctx: &TestContext, n: usize) {
+    let v1 = ctx.cache_home().join("awsproxy/http/v1");
+    let count = || {
+        std::fs::read_dir(&v1).map_or(0, |shards| {
+            shards
+                .flatten()
+                .map(|s| std::fs::read_dir(s.path()).map_or(0, |d| d.count()))
+                .sum()
+        })
+    };
+    for _ in 0..500 {
+        if count() >= n {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the store holds {} entries, not {n}", count());
+}
+
+/// Hands each user (`x-user`) a session cookie of their own, on `200`s and
+/// on `304`s. `/page` is `public, max-age`; `/revalidated` must be
+/// revalidated, and its 304 makes the entry fresh; `/opt-in/page` is where a
+/// rule stores responses with cookies.
+fn cookie_jar(req: &http::request::Parts) -> Response {
+    let user = req
+        .headers
+        .get("x-user")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let mut b = Response::builder().header("etag", "\"v1\"");
+    if let Some(user) = &user {
+        b = b.header("set-cookie", format!("session={user}; HttpOnly"));
+    }
+    let revalidating = req.headers.get("if-none-match").is_some_and(|v| v == "\"v1\"");
+    let b = match req.uri.path() {
+        "/revalidated" if revalidating => b
+            .status(304)
+            .header("cache-control", "public, max-age=600"),
+        "/revalidated" => b.status(200).header("cache-control", "public, max-age=0"),
+        _ if revalidating => b.status(304),
+        _ => b.status(200).header("cache-control", "public, max-age=600"),
+    };
+    b.body(AxumBody::from(if revalidating { "" } else { "welcome" }))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_users_set_cookie_is_never_served_to_another() {
+    let origin = TestOrigin::start(cookie_jar);
+    let (ctx, _daemon, proxy) = serve(SERVE);
+    let client = ProxyClient::new(&proxy);
+
+    // A plain hit: user A's response carries A's cookie; B must not get it.
+    let a = client.get(&origin.url("/page"), &[("x-user", "alice")]).await;
+    assert_eq!(a.cookies(), ["session=alice; HttpOnly"]);
+    let b = client.get(&origin.url("/page"), &[("x-user", "bob")]).await;
+    assert_eq!(b.body, "welcome");
+    assert!(!b.cookies().iter().any(|c| c.contains("alice")), "bob got {:?}", b.cookies());
+    assert_eq!(b.cookies(), ["session=bob; HttpOnly"], "bob gets his own from the origin");
+
+    // After a 304: the stored entry (from an anonymous request) is revalidated
+    // for A, whose 304 carries A's cookie; B's following hit must not carry it.
+    let anon = client.get(&origin.url("/revalidated"), &[]).await;
+    assert!(anon.cache_status().contains("stored"), "{}", anon.cache_status());
+    wait_for_entries(&ctx, 1);
+    let a = client.get(&origin.url("/revalidated"), &[("x-user", "alice")]).await;
+    assert_eq!(a.body, "welcome");
+    assert!(a.cache_status().contains("fwd-status=304"), "{}", a.cache_status());
+    assert_eq!(a.cookies(), ["session=alice; HttpOnly"], "A still gets the cookie meant for A");
+    let b = client.get(&origin.url("/revalidated"), &[("x-user", "bob")]).await;
+    assert_eq!(b.body, "welcome");
+    assert!(b.cache_status().contains("hit"), "{}", b.cache_status());
+    assert!(b.cookies().is_empty(), "bob got {:?}", b.cookies());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_may_store_responses_with_set_cookie_but_never_the_cookie() {
+    let origin = TestOrigin::start(cookie_jar);
+    let config = format!(
+        "{SERVE}[[proxy.rule]]\npath = \"/opt-in/**\"\npolicy = \"standard\"\nstore_set_cookie = true\n"
+    );
+    let (ctx, _daemon, proxy) = serve(&config);
+    let client = ProxyClient::new(&proxy);
+    let a = client.get(&origin.url("/opt-in/page"), &[("x-user", "alice")]).await;
+    assert_eq!(a.cookies(), ["session=alice; HttpOnly"]);
+    assert!(a.cache_status().contains("stored"), "{}", a.cache_status());
+    wait_for_entries(&ctx, 1);
+    let b = client.get(&origin.url("/opt-in/page"), &[("x-user", "bob")]).await;
+    assert!(b.cache_status().contains("hit"), "{}", b.cache_status());
+    assert_eq!(b.body, "welcome");
+    assert!(b.cookies().is_empty(), "bob got {:?}", b.cookies());
+    assert_eq!(origin.seen("/opt-in/page").len(), 1);
+}
+
 /// `/broken` always fails with a 500; `/good` works.
 fn flaky(req: &http::request::Parts) -> Response {
     match req.uri.path() {
