@@ -153,7 +153,13 @@ impl HttpCache {
         }
         crate::net::strip_hop_by_hop(&mut parts.headers);
         let host = host_of(&parts.uri, &parts.headers);
-        let key = CacheKey::new(&parts.method, &parts.uri, Some(&host), &opts.ignore_query);
+        let key = CacheKey::namespaced(
+            opts.namespace.clone(),
+            &parts.method,
+            &parts.uri,
+            Some(&host),
+            &opts.ignore_query,
+        );
         let preq = policy::policy_request(&key.method, &key.url, &parts.headers);
         let mut r = Req {
             hash: key.hash(),
@@ -565,6 +571,8 @@ impl HttpCache {
             body_len: 0,
             sha256: String::new(),
             immutable: r.opts.immutable,
+            namespace: r.key.namespace.as_str().to_owned(),
+            signed: None,
         };
         let body = fill::spawn(Fill {
             upstream,

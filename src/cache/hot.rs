@@ -273,6 +273,8 @@ mod tests {
             body_len: len as u64,
             sha256: String::new(),
             immutable: false,
+            namespace: String::new(),
+            signed: None,
         }
     }
 

@@ -143,9 +143,13 @@ impl Verifier {
     }
 }
 
-/// Per-request choices: policy, key normalisation, verification.
+/// Per-request choices: namespace, policy, key normalisation, verification.
 #[derive(Debug, Clone, Default)]
 pub struct LookupOptions {
+    /// Whose entries to use ([`key::Namespace`]): `forward` unless a
+    /// repository mount sets its own (every service that adds credentials in
+    /// its `Fetch` must).
+    pub namespace: key::Namespace,
     pub policy: CachePolicy,
     /// Query parameters left out of the key (on top of the presigned-URL ones).
     pub ignore_query: Vec<String>,

@@ -50,6 +50,8 @@ fn entry(request: &Request<()>, res: &[(&str, &str)]) -> EntryMeta {
         body_len: 1,
         sha256: String::new(),
         immutable: false,
+        namespace: String::new(),
+        signed: None,
     }
 }
 

@@ -287,3 +287,143 @@ async fn http_errors_never_ban_an_origin_but_a_dead_port_still_does() {
     assert_eq!(got.status, 502);
     assert!(got.body.contains("is skipped for"), "{}", got.body);
 }
+
+mod namespaces {
+    //! The repository listener and the forward proxy over one store, as
+    //! `serve` runs them.
+
+    use std::sync::Arc;
+
+    use awsproxy::cache::stats::CacheStats;
+    use awsproxy::cache::store::disk::DiskStore;
+    use awsproxy::cache::{CacheSettings, HttpCache, Store};
+    use awsproxy::config::{CachePolicy, Fallback, ProxyRule, ProxySection, PypiMount};
+    use awsproxy::creds::{BaseSource, CacheOptions, CredsRegistry, SourceSpec};
+    use awsproxy::paths::Paths;
+    use awsproxy::secret::Secret;
+    use awsproxy::services::forward::ForwardProxy;
+    use awsproxy::services::pypi::{Options, router_with};
+    use awsproxy::services::repos::RepoContext;
+    use awsproxy::services::status::StatusBoard;
+
+    use super::ProxyClient;
+    use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeAws};
+    use crate::support::pypi_upstream::PypiUpstream;
+
+    /// What the mount asks the repository for (index pages).
+    const PAGE_ACCEPT: &str = "application/vnd.pypi.simple.v1+html, text/html;q=0.5";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_private_repository_page_is_never_a_forward_proxy_hit() {
+        let aws = FakeAws::start().await;
+        let up = PypiUpstream::start(aws.shared());
+        up.add("internal-lib", "1.0", "internal_lib-1.0.tar.gz", b"private bytes");
+        aws.state().codeartifact.repository_endpoint =
+            format!("{}/{{format}}/{{repository}}/", up.url());
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_dir: dir.path().join("config"),
+            cache_dir: dir.path().join("cache"),
+            data_dir: dir.path().join("data"),
+            state_dir: dir.path().join("state"),
+            home: dir.path().to_owned(),
+        };
+        let store: Arc<dyn Store> =
+            Arc::new(DiskStore::open(&dir.path().join("http"), 1 << 30).unwrap());
+
+        // The repository listener, fetching with the CodeArtifact token.
+        let ctx = RepoContext {
+            paths: paths.clone(),
+            cache: HttpCache::new(store.clone(), CacheSettings::default()),
+            creds: Arc::new(CredsRegistry::new(CacheOptions::default())),
+            board: StatusBoard::default(),
+            upstream: Default::default(),
+        };
+        let opts = Options {
+            codeartifact_endpoint: Some(aws.endpoint()),
+            credentials: Some(SourceSpec {
+                name: "test".to_owned(),
+                base: BaseSource::Static {
+                    access_key_id: Secret::new(FAKE_ACCESS_KEY_ID),
+                    secret_access_key: Secret::new(FAKE_SECRET_ACCESS_KEY),
+                    session_token: None,
+                },
+                region: Some("us-east-1".to_owned()),
+                assume: None,
+            }),
+            client: Default::default(),
+        };
+        let mount = PypiMount {
+            name: "internal".to_owned(),
+            domain: "fake-domain".to_owned(),
+            domain_owner: "123456789012".to_owned(),
+            region: Some("us-east-1".to_owned()),
+            repository: "repo".to_owned(),
+            profile: None,
+            endpoint: None,
+            fallback: Fallback::Off,
+            fallback_allow: Vec::new(),
+            fallback_deny: Vec::new(),
+            fallback_index: None,
+        };
+        let app = router_with(&[mount], &ctx, opts).await.unwrap();
+        let repos = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let repos_base = format!("http://{}", repos.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(repos, app).await;
+        });
+
+        // The forward proxy over the same store; its operator trusts the
+        // repository host's pages enough to never refresh them.
+        let section = ProxySection {
+            rule: vec![ProxyRule {
+                host: Some("127.0.0.1".to_owned()),
+                path: None,
+                path_regex: None,
+                method: Vec::new(),
+                policy: CachePolicy::NoRefresh,
+                ignore_query: Vec::new(),
+                store_set_cookie: false,
+            }],
+            ..ProxySection::default()
+        };
+        let settings = CacheSettings::from_proxy(&section).unwrap();
+        let proxy = ForwardProxy::with_cache(
+            &section,
+            &paths,
+            HttpCache::new(store.clone(), settings),
+            Arc::new(CacheStats::default()),
+        )
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(proxy.serve(listener, std::future::pending()));
+
+        // A developer reads the private page through the mount (and again, from the cache).
+        let page = format!("{repos_base}/pypi/internal/simple/internal-lib/");
+        let plain = ProxyClient(
+            awsproxy::net::UpstreamClient::new(&awsproxy::net::ClientSettings::default()).unwrap(),
+        );
+        for expect in ["stored", "hit"] {
+            let got = plain.get(&page, &[]).await;
+            assert_eq!(got.status, 200, "{}", got.body);
+            assert!(got.body.contains("internal_lib-1.0.tar.gz"), "{}", got.body);
+            assert!(got.cache_status().contains(expect), "{}", got.cache_status());
+        }
+        assert!(
+            !store.list().await.unwrap().is_empty(),
+            "the mount stored the page"
+        );
+
+        // A proxy client without the token asks for the upstream URL itself.
+        let unauthorized = up.unauthorized();
+        let upstream_page = format!("{}/pypi/repo/simple/internal-lib/", up.url());
+        let got = ProxyClient::new(&proxy_url)
+            .get(&upstream_page, &[("accept", PAGE_ACCEPT)])
+            .await;
+        assert_eq!(got.status, 401, "{}: {}", got.cache_status(), got.body);
+        assert!(!got.body.contains("internal_lib"), "{}", got.body);
+        assert!(got.cache_status().contains("miss"), "{}", got.cache_status());
+        assert_eq!(up.unauthorized(), unauthorized + 1, "the origin was asked");
+    }
+}
