@@ -147,7 +147,7 @@ impl CacheKey {
 
     /// The key of one `Vary` variant: the URL's key plus the values of the
     /// nominated request headers (as given, e.g. already digested when secret).
-    pub fn variant_hash(&self, vary: &[String], headers: &http::HeaderMap) -> String {
+    pub fn variant_hash(&self, vary: &[String], headers: &HeaderMap) -> String {
         let mut names: Vec<&str> = vary.iter().map(String::as_str).collect();
         names.sort_unstable();
         names.dedup();
@@ -276,8 +276,14 @@ mod tests {
             of("https://b/o?X-Amz-Date=1&X-Amz-Signature=abc", false),
             Some(Credential::QuerySignature)
         );
-        assert_eq!(of("https://b/o?X-Amz-Date=1", true), Some(Credential::Authorization));
-        assert_eq!(of("https://b/o?X-Amz-Date=1&x=X-Amz-Signature", false), None);
+        assert_eq!(
+            of("https://b/o?X-Amz-Date=1", true),
+            Some(Credential::Authorization)
+        );
+        assert_eq!(
+            of("https://b/o?X-Amz-Date=1&x=X-Amz-Signature", false),
+            None
+        );
         assert_eq!(of("https://b/o", false), None);
     }
 

@@ -240,7 +240,13 @@ fn responses_with_set_cookie_are_stored_only_when_a_rule_says_so() {
     ]);
     let plain = req(&[]);
     assert_eq!(
-        storable(CachePolicy::Standard, &plain, StatusCode::OK, &cookie, false),
+        storable(
+            CachePolicy::Standard,
+            &plain,
+            StatusCode::OK,
+            &cookie,
+            false
+        ),
         Err(NoStoreReason::SetCookie)
     );
     assert_eq!(NoStoreReason::SetCookie.as_str(), "set-cookie");

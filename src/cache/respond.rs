@@ -36,6 +36,22 @@ pub(super) fn refreshed(meta: &EntryMeta, not_modified: &HeaderMap) -> EntryMeta
     }
 }
 
+/// The conditional headers that revalidate `meta` (`If-None-Match` from its
+/// `ETag`, `If-Modified-Since` from its `Last-Modified`), as request parts.
+pub(super) fn validators(meta: &EntryMeta) -> http::request::Parts {
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    let stored = meta.response_headers();
+    if let Some(etag) = stored.get(header::ETAG) {
+        parts.headers.insert(header::IF_NONE_MATCH, etag.clone());
+    }
+    if let Some(modified) = stored.get(header::LAST_MODIFIED) {
+        parts
+            .headers
+            .insert(header::IF_MODIFIED_SINCE, modified.clone());
+    }
+    parts
+}
+
 /// Does the client's `If-None-Match` already name the stored response?
 pub(super) fn client_has_it(req: &HeaderMap, meta: &EntryMeta) -> bool {
     let Some(etag) = meta

@@ -407,7 +407,10 @@ mod tests {
         let signed = EntryMeta::from_json(&seed("json-signed"), &key).unwrap();
         assert_eq!(signed.namespace, "forward");
         assert_eq!(signed.signed, Some(Credential::QuerySignature));
-        assert_eq!(EntryMeta::from_json(&signed.to_json().unwrap(), &key), Ok(signed));
+        assert_eq!(
+            EntryMeta::from_json(&signed.to_json().unwrap(), &key),
+            Ok(signed)
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 use url::Url;
 
 use super::{Options, Shared};
-use crate::config::{Fallback, PypiMount};
 use crate::cache::key::Namespace;
+use crate::config::{Fallback, PypiMount};
 use crate::creds::CredentialCache;
 use crate::pypi::names::FallbackPolicy;
 use crate::pypi::token::{TokenProvider, TokenSource};

@@ -8,10 +8,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use awsproxy::net::{self, ClientSettings, UpstreamClient};
 use axum::body::Body as AxumBody;
 use axum::extract::Request;
 use axum::response::Response;
-use awsproxy::net::{self, ClientSettings, UpstreamClient};
 use http_body_util::BodyExt;
 
 use crate::support::TestContext;
@@ -20,11 +20,10 @@ use crate::support::fakes::ServerThread;
 
 const SERVE: &str = "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\n";
 
-/// What an origin saw: `path?query`, the request's headers, the status it answered.
+/// What an origin saw: `path?query` and the status it answered.
 #[derive(Debug, Clone)]
 struct Seen {
     target: String,
-    headers: http::HeaderMap,
     status: u16,
 }
 
@@ -49,7 +48,6 @@ impl TestOrigin {
                         .path_and_query()
                         .map(|p| p.as_str().to_owned())
                         .unwrap_or_default(),
-                    headers: parts.headers.clone(),
                     status: resp.status().as_u16(),
                 });
                 resp
@@ -176,6 +174,157 @@ fn wait_for_entries(ctx: &TestContext, n: usize) {
     panic!("the store holds {} entries, not {n}", count());
 }
 
+/// An S3-like origin: `/report.pdf` answers only the signature it issued
+/// (`X-Amz-Signature=good`, or `Authorization: good` on `/by-header.pdf`),
+/// with a validator and a long lifetime, and `403 AccessDenied` to everyone
+/// else. The same body with `public` on `/public.pdf`.
+fn s3_like(req: &http::request::Parts) -> Response {
+    let query = req.uri.query().unwrap_or_default();
+    let authorized = match req.uri.path() {
+        "/report.pdf" => query.split('&').any(|p| p == "X-Amz-Signature=good"),
+        "/by-header.pdf" => req
+            .headers
+            .get("authorization")
+            .is_some_and(|v| v == "good"),
+        _ => false,
+    };
+    if !authorized {
+        return reply(
+            403,
+            &[("content-type", "application/xml")],
+            "<Error><Code>AccessDenied</Code></Error>",
+        );
+    }
+    let validators = [
+        ("etag", "\"r1\""),
+        ("last-modified", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        ("cache-control", "public, max-age=864000"),
+    ];
+    if req
+        .headers
+        .get("if-none-match")
+        .is_some_and(|v| v == "\"r1\"")
+    {
+        return reply(304, &validators, "");
+    }
+    reply(200, &validators, "SECRET QUARTERLY REPORT")
+}
+
+/// `X-Amz-…` query of a presigned URL with `signature`.
+fn presigned(signature: &str, date: &str) -> String {
+    format!(
+        "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request\
+         &X-Amz-Date={date}&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature={signature}"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_presigned_object_is_served_only_to_requests_the_origin_accepts() {
+    let origin = TestOrigin::start(s3_like);
+    let (ctx, _daemon, proxy) = serve(SERVE);
+    let client = ProxyClient::new(&proxy);
+
+    // The owner of a valid link fetches the object: stored.
+    let url = origin.url(&format!(
+        "/report.pdf{}",
+        presigned("good", "20260101T000000Z")
+    ));
+    let first = client.get(&url, &[]).await;
+    assert_eq!(
+        (first.status, first.body.as_str()),
+        (200, "SECRET QUARTERLY REPORT")
+    );
+    assert!(
+        first.cache_status().contains("stored"),
+        "{}",
+        first.cache_status()
+    );
+    wait_for_entries(&ctx, 1);
+
+    // Anyone else: no query, a forged signature, an "expired" one (the origin
+    // refuses it). Each gets the origin's 403, never the stored body.
+    for attack in [
+        String::new(),
+        presigned("forged", "20260101T000000Z"),
+        presigned("expired", "20250101T000000Z"),
+        "?X-Amz-Date=20260101T000000Z".to_owned(),
+    ] {
+        let got = client
+            .get(&origin.url(&format!("/report.pdf{attack}")), &[])
+            .await;
+        assert_eq!(
+            got.status,
+            403,
+            "{attack:?}: {} {}",
+            got.cache_status(),
+            got.body
+        );
+        assert!(!got.body.contains("SECRET"), "{attack:?} got the object");
+    }
+
+    // A new valid signing still shares the entry: the origin revalidates it
+    // (304) and sends the body once in all.
+    let again = origin.url(&format!(
+        "/report.pdf{}",
+        presigned("good", "20260102T000000Z")
+    ));
+    for _ in 0..2 {
+        let got = client.get(&again, &[]).await;
+        assert_eq!(
+            (got.status, got.body.as_str()),
+            (200, "SECRET QUARTERLY REPORT")
+        );
+        assert!(
+            got.cache_status().contains("fwd-status=304"),
+            "{}",
+            got.cache_status()
+        );
+    }
+    let statuses: Vec<u16> = origin
+        .seen("/report.pdf")
+        .iter()
+        .map(|s| s.status)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 304).count(),
+        2,
+        "{statuses:?}"
+    );
+    // The revalidation carried the requester's own signature.
+    let last = origin.seen("/report.pdf").pop().unwrap();
+    assert!(
+        last.target.contains("X-Amz-Date=20260102T000000Z"),
+        "{}",
+        last.target
+    );
+
+    // A request with `Authorization` is the same case (RFC 9111 3.5), even
+    // when the origin says `public`.
+    let by_header = origin.url("/by-header.pdf");
+    let owner = client.get(&by_header, &[("authorization", "good")]).await;
+    assert_eq!(
+        (owner.status, owner.body.as_str()),
+        (200, "SECRET QUARTERLY REPORT")
+    );
+    wait_for_entries(&ctx, 2);
+    for attack in [&[][..], &[("authorization", "forged")][..]] {
+        let got = client.get(&by_header, attack).await;
+        assert_eq!(got.status, 403, "{attack:?}: {}", got.cache_status());
+    }
+    let owner = client.get(&by_header, &[("authorization", "good")]).await;
+    assert_eq!(owner.body, "SECRET QUARTERLY REPORT");
+    assert!(
+        owner.cache_status().contains("fwd-status=304"),
+        "{}",
+        owner.cache_status()
+    );
+}
+
 /// Hands each user (`x-user`) a session cookie of their own, on `200`s and
 /// on `304`s. `/page` is `public, max-age`; `/revalidated` must be
 /// revalidated, and its 304 makes the entry fresh; `/opt-in/page` is where a
@@ -189,11 +338,14 @@ fn cookie_jar(req: &http::request::Parts) -> Response {
     if let Some(user) = &user {
         b = b.header("set-cookie", format!("session={user}; HttpOnly"));
     }
-    let revalidating = req.headers.get("if-none-match").is_some_and(|v| v == "\"v1\"");
+    let revalidating = req
+        .headers
+        .get("if-none-match")
+        .is_some_and(|v| v == "\"v1\"");
     let b = match req.uri.path() {
-        "/revalidated" if revalidating => b
-            .status(304)
-            .header("cache-control", "public, max-age=600"),
+        "/revalidated" if revalidating => {
+            b.status(304).header("cache-control", "public, max-age=600")
+        }
         "/revalidated" => b.status(200).header("cache-control", "public, max-age=0"),
         _ if revalidating => b.status(304),
         _ => b.status(200).header("cache-control", "public, max-age=600"),
@@ -209,23 +361,49 @@ async fn one_users_set_cookie_is_never_served_to_another() {
     let client = ProxyClient::new(&proxy);
 
     // A plain hit: user A's response carries A's cookie; B must not get it.
-    let a = client.get(&origin.url("/page"), &[("x-user", "alice")]).await;
+    let a = client
+        .get(&origin.url("/page"), &[("x-user", "alice")])
+        .await;
     assert_eq!(a.cookies(), ["session=alice; HttpOnly"]);
     let b = client.get(&origin.url("/page"), &[("x-user", "bob")]).await;
     assert_eq!(b.body, "welcome");
-    assert!(!b.cookies().iter().any(|c| c.contains("alice")), "bob got {:?}", b.cookies());
-    assert_eq!(b.cookies(), ["session=bob; HttpOnly"], "bob gets his own from the origin");
+    assert!(
+        !b.cookies().iter().any(|c| c.contains("alice")),
+        "bob got {:?}",
+        b.cookies()
+    );
+    assert_eq!(
+        b.cookies(),
+        ["session=bob; HttpOnly"],
+        "bob gets his own from the origin"
+    );
 
     // After a 304: the stored entry (from an anonymous request) is revalidated
     // for A, whose 304 carries A's cookie; B's following hit must not carry it.
     let anon = client.get(&origin.url("/revalidated"), &[]).await;
-    assert!(anon.cache_status().contains("stored"), "{}", anon.cache_status());
+    assert!(
+        anon.cache_status().contains("stored"),
+        "{}",
+        anon.cache_status()
+    );
     wait_for_entries(&ctx, 1);
-    let a = client.get(&origin.url("/revalidated"), &[("x-user", "alice")]).await;
+    let a = client
+        .get(&origin.url("/revalidated"), &[("x-user", "alice")])
+        .await;
     assert_eq!(a.body, "welcome");
-    assert!(a.cache_status().contains("fwd-status=304"), "{}", a.cache_status());
-    assert_eq!(a.cookies(), ["session=alice; HttpOnly"], "A still gets the cookie meant for A");
-    let b = client.get(&origin.url("/revalidated"), &[("x-user", "bob")]).await;
+    assert!(
+        a.cache_status().contains("fwd-status=304"),
+        "{}",
+        a.cache_status()
+    );
+    assert_eq!(
+        a.cookies(),
+        ["session=alice; HttpOnly"],
+        "A still gets the cookie meant for A"
+    );
+    let b = client
+        .get(&origin.url("/revalidated"), &[("x-user", "bob")])
+        .await;
     assert_eq!(b.body, "welcome");
     assert!(b.cache_status().contains("hit"), "{}", b.cache_status());
     assert!(b.cookies().is_empty(), "bob got {:?}", b.cookies());
@@ -239,11 +417,15 @@ async fn a_rule_may_store_responses_with_set_cookie_but_never_the_cookie() {
     );
     let (ctx, _daemon, proxy) = serve(&config);
     let client = ProxyClient::new(&proxy);
-    let a = client.get(&origin.url("/opt-in/page"), &[("x-user", "alice")]).await;
+    let a = client
+        .get(&origin.url("/opt-in/page"), &[("x-user", "alice")])
+        .await;
     assert_eq!(a.cookies(), ["session=alice; HttpOnly"]);
     assert!(a.cache_status().contains("stored"), "{}", a.cache_status());
     wait_for_entries(&ctx, 1);
-    let b = client.get(&origin.url("/opt-in/page"), &[("x-user", "bob")]).await;
+    let b = client
+        .get(&origin.url("/opt-in/page"), &[("x-user", "bob")])
+        .await;
     assert!(b.cache_status().contains("hit"), "{}", b.cache_status());
     assert_eq!(b.body, "welcome");
     assert!(b.cookies().is_empty(), "bob got {:?}", b.cookies());
@@ -271,8 +453,17 @@ async fn http_errors_never_ban_an_origin_but_a_dead_port_still_does() {
     }
     // Everyone else's requests to that origin still go through.
     let got = client.get(&origin.url("/good"), &[]).await;
-    assert_eq!((got.status, got.body.as_str()), (200, "fine"), "{}", got.cache_status());
-    assert_eq!(origin.seen("/broken").len(), 12, "every 500 reached the origin");
+    assert_eq!(
+        (got.status, got.body.as_str()),
+        (200, "fine"),
+        "{}",
+        got.cache_status()
+    );
+    assert_eq!(
+        origin.seen("/broken").len(),
+        12,
+        "every 500 reached the origin"
+    );
 
     // A port nobody listens on still bans after `ban_after_failures` (5).
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -317,7 +508,12 @@ mod namespaces {
     async fn a_private_repository_page_is_never_a_forward_proxy_hit() {
         let aws = FakeAws::start().await;
         let up = PypiUpstream::start(aws.shared());
-        up.add("internal-lib", "1.0", "internal_lib-1.0.tar.gz", b"private bytes");
+        up.add(
+            "internal-lib",
+            "1.0",
+            "internal_lib-1.0.tar.gz",
+            b"private bytes",
+        );
         aws.state().codeartifact.repository_endpoint =
             format!("{}/{{format}}/{{repository}}/", up.url());
         let dir = tempfile::tempdir().unwrap();
@@ -408,7 +604,11 @@ mod namespaces {
             let got = plain.get(&page, &[]).await;
             assert_eq!(got.status, 200, "{}", got.body);
             assert!(got.body.contains("internal_lib-1.0.tar.gz"), "{}", got.body);
-            assert!(got.cache_status().contains(expect), "{}", got.cache_status());
+            assert!(
+                got.cache_status().contains(expect),
+                "{}",
+                got.cache_status()
+            );
         }
         assert!(
             !store.list().await.unwrap().is_empty(),
@@ -423,7 +623,11 @@ mod namespaces {
             .await;
         assert_eq!(got.status, 401, "{}: {}", got.cache_status(), got.body);
         assert!(!got.body.contains("internal_lib"), "{}", got.body);
-        assert!(got.cache_status().contains("miss"), "{}", got.cache_status());
+        assert!(
+            got.cache_status().contains("miss"),
+            "{}",
+            got.cache_status()
+        );
         assert_eq!(up.unauthorized(), unauthorized + 1, "the origin was asked");
     }
 }
