@@ -300,7 +300,7 @@ mod tests {
     fn variants_differ_by_the_vary_header_values_only() {
         let k = key("http://h/x", &[]);
         let vary = vec!["accept-encoding".to_owned(), "accept".to_owned()];
-        let mut a = http::HeaderMap::new();
+        let mut a = HeaderMap::new();
         a.insert("accept-encoding", "gzip".parse().unwrap());
         a.insert("user-agent", "one".parse().unwrap());
         let mut b = a.clone();
