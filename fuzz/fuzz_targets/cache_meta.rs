@@ -10,6 +10,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use awsproxy_fuzz::cache::key::Credential;
 use awsproxy_fuzz::cache::policy;
 use awsproxy_fuzz::cache::store::meta::{
     self, DISK_HEADER_LEN, EntryMeta, MAX_STORED_AT_MS, META_VERSION, S3_INLINE_LIMIT, S3_SIDECAR,
@@ -199,6 +200,12 @@ fn built(u: &mut Unstructured<'_>) -> Result<()> {
         },
         sha256: u.arbitrary()?,
         immutable: u.arbitrary()?,
+        namespace: u.arbitrary()?,
+        signed: match u.int_in_range(0..=2u8)? {
+            0 => None,
+            1 => Some(Credential::QuerySignature),
+            _ => Some(Credential::Authorization),
+        },
     };
     // Only final statuses and storage times up to the year 9999 decode.
     if !(200..=599).contains(&m.status) || m.stored_at_ms > MAX_STORED_AT_MS {

@@ -4,6 +4,9 @@
 #[path = "../../src/cache/rules.rs"]
 pub mod rules;
 
+#[path = "../../src/cache/key.rs"]
+pub mod key;
+
 #[path = "../../src/cache/policy.rs"]
 pub mod policy;
 

@@ -5,6 +5,15 @@
 //! in the background | miss: one upstream request per key (coalesced), tee the
 //! body to the client and the store. Upstream failures fall back to stale
 //! entries where the policy or `stale-if-error` allows.
+//!
+//! An entry stored for a signed request ([`Credential`]: a presigned URL's
+//! `X-Amz-Signature`, or `Authorization`) is the origin's answer to that
+//! signature only, although presigned URLs share a key. It is never served
+//! without asking the origin: a request with no credential of its own goes
+//! upstream as a miss; one with a credential revalidates with its own URL and
+//! headers (`304` serves the stored body, `200` replaces it, any refusal is
+//! passed on), whatever the policy, freshness or `stale-if-error` say. The
+//! memory tier never holds such entries.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,10 +25,11 @@ use http_body_util::BodyExt;
 use super::bans::Bans;
 use super::fill::{self, Fill};
 use super::hot::{HotEntry, HotTier};
+use super::key::Credential;
 use super::policy::{self, CacheStatus, Decision, Fwd};
 use super::respond::{
     client_has_it, not_modified, refreshed, serve_stored, stale_status, strip_hop_by_hop,
-    upstream_error, with_status,
+    upstream_error, validators, with_cookies_of, with_status,
 };
 use super::store::{self, EntryMeta, Found, Store};
 use super::{
@@ -54,6 +64,8 @@ struct Req {
     fetch: Arc<dyn Fetch>,
     /// `host[:port]`: what upstream bans are kept for.
     upstream: String,
+    /// The request's own signature or `Authorization`, if any.
+    credential: Option<Credential>,
 }
 
 /// Removes the in-flight marker of a key, releasing coalesced waiters.
@@ -125,6 +137,7 @@ impl HttpCache {
         LookupOptions {
             policy: selected.policy,
             ignore_query: selected.ignore_query,
+            store_set_cookie: selected.store_set_cookie,
             ..LookupOptions::default()
         }
     }
@@ -152,9 +165,17 @@ impl HttpCache {
         }
         crate::net::strip_hop_by_hop(&mut parts.headers);
         let host = host_of(&parts.uri, &parts.headers);
-        let key = CacheKey::new(&parts.method, &parts.uri, Some(&host), &opts.ignore_query);
+        let key = CacheKey::namespaced(
+            opts.namespace.clone(),
+            &parts.method,
+            &parts.uri,
+            Some(&host),
+            &opts.ignore_query,
+        );
         let preq = policy::policy_request(&key.method, &key.url, &parts.headers);
+        let credential = Credential::of(&parts.uri, &parts.headers);
         let mut r = Req {
+            credential,
             hash: key.hash(),
             key,
             preq,
@@ -204,6 +225,14 @@ impl HttpCache {
         {
             return Err(Fwd::Miss);
         }
+        if found.meta.signed.is_some() {
+            // Only the origin can tell whether this request may have it.
+            if r.credential.is_none() || head {
+                return Err(Fwd::Miss);
+            }
+            let reval = validators(&found.meta);
+            return Ok(self.revalidate(r, found, reval, Fwd::Request).await);
+        }
         let now = SystemTime::now();
         match policy::decide(r.policy, &found.meta, &r.preq, now) {
             Decision::Fresh => {
@@ -224,7 +253,7 @@ impl HttpCache {
                     if let Some(stale) = this.lookup(&bg.hash).await
                         && stale.meta == meta
                     {
-                        let resp = this.revalidate(&bg, stale, reval).await;
+                        let resp = this.revalidate(&bg, stale, reval, Fwd::Stale).await;
                         // Drain so the refreshed body is stored.
                         let _ = resp.into_body().collect().await;
                     }
@@ -232,7 +261,9 @@ impl HttpCache {
                 let status = CacheStatus::hit().detail("stale-while-revalidate");
                 Ok(serve_stored(found, status, head))
             }
-            Decision::Revalidate(reval) if !head => Ok(self.revalidate(r, found, reval).await),
+            Decision::Revalidate(reval) if !head => {
+                Ok(self.revalidate(r, found, reval, Fwd::Stale).await)
+            }
             Decision::Revalidate(_) => Err(Fwd::Stale),
             Decision::Mismatch => Err(Fwd::VaryMiss),
         }
@@ -246,6 +277,11 @@ impl HttpCache {
         let (entry, flushed) = hot.get(&r.hash);
         self.record_hits(flushed);
         let entry = entry?;
+        // Never loaded (see `lookup`); checked again so no path can serve one.
+        if entry.meta.signed.is_some() {
+            self.record_hits(hot.remove(&r.hash, &entry));
+            return None;
+        }
         let now = SystemTime::now();
         let verified = r
             .opts
@@ -308,7 +344,8 @@ impl HttpCache {
                 return None;
             }
         };
-        if !self.inner.hot.wants(found.meta.body_len) {
+        // A signed entry is revalidated on every use: memory would save nothing.
+        if !self.inner.hot.wants(found.meta.body_len) || found.meta.signed.is_some() {
             return Some(found);
         }
         let Found { meta, body } = found;
@@ -345,9 +382,11 @@ impl HttpCache {
             )));
         }
         let result = r.fetch.fetch(req).await;
+        // Only failures to reach the server count (see `bans`): any status,
+        // 5xx included, came from a live one.
         match &result {
-            Ok(resp) if !resp.status().is_server_error() => self.inner.bans.success(&r.upstream),
-            _ => {
+            Ok(_) => self.inner.bans.success(&r.upstream),
+            Err(_) => {
                 if self.inner.bans.failure(
                     &r.upstream,
                     settings.ban_after_failures,
@@ -395,6 +434,7 @@ impl HttpCache {
                 // so it is not fetched twice.
                 if fwd == Fwd::UriMiss
                     && let Some(found) = self.lookup(&r.hash).await
+                    && found.meta.signed.is_none()
                     && matches!(
                         policy::decide(r.policy, &found.meta, &r.preq, SystemTime::now()),
                         Decision::Fresh
@@ -417,9 +457,21 @@ impl HttpCache {
         // Wait until the leader's fill ends (its sender is dropped).
         let waited_since = store::now_ms();
         while rx.changed().await.is_ok() {}
+        let mut found = self.lookup(&r.hash).await;
+        // The leader's answer to its own signature is not ours: the origin
+        // decides on ours.
+        if let Some(signed) = found.take_if(|f| f.meta.signed.is_some()) {
+            return match self.use_entry(r, signed, false).await {
+                Ok(resp) => resp,
+                Err(fwd) => {
+                    self.fetch_and_fill(r, None, CacheStatus::fwd(fwd), None)
+                        .await
+                }
+            };
+        }
         // The leader's response was fetched for us too: serve it even when it
         // is stale at once (`max-age=0`), as long as it is our variant.
-        if let Some(found) = self.lookup(&r.hash).await
+        if let Some(found) = found
             && match policy::decide(r.policy, &found.meta, &r.preq, SystemTime::now()) {
                 Decision::Fresh => true,
                 Decision::Mismatch => false,
@@ -436,12 +488,14 @@ impl HttpCache {
             .await
     }
 
-    /// Revalidates a stale entry; a `304` refreshes and serves it.
+    /// Revalidates an entry (stale, or signed: `fwd` says which); a `304`
+    /// refreshes and serves it.
     async fn revalidate(
         &self,
         r: &Req,
         found: Found,
         reval: http::request::Parts,
+        fwd: Fwd,
     ) -> Response<Body> {
         let mut req = Request::from_parts(r.parts.clone(), ());
         for name in [header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE] {
@@ -450,7 +504,10 @@ impl HttpCache {
             }
         }
         let now = SystemTime::now();
-        let mut status = CacheStatus::fwd(Fwd::Stale);
+        let mut status = CacheStatus::fwd(fwd);
+        // A signed entry is never served unless the origin said `304` to this request.
+        let stale_if_error =
+            found.meta.signed.is_none() && policy::stale_if_error(r.policy, &found.meta, now);
         match self.fetch(r, req).await {
             Ok(resp) if resp.status() == StatusCode::NOT_MODIFIED => {
                 status.fwd_status = Some(304);
@@ -462,7 +519,7 @@ impl HttpCache {
                     if let Err(e) = self.inner.store.update_meta(&meta).await {
                         tracing::warn!(url = %meta.url, error = %e.log_text(), "cannot refresh a cache entry");
                     }
-                    return serve_stored(
+                    let served = serve_stored(
                         Found {
                             meta,
                             body: found.body,
@@ -470,14 +527,12 @@ impl HttpCache {
                         status,
                         false,
                     );
+                    return with_cookies_of(served, resp.headers());
                 }
                 // The validators don't match ours: fetch the whole response.
                 self.fetch_and_fill(r, None, status, None).await
             }
-            Ok(resp)
-                if resp.status().is_server_error()
-                    && policy::stale_if_error(r.policy, &found.meta, now) =>
-            {
+            Ok(resp) if resp.status().is_server_error() && stale_if_error => {
                 status.fwd_status = Some(resp.status().as_u16());
                 serve_stored(found, stale_status(status), false)
             }
@@ -485,7 +540,7 @@ impl HttpCache {
                 status.fwd_status = Some(resp.status().as_u16());
                 self.store_response(r, resp, status, None).await
             }
-            Err(e) if policy::stale_if_error(r.policy, &found.meta, now) => {
+            Err(e) if stale_if_error => {
                 tracing::warn!(url = %r.key.url, error = %e, "upstream failed; serving stale content");
                 serve_stored(found, stale_status(status), false)
             }
@@ -516,7 +571,13 @@ impl HttpCache {
         guard: Option<InflightGuard>,
     ) -> Response<Body> {
         let resp = strip_hop_by_hop(resp);
-        if let Err(reason) = policy::storable(r.policy, &r.preq, resp.status(), resp.headers()) {
+        if let Err(reason) = policy::storable(
+            r.policy,
+            &r.preq,
+            resp.status(),
+            resp.headers(),
+            r.opts.store_set_cookie,
+        ) {
             status.detail = Some(reason.as_str());
             return with_status(resp, &status);
         }
@@ -537,6 +598,9 @@ impl HttpCache {
             .and_then(|v| v.parse().ok());
         let mut stored_headers = parts.headers.clone();
         stored_headers.remove(header::CONTENT_LENGTH);
+        // One user's cookie is never served to another (the client that
+        // caused the fill still gets it).
+        stored_headers.remove(header::SET_COOKIE);
         let meta = EntryMeta {
             version: store::META_VERSION,
             key: r.hash.clone(),
@@ -552,6 +616,8 @@ impl HttpCache {
             body_len: 0,
             sha256: String::new(),
             immutable: r.opts.immutable,
+            namespace: r.key.namespace.as_str().to_owned(),
+            signed: r.credential,
         };
         let body = fill::spawn(Fill {
             upstream,

@@ -64,11 +64,12 @@ impl HotEntry {
         // As `serve_stored`: a tampered entry can't smuggle framing headers.
         crate::net::strip_hop_by_hop(&mut headers);
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        // Entries that vary on request headers (or were stored for an
-        // `Authorization`) always go through the full decision.
+        // Entries that vary on request headers, or were stored for an
+        // `Authorization` or a signed URL, always go through the full decision.
         let now = SystemTime::now();
         let plain = policy::policy_request(&Method::GET, &meta.url, &HeaderMap::new());
         let fresh_until = (meta.request_headers.is_empty()
+            && meta.signed.is_none()
             && !headers.contains_key(header::VARY)
             && matches!(
                 sem.before_request(&plain, now),
@@ -273,6 +274,8 @@ mod tests {
             body_len: len as u64,
             sha256: String::new(),
             immutable: false,
+            namespace: String::new(),
+            signed: None,
         }
     }
 

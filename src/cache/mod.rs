@@ -143,15 +143,22 @@ impl Verifier {
     }
 }
 
-/// Per-request choices: policy, key normalisation, verification.
+/// Per-request choices: namespace, policy, key normalisation, verification.
 #[derive(Debug, Clone, Default)]
 pub struct LookupOptions {
+    /// Whose entries to use ([`key::Namespace`]): `forward` unless a
+    /// repository mount sets its own (every service that adds credentials in
+    /// its `Fetch` must).
+    pub namespace: key::Namespace,
     pub policy: CachePolicy,
     /// Query parameters left out of the key (on top of the presigned-URL ones).
     pub ignore_query: Vec<String>,
     pub verify: Option<Verifier>,
     /// Never revalidate a stored entry (content-addressed files).
     pub immutable: bool,
+    /// Store responses that carry `Set-Cookie` (a `[[proxy.rule]]` opt-in);
+    /// the stored copy never carries it. Off: such responses are not stored.
+    pub store_set_cookie: bool,
 }
 
 /// Settings of an [`HttpCache`], resolved from `[proxy]`.

@@ -43,6 +43,9 @@ pub enum NoStoreReason {
     Status,
     /// RFC 9111 says no for another reason (e.g. `Vary: *`).
     NotStorable,
+    /// The response sets a cookie: it is meant for one user (what nginx does;
+    /// a rule's `store_set_cookie` stores it without the cookie).
+    SetCookie,
 }
 
 impl NoStoreReason {
@@ -55,6 +58,7 @@ impl NoStoreReason {
             NoStoreReason::Authorization => "authorization",
             NoStoreReason::Status => "status",
             NoStoreReason::NotStorable => "not-storable",
+            NoStoreReason::SetCookie => "set-cookie",
         }
     }
 }
@@ -84,12 +88,14 @@ pub fn policy_request(method: &Method, url: &str, headers: &HeaderMap) -> Reques
     req
 }
 
-/// Decides whether a fresh upstream response may be stored.
+/// Decides whether a fresh upstream response may be stored; one with
+/// `Set-Cookie` only when `store_set_cookie` (and then without the cookie).
 pub fn storable(
     policy: CachePolicy,
     req: &Request<()>,
     status: StatusCode,
     res_headers: &HeaderMap,
+    store_set_cookie: bool,
 ) -> Result<(), NoStoreReason> {
     if policy == CachePolicy::NoCache {
         return Err(NoStoreReason::Policy);
@@ -107,6 +113,9 @@ pub fn storable(
     }
     if has(&res_cc, "private") {
         return Err(NoStoreReason::Private);
+    }
+    if !store_set_cookie && res_headers.contains_key(http::header::SET_COOKIE) {
+        return Err(NoStoreReason::SetCookie);
     }
     let res = response(status, res_headers);
     let semantics =

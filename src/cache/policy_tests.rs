@@ -50,6 +50,8 @@ fn entry(request: &Request<()>, res: &[(&str, &str)]) -> EntryMeta {
         body_len: 1,
         sha256: String::new(),
         immutable: false,
+        namespace: String::new(),
+        signed: None,
     }
 }
 
@@ -151,7 +153,8 @@ fn no_store_private_and_authorization_are_not_stored() {
             CachePolicy::Standard,
             &plain,
             ok,
-            &headers(&[("cache-control", "max-age=60")])
+            &headers(&[("cache-control", "max-age=60")]),
+            false
         ),
         Ok(())
     );
@@ -160,7 +163,8 @@ fn no_store_private_and_authorization_are_not_stored() {
             CachePolicy::Standard,
             &plain,
             ok,
-            &headers(&[("cache-control", "no-store")])
+            &headers(&[("cache-control", "no-store")]),
+            false
         ),
         Err(NoStoreReason::NoStore)
     );
@@ -169,7 +173,8 @@ fn no_store_private_and_authorization_are_not_stored() {
             CachePolicy::Standard,
             &req(&[("cache-control", "no-store")]),
             ok,
-            &HeaderMap::new()
+            &HeaderMap::new(),
+            false
         ),
         Err(NoStoreReason::NoStore)
     );
@@ -178,7 +183,8 @@ fn no_store_private_and_authorization_are_not_stored() {
             CachePolicy::NoRefresh,
             &plain,
             ok,
-            &headers(&[("cache-control", "private, max-age=60")])
+            &headers(&[("cache-control", "private, max-age=60")]),
+            false
         ),
         Err(NoStoreReason::Private)
     );
@@ -188,7 +194,8 @@ fn no_store_private_and_authorization_are_not_stored() {
             CachePolicy::Standard,
             &authed,
             ok,
-            &headers(&[("cache-control", "max-age=60")])
+            &headers(&[("cache-control", "max-age=60")]),
+            false
         ),
         Err(NoStoreReason::Authorization)
     );
@@ -197,14 +204,15 @@ fn no_store_private_and_authorization_are_not_stored() {
             CachePolicy::Standard,
             &authed,
             ok,
-            &headers(&[("cache-control", "public, max-age=60")])
+            &headers(&[("cache-control", "public, max-age=60")]),
+            false
         ),
         Ok(())
     );
     // The secret itself is never kept, only a digest.
     assert!(!format!("{:?}", authed.headers()).contains("secret"));
     assert_eq!(
-        storable(CachePolicy::NoCache, &plain, ok, &HeaderMap::new()),
+        storable(CachePolicy::NoCache, &plain, ok, &HeaderMap::new(), false),
         Err(NoStoreReason::Policy)
     );
     assert_eq!(
@@ -212,14 +220,39 @@ fn no_store_private_and_authorization_are_not_stored() {
             CachePolicy::Standard,
             &plain,
             StatusCode::PARTIAL_CONTENT,
-            &HeaderMap::new()
+            &HeaderMap::new(),
+            false
         ),
         Err(NoStoreReason::Status)
     );
     let post = policy_request(&Method::POST, URL, &HeaderMap::new());
     assert_eq!(
-        storable(CachePolicy::Standard, &post, ok, &HeaderMap::new()),
+        storable(CachePolicy::Standard, &post, ok, &HeaderMap::new(), false),
         Err(NoStoreReason::Method)
+    );
+}
+
+#[test]
+fn responses_with_set_cookie_are_stored_only_when_a_rule_says_so() {
+    let cookie = headers(&[
+        ("cache-control", "public, max-age=60"),
+        ("set-cookie", "session=a"),
+    ]);
+    let plain = req(&[]);
+    assert_eq!(
+        storable(
+            CachePolicy::Standard,
+            &plain,
+            StatusCode::OK,
+            &cookie,
+            false
+        ),
+        Err(NoStoreReason::SetCookie)
+    );
+    assert_eq!(NoStoreReason::SetCookie.as_str(), "set-cookie");
+    assert_eq!(
+        storable(CachePolicy::Standard, &plain, StatusCode::OK, &cookie, true),
+        Ok(())
     );
 }
 

@@ -18,10 +18,13 @@ pub(super) fn stale_status(mut status: CacheStatus) -> CacheStatus {
 }
 
 /// The stored metadata updated with a `304`'s headers and a new response time.
+/// A `Set-Cookie` on the `304` is for the client that caused the revalidation
+/// ([`with_cookies_of`]), never stored.
 pub(super) fn refreshed(meta: &EntryMeta, not_modified: &HeaderMap) -> EntryMeta {
     let mut update = not_modified.clone();
     crate::net::strip_hop_by_hop(&mut update);
     update.remove(header::CONTENT_LENGTH);
+    update.remove(header::SET_COOKIE);
     let mut headers = meta.response_headers();
     for (name, value) in &update {
         headers.insert(name.clone(), value.clone());
@@ -31,6 +34,22 @@ pub(super) fn refreshed(meta: &EntryMeta, not_modified: &HeaderMap) -> EntryMeta
         stored_at_ms: store::now_ms(),
         ..meta.clone()
     }
+}
+
+/// The conditional headers that revalidate `meta` (`If-None-Match` from its
+/// `ETag`, `If-Modified-Since` from its `Last-Modified`), as request parts.
+pub(super) fn validators(meta: &EntryMeta) -> http::request::Parts {
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    let stored = meta.response_headers();
+    if let Some(etag) = stored.get(header::ETAG) {
+        parts.headers.insert(header::IF_NONE_MATCH, etag.clone());
+    }
+    if let Some(modified) = stored.get(header::LAST_MODIFIED) {
+        parts
+            .headers
+            .insert(header::IF_MODIFIED_SINCE, modified.clone());
+    }
+    parts
 }
 
 /// Does the client's `If-None-Match` already name the stored response?
@@ -87,6 +106,16 @@ pub(super) fn serve_stored(found: Found, status: CacheStatus, head: bool) -> Res
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.body_len));
     h.insert(header::AGE, HeaderValue::from(age));
     with_status(resp, &status)
+}
+
+/// Adds the `Set-Cookie`s of an upstream answer (a `304`) to the response
+/// served for it.
+pub(super) fn with_cookies_of(mut resp: Response<Body>, upstream: &HeaderMap) -> Response<Body> {
+    for cookie in upstream.get_all(header::SET_COOKIE) {
+        resp.headers_mut()
+            .append(header::SET_COOKIE, cookie.clone());
+    }
+    resp
 }
 
 pub(super) fn with_status(mut resp: Response<Body>, status: &CacheStatus) -> Response<Body> {

@@ -19,6 +19,7 @@ pub struct Rule {
     methods: Vec<Method>,
     pub policy: CachePolicy,
     pub ignore_query: Vec<String>,
+    pub store_set_cookie: bool,
 }
 
 /// The ordered rules of `[proxy]`.
@@ -32,6 +33,8 @@ pub struct Rules {
 pub struct Selected {
     pub policy: CachePolicy,
     pub ignore_query: Vec<String>,
+    /// Store responses with `Set-Cookie` (without it).
+    pub store_set_cookie: bool,
     /// Index of the matching rule (`None`: the default, `standard`).
     pub rule: Option<usize>,
 }
@@ -58,11 +61,13 @@ impl Rules {
                 Selected {
                     policy: CachePolicy::Standard,
                     ignore_query: Vec::new(),
+                    store_set_cookie: false,
                     rule: None,
                 },
                 |(i, r)| Selected {
                     policy: r.policy,
                     ignore_query: r.ignore_query.clone(),
+                    store_set_cookie: r.store_set_cookie,
                     rule: Some(i),
                 },
             )
@@ -100,6 +105,7 @@ impl Rule {
             methods,
             policy: rule.policy,
             ignore_query: rule.ignore_query.clone(),
+            store_set_cookie: rule.store_set_cookie,
         })
     }
 
@@ -159,6 +165,7 @@ mod tests {
             method: Vec::new(),
             policy,
             ignore_query: Vec::new(),
+            store_set_cookie: false,
         }
     }
 

@@ -1,5 +1,7 @@
 //! `awsproxy cache ls [--json] [FILTER]`: list cached entries of the configured
-//! store (disk or S3) as a table or JSON. Read-only; safe while `serve` runs.
+//! store (disk or S3) as a table or JSON, with the namespace of each (the
+//! service, mount and credential identity that stored it: `forward`,
+//! `pypi/NAME/IDENTITY`, ...). Read-only; safe while `serve` runs.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -15,6 +17,9 @@ use crate::error::ExitStatus;
 #[derive(Debug, Serialize)]
 pub struct Row {
     pub key: String,
+    /// `forward`, `pypi/NAME/IDENTITY`, `maven/NAME/IDENTITY`; empty for
+    /// entries stored before keys had namespaces (never served again).
+    pub namespace: String,
     pub method: String,
     pub url: String,
     pub status: u16,
@@ -50,11 +55,11 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// Entries whose URL contains `filter`, oldest first.
+/// Entries whose URL or namespace contains `filter`, by URL.
 pub fn matching(entries: Vec<ListedEntry>, filter: Option<&str>) -> Vec<ListedEntry> {
     let mut out: Vec<_> = entries
         .into_iter()
-        .filter(|e| filter.is_none_or(|f| e.meta.url.contains(f)))
+        .filter(|e| filter.is_none_or(|f| e.meta.url.contains(f) || e.meta.namespace.contains(f)))
         .collect();
     out.sort_by(|a, b| a.meta.url.cmp(&b.meta.url));
     out
@@ -74,6 +79,7 @@ pub fn row(e: &ListedEntry, store: &'static str) -> Row {
     let expires = stored + sem.time_to_live(stored);
     Row {
         key: e.meta.key.clone(),
+        namespace: e.meta.namespace.clone(),
         method: e.meta.method.clone(),
         url: e.meta.url.clone(),
         status: e.meta.status,
@@ -129,11 +135,24 @@ pub fn run(ctx: &Ctx, args: &CacheLsArgs) -> anyhow::Result<ExitStatus> {
     }
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::NOTHING);
-    table.set_header(["URL", "SIZE", "STORED", "EXPIRES", "HITS", "STORE"]);
+    table.set_header([
+        "URL",
+        "NAMESPACE",
+        "SIZE",
+        "STORED",
+        "EXPIRES",
+        "HITS",
+        "STORE",
+    ]);
     for e in &entries {
         let r = row(e, kind);
         table.add_row([
             r.url,
+            if r.namespace.is_empty() {
+                "-".to_owned()
+            } else {
+                r.namespace
+            },
             human_size(r.body_size),
             short_time(e.meta.stored_at()),
             r.expires,

@@ -294,6 +294,9 @@ pub struct ProxyRule {
     /// Query parameters left out of the cache key (e.g. presigned-URL signatures).
     #[serde(default)]
     pub ignore_query: Vec<String>,
+    /// Store responses that carry `Set-Cookie` (the stored copy never carries it).
+    #[serde(default)]
+    pub store_set_cookie: bool,
 }
 
 /// How a matching request uses the cache.

@@ -18,6 +18,8 @@ use base64::Engine as _;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 
+use crate::cache::key::Credential;
+
 /// Version of [`EntryMeta`]'s encoding; entries of another version are misses.
 pub const META_VERSION: u32 = 1;
 
@@ -46,6 +48,14 @@ pub struct EntryMeta {
     /// Never revalidated (content-addressed artifacts).
     #[serde(default)]
     pub immutable: bool,
+    /// The key's [`Namespace`](crate::cache::key::Namespace), for `cache ls`
+    /// (empty in entries written before keys had one).
+    #[serde(default)]
+    pub namespace: String,
+    /// Stored for a request that carried this credential: served only to a
+    /// request with a credential of its own, after the origin accepted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<Credential>,
 }
 
 /// Why stored metadata cannot be used.
@@ -275,6 +285,8 @@ mod tests {
             body_len,
             sha256: "ab".repeat(32),
             immutable: true,
+            namespace: "pypi/internal/profile dev".into(),
+            signed: Some(Credential::QuerySignature),
         }
     }
 
@@ -388,6 +400,16 @@ mod tests {
         assert_eq!(
             s3_decode(&String::from_utf8(seed("s3-sidecar")).unwrap()),
             Ok(None)
+        );
+        // Entries written before namespaces and signed entries decode as
+        // unsigned, in no namespace (their keys are never asked for again).
+        assert_eq!((m.namespace.as_str(), m.signed), ("", None));
+        let signed = EntryMeta::from_json(&seed("json-signed"), &key).unwrap();
+        assert_eq!(signed.namespace, "forward");
+        assert_eq!(signed.signed, Some(Credential::QuerySignature));
+        assert_eq!(
+            EntryMeta::from_json(&signed.to_json().unwrap(), &key),
+            Ok(signed)
         );
     }
 

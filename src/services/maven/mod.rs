@@ -114,6 +114,11 @@ pub async fn router_with(
             None => None,
         };
         let mount = Mount {
+            namespace: crate::cache::key::Namespace::repository(
+                "maven",
+                &m.name,
+                &creds.spec().name,
+            ),
             name: m.name.clone(),
             bucket: m.bucket.clone(),
             prefix: m.prefix.trim_matches('/').to_owned(),
@@ -285,6 +290,7 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
         }
     };
     let opts = LookupOptions {
+        namespace: m.namespace.clone(),
         policy: CachePolicy::Standard,
         verify: verify.clone(),
         immutable: !mutable,

@@ -35,6 +35,9 @@ pub enum S3Failure {
 #[derive(Debug)]
 pub struct Mount {
     pub name: String,
+    /// This mount's cache entries: `maven/NAME/IDENTITY` (the credentials'
+    /// source name), apart from the forward proxy's and other mounts'.
+    pub namespace: crate::cache::key::Namespace,
     pub bucket: String,
     pub prefix: String,
     pub profile: Option<String>,

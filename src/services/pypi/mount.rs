@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use super::{Options, Shared};
+use crate::cache::key::Namespace;
 use crate::config::{Fallback, PypiMount};
 use crate::creds::CredentialCache;
 use crate::pypi::names::FallbackPolicy;
@@ -50,6 +51,9 @@ pub struct Mount {
     endpoint: tokio::sync::OnceCell<Url>,
     pub token: Arc<TokenProvider>,
     pub fallback: Option<FallbackConfig>,
+    /// This mount's cache entries: `pypi/NAME/IDENTITY` (the credentials'
+    /// source name), apart from the forward proxy's and other mounts'.
+    pub namespace: Namespace,
     /// Client-facing file path -> expected sha256.
     hashes: Mutex<lru::LruCache<String, String>>,
     pub stats: Stats,
@@ -129,7 +133,10 @@ impl Mount {
         fixed_endpoint: Option<Url>,
         fallback: Option<FallbackConfig>,
     ) -> Self {
+        let mount = label.strip_prefix("pypi:").unwrap_or(&label);
+        let namespace = Namespace::repository("pypi", mount, &source.creds.spec().name);
         Self {
+            namespace,
             label,
             local_base,
             domain: source.domain.clone(),

@@ -146,7 +146,7 @@ async fn index(
         &url,
         Some(canonical_accept(accept.as_ref())),
         upstream(st, mount, true, true),
-        index_opts(),
+        index_opts(mount),
     )
     .await;
     mount.count(cache_status(resp.headers()).as_deref());
@@ -186,8 +186,9 @@ async fn index(
     }
 }
 
-fn index_opts() -> LookupOptions {
+fn index_opts(mount: &Mount) -> LookupOptions {
     LookupOptions {
+        namespace: mount.namespace.clone(),
         policy: CachePolicy::StaleIfError,
         ..LookupOptions::default()
     }
@@ -418,6 +419,7 @@ async fn file(
     fetch: Arc<Upstream>,
 ) -> Response {
     let opts = LookupOptions {
+        namespace: mount.namespace.clone(),
         policy: CachePolicy::Standard,
         immutable: sha.is_some(),
         verify: sha.map(Verifier::Sha256),
@@ -458,7 +460,7 @@ async fn fallback_index(
         &url,
         Some(canonical_accept(accept.as_ref())),
         upstream(st, mount, true, false),
-        index_opts(),
+        index_opts(mount),
     )
     .await;
     mount.count(cache_status(resp.headers()).as_deref());

@@ -57,10 +57,12 @@ fn cache_ls_and_purge_through_the_binary() {
     assert_eq!(one["hits"], 1);
     assert_eq!(one["body_size"], 1);
     assert_eq!(one["store"], "disk");
+    assert_eq!(one["namespace"], "forward");
 
     let out = ctx.run(&["cache", "ls", "two"]);
     out.assert_code(0);
     assert!(out.stdout.contains("/two.whl"), "{}", out.stdout);
+    assert!(out.stdout.contains("forward"), "{}", out.stdout);
     assert!(!out.stdout.contains("/one.tgz"), "{}", out.stdout);
 
     let out = ctx.run(&["cache", "purge", "one", "--dry-run"]);

@@ -78,6 +78,8 @@ fn meta(key: &str, url: &str, len: u64) -> EntryMeta {
         body_len: len,
         sha256: String::new(),
         immutable: false,
+        namespace: String::new(),
+        signed: None,
     }
 }
 
