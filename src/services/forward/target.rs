@@ -81,22 +81,32 @@ pub fn connect_target(uri: &Uri) -> Option<(String, u16)> {
 /// (the path and query as the client sent them, `/` when absent; userinfo and
 /// the client's authority are dropped) and every `Host` field is replaced by the
 /// target's authority.
-pub fn aim(parts: &mut http::request::Parts, target: &Target) -> Result<(), http::Error> {
-    let authority: Authority = target.authority().parse()?;
-    let host = HeaderValue::from_str(authority.as_str())?;
+/// Refused: the asterisk form (`OPTIONS *`) or a path that does not start with
+/// `/` would run into the authority of the rebuilt URI.
+pub fn aim(parts: &mut http::request::Parts, target: &Target) -> Result<(), BadTarget> {
+    let authority: Authority = target.authority().parse().map_err(|_| BadTarget)?;
+    let host = HeaderValue::from_str(authority.as_str()).map_err(|_| BadTarget)?;
     let path = parts
         .uri
         .path_and_query()
         .cloned()
         .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    if !path.as_str().starts_with('/') {
+        return Err(BadTarget);
+    }
     parts.uri = Uri::builder()
         .scheme(target.scheme.clone())
         .authority(authority)
         .path_and_query(path)
-        .build()?;
+        .build()
+        .map_err(|_| BadTarget)?;
     parts.headers.insert(HOST, host);
     Ok(())
 }
+
+/// A request that cannot be aimed at its target (answered with a 400).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadTarget;
 
 #[cfg(test)]
 mod tests {
@@ -145,6 +155,20 @@ mod tests {
         let parts = aimed("http://b.example/y", "b.example", &tunnel);
         assert_eq!(parts.uri, "https://a.example/y");
         assert_eq!(parts.headers[HOST], "a.example");
+    }
+
+    #[test]
+    fn paths_that_would_run_into_the_authority_are_refused() {
+        // Found by the `forward_target` fuzzer: `OPTIONS *` inside a tunnel
+        // rebuilt as `https://host*`, another authority.
+        let tunnel = Target {
+            scheme: Scheme::HTTPS,
+            host: ".".into(),
+            port: 443,
+            intercepted: true,
+        };
+        let (mut parts, ()) = http::Request::options("*").body(()).unwrap().into_parts();
+        assert_eq!(aim(&mut parts, &tunnel), Err(BadTarget));
     }
 
     #[test]
