@@ -17,5 +17,6 @@ pub mod logging;
 pub mod config;
 
 pub mod cache;
+pub mod forward;
 pub mod maven;
 pub mod pypi;

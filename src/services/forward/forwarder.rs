@@ -8,39 +8,8 @@
 use futures_util::future::BoxFuture;
 use http::{Request, Response};
 
+pub use super::target::Target;
 use crate::net::{Body, UpstreamClient};
-
-/// Where a forwarded request goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// `http` or `https`.
-    pub scheme: http::uri::Scheme,
-    pub host: String,
-    pub port: u16,
-    /// True when the request was decrypted from an intercepted CONNECT tunnel.
-    pub intercepted: bool,
-}
-
-impl Target {
-    /// `host[:port]`, omitting the scheme's default port, with IPv6 in brackets.
-    pub fn authority(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        let default = if self.scheme == http::uri::Scheme::HTTPS {
-            443
-        } else {
-            80
-        };
-        if self.port == default {
-            host
-        } else {
-            format!("{host}:{}", self.port)
-        }
-    }
-}
 
 /// Sends one request upstream and always answers: failures become a short
 /// 502/504 response, with the details logged.
@@ -87,8 +56,6 @@ impl Forwarder for PassThrough {
 mod tests {
     use http::{HeaderMap, header};
 
-    use super::Target;
-
     use crate::net::strip_hop_by_hop;
 
     #[test]
@@ -106,27 +73,5 @@ mod tests {
         let mut left: Vec<_> = headers.keys().map(|k| k.as_str()).collect();
         left.sort_unstable();
         assert_eq!(left, ["content-length", "content-type"]);
-    }
-
-    #[test]
-    fn authority_omits_default_ports() {
-        let t = |scheme, host: &str, port| Target {
-            scheme,
-            host: host.into(),
-            port,
-            intercepted: false,
-        };
-        assert_eq!(
-            t(http::uri::Scheme::HTTPS, "a.example", 443).authority(),
-            "a.example"
-        );
-        assert_eq!(
-            t(http::uri::Scheme::HTTP, "a.example", 443).authority(),
-            "a.example:443"
-        );
-        assert_eq!(
-            t(http::uri::Scheme::HTTPS, "::1", 8443).authority(),
-            "[::1]:8443"
-        );
     }
 }

@@ -9,7 +9,8 @@ use http::{Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 
-use super::{ForwardProxy, Lifetime, Target, intercept, strip_hop_by_hop};
+use super::target::{self, Target, absolute_target, connect_target};
+use super::{ForwardProxy, Lifetime, intercept, strip_hop_by_hop};
 use crate::net::{self, Body};
 
 /// The magic host that serves the CA certificate, like mitm.it.
@@ -39,8 +40,14 @@ impl ForwardProxy {
         Ok(self.forward(req.map(net::boxed), target).await)
     }
 
-    /// Strips hop-by-hop fields both ways around the forwarder call.
-    pub(super) async fn forward(&self, mut req: Request<Body>, target: Target) -> Response<Body> {
+    /// Aims the request at `target` (URI and `Host`), and strips hop-by-hop
+    /// fields both ways around the forwarder call.
+    pub(super) async fn forward(&self, req: Request<Body>, target: Target) -> Response<Body> {
+        let (mut parts, body) = req.into_parts();
+        if target::aim(&mut parts, &target).is_err() {
+            return text(StatusCode::BAD_REQUEST, "awsproxy: bad request target\n");
+        }
+        let mut req = Request::from_parts(parts, body);
         let via = &self.inner.via;
         let looped = req
             .headers()
@@ -162,36 +169,6 @@ fn is_ca_request<B>(req: &Request<B>) -> bool {
         && matches!(*req.method(), Method::GET | Method::HEAD)
 }
 
-/// The target of an absolute-form request (`http://host[:port]/...`).
-fn absolute_target(uri: &http::Uri) -> Option<Target> {
-    let scheme = uri.scheme()?.clone();
-    let default_port = match scheme.as_str() {
-        "http" => 80,
-        "https" => 443,
-        _ => return None,
-    };
-    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
-    Some(Target {
-        scheme,
-        host: host.to_owned(),
-        port: uri.port_u16().unwrap_or(default_port),
-        intercepted: false,
-    })
-}
-
-/// `host` and `port` of a CONNECT request target (authority-form).
-fn connect_target(uri: &http::Uri) -> Option<(String, u16)> {
-    let authority = uri.authority()?;
-    let host = authority
-        .host()
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    if host.is_empty() {
-        return None;
-    }
-    Some((host.to_owned(), authority.port_u16().unwrap_or(443)))
-}
-
 pub(super) fn text(status: StatusCode, message: &'static str) -> Response<Body> {
     let mut response = Response::new(net::full(message));
     *response.status_mut() = status;
@@ -205,19 +182,6 @@ pub(super) fn text(status: StatusCode, message: &'static str) -> Response<Body> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn targets() {
-        let t = absolute_target(&"http://example.com/a?b".parse().unwrap()).unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("example.com", 80));
-        let t = absolute_target(&"http://[::1]:8080/".parse().unwrap()).unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("::1", 8080));
-        assert!(absolute_target(&"/relative".parse().unwrap()).is_none());
-        assert_eq!(
-            connect_target(&"example.com:8443".parse().unwrap()),
-            Some(("example.com".into(), 8443))
-        );
-    }
 
     #[test]
     fn ca_host_by_uri_or_host_header() {

@@ -3,15 +3,16 @@
 //! awsproxy CA); anything else is taken as plain HTTP (a client tunnelling
 //! `http://` through CONNECT). Either way the client then speaks HTTP/1.1 and each
 //! request goes to the [`Forwarder`](super::Forwarder) as
-//! `https://host:port/...` (or `http://...`). `Upgrade` (WebSocket) is not
-//! relayed: it is a hop-by-hop header and is removed.
+//! `https://host:port/...` (or `http://...`) of the CONNECT target, whatever the
+//! inner request line or `Host` name. `Upgrade` (WebSocket) is not relayed: it is
+//! a hop-by-hop header and is removed.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Request, Uri};
+use http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -80,23 +81,14 @@ async fn serve_http<I>(proxy: ForwardProxy, io: I, target: Target, peer: SocketA
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let authority = target.authority();
     let service = service_fn(move |req: Request<Incoming>| {
         let proxy = proxy.clone();
         let target = target.clone();
-        let authority = authority.clone();
         async move {
-            let req = match to_absolute(req, target.scheme.clone(), &authority) {
-                Ok(req) => req,
-                Err(_) => {
-                    return Ok::<_, std::convert::Infallible>(super::handler::text(
-                        http::StatusCode::BAD_REQUEST,
-                        "awsproxy: bad request target\n",
-                    ));
-                }
-            };
             tracing::debug!(%peer, method = %req.method(), host = %target.host, "forwarding (intercepted)");
-            Ok(proxy.forward(req.map(net::boxed), target).await)
+            // `forward` aims the request at the CONNECT target, whatever its
+            // own request line and `Host` say.
+            Ok::<_, std::convert::Infallible>(proxy.forward(req.map(net::boxed), target).await)
         }
     });
     let conn = http1::Builder::new()
@@ -114,26 +106,6 @@ where
     if let Err(error) = result {
         tracing::debug!(%peer, %error, "intercepted connection ended with an error");
     }
-}
-
-/// Rewrites the origin-form target to `scheme://authority/path?query`.
-fn to_absolute<B>(
-    req: Request<B>,
-    scheme: http::uri::Scheme,
-    authority: &str,
-) -> Result<Request<B>, http::Error> {
-    let (mut parts, body) = req.into_parts();
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    parts.uri = Uri::builder()
-        .scheme(scheme)
-        .authority(authority)
-        .path_and_query(path)
-        .build()?;
-    Ok(Request::from_parts(parts, body))
 }
 
 /// A stream with one already-read byte put back in front.

@@ -16,6 +16,7 @@ mod caching;
 mod forwarder;
 mod handler;
 mod intercept;
+mod target;
 
 use std::future::Future;
 use std::sync::Arc;
