@@ -336,7 +336,7 @@ async fn stale_while_revalidate_serves_stale_and_refreshes_in_the_background() {
 }
 
 #[tokio::test]
-async fn presigned_urls_share_one_entry() {
+async fn presigned_urls_share_one_key_but_each_signing_goes_to_the_origin() {
     let origin = Origin::start();
     origin.set("/bucket/release.tgz", Reply::ok("tarball"));
     let dir = tempfile::tempdir().unwrap();
@@ -344,17 +344,27 @@ async fn presigned_urls_share_one_entry() {
     let a = origin.url("/bucket/release.tgz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20260101T000000Z&X-Amz-Signature=aaa");
     let b = origin.url("/bucket/release.tgz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20260102T000000Z&X-Amz-Signature=bbb");
     warm(&cache, get(&a), opts(CachePolicy::NoRefresh)).await;
+    // Even under no-refresh, the stored entry of a signed request is served only
+    // after the origin accepts the new signature (security::cache has the 304 case).
     let (_, cs, body) = fetch(&cache, get(&b), opts(CachePolicy::NoRefresh)).await;
-    assert!(cs.starts_with("awsproxy; hit"), "{cs}");
+    assert!(!cs.starts_with("awsproxy; hit"), "{cs}");
     assert_eq!(body.unwrap(), "tarball");
-    assert_eq!(origin.count("/bucket/release.tgz"), 1);
-    // The upstream got the signed URL, not the key.
+    assert_eq!(origin.count("/bucket/release.tgz"), 2);
+    // The upstream got each client's own signed URL, not the key.
+    let seen = origin.seen();
     assert!(
-        origin.seen()[0]
+        seen[0]
             .query
             .as_deref()
             .unwrap()
             .contains("X-Amz-Signature=aaa")
+    );
+    assert!(
+        seen[1]
+            .query
+            .as_deref()
+            .unwrap()
+            .contains("X-Amz-Signature=bbb")
     );
 }
 
