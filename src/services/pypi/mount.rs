@@ -50,6 +50,8 @@ pub struct Mount {
     endpoint: tokio::sync::OnceCell<Url>,
     pub token: Arc<TokenProvider>,
     pub fallback: Option<FallbackConfig>,
+    /// `POST` uploads are passed on (`allow_upload = true`).
+    pub allow_upload: bool,
     /// Client-facing file path -> expected sha256.
     hashes: Mutex<lru::LruCache<String, String>>,
     pub stats: Stats,
@@ -80,20 +82,23 @@ impl Mount {
                 })
             }
         };
-        Ok(Self::new(
-            format!("pypi:{}", m.name),
-            format!("/pypi/{}/", m.name),
-            TokenSource {
-                domain: m.domain.clone(),
-                owner: m.domain_owner.clone(),
-                region: m.region.clone(),
-                endpoint: opts.codeartifact_endpoint.clone(),
-                creds,
-            },
-            m.repository.clone(),
-            fixed_endpoint,
-            fallback,
-        ))
+        Ok(Self {
+            allow_upload: m.allow_upload,
+            ..Self::new(
+                format!("pypi:{}", m.name),
+                format!("/pypi/{}/", m.name),
+                TokenSource {
+                    domain: m.domain.clone(),
+                    owner: m.domain_owner.clone(),
+                    region: m.region.clone(),
+                    endpoint: opts.codeartifact_endpoint.clone(),
+                    creds,
+                },
+                m.repository.clone(),
+                fixed_endpoint,
+                fallback,
+            )
+        })
     }
 
     pub fn seed(
@@ -135,6 +140,7 @@ impl Mount {
             domain: source.domain.clone(),
             repository,
             fixed_endpoint,
+            allow_upload: false,
             endpoint: tokio::sync::OnceCell::new(),
             token: Arc::new(TokenProvider::new(source)),
             fallback,
