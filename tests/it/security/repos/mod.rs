@@ -6,15 +6,9 @@
 //! | file | attacker | what must hold |
 //! |---|---|---|
 //! | `uploads.rs` | a web page in the user's browser | no cross-site publish (PyPI `POST`, Maven `PUT`); publishing needs the mount's opt-in and an `Authorization` header |
-//! | `seeds.rs` | a web page (`<img>` tags) | the no-config URL form can't be exhausted, and a failed repository isn't asked again at once |
-//! | `files.rs` | a web page, a curious client | `+f/` serves only files the rewritten pages linked |
-//! | `redirects.rs` | a malicious redirect target | the CodeArtifact token follows a redirect only to the same scheme, host and port |
 //! | `maven_paths.rs` | a client | `%2f` and `%5c` are refused, not decoded into separators |
 
-mod files;
 mod maven_paths;
-mod redirects;
-mod seeds;
 mod uploads;
 
 use crate::support::TestContext;
@@ -27,7 +21,8 @@ pub(super) const BUCKET: &str = "artifacts";
 
 /// `awsproxy serve` with the fakes behind it.
 pub(super) struct Stack {
-    pub aws: FakeAws,
+    /// Kept alive: the daemon asks it for tokens and endpoints.
+    _aws: FakeAws,
     pub pypi: PypiUpstream,
     pub s3: FakeS3,
     /// `127.0.0.1:PORT` of the repository listener.
@@ -86,7 +81,7 @@ impl Stack {
         let mut daemon = Daemon::spawn(cmd);
         let url = daemon.url_of("repository listener");
         Self {
-            aws,
+            _aws: aws,
             pypi,
             s3,
             addr: url.trim_start_matches("http://").to_owned(),
