@@ -1,5 +1,6 @@
 //! A Maven request path either is refused or maps to a key strictly under the
-//! mount's prefix, with no `.`/`..`/empty segments.
+//! mount's prefix, with no `.`/`..`/empty segments and no separator the request
+//! didn't spell as `/`.
 #![no_main]
 
 use awsproxy_fuzz::maven::path::RepoPath;
@@ -14,6 +15,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let key = path.key("maven2");
     assert!(key.starts_with("maven2/"), "{key}");
+    // Separators come only from the request's own `/`: nothing decodes into one.
+    assert_eq!(
+        key.trim_start_matches("maven2/").matches('/').count(),
+        raw.matches('/').count(),
+        "{raw:?} -> {key}"
+    );
     let rest = key.trim_start_matches("maven2/").trim_end_matches('/');
     if !rest.is_empty() {
         for segment in rest.split('/') {

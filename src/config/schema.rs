@@ -180,6 +180,9 @@ pub struct PypiMount {
     pub fallback_deny: Vec<String>,
     /// The public index used for fallback.
     pub fallback_index: Option<String>,
+    /// Accept `POST` uploads (`twine upload`).
+    #[serde(default)]
+    pub allow_upload: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -8,6 +8,7 @@
 mod aws_checks;
 mod cache_checks;
 mod checks;
+mod publishing;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -113,6 +114,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.extend(checks::ports(ctx, config));
     findings.extend(checks::proxy_env(ctx, config));
     findings.extend(cache_checks::loosened(config));
+    findings.extend(publishing::publishing(config));
     findings.extend(checks::ca_bundles(ctx));
     findings.push(checks::aws_config_file(ctx));
     findings.extend(aws_checks::session_config(ctx));

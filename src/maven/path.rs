@@ -2,8 +2,10 @@
 //! keys. A path is decoded once, then must be plain relative segments: no `..` or
 //! `.`, no empty segments, no backslashes, NUL or control characters, no leading
 //! `/`, and no `%` left after decoding (so double encoding cannot smuggle
-//! anything past the check). The result can never name a key outside the mount's
-//! prefix.
+//! anything past the check). An encoded separator (`%2f`, `%5c`) is refused
+//! rather than decoded: clients and caches treat `a%2fb` as one segment, so it
+//! must not become the key `a/b`. The result can never name a key outside the
+//! mount's prefix.
 
 use std::fmt;
 
@@ -32,6 +34,10 @@ impl RepoPath {
     pub fn parse(raw: &str) -> Result<Self, BadPath> {
         if raw.starts_with('/') {
             return Err(BadPath("absolute path"));
+        }
+        let lower = raw.to_ascii_lowercase();
+        if lower.contains("%2f") || lower.contains("%5c") {
+            return Err(BadPath("encoded `/` or `\\`"));
         }
         let decoded = percent_decode(raw)?;
         if decoded.contains('%') {
@@ -164,6 +170,10 @@ mod tests {
             "com/%",
             "com/%zz",
             "com/%c3%28",
+            "com%2fexample/lib.jar",
+            "com%2Fexample/lib.jar",
+            "com/1.0%2flib.jar",
+            "com%5cexample/lib.jar",
         ];
         for path in hostile {
             let result = RepoPath::parse(path);

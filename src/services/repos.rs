@@ -8,11 +8,14 @@
 //! | `/maven/NAME/...`                       | [`super::maven`]     |
 //!
 //! Each mount type builds its own router from a [`RepoContext`] (the cache, the
-//! credentials registry, the status board); this module only merges them.
+//! credentials registry, the status board); this module merges them and holds
+//! the rule every mount applies before publishing ([`check_publish`]).
 
 use std::sync::Arc;
 
 use axum::Router;
+use http::header::{AUTHORIZATION, ORIGIN, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::cache::HttpCache;
 use crate::config::ReposSection;
@@ -40,4 +43,142 @@ pub async fn router(section: &ReposSection, ctx: &RepoContext) -> anyhow::Result
     let pypi = super::pypi::router(&section.pypi, ctx).await?;
     let maven = super::maven::router(&section.maven, ctx).await?;
     Ok(pypi.merge(maven))
+}
+
+/// Why a publish request (a PyPI upload, a Maven deploy) was refused before
+/// anything reached the repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PublishRefusal {
+    /// `Origin` or `Sec-Fetch-Site` shows that a web page sent it.
+    FromBrowser,
+    /// No `Authorization` header.
+    NoCredentials,
+}
+
+/// A publish must not come from a web page, and must carry an `Authorization`
+/// header (any value: awsproxy adds the real credentials upstream).
+///
+/// A page can make the browser send a cross-site `POST` form (a CORS "simple
+/// request") without asking anyone, but not one with `Authorization`: that
+/// needs a preflight, and no listener allows one. Browsers name the page in
+/// `Origin` and say where it is in `Sec-Fetch-Site`. No page awsproxy serves
+/// publishes anything, so any `Origin` (even this listener's own, which a
+/// rebound DNS name could fake) and any `Sec-Fetch-Site` but `none` (the user
+/// typed the URL) mean a page sent it. twine, mvn, gradle and curl send
+/// neither header.
+pub(crate) fn check_publish(headers: &HeaderMap) -> Result<(), PublishRefusal> {
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .map(|v| v.as_bytes().eq_ignore_ascii_case(b"none"));
+    if headers.contains_key(ORIGIN) || fetch_site == Some(false) {
+        return Err(PublishRefusal::FromBrowser);
+    }
+    match headers.get(AUTHORIZATION) {
+        Some(v) if !v.is_empty() => Ok(()),
+        _ => Err(PublishRefusal::NoCredentials),
+    }
+}
+
+impl PublishRefusal {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::FromBrowser => "from-browser",
+            Self::NoCredentials => "no-credentials",
+        }
+    }
+
+    /// `403` for a web page; `401` with a `Basic` challenge otherwise, so
+    /// clients that send credentials only when asked (mvn) send them.
+    pub(crate) fn response(self) -> Response<crate::net::Body> {
+        let (status, body) = match self {
+            Self::FromBrowser => (
+                StatusCode::FORBIDDEN,
+                "awsproxy: a web page may not publish to this repository\n",
+            ),
+            Self::NoCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "awsproxy: publishing needs credentials (any user and password: awsproxy adds its own)\n",
+            ),
+        };
+        let mut resp = Response::new(crate::net::full(body));
+        *resp.status_mut() = status;
+        let h = resp.headers_mut();
+        h.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        if self == Self::NoCredentials {
+            h.insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"awsproxy\""),
+            );
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    http::HeaderName::from_static(k),
+                    HeaderValue::from_static(v),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn publishing_needs_credentials_and_no_browser() {
+        let ok = [("authorization", "Basic eDp5")];
+        assert_eq!(check_publish(&headers(&ok)), Ok(()));
+        assert_eq!(
+            check_publish(&headers(&[
+                ("authorization", "Basic eDp5"),
+                ("sec-fetch-site", "none")
+            ])),
+            Ok(())
+        );
+        assert_eq!(
+            check_publish(&headers(&[])),
+            Err(PublishRefusal::NoCredentials)
+        );
+        for browser in [
+            [
+                ("origin", "https://evil.test"),
+                ("authorization", "Basic eDp5"),
+            ],
+            [("origin", "null"), ("authorization", "Basic eDp5")],
+            [
+                ("sec-fetch-site", "same-site"),
+                ("authorization", "Basic eDp5"),
+            ],
+            [
+                ("sec-fetch-site", "same-origin"),
+                ("authorization", "Basic eDp5"),
+            ],
+            [
+                ("sec-fetch-site", "cross-site"),
+                ("authorization", "Basic eDp5"),
+            ],
+        ] {
+            assert_eq!(
+                check_publish(&headers(&browser)),
+                Err(PublishRefusal::FromBrowser),
+                "{browser:?}"
+            );
+        }
+        let r = PublishRefusal::NoCredentials.response();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.headers().contains_key(WWW_AUTHENTICATE));
+        assert_eq!(
+            PublishRefusal::FromBrowser.response().status(),
+            StatusCode::FORBIDDEN
+        );
+    }
 }

@@ -326,3 +326,24 @@ fn aws_config_sessions_are_checked_for_form_and_refreshability() {
     assert_eq!(f["outcome"], "fail");
     assert!(f["summary"].as_str().unwrap().contains("corp"), "{f}");
 }
+
+#[test]
+fn mounts_that_publish_are_warned_about() {
+    let mounts = "[[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nallow_upload = true\n\
+                  [[repos.pypi]]\nname = \"ro\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\n\
+                  [[repos.maven]]\nname = \"rel\"\nbucket = \"maven-bucket\"\nallow_deploy = true\n";
+    let ctx = TestContext::new()
+        .config(&format!("{}{mounts}", config_with_free_ports()))
+        .aws_config("[default]\nregion = us-east-1\n");
+    let out = ctx.run(&["doctor", "--json"]);
+    let all = findings(&out);
+    for check in ["publish:pypi:corp", "publish:maven:rel"] {
+        let f = finding(&all, check);
+        assert_eq!(f["outcome"], "warn", "{f}");
+        assert!(f["summary"].as_str().unwrap().contains("are on"), "{f}");
+    }
+    assert!(
+        !all.iter().any(|f| f["check"] == "publish:pypi:ro"),
+        "{all:#?}"
+    );
+}

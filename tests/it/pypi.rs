@@ -37,6 +37,7 @@ fn mount(name: &str) -> PypiMount {
         fallback_allow: Vec::new(),
         fallback_deny: Vec::new(),
         fallback_index: None,
+        allow_upload: false,
     }
 }
 
@@ -152,7 +153,10 @@ impl Env {
         }
         let payload = match body {
             Some((ct, bytes)) => {
-                b = b.header("content-type", ct);
+                // What twine sends: any credentials (awsproxy adds the token).
+                b = b
+                    .header("content-type", ct)
+                    .header("authorization", "Basic dHdpbmU6eA==");
                 bytes
             }
             None => Bytes::new(),
@@ -458,7 +462,11 @@ async fn fallback_is_off_by_default_and_missing_obeys_allow_and_deny() {
 
 #[tokio::test]
 async fn uploads_stream_through_with_the_token() {
-    let env = setup(vec![mount("corp")]).await;
+    let env = setup(vec![PypiMount {
+        allow_upload: true,
+        ..mount("corp")
+    }])
+    .await;
     let payload = Bytes::from(vec![b'z'; 3 << 20]);
     let got = env
         .req(

@@ -4,7 +4,7 @@
 //! |------------------------------|-------------------------------------------------------------|
 //! | `GET/HEAD /maven/NAME/PATH`  | the object `prefix/PATH` (cached; `Range` read from S3)       |
 //! | `GET/HEAD /maven/NAME/DIR/`  | HTML listing of `prefix/DIR/` (ListObjectsV2, delimiter `/`)  |
-//! | `PUT /maven/NAME/PATH`       | upload (`mvn deploy`) when the mount has `allow_deploy = true`; else 405 |
+//! | `PUT /maven/NAME/PATH`       | upload (`mvn deploy`) when the mount has `allow_deploy = true` and the request has credentials and no sign of a browser (see [`check_publish`]); else 405 |
 //! | `/maven/NAME`                | redirect to `/maven/NAME/`                                   |
 //!
 //! Paths are validated by [`crate::maven::path::RepoPath`] (400 before any S3
@@ -35,7 +35,7 @@ use tokio::io::AsyncWriteExt;
 
 use self::fetch::ObjectFetch;
 use self::s3::{Mount, S3Failure, text};
-use super::repos::RepoContext;
+use super::repos::{RepoContext, check_publish};
 use super::status::{Health, Section};
 use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions};
 use crate::config::MavenMount;
@@ -230,7 +230,13 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
     };
     match *req.method() {
         Method::GET | Method::HEAD => {}
-        Method::PUT if m.allow_deploy && !path.directory => return deploy(m, &path, req).await,
+        Method::PUT if m.allow_deploy && !path.directory => {
+            if let Err(r) = check_publish(req.headers()) {
+                tracing::info!(mount = %m.name, refusal = r.as_str(), "deploy refused");
+                return r.response();
+            }
+            return deploy(m, &path, req).await;
+        }
         _ => {
             let allow = if m.allow_deploy {
                 "GET, HEAD, PUT"

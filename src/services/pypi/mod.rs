@@ -6,8 +6,8 @@
 //! | `GET /pypi/NAME/simple/PKG/` | the project page, file links rewritten to `/pypi/NAME/+f/PKG/...` |
 //! | `GET /pypi/NAME/+f/PKG/...` | a file, cached immutably and checked against the page's `#sha256=` |
 //! | `GET /pypi/NAME/+fb/PKG/SCHEME/HOST/...` | a file from the public index (`fallback = "missing"` only) |
-//! | `POST /pypi/NAME/` | an upload (`twine upload`), streamed upstream with the token |
-//! | `/{account}/{region}/{domain}/{repo}/...` | the same without config, credentials from the default chain |
+//! | `POST /pypi/NAME/` | an upload (`twine upload`) when the mount has `allow_upload = true`, streamed upstream with the token |
+//! | `/{account}/{region}/{domain}/{repo}/...` | the same without config (no uploads), credentials from the default chain |
 //!
 //! The upstream base comes from `GetRepositoryEndpoint` (or the mount's
 //! `endpoint`). Tokens live in memory ([`crate::pypi::token`]); no response to
@@ -178,15 +178,12 @@ async fn upload_named(State(st): State<St>, Path(name): Path<String>, req: Reque
     }
 }
 
-async fn upload_seed(
-    State(st): State<St>,
-    Path((account, region, domain, repo)): Path<(String, String, String, String)>,
-    req: Request,
-) -> Response {
-    match st.seed_mount(&account, &region, &domain, &repo).await {
-        Some(m) => upload::upload(&st, m, req).await,
-        None => not_found(),
-    }
+/// The no-config form has no mount to opt in with, so it never uploads.
+async fn upload_seed() -> Response {
+    text(
+        StatusCode::FORBIDDEN,
+        "uploads need a [[repos.pypi]] mount with `allow_upload = true`; the no-config URL form never accepts them\n",
+    )
 }
 
 pub(crate) fn not_found() -> Response {

@@ -54,6 +54,8 @@ pub struct Mount {
     /// This mount's cache entries: `pypi/NAME/IDENTITY` (the credentials'
     /// source name), apart from the forward proxy's and other mounts'.
     pub namespace: Namespace,
+    /// `POST` uploads are passed on (`allow_upload = true`).
+    pub allow_upload: bool,
     /// Client-facing file path -> expected sha256.
     hashes: Mutex<lru::LruCache<String, String>>,
     pub stats: Stats,
@@ -84,20 +86,23 @@ impl Mount {
                 })
             }
         };
-        Ok(Self::new(
-            format!("pypi:{}", m.name),
-            format!("/pypi/{}/", m.name),
-            TokenSource {
-                domain: m.domain.clone(),
-                owner: m.domain_owner.clone(),
-                region: m.region.clone(),
-                endpoint: opts.codeartifact_endpoint.clone(),
-                creds,
-            },
-            m.repository.clone(),
-            fixed_endpoint,
-            fallback,
-        ))
+        Ok(Self {
+            allow_upload: m.allow_upload,
+            ..Self::new(
+                format!("pypi:{}", m.name),
+                format!("/pypi/{}/", m.name),
+                TokenSource {
+                    domain: m.domain.clone(),
+                    owner: m.domain_owner.clone(),
+                    region: m.region.clone(),
+                    endpoint: opts.codeartifact_endpoint.clone(),
+                    creds,
+                },
+                m.repository.clone(),
+                fixed_endpoint,
+                fallback,
+            )
+        })
     }
 
     pub fn seed(
@@ -142,6 +147,7 @@ impl Mount {
             domain: source.domain.clone(),
             repository,
             fixed_endpoint,
+            allow_upload: false,
             endpoint: tokio::sync::OnceCell::new(),
             token: Arc::new(TokenProvider::new(source)),
             fallback,

@@ -1,6 +1,10 @@
 //! Uploads (`twine upload --repository-url .../pypi/NAME/`): the client's body
 //! streams to the repository base with the token added; the client sees only the
 //! outcome, never the repository's own answer (which may name its host).
+//!
+//! Publishing is the one thing a web page must never do through awsproxy, so an
+//! upload is passed on only when the mount opts in (`allow_upload = true`) and
+//! [`check_publish`] finds no sign of a browser and some credentials.
 
 use std::sync::Arc;
 
@@ -15,10 +19,26 @@ use super::mount::Mount;
 use super::pages::bad_gateway;
 use super::{Shared, text};
 use crate::net;
+use crate::services::repos::{PublishRefusal, check_publish};
 
 /// `POST` to the mount root: streamed to the repository with the token.
 pub async fn upload(st: &Shared, mount: Arc<Mount>, req: Request) -> Response {
     mount.count(None);
+    let refused = |r: PublishRefusal| {
+        tracing::info!(mount = %mount.label, refusal = r.as_str(), "upload refused");
+        r.response().map(AxumBody::new)
+    };
+    match check_publish(req.headers()) {
+        Err(r @ PublishRefusal::FromBrowser) => return refused(r),
+        _ if !mount.allow_upload => {
+            return text(
+                StatusCode::FORBIDDEN,
+                "uploads are off for this mount (set `allow_upload = true` on its [[repos.pypi]] mount)\n",
+            );
+        }
+        Err(r) => return refused(r),
+        Ok(()) => {}
+    }
     let base = match mount.base().await {
         Ok(b) => b,
         Err(_) => {

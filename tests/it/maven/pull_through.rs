@@ -73,7 +73,11 @@ async fn deploy_needs_allow_deploy() {
         ..mount(&s3)
     };
     let srv = serve(&s3, m).await;
+    // mvn sends credentials (any) once challenged.
     let r = srv.send("PUT", url, &[], b"jar bytes").await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    let auth = [("authorization", "Basic bXZuOng=")];
+    let r = srv.send("PUT", url, &auth, b"jar bytes").await;
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(
         s3.read(BUCKET, &key("com/example/app/1.0/app-1.0.jar"))
@@ -83,13 +87,15 @@ async fn deploy_needs_allow_deploy() {
     let r = srv.get(url).await;
     assert_eq!(r.text(), "jar bytes");
     assert_eq!(
-        srv.send("PUT", "/maven/corp/../x.jar", &[], b"x")
+        srv.send("PUT", "/maven/corp/../x.jar", &auth, b"x")
             .await
             .status,
         400
     );
     assert_eq!(
-        srv.send("PUT", "/maven/corp/com/", &[], b"x").await.status,
+        srv.send("PUT", "/maven/corp/com/", &auth, b"x")
+            .await
+            .status,
         405
     );
 }

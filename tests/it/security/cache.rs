@@ -561,6 +561,7 @@ mod namespaces {
             fallback_allow: Vec::new(),
             fallback_deny: Vec::new(),
             fallback_index: None,
+            allow_upload: false,
         };
         let app = router_with(&[mount], &ctx, opts).await.unwrap();
         let repos = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
