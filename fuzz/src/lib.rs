@@ -10,6 +10,9 @@ pub mod html;
 #[path = "../../src/secret.rs"]
 pub mod secret;
 
+#[path = "../../src/env_vars.rs"]
+pub mod env_vars;
+
 #[path = "../../src/logging.rs"]
 pub mod logging;
 
