@@ -34,6 +34,7 @@ use super::respond::{
 use super::store::{self, EntryMeta, Found, Store};
 use super::{
     Body, CacheKey, CachePolicy, CacheSettings, Fetch, FetchError, LookupOptions, POLICY_HEADER,
+    UpstreamAuth,
 };
 
 /// The cache entry point. Cheap to clone (shared state).
@@ -164,6 +165,12 @@ impl HttpCache {
             policy = p;
         }
         crate::net::strip_hop_by_hop(&mut parts.headers);
+        if opts.upstream_auth == UpstreamAuth::Service {
+            // The service signs upstream with its own credentials: the client's
+            // are never checked there, so they neither mark a request private
+            // (RFC 9111 3.5) nor make it a signed one.
+            parts.headers.remove(http::header::AUTHORIZATION);
+        }
         let host = host_of(&parts.uri, &parts.headers);
         let key = CacheKey::namespaced(
             opts.namespace.clone(),
@@ -173,7 +180,10 @@ impl HttpCache {
             &opts.ignore_query,
         );
         let preq = policy::policy_request(&key.method, &key.url, &parts.headers);
-        let credential = Credential::of(&parts.uri, &parts.headers);
+        let credential = match opts.upstream_auth {
+            UpstreamAuth::Client => Credential::of(&parts.uri, &parts.headers),
+            UpstreamAuth::Service => None,
+        };
         let mut r = Req {
             credential,
             hash: key.hash(),

@@ -159,6 +159,25 @@ pub struct LookupOptions {
     /// Store responses that carry `Set-Cookie` (a `[[proxy.rule]]` opt-in);
     /// the stored copy never carries it. Off: such responses are not stored.
     pub store_set_cookie: bool,
+    /// Who authenticates the upstream request, and so who decides whether a
+    /// signed request may have a stored entry.
+    pub upstream_auth: UpstreamAuth,
+}
+
+/// Whose credentials the upstream sees. Where they are the client's own (a
+/// presigned URL, an `Authorization` header), only the origin can say whether
+/// a stored entry may go to another request, so such entries are revalidated
+/// with each request's own credentials. Where the service drops the client's
+/// credentials and signs with its own (a repository mount), the client's are
+/// never checked upstream and the mount's namespace already keeps its entries
+/// apart: revalidating would cost a round trip and prove nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UpstreamAuth {
+    /// The client's credentials reach the origin (the forward proxy).
+    #[default]
+    Client,
+    /// The service replaces them with its own (PyPI and Maven mounts).
+    Service,
 }
 
 /// Settings of an [`HttpCache`], resolved from `[proxy]`.

@@ -37,7 +37,7 @@ use self::fetch::ObjectFetch;
 use self::s3::{Mount, S3Failure, text};
 use super::repos::{RepoContext, check_publish};
 use super::status::{Health, Section};
-use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions};
+use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions, UpstreamAuth};
 use crate::config::MavenMount;
 use crate::creds::{CredentialCache, CredsError};
 use crate::maven::content;
@@ -297,6 +297,7 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
     };
     let opts = LookupOptions {
         namespace: m.namespace.clone(),
+        upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::Standard,
         verify: verify.clone(),
         immutable: !mutable,

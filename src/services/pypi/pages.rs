@@ -16,7 +16,7 @@ use url::Url;
 use super::mount::Mount;
 use super::upstream::Upstream;
 use super::{Shared, is_read, not_found, text};
-use crate::cache::{Body, CachePolicy, LookupOptions, Verifier};
+use crate::cache::{Body, CachePolicy, LookupOptions, UpstreamAuth, Verifier};
 use crate::pypi::names::normalize;
 use crate::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json, sha256_fragment};
 
@@ -189,6 +189,7 @@ async fn index(
 fn index_opts(mount: &Mount) -> LookupOptions {
     LookupOptions {
         namespace: mount.namespace.clone(),
+        upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::StaleIfError,
         ..LookupOptions::default()
     }
@@ -420,6 +421,7 @@ async fn file(
 ) -> Response {
     let opts = LookupOptions {
         namespace: mount.namespace.clone(),
+        upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::Standard,
         immutable: sha.is_some(),
         verify: sha.map(Verifier::Sha256),

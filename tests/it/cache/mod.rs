@@ -368,6 +368,36 @@ async fn presigned_urls_share_one_key_but_each_signing_goes_to_the_origin() {
     );
 }
 
+/// A mount signs upstream with its own credentials and drops the client's, so a
+/// client's `Authorization` (poetry sends configured http-basic credentials on
+/// every request) must not turn its hits into round trips.
+#[tokio::test]
+async fn a_service_that_authenticates_upstream_itself_serves_hits_to_requests_with_credentials() {
+    use awsproxy::cache::UpstreamAuth;
+    let origin = Origin::start();
+    origin.set(
+        "/simple/p/",
+        Reply::ok("page").header("cache-control", "max-age=600"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let with_auth = || {
+        http::Request::get(origin.url("/simple/p/"))
+            .header("authorization", "Basic cG9ldHJ5Ong=")
+            .body(())
+            .unwrap()
+    };
+    let mount = LookupOptions {
+        upstream_auth: UpstreamAuth::Service,
+        ..opts(CachePolicy::Standard)
+    };
+    warm(&cache, with_auth(), mount.clone()).await;
+    let (_, cs, body) = fetch(&cache, with_auth(), mount).await;
+    assert!(cs.starts_with("awsproxy; hit"), "{cs}");
+    assert_eq!(body.unwrap(), "page");
+    assert_eq!(origin.count("/simple/p/"), 1);
+}
+
 #[tokio::test]
 async fn rules_and_the_policy_header_pick_policies() {
     let origin = Origin::start();
