@@ -6,9 +6,8 @@
 //! seconds offline.
 
 mod aws_checks;
-mod cache_checks;
 mod checks;
-mod publishing;
+mod loosened;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -113,8 +112,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     };
     findings.extend(checks::ports(ctx, config));
     findings.extend(checks::proxy_env(ctx, config));
-    findings.extend(cache_checks::loosened(config));
-    findings.extend(publishing::publishing(config));
+    findings.extend(loosened::findings(config));
     findings.extend(checks::ca_bundles(ctx));
     findings.push(checks::aws_config_file(ctx));
     findings.extend(aws_checks::session_config(ctx));

@@ -328,8 +328,9 @@ fn aws_config_sessions_are_checked_for_form_and_refreshability() {
 }
 
 #[test]
-fn mounts_that_publish_are_warned_about() {
-    let mounts = "[[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nallow_upload = true\n\
+fn loosened_defaults_are_warned_about() {
+    let mounts = "[[proxy.rule]]\nhost = \"cdn.example\"\npolicy = \"standard\"\nstore_set_cookie = true\n\
+                  [[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nallow_upload = true\n\
                   [[repos.pypi]]\nname = \"ro\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\n\
                   [[repos.maven]]\nname = \"rel\"\nbucket = \"maven-bucket\"\nallow_deploy = true\n";
     let ctx = TestContext::new()
@@ -345,5 +346,11 @@ fn mounts_that_publish_are_warned_about() {
     assert!(
         !all.iter().any(|f| f["check"] == "publish:pypi:ro"),
         "{all:#?}"
+    );
+    let f = finding(&all, "proxy.rule[0].store_set_cookie");
+    assert_eq!(f["outcome"], "warn", "{f}");
+    assert!(
+        f["summary"].as_str().unwrap().contains("cdn.example"),
+        "{f}"
     );
 }
