@@ -169,7 +169,7 @@ impl HttpCache {
             // The service signs upstream with its own credentials: the client's
             // are never checked there, so they neither mark a request private
             // (RFC 9111 3.5) nor make it a signed one.
-            parts.headers.remove(http::header::AUTHORIZATION);
+            parts.headers.remove(header::AUTHORIZATION);
         }
         let host = host_of(&parts.uri, &parts.headers);
         let key = CacheKey::namespaced(
