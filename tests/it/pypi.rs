@@ -24,7 +24,27 @@ use crate::support::pypi_upstream::PypiUpstream;
 
 const OWNER: &str = "123456789012";
 
-fn mount(name: &str) -> PypiMount {
+/// Router options that reach the fakes: their CodeArtifact endpoint and static
+/// test keys for every mount.
+pub(crate) fn options(aws: &FakeAws) -> Options {
+    Options {
+        codeartifact_endpoint: Some(aws.endpoint()),
+        credentials: Some(SourceSpec {
+            name: "test".to_owned(),
+            base: BaseSource::Static {
+                access_key_id: Secret::new(FAKE_ACCESS_KEY_ID),
+                secret_access_key: Secret::new(FAKE_SECRET_ACCESS_KEY),
+                session_token: None,
+            },
+            region: Some("us-east-1".to_owned()),
+            assume: None,
+        }),
+        client: Default::default(),
+    }
+}
+
+/// A mount of the fake CodeArtifact repository (uploads off).
+pub(crate) fn mount(name: &str) -> PypiMount {
     PypiMount {
         name: name.to_owned(),
         domain: "fake-domain".to_owned(),
@@ -99,21 +119,7 @@ async fn setup_with(aws: FakeAws, mounts: Vec<PypiMount>) -> Env {
         board: board.clone(),
         upstream: Default::default(),
     };
-    let opts = Options {
-        codeartifact_endpoint: Some(aws.endpoint()),
-        credentials: Some(SourceSpec {
-            name: "test".to_owned(),
-            base: BaseSource::Static {
-                access_key_id: Secret::new(FAKE_ACCESS_KEY_ID),
-                secret_access_key: Secret::new(FAKE_SECRET_ACCESS_KEY),
-                session_token: None,
-            },
-            region: Some("us-east-1".to_owned()),
-            assume: None,
-        }),
-        client: Default::default(),
-    };
-    let app = router_with(&mounts, &ctx, opts).await.unwrap();
+    let app = router_with(&mounts, &ctx, options(&aws)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

@@ -488,17 +488,16 @@ mod namespaces {
     use awsproxy::cache::stats::CacheStats;
     use awsproxy::cache::store::disk::DiskStore;
     use awsproxy::cache::{CacheSettings, HttpCache, Store};
-    use awsproxy::config::{CachePolicy, Fallback, ProxyRule, ProxySection, PypiMount};
-    use awsproxy::creds::{BaseSource, CacheOptions, CredsRegistry, SourceSpec};
+    use awsproxy::config::{CachePolicy, ProxyRule, ProxySection};
+    use awsproxy::creds::{CacheOptions, CredsRegistry};
     use awsproxy::paths::Paths;
-    use awsproxy::secret::Secret;
     use awsproxy::services::forward::ForwardProxy;
-    use awsproxy::services::pypi::{Options, router_with};
+    use awsproxy::services::pypi::router_with;
     use awsproxy::services::repos::RepoContext;
     use awsproxy::services::status::StatusBoard;
 
     use super::ProxyClient;
-    use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeAws};
+    use crate::support::fakes::FakeAws;
     use crate::support::pypi_upstream::PypiUpstream;
 
     /// What the mount asks the repository for (index pages).
@@ -535,35 +534,13 @@ mod namespaces {
             board: StatusBoard::default(),
             upstream: Default::default(),
         };
-        let opts = Options {
-            codeartifact_endpoint: Some(aws.endpoint()),
-            credentials: Some(SourceSpec {
-                name: "test".to_owned(),
-                base: BaseSource::Static {
-                    access_key_id: Secret::new(FAKE_ACCESS_KEY_ID),
-                    secret_access_key: Secret::new(FAKE_SECRET_ACCESS_KEY),
-                    session_token: None,
-                },
-                region: Some("us-east-1".to_owned()),
-                assume: None,
-            }),
-            client: Default::default(),
-        };
-        let mount = PypiMount {
-            name: "internal".to_owned(),
-            domain: "fake-domain".to_owned(),
-            domain_owner: "123456789012".to_owned(),
-            region: Some("us-east-1".to_owned()),
-            repository: "repo".to_owned(),
-            profile: None,
-            endpoint: None,
-            fallback: Fallback::Off,
-            fallback_allow: Vec::new(),
-            fallback_deny: Vec::new(),
-            fallback_index: None,
-            allow_upload: false,
-        };
-        let app = router_with(&[mount], &ctx, opts).await.unwrap();
+        let app = router_with(
+            &[crate::pypi::mount("internal")],
+            &ctx,
+            crate::pypi::options(&aws),
+        )
+        .await
+        .unwrap();
         let repos = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let repos_base = format!("http://{}", repos.local_addr().unwrap());
         tokio::spawn(async move {
