@@ -246,31 +246,17 @@ async fn open_get(
     s
 }
 
-/// Reads a whole response: (status, lowercase headers, body).
-async fn read_response(mut s: tokio::net::TcpStream) -> (u16, String, Vec<u8>) {
-    use tokio::io::AsyncReadExt;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("header end");
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, head, raw[split + 4..].to_vec())
-}
-
 /// A GET of `url` through the forward proxy at `proxy`.
 async fn via_proxy(proxy: &str, url: &str) -> (u16, String, Vec<u8>) {
     let (proxy, _) = split_url(proxy);
     let (host, _) = split_url(url);
-    read_response(open_get(proxy, url, host, &[]).await).await
+    crate::support::raw::read_response(open_get(proxy, url, host, &[]).await).await
 }
 
 /// A GET of `url` with extra request headers.
 async fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
     let (authority, path) = split_url(url);
-    read_response(open_get(authority, &path, authority, headers).await).await
+    crate::support::raw::read_response(open_get(authority, &path, authority, headers).await).await
 }
 
 /// A response body as text.

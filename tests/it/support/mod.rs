@@ -1,4 +1,5 @@
-//! Shared test support: the `TestContext` harness and in-process fakes of AWS.
+//! Shared test support: the `TestContext` harness, in-process fakes of AWS and
+//! raw HTTP reading.
 #![allow(dead_code)]
 
 pub mod context;
@@ -6,6 +7,7 @@ pub mod daemon;
 pub mod fakes;
 pub mod origin;
 pub mod pypi_upstream;
+pub mod raw;
 pub mod tls_origin;
 
 pub use context::TestContext;
