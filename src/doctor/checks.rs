@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use super::{Context, Finding};
 use crate::agent::{self, Existing, Platform};
 use crate::config::Config;
+use crate::secret::redact_url;
 
 pub fn config(ctx: &Context) -> Finding {
     match &ctx.config {
@@ -89,6 +90,7 @@ pub fn proxy_env(ctx: &Context, config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
     for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
         let Some(value) = ctx.var(var) else { continue };
+        let value = &*redact_url(value);
         if value.contains(&ours) || value.contains(&format!("localhost:{}", proxy.listen.0.port()))
         {
             let no_proxy = ctx

@@ -170,7 +170,7 @@ async fn pkce_login(aws: &FakeAws, ctx: &TestContext) -> (u16, std::process::Out
 }
 
 /// [`pkce_login`], with `before` run on the callback URL before the browser follows it.
-async fn pkce_login_after<F: std::future::Future<Output = ()>>(
+async fn pkce_login_after<F: Future<Output = ()>>(
     aws: &FakeAws,
     ctx: &TestContext,
     before: impl FnOnce(String) -> F,

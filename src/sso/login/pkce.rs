@@ -47,7 +47,9 @@ struct CallbackQuery {
 
 async fn callback(State(cb): State<CallbackState>, Query(q): Query<CallbackQuery>) -> Response {
     if q.state.as_deref() != Some(cb.expected_state.as_str()) {
-        tracing::warn!("ignored a login callback whose `state` is not this login's (forged or stale); still waiting for the browser");
+        tracing::warn!(
+            "ignored a login callback whose `state` is not this login's (forged or stale); still waiting for the browser"
+        );
         return (
             http::StatusCode::BAD_REQUEST,
             Html("<!doctype html><title>awsproxy</title><p>awsproxy ignored this login callback: its state does not match the login in progress.</p>"),
