@@ -68,10 +68,9 @@ fn held_by_awsproxy(addr: SocketAddr) -> bool {
         return false;
     };
     let _ = stream.set_read_timeout(Some(super::CHECK_TIMEOUT));
-    if stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nhost: awsproxy-doctor\r\nconnection: close\r\n\r\n")
-        .is_err()
-    {
+    // `Host` is the address itself: listeners refuse names they don't serve.
+    let request = format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
         return false;
     }
     let mut head = [0u8; 1024];

@@ -154,7 +154,7 @@ impl ForwardProxy {
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
         );
-        response
+        own(response)
     }
 }
 
@@ -169,12 +169,23 @@ fn is_ca_request<B>(req: &Request<B>) -> bool {
         && matches!(*req.method(), Method::GET | Method::HEAD)
 }
 
+/// An answer of the proxy itself (not an origin's), saying who answered as
+/// every awsproxy listener does; `doctor` relies on it.
 pub(super) fn text(status: StatusCode, message: &'static str) -> Response<Body> {
     let mut response = Response::new(net::full(message));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    own(response)
+}
+
+/// Marks `response` as the proxy's own answer (`Server: awsproxy`).
+fn own(mut response: Response<Body>) -> Response<Body> {
+    response.headers_mut().insert(
+        header::SERVER,
+        header::HeaderValue::from_static(crate::daemon::SERVER_HEADER),
     );
     response
 }
