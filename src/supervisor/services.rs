@@ -108,6 +108,7 @@ fn report_sso(shared: &Shared, config: crate::config::Config) {
                 })
                 .collect(),
             note: (!needing.is_empty()).then(|| format!("Log in: {}", needing.join("; "))),
+            empty: "No SSO sessions in ~/.aws/config. Add one with `aws configure sso` (an `[sso-session NAME]` section), then run `awsproxy sso login NAME`.",
         }
     });
     let for_health = sessions.clone();

@@ -163,6 +163,7 @@ pub async fn router_with(
             })
             .collect(),
         note: None,
+        empty: "No Maven mounts configured. Add a `[[repos.maven]]` section (`name`, `bucket`) to the configuration; see the README's Maven section.",
     });
     let probe_mounts: Vec<Arc<Mount>> = built.values().cloned().collect();
     ctx.board.add_probe("maven", move || {

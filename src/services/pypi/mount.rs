@@ -323,6 +323,7 @@ pub fn register_board(shared: &Arc<Shared>) {
                 })
                 .collect(),
             note: None,
+            empty: "No PyPI mounts configured. Add a `[[repos.pypi]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration, or use the no-config form `/ACCOUNT/REGION/DOMAIN/REPO/simple/`; see the README's PyPI section.",
         }
     });
     let weak = Arc::downgrade(shared);
