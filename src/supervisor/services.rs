@@ -242,7 +242,8 @@ fn repos() -> ServiceDef {
                 .as_ref()
                 .map_or(Placement::Off, |r| Placement::Listen(r.listen.0))
         },
-        changed: |a, b| a.repos != b.repos || a.cache != b.cache,
+        // `[proxy]` too: its upstream_ca and upstream_proxy reach the repositories.
+        changed: |a, b| a.repos != b.repos || a.cache != b.cache || a.proxy != b.proxy,
         start: |shared, file, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;

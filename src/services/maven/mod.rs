@@ -102,12 +102,8 @@ pub async fn router_with(
         let upstream = match &m.upstream {
             Some(base) => {
                 if outbound.is_none() {
-                    outbound = Some(crate::net::UpstreamClient::new(
-                        &crate::net::ClientSettings {
-                            proxy_from_env: true,
-                            ..Default::default()
-                        },
-                    )?);
+                    // What `serve` resolved from `[proxy] upstream_ca` and `upstream_proxy`.
+                    outbound = Some(crate::net::UpstreamClient::new(&ctx.upstream)?);
                 }
                 outbound.clone().map(|c| upstream::Upstream::new(base, c))
             }
