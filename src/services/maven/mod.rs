@@ -1,4 +1,4 @@
-//! S3 buckets served as Maven repositories on the repository listener (issue 7).
+//! S3 buckets served as Maven repositories on the repository listener.
 //!
 //! | route                        | what                                                        |
 //! |------------------------------|-------------------------------------------------------------|

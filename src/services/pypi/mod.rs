@@ -1,4 +1,4 @@
-//! CodeArtifact PyPI repositories on the repository listener (issue 6).
+//! CodeArtifact PyPI repositories on the repository listener.
 //!
 //! | route | answer |
 //! |---|---|
