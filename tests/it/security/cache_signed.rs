@@ -399,3 +399,36 @@ fn a_key_shorter_than_32_bytes_is_refused_naming_the_file_line_and_key() {
     assert!(out.stderr.contains("32"), "{}", out.stderr);
     assert!(!out.stderr.contains("too-short-a-key"), "{}", out.stderr);
 }
+
+#[test]
+fn doctor_warns_about_a_shared_bucket_without_a_key() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s3 = rt.block_on(FakeS3::start());
+    s3.create_bucket(BUCKET);
+    let doctor = |cache: &str, key_file: Option<&str>| {
+        let config = format!(
+            "[cache]\nstore = \"s3\"\n{cache}\n[cache.s3]\nbucket = \"{BUCKET}\"\n\
+             region = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n",
+            s3.endpoint()
+        );
+        let ctx = TestContext::new()
+            .config(&config)
+            .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY);
+        if let Some(contents) = key_file {
+            ctx.write(&ctx.home().join(".config/awsproxy/cache.key"), contents);
+        }
+        let out = ctx.run(&["doctor", "--json"]);
+        let all: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+        all.into_iter().find(|f| f["check"] == "cache.hmac_key")
+    };
+    let f = doctor("", None).expect("a warning about the unsigned bucket");
+    assert_eq!(f["outcome"], "warn", "{f}");
+    assert!(f["summary"].as_str().unwrap().contains(BUCKET), "{f}");
+    assert!(f["hint"].as_str().unwrap().contains("hmac_key"), "{f}");
+    let signed = doctor(
+        "hmac_key = \"${file:~/.config/awsproxy/cache.key}\"",
+        Some(TEAM_KEY),
+    );
+    assert!(signed.is_none(), "{signed:?}");
+}
