@@ -301,10 +301,8 @@ fn verified(
         forged: Option<F>,
         done: bool,
     }
-    fn fail<F: FnOnce(&'static str)>(
-        mut s: State<F>,
-        why: &'static str,
-    ) -> Option<(Result<http_body::Frame<Bytes>, BoxError>, State<F>)> {
+    type Step<F> = Option<(Result<http_body::Frame<Bytes>, BoxError>, State<F>)>;
+    fn fail<F: FnOnce(&'static str)>(mut s: State<F>, why: &'static str) -> Step<F> {
         s.done = true;
         s.held = None;
         if let Some(forged) = s.forged.take() {
