@@ -8,8 +8,9 @@
 //! the metadata's `hmac` field. On read:
 //!
 //! - no tag, or one that does not verify: a miss, logged once per entry per
-//!   [`WARN_EVERY`]. A bad tag also removes the entry; an untagged one (written
-//!   without a key) is left for the next fill to replace.
+//!   [`WARN_EVERY`]. A bad tag also removes the entry (before `get` returns,
+//!   so the fill its miss starts is not removed instead); an untagged one
+//!   (written without a key) is left for the next fill to replace.
 //! - a good tag vouches for the metadata, and so for the body's length and
 //!   SHA-256, which the body must then match. Bodies up to [`VERIFY_FIRST`] are
 //!   read and checked before `get` returns, so a forged one is a miss before
@@ -131,35 +132,34 @@ impl SignedStore {
         }
     }
 
-    /// Logs (once in a while per entry) that an entry was refused, and for a
-    /// forgery removes it in the background.
-    fn refuse(&self, meta: &EntryMeta, check: Check, why: &str) {
-        if self.warned.first_in_a_while(&meta.key) {
-            match check {
-                Check::Unsigned => tracing::warn!(
-                    store = self.inner.kind(),
-                    url = %meta.url,
-                    "a cache entry has no signature and `[cache] hmac_key` is set: treating it as \
-                     a miss (it was written without the key; the next fetch replaces it)"
-                ),
-                _ => tracing::warn!(
-                    store = self.inner.kind(),
-                    url = %meta.url,
-                    why,
-                    "a cache entry does not match its signature under `[cache] hmac_key`: never \
-                     served, removed (someone without the key wrote it, or a teammate uses \
-                     another key)"
-                ),
-            }
+    /// Logs (once in a while per entry) that an entry was refused.
+    fn warn(&self, meta: &EntryMeta, check: Check, why: &str) {
+        if !self.warned.first_in_a_while(&meta.key) {
+            return;
         }
-        if check == Check::Forged {
-            let inner = self.inner.clone();
-            let key = meta.key.clone();
-            tokio::spawn(async move {
-                if let Err(e) = inner.remove(&key).await {
-                    tracing::warn!(key, error = %e.log_text(), "cannot remove a forged cache entry");
-                }
-            });
+        match check {
+            Check::Unsigned => tracing::warn!(
+                store = self.inner.kind(),
+                url = %meta.url,
+                "a cache entry has no signature and `[cache] hmac_key` is set: treating it as \
+                 a miss (it was written without the key; the next fetch replaces it)"
+            ),
+            _ => tracing::warn!(
+                store = self.inner.kind(),
+                url = %meta.url,
+                why,
+                "a cache entry does not match its signature under `[cache] hmac_key`: never \
+                 served, removed (someone without the key wrote it, or a teammate uses \
+                 another key)"
+            ),
+        }
+    }
+
+    /// Removes a forged entry. `get` waits for it, so the fill its miss
+    /// starts is never removed in its place.
+    async fn remove_forged(inner: &dyn Store, key: &str) {
+        if let Err(e) = inner.remove(key).await {
+            tracing::warn!(key, error = %e.log_text(), "cannot remove a forged cache entry");
         }
     }
 }
@@ -176,27 +176,42 @@ impl Store for SignedStore {
             };
             match self.key.check(&found.meta) {
                 Check::Valid => {}
-                check => {
-                    self.refuse(&found.meta, check, "metadata");
+                Check::Unsigned => {
+                    self.warn(&found.meta, Check::Unsigned, "no signature");
+                    return Ok(None);
+                }
+                Check::Forged => {
+                    self.warn(&found.meta, Check::Forged, "metadata");
+                    drop(found.body);
+                    Self::remove_forged(&*self.inner, key).await;
                     return Ok(None);
                 }
             }
             let Found { meta, body } = found;
-            let this = self.clone();
-            let refused = meta.clone();
-            let body = verified(body, &meta, move |why| {
-                this.refuse(&refused, Check::Forged, why);
-            });
             if meta.body_len > VERIFY_FIRST {
+                // Found out while streaming: the client's body fails, and
+                // the entry is removed in the background.
+                let this = self.clone();
+                let refused = meta.clone();
+                let body = verified(body, &meta, move |why| {
+                    this.warn(&refused, Check::Forged, why);
+                    tokio::spawn(async move {
+                        Self::remove_forged(&*this.inner, &refused.key).await;
+                    });
+                });
                 return Ok(Some(Found { meta, body }));
             }
+            let body = verified(body, &meta, |_| {});
             match body.collect().await {
                 Ok(whole) => Ok(Some(Found {
                     meta,
                     body: crate::net::full(whole.to_bytes()),
                 })),
                 Err(e) => {
-                    if !e.is::<BodyMismatch>() {
+                    if let Some(BodyMismatch(why)) = e.downcast_ref::<BodyMismatch>() {
+                        self.warn(&meta, Check::Forged, why);
+                        Self::remove_forged(&*self.inner, key).await;
+                    } else {
                         tracing::warn!(store = self.inner.kind(), url = %meta.url, error = %e, "cannot read a cache entry; treating it as a miss");
                     }
                     Ok(None)
@@ -511,7 +526,10 @@ mod tests {
         let other = SignedStore::new(disk.clone(), key("another key of at least 32 bytes!"));
         put(&other, &meta("ab000002", b"theirs"), b"theirs").await;
         assert!(signed.get("ab000002").await.unwrap().is_none());
-        assert!(gone(&*disk, "ab000002").await);
+        assert!(
+            disk.get("ab000002").await.unwrap().is_none(),
+            "removed before the miss"
+        );
 
         // A genuine tag over metadata rewritten for a forged body.
         let genuine = key(KEY).sign(&meta("ab000003", b"genuine"));
@@ -521,13 +539,19 @@ mod tests {
         };
         put(&*disk, &forged, b"forged!").await;
         assert!(signed.get("ab000003").await.unwrap().is_none());
-        assert!(gone(&*disk, "ab000003").await);
+        assert!(
+            disk.get("ab000003").await.unwrap().is_none(),
+            "removed before the miss"
+        );
 
         // Genuine metadata over a forged body of the same length: small
         // bodies are checked before anything is returned.
         put(&*disk, &genuine, b"forged!").await;
         assert!(signed.get("ab000003").await.unwrap().is_none());
-        assert!(gone(&*disk, "ab000003").await);
+        assert!(
+            disk.get("ab000003").await.unwrap().is_none(),
+            "removed before the miss"
+        );
     }
 
     #[tokio::test]
