@@ -276,6 +276,7 @@ mod tests {
             immutable: false,
             namespace: String::new(),
             signed: None,
+            hmac: None,
         }
     }
 

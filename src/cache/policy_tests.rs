@@ -52,6 +52,7 @@ fn entry(request: &Request<()>, res: &[(&str, &str)]) -> EntryMeta {
         immutable: false,
         namespace: String::new(),
         signed: None,
+        hmac: None,
     }
 }
 

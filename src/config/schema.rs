@@ -336,6 +336,11 @@ pub struct CacheSection {
     pub max_size: Option<ByteSize>,
     /// Memory for small, hot entries in front of the store, per service (default 16MiB; "0" turns it off).
     pub memory_size: Option<ByteSize>,
+    /// Signs every entry written and verifies every entry read (HMAC-SHA256):
+    /// a team sharing an S3 bucket shares this key (at least 32 bytes), so a
+    /// writer of the bucket without it cannot forge entries. Usually
+    /// `"${file:~/.config/awsproxy/cache.key}"`.
+    pub hmac_key: Option<SecretValue>,
     pub s3: Option<CacheS3>,
 }
 

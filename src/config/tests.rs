@@ -136,6 +136,19 @@ fn validation_errors_point_at_the_key() {
     assert_eq!((e.key.as_str(), e.line), ("cache.memory_size", 2));
     assert!(e.hint.unwrap().contains("\"0\" turns it off"));
 
+    let e = err("[cache]\nstore = \"disk\"\nhmac_key = \"31-bytes-is-one-byte-too-short!\"\n");
+    assert_eq!((e.key.as_str(), e.line), ("cache.hmac_key", 3));
+    assert!(e.message.contains("at least 32"), "{e}");
+    assert!(!e.to_string().contains("too-short"), "{e}");
+    assert!(e.hint.unwrap().contains("/dev/urandom"));
+    assert!(
+        parse(
+            &format!("[cache]\nhmac_key = \"{}\"\n", "k".repeat(32)),
+            &ConfigSource::EmbeddedDefault
+        )
+        .is_ok()
+    );
+
     let e = err("[cache]\nstore = \"s3\"\n");
     assert_eq!(e.key, "cache.store");
     assert!(e.hint.unwrap().contains("[cache.s3]"));

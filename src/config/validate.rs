@@ -324,6 +324,9 @@ fn validate_proxy(proxy: &ProxySection) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Bytes of `[cache] hmac_key` at least (a base64 line of 32 random bytes is 44).
+pub const MIN_HMAC_KEY_LEN: usize = 32;
+
 fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
     if cache.store == StoreKind::S3 && cache.s3.is_none() {
         return Err(invalid(
@@ -349,6 +352,22 @@ fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
             format!("{size} of memory per service is more than this tier is for"),
             Some(
                 "small hot entries need a few MiB to a few hundred MiB; \"0\" turns it off"
+                    .to_owned(),
+            ),
+        ));
+    }
+    if let Some(hmac_key) = &cache.hmac_key
+        && hmac_key.0.expose().len() < MIN_HMAC_KEY_LEN
+    {
+        return Err(invalid(
+            vec![key("cache"), key("hmac_key")],
+            format!(
+                "the key is {} bytes long; it needs at least {MIN_HMAC_KEY_LEN}",
+                hmac_key.0.expose().len()
+            ),
+            Some(
+                "make one with `head -c 32 /dev/urandom | base64 > ~/.config/awsproxy/cache.key` \
+                 (then `chmod 600` it and share it with the team)"
                     .to_owned(),
             ),
         ));

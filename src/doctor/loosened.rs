@@ -9,6 +9,7 @@ use crate::config::Config;
 pub fn findings(config: &Config) -> Vec<Finding> {
     let mut all = publishing(config);
     all.extend(stored_cookies(config));
+    all.extend(unsigned_shared_cache(config));
     all
 }
 
@@ -70,4 +71,24 @@ fn stored_cookies(config: &Config) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// An S3 cache store without `[cache] hmac_key`: whoever can write the bucket
+/// can replace any entry, and every instance sharing it serves the replacement.
+/// (A key has to be shared by the team, so it can't be on by default.)
+fn unsigned_shared_cache(config: &Config) -> Option<Finding> {
+    let cache = config.file.cache.as_ref()?;
+    if cache.store != crate::config::StoreKind::S3 || cache.hmac_key.is_some() {
+        return None;
+    }
+    let bucket = cache.s3.as_ref().map_or("", |s| s.bucket.as_str());
+    Some(Finding::warn(
+        "cache.hmac_key",
+        format!(
+            "the shared cache bucket {bucket} is not signed: anyone who can write to it can \
+             replace any entry, and every awsproxy sharing it serves the replacement"
+        ),
+        "set `[cache] hmac_key = \"${file:~/.config/awsproxy/cache.key}\"` to a key the team \
+         shares (README, Cache), or give write access to the bucket only to those who may publish",
+    ))
 }

@@ -467,7 +467,15 @@ async fn a_fresh_status_page_says_what_to_add_instead_of_empty_tables() {
     );
     let mut daemon = spawn(&ctx);
     let url = daemon.url_of("status page");
-    let html = body_text(&format!("{url}/")).await;
+    // The SSO watcher registers its section as it starts, next to the listeners.
+    let mut html = String::new();
+    for _ in 0..200 {
+        html = body_text(&format!("{url}/")).await;
+        if html.contains("<h2>SSO sessions</h2>") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     for (title, hint) in [
         ("SSO sessions", "<code>aws configure sso</code>"),
         ("Cache", "<code>HTTPS_PROXY</code>"),
