@@ -1,17 +1,24 @@
 //! The daemon's plumbing: binding listeners with errors that name the config key,
 //! turning SIGTERM/SIGINT/SIGHUP into [`Signal`]s, and serving a router until a
 //! shutdown token fires, with a grace period for in-flight transfers.
+//! [`accept`] is the accept loop of every listener (timeouts, connection caps,
+//! back-off); [`nofile`] raises the open-file limit.
 //!
 //! Listeners are bound as `std::net::TcpListener`s and handed to each run of a
 //! service as a clone, so a service restarted by a reload keeps its socket (no
 //! window in which connections are refused).
 
-use std::future::IntoFuture;
+pub mod accept;
+mod nofile;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
+
+pub use accept::{ServerLimits, Slot};
+pub use nofile::{open_file_limit, raise_open_file_limit};
 
 use crate::error::Hinted;
 
@@ -109,37 +116,26 @@ impl Signals {
 }
 
 /// Serves `router` on `listener` until `shutdown` fires, then lets in-flight
-/// requests finish for up to `grace`.
+/// requests finish for up to the grace period of `limits`. Handlers can
+/// extract `ConnectInfo<SocketAddr>`.
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    limits: ServerLimits,
     shutdown: CancellationToken,
-    grace: Duration,
 ) -> anyhow::Result<()> {
     let router = router.layer(axum::middleware::from_fn(log_request));
-    // Small responses (index pages, credentials, metadata) would otherwise wait
-    // for Nagle's algorithm and the peer's delayed ACK: ~40 ms each.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    let server = server.into_future();
-    tokio::pin!(server);
-    tokio::select! {
-        result = &mut server => return result.context("server failed"),
-        () = shutdown.cancelled() => {}
-    }
-    match tokio::time::timeout(grace, server).await {
-        Ok(result) => result.context("server failed"),
-        Err(_) => {
-            tracing::warn!(grace = ?grace, "in-flight requests still running at the end of the grace period; closing them");
-            Ok(())
-        }
-    }
+    accept::serve(listener, limits, shutdown.cancelled_owned(), |slot| {
+        let router = router.clone();
+        let peer = axum::extract::ConnectInfo(slot.peer());
+        hyper::service::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(peer);
+            // A `Router` is always ready: its `poll_ready` returns at once.
+            tower_service::Service::call(&mut router.clone(), request)
+        })
+    })
+    .await;
+    Ok(())
 }
 
 /// One debug line per request (method, path without the query, status, time).
@@ -208,12 +204,14 @@ mod tests {
             }),
         );
         let token = CancellationToken::new();
-        let server = tokio::spawn(serve_router(
-            listener.tokio_listener().unwrap(),
-            router,
-            token.clone(),
-            Duration::from_secs(5),
-        ));
+        let limits = ServerLimits {
+            grace: Duration::from_secs(5),
+            ..ServerLimits::default()
+        };
+        let socket = listener.tokio_listener().unwrap();
+        let stop = token.clone();
+        let server =
+            tokio::spawn(async move { serve_router(socket, router, limits, stop).await });
         let request = tokio::spawn(async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
