@@ -210,8 +210,7 @@ mod tests {
         };
         let socket = listener.tokio_listener().unwrap();
         let stop = token.clone();
-        let server =
-            tokio::spawn(async move { serve_router(socket, router, limits, stop).await });
+        let server = tokio::spawn(async move { serve_router(socket, router, limits, stop).await });
         let request = tokio::spawn(async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -230,5 +229,38 @@ mod tests {
         // The socket lives as long as its BoundListener (reloads reuse it).
         drop(listener);
         assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn requests_still_running_after_the_grace_period_are_dropped() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = BoundListener::bind("127.0.0.1:0".parse().unwrap(), "test").unwrap();
+        let addr = listener.addr;
+        let router = axum::Router::new().route(
+            "/hang",
+            axum::routing::get(std::future::pending::<&'static str>),
+        );
+        let token = CancellationToken::new();
+        let limits = ServerLimits {
+            grace: Duration::from_millis(100),
+            ..ServerLimits::default()
+        };
+        let socket = listener.tokio_listener().unwrap();
+        let server = tokio::spawn(serve_router(socket, router, limits, token.clone()));
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /hang HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        token.cancel();
+        tokio::time::timeout(Duration::from_secs(20), server)
+            .await
+            .expect("serve returns after the grace period")
+            .unwrap()
+            .unwrap();
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "the hanging request's connection is closed");
+        assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
     }
 }

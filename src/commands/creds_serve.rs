@@ -26,10 +26,8 @@ pub fn run(ctx: &Ctx, args: &CredsServeArgs) -> anyhow::Result<ExitStatus> {
     if let Some(name) = &args.print_env {
         return print_env(ctx, &section, name);
     }
-    let limits = daemon::ServerLimits::resolve(
-        config.file.server.as_ref(),
-        daemon::raise_open_file_limit(),
-    );
+    let limits =
+        daemon::ServerLimits::resolve(config.file.server.as_ref(), daemon::raise_open_file_limit());
     let loader = Loader {
         explicit: ctx.global.config.clone(),
         default_path: ctx.paths.config_file(),

@@ -289,11 +289,12 @@ impl Backoff {
             tracing::debug!(listener = ?address, %error, "a connection went away before it was accepted");
             return None;
         }
-        let pause = self
-            .pause
-            .map_or(BACKOFF_MIN, |p| (p * 2).min(BACKOFF_MAX));
+        let pause = self.pause.map_or(BACKOFF_MIN, |p| (p * 2).min(BACKOFF_MAX));
         self.pause = Some(pause);
-        if self.logged.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+        if self
+            .logged
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(1))
+        {
             let hint = match rustix::io::Errno::from_io_error(error) {
                 Some(rustix::io::Errno::MFILE | rustix::io::Errno::NFILE) => {
                     "out of file descriptors: raise `ulimit -n` (LimitNOFILE= in a systemd unit) or lower `[server] max_connections`"

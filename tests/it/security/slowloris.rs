@@ -108,7 +108,11 @@ fn read_head(stream: &mut TcpStream) -> String {
 /// stays open (keep-alive) unless `close`.
 fn request(stream: &mut TcpStream, line: &str, close: bool) -> String {
     let connection = if close { "connection: close\r\n" } else { "" };
-    write!(stream, "{line} HTTP/1.1\r\nhost: localhost\r\n{connection}\r\n").unwrap();
+    write!(
+        stream,
+        "{line} HTTP/1.1\r\nhost: localhost\r\n{connection}\r\n"
+    )
+    .unwrap();
     read_head(stream)
 }
 
@@ -245,14 +249,14 @@ fn half_sent_requests_and_silent_tunnels_are_closed_on_every_listener() {
             held.push(format!("{name}: {why}"));
         }
     }
-    assert!(held.is_empty(), "connections held open:\n{}", held.join("\n"));
+    assert!(
+        held.is_empty(),
+        "connections held open:\n{}",
+        held.join("\n")
+    );
 
     // Normal use still works on every listener.
-    for (name, addr) in [
-        ("metrics", metrics),
-        ("creds", creds),
-        ("repos", repos),
-    ] {
+    for (name, addr) in [("metrics", metrics), ("creds", creds), ("repos", repos)] {
         let head = request(&mut connect(addr), "GET /", true);
         assert!(head.starts_with("HTTP/1.1 "), "{name}: {head}");
     }
@@ -277,8 +281,11 @@ fn flood(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
 fn get(addr: SocketAddr, line: &str) -> Result<String, String> {
     let mut s = TcpStream::connect_timeout(&addr, CLOSE_BOUND).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(CLOSE_BOUND)).unwrap();
-    write!(s, "{line} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
-        .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "{line} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -362,15 +369,27 @@ fn running_out_of_descriptors_backs_off_and_recovers() {
 
     let idle = flood(proxy, FLOOD);
     daemon.wait_for("accept");
-    let lines_before = daemon.log().lines().filter(|l| l.contains("accept")).count();
+    let lines_before = daemon
+        .log()
+        .lines()
+        .filter(|l| l.contains("accept"))
+        .count();
     let ticks_before = cpu_ticks(daemon.pid());
     let window = Duration::from_secs(3);
     std::thread::sleep(window);
     let ticks = cpu_ticks(daemon.pid()) - ticks_before;
-    let lines = daemon.log().lines().filter(|l| l.contains("accept")).count() - lines_before;
+    let lines = daemon
+        .log()
+        .lines()
+        .filter(|l| l.contains("accept"))
+        .count()
+        - lines_before;
     // A hot accept loop burns a whole core (100 ticks a second); backing off, a
     // few ticks. Half a core is a generous bound.
-    assert!(ticks < 150, "{ticks} ticks of CPU in {window:?} out of descriptors");
+    assert!(
+        ticks < 150,
+        "{ticks} ticks of CPU in {window:?} out of descriptors"
+    );
     // At most one line a second from each of the two listeners, and one more
     // each for a window that starts mid-second.
     assert!(
