@@ -8,7 +8,7 @@
 //! service as a clone, so a service restarted by a reload keeps its socket (no
 //! window in which connections are refused).
 
-pub mod accept;
+pub(crate) mod accept;
 mod nofile;
 
 use std::net::SocketAddr;
@@ -17,7 +17,8 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-pub use accept::{ServerLimits, Slot};
+pub use accept::ServerLimits;
+pub(crate) use accept::Slot;
 pub use nofile::{open_file_limit, raise_open_file_limit};
 
 use crate::error::Hinted;
@@ -262,5 +263,36 @@ mod tests {
         let read = tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut rest)).await;
         assert!(read.is_ok(), "the hanging request's connection is closed");
         assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+    }
+
+    #[tokio::test]
+    async fn handlers_can_extract_the_peer_address() {
+        use axum::extract::ConnectInfo;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = BoundListener::bind("127.0.0.1:0".parse().unwrap(), "test").unwrap();
+        let router = axum::Router::new().route(
+            "/peer",
+            axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+                peer.to_string()
+            }),
+        );
+        let token = CancellationToken::new();
+        let socket = listener.tokio_listener().unwrap();
+        let server = tokio::spawn(serve_router(
+            socket,
+            router,
+            ServerLimits::default(),
+            token.clone(),
+        ));
+        let mut s = tokio::net::TcpStream::connect(listener.addr).await.unwrap();
+        let local = s.local_addr().unwrap();
+        s.write_all(b"GET /peer HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).await.unwrap();
+        assert!(text.ends_with(&local.to_string()), "{text}");
+        token.cancel();
+        server.await.unwrap().unwrap();
     }
 }

@@ -45,7 +45,7 @@ pub(super) async fn serve(
 ) {
     let peer = slot.peer();
     let timeout = slot.limits().header_timeout;
-    let opened = match tokio::time::timeout(timeout, open(&proxy, io, &host)).await {
+    let opened = match tokio::time::timeout(timeout, open(&proxy, io, &host, peer)).await {
         Ok(Some(opened)) => opened,
         Ok(None) => return,
         Err(_) => {
@@ -70,6 +70,7 @@ async fn open(
     proxy: &ForwardProxy,
     mut io: TokioIo<hyper::upgrade::Upgraded>,
     host: &str,
+    peer: std::net::SocketAddr,
 ) -> Option<Opened> {
     let mut first = [0u8; 1];
     match io.read(&mut first).await {
@@ -94,7 +95,7 @@ async fn open(
         Ok(tls) => Some(Opened::Tls(Box::new(tls))),
         Err(error) => {
             // Typically a client that does not trust the awsproxy CA.
-            tracing::info!(%host, %error, "client TLS handshake failed (is the awsproxy CA trusted?)");
+            tracing::info!(%peer, %host, %error, "client TLS handshake failed (is the awsproxy CA trusted?)");
             None
         }
     }
