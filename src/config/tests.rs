@@ -200,3 +200,26 @@ fn clients_dir_files_use_client_key_paths() {
     let e = parse_clients_file("[[creds.client]]\nname = \"a\"\n", path).unwrap_err();
     assert!(e.message.contains("unknown field"), "{e}");
 }
+
+#[test]
+fn server_limits_are_bounded() {
+    let f = parse(
+        "[server]\nmax_connections = 64\nheader_timeout = \"5s\"\ntunnel_idle_timeout = \"1h\"\n",
+        &ConfigSource::EmbeddedDefault,
+    )
+    .unwrap();
+    let server = f.server.unwrap();
+    assert_eq!(server.max_connections, Some(64));
+    assert_eq!(
+        server.header_timeout.unwrap().0,
+        std::time::Duration::from_secs(5)
+    );
+
+    let e = err("[server]\nmax_connections = 0\n");
+    assert_eq!(e.key, "server.max_connections");
+    let e = err("[server]\nheader_timeout = \"0s\"\n");
+    assert_eq!(e.key, "server.header_timeout");
+    assert!(e.hint.unwrap().contains("\"10m\""));
+    let e = err("[server]\ntunnel_idle_timeout = \"2d\"\n");
+    assert_eq!(e.key, "server.tunnel_idle_timeout");
+}

@@ -47,8 +47,53 @@ pub fn validate(file: &ConfigFile) -> Result<(), Invalid> {
     if let Some(cache) = &file.cache {
         validate_cache(cache)?;
     }
+    if let Some(server) = &file.server {
+        validate_server(server)?;
+    }
     validate_listeners(file)
 }
+
+/// `[server]`: limits that still protect the process at their extremes.
+fn validate_server(server: &ServerSection) -> Result<(), Invalid> {
+    use std::time::Duration;
+    if let Some(n) = server.max_connections
+        && !(1..=MAX_CONNECTIONS_LIMIT).contains(&n)
+    {
+        return Err(invalid(
+            vec![key("server"), key("max_connections")],
+            format!("{n} is out of range"),
+            Some(format!("use 1 to {MAX_CONNECTIONS_LIMIT}")),
+        ));
+    }
+    for (field, value, max, max_text) in [
+        (
+            "header_timeout",
+            server.header_timeout,
+            Duration::from_secs(10 * 60),
+            "10m",
+        ),
+        (
+            "tunnel_idle_timeout",
+            server.tunnel_idle_timeout,
+            Duration::from_secs(24 * 3600),
+            "24h",
+        ),
+    ] {
+        if let Some(d) = value
+            && !(Duration::from_secs(1)..=max).contains(&d.0)
+        {
+            return Err(invalid(
+                vec![key("server"), key(field)],
+                format!("{d} is out of range"),
+                Some(format!("use a duration from \"1s\" to \"{max_text}\"")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The largest `[server] max_connections`.
+const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;
 
 fn validate_sso(sso: &SsoSection) -> Result<(), Invalid> {
     let ahead = sso.refresh_ahead.0.as_secs();

@@ -467,24 +467,28 @@ async fn a_fresh_status_page_says_what_to_add_instead_of_empty_tables() {
     );
     let mut daemon = spawn(&ctx);
     let url = daemon.url_of("status page");
-    // The SSO watcher registers its section as it starts, next to the listeners.
+    let sections = [
+        ("SSO sessions", "<code>aws configure sso</code>"),
+        ("Cache", "<code>HTTPS_PROXY</code>"),
+        ("PyPI repositories", "<code>[[repos.pypi]]</code>"),
+    ];
+    // Each service registers its section as it starts, beside its listener.
     let mut html = String::new();
-    for _ in 0..200 {
+    for _ in 0..400 {
         html = body_text(&format!("{url}/")).await;
-        if html.contains("<h2>SSO sessions</h2>") {
+        if sections
+            .iter()
+            .all(|(title, _)| html.contains(&format!("<h2>{title}</h2>")))
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for (title, hint) in [
-        ("SSO sessions", "<code>aws configure sso</code>"),
-        ("Cache", "<code>HTTPS_PROXY</code>"),
-        ("PyPI repositories", "<code>[[repos.pypi]]</code>"),
-    ] {
+    for (title, hint) in sections {
         let section = html
             .split("<h2>")
             .find(|s| s.starts_with(&format!("{title}</h2>")))
-            .unwrap_or_else(|| panic!("no {title} section: {html}"));
+            .unwrap_or_else(|| panic!("no {title} section: {html}\n{}", daemon.log()));
         assert!(!section.contains("<table>"), "{title}: {section}");
         assert!(section.contains("class=\"empty\""), "{title}: {section}");
         assert!(section.contains(hint), "{title}: {section}");

@@ -9,7 +9,8 @@
 //! | `cache_signed.rs` | a teammate with write access to the shared S3 cache bucket | entries signed with `[cache] hmac_key` |
 //! | `forward.rs` | a proxy client | `Host` vs the request target, loopback and link-local destinations |
 //! | `repos.rs` | a web page in the user's browser, a malicious origin | uploads, seed URLs, `+f/` paths, redirects, Maven `%2f` |
-//! | `listeners.rs` | a web page (DNS rebinding), any local process | `Host` checks, browser headers, slowloris and descriptor exhaustion |
+//! | `listeners.rs` | a web page (DNS rebinding), any local process | `Host` checks, browser headers |
+//! | `slowloris.rs` | any local process | half-sent requests, idle connections and tunnels, descriptor exhaustion |
 //! | `secrets.rs` | whoever reads a diagnostic | userinfo of URLs in `doctor` and configuration errors |
 
 mod cache;
@@ -18,3 +19,4 @@ mod forward;
 mod listeners;
 mod repos;
 mod secrets;
+mod slowloris;
