@@ -14,7 +14,7 @@ use http_body_util::BodyExt as _;
 use url::Url;
 
 use super::mount::Mount;
-use super::upstream::Upstream;
+use super::upstream::{DowngradeRefused, Upstream};
 use super::{Shared, is_read, not_found, text};
 use crate::cache::{Body, CachePolicy, LookupOptions, UpstreamAuth, Verifier};
 use crate::pypi::names::normalize;
@@ -440,6 +440,9 @@ async fn file(
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             bad_gateway("the repository refused awsproxy's token\n")
         }
+        _ if resp.extensions().get::<DowngradeRefused>().is_some() => bad_gateway(
+            "the repository redirected this download to plain http; awsproxy does not follow that\n",
+        ),
         _ => bad_gateway("the repository failed\n"),
     }
 }
