@@ -7,12 +7,14 @@
 //! |---|---|---|
 //! | `uploads.rs` | a web page in the user's browser | no cross-site publish (PyPI `POST`, Maven `PUT`); publishing needs the mount's opt-in and an `Authorization` header |
 //! | `maven_paths.rs` | a client | `%2f` and `%5c` are refused, not decoded into separators |
+//! | `seeds.rs` | a web page in the user's browser | junk no-config seed URLs cost one AWS call each and never push out a working seed |
 //! | `files.rs` | a client | `+f/` serves only file links of a page awsproxy rewrote, never other upstream paths |
 //! | `redirects.rs` | a malicious origin | a download redirected to plain http is refused; the token goes only to the same scheme, host and port |
 
 mod files;
 mod maven_paths;
 mod redirects;
+mod seeds;
 mod uploads;
 
 use crate::support::TestContext;
