@@ -4,10 +4,10 @@
 //! |---|---|
 //! | `GET /pypi/NAME/simple/` | the repository's project list (PEP 503 HTML or PEP 691 JSON by `Accept`), links rewritten |
 //! | `GET /pypi/NAME/simple/PKG/` | the project page, file links rewritten to `/pypi/NAME/+f/PKG/...` |
-//! | `GET /pypi/NAME/+f/PKG/...` | a file, cached immutably and checked against the page's `#sha256=` |
+//! | `GET /pypi/NAME/+f/PKG/...` | a file that a page the mount rewrote links to (any other path: 404, never fetched), cached immutably and checked against the page's `#sha256=` |
 //! | `GET /pypi/NAME/+fb/PKG/SCHEME/HOST/...` | a file from the public index (`fallback = "missing"` only) |
 //! | `POST /pypi/NAME/` | an upload (`twine upload`) when the mount has `allow_upload = true`, streamed upstream with the token |
-//! | `/{account}/{region}/{domain}/{repo}/...` | the same without config (no uploads), credentials from the default chain |
+//! | `/{account}/{region}/{domain}/{repo}/...` | the same without config (no uploads), credentials from the default chain; `503` + `Retry-After` for a repository that didn't resolve |
 //!
 //! The upstream base comes from `GetRepositoryEndpoint` (or the mount's
 //! `endpoint`); the seed form keeps only repositories it resolved ([`seeds`]). Tokens live in memory ([`crate::pypi::token`]); no response to
