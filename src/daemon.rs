@@ -5,14 +5,22 @@
 //! Listeners are bound as `std::net::TcpListener`s and handed to each run of a
 //! service as a clone, so a service restarted by a reload keeps its socket (no
 //! window in which connections are refused).
+//!
+//! What a listener may bind is [`exposure`]'s rule; which `Host` it answers is
+//! [`host`]'s, applied to every request by the one middleware of [`serve_router`].
+
+pub mod exposure;
+pub mod host;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
+use self::host::{HostPolicy, Verdict};
 use crate::error::Hinted;
 
 /// How long in-flight requests may run after a shutdown signal.
@@ -109,14 +117,19 @@ impl Signals {
 }
 
 /// Serves `router` on `listener` until `shutdown` fires, then lets in-flight
-/// requests finish for up to `grace`.
+/// requests finish for up to `grace`. Requests whose `Host` `hosts` refuses
+/// never reach the router.
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    hosts: HostPolicy,
     shutdown: CancellationToken,
     grace: Duration,
 ) -> anyhow::Result<()> {
-    let router = router.layer(axum::middleware::from_fn(log_request));
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        Arc::new(hosts),
+        log_request,
+    ));
     // Small responses (index pages, credentials, metadata) would otherwise wait
     // for Nagle's algorithm and the peer's delayed ACK: ~40 ms each.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -146,10 +159,13 @@ pub async fn serve_router(
 /// Health checks are left out: orchestrators poll them constantly. Queries are
 /// left out because presigned URLs carry credentials there.
 ///
-/// Every response also says who answered (`Server: awsproxy`); `doctor` uses it
-/// to tell "port held by awsproxy" from "port held by something else". One
-/// layer does both: each layer costs every request a boxed future.
+/// Requests with a `Host` the listener does not answer get the policy's refusal
+/// (DNS rebinding). Every response says who answered (`Server: awsproxy`;
+/// `doctor` uses it to tell "port held by awsproxy" from "port held by
+/// something else"), forbids content sniffing, and grants no cross-origin read.
+/// One layer does all of it: each layer costs every request a boxed future.
 async fn log_request(
+    axum::extract::State(hosts): axum::extract::State<Arc<HostPolicy>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -157,11 +173,23 @@ async fn log_request(
         .then(|| (request.method().clone(), request.uri().path().to_owned()))
         .filter(|(_, path)| !matches!(path.as_str(), "/health" | "/healthz"));
     let started = std::time::Instant::now();
-    let mut response = next.run(request).await;
-    response.headers_mut().insert(
+    let mut response = match hosts.check_request(&request) {
+        Verdict::Allowed => next.run(request).await,
+        refused => {
+            tracing::debug!(verdict = refused.as_str(), "refused by the Host check");
+            hosts.refusal(refused)
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(
         http::header::SERVER,
         http::HeaderValue::from_static(SERVER_HEADER),
     );
+    headers.insert(
+        http::header::X_CONTENT_TYPE_OPTIONS,
+        http::HeaderValue::from_static("nosniff"),
+    );
+    headers.remove(http::header::ACCESS_CONTROL_ALLOW_ORIGIN);
     if let Some((method, path)) = logged {
         tracing::debug!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     }
@@ -211,13 +239,14 @@ mod tests {
         let server = tokio::spawn(serve_router(
             listener.tokio_listener().unwrap(),
             router,
+            HostPolicy::new("[test]", addr, &[]),
             token.clone(),
             Duration::from_secs(5),
         ));
         let request = tokio::spawn(async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-            s.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            s.write_all(b"GET /slow HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
                 .await
                 .unwrap();
             let mut body = String::new();

@@ -378,7 +378,8 @@ fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Two services cannot share one socket (port 0 means "any free port" and never clashes).
+/// Two services cannot share one socket (port 0 means "any free port" and never
+/// clashes); `allowed_hosts` entries are names or addresses.
 fn validate_listeners(file: &ConfigFile) -> Result<(), Invalid> {
     let listeners = [
         ("creds", file.creds.as_ref().map(|s| s.listen)),
@@ -386,6 +387,22 @@ fn validate_listeners(file: &ConfigFile) -> Result<(), Invalid> {
         ("proxy", file.proxy.as_ref().map(|s| s.listen)),
         ("metrics", file.metrics.as_ref().map(|s| s.listen)),
     ];
+    let allowed_hosts = [
+        ("creds", file.creds.as_ref().map(|s| &s.allowed_hosts)),
+        ("repos", file.repos.as_ref().map(|s| &s.allowed_hosts)),
+        ("metrics", file.metrics.as_ref().map(|s| &s.allowed_hosts)),
+    ];
+    for (section, hosts) in allowed_hosts {
+        for (i, entry) in hosts.into_iter().flatten().enumerate() {
+            if let Err(message) = crate::daemon::host::AllowedHost::parse(entry) {
+                return Err(invalid(
+                    vec![key(section), key("allowed_hosts"), Seg::Index(i)],
+                    message,
+                    Some("list the names clients use for this listener, like \"awsproxy.corp.example\" or \"*.corp.example\"".to_owned()),
+                ));
+            }
+        }
+    }
     let mut seen: HashMap<std::net::SocketAddr, &str> = HashMap::new();
     for (section, addr) in listeners {
         let Some(addr) = addr else { continue };

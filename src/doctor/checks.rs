@@ -68,7 +68,7 @@ fn held_by_awsproxy(addr: SocketAddr) -> bool {
     };
     let _ = stream.set_read_timeout(Some(super::CHECK_TIMEOUT));
     if stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nhost: awsproxy-doctor\r\nconnection: close\r\n\r\n")
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
         .is_err()
     {
         return false;

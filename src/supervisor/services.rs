@@ -2,6 +2,7 @@
 
 use super::{Placement, ServiceDef, Shared, run_logged};
 use crate::cache::{CacheSettings, HttpCache};
+use crate::daemon::host::HostPolicy;
 use crate::daemon::{self, SHUTDOWN_GRACE};
 use crate::services::status::{Health, Section, label_value};
 
@@ -20,14 +21,16 @@ fn metrics() -> ServiceDef {
                 .map_or(Placement::Off, |m| Placement::Listen(m.listen.0))
         },
         changed: |a, b| a.metrics != b.metrics,
-        start: |shared, _file, listener, token| {
+        start: |shared, file, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
+            let section = file.metrics.clone().unwrap_or_default();
+            let hosts = HostPolicy::new("[metrics]", listener.local_addr()?, &section.allowed_hosts);
             let router = crate::services::status::router(shared.board.clone());
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "metrics",
-                daemon::serve_router(listener, router, token, SHUTDOWN_GRACE),
+                daemon::serve_router(listener, router, hosts, token, SHUTDOWN_GRACE),
             )))
         },
     }
@@ -160,6 +163,8 @@ fn creds() -> ServiceDef {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the credentials endpoint needs a listener"))?;
             let section = file.creds.clone().unwrap_or_default();
+            let hosts = HostPolicy::new("[creds]", listener.local_addr()?, &section.allowed_hosts)
+                .with_ecs_addresses();
             let board = shared.board.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
@@ -173,7 +178,7 @@ fn creds() -> ServiceDef {
                     let watcher = handle
                         .watch_clients_dir(crate::services::creds_endpoint::DIR_POLL_INTERVAL);
                     let result =
-                        daemon::serve_router(listener, router, token, SHUTDOWN_GRACE).await;
+                        daemon::serve_router(listener, router, hosts, token, SHUTDOWN_GRACE).await;
                     watcher.abort();
                     result
                 },
@@ -246,6 +251,7 @@ fn repos() -> ServiceDef {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;
             let section = file.repos.clone().unwrap_or_default();
+            let hosts = HostPolicy::new("[repos]", listener.local_addr()?, &section.allowed_hosts);
             let cache_section = file.cache.clone().unwrap_or_default();
             // The repositories reach upstreams the way the forward proxy does.
             let upstream = match &file.proxy {
@@ -282,7 +288,7 @@ fn repos() -> ServiceDef {
                         ),
                     );
                     let result =
-                        daemon::serve_router(listener, router, token, SHUTDOWN_GRACE).await;
+                        daemon::serve_router(listener, router, hosts, token, SHUTDOWN_GRACE).await;
                     settle(&ctx.cache).await;
                     result
                 },

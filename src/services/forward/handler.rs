@@ -154,6 +154,10 @@ impl ForwardProxy {
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
         );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            header::HeaderValue::from_static("nosniff"),
+        );
         response
     }
 }
@@ -169,12 +173,18 @@ fn is_ca_request<B>(req: &Request<B>) -> bool {
         && matches!(*req.method(), Method::GET | Method::HEAD)
 }
 
+/// One of the proxy's own answers (not an origin's, which pass unchanged).
 pub(super) fn text(status: StatusCode, message: &'static str) -> Response<Body> {
     let mut response = Response::new(net::full(message));
     *response.status_mut() = status;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
     );
     response
 }
