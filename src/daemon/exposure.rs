@@ -27,8 +27,7 @@ impl Listen {
     /// addresses, its containers' link) can reach.
     pub fn is_local(&self) -> bool {
         let ip = self.addr.ip().to_canonical();
-        ip.is_loopback()
-            || (self.section == "creds" && super::host::ECS_ADDRESSES.contains(&ip))
+        ip.is_loopback() || (self.section == "creds" && super::host::ECS_ADDRESSES.contains(&ip))
     }
 }
 
@@ -44,15 +43,21 @@ pub fn listens(file: &ConfigFile) -> Vec<Listen> {
     [
         listen(
             "proxy",
-            file.proxy.as_ref().map(|s| (s.listen.0, s.allow_non_loopback)),
+            file.proxy
+                .as_ref()
+                .map(|s| (s.listen.0, s.allow_non_loopback)),
         ),
         listen(
             "repos",
-            file.repos.as_ref().map(|s| (s.listen.0, s.allow_non_loopback)),
+            file.repos
+                .as_ref()
+                .map(|s| (s.listen.0, s.allow_non_loopback)),
         ),
         listen(
             "creds",
-            file.creds.as_ref().map(|s| (s.listen.0, s.allow_non_loopback)),
+            file.creds
+                .as_ref()
+                .map(|s| (s.listen.0, s.allow_non_loopback)),
         ),
         listen(
             "metrics",
@@ -93,10 +98,10 @@ fn refusal(l: &Listen, source: &ConfigSource) -> Error {
             l.addr
         ),
         hint: Some(format!(
-            "anyone who can reach {} would use it as you: awsproxy has no access control of its own. \
+            "anyone who can reach port {} there would use it as you: awsproxy has no access control of its own. \
              Listen on 127.0.0.1, or, where a firewall or network policy decides who reaches it, \
              set `allow_non_loopback = true` in `[{section}]` (see the README's Security section)",
-            l.addr
+            l.addr.port()
         )),
     }
 }
@@ -118,13 +123,22 @@ mod tests {
             "[creds]\nlisten = \"[fd00:ec2::23]:80\"\n",
             "[repos]\nlisten = \"0.0.0.0:9000\"\nallow_non_loopback = true\n",
         ] {
-            assert!(refuse_exposed(&file(ok), &ConfigSource::EmbeddedDefault).is_ok(), "{ok}");
+            assert!(
+                refuse_exposed(&file(ok), &ConfigSource::EmbeddedDefault).is_ok(),
+                "{ok}"
+            );
         }
         for (bad, key) in [
             ("[proxy]\nlisten = \"0.0.0.0:3128\"\n", "`[proxy] listen`"),
             ("[repos]\nlisten = \"[::]:9000\"\n", "`[repos] listen`"),
-            ("[metrics]\nlisten = \"192.168.1.5:9464\"\n", "`[metrics] listen`"),
-            ("[repos]\nlisten = \"169.254.170.2:80\"\n", "`[repos] listen`"),
+            (
+                "[metrics]\nlisten = \"192.168.1.5:9464\"\n",
+                "`[metrics] listen`",
+            ),
+            (
+                "[repos]\nlisten = \"169.254.170.2:80\"\n",
+                "`[repos] listen`",
+            ),
             (
                 "[creds]\nlisten = \"0.0.0.0:1338\"\n[metrics]\nlisten = \"0.0.0.0:0\"\nallow_non_loopback = true\n",
                 "`[creds] listen`",
@@ -133,7 +147,10 @@ mod tests {
             let err = refuse_exposed(&file(bad), &ConfigSource::File("/etc/awsproxy.toml".into()))
                 .unwrap_err();
             let text = err.to_string();
-            assert!(text.contains(key) && text.contains("/etc/awsproxy.toml"), "{text}");
+            assert!(
+                text.contains(key) && text.contains("/etc/awsproxy.toml"),
+                "{text}"
+            );
             assert!(err.hint().unwrap().contains("allow_non_loopback = true"));
             assert_eq!(err.exit_status(), crate::error::ExitStatus::Usage);
         }

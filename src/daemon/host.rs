@@ -254,7 +254,10 @@ fn split_port(value: &[u8]) -> Option<Host<'_>> {
     let (host, port) = match value.strip_prefix(b"[") {
         Some(rest) => {
             let end = rest.iter().position(|&b| b == b']')?;
-            (Host::Ip(IpAddr::V6(parse_ipv6(&rest[..end])?)), &rest[end + 1..])
+            (
+                Host::Ip(IpAddr::V6(parse_ipv6(&rest[..end])?)),
+                &rest[end + 1..],
+            )
         }
         None => {
             let colon = value.iter().position(|&b| b == b':').unwrap_or(value.len());
@@ -461,7 +464,11 @@ mod tests {
                 &["10.9.8.7:9000", "[2001:db8::1]", "localhost"],
                 Verdict::Allowed,
             );
-            verdicts(&p, &["evil.example", "pod.cluster.local"], Verdict::Misdirected);
+            verdicts(
+                &p,
+                &["evil.example", "pod.cluster.local"],
+                Verdict::Misdirected,
+            );
         }
     }
 
@@ -499,18 +506,68 @@ mod tests {
     fn requests_need_one_good_host_and_a_good_target_authority() {
         let p = policy("127.0.0.1:9000", &[]);
         let cases = [
-            ("/", vec!["localhost:9000"], Version::HTTP_11, Verdict::Allowed),
+            (
+                "/",
+                vec!["localhost:9000"],
+                Version::HTTP_11,
+                Verdict::Allowed,
+            ),
             ("/", vec![], Version::HTTP_11, Verdict::Missing),
             ("/", vec![], Version::HTTP_10, Verdict::Allowed),
-            ("/", vec!["evil.example"], Version::HTTP_10, Verdict::Misdirected),
-            ("/", vec!["localhost", "evil.example"], Version::HTTP_11, Verdict::Malformed),
-            ("/", vec!["localhost", "localhost"], Version::HTTP_11, Verdict::Malformed),
-            ("http://localhost:9000/x", vec!["127.0.0.1"], Version::HTTP_11, Verdict::Allowed),
-            ("http://localhost:9000/x", vec![], Version::HTTP_11, Verdict::Allowed),
-            ("http://evil.example/x", vec!["localhost"], Version::HTTP_11, Verdict::Misdirected),
-            ("http://localhost/x", vec!["evil.example"], Version::HTTP_11, Verdict::Misdirected),
-            ("http://localhost/x", vec!["a@b"], Version::HTTP_11, Verdict::Malformed),
-            ("http://u@localhost/x", vec!["localhost"], Version::HTTP_11, Verdict::Malformed),
+            (
+                "/",
+                vec!["evil.example"],
+                Version::HTTP_10,
+                Verdict::Misdirected,
+            ),
+            (
+                "/",
+                vec!["localhost", "evil.example"],
+                Version::HTTP_11,
+                Verdict::Malformed,
+            ),
+            (
+                "/",
+                vec!["localhost", "localhost"],
+                Version::HTTP_11,
+                Verdict::Malformed,
+            ),
+            (
+                "http://localhost:9000/x",
+                vec!["127.0.0.1"],
+                Version::HTTP_11,
+                Verdict::Allowed,
+            ),
+            (
+                "http://localhost:9000/x",
+                vec![],
+                Version::HTTP_11,
+                Verdict::Allowed,
+            ),
+            (
+                "http://evil.example/x",
+                vec!["localhost"],
+                Version::HTTP_11,
+                Verdict::Misdirected,
+            ),
+            (
+                "http://localhost/x",
+                vec!["evil.example"],
+                Version::HTTP_11,
+                Verdict::Misdirected,
+            ),
+            (
+                "http://localhost/x",
+                vec!["a@b"],
+                Version::HTTP_11,
+                Verdict::Malformed,
+            ),
+            (
+                "http://u@localhost/x",
+                vec!["localhost"],
+                Version::HTTP_11,
+                Verdict::Malformed,
+            ),
         ];
         for (target, hosts, version, want) in cases {
             assert_eq!(
@@ -524,9 +581,15 @@ mod tests {
     #[test]
     fn allowed_host_entries_parse_or_say_why_not() {
         for (entry, want) in [
-            ("awsproxy.corp.example", AllowedHost::Name("awsproxy.corp.example".into())),
+            (
+                "awsproxy.corp.example",
+                AllowedHost::Name("awsproxy.corp.example".into()),
+            ),
             ("AwsProxy.", AllowedHost::Name("awsproxy".into())),
-            ("*.Corp.Example", AllowedHost::Suffix(".corp.example".into())),
+            (
+                "*.Corp.Example",
+                AllowedHost::Suffix(".corp.example".into()),
+            ),
             ("10.0.0.1", AllowedHost::Ip("10.0.0.1".parse().unwrap())),
             ("fd00::1", AllowedHost::Ip("fd00::1".parse().unwrap())),
             ("[fd00::1]", AllowedHost::Ip("fd00::1".parse().unwrap())),
@@ -559,7 +622,13 @@ mod tests {
         let body = String::from_utf8_lossy(&body);
         assert!(body.contains("`[repos] allowed_hosts`"), "{body}");
         assert!(body.contains("hint: use http://localhost:PORT/"), "{body}");
-        assert_eq!(p.refusal(Verdict::Missing).status(), StatusCode::BAD_REQUEST);
-        assert_eq!(p.refusal(Verdict::Malformed).status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            p.refusal(Verdict::Missing).status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            p.refusal(Verdict::Malformed).status(),
+            StatusCode::BAD_REQUEST
+        );
     }
 }

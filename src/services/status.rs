@@ -354,7 +354,10 @@ mod tests {
             .oneshot(Request::get("/").body(axum::body::Body::empty()).unwrap())
             .await
             .unwrap();
-        assert_eq!(response.headers()[header::CONTENT_SECURITY_POLICY], PAGE_CSP);
+        assert_eq!(
+            response.headers()[header::CONTENT_SECURITY_POLICY],
+            PAGE_CSP
+        );
         assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
         let (_, html) = get(&router, "/").await;
         assert!(html.contains("data-component=\"proxy\""), "{html}");

@@ -25,7 +25,8 @@ fn metrics() -> ServiceDef {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
             let section = file.metrics.clone().unwrap_or_default();
-            let hosts = HostPolicy::new("[metrics]", listener.local_addr()?, &section.allowed_hosts);
+            let hosts =
+                HostPolicy::new("[metrics]", listener.local_addr()?, &section.allowed_hosts);
             let router = crate::services::status::router(shared.board.clone());
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),

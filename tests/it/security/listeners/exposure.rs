@@ -35,6 +35,8 @@ fn serve_refuses_a_non_loopback_listener_unless_its_section_allows_it() {
         .collect();
     for (section, ctx, daemon) in &mut running {
         let code = daemon.wait_exit();
+        // The exit can come before the last stderr line is read.
+        daemon.wait_for("hint:");
         let log = daemon.log();
         assert_eq!(code, 2, "[{section}]: {log}");
         for needle in [
@@ -75,13 +77,19 @@ fn flags_cannot_move_a_listener_off_loopback_either() {
     cmd.args(["serve", "--metrics-listen", "0.0.0.0:0"]);
     let mut daemon = Daemon::spawn(cmd);
     assert_eq!(daemon.wait_exit(), 2, "{}", daemon.log());
-    assert!(daemon.log().contains("`[metrics] listen`"), "{}", daemon.log());
+    daemon.wait_for("hint:");
+    assert!(
+        daemon.log().contains("`[metrics] listen`"),
+        "{}",
+        daemon.log()
+    );
 
     let ctx = TestContext::new().config(&format!("[creds]\n{CLIENT}"));
     let mut cmd = ctx.command();
     cmd.args(["creds", "serve", "--listen", "0.0.0.0:0"]);
     let mut daemon = Daemon::spawn(cmd);
     assert_eq!(daemon.wait_exit(), 2, "{}", daemon.log());
+    daemon.wait_for("hint:");
     let log = daemon.log();
     assert!(log.contains("`[creds] listen`"), "{log}");
     assert!(log.contains("allow_non_loopback"), "{log}");
@@ -126,7 +134,10 @@ fn doctor_warns_where_a_section_allows_non_loopback() {
     let repos = find("listen:repos");
     assert_eq!(repos["outcome"], "fail", "serve would refuse: {repos}");
     assert!(
-        repos["hint"].as_str().unwrap().contains("allow_non_loopback"),
+        repos["hint"]
+            .as_str()
+            .unwrap()
+            .contains("allow_non_loopback"),
         "{repos}"
     );
 }

@@ -20,12 +20,18 @@ async fn every_listener_says_nosniff_and_the_status_page_is_locked_down() {
     let st = Stack::start("").await;
     st.pypi
         .add("pkg", "1.0", "pkg-1.0-py3-none-any.whl", b"wheel bytes");
-    st.s3.put(BUCKET, "maven2/com/corp/lib/1.0/lib-1.0.jar", b"jar");
+    st.s3
+        .put(BUCKET, "maven2/com/corp/lib/1.0/lib-1.0.jar", b"jar");
     let auth = [("authorization", TOKEN)];
     for (addr, path, headers, status) in [
         (&st.repos, "/pypi/corp/simple/pkg/", &[][..], 200),
         (&st.repos, "/pypi/corp/simple/nothing-here/", &[], 404),
-        (&st.repos, "/maven/corp/com/corp/lib/1.0/lib-1.0.jar", &[], 200),
+        (
+            &st.repos,
+            "/maven/corp/com/corp/lib/1.0/lib-1.0.jar",
+            &[],
+            200,
+        ),
         (&st.repos, "/nowhere", &[], 404),
         (&st.metrics, "/", &[], 200),
         (&st.metrics, "/metrics", &[], 200),
@@ -54,16 +60,33 @@ async fn every_listener_says_nosniff_and_the_status_page_is_locked_down() {
             // outside resources.
             let page = got.text();
             assert!(page.contains("<style>"), "{page}");
-            assert!(!page.contains("<script") && !page.contains("src="), "{page}");
+            assert!(
+                !page.contains("<script") && !page.contains("src="),
+                "{page}"
+            );
         }
     }
     // Refusals say it too.
-    let got = send(&st.repos, "GET", "/pypi/corp/simple/", Some("evil.example"), &[]).await;
+    let got = send(
+        &st.repos,
+        "GET",
+        "/pypi/corp/simple/",
+        Some("evil.example"),
+        &[],
+    )
+    .await;
     assert_eq!(got.status, 421);
     nosniff("a 421", &got);
     // The forward proxy's own answers (the CA page, its errors) say it; what it
     // relays from origins is the origins' business.
-    let got = send(&st.proxy, "GET", "http://awsproxy.ca/", Some("awsproxy.ca"), &[]).await;
+    let got = send(
+        &st.proxy,
+        "GET",
+        "http://awsproxy.ca/",
+        Some("awsproxy.ca"),
+        &[],
+    )
+    .await;
     assert_eq!(got.status, 200);
     nosniff("the CA page", &got);
     let got = send(&st.proxy, "GET", "/", Some(&st.proxy), &[]).await;
@@ -90,13 +113,25 @@ async fn no_listener_grants_a_cors_preflight_or_a_cross_origin_read() {
         (&st.creds, "/v1/credentials"),
     ] {
         let got = send(addr, "OPTIONS", path, Some(addr), &preflight).await;
-        assert_ne!(got.status / 100, 2, "{addr}{path} allowed a preflight: {}", got.head);
+        assert_ne!(
+            got.status / 100,
+            2,
+            "{addr}{path} allowed a preflight: {}",
+            got.head
+        );
         assert!(
             !got.head.contains("access-control-allow-"),
             "{addr}{path}: {}",
             got.head
         );
-        let got = send(addr, "GET", path, Some(addr), &[("origin", "https://evil.example")]).await;
+        let got = send(
+            addr,
+            "GET",
+            path,
+            Some(addr),
+            &[("origin", "https://evil.example")],
+        )
+        .await;
         assert!(
             !got.head.contains("access-control-allow-"),
             "{addr}{path}: {}",

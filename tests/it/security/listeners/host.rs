@@ -113,13 +113,22 @@ async fn a_rebound_name_reads_nothing_from_any_listener_and_local_names_still_wo
             format!("xn--localhost-9ta:{p}"),
         ] {
             let got = send(addr, "GET", &path, Some(&evil), &headers).await;
-            assert_eq!(got.status, 421, "{addr}{path} with Host {evil}: {}", got.text());
+            assert_eq!(
+                got.status,
+                421,
+                "{addr}{path} with Host {evil}: {}",
+                got.text()
+            );
             assert!(
                 !got.text().contains(private),
                 "{addr}{path} with Host {evil} leaked: {}",
                 got.text()
             );
-            assert!(got.text().contains("allowed_hosts"), "a hint: {}", got.text());
+            assert!(
+                got.text().contains("allowed_hosts"),
+                "a hint: {}",
+                got.text()
+            );
         }
         // Malformed names are refused too (userinfo, a bad port, two Hosts).
         for bad in [
@@ -135,7 +144,11 @@ async fn a_rebound_name_reads_nothing_from_any_listener_and_local_names_still_wo
                 got.status,
                 got.text()
             );
-            assert!(!got.text().contains(private), "{bad} leaked: {}", got.text());
+            assert!(
+                !got.text().contains(private),
+                "{bad} leaked: {}",
+                got.text()
+            );
         }
         let mut twice = headers.clone();
         twice.push(("host", "evil.example"));
@@ -165,7 +178,12 @@ async fn a_rebound_name_reads_nothing_from_any_listener_and_local_names_still_wo
             "[::1]".to_owned(),
         ] {
             let got = send(addr, "GET", &path, Some(&good), &headers).await;
-            assert_eq!(got.status, 200, "{addr}{path} with Host {good}: {}", got.text());
+            assert_eq!(
+                got.status,
+                200,
+                "{addr}{path} with Host {good}: {}",
+                got.text()
+            );
             assert!(got.text().contains(private), "{good}: {}", got.text());
         }
     }
@@ -200,7 +218,14 @@ async fn the_credentials_endpoint_answers_the_ecs_addresses_and_nothing_else_doe
         assert_eq!(got.status, 421, "{ecs} on metrics: {}", got.text());
     }
     // A rebound name is refused even with the client's token.
-    let got = send(&st.creds, "GET", "/v1/credentials", Some("evil.example"), &auth).await;
+    let got = send(
+        &st.creds,
+        "GET",
+        "/v1/credentials",
+        Some("evil.example"),
+        &auth,
+    )
+    .await;
     assert_eq!(got.status, 421, "{}", got.text());
     assert!(!got.text().contains(FAKE_ACCESS_KEY_ID));
 }
@@ -223,7 +248,12 @@ async fn names_in_allowed_hosts_are_answered() {
             format!("localhost:{p}"),
         ] {
             let got = send(addr, "GET", &path, Some(&good), &headers).await;
-            assert_eq!(got.status, 200, "{addr}{path} with Host {good}: {}", got.text());
+            assert_eq!(
+                got.status,
+                200,
+                "{addr}{path} with Host {good}: {}",
+                got.text()
+            );
             assert!(got.text().contains(private));
         }
         for evil in [
@@ -233,7 +263,12 @@ async fn names_in_allowed_hosts_are_answered() {
             format!("10.1.2.4:{p}"),
         ] {
             let got = send(addr, "GET", &path, Some(&evil), &headers).await;
-            assert_eq!(got.status, 421, "{addr}{path} with Host {evil}: {}", got.text());
+            assert_eq!(
+                got.status,
+                421,
+                "{addr}{path} with Host {evil}: {}",
+                got.text()
+            );
             assert!(!got.text().contains(private));
         }
     }
