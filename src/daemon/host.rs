@@ -279,9 +279,10 @@ fn split_port(value: &[u8]) -> Option<Host<'_>> {
 /// trailing dot allowed.
 fn classify(host: &[u8]) -> Option<Host<'_>> {
     let host = host.strip_suffix(b".").unwrap_or(host);
-    if let Some(ip) = std::str::from_utf8(host)
-        .ok()
-        .and_then(|s| s.parse::<Ipv4Addr>().ok())
+    let dotted_digits = host.iter().all(|&b| b.is_ascii_digit() || b == b'.');
+    if let Some(ip) = dotted_digits
+        .then(|| std::str::from_utf8(host).ok()?.parse::<Ipv4Addr>().ok())
+        .flatten()
     {
         return Some(Host::Ip(IpAddr::V4(ip)));
     }
