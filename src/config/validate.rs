@@ -47,7 +47,8 @@ pub fn validate(file: &ConfigFile) -> Result<(), Invalid> {
     if let Some(cache) = &file.cache {
         validate_cache(cache)?;
     }
-    validate_listeners(file)
+    validate_listeners(file)?;
+    validate_allowed_hosts(file)
 }
 
 fn validate_sso(sso: &SsoSection) -> Result<(), Invalid> {
@@ -378,8 +379,7 @@ fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Two services cannot share one socket (port 0 means "any free port" and never
-/// clashes); `allowed_hosts` entries are names or addresses.
+/// Two services cannot share one socket (port 0 means "any free port" and never clashes).
 fn validate_listeners(file: &ConfigFile) -> Result<(), Invalid> {
     let listeners = [
         ("creds", file.creds.as_ref().map(|s| s.listen)),
@@ -387,6 +387,25 @@ fn validate_listeners(file: &ConfigFile) -> Result<(), Invalid> {
         ("proxy", file.proxy.as_ref().map(|s| s.listen)),
         ("metrics", file.metrics.as_ref().map(|s| s.listen)),
     ];
+    let mut seen: HashMap<std::net::SocketAddr, &str> = HashMap::new();
+    for (section, addr) in listeners {
+        let Some(addr) = addr else { continue };
+        if addr.0.port() == 0 {
+            continue;
+        }
+        if let Some(other) = seen.insert(addr.0, section) {
+            return Err(invalid(
+                vec![key(section), key("listen")],
+                format!("{addr} is also `[{other}] listen`"),
+                Some("give each service its own port".to_owned()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `allowed_hosts` entries are names, `*.suffix` patterns or IP addresses, without ports.
+fn validate_allowed_hosts(file: &ConfigFile) -> Result<(), Invalid> {
     let allowed_hosts = [
         ("creds", file.creds.as_ref().map(|s| &s.allowed_hosts)),
         ("repos", file.repos.as_ref().map(|s| &s.allowed_hosts)),
@@ -401,20 +420,6 @@ fn validate_listeners(file: &ConfigFile) -> Result<(), Invalid> {
                     Some("list the names clients use for this listener, like \"awsproxy.corp.example\" or \"*.corp.example\"".to_owned()),
                 ));
             }
-        }
-    }
-    let mut seen: HashMap<std::net::SocketAddr, &str> = HashMap::new();
-    for (section, addr) in listeners {
-        let Some(addr) = addr else { continue };
-        if addr.0.port() == 0 {
-            continue;
-        }
-        if let Some(other) = seen.insert(addr.0, section) {
-            return Err(invalid(
-                vec![key(section), key("listen")],
-                format!("{addr} is also `[{other}] listen`"),
-                Some("give each service its own port".to_owned()),
-            ));
         }
     }
     Ok(())
