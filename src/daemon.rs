@@ -177,7 +177,8 @@ async fn log_request(
         Verdict::Allowed => next.run(request).await,
         refused => {
             tracing::debug!(verdict = refused.as_str(), "refused by the Host check");
-            hosts.refusal(refused)
+            let text = [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+            axum::response::IntoResponse::into_response((text, hosts.refusal(refused)))
         }
     };
     let headers = response.headers_mut();
