@@ -7,11 +7,18 @@
 //! Listeners are bound as `std::net::TcpListener`s and handed to each run of a
 //! service as a clone, so a service restarted by a reload keeps its socket (no
 //! window in which connections are refused).
+//!
+//! What a listener may bind is [`exposure`]'s rule; which `Host` it answers is
+//! [`host`]'s, applied to every request by the one middleware of [`serve_router`].
+
+pub mod exposure;
+pub mod host;
 
 pub(crate) mod accept;
 mod nofile;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -21,6 +28,7 @@ pub use accept::ServerLimits;
 pub(crate) use accept::Slot;
 pub use nofile::{open_file_limit, raise_open_file_limit};
 
+use self::host::{HostPolicy, Verdict};
 use crate::error::Hinted;
 
 /// How long in-flight requests may run after a shutdown signal.
@@ -118,14 +126,19 @@ impl Signals {
 
 /// Serves `router` on `listener` until `shutdown` fires, then lets in-flight
 /// requests finish for up to the grace period of `limits`. Handlers can
-/// extract `ConnectInfo<SocketAddr>`.
+/// extract `ConnectInfo<SocketAddr>`. Requests whose `Host` `hosts` refuses
+/// never reach the router.
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     limits: ServerLimits,
+    hosts: HostPolicy,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let router = router.layer(axum::middleware::from_fn(log_request));
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        Arc::new(hosts),
+        log_request,
+    ));
     accept::serve(listener, limits, shutdown.cancelled_owned(), |slot| {
         let router = router.clone();
         let peer = axum::extract::ConnectInfo(slot.peer());
@@ -143,10 +156,13 @@ pub async fn serve_router(
 /// Health checks are left out: orchestrators poll them constantly. Queries are
 /// left out because presigned URLs carry credentials there.
 ///
-/// Every response also says who answered (`Server: awsproxy`); `doctor` uses it
-/// to tell "port held by awsproxy" from "port held by something else". One
-/// layer does both: each layer costs every request a boxed future.
+/// Requests with a `Host` the listener does not answer get the policy's refusal
+/// (DNS rebinding). Every response says who answered (`Server: awsproxy`;
+/// `doctor` uses it to tell "port held by awsproxy" from "port held by
+/// something else"), forbids content sniffing, and grants no cross-origin read.
+/// One layer does all of it: each layer costs every request a boxed future.
 async fn log_request(
+    axum::extract::State(hosts): axum::extract::State<Arc<HostPolicy>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -154,11 +170,24 @@ async fn log_request(
         .then(|| (request.method().clone(), request.uri().path().to_owned()))
         .filter(|(_, path)| !matches!(path.as_str(), "/health" | "/healthz"));
     let started = std::time::Instant::now();
-    let mut response = next.run(request).await;
-    response.headers_mut().insert(
+    let mut response = match hosts.check_request(&request) {
+        Verdict::Allowed => next.run(request).await,
+        refused => {
+            tracing::debug!(verdict = refused.as_str(), "refused by the Host check");
+            let text = [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+            axum::response::IntoResponse::into_response((text, hosts.refusal(refused)))
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(
         http::header::SERVER,
         http::HeaderValue::from_static(SERVER_HEADER),
     );
+    headers.insert(
+        http::header::X_CONTENT_TYPE_OPTIONS,
+        http::HeaderValue::from_static("nosniff"),
+    );
+    headers.remove(http::header::ACCESS_CONTROL_ALLOW_ORIGIN);
     if let Some((method, path)) = logged {
         tracing::debug!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     }
@@ -209,13 +238,15 @@ mod tests {
             grace: Duration::from_secs(5),
             ..ServerLimits::default()
         };
+        let hosts = HostPolicy::new("[test]", addr, &[]);
         let socket = listener.tokio_listener().unwrap();
         let stop = token.clone();
-        let server = tokio::spawn(async move { serve_router(socket, router, limits, stop).await });
+        let server =
+            tokio::spawn(async move { serve_router(socket, router, limits, hosts, stop).await });
         let request = tokio::spawn(async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-            s.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            s.write_all(b"GET /slow HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
                 .await
                 .unwrap();
             let mut body = String::new();
@@ -247,9 +278,15 @@ mod tests {
             ..ServerLimits::default()
         };
         let socket = listener.tokio_listener().unwrap();
-        let server = tokio::spawn(serve_router(socket, router, limits, token.clone()));
+        let server = tokio::spawn(serve_router(
+            socket,
+            router,
+            limits,
+            HostPolicy::new("[test]", addr, &[]),
+            token.clone(),
+        ));
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        s.write_all(b"GET /hang HTTP/1.1\r\nhost: x\r\n\r\n")
+        s.write_all(b"GET /hang HTTP/1.1\r\nhost: localhost\r\n\r\n")
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -282,11 +319,12 @@ mod tests {
             socket,
             router,
             ServerLimits::default(),
+            HostPolicy::new("[test]", listener.addr, &[]),
             token.clone(),
         ));
         let mut s = tokio::net::TcpStream::connect(listener.addr).await.unwrap();
         let local = s.local_addr().unwrap();
-        s.write_all(b"GET /peer HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        s.write_all(b"GET /peer HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
             .await
             .unwrap();
         let mut text = String::new();

@@ -20,6 +20,7 @@ pub mod logging;
 pub mod config;
 
 pub mod cache;
+pub mod daemon;
 pub mod forward;
 pub mod maven;
 pub mod pypi;

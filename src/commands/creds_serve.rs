@@ -9,9 +9,10 @@ use anyhow::Context;
 
 use super::Ctx;
 use crate::cli::CredsServeArgs;
-use crate::config::{Config, CredsSection};
+use crate::config::{Config, ConfigFile, CredsSection};
 use tokio_util::sync::CancellationToken;
 
+use crate::daemon::host::HostPolicy;
 use crate::daemon::{self, BoundListener, Signal, Signals};
 use crate::error::{Error, ExitStatus};
 use crate::metrics::{self, Metrics};
@@ -28,6 +29,11 @@ pub fn run(ctx: &Ctx, args: &CredsServeArgs) -> anyhow::Result<ExitStatus> {
     }
     let limits =
         daemon::ServerLimits::resolve(config.file.server.as_ref(), daemon::raise_open_file_limit());
+    let listening = ConfigFile {
+        creds: Some(section.clone()),
+        ..ConfigFile::default()
+    };
+    daemon::exposure::refuse_exposed(&listening, &config.source)?;
     let loader = Loader {
         explicit: ctx.global.config.clone(),
         default_path: ctx.paths.config_file(),
@@ -68,18 +74,12 @@ async fn serve(
     let (router, handle) = CredsService::build(&section, &metrics).await;
     let app = router.merge(metrics::router(metrics.clone()));
     let listener = BoundListener::bind(section.listen.0, "[creds] listen")?;
+    let hosts =
+        HostPolicy::new("[creds]", listener.addr, &section.allowed_hosts).with_ecs_addresses();
     // Signal handlers go in before the URL is announced: whoever starts us may
     // signal as soon as it reads the URL.
     let mut signals = Signals::install()?;
     let addr = listener.addr;
-    let ip = addr.ip();
-    let link_local = ip == IpAddr::V4(Ipv4Addr::new(169, 254, 170, 2))
-        || ip == IpAddr::V4(Ipv4Addr::new(169, 254, 170, 23));
-    if !ip.is_loopback() && !link_local {
-        ctx.printer.warn(&format!(
-            "listening on {ip}, which is not loopback: credentials travel in clear text to anyone who can reach it, and SDKs only accept loopback or the ECS link-local addresses"
-        ));
-    }
     if handle.client_names().is_empty() {
         ctx.printer.warn("no [[creds.client]] is configured: every request will be refused until one is added (SIGHUP reloads)");
     }
@@ -93,6 +93,7 @@ async fn serve(
         listener.tokio_listener()?,
         app,
         limits,
+        hosts,
         stop.clone(),
     ));
     loop {

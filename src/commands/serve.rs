@@ -33,6 +33,7 @@ pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     let load = || -> anyhow::Result<Config> {
         let mut config = ctx.config()?;
         apply_overrides(&mut config.file, args);
+        crate::daemon::exposure::refuse_exposed(&config.file, &config.source)?;
         Ok(config)
     };
     let config = load()?;

@@ -69,6 +69,15 @@ pub enum LoginMode {
 pub struct CredsSection {
     #[serde(default = "default_creds_listen")]
     pub listen: ListenAddr,
+    /// Allow a listen address other than loopback (nothing else stops whoever
+    /// can reach it; `doctor` warns).
+    #[serde(default)]
+    pub allow_non_loopback: bool,
+    /// Names (or `*.suffix`, or IP addresses) this listener answers besides
+    /// loopback, `localhost` and its own address: what a team deployment's
+    /// clients call it. Other `Host` values get 421 (DNS rebinding).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
     /// A directory of `*.toml` files, each one `[[client]]` table, watched for changes.
     pub clients_dir: Option<PathBuf>,
     /// Log requests to `/health` (off by default: orchestrators poll it often).
@@ -98,6 +107,8 @@ impl Default for CredsSection {
     fn default() -> Self {
         Self {
             listen: default_creds_listen(),
+            allow_non_loopback: false,
+            allowed_hosts: Vec::new(),
             clients_dir: None,
             log_health_checks: false,
             refresh_ahead: default_creds_refresh_ahead(),
@@ -139,6 +150,15 @@ pub struct CredsClient {
 pub struct ReposSection {
     #[serde(default = "default_repos_listen")]
     pub listen: ListenAddr,
+    /// Allow a listen address other than loopback (nothing else stops whoever
+    /// can reach it; `doctor` warns).
+    #[serde(default)]
+    pub allow_non_loopback: bool,
+    /// Names (or `*.suffix`, or IP addresses) this listener answers besides
+    /// loopback, `localhost` and its own address: what a team deployment's
+    /// clients call it. Other `Host` values get 421 (DNS rebinding).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
     #[serde(default)]
     pub pypi: Vec<PypiMount>,
     #[serde(default)]
@@ -149,6 +169,8 @@ impl Default for ReposSection {
     fn default() -> Self {
         Self {
             listen: default_repos_listen(),
+            allow_non_loopback: false,
+            allowed_hosts: Vec::new(),
             pypi: Vec::new(),
             maven: Vec::new(),
         }
@@ -225,6 +247,10 @@ pub struct MavenMount {
 pub struct ProxySection {
     #[serde(default = "default_proxy_listen")]
     pub listen: ListenAddr,
+    /// Allow a listen address other than loopback (nothing else stops whoever
+    /// can reach it; `doctor` warns).
+    #[serde(default)]
+    pub allow_non_loopback: bool,
     /// Intercept TLS with awsproxy's own CA so HTTPS responses can be cached.
     #[serde(default = "yes")]
     pub intercept: bool,
@@ -253,6 +279,7 @@ impl Default for ProxySection {
     fn default() -> Self {
         Self {
             listen: default_proxy_listen(),
+            allow_non_loopback: false,
             intercept: true,
             upstream_ca: Vec::new(),
             passthrough_hosts: Vec::new(),
@@ -373,12 +400,23 @@ pub struct CacheS3 {
 pub struct MetricsSection {
     #[serde(default = "default_metrics_listen")]
     pub listen: ListenAddr,
+    /// Allow a listen address other than loopback (nothing else stops whoever
+    /// can reach it; `doctor` warns).
+    #[serde(default)]
+    pub allow_non_loopback: bool,
+    /// Names (or `*.suffix`, or IP addresses) this listener answers besides
+    /// loopback, `localhost` and its own address: what a team deployment's
+    /// clients call it. Other `Host` values get 421 (DNS rebinding).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for MetricsSection {
     fn default() -> Self {
         Self {
             listen: default_metrics_listen(),
+            allow_non_loopback: false,
+            allowed_hosts: Vec::new(),
         }
     }
 }

@@ -223,3 +223,16 @@ fn server_limits_are_bounded() {
     let e = err("[server]\ntunnel_idle_timeout = \"2d\"\n");
     assert_eq!(e.key, "server.tunnel_idle_timeout");
 }
+
+#[test]
+fn allowed_hosts_entries_are_names_or_addresses_without_ports() {
+    let ok = "[repos]\nallowed_hosts = [\"awsproxy.corp.example\", \"*.corp.example\", \"10.0.0.5\"]\n\
+              [metrics]\nallowed_hosts = [\"[fd00::5]\"]\n";
+    assert!(parse(ok, &ConfigSource::EmbeddedDefault).is_ok());
+    let e = err("[metrics]\nallowed_hosts = [\"ok.example\", \"awsproxy.corp.example:9464\"]\n");
+    assert_eq!(e.key, "metrics.allowed_hosts[1]", "{e}");
+    assert_eq!(e.line, 2, "{e}");
+    assert!(e.message.contains("port"), "{e}");
+    let e = err("[creds]\nallowed_hosts = [\"*\"]\n");
+    assert_eq!(e.key, "creds.allowed_hosts[0]", "{e}");
+}

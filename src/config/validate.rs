@@ -50,7 +50,8 @@ pub fn validate(file: &ConfigFile) -> Result<(), Invalid> {
     if let Some(server) = &file.server {
         validate_server(server)?;
     }
-    validate_listeners(file)
+    validate_listeners(file)?;
+    validate_allowed_hosts(file)
 }
 
 /// `[server]`: limits that still protect the process at their extremes.
@@ -462,6 +463,27 @@ fn validate_listeners(file: &ConfigFile) -> Result<(), Invalid> {
                 format!("{addr} is also `[{other}] listen`"),
                 Some("give each service its own port".to_owned()),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// `allowed_hosts` entries are names, `*.suffix` patterns or IP addresses, without ports.
+fn validate_allowed_hosts(file: &ConfigFile) -> Result<(), Invalid> {
+    let allowed_hosts = [
+        ("creds", file.creds.as_ref().map(|s| &s.allowed_hosts)),
+        ("repos", file.repos.as_ref().map(|s| &s.allowed_hosts)),
+        ("metrics", file.metrics.as_ref().map(|s| &s.allowed_hosts)),
+    ];
+    for (section, hosts) in allowed_hosts {
+        for (i, entry) in hosts.into_iter().flatten().enumerate() {
+            if let Err(message) = crate::daemon::host::AllowedHost::parse(entry) {
+                return Err(invalid(
+                    vec![key(section), key("allowed_hosts"), Seg::Index(i)],
+                    message,
+                    Some("list the names clients use for this listener, like \"awsproxy.corp.example\" or \"*.corp.example\"".to_owned()),
+                ));
+            }
         }
     }
     Ok(())

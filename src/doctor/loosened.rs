@@ -1,6 +1,7 @@
 //! Settings that loosen a secure default. Each one set is a warning that names
 //! the setting, what it costs and how to undo it, so a user who turned one on
-//! (or copied a config that did) sees it every time doctor runs.
+//! (or copied a config that did) sees it every time doctor runs. A listener off
+//! loopback without its `allow_non_loopback` is a failure: `serve` refuses it.
 
 use super::Finding;
 use crate::config::Config;
@@ -11,7 +12,40 @@ pub fn findings(config: &Config) -> Vec<Finding> {
     all.extend(stored_cookies(config));
     all.extend(unsigned_shared_cache(config));
     all.extend(server_limits(config));
+    all.extend(exposed_listeners(config));
     all
+}
+
+/// A listener off loopback serves whoever reaches it, as the user: with
+/// `allow_non_loopback` that is a warning, without it `serve` refuses to start.
+fn exposed_listeners(config: &Config) -> Vec<Finding> {
+    crate::daemon::exposure::listens(&config.file)
+        .into_iter()
+        .filter(|l| !l.is_local())
+        .map(|l| {
+            let check = format!("listen:{}", l.section);
+            let reach = format!(
+                "`[{}] listen` is {}: anyone who can reach it uses it as you (awsproxy has no access control of its own)",
+                l.section, l.addr
+            );
+            if l.allowed {
+                Finding::warn(
+                    check,
+                    format!("{reach}; `allow_non_loopback` is on"),
+                    "keep it only where a firewall or network policy decides who reaches this address; otherwise listen on 127.0.0.1",
+                )
+            } else {
+                Finding::fail(
+                    check,
+                    format!("{reach}; `serve` refuses to start this way"),
+                    format!(
+                        "listen on 127.0.0.1, or set `allow_non_loopback = true` in `[{}]` where a firewall or network policy decides who reaches it",
+                        l.section
+                    ),
+                )
+            }
+        })
+        .collect()
 }
 
 /// Publishing is off by default; where a mount turns it on, anything that can

@@ -205,18 +205,31 @@ async fn metrics(axum::extract::State(board): axum::extract::State<StatusBoard>)
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
 }
 
-async fn page(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Html<String> {
+/// The status page's `Content-Security-Policy`: its inline style sheet and
+/// nothing else (no scripts, images, fonts, frames, forms or base URL), and no
+/// page may frame it.
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+async fn page(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
     let sections: Vec<SectionFn> = read(&board.sections)
         .iter()
         .map(|(_, f)| f.clone())
         .collect();
     let health = board.health_now();
     let services = read(&board.services).clone();
-    Html(render_page(
+    let html = Html(render_page(
         &health,
         &services,
         &sections.iter().map(|f| f()).collect::<Vec<_>>(),
-    ))
+    ));
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+        html,
+    )
+        .into_response()
 }
 
 /// The page itself: plain HTML and inline CSS, readable without JavaScript.
@@ -368,8 +381,19 @@ mod tests {
         });
         board.add_metrics("test", || "awsproxy_up 1\n".into());
         let router = router(board);
+        let response = router
+            .clone()
+            .oneshot(Request::get("/").body(axum::body::Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()[header::CONTENT_SECURITY_POLICY],
+            PAGE_CSP
+        );
+        assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
         let (_, html) = get(&router, "/").await;
         assert!(html.contains("data-component=\"proxy\""), "{html}");
+        assert!(!html.contains("<script"), "the policy allows no scripts");
         assert!(html.contains("http://127.0.0.1:3128"));
         assert!(html.contains("&lt;corp&gt;") && !html.contains("<corp>"));
         assert!(!html.contains("src=\"http"), "no external assets");

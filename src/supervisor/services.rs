@@ -2,6 +2,7 @@
 
 use super::{Placement, ServiceDef, Shared, run_logged};
 use crate::cache::{CacheSettings, HttpCache};
+use crate::daemon::host::HostPolicy;
 use crate::daemon::{self, SHUTDOWN_GRACE, ServerLimits};
 use crate::services::status::{Health, Section, label_value};
 
@@ -23,11 +24,14 @@ fn metrics() -> ServiceDef {
         start: |shared, file, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
+            let section = file.metrics.clone().unwrap_or_default();
+            let hosts =
+                HostPolicy::new("[metrics]", listener.local_addr()?, &section.allowed_hosts);
             let router = crate::services::status::router(shared.board.clone());
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "metrics",
-                daemon::serve_router(listener, router, limits(file), token),
+                daemon::serve_router(listener, router, limits(file), hosts, token),
             )))
         },
     }
@@ -162,6 +166,8 @@ fn creds() -> ServiceDef {
                 .ok_or_else(|| anyhow::anyhow!("the credentials endpoint needs a listener"))?;
             let section = file.creds.clone().unwrap_or_default();
             let limits = limits(file);
+            let hosts = HostPolicy::new("[creds]", listener.local_addr()?, &section.allowed_hosts)
+                .with_ecs_addresses();
             let board = shared.board.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
@@ -174,7 +180,7 @@ fn creds() -> ServiceDef {
                     board.add_metrics("creds", move || metrics.render_families());
                     let watcher = handle
                         .watch_clients_dir(crate::services::creds_endpoint::DIR_POLL_INTERVAL);
-                    let result = daemon::serve_router(listener, router, limits, token).await;
+                    let result = daemon::serve_router(listener, router, limits, hosts, token).await;
                     watcher.abort();
                     result
                 },
@@ -256,6 +262,7 @@ fn repos() -> ServiceDef {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;
             let section = file.repos.clone().unwrap_or_default();
+            let hosts = HostPolicy::new("[repos]", listener.local_addr()?, &section.allowed_hosts);
             let cache_section = file.cache.clone().unwrap_or_default();
             // The repositories reach upstreams the way the forward proxy does.
             let upstream = match &file.proxy {
@@ -292,7 +299,7 @@ fn repos() -> ServiceDef {
                             },
                         ),
                     );
-                    let result = daemon::serve_router(listener, router, limits, token).await;
+                    let result = daemon::serve_router(listener, router, limits, hosts, token).await;
                     settle(&ctx.cache).await;
                     result
                 },

@@ -177,18 +177,25 @@ fn is_ca_request<B>(req: &Request<B>) -> bool {
 pub(super) fn text(status: StatusCode, message: &'static str) -> Response<Body> {
     let mut response = Response::new(net::full(message));
     *response.status_mut() = status;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     own(response)
 }
 
-/// Marks `response` as the proxy's own answer (`Server: awsproxy`).
+/// Marks `response` as the proxy's own answer: `Server: awsproxy` (`doctor`
+/// relies on it) and `nosniff`.
 fn own(mut response: Response<Body>) -> Response<Body> {
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::SERVER,
         header::HeaderValue::from_static(crate::daemon::SERVER_HEADER),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
     );
     response
 }

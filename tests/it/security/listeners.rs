@@ -1,1 +1,0 @@
-//! Attack tests: see `mod.rs` for who attacks what here.
