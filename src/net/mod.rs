@@ -8,6 +8,7 @@
 //! streaming request body for methods that bypass the cache.
 
 pub mod connect;
+pub mod destination;
 pub mod proxy_env;
 pub mod roots;
 
