@@ -213,6 +213,7 @@ fn proxy() -> ServiceDef {
                         &shared.paths,
                         cache.clone(),
                         shared.cache_stats.clone(),
+                        shared.own_listeners.clone(),
                     )?;
                     proxy.serve(listener, token.cancelled_owned()).await?;
                     settle(&cache).await;
