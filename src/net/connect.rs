@@ -253,3 +253,76 @@ impl Write for Conn {
         Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::net::destination::{OwnListeners, Refusal};
+
+    fn policy(allow: &[&str]) -> DestinationPolicy {
+        let allow = allow.iter().map(|a| a.parse().unwrap()).collect();
+        DestinationPolicy::new(allow, OwnListeners::default())
+    }
+
+    async fn resolve(
+        policy: DestinationPolicy,
+        name: &str,
+        port: u16,
+    ) -> Result<Vec<SocketAddr>, BoxError> {
+        let mut resolver = CheckedResolver { policy, port };
+        Ok(resolver
+            .call(Name::from_str(name).unwrap())
+            .await?
+            .collect())
+    }
+
+    #[tokio::test]
+    async fn the_resolver_refuses_what_a_name_resolves_to_and_keeps_what_is_allowed() {
+        // `localhost` stands for any name that resolves to loopback.
+        let err = resolve(policy(&[]), "localhost", 8080).await.unwrap_err();
+        let refusal = err.downcast_ref::<Refusal>().expect("a refusal");
+        assert_eq!(refusal.target, "localhost:8080");
+
+        // Only the allowed address is kept (not ::1), with the port.
+        let kept = resolve(policy(&["127.0.0.1:8080"]), "localhost", 8080)
+            .await
+            .unwrap();
+        assert_eq!(kept, ["127.0.0.1:8080".parse::<SocketAddr>().unwrap()]);
+        assert!(
+            resolve(policy(&["127.0.0.1:8080"]), "localhost", 8081)
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_connector_checks_literals_and_connects_to_a_checked_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connector =
+            |allow: &[&str]| ProxyConnector::new(Matcher::builder().build(), Some(policy(allow)));
+        for uri in [
+            format!("http://127.0.0.1:{port}/"),
+            format!("http://2130706433:{port}/"),
+            format!("http://[::ffff:127.0.0.1]:{port}/"),
+            format!("http://localhost:{port}/"),
+        ] {
+            let err = connector(&[]).call(uri.parse().unwrap()).await.unwrap_err();
+            assert!(err.downcast_ref::<Refusal>().is_some(), "{uri}: {err}");
+        }
+        let conn = connector(&[&format!("127.0.0.1:{port}")])
+            .call(format!("http://localhost:{port}/").parse().unwrap())
+            .await
+            .unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        assert_eq!(
+            conn.io.inner().peer_addr().unwrap(),
+            accepted.local_addr().unwrap()
+        );
+        // Without a policy (clients of configured upstreams) nothing is checked.
+        let unchecked = ProxyConnector::new(Matcher::builder().build(), None);
+        assert!(unchecked.connect_raw("127.0.0.1", port).await.is_ok());
+    }
+}

@@ -273,3 +273,52 @@ fn an_allowed_loopback_origin_is_served_and_cached() {
     let got = send(&served.proxy, "GET http://127.0.0.1:9/", &[]);
     assert_refused(&got, "another loopback port");
 }
+
+/// This machine's host name when it resolves to loopback addresses only (as
+/// `/etc/hosts` often makes it), else `None`.
+fn loopback_host_name() -> Option<String> {
+    use std::net::ToSocketAddrs;
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = name.trim().to_ascii_lowercase();
+    if name.is_empty() || name == "localhost" || name.ends_with(".localhost") {
+        return None;
+    }
+    let addrs: Vec<_> = (name.as_str(), 80).to_socket_addrs().ok()?.collect();
+    (!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback())).then_some(name)
+}
+
+#[test]
+fn a_name_that_resolves_to_loopback_is_refused_after_resolution() {
+    let Some(name) = loopback_host_name() else {
+        eprintln!("skipped: this machine's host name does not resolve to loopback only");
+        return;
+    };
+    let origin = VhostOrigin::start();
+    let port = origin.port();
+    let target = format!("{name}:{port}");
+    let served = serve("", "");
+    let got = send(&served.proxy, &format!("GET http://{target}/"), &[]);
+    assert_refused(&got, &target);
+    assert!(got.body.contains("127.0.0.1"), "names the address: {got:?}");
+    let got = send(
+        &served.proxy,
+        &format!("POST http://{target}/"),
+        &["content-length: 0"],
+    );
+    assert_refused(&got, &format!("POST {target}"));
+    // An intercepted tunnel opens (nothing is resolved yet); each request
+    // inside is refused when its connection is.
+    let mut inside = tunnel(&served.proxy, &target).expect("an intercepted tunnel opens");
+    write_request(&mut inside, "GET /", &[&format!("host: {target}")]);
+    assert_refused(&read_response(&mut inside), "inside the tunnel");
+    // A passthrough tunnel connects first, so its CONNECT is refused.
+    let passthrough = serve("intercept = false", "");
+    let got = refused_connect(&passthrough.proxy, &target);
+    assert_refused(&got, &format!("CONNECT {target}"));
+    assert!(origin.hosts().is_empty(), "{:?}", origin.hosts());
+
+    // Allowed by name, it is reached.
+    let allowed = serve(&format!("allow_destinations = [\"{target}\"]"), "");
+    let got = send(&allowed.proxy, &format!("GET http://{target}/"), &[]);
+    assert_eq!(got.status, 200, "{got:?}");
+}
