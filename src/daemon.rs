@@ -1,17 +1,25 @@
 //! The daemon's plumbing: binding listeners with errors that name the config key,
 //! turning SIGTERM/SIGINT/SIGHUP into [`Signal`]s, and serving a router until a
 //! shutdown token fires, with a grace period for in-flight transfers.
+//! [`accept`] is the accept loop of every listener (timeouts, connection caps,
+//! back-off); [`nofile`] raises the open-file limit.
 //!
 //! Listeners are bound as `std::net::TcpListener`s and handed to each run of a
 //! service as a clone, so a service restarted by a reload keeps its socket (no
 //! window in which connections are refused).
 
-use std::future::IntoFuture;
+pub(crate) mod accept;
+mod nofile;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
+
+pub use accept::ServerLimits;
+pub(crate) use accept::Slot;
+pub use nofile::{open_file_limit, raise_open_file_limit};
 
 use crate::error::Hinted;
 
@@ -109,37 +117,26 @@ impl Signals {
 }
 
 /// Serves `router` on `listener` until `shutdown` fires, then lets in-flight
-/// requests finish for up to `grace`.
+/// requests finish for up to the grace period of `limits`. Handlers can
+/// extract `ConnectInfo<SocketAddr>`.
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    limits: ServerLimits,
     shutdown: CancellationToken,
-    grace: Duration,
 ) -> anyhow::Result<()> {
     let router = router.layer(axum::middleware::from_fn(log_request));
-    // Small responses (index pages, credentials, metadata) would otherwise wait
-    // for Nagle's algorithm and the peer's delayed ACK: ~40 ms each.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    let server = server.into_future();
-    tokio::pin!(server);
-    tokio::select! {
-        result = &mut server => return result.context("server failed"),
-        () = shutdown.cancelled() => {}
-    }
-    match tokio::time::timeout(grace, server).await {
-        Ok(result) => result.context("server failed"),
-        Err(_) => {
-            tracing::warn!(grace = ?grace, "in-flight requests still running at the end of the grace period; closing them");
-            Ok(())
-        }
-    }
+    accept::serve(listener, limits, shutdown.cancelled_owned(), |slot| {
+        let router = router.clone();
+        let peer = axum::extract::ConnectInfo(slot.peer());
+        hyper::service::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(peer);
+            // A `Router` is always ready: its `poll_ready` returns at once.
+            tower_service::Service::call(&mut router.clone(), request)
+        })
+    })
+    .await;
+    Ok(())
 }
 
 /// One debug line per request (method, path without the query, status, time).
@@ -208,12 +205,13 @@ mod tests {
             }),
         );
         let token = CancellationToken::new();
-        let server = tokio::spawn(serve_router(
-            listener.tokio_listener().unwrap(),
-            router,
-            token.clone(),
-            Duration::from_secs(5),
-        ));
+        let limits = ServerLimits {
+            grace: Duration::from_secs(5),
+            ..ServerLimits::default()
+        };
+        let socket = listener.tokio_listener().unwrap();
+        let stop = token.clone();
+        let server = tokio::spawn(async move { serve_router(socket, router, limits, stop).await });
         let request = tokio::spawn(async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -232,5 +230,69 @@ mod tests {
         // The socket lives as long as its BoundListener (reloads reuse it).
         drop(listener);
         assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn requests_still_running_after_the_grace_period_are_dropped() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = BoundListener::bind("127.0.0.1:0".parse().unwrap(), "test").unwrap();
+        let addr = listener.addr;
+        let router = axum::Router::new().route(
+            "/hang",
+            axum::routing::get(std::future::pending::<&'static str>),
+        );
+        let token = CancellationToken::new();
+        let limits = ServerLimits {
+            grace: Duration::from_millis(100),
+            ..ServerLimits::default()
+        };
+        let socket = listener.tokio_listener().unwrap();
+        let server = tokio::spawn(serve_router(socket, router, limits, token.clone()));
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /hang HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        token.cancel();
+        tokio::time::timeout(Duration::from_secs(20), server)
+            .await
+            .expect("serve returns after the grace period")
+            .unwrap()
+            .unwrap();
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "the hanging request's connection is closed");
+        assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+    }
+
+    #[tokio::test]
+    async fn handlers_can_extract_the_peer_address() {
+        use axum::extract::ConnectInfo;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = BoundListener::bind("127.0.0.1:0".parse().unwrap(), "test").unwrap();
+        let router = axum::Router::new().route(
+            "/peer",
+            axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+                peer.to_string()
+            }),
+        );
+        let token = CancellationToken::new();
+        let socket = listener.tokio_listener().unwrap();
+        let server = tokio::spawn(serve_router(
+            socket,
+            router,
+            ServerLimits::default(),
+            token.clone(),
+        ));
+        let mut s = tokio::net::TcpStream::connect(listener.addr).await.unwrap();
+        let local = s.local_addr().unwrap();
+        s.write_all(b"GET /peer HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).await.unwrap();
+        assert!(text.ends_with(&local.to_string()), "{text}");
+        token.cancel();
+        server.await.unwrap().unwrap();
     }
 }

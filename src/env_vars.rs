@@ -36,6 +36,14 @@ pub const AWSPROXY_BROWSER: &str = "AWSPROXY_BROWSER";
 pub const BROWSER: &str = "BROWSER";
 /// Service-specific endpoint of IAM Identity Center OIDC (honoured by every SDK).
 pub const AWS_ENDPOINT_URL_SSO_OIDC: &str = "AWS_ENDPOINT_URL_SSO_OIDC";
+/// Service-specific endpoint of STS (`doctor`'s clock check asks it for `Date`).
+pub const AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
+/// Service-specific endpoint of S3 (a local one needs path-style addressing).
+pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
+/// Static credentials from the environment (`token get` names them in its cache key).
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// The profile SDKs use when none is given.
+pub const AWS_PROFILE: &str = "AWS_PROFILE";
 /// When `true`, SDKs ignore `AWS_ENDPOINT_URL*`.
 pub const AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
 /// Set in SSH sessions: no local browser can reach the machine.

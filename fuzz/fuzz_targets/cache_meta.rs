@@ -1,8 +1,9 @@
 //! Cache metadata decoding (`src/cache/store/meta.rs`): whatever the disk and
 //! S3 stores read back from storage either decodes or is rejected as corrupt,
 //! never panics; a decoded entry re-encodes to itself in every encoding, only
-//! yields valid headers and is safe to hand to the cache policy; and metadata
-//! built from request/response headers survives every encoding unchanged.
+//! yields valid headers and is safe to hand to the cache policy, and signs
+//! (`[cache] hmac_key`) the same after decoding; and metadata built from
+//! request/response headers survives every encoding unchanged.
 //!
 //! The first byte picks how the rest is read: as metadata JSON, as a disk
 //! entry file, as an S3 user-metadata value, or as the fields of an entry.
@@ -129,10 +130,19 @@ fn decoded(m: &EntryMeta) {
     let _ = policy::vary_names(&m.response_headers());
 }
 
-/// `m` decodes back to itself from JSON, a disk file and S3 metadata.
+/// `m` decodes back to itself from JSON, a disk file and S3 metadata, and
+/// what `[cache] hmac_key` signs of it is the same after decoding and does
+/// not depend on the tag.
 fn round_trips(m: &EntryMeta) {
     let json = m.to_json().expect("metadata encodes");
-    assert_eq!(&EntryMeta::from_json(&json, &m.key).expect("decodes"), m);
+    let back = EntryMeta::from_json(&json, &m.key).expect("decodes");
+    assert_eq!(&back, m);
+    assert_eq!(back.signing_input(), m.signing_input());
+    let untagged = EntryMeta {
+        hmac: None,
+        ..m.clone()
+    };
+    assert_eq!(untagged.signing_input(), m.signing_input());
 
     if m.body_len <= 4096 {
         let mut file = meta::disk_header(7).to_vec();
@@ -205,6 +215,11 @@ fn built(u: &mut Unstructured<'_>) -> Result<()> {
             0 => None,
             1 => Some(Credential::QuerySignature),
             _ => Some(Credential::Authorization),
+        },
+        hmac: if u.arbitrary()? {
+            Some(u.arbitrary()?)
+        } else {
+            None
         },
     };
     // Only final statuses and storage times up to the year 9999 decode.

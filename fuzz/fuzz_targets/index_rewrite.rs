@@ -1,12 +1,24 @@
-//! Index-page rewriting never panics, and a page whose links all sit under the
-//! upstream base never links to the upstream origin after rewriting.
+//! Index-page rewriting and the file links read back from the rewritten page:
+//! - nothing panics, whatever the page;
+//! - every link the rewriter mapped is among the page's file links, with the
+//!   path the router looks up, so the mount serves it (the mount serves nothing
+//!   else under `+f/`);
+//! - a page whose links all sit under the upstream base never names the
+//!   upstream origin after rewriting, and lists each of its files with the
+//!   `#sha256=` the page gave.
 #![no_main]
 
-use awsproxy_fuzz::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json, sha256_fragment};
+use awsproxy_fuzz::html::unescape;
+use awsproxy_fuzz::pypi::files::{FileLink, file_links, link_path};
+use awsproxy_fuzz::pypi::rewrite::{
+    LinkMap, href_values, rewrite_html, rewrite_json, sha256_fragment,
+};
 use libfuzzer_sys::fuzz_target;
 use url::Url;
 
 const HOST: &str = "https://corp-123456789012.d.codeartifact.us-east-1.amazonaws.com";
+/// Where a project page's files are served, as `pages::index` maps them.
+const FILES: &str = "/pypi/corp/+f/pkg/";
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -14,21 +26,76 @@ fuzz_target!(|data: &[u8]| {
     };
     let links = LinkMap {
         upstream_base: Url::parse(&format!("{HOST}/pypi/store/")).unwrap(),
-        local_base: "/pypi/corp/".into(),
+        local_base: FILES.into(),
     };
     let page = Url::parse(&format!("{HOST}/pypi/store/simple/pkg/")).unwrap();
-    let _ = rewrite_html(&page, text, &links);
-    let _ = rewrite_json(&page, data, &links);
     let _ = sha256_fragment(text);
-    // Anchors built from fuzz input, all pointing at the upstream: none may survive.
-    let safe: String = text
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || "-_.~".contains(*c))
+
+    // Any page as HTML: every mapped link is listed.
+    let out = rewrite_html(&page, text, &links);
+    let listed = paths(&file_links(out.as_bytes(), false, FILES));
+    for raw in href_values(text).into_iter().map(|r| unescape(&text[r])) {
+        if let Some(mapped) = links.map(&page, &raw) {
+            let path = link_path(&mapped);
+            assert!(
+                listed.contains(&path),
+                "{raw:?} -> {mapped:?} is not listed: {listed:?}\n{out}"
+            );
+        }
+    }
+
+    // Any page as JSON: the same for `files[].url`.
+    if let Ok(out) = rewrite_json(&page, data, &links) {
+        let listed = paths(&file_links(&out, true, FILES));
+        let doc: serde_json::Value = serde_json::from_slice(data).unwrap();
+        for url in doc["files"].as_array().into_iter().flatten() {
+            if let Some(mapped) = url["url"].as_str().and_then(|u| links.map(&page, u)) {
+                assert!(listed.contains(&link_path(&mapped)), "{mapped:?}: {listed:?}");
+            }
+        }
+    }
+
+    // Pages built from the input whose links all point at the upstream.
+    let names: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "-_.~+%!$()*,;=@".contains(*c))
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty() && w != "." && w != "..")
+        .take(8)
         .collect();
-    let html =
-        format!("<a href=\"{HOST}/pypi/store/simple/pkg/{safe}\">x</a> <a href='../{safe}'>y</a>");
+    let sha = |i: usize| format!("{:064x}", i + 1);
+    let mut html = String::new();
+    let mut json_files = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let absolute = format!("{HOST}/pypi/store/simple/pkg/1.0/{name}");
+        let href = match i % 3 {
+            0 => format!("<a href=\"{absolute}#sha256={}\">{name}</a>\n", sha(i)),
+            1 => format!("<A HREF='../../simple/pkg/1.0/{name}#sha256={}'>x</A>\n", sha(i)),
+            _ => format!("<a href={absolute}#sha256={} data-x=y>x</a>\n", sha(i)),
+        };
+        html.push_str(&href);
+        json_files.push(serde_json::json!({"url": absolute, "hashes": {"sha256": sha(i)}}));
+    }
     let out = rewrite_html(&page, &html, &links);
-    // The upstream origin never survives (the input may itself spell the host's
-    // name as a path segment, which is harmless: it is not a URL to the host).
+    // The upstream origin never survives (a name may spell the host as a path
+    // segment, which is harmless: it is not a URL to the host).
     assert!(!out.contains(HOST), "{out}");
+    let listed = file_links(out.as_bytes(), false, FILES);
+    assert_eq!(listed.len(), names.len(), "{out}\n{listed:?}");
+    for (i, link) in listed.iter().enumerate() {
+        assert_eq!(link.sha256.as_deref(), Some(sha(i).as_str()), "{out}");
+    }
+    let doc = serde_json::json!({"files": json_files}).to_string();
+    let out = rewrite_json(&page, doc.as_bytes(), &links).unwrap();
+    let out_text = String::from_utf8_lossy(&out);
+    assert!(!out_text.contains(HOST), "{out_text}");
+    let listed = file_links(&out, true, FILES);
+    assert_eq!(listed.len(), names.len(), "{out_text}");
 });
+
+fn paths(links: &[FileLink]) -> Vec<String> {
+    links.iter().map(|l| l.path.clone()).collect()
+}

@@ -4,3 +4,5 @@
 pub mod names;
 #[path = "../../src/pypi/rewrite.rs"]
 pub mod rewrite;
+#[path = "../../src/pypi/files.rs"]
+pub mod files;

@@ -628,6 +628,8 @@ impl HttpCache {
             immutable: r.opts.immutable,
             namespace: r.key.namespace.as_str().to_owned(),
             signed: r.credential,
+            // Set by `store::signed` on commit when `[cache] hmac_key` is set.
+            hmac: None,
         };
         let body = fill::spawn(Fill {
             upstream,

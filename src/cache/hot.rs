@@ -1,7 +1,7 @@
 //! The memory tier: small, recently served entries kept in memory in front of
 //! the store, so a hit on a small object costs no file open, no metadata parse
-//! and no blocking-pool hop (issue 9: those made 1 KiB hits 3x slower than
-//! nginx).
+//! and no blocking-pool hop (measured: those made 1 KiB hits 3x slower than
+//! nginx; see docs/benchmarks.md).
 //!
 //! What it holds is a copy of a committed store entry: the body as `Bytes`, the
 //! metadata, and what the hit path would otherwise rebuild per request (the
@@ -276,6 +276,7 @@ mod tests {
             immutable: false,
             namespace: String::new(),
             signed: None,
+            hmac: None,
         }
     }
 

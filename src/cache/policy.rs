@@ -220,9 +220,12 @@ pub fn decide_with(
         BeforeRequest::Fresh(_) if policy != CachePolicy::AlwaysUpstream => Decision::Fresh,
         BeforeRequest::Fresh(_) => Decision::Mismatch,
         BeforeRequest::Stale { matches: false, .. } => Decision::Mismatch,
+        // `no-refresh` serves what is stored, whatever the client asks: that is
+        // the rule's point (Maven sends `no-cache` with every request).
+        BeforeRequest::Stale { .. } if policy == CachePolicy::NoRefresh => Decision::Fresh,
         BeforeRequest::Stale { request, .. } => {
             let client_no_cache = has(&directives(req.headers()), "no-cache");
-            if (policy == CachePolicy::NoRefresh || meta.immutable) && !client_no_cache {
+            if meta.immutable && !client_no_cache {
                 Decision::Fresh
             } else if policy != CachePolicy::AlwaysUpstream
                 && !client_no_cache

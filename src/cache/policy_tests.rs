@@ -52,6 +52,7 @@ fn entry(request: &Request<()>, res: &[(&str, &str)]) -> EntryMeta {
         immutable: false,
         namespace: String::new(),
         signed: None,
+        hmac: None,
     }
 }
 
@@ -315,6 +316,38 @@ fn policies_no_refresh_always_upstream_and_immutable() {
     assert_eq!(
         decide_at(CachePolicy::Standard, &imm, &r, 1_000_000),
         "fresh"
+    );
+}
+
+#[test]
+fn no_refresh_serves_what_is_stored_even_to_clients_that_ask_for_a_fresh_copy() {
+    let r = req(&[]);
+    let m = entry(&r, &[("cache-control", "max-age=10"), ("etag", "\"x\"")]);
+    // What Maven sends with every request.
+    let mvn = req(&[
+        ("cache-control", "no-cache"),
+        ("cache-store", "no-store"),
+        ("pragma", "no-cache"),
+    ]);
+    for secs in [1, 1_000_000] {
+        assert_eq!(decide_at(CachePolicy::NoRefresh, &m, &mvn, secs), "fresh");
+        assert_eq!(
+            decide_at(
+                CachePolicy::NoRefresh,
+                &m,
+                &req(&[("cache-control", "max-age=0")]),
+                secs
+            ),
+            "fresh"
+        );
+    }
+    // Only `no-refresh` means that: the standard policy honours the client.
+    assert_eq!(decide_at(CachePolicy::Standard, &m, &mvn, 1), "revalidate");
+    let mut imm = m.clone();
+    imm.immutable = true;
+    assert_eq!(
+        decide_at(CachePolicy::Standard, &imm, &mvn, 1),
+        "revalidate"
     );
 }
 

@@ -12,7 +12,7 @@ use crate::cli::CredsServeArgs;
 use crate::config::{Config, CredsSection};
 use tokio_util::sync::CancellationToken;
 
-use crate::daemon::{self, BoundListener, SHUTDOWN_GRACE, Signal, Signals};
+use crate::daemon::{self, BoundListener, Signal, Signals};
 use crate::error::{Error, ExitStatus};
 use crate::metrics::{self, Metrics};
 use crate::services::creds_endpoint::{self, CredsService, DIR_POLL_INTERVAL};
@@ -26,6 +26,8 @@ pub fn run(ctx: &Ctx, args: &CredsServeArgs) -> anyhow::Result<ExitStatus> {
     if let Some(name) = &args.print_env {
         return print_env(ctx, &section, name);
     }
+    let limits =
+        daemon::ServerLimits::resolve(config.file.server.as_ref(), daemon::raise_open_file_limit());
     let loader = Loader {
         explicit: ctx.global.config.clone(),
         default_path: ctx.paths.config_file(),
@@ -35,7 +37,7 @@ pub fn run(ctx: &Ctx, args: &CredsServeArgs) -> anyhow::Result<ExitStatus> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(serve(ctx, section, loader))
+    rt.block_on(serve(ctx, section, loader, limits))
 }
 
 /// Re-reads the configuration on SIGHUP.
@@ -56,7 +58,12 @@ impl Loader {
     }
 }
 
-async fn serve(ctx: &Ctx, section: CredsSection, loader: Loader) -> anyhow::Result<ExitStatus> {
+async fn serve(
+    ctx: &Ctx,
+    section: CredsSection,
+    loader: Loader,
+    limits: daemon::ServerLimits,
+) -> anyhow::Result<ExitStatus> {
     let metrics = Metrics::new();
     let (router, handle) = CredsService::build(&section, &metrics).await;
     let app = router.merge(metrics::router(metrics.clone()));
@@ -85,8 +92,8 @@ async fn serve(ctx: &Ctx, section: CredsSection, loader: Loader) -> anyhow::Resu
     let mut server = tokio::spawn(daemon::serve_router(
         listener.tokio_listener()?,
         app,
+        limits,
         stop.clone(),
-        SHUTDOWN_GRACE,
     ));
     loop {
         tokio::select! {

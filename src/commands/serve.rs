@@ -36,6 +36,8 @@ pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         Ok(config)
     };
     let config = load()?;
+    // Before any listener or cache file is opened.
+    crate::daemon::raise_open_file_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -73,7 +73,7 @@ fn target(ctx: &Ctx, args: &TokenGetArgs) -> anyhow::Result<Target> {
 fn identity(profile: Option<&str>) -> String {
     match (
         profile,
-        std::env::var("AWS_ACCESS_KEY_ID")
+        std::env::var(crate::env_vars::AWS_ACCESS_KEY_ID)
             .ok()
             .filter(|k| !k.is_empty()),
     ) {
@@ -81,7 +81,7 @@ fn identity(profile: Option<&str>) -> String {
         (None, Some(key)) => format!("key:{key}"),
         (None, None) => format!(
             "profile:{}",
-            std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into())
+            std::env::var(crate::env_vars::AWS_PROFILE).unwrap_or_else(|_| "default".into())
         ),
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::ConfigSource;
 use super::validate::Invalid;
+use crate::secret::redact_urls_in;
 
 /// An invalid configuration. Displays as `FILE:LINE:COL: KEY: MESSAGE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +92,7 @@ impl ConfigError {
             line,
             column,
             key,
-            message,
+            message: redact_urls_in(&message).into_owned(),
             hint: hint.or_else(|| Some(REFERENCE_HINT.to_owned())),
         }
     }
@@ -104,8 +105,9 @@ impl ConfigError {
             line,
             column,
             key: render_path(&invalid.path),
-            message: invalid.message,
-            hint: invalid.hint,
+            // Values are quoted in messages; a URL's userinfo is a password.
+            message: redact_urls_in(&invalid.message).into_owned(),
+            hint: invalid.hint.map(|h| redact_urls_in(&h).into_owned()),
         }
     }
 }

@@ -20,6 +20,7 @@ pub struct ConfigFile {
     pub cache: Option<CacheSection>,
     pub metrics: Option<MetricsSection>,
     pub log: Option<LogSection>,
+    pub server: Option<ServerSection>,
 }
 
 /// `[sso]`: which sessions awsproxy keeps fresh, and what happens when a human is needed.
@@ -341,6 +342,11 @@ pub struct CacheSection {
     pub max_size: Option<ByteSize>,
     /// Memory for small, hot entries in front of the store, per service (default 16MiB; "0" turns it off).
     pub memory_size: Option<ByteSize>,
+    /// Signs every entry written and verifies every entry read (HMAC-SHA256):
+    /// a team sharing an S3 bucket shares this key (at least 32 bytes), so a
+    /// writer of the bucket without it cannot forge entries. Usually
+    /// `"${file:~/.config/awsproxy/cache.key}"`.
+    pub hmac_key: Option<SecretValue>,
     pub s3: Option<CacheS3>,
 }
 
@@ -384,6 +390,23 @@ impl Default for MetricsSection {
 
 fn default_metrics_listen() -> ListenAddr {
     ListenAddr(([127, 0, 0, 1], 9464).into())
+}
+
+/// `[server]`: limits every listener applies to its clients. Each key has a
+/// default (`crate::daemon::ServerLimits`); the section exists for busy hosts.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Connections each listener serves at once; more wait in the kernel's
+    /// queue until one closes.
+    pub max_connections: Option<usize>,
+    /// Time a client has to send a request's headers (and, in an intercepted
+    /// tunnel, to finish its TLS handshake); also how long an idle keep-alive
+    /// connection stays open.
+    pub header_timeout: Option<HumanDuration>,
+    /// A passthrough `CONNECT` tunnel closes after this long with no bytes
+    /// either way.
+    pub tunnel_idle_timeout: Option<HumanDuration>,
 }
 
 /// `[log]`: defaults for `--log-level` and `--log-format`.

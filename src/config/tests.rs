@@ -136,6 +136,19 @@ fn validation_errors_point_at_the_key() {
     assert_eq!((e.key.as_str(), e.line), ("cache.memory_size", 2));
     assert!(e.hint.unwrap().contains("\"0\" turns it off"));
 
+    let e = err("[cache]\nstore = \"disk\"\nhmac_key = \"31-bytes-is-one-byte-too-short!\"\n");
+    assert_eq!((e.key.as_str(), e.line), ("cache.hmac_key", 3));
+    assert!(e.message.contains("at least 32"), "{e}");
+    assert!(!e.to_string().contains("too-short"), "{e}");
+    assert!(e.hint.unwrap().contains("/dev/urandom"));
+    assert!(
+        parse(
+            &format!("[cache]\nhmac_key = \"{}\"\n", "k".repeat(32)),
+            &ConfigSource::EmbeddedDefault
+        )
+        .is_ok()
+    );
+
     let e = err("[cache]\nstore = \"s3\"\n");
     assert_eq!(e.key, "cache.store");
     assert!(e.hint.unwrap().contains("[cache.s3]"));
@@ -202,4 +215,27 @@ fn allow_destinations_entries_are_checked_with_their_position() {
     assert!(e.message.contains("dotted-quad"), "{e}");
     let e = err("[proxy]\nallow_destinations = [\"10.0.0.0/40\"]\n");
     assert!(e.message.contains("prefix length"), "{e}");
+}
+
+#[test]
+fn server_limits_are_bounded() {
+    let f = parse(
+        "[server]\nmax_connections = 64\nheader_timeout = \"5s\"\ntunnel_idle_timeout = \"1h\"\n",
+        &ConfigSource::EmbeddedDefault,
+    )
+    .unwrap();
+    let server = f.server.unwrap();
+    assert_eq!(server.max_connections, Some(64));
+    assert_eq!(
+        server.header_timeout.unwrap().0,
+        std::time::Duration::from_secs(5)
+    );
+
+    let e = err("[server]\nmax_connections = 0\n");
+    assert_eq!(e.key, "server.max_connections");
+    let e = err("[server]\nheader_timeout = \"0s\"\n");
+    assert_eq!(e.key, "server.header_timeout");
+    assert!(e.hint.unwrap().contains("\"10m\""));
+    let e = err("[server]\ntunnel_idle_timeout = \"2d\"\n");
+    assert_eq!(e.key, "server.tunnel_idle_timeout");
 }

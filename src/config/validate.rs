@@ -47,8 +47,53 @@ pub fn validate(file: &ConfigFile) -> Result<(), Invalid> {
     if let Some(cache) = &file.cache {
         validate_cache(cache)?;
     }
+    if let Some(server) = &file.server {
+        validate_server(server)?;
+    }
     validate_listeners(file)
 }
+
+/// `[server]`: limits that still protect the process at their extremes.
+fn validate_server(server: &ServerSection) -> Result<(), Invalid> {
+    use std::time::Duration;
+    if let Some(n) = server.max_connections
+        && !(1..=MAX_CONNECTIONS_LIMIT).contains(&n)
+    {
+        return Err(invalid(
+            vec![key("server"), key("max_connections")],
+            format!("{n} is out of range"),
+            Some(format!("use 1 to {MAX_CONNECTIONS_LIMIT}")),
+        ));
+    }
+    for (field, value, max, max_text) in [
+        (
+            "header_timeout",
+            server.header_timeout,
+            Duration::from_secs(10 * 60),
+            "10m",
+        ),
+        (
+            "tunnel_idle_timeout",
+            server.tunnel_idle_timeout,
+            Duration::from_secs(24 * 3600),
+            "24h",
+        ),
+    ] {
+        if let Some(d) = value
+            && !(Duration::from_secs(1)..=max).contains(&d.0)
+        {
+            return Err(invalid(
+                vec![key("server"), key(field)],
+                format!("{d} is out of range"),
+                Some(format!("use a duration from \"1s\" to \"{max_text}\"")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The largest `[server] max_connections`.
+const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;
 
 fn validate_sso(sso: &SsoSection) -> Result<(), Invalid> {
     let ahead = sso.refresh_ahead.0.as_secs();
@@ -324,6 +369,9 @@ fn validate_proxy(proxy: &ProxySection) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Bytes of `[cache] hmac_key` at least (a base64 line of 32 random bytes is 44).
+pub const MIN_HMAC_KEY_LEN: usize = 32;
+
 fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
     if cache.store == StoreKind::S3 && cache.s3.is_none() {
         return Err(invalid(
@@ -349,6 +397,22 @@ fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
             format!("{size} of memory per service is more than this tier is for"),
             Some(
                 "small hot entries need a few MiB to a few hundred MiB; \"0\" turns it off"
+                    .to_owned(),
+            ),
+        ));
+    }
+    if let Some(hmac_key) = &cache.hmac_key
+        && hmac_key.0.expose().len() < MIN_HMAC_KEY_LEN
+    {
+        return Err(invalid(
+            vec![key("cache"), key("hmac_key")],
+            format!(
+                "the key is {} bytes long; it needs at least {MIN_HMAC_KEY_LEN}",
+                hmac_key.0.expose().len()
+            ),
+            Some(
+                "make one with `head -c 32 /dev/urandom | base64 > ~/.config/awsproxy/cache.key` \
+                 (then `chmod 600` it and share it with the team)"
                     .to_owned(),
             ),
         ));

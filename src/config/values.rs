@@ -54,12 +54,23 @@ fn resolve(reference: &str) -> Result<String, String> {
             }
         })
     } else if let Some(path) = reference.strip_prefix("file:") {
-        read_secret_file(Path::new(path))
+        read_secret_file(&home_relative(path)?)
     } else {
         Err(format!(
             "unknown reference `${{{reference}}}`: use `${{env:NAME}}` or `${{file:/path}}` (write `$${{` for a literal `${{`)"
         ))
     }
+}
+
+/// `~/rest` is `rest` under `$HOME`; any other path is itself.
+fn home_relative(path: &str) -> Result<std::path::PathBuf, String> {
+    let Some(rest) = path.strip_prefix("~/") else {
+        return Ok(path.into());
+    };
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| format!("`${{file:{path}}}` needs HOME to be set"))?;
+    Ok(Path::new(&home).join(rest))
 }
 
 /// Reads a secret from a file, dropping one trailing newline.
@@ -235,6 +246,17 @@ mod tests {
             "plain $HOME text"
         );
         assert_eq!(expand_references("lit $${env:X}").unwrap(), "lit ${env:X}");
+    }
+
+    #[test]
+    fn file_references_may_start_at_the_home_directory() {
+        let home = std::env::var_os("HOME").expect("tests run with HOME set");
+        assert_eq!(
+            home_relative("~/.config/awsproxy/cache.key").unwrap(),
+            Path::new(&home).join(".config/awsproxy/cache.key")
+        );
+        assert_eq!(home_relative("/etc/key").unwrap(), Path::new("/etc/key"));
+        assert_eq!(home_relative("~user/key").unwrap(), Path::new("~user/key"));
     }
 
     #[test]

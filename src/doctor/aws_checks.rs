@@ -271,7 +271,7 @@ async fn bucket(
 /// The local clock against the `Date` of an AWS endpoint (STS, or its override).
 async fn clock_skew() -> Finding {
     timed("clock".into(), "clock check", Box::pin(async {
-        let endpoint = std::env::var("AWS_ENDPOINT_URL_STS").unwrap_or_else(|_| "https://sts.amazonaws.com/".to_owned());
+        let endpoint = std::env::var(crate::env_vars::AWS_ENDPOINT_URL_STS).unwrap_or_else(|_| "https://sts.amazonaws.com/".to_owned());
         let Ok(client) = crate::net::UpstreamClient::new(&crate::net::ClientSettings::from_config(&crate::config::ProxySection::default())) else {
             return Finding::warn("clock", "cannot build an HTTP client", "see the logs");
         };

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use super::{Context, Finding};
 use crate::agent::{self, Existing, Platform};
 use crate::config::Config;
+use crate::secret::redact_url;
 
 pub fn config(ctx: &Context) -> Finding {
     match &ctx.config {
@@ -67,10 +68,9 @@ fn held_by_awsproxy(addr: SocketAddr) -> bool {
         return false;
     };
     let _ = stream.set_read_timeout(Some(super::CHECK_TIMEOUT));
-    if stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nhost: awsproxy-doctor\r\nconnection: close\r\n\r\n")
-        .is_err()
-    {
+    // `Host` is the address itself: listeners refuse names they don't serve.
+    let request = format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
         return false;
     }
     let mut head = [0u8; 1024];
@@ -89,6 +89,7 @@ pub fn proxy_env(ctx: &Context, config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
     for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
         let Some(value) = ctx.var(var) else { continue };
+        let value = &*redact_url(value);
         if value.contains(&ours) || value.contains(&format!("localhost:{}", proxy.listen.0.port()))
         {
             let no_proxy = ctx

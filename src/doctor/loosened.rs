@@ -10,6 +10,8 @@ pub fn findings(config: &Config) -> Vec<Finding> {
     let mut all = publishing(config);
     all.extend(stored_cookies(config));
     all.extend(allowed_destinations(config));
+    all.extend(unsigned_shared_cache(config));
+    all.extend(server_limits(config));
     all
 }
 
@@ -95,4 +97,119 @@ fn stored_cookies(config: &Config) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// An S3 cache store without `[cache] hmac_key`: whoever can write the bucket
+/// can replace any entry, and every instance sharing it serves the replacement.
+/// (A key has to be shared by the team, so it can't be on by default.)
+fn unsigned_shared_cache(config: &Config) -> Option<Finding> {
+    let cache = config.file.cache.as_ref()?;
+    if cache.store != crate::config::StoreKind::S3 || cache.hmac_key.is_some() {
+        return None;
+    }
+    let bucket = cache.s3.as_ref().map_or("", |s| s.bucket.as_str());
+    Some(Finding::warn(
+        "cache.hmac_key",
+        format!(
+            "the shared cache bucket {bucket} is not signed: anyone who can write to it can \
+             replace any entry, and every awsproxy sharing it serves the replacement"
+        ),
+        "set `[cache] hmac_key = \"${file:~/.config/awsproxy/cache.key}\"` to a key the team \
+         shares (README, Cache), or give write access to the bucket only to those who may publish",
+    ))
+}
+
+/// `[server]` limits above their defaults: slow or idle clients hold
+/// connections longer, and one listener may take more of the process's
+/// descriptors before the others run short.
+fn server_limits(config: &Config) -> Vec<Finding> {
+    use crate::daemon::accept::{
+        DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TUNNEL_IDLE_TIMEOUT,
+    };
+    let Some(server) = &config.file.server else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    if let Some(n) = server
+        .max_connections
+        .filter(|n| *n > DEFAULT_MAX_CONNECTIONS)
+    {
+        findings.push(Finding::warn(
+            "server.max_connections",
+            format!(
+                "each listener serves up to {n} connections (default {DEFAULT_MAX_CONNECTIONS}): \
+                 a flood on one listener can use the descriptors the others need"
+            ),
+            "keep it within a quarter of `ulimit -n`, or remove it",
+        ));
+    }
+    for (key, value, default, what) in [
+        (
+            "header_timeout",
+            server.header_timeout,
+            DEFAULT_HEADER_TIMEOUT,
+            "a client that never finishes its request headers, or an idle keep-alive connection, holds a connection",
+        ),
+        (
+            "tunnel_idle_timeout",
+            server.tunnel_idle_timeout,
+            DEFAULT_TUNNEL_IDLE_TIMEOUT,
+            "an idle passthrough tunnel holds a connection and two descriptors",
+        ),
+    ] {
+        if let Some(value) = value.filter(|v| v.0 > default) {
+            findings.push(Finding::warn(
+                format!("server.{key}"),
+                format!("{what} for up to {value}"),
+                format!(
+                    "the default is {}; remove `{key}` unless clients need longer",
+                    humantime::format_duration(default)
+                ),
+            ));
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigFile, ConfigSource, ServerSection, values::HumanDuration};
+
+    fn checks(server: ServerSection) -> Vec<String> {
+        let config = Config {
+            file: ConfigFile {
+                server: Some(server),
+                ..ConfigFile::default()
+            },
+            source: ConfigSource::EmbeddedDefault,
+        };
+        findings(&config).into_iter().map(|f| f.check).collect()
+    }
+
+    #[test]
+    fn server_limits_above_their_defaults_are_warned_about() {
+        let minutes = |m: u64| Some(HumanDuration(std::time::Duration::from_secs(m * 60)));
+        assert_eq!(
+            checks(ServerSection {
+                max_connections: Some(4096),
+                header_timeout: minutes(5),
+                tunnel_idle_timeout: minutes(60),
+            }),
+            [
+                "server.max_connections",
+                "server.header_timeout",
+                "server.tunnel_idle_timeout"
+            ]
+        );
+        // Tighter than the defaults is not loosening.
+        assert!(
+            checks(ServerSection {
+                max_connections: Some(64),
+                header_timeout: Some(HumanDuration(std::time::Duration::from_secs(5))),
+                tunnel_idle_timeout: minutes(1),
+            })
+            .is_empty()
+        );
+    }
 }

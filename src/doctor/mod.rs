@@ -9,6 +9,7 @@ mod aws_checks;
 mod checks;
 mod loosened;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 use crate::config::{Config, ConfigError};
 use crate::paths::Paths;
+use crate::secret::redact_urls_in;
 
 /// Longest any single check may take.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
@@ -51,12 +53,7 @@ pub struct Finding {
 
 impl Finding {
     pub fn pass(check: impl Into<String>, summary: impl Into<String>) -> Self {
-        Self {
-            check: check.into(),
-            outcome: Outcome::Pass,
-            summary: summary.into(),
-            hint: None,
-        }
+        Self::new(check.into(), Outcome::Pass, summary.into(), None)
     }
 
     pub fn warn(
@@ -64,12 +61,12 @@ impl Finding {
         summary: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
-        Self {
-            check: check.into(),
-            outcome: Outcome::Warn,
-            summary: summary.into(),
-            hint: Some(hint.into()),
-        }
+        Self::new(
+            check.into(),
+            Outcome::Warn,
+            summary.into(),
+            Some(hint.into()),
+        )
     }
 
     pub fn fail(
@@ -77,11 +74,26 @@ impl Finding {
         summary: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
+        Self::new(
+            check.into(),
+            Outcome::Fail,
+            summary.into(),
+            Some(hint.into()),
+        )
+    }
+
+    /// Every finding is shown (table or `--json`), so URL userinfo never survives
+    /// into one, whichever check wrote it.
+    fn new(check: String, outcome: Outcome, summary: String, hint: Option<String>) -> Self {
+        let redact = |text: String| match redact_urls_in(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(redacted) => redacted,
+        };
         Self {
-            check: check.into(),
-            outcome: Outcome::Fail,
-            summary: summary.into(),
-            hint: Some(hint.into()),
+            check,
+            outcome,
+            summary: redact(summary),
+            hint: hint.map(redact),
         }
     }
 }

@@ -177,13 +177,7 @@ impl Service<Name> for CheckedResolver {
 
 /// A proxy URI without userinfo, for messages.
 fn redact(uri: &Uri) -> String {
-    match uri.authority() {
-        Some(a) => {
-            let host = a.as_str().rsplit('@').next().unwrap_or_default();
-            format!("{}://{host}", uri.scheme_str().unwrap_or("http"))
-        }
-        None => String::from("(proxy)"),
-    }
+    crate::secret::redact_url(&uri.to_string()).into_owned()
 }
 
 impl Service<Uri> for ProxyConnector {

@@ -7,6 +7,8 @@
 //! added server-side, and no client ever sees the upstream host. Fragments
 //! (`#sha256=...`) and other attributes are kept. Links elsewhere are left alone.
 
+use std::ops::Range;
+
 use url::Url;
 
 use crate::html::{escape, unescape};
@@ -46,36 +48,55 @@ impl LinkMap {
 /// Rewrites every `href` attribute of a PEP 503 page. Unmappable links stay as they are.
 pub fn rewrite_html(page_url: &Url, html: &str, links: &LinkMap) -> String {
     let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(pos) = find_href(rest) {
-        let (before, attr) = rest.split_at(pos);
-        out.push_str(before);
-        // attr starts at "href"; copy up to and including '='.
-        let eq = attr.find('=').map_or(attr.len(), |i| i + 1);
-        out.push_str(&attr[..eq]);
-        let value_part = &attr[eq..];
-        let trimmed = value_part.trim_start();
-        out.push_str(&value_part[..value_part.len() - trimmed.len()]);
-        let (quote, body) = match trimmed.chars().next() {
-            Some(q @ ('"' | '\'')) => (Some(q), &trimmed[1..]),
-            _ => (None, trimmed),
-        };
-        let end = match quote {
-            Some(q) => body.find(q).unwrap_or(body.len()),
-            None => body
-                .find(|c: char| c.is_whitespace() || c == '>')
-                .unwrap_or(body.len()),
-        };
-        let raw = &body[..end];
+    let mut at = 0;
+    for value in href_values(html) {
+        out.push_str(&html[at..value.start]);
+        let raw = &html[value.clone()];
         let mapped = links.map(page_url, &unescape(raw)).map(|m| escape(&m));
-        if let Some(q) = quote {
-            out.push(q);
-        }
         out.push_str(mapped.as_deref().unwrap_or(raw));
-        rest = &body[end..];
+        at = value.end;
     }
-    out.push_str(rest);
+    out.push_str(&html[at..]);
     out
+}
+
+/// Where the value of every `href` attribute of a page lies (byte ranges, quotes
+/// excluded, still HTML-escaped): the links [`rewrite_html`] maps, found the same
+/// way by whoever reads the rewritten page.
+pub fn href_values(html: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(value) = next_href_value(&html[at..]) {
+        out.push(at + value.start..at + value.end);
+        at += value.end;
+    }
+    out
+}
+
+/// The value of the first `href` attribute in `s` (quoted with `"` or `'`, or
+/// unquoted up to whitespace or `>`).
+fn next_href_value(s: &str) -> Option<Range<usize>> {
+    let pos = find_href(s)?;
+    let attr = &s[pos..];
+    // attr starts at "href"; the value follows the '='.
+    let eq = attr.find('=').map_or(attr.len(), |i| i + 1);
+    let value_part = &attr[eq..];
+    let trimmed = value_part.trim_start();
+    let mut start = pos + eq + (value_part.len() - trimmed.len());
+    let (quote, body) = match trimmed.chars().next() {
+        Some(q @ ('"' | '\'')) => {
+            start += 1;
+            (Some(q), &trimmed[1..])
+        }
+        _ => (None, trimmed),
+    };
+    let len = match quote {
+        Some(q) => body.find(q).unwrap_or(body.len()),
+        None => body
+            .find(|c: char| c.is_whitespace() || c == '>')
+            .unwrap_or(body.len()),
+    };
+    Some(start..start + len)
 }
 
 /// Byte offset of the next `href` attribute name (case-insensitive, preceded by whitespace).

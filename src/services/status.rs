@@ -37,6 +37,8 @@ pub struct Section {
     pub rows: Vec<Vec<String>>,
     /// Shown under the table (e.g. "run `awsproxy sso login corp`").
     pub note: Option<String>,
+    /// Shown instead of a table without rows: what is missing and how to add it.
+    pub empty: &'static str,
 }
 
 type SectionFn = Arc<dyn Fn() -> Section + Send + Sync>;
@@ -230,7 +232,8 @@ pub fn render_page(
         "table{border-collapse:collapse;margin:.5em 0 1.5em}",
         "th,td{border:1px solid #ccc;padding:.3em .7em;text-align:left}",
         "th{background:#f3f3f3}.ok{color:#116611}.bad{color:#aa1111;font-weight:bold}",
-        ".note{color:#555}</style></head><body><h1>awsproxy</h1>"
+        ".note{color:#555}.empty{background:#fffbe6;border-left:3px solid #e0b000;padding:.5em .8em}",
+        "code{background:#f3f3f3;padding:0 .2em}</style></head><body><h1>awsproxy</h1>"
     ));
     let all_ok = health.values().all(|h| *h == Health::Healthy);
     html.push_str(&format!(
@@ -260,25 +263,53 @@ pub fn render_page(
     }
     html.push_str("</table>");
     for section in sections {
-        html.push_str(&format!("<h2>{}</h2><table><tr>", escape(&section.title)));
-        for c in &section.columns {
-            html.push_str(&format!("<th>{}</th>", escape(c)));
+        html.push_str(&format!("<h2>{}</h2>", escape(&section.title)));
+        if section.rows.is_empty() {
+            html.push_str(&format!(
+                "<p class=\"empty\">{}</p>",
+                code_spans(section.empty)
+            ));
+        } else {
+            table(&mut html, section);
         }
-        html.push_str("</tr>");
-        for row in &section.rows {
-            html.push_str("<tr>");
-            for cell in row {
-                html.push_str(&format!("<td>{}</td>", escape(cell)));
-            }
-            html.push_str("</tr>");
-        }
-        html.push_str("</table>");
         if let Some(note) = &section.note {
             html.push_str(&format!("<p class=\"note\">{}</p>", escape(note)));
         }
     }
     html.push_str("<p class=\"note\">Metrics: <a href=\"/metrics\">/metrics</a> &middot; health: <a href=\"/healthz\">/healthz</a></p></body></html>\n");
     html
+}
+
+/// `text`, escaped, with `backquoted` spans set as code.
+fn code_spans(text: &str) -> String {
+    escape(text)
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// A section's rows as a table under its column headers.
+fn table(html: &mut String, section: &Section) {
+    html.push_str("<table><tr>");
+    for c in &section.columns {
+        html.push_str(&format!("<th>{}</th>", escape(c)));
+    }
+    html.push_str("</tr>");
+    for row in &section.rows {
+        html.push_str("<tr>");
+        for cell in row {
+            html.push_str(&format!("<td>{}</td>", escape(cell)));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</table>");
 }
 
 #[cfg(test)]
@@ -333,6 +364,7 @@ mod tests {
             columns: vec!["session".into(), "expires in".into()],
             rows: vec![vec!["<corp>".into(), "3h 10m".into()]],
             note: Some("run `awsproxy sso login`".into()),
+            empty: "no sessions",
         });
         board.add_metrics("test", || "awsproxy_up 1\n".into());
         let router = router(board);

@@ -67,6 +67,7 @@ pub fn start(shared: &Shared) {
             .to_vec(),
             rows,
             note: Some(note),
+            empty: "Nothing has gone through the cache yet. Point a tool at the forward proxy (`HTTPS_PROXY`) or at a repository mount, and its hits and misses show here.",
         }
     });
 

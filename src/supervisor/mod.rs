@@ -311,7 +311,11 @@ impl Supervisor {
                 (Some(None), Some(r)) => r.listener.is_none(),
                 _ => false,
             };
-            let changed = (def.changed)(&self.config.file, &new.file) || !same_listener;
+            // `[server]` applies to every listener.
+            let limits_changed =
+                matches!(wanted, Some(Some(_))) && self.config.file.server != new.file.server;
+            let changed =
+                (def.changed)(&self.config.file, &new.file) || !same_listener || limits_changed;
             let is_running = running.is_some();
             if is_running && (wanted.is_none() || changed) {
                 self.stop(name).await;

@@ -2,7 +2,7 @@
 
 use super::{Placement, ServiceDef, Shared, run_logged};
 use crate::cache::{CacheSettings, HttpCache};
-use crate::daemon::{self, SHUTDOWN_GRACE};
+use crate::daemon::{self, SHUTDOWN_GRACE, ServerLimits};
 use crate::services::status::{Health, Section, label_value};
 
 pub fn all() -> Vec<ServiceDef> {
@@ -20,14 +20,14 @@ fn metrics() -> ServiceDef {
                 .map_or(Placement::Off, |m| Placement::Listen(m.listen.0))
         },
         changed: |a, b| a.metrics != b.metrics,
-        start: |shared, _file, listener, token| {
+        start: |shared, file, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
             let router = crate::services::status::router(shared.board.clone());
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "metrics",
-                daemon::serve_router(listener, router, token, SHUTDOWN_GRACE),
+                daemon::serve_router(listener, router, limits(file), token),
             )))
         },
     }
@@ -108,6 +108,7 @@ fn report_sso(shared: &Shared, config: crate::config::Config) {
                 })
                 .collect(),
             note: (!needing.is_empty()).then(|| format!("Log in: {}", needing.join("; "))),
+            empty: "No SSO sessions in ~/.aws/config. Add one with `aws configure sso` (an `[sso-session NAME]` section), then run `awsproxy sso login NAME`.",
         }
     });
     let for_health = sessions.clone();
@@ -160,6 +161,7 @@ fn creds() -> ServiceDef {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the credentials endpoint needs a listener"))?;
             let section = file.creds.clone().unwrap_or_default();
+            let limits = limits(file);
             let board = shared.board.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
@@ -172,8 +174,7 @@ fn creds() -> ServiceDef {
                     board.add_metrics("creds", move || metrics.render_families());
                     let watcher = handle
                         .watch_clients_dir(crate::services::creds_endpoint::DIR_POLL_INTERVAL);
-                    let result =
-                        daemon::serve_router(listener, router, token, SHUTDOWN_GRACE).await;
+                    let result = daemon::serve_router(listener, router, limits, token).await;
                     watcher.abort();
                     result
                 },
@@ -202,6 +203,7 @@ fn proxy() -> ServiceDef {
             let mut settings = CacheSettings::from_proxy(&section)
                 .map_err(|e| anyhow::anyhow!("[[proxy.rule]]: {e}"))?;
             settings.memory_size = memory_size(&cache_section);
+            let limits = limits(file);
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
@@ -215,13 +217,20 @@ fn proxy() -> ServiceDef {
                         shared.cache_stats.clone(),
                         shared.own_listeners.clone(),
                     )?;
-                    proxy.serve(listener, token.cancelled_owned()).await?;
+                    proxy
+                        .serve_with(listener, limits, token.cancelled_owned())
+                        .await;
                     settle(&cache).await;
                     Ok(())
                 },
             )))
         },
     }
+}
+
+/// `[server]` for one run of a listener.
+fn limits(file: &crate::config::ConfigFile) -> ServerLimits {
+    ServerLimits::resolve(file.server.as_ref(), daemon::open_file_limit())
 }
 
 /// `[cache] memory_size`: bytes of the memory tier of each service's cache.
@@ -242,7 +251,8 @@ fn repos() -> ServiceDef {
                 .as_ref()
                 .map_or(Placement::Off, |r| Placement::Listen(r.listen.0))
         },
-        changed: |a, b| a.repos != b.repos || a.cache != b.cache,
+        // `[proxy]` too: its upstream_ca and upstream_proxy reach the repositories.
+        changed: |a, b| a.repos != b.repos || a.cache != b.cache || a.proxy != b.proxy,
         start: |shared, file, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;
@@ -256,6 +266,7 @@ fn repos() -> ServiceDef {
                     ..Default::default()
                 },
             };
+            let limits = limits(file);
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
@@ -282,8 +293,7 @@ fn repos() -> ServiceDef {
                             },
                         ),
                     );
-                    let result =
-                        daemon::serve_router(listener, router, token, SHUTDOWN_GRACE).await;
+                    let result = daemon::serve_router(listener, router, limits, token).await;
                     settle(&ctx.cache).await;
                     result
                 },

@@ -2,7 +2,7 @@
 
 use crate::support::TestContext;
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -383,4 +383,31 @@ fn allowed_destinations_are_warned_about() {
         !all.iter().any(|f| f["check"] == "proxy.allow_destinations"),
         "{all:#?}"
     );
+}
+
+/// The default setup: `doctor` run while `serve` holds every port.
+#[test]
+fn a_running_serve_holds_its_ports_as_awsproxy() {
+    let ctx = TestContext::new().config(&config_with_free_ports());
+    let mut cmd = ctx.command();
+    cmd.arg("serve");
+    let mut daemon = crate::support::daemon::Daemon::spawn(cmd);
+    for label in ["status page", "forward proxy", "repository listener"] {
+        daemon.url_of(label);
+    }
+    let out = ctx.run(&["doctor", "--json"]);
+    let all = findings(&out);
+    for check in ["port:proxy", "port:repos", "port:metrics"] {
+        let found = finding(&all, check);
+        assert_eq!(found["outcome"], "pass", "{check}: {found}");
+        assert!(
+            found["summary"]
+                .as_str()
+                .unwrap()
+                .contains("held by a running awsproxy"),
+            "{found}"
+        );
+    }
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
 }

@@ -15,7 +15,7 @@ mod cache;
 mod cli;
 mod creds;
 mod doctor;
-mod fakes;
+mod fake_conformance;
 mod forward;
 mod generated;
 mod install;

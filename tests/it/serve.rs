@@ -472,3 +472,43 @@ async fn every_service_at_once_against_the_fakes_with_a_reload() {
     assert_eq!(big.len(), 1, "{entries}");
     assert_eq!(big[0]["body_size"], BIG as u64);
 }
+
+/// A newcomer's first stop: with nothing configured yet, each section of the
+/// status page says what is missing and how to add it, instead of a table of
+/// headers.
+#[tokio::test]
+async fn a_fresh_status_page_says_what_to_add_instead_of_empty_tables() {
+    let ctx = TestContext::new().config(
+        "[proxy]\nlisten = \"127.0.0.1:0\"\n[repos]\nlisten = \"127.0.0.1:0\"\n[metrics]\nlisten = \"127.0.0.1:0\"\n[sso]\n",
+    );
+    let mut daemon = spawn(&ctx);
+    let url = daemon.url_of("status page");
+    let sections = [
+        ("SSO sessions", "<code>aws configure sso</code>"),
+        ("Cache", "<code>HTTPS_PROXY</code>"),
+        ("PyPI repositories", "<code>[[repos.pypi]]</code>"),
+    ];
+    // Each service registers its section as it starts, beside its listener.
+    let mut html = String::new();
+    for _ in 0..400 {
+        html = body_text(&format!("{url}/")).await;
+        if sections
+            .iter()
+            .all(|(title, _)| html.contains(&format!("<h2>{title}</h2>")))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for (title, hint) in sections {
+        let section = html
+            .split("<h2>")
+            .find(|s| s.starts_with(&format!("{title}</h2>")))
+            .unwrap_or_else(|| panic!("no {title} section: {html}\n{}", daemon.log()));
+        assert!(!section.contains("<table>"), "{title}: {section}");
+        assert!(section.contains("class=\"empty\""), "{title}: {section}");
+        assert!(section.contains(hint), "{title}: {section}");
+    }
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
+}

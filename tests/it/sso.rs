@@ -11,7 +11,7 @@ use sha1::Digest as _;
 
 use crate::support::TestContext;
 use crate::support::daemon::Daemon;
-use crate::support::fakes::{AuthorizeMode, FakeAws, RefreshMode, http_get};
+use crate::support::fakes::{FakeAws, RefreshMode, http_get};
 
 const START_URL: &str = "https://corp.awsapps.com/start";
 const LEGACY_URL: &str = "https://legacy.awsapps.com/start";
@@ -166,6 +166,15 @@ async fn device_flow_with_pending_and_slow_down_writes_the_cli_cache() {
 /// plays the user approving at the fake's `/authorize`, and follows the redirect
 /// to the callback. Returns the callback's status and the login's output.
 async fn pkce_login(aws: &FakeAws, ctx: &TestContext) -> (u16, std::process::Output) {
+    pkce_login_after(aws, ctx, |_| async {}).await
+}
+
+/// [`pkce_login`], with `before` run on the callback URL before the browser follows it.
+async fn pkce_login_after<F: Future<Output = ()>>(
+    aws: &FakeAws,
+    ctx: &TestContext,
+    before: impl FnOnce(String) -> F,
+) -> (u16, std::process::Output) {
     let url_file = ctx.root().join("browser-url");
     let browser = ctx.write(
         &ctx.root().join("browser.sh"),
@@ -191,6 +200,7 @@ async fn pkce_login(aws: &FakeAws, ctx: &TestContext) -> (u16, std::process::Out
         location.starts_with("http://127.0.0.1:") && location.contains("/oauth/callback?"),
         "{location}"
     );
+    before(location.clone()).await;
     let callback = http_get(&location).await;
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
@@ -225,18 +235,31 @@ async fn pkce_login_with_a_simulated_browser() {
     assert!(token["refreshToken"].as_str().is_some(), "{token}");
 }
 
+/// Attack: any local process can reach the callback port. Callbacks whose
+/// `state` isn't this login's are refused and ignored; the login keeps waiting
+/// for the browser's and completes.
 #[tokio::test]
-async fn pkce_callback_with_a_wrong_state_is_rejected() {
+async fn pkce_callbacks_with_a_wrong_state_are_refused_and_the_login_keeps_waiting() {
     let aws = FakeAws::start().await;
-    aws.state().oidc.authorize_mode = AuthorizeMode::WrongState;
     let ctx = context(&aws);
-    let (status, out) = pkce_login(&aws, &ctx).await;
+    let (status, out) = pkce_login_after(&aws, &ctx, |location| async move {
+        let (base, _) = location.split_once('?').unwrap();
+        for forged in [
+            format!("{base}?code=attackers-code&state=forged"),
+            format!("{base}?code=attackers-code"),
+            format!("{base}?error=access_denied&state=forged"),
+        ] {
+            let answer = http_get(&forged).await;
+            assert_eq!(answer.status(), 400, "{forged}");
+        }
+    })
+    .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(status, 400);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("`state`"), "{stderr}");
-    assert_eq!(aws.state().oidc.authorization_code_grants, 0);
-    assert!(!cache_path(&ctx, "corp").exists());
+    assert_eq!(status, 200);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(aws.state().oidc.authorization_code_grants, 1);
+    let token = read_json(&cache_path(&ctx, "corp"));
+    assert!(aws.access_token_valid(token["accessToken"].as_str().unwrap()));
 }
 
 #[tokio::test]

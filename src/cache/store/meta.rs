@@ -10,7 +10,8 @@
 //!   sidecar object when it is too large ([`s3_encode`], [`s3_decode`]).
 //!
 //! Every decoding failure is a [`Corrupt`]: the stores treat the entry as a
-//! miss and remove it.
+//! miss and remove it. [`EntryMeta::signing_input`] is what `[cache] hmac_key`
+//! signs ([`super::signed`]).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -56,6 +57,10 @@ pub struct EntryMeta {
     /// request with a credential of its own, after the origin accepted it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<Credential>,
+    /// HMAC-SHA256 of [`EntryMeta::signing_input`] under `[cache] hmac_key`,
+    /// hex ([`super::signed`]); absent in entries written without a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hmac: Option<String>,
 }
 
 /// Why stored metadata cannot be used.
@@ -105,6 +110,43 @@ impl EntryMeta {
             return Err(corrupt("stored after the year 9999"));
         }
         Ok(())
+    }
+
+    /// What `[cache] hmac_key` signs: every field but [`hmac`](Self::hmac)
+    /// itself, in a fixed order, strings and lists length-prefixed, so no two
+    /// entries that differ in any field encode alike.
+    pub fn signing_input(&self) -> Vec<u8> {
+        fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+            out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+            out.extend_from_slice(b);
+        }
+        fn pairs(out: &mut Vec<u8>, pairs: &[(String, String)]) {
+            out.extend_from_slice(&(pairs.len() as u64).to_le_bytes());
+            for (name, value) in pairs {
+                bytes(out, name.as_bytes());
+                bytes(out, value.as_bytes());
+            }
+        }
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(b"awsproxy cache entry\0");
+        out.extend_from_slice(&self.version.to_le_bytes());
+        bytes(&mut out, self.key.as_bytes());
+        bytes(&mut out, self.method.as_bytes());
+        bytes(&mut out, self.url.as_bytes());
+        out.extend_from_slice(&self.status.to_le_bytes());
+        pairs(&mut out, &self.request_headers);
+        pairs(&mut out, &self.response_headers);
+        out.extend_from_slice(&self.stored_at_ms.to_le_bytes());
+        out.extend_from_slice(&self.body_len.to_le_bytes());
+        bytes(&mut out, self.sha256.as_bytes());
+        out.push(u8::from(self.immutable));
+        bytes(&mut out, self.namespace.as_bytes());
+        out.push(match self.signed {
+            None => 0,
+            Some(Credential::QuerySignature) => 1,
+            Some(Credential::Authorization) => 2,
+        });
+        out
     }
 
     pub fn to_json(&self) -> Result<Vec<u8>, Corrupt> {
@@ -287,6 +329,7 @@ mod tests {
             immutable: true,
             namespace: "pypi/internal/profile dev".into(),
             signed: Some(Credential::QuerySignature),
+            hmac: Some("cd".repeat(32)),
         }
     }
 
@@ -409,8 +452,110 @@ mod tests {
         assert_eq!(signed.signed, Some(Credential::QuerySignature));
         assert_eq!(
             EntryMeta::from_json(&signed.to_json().unwrap(), &key),
-            Ok(signed)
+            Ok(signed.clone())
         );
+        // Entries written without `[cache] hmac_key` carry no tag; a tagged
+        // one decodes with it, and everything else as before.
+        assert_eq!(signed.hmac, None);
+        let tagged = EntryMeta::from_json(&seed("json-hmac"), &key).unwrap();
+        assert_eq!(tagged.hmac, Some("5a".repeat(32)));
+        assert_eq!(
+            EntryMeta {
+                hmac: None,
+                ..tagged
+            },
+            signed
+        );
+    }
+
+    #[test]
+    fn the_signing_input_covers_every_field_but_the_tag() {
+        let key = "ab".repeat(32);
+        let m = meta(&key, 5);
+        let input = m.signing_input();
+        assert_eq!(
+            EntryMeta {
+                hmac: None,
+                ..m.clone()
+            }
+            .signing_input(),
+            input,
+            "the tag is not signed"
+        );
+        let changed: Vec<EntryMeta> = vec![
+            EntryMeta {
+                version: 2,
+                ..m.clone()
+            },
+            EntryMeta {
+                key: "cd".repeat(32),
+                ..m.clone()
+            },
+            EntryMeta {
+                method: "HEAD".into(),
+                ..m.clone()
+            },
+            EntryMeta {
+                url: "https://example.com/a?b=d".into(),
+                ..m.clone()
+            },
+            EntryMeta {
+                status: 203,
+                ..m.clone()
+            },
+            EntryMeta {
+                request_headers: vec![],
+                ..m.clone()
+            },
+            EntryMeta {
+                response_headers: vec![("cache-control".into(), "max-age=61".into())],
+                ..m.clone()
+            },
+            EntryMeta {
+                stored_at_ms: m.stored_at_ms + 1,
+                ..m.clone()
+            },
+            EntryMeta {
+                body_len: 6,
+                ..m.clone()
+            },
+            EntryMeta {
+                sha256: "ac".repeat(32),
+                ..m.clone()
+            },
+            EntryMeta {
+                immutable: false,
+                ..m.clone()
+            },
+            EntryMeta {
+                namespace: "forward".into(),
+                ..m.clone()
+            },
+            EntryMeta {
+                signed: None,
+                ..m.clone()
+            },
+            EntryMeta {
+                signed: Some(Credential::Authorization),
+                ..m.clone()
+            },
+            // Bytes moved from one field to the next.
+            EntryMeta {
+                request_headers: vec![("accept-encodin".into(), "ggzip".into())],
+                ..m.clone()
+            },
+            EntryMeta {
+                response_headers: vec![
+                    ("cache-control".into(), "max-age=60".into()),
+                    ("etag\u{0}".into(), "\"x\"".into()),
+                ],
+                ..m.clone()
+            },
+        ];
+        let mut seen = std::collections::HashSet::from([input]);
+        for c in &changed {
+            assert!(seen.insert(c.signing_input()), "{c:?}");
+        }
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! plus [`EntryMeta`]. Writes go through a [`PendingEntry`] that spills to a
 //! temporary file and becomes visible only on [`PendingEntry::commit`]; dropping
 //! it (a failed fetch, a crash) leaves nothing behind that a lookup could see.
+//! With `[cache] hmac_key`, [`signed::SignedStore`] wraps either backend.
 
 pub mod disk;
 pub mod meta;
 pub mod s3;
+pub mod signed;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -145,9 +147,9 @@ pub async fn open(
     default_dir: &std::path::Path,
 ) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     use anyhow::Context;
-    match (section.store, &section.s3) {
+    let store: std::sync::Arc<dyn Store> = match (section.store, &section.s3) {
         (crate::config::StoreKind::S3, Some(s3)) => {
-            Ok(std::sync::Arc::new(s3::S3Store::from_config(s3).await?))
+            std::sync::Arc::new(s3::S3Store::from_config(s3).await?)
         }
         _ => {
             let dir = section
@@ -157,7 +159,15 @@ pub async fn open(
             let max = section.max_size.map_or(disk::DEFAULT_MAX_SIZE, |s| s.0);
             let store = disk::DiskStore::open(&dir, max)
                 .with_context(|| format!("cannot open the disk cache at {}", dir.display()))?;
-            Ok(std::sync::Arc::new(store))
+            std::sync::Arc::new(store)
         }
-    }
+    };
+    // Without a key nothing is wrapped: lookups cost what they did.
+    Ok(match &section.hmac_key {
+        Some(key) => std::sync::Arc::new(signed::SignedStore::new(
+            store,
+            signed::HmacKey::new(&key.0),
+        )),
+        None => store,
+    })
 }

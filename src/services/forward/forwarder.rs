@@ -1,8 +1,8 @@
 //! The one seam between the proxy front end and whatever reaches the upstream:
 //! every request the proxy forwards (absolute-URI HTTP, and each request decrypted
-//! inside an intercepted CONNECT) goes through [`Forwarder::forward`]. Today that
-//! is [`PassThrough`]; the cache plugs in here by wrapping the same
-//! [`UpstreamClient`] (GET/HEAD through `HttpCache::handle`, other methods
+//! inside an intercepted CONNECT) goes through [`Forwarder::forward`]: either
+//! [`PassThrough`] (straight to the [`UpstreamClient`]) or the cache's
+//! `CachingForwarder` (GET/HEAD through `HttpCache::handle`, other methods
 //! streamed straight through with [`UpstreamClient::send`]).
 
 use futures_util::future::BoxFuture;

@@ -17,7 +17,8 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 
 use super::target::{self, Target, absolute_target, connect_target};
-use super::{ForwardProxy, Lifetime, intercept, strip_hop_by_hop};
+use super::{ForwardProxy, intercept, strip_hop_by_hop, tunnel};
+use crate::daemon::Slot;
 use crate::net::{self, Body, FetchError};
 
 /// The magic host that serves the CA certificate, like mitm.it.
@@ -27,11 +28,11 @@ impl ForwardProxy {
     pub(super) async fn handle(
         self,
         req: Request<Incoming>,
-        peer: SocketAddr,
-        life: Lifetime,
+        slot: Slot,
     ) -> Result<Response<Body>, Infallible> {
+        let peer = slot.peer();
         if req.method() == Method::CONNECT {
-            return Ok(self.connect(req, peer, life).await);
+            return Ok(self.connect(req, slot).await);
         }
         if is_ca_request(&req) {
             return Ok(self.ca_response(req.uri().path()));
@@ -102,12 +103,10 @@ impl ForwardProxy {
         response
     }
 
-    async fn connect(
-        self,
-        req: Request<Incoming>,
-        peer: SocketAddr,
-        life: Lifetime,
-    ) -> Response<Body> {
+    /// Opens a tunnel on the client's connection. The tunnel runs on the
+    /// connection's [`Slot`], which it keeps until it ends.
+    async fn connect(self, req: Request<Incoming>, slot: Slot) -> Response<Body> {
+        let peer = slot.peer();
         let Some((host, port)) = connect_target(req.uri()) else {
             return text(
                 StatusCode::BAD_REQUEST,
@@ -126,26 +125,31 @@ impl ForwardProxy {
                     return error.to_response();
                 }
             };
-            tokio::spawn(async move {
-                let _life = life;
+            let idle = slot.limits().tunnel_idle_timeout;
+            slot.spawn(async move {
                 match hyper::upgrade::on(req).await {
                     Ok(upgraded) => {
                         let mut client = TokioIo::new(upgraded);
                         let mut upstream = upstream;
-                        if let Err(error) =
-                            tokio::io::copy_bidirectional(&mut client, &mut upstream).await
-                        {
-                            tracing::debug!(%peer, %host, %error, "tunnel closed with an error");
+                        match tunnel::relay(&mut client, &mut upstream, idle).await {
+                            Ok(tunnel::End::Closed) => {}
+                            Ok(tunnel::End::Idle) => {
+                                tracing::debug!(%peer, %host, ?idle, "tunnel closed: idle");
+                            }
+                            Err(error) => {
+                                tracing::debug!(%peer, %host, %error, "tunnel closed with an error");
+                            }
                         }
                     }
                     Err(error) => tracing::debug!(%peer, %error, "CONNECT upgrade failed"),
                 }
             });
         } else {
-            tokio::spawn(async move {
+            let tunnel_slot = slot.clone();
+            slot.spawn(async move {
                 match hyper::upgrade::on(req).await {
                     Ok(upgraded) => {
-                        intercept::serve(self, TokioIo::new(upgraded), host, port, peer, life)
+                        intercept::serve(self, TokioIo::new(upgraded), host, port, tunnel_slot)
                             .await;
                     }
                     Err(error) => tracing::debug!(%peer, %error, "CONNECT upgrade failed"),
@@ -188,7 +192,7 @@ impl ForwardProxy {
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
         );
-        response
+        own(response)
     }
 }
 
@@ -203,12 +207,23 @@ fn is_ca_request<B>(req: &Request<B>) -> bool {
         && matches!(*req.method(), Method::GET | Method::HEAD)
 }
 
+/// An answer of the proxy itself (not an origin's), saying who answered as
+/// every awsproxy listener does; `doctor` relies on it.
 pub(super) fn text(status: StatusCode, message: &'static str) -> Response<Body> {
     let mut response = Response::new(net::full(message));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    own(response)
+}
+
+/// Marks `response` as the proxy's own answer (`Server: awsproxy`).
+fn own(mut response: Response<Body>) -> Response<Body> {
+    response.headers_mut().insert(
+        header::SERVER,
+        header::HeaderValue::from_static(crate::daemon::SERVER_HEADER),
     );
     response
 }

@@ -6,81 +6,107 @@
 //! `https://host:port/...` (or `http://...`) of the CONNECT target, whatever the
 //! inner request line or `Host` name. `Upgrade` (WebSocket) is not relayed: it is
 //! a hop-by-hop header and is removed.
+//!
+//! The client has the listener's header timeout to send its first byte and
+//! finish the TLS handshake; the inner connection then runs under the same
+//! limits as the proxy's own (header timer, graceful shutdown).
 
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::Request;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
-use super::{ForwardProxy, Lifetime, Target, stopped};
+use super::{ForwardProxy, Target};
+use crate::daemon::{Slot, accept};
 use crate::net;
 
 /// The first byte of a TLS record carrying a handshake message.
 const TLS_HANDSHAKE: u8 = 0x16;
 
+/// The client side of a tunnel once its first bytes are in.
+enum Opened {
+    Plain(Prefixed<TokioIo<hyper::upgrade::Upgraded>>),
+    Tls(Box<TlsStream<Prefixed<TokioIo<hyper::upgrade::Upgraded>>>>),
+}
+
 pub(super) async fn serve(
     proxy: ForwardProxy,
-    mut io: TokioIo<hyper::upgrade::Upgraded>,
+    io: TokioIo<hyper::upgrade::Upgraded>,
     host: String,
     port: u16,
-    peer: SocketAddr,
-    life: Lifetime,
+    slot: Slot,
 ) {
+    let peer = slot.peer();
+    let timeout = slot.limits().header_timeout;
+    let opened = match tokio::time::timeout(timeout, open(&proxy, io, &host, peer)).await {
+        Ok(Some(opened)) => opened,
+        Ok(None) => return,
+        Err(_) => {
+            tracing::debug!(%peer, %host, ?timeout, "tunnel closed: no request or TLS handshake in time");
+            return;
+        }
+    };
+    let target = |scheme| Target {
+        scheme,
+        host,
+        port,
+        intercepted: true,
+    };
+    match opened {
+        Opened::Plain(io) => serve_http(proxy, io, target(http::uri::Scheme::HTTP), slot).await,
+        Opened::Tls(tls) => serve_http(proxy, tls, target(http::uri::Scheme::HTTPS), slot).await,
+    }
+}
+
+/// Reads the first byte; on a TLS handshake, completes it with a leaf for `host`.
+async fn open(
+    proxy: &ForwardProxy,
+    mut io: TokioIo<hyper::upgrade::Upgraded>,
+    host: &str,
+    peer: std::net::SocketAddr,
+) -> Option<Opened> {
     let mut first = [0u8; 1];
     match io.read(&mut first).await {
         Ok(1) => {}
-        _ => return,
+        _ => return None,
     }
     let io = Prefixed {
         first: Some(first[0]),
         inner: io,
     };
     if first[0] != TLS_HANDSHAKE {
-        let target = Target {
-            scheme: http::uri::Scheme::HTTP,
-            host,
-            port,
-            intercepted: true,
-        };
-        return serve_http(proxy, io, target, peer, life).await;
+        return Some(Opened::Plain(io));
     }
-    let config = match proxy.inner.minter.server_config(&host) {
+    let config = match proxy.inner.minter.server_config(host) {
         Ok(config) => Arc::new(config),
         Err(error) => {
             tracing::warn!(%host, %error, "cannot build the interception TLS config");
-            return;
+            return None;
         }
     };
-    let tls = match TlsAcceptor::from(config).accept(io).await {
-        Ok(tls) => tls,
+    match TlsAcceptor::from(config).accept(io).await {
+        Ok(tls) => Some(Opened::Tls(Box::new(tls))),
         Err(error) => {
             // Typically a client that does not trust the awsproxy CA.
             tracing::info!(%peer, %host, %error, "client TLS handshake failed (is the awsproxy CA trusted?)");
-            return;
+            None
         }
-    };
-    let target = Target {
-        scheme: http::uri::Scheme::HTTPS,
-        host,
-        port,
-        intercepted: true,
-    };
-    serve_http(proxy, tls, target, peer, life).await;
+    }
 }
 
 /// Serves HTTP/1.1 on the client side of a tunnel until it closes or shutdown.
-async fn serve_http<I>(proxy: ForwardProxy, io: I, target: Target, peer: SocketAddr, life: Lifetime)
+async fn serve_http<I>(proxy: ForwardProxy, io: I, target: Target, slot: Slot)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let peer = slot.peer();
     let service = service_fn(move |req: Request<Incoming>| {
         let proxy = proxy.clone();
         let target = target.clone();
@@ -93,19 +119,7 @@ where
             )
         }
     });
-    let conn = http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(TokioIo::new(io), service);
-    tokio::pin!(conn);
-    let mut stop = life.stop.clone();
-    let result = tokio::select! {
-        result = conn.as_mut() => result,
-        () = stopped(&mut stop) => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
-        }
-    };
-    if let Err(error) = result {
+    if let Err(error) = accept::serve_connection(io, service, &slot).await {
         tracing::debug!(%peer, %error, "intercepted connection ended with an error");
     }
 }

@@ -10,37 +10,36 @@
 //! | anything else (origin-form)      | 400 with a hint                                            |
 //! | any of these to a loopback, link-local or own-listener destination | 403 with `Proxy-Status: awsproxy; error=destination_ip_prohibited`, unless `allow_destinations` lets it through |
 //!
-//! [`ForwardProxy::serve`] runs until the shutdown future resolves, then lets
-//! in-flight requests finish (bounded by a grace period).
+//! [`ForwardProxy::serve`] runs the listener's accept loop
+//! ([`crate::daemon::accept`]: header timeout, connection cap, graceful
+//! shutdown); each tunnel holds its connection's slot until it ends. An
+//! intercepted tunnel's client has the header timeout to start its TLS
+//! handshake; a passthrough tunnel closes after `tunnel_idle_timeout` without
+//! a byte either way.
 
 mod caching;
 mod forwarder;
 mod handler;
 mod intercept;
 mod target;
+mod tunnel;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
 
 pub use crate::net::strip_hop_by_hop;
 pub use caching::CachingForwarder;
 pub use forwarder::{Forwarder, PassThrough, Target};
 
 use crate::config::ProxySection;
+use crate::daemon::{ServerLimits, accept};
 use crate::net::destination::{DestinationPolicy, OwnListeners};
 use crate::net::{ClientSettings, UpstreamClient};
 use crate::paths::Paths;
 use crate::tls::{CertificateAuthority, LeafMinter};
-
-/// How long in-flight connections may run after shutdown starts.
-const GRACE: Duration = Duration::from_secs(10);
 
 /// Resolved front-end settings.
 #[derive(Debug, Clone)]
@@ -78,20 +77,6 @@ impl ForwardSettings {
                 }
             })
     }
-}
-
-/// Ties a connection (and the tunnels it opens) to one `serve` call: `stop` fires
-/// at shutdown; `serve` returns once every `_alive` clone is dropped.
-#[derive(Clone, Debug)]
-struct Lifetime {
-    stop: watch::Receiver<bool>,
-    _alive: mpsc::Sender<()>,
-}
-
-/// Resolves once shutdown has started.
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    // The guard `wait_for` returns is not Send; drop it right here.
-    let _ = stop.wait_for(|s| *s).await.is_ok();
 }
 
 /// The forward proxy. Cheap to clone.
@@ -159,65 +144,31 @@ impl ForwardProxy {
         Self::new(settings, ca, client, forwarder)
     }
 
-    /// Accepts connections until `shutdown` resolves, then waits (up to a grace
-    /// period) for open connections to finish their current request.
+    /// Accepts connections until `shutdown` resolves, with the default
+    /// [`ServerLimits`]; then lets open connections finish within the grace period.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send,
     ) -> std::io::Result<()> {
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
-        tokio::pin!(shutdown);
-        loop {
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(pair) => pair,
-                    Err(error) => {
-                        // Out of file descriptors and the like: back off briefly.
-                        tracing::warn!(%error, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-                () = &mut shutdown => break,
-            };
-            // Cache hits of small objects would otherwise wait on Nagle's algorithm.
-            let _ = stream.set_nodelay(true);
-            let proxy = self.clone();
-            let life = Lifetime {
-                stop: stop_rx.clone(),
-                _alive: alive_tx.clone(),
-            };
-            tokio::spawn(async move {
-                let mut stop = life.stop.clone();
-                let inner_life = life.clone();
-                let service =
-                    service_fn(move |req| proxy.clone().handle(req, peer, inner_life.clone()));
-                let conn = http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades();
-                tokio::pin!(conn);
-                let result = tokio::select! {
-                    result = conn.as_mut() => result,
-                    () = stopped(&mut stop) => {
-                        conn.as_mut().graceful_shutdown();
-                        conn.await
-                    }
-                };
-                if let Err(error) = result {
-                    tracing::debug!(%peer, %error, "client connection ended with an error");
-                }
-            });
-        }
-        drop(listener);
-        let _ = stop_tx.send(true);
-        drop(alive_tx);
-        if tokio::time::timeout(GRACE, alive_rx.recv()).await.is_err() {
-            tracing::warn!("forward proxy: connections still open after the grace period");
-        }
+        self.serve_with(listener, ServerLimits::default(), shutdown)
+            .await;
         Ok(())
+    }
+
+    /// [`Self::serve`] with the given limits.
+    pub async fn serve_with(
+        self,
+        listener: TcpListener,
+        limits: ServerLimits,
+        shutdown: impl Future<Output = ()> + Send,
+    ) {
+        accept::serve(listener, limits, shutdown, |slot| {
+            let proxy = self.clone();
+            let slot = slot.clone();
+            service_fn(move |req| proxy.clone().handle(req, slot.clone()))
+        })
+        .await;
     }
 }
 

@@ -1,4 +1,4 @@
-//! S3 buckets served as Maven repositories on the repository listener (issue 7).
+//! S3 buckets served as Maven repositories on the repository listener.
 //!
 //! | route                        | what                                                        |
 //! |------------------------------|-------------------------------------------------------------|
@@ -102,12 +102,8 @@ pub async fn router_with(
         let upstream = match &m.upstream {
             Some(base) => {
                 if outbound.is_none() {
-                    outbound = Some(crate::net::UpstreamClient::new(
-                        &crate::net::ClientSettings {
-                            proxy_from_env: true,
-                            ..Default::default()
-                        },
-                    )?);
+                    // What `serve` resolved from `[proxy] upstream_ca` and `upstream_proxy`.
+                    outbound = Some(crate::net::UpstreamClient::new(&ctx.upstream)?);
                 }
                 outbound.clone().map(|c| upstream::Upstream::new(base, c))
             }
@@ -163,6 +159,7 @@ pub async fn router_with(
             })
             .collect(),
         note: None,
+        empty: "No Maven mounts configured. Add a `[[repos.maven]]` section (`name`, `bucket`) to the configuration; see the README's Maven section.",
     });
     let probe_mounts: Vec<Arc<Mount>> = built.values().cloned().collect();
     ctx.board.add_probe("maven", move || {

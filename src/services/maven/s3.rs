@@ -80,7 +80,7 @@ pub async fn client(mount: &MavenMount, creds: &CredentialCache) -> aws_sdk_s3::
     .await;
     let path_style = mount.force_path_style
         || mount.endpoint.as_deref().is_some_and(needs_path_style)
-        || std::env::var("AWS_ENDPOINT_URL_S3").is_ok_and(|e| needs_path_style(&e));
+        || std::env::var(crate::env_vars::AWS_ENDPOINT_URL_S3).is_ok_and(|e| needs_path_style(&e));
     let conf = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(path_style)
         .identity_cache(aws_sdk_s3::config::IdentityCache::no_cache())

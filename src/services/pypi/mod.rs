@@ -1,31 +1,33 @@
-//! CodeArtifact PyPI repositories on the repository listener (issue 6).
+//! CodeArtifact PyPI repositories on the repository listener.
 //!
 //! | route | answer |
 //! |---|---|
 //! | `GET /pypi/NAME/simple/` | the repository's project list (PEP 503 HTML or PEP 691 JSON by `Accept`), links rewritten |
 //! | `GET /pypi/NAME/simple/PKG/` | the project page, file links rewritten to `/pypi/NAME/+f/PKG/...` |
-//! | `GET /pypi/NAME/+f/PKG/...` | a file, cached immutably and checked against the page's `#sha256=` |
+//! | `GET /pypi/NAME/+f/PKG/...` | a file that a page the mount rewrote links to (any other path: 404, never fetched), cached immutably and checked against the page's `#sha256=` |
 //! | `GET /pypi/NAME/+fb/PKG/SCHEME/HOST/...` | a file from the public index (`fallback = "missing"` only) |
 //! | `POST /pypi/NAME/` | an upload (`twine upload`) when the mount has `allow_upload = true`, streamed upstream with the token |
-//! | `/{account}/{region}/{domain}/{repo}/...` | the same without config (no uploads), credentials from the default chain |
+//! | `/{account}/{region}/{domain}/{repo}/...` | the same without config (no uploads), credentials from the default chain; `503` + `Retry-After` for a repository that didn't resolve |
 //!
 //! The upstream base comes from `GetRepositoryEndpoint` (or the mount's
-//! `endpoint`). Tokens live in memory ([`crate::pypi::token`]); no response to
+//! `endpoint`); the seed form keeps only repositories it resolved ([`seeds`]). Tokens live in memory ([`crate::pypi::token`]); no response to
 //! a client carries the token or the upstream host.
 
 mod mount;
 mod pages;
+mod seeds;
 mod upload;
 mod upstream;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
-use http::{Method, StatusCode};
+use http::{HeaderValue, Method, StatusCode};
 
 use super::repos::RepoContext;
 use crate::config::PypiMount;
@@ -33,9 +35,7 @@ use crate::creds::SourceSpec;
 use crate::net::{ClientSettings, UpstreamClient};
 
 pub use mount::Mount;
-
-/// Repositories reachable through the no-config URL form at once.
-const MAX_SEED_MOUNTS: usize = 64;
+use seeds::{Outcome, Refusal, SeedTable, Step};
 
 /// Knobs for tests and embedding (`serve` passes its `[proxy]` client settings).
 #[derive(Debug, Clone, Default)]
@@ -56,7 +56,8 @@ pub(crate) struct Shared {
     opts: Options,
     client: UpstreamClient,
     named: HashMap<String, Arc<Mount>>,
-    seed: Mutex<HashMap<String, Arc<Mount>>>,
+    /// The no-config form's repositories ([`seeds`]).
+    seeds: SeedTable<Arc<Mount>>,
 }
 
 type St = Arc<Shared>;
@@ -92,7 +93,7 @@ pub async fn router_with(
         opts,
         client,
         named,
-        seed: Mutex::new(HashMap::new()),
+        seeds: SeedTable::new(Instant::now()),
     });
     mount::register_board(&shared);
     Ok(Router::new()
@@ -110,43 +111,87 @@ impl Shared {
     fn all_mounts(&self) -> Vec<Arc<Mount>> {
         let mut all: Vec<_> = self.named.values().cloned().collect();
         all.sort_by(|a, b| a.label.cmp(&b.label));
-        let mut seed: Vec<_> = mount::lock(&self.seed).values().cloned().collect();
+        let mut seed = self.seeds.working();
         seed.sort_by(|a, b| a.label.cmp(&b.label));
         all.extend(seed);
         all
     }
 
+    /// The mount of a no-config seed URL: one that worked, or a new one once
+    /// `GetRepositoryEndpoint` answers for it (see [`seeds`] for the limits).
     async fn seed_mount(
         &self,
         account: &str,
         region: &str,
         domain: &str,
         repo: &str,
-    ) -> Option<Arc<Mount>> {
+    ) -> Result<Arc<Mount>, Response> {
         if !mount::seed_parts_valid(account, region, domain, repo) {
-            return None;
+            return Err(not_found());
         }
         let key = format!("{account}/{region}/{domain}/{repo}");
-        if let Some(m) = mount::lock(&self.seed).get(&key) {
-            return Some(m.clone());
-        }
-        let creds = match &self.opts.credentials {
-            Some(spec) => self.ctx.creds.cache(spec.clone()).await,
-            None => self.ctx.creds.profile(None).await,
+        let probe = match self.seeds.lookup(&key, Instant::now()) {
+            Step::Ready(m) => return Ok(m),
+            Step::Refused(why) => return Err(refused_seed(why)),
+            Step::Wait(probe) => probe,
+            Step::Try => {
+                let creds = match &self.opts.credentials {
+                    Some(spec) => self.ctx.creds.cache(spec.clone()).await,
+                    None => self.ctx.creds.profile(None).await,
+                };
+                let m = Mount::seed(account, region, domain, repo, creds, &self.opts);
+                self.seeds.begin(&key, Arc::new(m))
+            }
         };
-        let m = Arc::new(Mount::seed(
-            account, region, domain, repo, creds, &self.opts,
-        ));
-        let mut seeds = mount::lock(&self.seed);
-        if seeds.len() >= MAX_SEED_MOUNTS && !seeds.contains_key(&key) {
-            tracing::warn!(
-                "more than {MAX_SEED_MOUNTS} repositories used through the no-config URL form; configure [[repos.pypi]] mounts"
-            );
-            return None;
+        let outcome = *probe
+            .outcome
+            .get_or_init(|| async {
+                let m = &probe.mount;
+                if let Err(e) = m.token.source().creds.get().await {
+                    tracing::debug!(seed = %key, error = %crate::error::chain_text(&e), "no credentials for a no-config repository");
+                    return Outcome::NoCredentials;
+                }
+                match m.base().await {
+                    Ok(_) => Outcome::Works,
+                    Err(e) => {
+                        tracing::warn!(seed = %key, error = %e, "GetRepositoryEndpoint failed for a no-config repository URL; not asking again for {}", humantime::format_duration(seeds::FAILED_FOR));
+                        Outcome::Failed
+                    }
+                }
+            })
+            .await;
+        self.seeds.finish(&key, &probe, outcome, Instant::now());
+        match outcome {
+            Outcome::Works => Ok(probe.mount.clone()),
+            Outcome::Failed => Err(refused_seed(Refusal::Failed {
+                retry_after: seeds::FAILED_FOR,
+            })),
+            Outcome::NoCredentials => Err(text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no AWS credentials to reach this repository with (run `awsproxy doctor`)\n",
+            )),
         }
-        let m = seeds.entry(key).or_insert(m).clone();
-        Some(m)
     }
+}
+
+/// `503` with `Retry-After` for a seed that gets no mount now.
+fn refused_seed(why: Refusal) -> Response {
+    let mut resp = text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        match why {
+            Refusal::Failed { .. } => {
+                "CodeArtifact did not resolve this repository (GetRepositoryEndpoint failed; see the log); awsproxy asks again after Retry-After seconds\n"
+            }
+            Refusal::Busy { .. } => {
+                "too many new repositories through the no-config URL form at once; try again shortly, or configure [[repos.pypi]] mounts\n"
+            }
+        },
+    );
+    let secs = why.retry_after().as_secs_f64().ceil().max(1.0);
+    if let Ok(v) = HeaderValue::from_str(&format!("{secs:.0}")) {
+        resp.headers_mut().insert(http::header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 async fn named_route(
@@ -166,8 +211,8 @@ async fn seed_route(
     req: Request,
 ) -> Response {
     match st.seed_mount(&account, &region, &domain, &repo).await {
-        Some(m) => pages::dispatch(&st, m, &rest, req).await,
-        None => not_found(),
+        Ok(m) => pages::dispatch(&st, m, &rest, req).await,
+        Err(refused) => refused,
     }
 }
 

@@ -1,6 +1,6 @@
 //! One PyPI mount: where it lives locally, its upstream base (resolved once),
-//! its token, the `#sha256=` of every file link it has served, its fallback
-//! policy and counters; plus its rows on the status page, `/healthz` and `/metrics`.
+//! its token, the file links of the pages it has served (the only files it
+//! fetches, with their `#sha256=`), its fallback policy and counters; plus its rows on the status page, `/healthz` and `/metrics`.
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -15,14 +15,15 @@ use super::{Options, Shared};
 use crate::cache::key::Namespace;
 use crate::config::{Fallback, PypiMount};
 use crate::creds::CredentialCache;
+use crate::pypi::files::FileLink;
 use crate::pypi::names::FallbackPolicy;
 use crate::pypi::token::{TokenProvider, TokenSource};
 use crate::services::status::{Health, Section, label_value};
 
 /// The public index used by `fallback = "missing"` when `fallback_index` is unset.
 pub const DEFAULT_FALLBACK_INDEX: &str = "https://pypi.org/simple/";
-/// File hashes remembered per mount.
-const HASHES: usize = 200_000;
+/// File links remembered per mount (an evicted one is learned again from its page).
+const FILES: usize = 200_000;
 
 #[derive(Debug)]
 pub struct FallbackConfig {
@@ -56,8 +57,9 @@ pub struct Mount {
     pub namespace: Namespace,
     /// `POST` uploads are passed on (`allow_upload = true`).
     pub allow_upload: bool,
-    /// Client-facing file path -> expected sha256.
-    hashes: Mutex<lru::LruCache<String, String>>,
+    /// Client-facing file paths listed on pages this mount rewrote
+    /// ([`crate::pypi::files`]) -> the sha256 the page gave, if any.
+    files: Mutex<lru::LruCache<String, Option<String>>>,
     pub stats: Stats,
 }
 
@@ -151,8 +153,8 @@ impl Mount {
             endpoint: tokio::sync::OnceCell::new(),
             token: Arc::new(TokenProvider::new(source)),
             fallback,
-            hashes: Mutex::new(lru::LruCache::new(
-                NonZeroUsize::new(HASHES).unwrap_or(NonZeroUsize::MIN),
+            files: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(FILES).unwrap_or(NonZeroUsize::MIN),
             )),
             stats: Stats::default(),
         }
@@ -200,12 +202,20 @@ impl Mount {
             .cloned()
     }
 
-    pub fn remember_hash(&self, path: String, sha256: String) {
-        lock(&self.hashes).put(path, sha256);
+    /// Records a file link of a rewritten page (a hash once known is kept when
+    /// another variant of the page lists the file without one).
+    pub fn remember_file(&self, link: FileLink) {
+        let mut files = lock(&self.files);
+        let sha = link
+            .sha256
+            .or_else(|| files.peek(&link.path).cloned().flatten());
+        files.put(link.path, sha);
     }
 
-    pub fn hash_of(&self, path: &str) -> Option<String> {
-        lock(&self.hashes).get(path).cloned()
+    /// `Some(sha256)` when a page this mount rewrote lists `path`; `None` when
+    /// no page did (so far).
+    pub fn listed_file(&self, path: &str) -> Option<Option<String>> {
+        lock(&self.files).get(path).cloned()
     }
 
     pub fn count(&self, cache_status: Option<&str>) {
@@ -323,6 +333,7 @@ pub fn register_board(shared: &Arc<Shared>) {
                 })
                 .collect(),
             note: None,
+            empty: "No PyPI mounts configured. Add a `[[repos.pypi]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration, or use the no-config form `/ACCOUNT/REGION/DOMAIN/REPO/simple/`; see the README's PyPI section.",
         }
     });
     let weak = Arc::downgrade(shared);

@@ -1,6 +1,6 @@
 //! The requests of one mount: index pages (fetched through the cache, then
-//! rewritten for the client), files (verified against the `#sha256=` the proxy
-//! saw on the page), the public-index fallback and uploads.
+//! rewritten for the client), files (only those a rewritten page lists,
+//! verified against the `#sha256=` the proxy saw on the page), the public-index fallback and uploads.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -14,11 +14,12 @@ use http_body_util::BodyExt as _;
 use url::Url;
 
 use super::mount::Mount;
-use super::upstream::Upstream;
+use super::upstream::{DowngradeRefused, Upstream};
 use super::{Shared, is_read, not_found, text};
 use crate::cache::{Body, CachePolicy, LookupOptions, UpstreamAuth, Verifier};
+use crate::pypi::files::{file_links, upstream_url};
 use crate::pypi::names::normalize;
-use crate::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json, sha256_fragment};
+use crate::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json};
 
 /// Index pages larger than this are refused (they are buffered to be rewritten).
 const MAX_PAGE: usize = 64 << 20;
@@ -160,7 +161,8 @@ async fn index(
                 upstream_base: base.clone(),
                 local_base: local,
             }];
-            render(mount, &url, resp, &maps, Some(&base)).await
+            let files = format!("{}+f/", mount.local_base);
+            render(mount, &url, resp, &maps, Some(&base), &files).await
         }
         StatusCode::NOT_FOUND => match (pkg, &mount.fallback) {
             (Some(p), Some(fb)) if fb.policy.permits(p) => {
@@ -234,13 +236,15 @@ fn net_empty() -> Body {
     crate::cache::into_body(http_body_util::Empty::<bytes::Bytes>::new())
 }
 
-/// Buffers, rewrites and remembers file hashes of a page.
+/// Buffers and rewrites a page, and remembers its file links under `files`
+/// (the mount's `+f/` or `+fb/`): the only files the mount will fetch.
 async fn render(
     mount: &Mount,
     page: &Url,
     resp: http::Response<Body>,
     maps: &[LinkMap],
     upstream_host: Option<&Url>,
+    files: &str,
 ) -> Response {
     let (parts, body) = resp.into_parts();
     let bytes = match collect(body).await {
@@ -273,8 +277,8 @@ async fn render(
             return bad_gateway("the index page links outside the repository\n");
         }
     }
-    for (path, sha) in file_hashes(&out, json) {
-        mount.remember_hash(path, sha);
+    for link in file_links(&out, json, files) {
+        mount.remember_file(link);
     }
     let mut r = Response::new(AxumBody::from(out));
     *r.headers_mut() = client_headers(&parts.headers, false);
@@ -296,56 +300,9 @@ async fn collect(mut body: Body) -> Result<bytes::Bytes, String> {
     Ok(buf.into())
 }
 
-/// `(client path, sha256)` of every file link (and PEP 658 metadata file) on a rewritten page.
-fn file_hashes(page: &[u8], json: bool) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let strip = |href: &str| href.split('#').next().unwrap_or("").to_owned();
-    if json {
-        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(page) else {
-            return out;
-        };
-        for f in doc["files"].as_array().into_iter().flatten() {
-            let Some(url) = f["url"].as_str() else {
-                continue;
-            };
-            let path = strip(url);
-            if let Some(h) = f["hashes"]["sha256"].as_str() {
-                out.push((path.clone(), h.to_ascii_lowercase()));
-            }
-            for key in ["core-metadata", "dist-info-metadata"] {
-                if let Some(h) = f[key]["sha256"].as_str() {
-                    out.push((format!("{path}.metadata"), h.to_ascii_lowercase()));
-                }
-            }
-        }
-        return out;
-    }
-    let html = String::from_utf8_lossy(page);
-    let (Ok(tag), Ok(href), Ok(meta)) = (
-        regex_lite::Regex::new(r"(?is)<a\s[^>]*>"),
-        regex_lite::Regex::new(r#"(?i)\shref\s*=\s*["']([^"']*)["']"#),
-        regex_lite::Regex::new(
-            r#"(?i)\sdata-(?:core|dist-info)-metadata\s*=\s*["']sha256=([0-9a-fA-F]{64})["']"#,
-        ),
-    ) else {
-        return out;
-    };
-    for t in tag.find_iter(&html) {
-        let Some(h) = href.captures(t.as_str()).and_then(|c| c.get(1)) else {
-            continue;
-        };
-        let h = h.as_str().replace("&amp;", "&");
-        let path = strip(&h);
-        if let Some(sha) = sha256_fragment(&h) {
-            out.push((path.clone(), sha));
-        }
-        if let Some(m) = meta.captures(t.as_str()).and_then(|c| c.get(1)) {
-            out.push((format!("{path}.metadata"), m.as_str().to_ascii_lowercase()));
-        }
-    }
-    out
-}
-
+/// A file of the private repository, only if a page this mount rewrote lists it
+/// (read the project page first when none has yet): any other path under the
+/// repository base (raw pages, say) is never fetched.
 async fn private_file(st: &Shared, mount: &Mount, pkg: &str, rest: &str) -> Response {
     let local = format!("{}+f/{pkg}/{rest}", mount.local_base);
     let base = match mount.base().await {
@@ -357,16 +314,23 @@ async fn private_file(st: &Shared, mount: &Mount, pkg: &str, rest: &str) -> Resp
             );
         }
     };
-    let Some(url) = under(&base, rest) else {
+    let Some(sha) = listed(st, mount, pkg, &local).await else {
         return not_found();
     };
-    let mut sha = mount.hash_of(&local);
-    if sha.is_none() {
-        // Learn the hash from the project page (e.g. after a restart).
-        let _ = index(st, mount, Some(pkg), None).await;
-        sha = mount.hash_of(&local);
-    }
+    let Some(url) = upstream_url(&base, rest) else {
+        return not_found();
+    };
     file(st, mount, &url, sha, upstream(st, mount, false, true)).await
+}
+
+/// What [`Mount::listed_file`] says about `local`, after reading the project
+/// page of `pkg` if no page listed it yet (a lockfile's URL, after a restart).
+async fn listed(st: &Shared, mount: &Mount, pkg: &str, local: &str) -> Option<Option<String>> {
+    if let Some(sha) = mount.listed_file(local) {
+        return Some(sha);
+    }
+    let _ = index(st, mount, Some(pkg), None).await;
+    mount.listed_file(local)
 }
 
 async fn fallback_file(
@@ -384,10 +348,10 @@ async fn fallback_file(
         return not_found();
     }
     let local = format!("{}+fb/{pkg}/{scheme}/{authority}/{rest}", mount.local_base);
-    let mut sha = mount.hash_of(&local);
+    let mut sha = mount.listed_file(&local).flatten();
     if sha.is_none() {
         let _ = fallback_index(st, mount, pkg, None).await;
-        sha = mount.hash_of(&local);
+        sha = mount.listed_file(&local).flatten();
     }
     // Only files a fallback page listed with a hash: the path can't name any other host.
     let Some(sha) = sha else {
@@ -404,12 +368,6 @@ async fn fallback_file(
         upstream(st, mount, false, false),
     )
     .await
-}
-
-/// `base` + `rest`, only if the result stays under `base`.
-fn under(base: &Url, rest: &str) -> Option<Url> {
-    let url = Url::parse(&format!("{}{rest}", base.as_str())).ok()?;
-    url.as_str().starts_with(base.as_str()).then_some(url)
 }
 
 async fn file(
@@ -440,6 +398,9 @@ async fn file(
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             bad_gateway("the repository refused awsproxy's token\n")
         }
+        _ if resp.extensions().get::<DowngradeRefused>().is_some() => bad_gateway(
+            "the repository redirected this download to plain http; awsproxy does not follow that\n",
+        ),
         _ => bad_gateway("the repository failed\n"),
     }
 }
@@ -522,7 +483,8 @@ async fn fallback_index(
         crate::cache::into_body(http_body_util::Full::new(bytes)),
     );
     resp.headers_mut().remove(http::header::CONTENT_LENGTH);
-    render(mount, &url, resp, &maps, None).await
+    let files = format!("{}+fb/", mount.local_base);
+    render(mount, &url, resp, &maps, None, &files).await
 }
 
 fn raw_links(page: &[u8], json: bool) -> Vec<String> {
@@ -569,40 +531,6 @@ mod tests {
         ] {
             assert!(path_safe(ok), "{ok}");
         }
-    }
-
-    #[test]
-    fn joined_paths_stay_under_the_base() {
-        let base = Url::parse("https://d-1.example/pypi/repo/").unwrap();
-        assert_eq!(
-            under(&base, "simple/a/1/a.whl").unwrap().as_str(),
-            "https://d-1.example/pypi/repo/simple/a/1/a.whl"
-        );
-        assert!(under(&base, "../other/x").is_none());
-    }
-
-    #[test]
-    fn hashes_come_from_html_links_metadata_and_json() {
-        let h = "a".repeat(64);
-        let m = "b".repeat(64);
-        let html = format!(
-            "<a href=\"/pypi/c/+f/p/x.whl#sha256={h}\" data-dist-info-metadata=\"sha256={m}\">x</a>\
-             <a href=\"/pypi/c/+f/p/y.tar.gz\">no hash</a>"
-        );
-        let got = file_hashes(html.as_bytes(), false);
-        assert_eq!(
-            got,
-            vec![
-                ("/pypi/c/+f/p/x.whl".to_owned(), h.clone()),
-                ("/pypi/c/+f/p/x.whl.metadata".to_owned(), m)
-            ]
-        );
-        let json =
-            format!(r#"{{"files":[{{"url":"/pypi/c/+f/p/z.whl","hashes":{{"sha256":"{h}"}}}}]}}"#);
-        assert_eq!(
-            file_hashes(json.as_bytes(), true),
-            vec![("/pypi/c/+f/p/z.whl".to_owned(), h)]
-        );
     }
 
     #[test]

@@ -78,14 +78,17 @@ impl Upstream {
     }
 
     /// Follows up to [`MAX_REDIRECTS`] redirects of a file download (e.g. to
-    /// blob storage), sending the token only to the repository's own host.
+    /// presigned blob storage URLs). The token goes only to the repository's own
+    /// origin (same scheme, host and port); a redirect from `https` to plain
+    /// `http` is not followed at all (anyone on the path could read the request
+    /// or change the file): the answer is a `502` marked [`DowngradeRefused`].
     async fn follow(
         &self,
         parts: &http::request::Parts,
         mut resp: Response<Body>,
         token: Option<&Secret>,
     ) -> Result<Response<Body>, FetchError> {
-        let origin = parts.uri.authority().cloned();
+        let origin = parts.uri.clone();
         let mut current = parts.clone();
         for _ in 0..MAX_REDIRECTS {
             if !resp.status().is_redirection() {
@@ -101,10 +104,20 @@ impl Upstream {
             else {
                 break;
             };
-            let same_host = next.authority() == origin.as_ref();
+            if is_downgrade(&current.uri, &next) {
+                tracing::warn!(
+                    to = %next.host().unwrap_or_default(),
+                    "the repository redirected a download from https to plain http; not following it"
+                );
+                let mut refused = Response::new(net::empty());
+                *refused.status_mut() = StatusCode::BAD_GATEWAY;
+                refused.extensions_mut().insert(DowngradeRefused);
+                return Ok(refused);
+            }
+            let same_origin = same_origin(&origin, &next);
             current.uri = next;
             current.method = http::Method::GET;
-            resp = self.once(&current, token.filter(|_| same_host)).await?;
+            resp = self.once(&current, token.filter(|_| same_origin)).await?;
         }
         Ok(resp)
     }
@@ -132,6 +145,31 @@ impl Upstream {
     }
 }
 
+/// Marks the `502` of a download the repository redirected from `https` to
+/// plain `http` (see [`Upstream::follow`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DowngradeRefused;
+
+/// `https` to `http`: a redirect that would drop TLS.
+fn is_downgrade(from: &http::Uri, to: &http::Uri) -> bool {
+    from.scheme() == Some(&http::uri::Scheme::HTTPS)
+        && to.scheme() != Some(&http::uri::Scheme::HTTPS)
+}
+
+/// Same scheme, host (case-insensitive) and port (the scheme's default when absent).
+fn same_origin(a: &http::Uri, b: &http::Uri) -> bool {
+    let port = |u: &http::Uri| {
+        u.port_u16().or(match u.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        })
+    };
+    a.scheme() == b.scheme()
+        && a.host().map(str::to_ascii_lowercase) == b.host().map(str::to_ascii_lowercase)
+        && port(a) == port(b)
+}
+
 impl Fetch for Upstream {
     fn fetch(&self, req: Request<()>) -> BoxFuture<'static, Result<Response<Body>, FetchError>> {
         let this = self.clone();
@@ -139,5 +177,40 @@ impl Fetch for Upstream {
             let (parts, ()) = req.into_parts();
             this.send(&parts).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(s: &str) -> http::Uri {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_token_goes_only_to_the_same_scheme_host_and_port() {
+        let repo = uri("https://d-1.example:443/pypi/r/simple/a/1/a.whl");
+        assert!(same_origin(&repo, &uri("https://D-1.example/blob/a.whl")));
+        assert!(!same_origin(
+            &repo,
+            &uri("http://d-1.example:443/blob/a.whl")
+        ));
+        assert!(!same_origin(
+            &repo,
+            &uri("https://d-1.example:8443/blob/a.whl")
+        ));
+        assert!(!same_origin(&repo, &uri("https://s3.example/blob/a.whl")));
+        let plain = uri("http://127.0.0.1:8080/pypi/r/x");
+        assert!(same_origin(&plain, &uri("http://127.0.0.1:8080/blob")));
+        assert!(!same_origin(&plain, &uri("https://127.0.0.1:8080/blob")));
+    }
+
+    #[test]
+    fn only_https_to_http_is_a_downgrade() {
+        assert!(is_downgrade(&uri("https://a/x"), &uri("http://a/x")));
+        assert!(!is_downgrade(&uri("https://a/x"), &uri("https://b/x")));
+        assert!(!is_downgrade(&uri("http://a/x"), &uri("http://b/x")));
+        assert!(!is_downgrade(&uri("http://a/x"), &uri("https://a/x")));
     }
 }

@@ -5,8 +5,9 @@
 //! |---|---|---|
 //! | GET | `/oauth/callback?code=..&state=..` | the browser's redirect from `/authorize` |
 //!
-//! The listener on `127.0.0.1:0` is bound before the browser opens; a callback
-//! whose `state` differs from ours is rejected and ends the login.
+//! The listener on `127.0.0.1:0` is bound before the browser opens. Any local
+//! process can reach it, so a callback whose `state` differs from ours is
+//! refused (400) and ignored: the login keeps waiting for the browser's.
 
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -45,13 +46,17 @@ struct CallbackQuery {
 }
 
 async fn callback(State(cb): State<CallbackState>, Query(q): Query<CallbackQuery>) -> Response {
-    let (result, status, page) = if q.state.as_deref() != Some(cb.expected_state.as_str()) {
-        (
-            Err("the login callback carried a `state` that does not match this login (a forged or stale redirect); nothing was accepted".to_owned()),
+    if q.state.as_deref() != Some(cb.expected_state.as_str()) {
+        tracing::warn!(
+            "ignored a login callback whose `state` is not this login's (forged or stale); still waiting for the browser"
+        );
+        return (
             http::StatusCode::BAD_REQUEST,
-            "awsproxy rejected this login callback: its state does not match.",
+            Html("<!doctype html><title>awsproxy</title><p>awsproxy ignored this login callback: its state does not match the login in progress.</p>"),
         )
-    } else if let Some(error) = q.error {
+            .into_response();
+    }
+    let (result, status, page) = if let Some(error) = q.error {
         let why = q.error_description.unwrap_or_default();
         (
             Err(format!("the browser login failed: {error} {why}")),

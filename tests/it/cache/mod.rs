@@ -638,3 +638,36 @@ async fn the_memory_tier_serves_small_hits_and_notices_a_purge_within_its_rechec
     let (_, cs, _) = fetch(&off, get(&url), opts(CachePolicy::Standard)).await;
     assert_eq!(cs, "awsproxy; fwd=uri-miss; stored");
 }
+
+/// `no-refresh` is the rule for immutable repositories behind the forward proxy.
+/// Maven asks every request not to be served from a cache; under this rule the
+/// stored copy is served anyway, with no round trip.
+#[tokio::test]
+async fn no_refresh_serves_hits_to_mavens_no_cache_requests() {
+    let origin = Origin::start();
+    origin.set(
+        "/repo/a.jar",
+        Reply::ok("jar")
+            .header("cache-control", "max-age=0")
+            .header("etag", "\"j\""),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let mvn = || {
+        http::Request::get(origin.url("/repo/a.jar"))
+            .header("cache-control", "no-cache")
+            .header("cache-store", "no-store")
+            .header("pragma", "no-cache")
+            .body(())
+            .unwrap()
+    };
+    warm(&cache, mvn(), opts(CachePolicy::NoRefresh)).await;
+    let (status, cs, body) = fetch(&cache, mvn(), opts(CachePolicy::NoRefresh)).await;
+    assert_eq!((status, body.unwrap().as_ref()), (200, &b"jar"[..]));
+    assert!(cs.starts_with("awsproxy; hit"), "{cs}");
+    assert_eq!(origin.count("/repo/a.jar"), 1);
+    // The standard policy still honours the client.
+    let (_, cs, _) = fetch(&cache, mvn(), opts(CachePolicy::Standard)).await;
+    assert!(cs.contains("fwd="), "{cs}");
+    assert_eq!(origin.count("/repo/a.jar"), 2);
+}

@@ -80,6 +80,7 @@ fn meta(key: &str, url: &str, len: u64) -> EntryMeta {
         immutable: false,
         namespace: String::new(),
         signed: None,
+        hmac: None,
     }
 }
 

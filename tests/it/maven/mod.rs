@@ -18,6 +18,7 @@ use awsproxy::cache::store::disk::DiskStore;
 use awsproxy::cache::{CacheSettings, HttpCache};
 use awsproxy::config::MavenMount;
 use awsproxy::creds::{CacheOptions, CredentialCache, CredsRegistry, SourceSpec};
+use awsproxy::net::ClientSettings;
 use awsproxy::services::maven::{Tuning, router_with};
 use awsproxy::services::repos::RepoContext;
 use awsproxy::services::status::{Health, StatusBoard};
@@ -86,13 +87,23 @@ pub(super) async fn serve_with(
     mounts: Vec<(MavenMount, CredentialCache)>,
     tuning: Tuning,
 ) -> Served {
+    serve_with_upstream(mounts, tuning, ClientSettings::default()).await
+}
+
+/// [`serve_with`], reaching upstream repositories with `upstream` (what `serve`
+/// resolves from `[proxy] upstream_ca` and `upstream_proxy`).
+pub(super) async fn serve_with_upstream(
+    mounts: Vec<(MavenMount, CredentialCache)>,
+    tuning: Tuning,
+    upstream: ClientSettings,
+) -> Served {
     let cache_dir = tempfile::tempdir().unwrap();
     let root = cache_dir.path().to_path_buf();
     let store = DiskStore::open(&root.join("http"), 1 << 30).unwrap();
     let board = StatusBoard::default();
     let cache = HttpCache::new(Arc::new(store), CacheSettings::default());
     let ctx = RepoContext {
-        upstream: Default::default(),
+        upstream,
         paths: awsproxy::paths::Paths {
             config_dir: root.join("config"),
             cache_dir: root.join("cache"),

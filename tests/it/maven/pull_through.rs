@@ -9,6 +9,7 @@ use sha2::Digest as _;
 use super::{BUCKET, key, mount, serve};
 use crate::support::fakes::FakeS3;
 use crate::support::origin::{Origin, Reply};
+use awsproxy::net::ClientSettings;
 
 #[tokio::test]
 async fn upstream_pull_through_writes_verified_artifacts_back_to_the_bucket() {
@@ -98,4 +99,45 @@ async fn deploy_needs_allow_deploy() {
             .status,
         405
     );
+}
+
+/// `[proxy] upstream_ca` reaches Maven upstreams too (a repository behind a
+/// corporate CA), as it does the forward proxy and PyPI fallbacks.
+#[tokio::test]
+async fn an_upstream_behind_a_private_ca_is_trusted_through_upstream_ca() {
+    use crate::support::tls_origin::{Origin as TlsOrigin, TestCa};
+    let s3 = FakeS3::start().await;
+    let ca = TestCa::new();
+    let origin = TlsOrigin::https(&ca).await;
+    let m = MavenMount {
+        upstream: Some(format!("https://localhost:{}/maven2/", origin.port())),
+        ..mount(&s3)
+    };
+    let path = "org/corp/lib/maven-metadata.xml";
+    let untrusted = serve(&s3, m.clone()).await;
+    assert_eq!(
+        untrusted.get(&format!("/maven/corp/{path}")).await.status,
+        502
+    );
+
+    let settings = ClientSettings {
+        upstream_ca: vec![ca.pem_path.clone()],
+        ..ClientSettings::default()
+    };
+    let srv = super::serve_with_upstream(
+        vec![(
+            m,
+            super::static_creds(
+                crate::support::fakes::FAKE_ACCESS_KEY_ID,
+                crate::support::fakes::FAKE_SECRET_ACCESS_KEY,
+            ),
+        )],
+        awsproxy::services::maven::Tuning::default(),
+        settings,
+    )
+    .await
+    .with_bucket(&s3);
+    let r = srv.get(&format!("/maven/corp/{path}")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), format!("hello from origin: /maven2/{path}"));
 }

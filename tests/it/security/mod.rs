@@ -5,12 +5,18 @@
 //!
 //! | file | who attacks | what |
 //! |---|---|---|
-//! | `cache.rs` | a proxy client, a malicious origin, a teammate with bucket access | presigned entries, `Set-Cookie`, key namespaces, signed entries, bans |
+//! | `cache.rs` | a proxy client, a malicious origin | presigned entries, `Set-Cookie`, key namespaces, bans |
+//! | `cache_signed.rs` | a teammate with write access to the shared S3 cache bucket | entries signed with `[cache] hmac_key` |
 //! | `forward.rs` | a proxy client | `Host` vs the request target, loopback and link-local destinations |
 //! | `repos.rs` | a web page in the user's browser, a malicious origin | uploads, seed URLs, `+f/` paths, redirects, Maven `%2f` |
-//! | `listeners.rs` | a web page (DNS rebinding), any local process | `Host` checks, browser headers, slowloris and descriptor exhaustion, redaction, PKCE callbacks |
+//! | `listeners.rs` | a web page (DNS rebinding), any local process | `Host` checks, browser headers |
+//! | `slowloris.rs` | any local process | half-sent requests, idle connections and tunnels, descriptor exhaustion |
+//! | `secrets.rs` | whoever reads a diagnostic | userinfo of URLs in `doctor` and configuration errors |
 
 mod cache;
+mod cache_signed;
 mod forward;
 mod listeners;
 mod repos;
+mod secrets;
+mod slowloris;

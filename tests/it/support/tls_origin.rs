@@ -45,7 +45,8 @@ impl TestCa {
         }
     }
 
-    fn server_config(&self) -> rustls::ServerConfig {
+    /// A server config with a leaf for `localhost` and `127.0.0.1` signed by this CA.
+    pub fn server_config(&self) -> rustls::ServerConfig {
         let key = KeyPair::generate().unwrap();
         let params =
             CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();

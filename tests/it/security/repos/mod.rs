@@ -7,8 +7,14 @@
 //! |---|---|---|
 //! | `uploads.rs` | a web page in the user's browser | no cross-site publish (PyPI `POST`, Maven `PUT`); publishing needs the mount's opt-in and an `Authorization` header |
 //! | `maven_paths.rs` | a client | `%2f` and `%5c` are refused, not decoded into separators |
+//! | `seeds.rs` | a web page in the user's browser | junk no-config seed URLs cost one AWS call each and never push out a working seed |
+//! | `files.rs` | a client | `+f/` serves only file links of a page awsproxy rewrote, never other upstream paths |
+//! | `redirects.rs` | a malicious origin | a download redirected to plain http is refused; the token goes only to the same scheme, host and port |
 
+mod files;
 mod maven_paths;
+mod redirects;
+mod seeds;
 mod uploads;
 
 use crate::support::TestContext;
@@ -21,8 +27,8 @@ pub(super) const BUCKET: &str = "artifacts";
 
 /// `awsproxy serve` with the fakes behind it.
 pub(super) struct Stack {
-    /// Kept alive: the daemon asks it for tokens and endpoints.
-    _aws: FakeAws,
+    /// The daemon asks it for tokens and endpoints; tests read its records.
+    pub aws: FakeAws,
     pub pypi: PypiUpstream,
     pub s3: FakeS3,
     /// `127.0.0.1:PORT` of the repository listener.
@@ -81,7 +87,7 @@ impl Stack {
         let mut daemon = Daemon::spawn(cmd);
         let url = daemon.url_of("repository listener");
         Self {
-            _aws: aws,
+            aws,
             pypi,
             s3,
             addr: url.trim_start_matches("http://").to_owned(),
