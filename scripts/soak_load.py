@@ -178,6 +178,13 @@ class Client:
         # Nothing listens there: 502 (or 504), then a ban of that host for a while.
         self.request(f"http://127.0.0.2:1/x{self.rng.randrange(100)}", (502, 504))
 
+    def refused(self):
+        # awsproxy's own listeners are never destinations for proxy clients.
+        own = self.rng.choice([self.args.metrics, self.args.creds])
+        _, data = self.request(f"http://{own}/metrics", (403,))
+        if b"allow_destinations" not in data:
+            raise Unexpected(f"refusal without its hint: {data[:80]!r}")
+
     def raw(self, request, read):
         """Sends `request` on a fresh connection, reads up to `read` bytes, closes."""
         with socket.create_connection(self.proxy, timeout=30) as s:
@@ -251,7 +258,7 @@ class Client:
 
 # Operation mix (weights out of 100).
 MIX = [
-    ("small_hit", 40),
+    ("small_hit", 38),
     ("large_hit", 4),
     ("miss", 14),
     ("head", 4),
@@ -264,6 +271,7 @@ MIX = [
     ("tunnel", 5),
     ("creds", 7),
     ("metrics", 3),
+    ("refused", 2),
 ]
 
 

@@ -265,6 +265,10 @@ pub struct ProxySection {
     pub allow_policy_header: bool,
     /// A proxy for awsproxy's own outbound traffic (otherwise `HTTPS_PROXY` and friends).
     pub upstream_proxy: Option<String>,
+    /// Loopback, link-local and own-listener destinations proxy clients may
+    /// reach anyway (`net::destination::Allow`); all are refused by default.
+    #[serde(default)]
+    pub allow_destinations: Vec<crate::net::destination::Allow>,
     /// Ban an upstream host after this many consecutive failures...
     #[serde(default = "default_ban_after")]
     pub ban_after_failures: u32,
@@ -285,6 +289,7 @@ impl Default for ProxySection {
             passthrough_hosts: Vec::new(),
             allow_policy_header: false,
             upstream_proxy: None,
+            allow_destinations: Vec::new(),
             ban_after_failures: default_ban_after(),
             ban_for: default_ban_for(),
             rule: Vec::new(),

@@ -202,6 +202,22 @@ fn clients_dir_files_use_client_key_paths() {
 }
 
 #[test]
+fn allow_destinations_entries_are_checked_with_their_position() {
+    let f = parse(
+        "[proxy]\nallow_destinations = [\"127.0.0.1:8080\", \"10.0.0.0/8\", \"[::1]:3000\", \"*.dev.localhost\"]\n",
+        &ConfigSource::EmbeddedDefault,
+    )
+    .unwrap();
+    assert_eq!(f.proxy.unwrap().allow_destinations.len(), 4);
+    let e = err("[proxy]\nallow_destinations = [\n  \"10.0.0.0/8\",\n  \"127.1:80\",\n]\n");
+    assert_eq!(e.line, 2, "{e}");
+    assert_eq!(e.key, "proxy.allow_destinations[1]", "{e}");
+    assert!(e.message.contains("dotted-quad"), "{e}");
+    let e = err("[proxy]\nallow_destinations = [\"10.0.0.0/40\"]\n");
+    assert!(e.message.contains("prefix length"), "{e}");
+}
+
+#[test]
 fn server_limits_are_bounded() {
     let f = parse(
         "[server]\nmax_connections = 64\nheader_timeout = \"5s\"\ntunnel_idle_timeout = \"1h\"\n",

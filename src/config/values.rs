@@ -222,6 +222,13 @@ impl fmt::Display for ListenAddr {
     }
 }
 
+/// A `[proxy] allow_destinations` entry, parsed by `net::destination`.
+impl<'de> Deserialize<'de> for crate::net::destination::Allow {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ use crate::config::Config;
 pub fn findings(config: &Config) -> Vec<Finding> {
     let mut all = publishing(config);
     all.extend(stored_cookies(config));
+    all.extend(allowed_destinations(config));
     all.extend(unsigned_shared_cache(config));
     all.extend(server_limits(config));
     all.extend(exposed_listeners(config));
@@ -46,6 +47,30 @@ fn exposed_listeners(config: &Config) -> Vec<Finding> {
             }
         })
         .collect()
+}
+
+/// `[proxy] allow_destinations`: loopback, link-local or own-listener
+/// destinations that every proxy client may now reach.
+fn allowed_destinations(config: &Config) -> Option<Finding> {
+    let proxy = config.file.proxy.as_ref()?;
+    if proxy.allow_destinations.is_empty() {
+        return None;
+    }
+    let entries: Vec<String> = proxy
+        .allow_destinations
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Some(Finding::warn(
+        "proxy.allow_destinations",
+        format!(
+            "proxy clients may reach {} through the forward proxy: local services there answer \
+             anyone who can use the proxy, and a link-local entry exposes instance metadata",
+            entries.join(", ")
+        ),
+        "keep only entries for local services every proxy client may use (name ports, not whole \
+         networks); remove `allow_destinations` to refuse loopback and link-local again",
+    ))
 }
 
 /// Publishing is off by default; where a mount turns it on, anything that can

@@ -3,11 +3,16 @@
 //! when `[proxy] upstream_proxy` or `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` say so
 //! ([`connect`]). Bodies stream both ways as [`Body`].
 //!
+//! The forward proxy's client also checks every destination it connects to for
+//! a proxy client ([`destination`]); clients of services that reach only
+//! configured upstreams don't.
+//!
 //! [`UpstreamClient::fetch`] has the shape the cache's `Fetch` trait expects
 //! (bodiless request in, streaming response out); [`UpstreamClient::send`] takes a
 //! streaming request body for methods that bypass the cache.
 
 pub mod connect;
+pub mod destination;
 pub mod proxy_env;
 pub mod roots;
 
@@ -25,6 +30,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioExecutor;
 
 pub use connect::ProxyConnector;
+pub use destination::{DestinationPolicy, Refusal};
 
 use crate::config::ProxySection;
 
@@ -73,6 +79,10 @@ pub struct ClientSettings {
     pub upstream_ca: Vec<PathBuf>,
     /// awsproxy's own proxy listener: proxy variables pointing at it are ignored.
     pub own_listen: Option<SocketAddr>,
+    /// Check every destination against this before connecting (the forward
+    /// proxy's client, which connects where proxy clients ask). `None` for
+    /// services whose upstreams come from the configuration.
+    pub destinations: Option<DestinationPolicy>,
 }
 
 impl ClientSettings {
@@ -82,6 +92,7 @@ impl ClientSettings {
             proxy_from_env: true,
             upstream_ca: proxy.upstream_ca.clone(),
             own_listen: Some(proxy.listen.0),
+            destinations: None,
         }
     }
 
@@ -98,6 +109,9 @@ impl ClientSettings {
 /// Why an upstream request failed; each maps to a 502/504 with a `Proxy-Status`.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
+    /// A destination proxy clients may not reach; nothing was sent to it.
+    #[error("refused to connect: {0}")]
+    Prohibited(Refusal),
     #[error("the TLS certificate of {target} is not trusted: {reason}")]
     UntrustedCertificate { target: String, reason: String },
     #[error("cannot connect to {target}")]
@@ -118,16 +132,17 @@ pub enum FetchError {
 
 impl FetchError {
     /// What the user can do about it.
-    pub fn hint(&self) -> &'static str {
+    pub fn hint(&self) -> String {
         match self {
+            Self::Prohibited(refusal) => refusal.hint(),
             Self::UntrustedCertificate { .. } => {
-                "if this origin uses a private CA, add its PEM file to `[proxy] upstream_ca`"
+                "if this origin uses a private CA, add its PEM file to `[proxy] upstream_ca`".into()
             }
             Self::Connect { .. } => {
-                "check that the host is reachable (and `[proxy] upstream_proxy` / HTTPS_PROXY if you need a proxy)"
+                "check that the host is reachable (and `[proxy] upstream_proxy` / HTTPS_PROXY if you need a proxy)".into()
             }
             Self::Timeout { .. } | Self::Request { .. } => {
-                "the upstream may be overloaded; retry later"
+                "the upstream may be overloaded; retry later".into()
             }
         }
     }
@@ -135,6 +150,7 @@ impl FetchError {
     /// The RFC 9209 `Proxy-Status` error type.
     pub fn proxy_status_error(&self) -> &'static str {
         match self {
+            Self::Prohibited(_) => "destination_ip_prohibited",
             Self::UntrustedCertificate { .. } => "tls_certificate_error",
             Self::Connect { .. } => "destination_unavailable",
             Self::Timeout { .. } => "http_response_timeout",
@@ -145,6 +161,7 @@ impl FetchError {
     /// A short response for the client; details go to the log.
     pub fn to_response(&self) -> Response<Body> {
         let status = match self {
+            Self::Prohibited(_) => StatusCode::FORBIDDEN,
             Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             _ => StatusCode::BAD_GATEWAY,
         };
@@ -165,6 +182,9 @@ impl FetchError {
     }
 
     fn classify(target: String, err: hyper_util::client::legacy::Error) -> Self {
+        if let Some(refusal) = refusal_in(&err) {
+            return Self::Prohibited(refusal);
+        }
         if let Some(reason) = certificate_problem(&err) {
             return Self::UntrustedCertificate { target, reason };
         }
@@ -182,15 +202,32 @@ impl FetchError {
     }
 }
 
-/// Finds a rustls certificate error anywhere in the chain. `io::Error` hides its
-/// payload from `source()` (and io errors nest), so descend through `get_ref`.
+/// Finds a rustls certificate error anywhere in the chain.
 fn certificate_problem(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    find_in_chain(err, |e| match e.downcast_ref::<rustls::Error>() {
+        Some(rustls::Error::InvalidCertificate(why)) => Some(format!("{why:?}")),
+        _ => None,
+    })
+}
+
+/// Finds a destination refusal anywhere in the chain (the connector's
+/// resolver returns it inside hyper's connect errors).
+fn refusal_in(err: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
+    find_in_chain(err, |e| e.downcast_ref::<Refusal>().cloned())
+}
+
+/// The first error in the chain that `pick` picks. `io::Error` hides its
+/// payload from `source()` (and io errors nest), so descend through `get_ref`.
+fn find_in_chain<T>(
+    err: &(dyn std::error::Error + 'static),
+    pick: impl Fn(&(dyn std::error::Error + 'static)) -> Option<T>,
+) -> Option<T> {
     let mut next = Some(err);
     // Bounded: error chains are short, and this guards against odd cycles.
     for _ in 0..32 {
         let e = next?;
-        if let Some(rustls::Error::InvalidCertificate(why)) = e.downcast_ref::<rustls::Error>() {
-            return Some(format!("{why:?}"));
+        if let Some(found) = pick(e) {
+            return Some(found);
         }
         next = match e.downcast_ref::<std::io::Error>() {
             Some(io) => io
@@ -216,7 +253,7 @@ impl UpstreamClient {
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        let connector = ProxyConnector::new(settings.matcher());
+        let connector = ProxyConnector::new(settings.matcher(), settings.destinations.clone());
         let https = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
@@ -266,9 +303,12 @@ impl UpstreamClient {
         self.connector
             .connect_raw(host, port)
             .await
-            .map_err(|source| FetchError::Connect {
-                target: format!("{host}:{port}"),
-                source,
+            .map_err(|source| match refusal_in(&*source) {
+                Some(refusal) => FetchError::Prohibited(refusal),
+                None => FetchError::Connect {
+                    target: format!("{host}:{port}"),
+                    source,
+                },
             })
     }
 }

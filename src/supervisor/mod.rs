@@ -5,7 +5,10 @@
 //! Each service is one [`ServiceDef`]: which section enables it, which listen
 //! address it takes, and how to start it on a bound socket. Listeners are bound
 //! before anything starts, so a taken port fails `serve` at once with the port and
-//! its config key; on reload an unchanged address keeps its socket.
+//! its config key; on reload an unchanged address keeps its socket. The bound
+//! addresses are published ([`Shared::own_listeners`]) before any service
+//! starts, so the forward proxy refuses them as destinations from its first
+//! request.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -35,6 +38,8 @@ pub struct Shared {
     pub creds: Arc<crate::creds::CredsRegistry>,
     /// Cache outcomes per service (read off `Cache-Status`).
     pub cache_stats: Arc<crate::cache::stats::CacheStats>,
+    /// Every listener's bound address: destinations the forward proxy refuses.
+    pub own_listeners: crate::net::destination::OwnListeners,
     store: Arc<tokio::sync::Mutex<Option<OpenStore>>>,
 }
 
@@ -47,6 +52,7 @@ impl Shared {
                 crate::creds::CacheOptions::default(),
             )),
             cache_stats: Arc::default(),
+            own_listeners: Default::default(),
             store: Arc::default(),
         }
     }
@@ -183,6 +189,12 @@ impl Supervisor {
                 )),
             }
         }
+        shared.own_listeners.set(
+            wanted
+                .iter()
+                .filter_map(|(name, l)| Some((*name, l.as_ref()?.addr)))
+                .collect(),
+        );
         let mut this = Self {
             shared,
             defs,
@@ -272,6 +284,18 @@ impl Supervisor {
             };
             fresh.insert(def.name, listener);
         }
+        // While services move, both the old and the new addresses are own.
+        let mut own: Vec<(&'static str, SocketAddr)> = self
+            .running
+            .iter()
+            .filter_map(|(name, r)| Some((*name, r.listener.as_ref()?.addr)))
+            .collect();
+        own.extend(
+            fresh
+                .iter()
+                .filter_map(|(name, l)| Some((*name, l.as_ref()?.addr))),
+        );
+        self.shared.own_listeners.set(own);
         let mut restarted = Vec::new();
         let names: Vec<&'static str> = self.defs.iter().map(|d| d.name).collect();
         for name in names {
@@ -310,7 +334,18 @@ impl Supervisor {
             }
         }
         self.config = new;
+        self.publish_listeners();
         Ok(restarted)
+    }
+
+    /// Publishes the running listeners' addresses as awsproxy's own.
+    fn publish_listeners(&self) {
+        self.shared.own_listeners.set(
+            self.running
+                .iter()
+                .filter_map(|(name, r)| Some((*name, r.listener.as_ref()?.addr)))
+                .collect(),
+        );
     }
 
     async fn stop(&mut self, name: &str) {

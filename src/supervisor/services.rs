@@ -221,6 +221,7 @@ fn proxy() -> ServiceDef {
                         &shared.paths,
                         cache.clone(),
                         shared.cache_stats.clone(),
+                        shared.own_listeners.clone(),
                     )?;
                     proxy
                         .serve_with(listener, limits, token.cancelled_owned())

@@ -46,7 +46,9 @@ def setup(env, tmp_path):
     })
     config = tmp_path / "awsproxy.toml"
     config.write_text(
-        f'[proxy]\nlisten = "127.0.0.1:0"\nupstream_ca = ["{origin.paths["ca"]}"]\n[cache]\nstore = "disk"\n'
+        # The origin is on loopback: proxy clients reach it only when listed.
+        f'[proxy]\nlisten = "127.0.0.1:0"\nupstream_ca = ["{origin.paths["ca"]}"]\n'
+        f'allow_destinations = ["localhost:{origin.port}"]\n[cache]\nstore = "disk"\n'
     )
     ca = tmp_path / "awsproxy-ca.pem"
     run(env, "--config", str(config), "ca", "export", "--out", str(ca))
@@ -69,6 +71,18 @@ def test_curl_through_the_intercepting_proxy_then_a_hit(setup):
         status = [l for l in out.stdout.lower().splitlines() if l.startswith("cache-status:")]
         assert status and ("hit" in status[0]) == (attempt == 2), out.stdout
     assert origin.counts["/hello.txt"] == 1
+
+
+def test_curl_is_refused_loopback_ports_that_are_not_listed(setup):
+    env, origin, serve, ca, _ = setup
+    for url in ("http://127.0.0.1:9/", f"https://localhost:{origin.port + 1}/"):
+        out = subprocess.run(
+            ["curl", "-sS", "-D", "-", "--proxy", f"http://{serve.proxy}", "--cacert", str(ca), url],
+            env=env, capture_output=True, text=True, timeout=60,
+        )
+        head = out.stdout.lower()
+        assert head.startswith("http/1.1 403 "), (url, out.stdout, out.stderr)
+        assert "proxy-status: awsproxy; error=destination_ip_prohibited" in head, (url, out.stdout)
 
 
 def test_pip_download_through_the_intercepting_proxy_is_cached(setup, tmp_path):

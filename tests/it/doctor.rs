@@ -355,6 +355,36 @@ fn loosened_defaults_are_warned_about() {
     );
 }
 
+#[test]
+fn allowed_destinations_are_warned_about() {
+    let config = format!(
+        "[proxy]\nlisten = \"127.0.0.1:{}\"\nallow_destinations = [\"127.0.0.1:8080\", \"169.254.169.254\"]\n",
+        free_port()
+    );
+    let ctx = TestContext::new()
+        .config(&config)
+        .aws_config("[default]\nregion = us-east-1\n");
+    let out = ctx.run(&["doctor", "--json"]);
+    let all = findings(&out);
+    let f = finding(&all, "proxy.allow_destinations");
+    assert_eq!(f["outcome"], "warn", "{f}");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("127.0.0.1:8080, 169.254.169.254"),
+        "{summary}"
+    );
+
+    // Not set: no finding.
+    let ctx = TestContext::new()
+        .config(&config_with_free_ports())
+        .aws_config("[default]\nregion = us-east-1\n");
+    let all = findings(&ctx.run(&["doctor", "--json"]));
+    assert!(
+        !all.iter().any(|f| f["check"] == "proxy.allow_destinations"),
+        "{all:#?}"
+    );
+}
+
 /// The default setup: `doctor` run while `serve` holds every port.
 #[test]
 fn a_running_serve_holds_its_ports_as_awsproxy() {

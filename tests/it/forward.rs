@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use awsproxy::net::{self, ClientSettings, UpstreamClient};
+use awsproxy::net::destination::OwnListeners;
+use awsproxy::net::{self, ClientSettings, DestinationPolicy, UpstreamClient};
 use awsproxy::services::forward::{ForwardProxy, ForwardSettings, PassThrough};
 use awsproxy::tls::CertificateAuthority;
 use http::{Request, StatusCode};
@@ -45,20 +46,33 @@ impl Default for Setup {
     }
 }
 
+/// The origins of these tests are on loopback, which the proxy refuses to
+/// clients unless allowed (`[proxy] allow_destinations`).
+fn loopback_allowed() -> DestinationPolicy {
+    let allow = ["127.0.0.0/8", "::1"]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+    DestinationPolicy::new(allow, OwnListeners::default())
+}
+
 impl Proxy {
     async fn start(setup: Setup) -> Self {
         let data = tempfile::tempdir().unwrap();
         let ca = Arc::new(CertificateAuthority::load_or_create(data.path()).unwrap());
+        let destinations = loopback_allowed();
         let client = UpstreamClient::new(&ClientSettings {
             upstream_proxy: setup.upstream_proxy,
             proxy_from_env: false,
             upstream_ca: setup.upstream_ca,
             own_listen: None,
+            destinations: Some(destinations.clone()),
         })
         .unwrap();
         let settings = ForwardSettings {
             intercept: setup.intercept,
             passthrough_hosts: setup.passthrough_hosts,
+            destinations,
         };
         let forwarder = Arc::new(PassThrough::new(client.clone()));
         let proxy = ForwardProxy::new(settings, ca.clone(), client, forwarder).unwrap();
@@ -89,6 +103,7 @@ impl Proxy {
             proxy_from_env: false,
             upstream_ca: cas.iter().map(|p| p.to_path_buf()).collect(),
             own_listen: None,
+            destinations: None,
         })
         .unwrap()
     }
@@ -372,11 +387,13 @@ async fn a_proxy_chained_to_itself_detects_the_loop() {
         proxy_from_env: false,
         upstream_ca: Vec::new(),
         own_listen: None,
+        destinations: Some(loopback_allowed()),
     })
     .unwrap();
     let settings = ForwardSettings {
         intercept: true,
         passthrough_hosts: Vec::new(),
+        destinations: loopback_allowed(),
     };
     let forwarder = Arc::new(PassThrough::new(client.clone()));
     let proxy = ForwardProxy::new(settings, ca, client.clone(), forwarder).unwrap();

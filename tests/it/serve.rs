@@ -285,7 +285,23 @@ async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_p
     let repos = daemon.url_of("repository listener");
     assert!(repos.starts_with("http://127.0.0.1:"), "{repos}");
 
+    // The origin is on loopback, which the default refuses to proxy clients;
+    // the default with `allow_destinations` for it reaches it.
     let url = origin.url("/pkg.tar.gz");
+    let (status, headers, _) = via_proxy(&proxy, &url).await;
+    assert_eq!(status, 403, "{headers}");
+    assert_eq!(origin.count("/pkg.tar.gz"), 0);
+    let default = ctx.run(&["config", "default"]).stdout;
+    let allowed = default.replacen(
+        "[proxy]\n",
+        "[proxy]\nallow_destinations = [\"127.0.0.1\"]\n",
+        1,
+    );
+    assert_ne!(allowed, default, "the default has a [proxy] section");
+    ctx.write(&ctx.config_path(), &allowed);
+    daemon.signal("HUP");
+    daemon.wait_for("configuration reloaded");
+
     let (status, headers, body) = via_proxy(&proxy, &url).await;
     assert!(status == 200, "{status}");
     assert_eq!(body.len(), 64 * 1024);
@@ -363,7 +379,7 @@ async fn every_service_at_once_against_the_fakes_with_a_reload() {
 
     let config = |clients: &str| {
         format!(
-            "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\n[repos]\nlisten = \"127.0.0.1:0\"\n\
+            "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\nallow_destinations = [\"127.0.0.1\"]\n[repos]\nlisten = \"127.0.0.1:0\"\n\
              [[repos.pypi]]\nname = \"corp\"\ndomain = \"fake-domain\"\ndomain_owner = \"123456789012\"\nregion = \"us-east-1\"\nrepository = \"pypi-store\"\n\
              [[repos.maven]]\nname = \"releases\"\nbucket = \"artifacts\"\nprefix = \"maven2\"\nregion = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n\
              [sso]\nlogin = \"off\"\n[creds]\nlisten = \"127.0.0.1:0\"\n{clients}",

@@ -10,7 +10,7 @@ use http::{Method, Request, Response};
 use super::forwarder::{Forwarder, PassThrough, Target};
 use crate::cache::stats::CacheStats;
 use crate::cache::{self, HttpCache};
-use crate::net::{Body, UpstreamClient};
+use crate::net::{self, Body, UpstreamClient};
 
 /// Forwards through the cache.
 #[derive(Debug, Clone)]
@@ -64,10 +64,26 @@ impl cache::Fetch for CacheUpstream {
     ) -> cache::BoxFuture<'static, Result<Response<cache::Body>, cache::FetchError>> {
         let fetch = self.0.fetch(req);
         Box::pin(async move {
-            fetch.await.map_err(|e| {
-                let message = format!("{e} (hint: {})", e.hint());
-                cache::FetchError::new(message, e)
-            })
+            match fetch.await {
+                Ok(response) => Ok(response),
+                // A refused destination (a name that resolved to loopback, say)
+                // is the proxy's answer, not a failure to reach a server: the
+                // client gets the 403, which is never stored, bans nothing and
+                // does not stand in for a stale entry.
+                Err(e @ net::FetchError::Prohibited(_)) => {
+                    tracing::info!(error = %e, "refused a destination");
+                    let mut response = e.to_response();
+                    response.headers_mut().insert(
+                        http::header::CACHE_CONTROL,
+                        http::HeaderValue::from_static("no-store"),
+                    );
+                    Ok(response)
+                }
+                Err(e) => {
+                    let message = format!("{e} (hint: {})", e.hint());
+                    Err(cache::FetchError::new(message, e))
+                }
+            }
         })
     }
 }

@@ -1,8 +1,16 @@
 //! Routing of one client request on the proxy's listening socket: absolute-URI
 //! requests are forwarded, `CONNECT` opens a tunnel (intercepted or raw),
 //! `http://awsproxy.ca/` serves the CA certificate.
+//!
+//! A target that is refused as written (a loopback, link-local or own-listener
+//! address, `localhost`: see `net::destination`) gets its 403 here, before the
+//! cache or a tunnel; names are checked again by the connector once resolved.
+//! Every forwarded request carries `X-Forwarded-For` with the client's address,
+//! as Squid adds by default: the instance metadata service refuses IMDSv2 tokens
+//! to requests that carry it, where a user allows link-local destinations.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 
 use http::{Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
@@ -11,7 +19,7 @@ use hyper_util::rt::TokioIo;
 use super::target::{self, Target, absolute_target, connect_target};
 use super::{ForwardProxy, intercept, strip_hop_by_hop, tunnel};
 use crate::daemon::Slot;
-use crate::net::{self, Body};
+use crate::net::{self, Body, FetchError};
 
 /// The magic host that serves the CA certificate, like mitm.it.
 pub const CA_HOST: &str = "awsproxy.ca";
@@ -36,13 +44,34 @@ impl ForwardProxy {
                  (set HTTP_PROXY/HTTPS_PROXY to this address)\n",
             ));
         };
+        if let Some(refused) = self.refuse(&target.host, target.port, peer) {
+            return Ok(refused);
+        }
         tracing::debug!(%peer, method = %req.method(), host = %target.host, "forwarding");
-        Ok(self.forward(req.map(net::boxed), target).await)
+        Ok(self.forward(req.map(net::boxed), target, peer).await)
     }
 
-    /// Aims the request at `target` (URI and `Host`), and strips hop-by-hop
-    /// fields both ways around the forwarder call.
-    pub(super) async fn forward(&self, req: Request<Body>, target: Target) -> Response<Body> {
+    /// The 403 for a destination proxy clients may not reach, if `host:port`
+    /// is one as written.
+    fn refuse(&self, host: &str, port: u16, peer: SocketAddr) -> Option<Response<Body>> {
+        let refusal = self
+            .inner
+            .settings
+            .destinations
+            .check_target(host, port)
+            .err()?;
+        tracing::info!(%peer, target = %refusal.target, "refused a destination: {refusal}");
+        Some(FetchError::Prohibited(refusal).to_response())
+    }
+
+    /// Aims the request at `target` (URI and `Host`), strips hop-by-hop
+    /// fields both ways around the forwarder call, and adds `X-Forwarded-For`.
+    pub(super) async fn forward(
+        &self,
+        req: Request<Body>,
+        target: Target,
+        peer: SocketAddr,
+    ) -> Response<Body> {
         let (mut parts, body) = req.into_parts();
         if target::aim(&mut parts, &target).is_err() {
             return text(StatusCode::BAD_REQUEST, "awsproxy: bad request target\n");
@@ -66,6 +95,9 @@ impl ForwardProxy {
         if let Ok(value) = header::HeaderValue::from_str(&format!("1.1 {via}")) {
             req.headers_mut().append(header::VIA, value);
         }
+        if let Ok(value) = header::HeaderValue::from_str(&peer.ip().to_canonical().to_string()) {
+            req.headers_mut().append("x-forwarded-for", value);
+        }
         let mut response = self.inner.forwarder.forward(req, target).await;
         strip_hop_by_hop(response.headers_mut());
         response
@@ -81,6 +113,9 @@ impl ForwardProxy {
                 "awsproxy: CONNECT needs a host:port target\n",
             );
         };
+        if let Some(refused) = self.refuse(&host, port, peer) {
+            return refused;
+        }
         if self.inner.settings.is_passthrough(&host) {
             // Connect first, so the client sees a clear 502 instead of a dead tunnel.
             let upstream = match self.inner.client.connect_raw(&host, port).await {

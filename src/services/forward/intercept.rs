@@ -114,7 +114,9 @@ where
             tracing::debug!(%peer, method = %req.method(), host = %target.host, "forwarding (intercepted)");
             // `forward` aims the request at the CONNECT target, whatever its
             // own request line and `Host` say.
-            Ok::<_, std::convert::Infallible>(proxy.forward(req.map(net::boxed), target).await)
+            Ok::<_, std::convert::Infallible>(
+                proxy.forward(req.map(net::boxed), target, peer).await,
+            )
         }
     });
     if let Err(error) = accept::serve_connection(io, service, &slot).await {

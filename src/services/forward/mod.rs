@@ -8,6 +8,7 @@
 //! | `CONNECT host:port`, passthrough | raw tunnel (`intercept = false` or `passthrough_hosts`)   |
 //! | `GET http://awsproxy.ca/`        | the CA certificate, PEM (`/cert.pem`, `/cert.der`)         |
 //! | anything else (origin-form)      | 400 with a hint                                            |
+//! | any of these to a loopback, link-local or own-listener destination | 403 with `Proxy-Status: awsproxy; error=destination_ip_prohibited`, unless `allow_destinations` lets it through |
 //!
 //! [`ForwardProxy::serve`] runs the listener's accept loop
 //! ([`crate::daemon::accept`]: header timeout, connection cap, graceful
@@ -35,6 +36,7 @@ pub use forwarder::{Forwarder, PassThrough, Target};
 
 use crate::config::ProxySection;
 use crate::daemon::{ServerLimits, accept};
+use crate::net::destination::{DestinationPolicy, OwnListeners};
 use crate::net::{ClientSettings, UpstreamClient};
 use crate::paths::Paths;
 use crate::tls::{CertificateAuthority, LeafMinter};
@@ -46,13 +48,18 @@ pub struct ForwardSettings {
     pub intercept: bool,
     /// Hosts (or `*.suffix`) tunnelled untouched even when intercepting.
     pub passthrough_hosts: Vec<String>,
+    /// Where proxy clients may not go, checked on each request target; the
+    /// upstream client checks the same policy on every address it connects to.
+    pub destinations: DestinationPolicy,
 }
 
 impl ForwardSettings {
-    pub fn from_config(proxy: &ProxySection) -> Self {
+    /// `own`: awsproxy's listeners, as the supervisor publishes them.
+    pub fn from_config(proxy: &ProxySection, own: OwnListeners) -> Self {
         Self {
             intercept: proxy.intercept,
             passthrough_hosts: proxy.passthrough_hosts.clone(),
+            destinations: DestinationPolicy::new(proxy.allow_destinations.clone(), own),
         }
     }
 
@@ -118,18 +125,23 @@ impl ForwardProxy {
     }
 
     /// The proxy `serve` runs, from the configuration: loads (or creates) the CA
-    /// under the data dir, builds the upstream client, and sends `GET`/`HEAD`
-    /// through `cache`.
+    /// under the data dir, builds the upstream client (checking destinations,
+    /// `own` listeners among them), and sends `GET`/`HEAD` through `cache`.
     pub fn with_cache(
         proxy: &ProxySection,
         paths: &Paths,
         cache: crate::cache::HttpCache,
         stats: Arc<crate::cache::stats::CacheStats>,
+        own: OwnListeners,
     ) -> anyhow::Result<Self> {
         let ca = Arc::new(CertificateAuthority::load_or_create(&paths.data_dir)?);
-        let client = UpstreamClient::new(&ClientSettings::from_config(proxy))?;
+        let settings = ForwardSettings::from_config(proxy, own);
+        let client = UpstreamClient::new(&ClientSettings {
+            destinations: Some(settings.destinations.clone()),
+            ..ClientSettings::from_config(proxy)
+        })?;
         let forwarder = Arc::new(CachingForwarder::new(cache, client.clone(), stats));
-        Self::new(ForwardSettings::from_config(proxy), ca, client, forwarder)
+        Self::new(settings, ca, client, forwarder)
     }
 
     /// Accepts connections until `shutdown` resolves, with the default
@@ -169,6 +181,7 @@ mod tests {
         let s = ForwardSettings {
             intercept: true,
             passthrough_hosts: vec!["pinned.example".into(), "*.bank.example".into()],
+            destinations: DestinationPolicy::default(),
         };
         assert!(s.is_passthrough("pinned.example"));
         assert!(s.is_passthrough("PINNED.example."));
@@ -179,6 +192,7 @@ mod tests {
         let off = ForwardSettings {
             intercept: false,
             passthrough_hosts: vec![],
+            destinations: DestinationPolicy::default(),
         };
         assert!(off.is_passthrough("other.example"));
     }

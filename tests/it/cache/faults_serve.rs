@@ -18,7 +18,8 @@ use crate::support::context::bin;
 use crate::support::daemon::Daemon;
 use crate::support::origin::{Mode, Origin, Reply};
 
-const CONFIG: &str = "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\n";
+/// The origins are on 127.0.0.1, which proxy clients may reach only when allowed.
+const CONFIG: &str = "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\nallow_destinations = [\"127.0.0.1\"]\n";
 
 /// One response read off a raw connection.
 #[derive(Debug)]

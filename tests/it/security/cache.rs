@@ -18,7 +18,8 @@ use crate::support::TestContext;
 use crate::support::daemon::Daemon;
 use crate::support::fakes::ServerThread;
 
-const SERVE: &str = "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\n";
+/// The origins are on 127.0.0.1, which proxy clients may reach only when allowed.
+const SERVE: &str = "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\nallow_destinations = [\"127.0.0.1\"]\n";
 
 /// What an origin saw: `path?query` and the status it answered.
 #[derive(Debug, Clone)]
@@ -119,6 +120,7 @@ impl ProxyClient {
                 proxy_from_env: false,
                 upstream_ca: Vec::new(),
                 own_listen: None,
+                destinations: None,
             })
             .unwrap(),
         )
@@ -559,6 +561,8 @@ mod namespaces {
                 ignore_query: Vec::new(),
                 store_set_cookie: false,
             }],
+            // The fake upstream repository is on 127.0.0.1.
+            allow_destinations: vec!["127.0.0.1".parse().unwrap()],
             ..ProxySection::default()
         };
         let settings = CacheSettings::from_proxy(&section).unwrap();
@@ -567,6 +571,7 @@ mod namespaces {
             &paths,
             HttpCache::new(store.clone(), settings),
             Arc::new(CacheStats::default()),
+            awsproxy::net::destination::OwnListeners::default(),
         )
         .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -30,7 +30,7 @@ const TEAM_KEY: &str = "q3J0cGl4ZWxzLWFyZS1ub3QtYS1rZXktYnV0LXRoaXM=\n";
 /// lines added to `[cache]`; the proxy's URL.
 fn teammate(s3: &FakeS3, cache: &str, key_file: Option<&str>) -> (TestContext, Daemon, String) {
     let config = format!(
-        "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\n\
+        "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\nallow_destinations = [\"127.0.0.1\"]\n\
          [cache]\nstore = \"s3\"\n{cache}\n[cache.s3]\nbucket = \"{BUCKET}\"\nprefix = \"{PREFIX}\"\n\
          region = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n",
         s3.endpoint()

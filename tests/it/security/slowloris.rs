@@ -159,6 +159,7 @@ fn half_sent_requests_and_silent_tunnels_are_closed_on_every_listener() {
          [metrics]\nlisten = \"127.0.0.1:0\"\n\
          [creds]\nlisten = \"127.0.0.1:0\"\n\
          [proxy]\nlisten = \"127.0.0.1:0\"\npassthrough_hosts = [\"127.0.0.1\"]\n\
+         allow_destinations = [\"127.0.0.1\"]\n\
          [repos]\nlisten = \"127.0.0.1:0\"\n",
     );
     let mut daemon = spawn(&ctx, None);

@@ -6,6 +6,10 @@
 
 use super::{Raw, VhostOrigin, read_response, send, serve, tunnel, write_request};
 
+/// The origin's two sites are on loopback, which proxy clients may reach only
+/// when allowed (`localhost` resolves to 127.0.0.1 too).
+const LOOPBACK_ORIGINS: &str = "allow_destinations = [\"127.0.0.1\"]";
+
 fn assert_site(raw: &Raw, site: &str) {
     assert_eq!(raw.status, 200, "{raw:?}");
     assert_eq!(raw.body, format!("site {site}"), "{raw:?}");
@@ -14,7 +18,7 @@ fn assert_site(raw: &Raw, site: &str) {
 #[test]
 fn a_mismatched_host_in_a_plain_request_cannot_poison_another_sites_entry() {
     let origin = VhostOrigin::start();
-    let served = serve("", "");
+    let served = serve(LOOPBACK_ORIGINS, "");
     let port = origin.port();
     let ip = format!("127.0.0.1:{port}");
     let name = format!("localhost:{port}");
@@ -73,7 +77,7 @@ fn a_mismatched_host_in_a_plain_request_cannot_poison_another_sites_entry() {
 #[test]
 fn a_mismatched_host_inside_an_intercepted_tunnel_cannot_poison_another_sites_entry() {
     let origin = VhostOrigin::start();
-    let served = serve("", "");
+    let served = serve(LOOPBACK_ORIGINS, "");
     let port = origin.port();
     let ip = format!("127.0.0.1:{port}");
     let name = format!("localhost:{port}");

@@ -3,10 +3,12 @@
 //! | file | attack |
 //! |---|---|
 //! | `host.rs` | a `Host` that differs from the request target, to poison the cache for another client |
+//! | `destinations.rs` | loopback, link-local and awsproxy's own listeners as destinations |
 //!
 //! Every exchange is raw HTTP/1.1 over a blocking socket, so the test controls
 //! exactly which request line, `Host` and `CONNECT` target the proxy sees.
 
+mod destinations;
 mod host;
 
 use std::io::{Read, Write};
@@ -24,7 +26,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(20);
 /// A running `awsproxy serve`; dropping it stops the process.
 struct Served {
     _ctx: TestContext,
-    _daemon: Daemon,
+    daemon: Daemon,
     /// `host:port` of the forward proxy.
     proxy: String,
 }
@@ -44,7 +46,7 @@ fn serve(proxy_keys: &str, rest: &str) -> Served {
         .to_owned();
     Served {
         _ctx: ctx,
-        _daemon: daemon,
+        daemon,
         proxy,
     }
 }
