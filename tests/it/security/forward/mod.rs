@@ -39,6 +39,35 @@ fn serve(proxy_keys: &str, rest: &str) -> Served {
     ));
     let mut cmd = ctx.command();
     cmd.arg("serve");
+    started(ctx, cmd)
+}
+
+/// [`serve`], with `/etc/hosts` replaced by `hosts` for the daemon alone (a
+/// private user and mount namespace; the network is the test's own), so a
+/// name of the test's choosing resolves to the address it says.
+fn serve_with_hosts(hosts: &str, proxy_keys: &str, rest: &str) -> Served {
+    let ctx = TestContext::new().config(&format!(
+        "[proxy]\nlisten = \"127.0.0.1:0\"\n{proxy_keys}\n{rest}"
+    ));
+    let hosts_file = ctx.write(&ctx.root().join("hosts"), hosts);
+    let base = ctx.command();
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.env_clear();
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    cmd.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg("mount --bind \"$0\" /etc/hosts && exec \"$@\"")
+        .arg(&hosts_file)
+        .arg(base.get_program())
+        .args(base.get_args())
+        .arg("serve");
+    started(ctx, cmd)
+}
+
+fn started(ctx: TestContext, cmd: std::process::Command) -> Served {
     let mut daemon = Daemon::spawn(cmd);
     let proxy = daemon
         .url_of("forward proxy")
