@@ -8,13 +8,11 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
 use crate::support::TestContext;
-use crate::support::context::bin;
 use crate::support::daemon::Daemon;
 use crate::support::origin::{Mode, Origin, Reply};
 
@@ -155,18 +153,12 @@ fn eventually(cond: impl Fn() -> bool) -> bool {
 fn serve_on_small_tmpfs(ctx: &TestContext) -> (Daemon, PathBuf) {
     let dir = ctx.root().join("tmpfs-cache");
     std::fs::create_dir_all(&dir).unwrap();
-    let base = ctx.command();
-    let mut cmd = Command::new("unshare");
-    cmd.env_clear();
-    for (k, v) in base.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    cmd.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
-        .arg("mount -t tmpfs -o size=2m awsproxy-test \"$0\" && exec \"$1\" serve --cache-dir \"$0\"")
-        .arg(&dir)
-        .arg(bin());
+    let cmd = crate::support::daemon::in_private_mounts(
+        &ctx.command(),
+        "mount -t tmpfs -o size=2m awsproxy-test \"$0\" && exec \"$@\" serve --cache-dir \"$0\"",
+        &dir,
+        &[],
+    );
     let daemon = Daemon::spawn(cmd);
     // The cache as the daemon sees it (its tmpfs, in its mount namespace).
     let seen =

@@ -123,3 +123,29 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// `base` (a command with the test's environment) run by `sh -c script` inside a
+/// private user and mount namespace (works as root and unprivileged; the network
+/// is the test's own). `script` ends by exec-ing the command: `$0` is `arg0`,
+/// `"$@"` the program and its arguments followed by `extra`.
+pub fn in_private_mounts(
+    base: &Command,
+    script: &str,
+    arg0: &std::path::Path,
+    extra: &[&str],
+) -> Command {
+    let mut cmd = Command::new("unshare");
+    cmd.env_clear();
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    cmd.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg(script)
+        .arg(arg0)
+        .arg(base.get_program())
+        .args(base.get_args())
+        .args(extra);
+    cmd
+}

@@ -50,20 +50,12 @@ fn serve_with_hosts(hosts: &str, proxy_keys: &str, rest: &str) -> Served {
         "[proxy]\nlisten = \"127.0.0.1:0\"\n{proxy_keys}\n{rest}"
     ));
     let hosts_file = ctx.write(&ctx.root().join("hosts"), hosts);
-    let base = ctx.command();
-    let mut cmd = std::process::Command::new("unshare");
-    cmd.env_clear();
-    for (k, v) in base.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    cmd.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
-        .arg("mount --bind \"$0\" /etc/hosts && exec \"$@\"")
-        .arg(&hosts_file)
-        .arg(base.get_program())
-        .args(base.get_args())
-        .arg("serve");
+    let cmd = crate::support::daemon::in_private_mounts(
+        &ctx.command(),
+        "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
+        &hosts_file,
+        &["serve"],
+    );
     started(ctx, cmd)
 }
 
