@@ -23,4 +23,5 @@ pub mod cache;
 pub mod daemon;
 pub mod forward;
 pub mod maven;
+pub mod net;
 pub mod pypi;
