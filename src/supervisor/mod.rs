@@ -169,12 +169,15 @@ impl Supervisor {
     /// if any listener cannot be bound.
     pub fn start(shared: Shared, config: Config) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
-        shared.board.add_metrics("supervisor", move || {
-            format!(
-                "# HELP awsproxy_build_info The running awsproxy version.\n# TYPE awsproxy_build_info gauge\nawsproxy_build_info{{version=\"{}\"}} 1\n# HELP awsproxy_uptime_seconds Seconds since serve started.\n# TYPE awsproxy_uptime_seconds gauge\nawsproxy_uptime_seconds {}\n",
-                env!("CARGO_PKG_VERSION"),
-                started.elapsed().as_secs()
-            )
+        let metrics = shared.board.metrics("supervisor");
+        metrics
+            .int_gauge_family("awsproxy_build_info", "The running awsproxy version")
+            .get_or_create(&vec![("version", env!("CARGO_PKG_VERSION").to_owned())])
+            .set(1);
+        let uptime = metrics.int_gauge("awsproxy_uptime_seconds", "Seconds since serve started");
+        metrics.on_scrape(move || {
+            let secs = i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX);
+            uptime.set(secs);
         });
         cache_report::start(&shared);
         let defs = services::all();

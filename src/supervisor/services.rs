@@ -4,7 +4,7 @@ use super::{Placement, ServiceDef, Shared, run_logged};
 use crate::cache::{CacheSettings, HttpCache};
 use crate::daemon::host::HostPolicy;
 use crate::daemon::{self, SHUTDOWN_GRACE, ServerLimits};
-use crate::services::status::{Health, Section, label_value};
+use crate::services::status::{Health, Section};
 
 pub fn all() -> Vec<ServiceDef> {
     vec![metrics(), sso_watcher(), creds(), proxy(), repos()]
@@ -131,21 +131,27 @@ fn report_sso(shared: &Shared, config: crate::config::Config) {
             })
             .collect()
     });
-    shared.board.add_metrics("sso", move || {
-        let mut text = String::from(
-            "# HELP awsproxy_sso_token_expiry_seconds Seconds until the session's access token expires (negative: expired).\n# TYPE awsproxy_sso_token_expiry_seconds gauge\n",
-        );
-        let rows = sessions();
-        for s in &rows {
+    let metrics = shared.board.metrics("sso");
+    let expiry = metrics.int_gauge_family(
+        "awsproxy_sso_token_expiry_seconds",
+        "Seconds until the session's access token expires (negative: expired)",
+    );
+    let login_needed = metrics.int_gauge_family(
+        "awsproxy_sso_login_needed",
+        "1 when a human must log in to the session",
+    );
+    metrics.on_scrape(move || {
+        expiry.clear();
+        login_needed.clear();
+        for s in sessions() {
+            let labels = vec![("session", s.name.clone())];
             if let Some(secs) = s.expires_in_seconds {
-                text.push_str(&format!("awsproxy_sso_token_expiry_seconds{{session=\"{}\"}} {secs}\n", label_value(&s.name)));
+                expiry.get_or_create(&labels).set(secs);
             }
+            login_needed
+                .get_or_create(&labels)
+                .set(i64::from(s.needs_login));
         }
-        text.push_str("# HELP awsproxy_sso_login_needed 1 when a human must log in to the session.\n# TYPE awsproxy_sso_login_needed gauge\n");
-        for s in &rows {
-            text.push_str(&format!("awsproxy_sso_login_needed{{session=\"{}\"}} {}\n", label_value(&s.name), u8::from(s.needs_login)));
-        }
-        text
     });
 }
 
@@ -168,16 +174,14 @@ fn creds() -> ServiceDef {
             let limits = limits(file);
             let hosts = HostPolicy::new("[creds]", listener.local_addr()?, &section.allowed_hosts)
                 .with_ecs_addresses();
-            let board = shared.board.clone();
+            let metrics = shared.board.metrics("creds");
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "creds",
                 async move {
-                    let metrics = crate::metrics::Metrics::new();
                     let (router, handle) =
                         crate::services::creds_endpoint::CredsService::build(&section, &metrics)
                             .await;
-                    board.add_metrics("creds", move || metrics.render_families());
                     let watcher = handle
                         .watch_clients_dir(crate::services::creds_endpoint::DIR_POLL_INTERVAL);
                     let result = daemon::serve_router(listener, router, limits, hosts, token).await;
