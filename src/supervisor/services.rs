@@ -1,9 +1,10 @@
 //! The services `serve` can run, one [`ServiceDef`] each, in start order.
 
+use super::settings::SsoSettings;
 use super::{Placement, ServiceDef, Shared, run_logged};
-use crate::cache::{CacheSettings, HttpCache};
+use crate::cache::HttpCache;
 use crate::daemon::host::HostPolicy;
-use crate::daemon::{self, SHUTDOWN_GRACE, ServerLimits};
+use crate::daemon::{self, SHUTDOWN_GRACE};
 use crate::services::status::{Health, Section};
 
 pub fn all() -> Vec<ServiceDef> {
@@ -21,17 +22,19 @@ fn metrics() -> ServiceDef {
                 .map_or(Placement::Off, |m| Placement::Listen(m.listen.0))
         },
         changed: |a, b| a.metrics != b.metrics,
-        start: |shared, file, listener, token| {
+        start: |shared, settings, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
-            let section = file.metrics.clone().unwrap_or_default();
-            let hosts =
-                HostPolicy::new("[metrics]", listener.local_addr()?, &section.allowed_hosts);
+            let hosts = HostPolicy::new(
+                "[metrics]",
+                listener.local_addr()?,
+                &settings.metrics.allowed_hosts,
+            );
             let router = crate::services::status::router(shared.board.clone());
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "metrics",
-                daemon::serve_router(listener, router, limits(file), hosts, token),
+                daemon::serve_router(listener, router, settings.limits.clone(), hosts, token),
             )))
         },
     }
@@ -52,14 +55,10 @@ fn sso_watcher() -> ServiceDef {
             }
         },
         changed: |a, b| a.sso != b.sso,
-        start: |shared, file, _listener, token| {
-            let config = crate::config::Config {
-                file: file.clone(),
-                source: crate::config::ConfigSource::EmbeddedDefault,
-            };
-            let settings = crate::sso::watch::WatchSettings::resolve(&shared.paths, &config, false);
+        start: |shared, settings, _listener, token| {
+            let SsoSettings { watch, config } = settings.sso.clone();
             report_sso(shared, config);
-            let watcher = crate::sso::watch::Watcher::new(settings);
+            let watcher = crate::sso::watch::Watcher::new(watch);
             Ok(tokio::spawn(async move {
                 watcher.run(token.cancelled_owned()).await
             }))
@@ -167,11 +166,11 @@ fn creds() -> ServiceDef {
                 .map_or(Placement::Off, |c| Placement::Listen(c.listen.0))
         },
         changed: |a, b| a.creds != b.creds,
-        start: |shared, file, listener, token| {
+        start: |shared, settings, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the credentials endpoint needs a listener"))?;
-            let section = file.creds.clone().unwrap_or_default();
-            let limits = limits(file);
+            let section = settings.creds.clone();
+            let limits = settings.limits.clone();
             let hosts = HostPolicy::new("[creds]", listener.local_addr()?, &section.allowed_hosts)
                 .with_ecs_addresses();
             let metrics = shared.board.metrics("creds");
@@ -205,23 +204,20 @@ fn proxy() -> ServiceDef {
                 .map_or(Placement::Off, |p| Placement::Listen(p.listen.0))
         },
         changed: |a, b| a.proxy != b.proxy || a.cache != b.cache,
-        start: |shared, file, listener, token| {
+        start: |shared, settings, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the forward proxy needs a listener"))?;
-            let section = file.proxy.clone().unwrap_or_default();
-            let cache_section = file.cache.clone().unwrap_or_default();
-            let mut settings = CacheSettings::from_proxy(&section)
-                .map_err(|e| anyhow::anyhow!("[[proxy.rule]]: {e}"))?;
-            settings.memory_size = memory_size(&cache_section);
-            let limits = limits(file);
+            let limits = settings.limits.clone();
+            let settings = settings.proxy.clone();
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "proxy",
                 async move {
-                    let cache = HttpCache::new(shared.store(&cache_section).await?, settings);
+                    let cache =
+                        HttpCache::new(shared.store(&settings.store).await?, settings.cache);
                     let proxy = crate::services::forward::ForwardProxy::with_cache(
-                        &section,
+                        &settings.section,
                         &shared.paths,
                         cache.clone(),
                         shared.cache_stats.clone(),
@@ -238,18 +234,6 @@ fn proxy() -> ServiceDef {
     }
 }
 
-/// `[server]` for one run of a listener.
-fn limits(file: &crate::config::ConfigFile) -> ServerLimits {
-    ServerLimits::resolve(file.server.as_ref(), daemon::open_file_limit())
-}
-
-/// `[cache] memory_size`: bytes of the memory tier of each service's cache.
-fn memory_size(section: &crate::config::CacheSection) -> u64 {
-    section
-        .memory_size
-        .map_or(crate::cache::hot::DEFAULT_MEMORY_SIZE, |s| s.0)
-}
-
 /// The repository listener (`[repos]`): PyPI and Maven mounts over the shared store.
 fn repos() -> ServiceDef {
     ServiceDef {
@@ -263,47 +247,39 @@ fn repos() -> ServiceDef {
         },
         // `[proxy]` too: its upstream_ca and upstream_proxy reach the repositories.
         changed: |a, b| a.repos != b.repos || a.cache != b.cache || a.proxy != b.proxy,
-        start: |shared, file, listener, token| {
+        start: |shared, settings, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;
-            let section = file.repos.clone().unwrap_or_default();
-            let hosts = HostPolicy::new("[repos]", listener.local_addr()?, &section.allowed_hosts);
-            let cache_section = file.cache.clone().unwrap_or_default();
-            // The repositories reach upstreams the way the forward proxy does.
-            let upstream = match &file.proxy {
-                Some(proxy) => crate::net::ClientSettings::from_config(proxy),
-                None => crate::net::ClientSettings {
-                    proxy_from_env: true,
-                    ..Default::default()
-                },
-            };
-            let limits = limits(file);
+            let limits = settings.limits.clone();
+            let settings = settings.repos.clone();
+            let hosts = HostPolicy::new(
+                "[repos]",
+                listener.local_addr()?,
+                &settings.section.allowed_hosts,
+            );
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "repos",
                 async move {
-                    let settings = CacheSettings {
-                        memory_size: memory_size(&cache_section),
-                        ..CacheSettings::default()
-                    };
-                    let cache = HttpCache::new(shared.store(&cache_section).await?, settings);
+                    let cache =
+                        HttpCache::new(shared.store(&settings.store).await?, settings.cache);
                     let ctx = crate::services::repos::RepoContext {
                         paths: shared.paths.clone(),
                         cache,
                         creds: shared.creds.clone(),
                         board: shared.board.clone(),
-                        upstream: upstream.clone(),
+                        upstream: settings.upstream,
                     };
                     let stats = shared.cache_stats.clone();
-                    let router = crate::services::repos::router(&section, &ctx).await?.layer(
-                        axum::middleware::map_response(
+                    let router = crate::services::repos::router(&settings.section, &ctx)
+                        .await?
+                        .layer(axum::middleware::map_response(
                             move |response: axum::response::Response| {
                                 stats.record("repos", response.headers());
                                 std::future::ready(response)
                             },
-                        ),
-                    );
+                        ));
                     let result = daemon::serve_router(listener, router, limits, hosts, token).await;
                     settle(&ctx.cache).await;
                     result
