@@ -3,7 +3,7 @@
 //! status page.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use http::HeaderMap;
 
@@ -74,35 +74,42 @@ impl CacheStats {
             .clone()
     }
 
-    /// OpenMetrics families (without `# EOF`).
-    pub fn render(&self) -> String {
-        let snapshot = self.snapshot();
-        let mut out = String::from(
-            "# TYPE awsproxy_cache_responses counter\n# HELP awsproxy_cache_responses Responses by service and cache outcome.\n",
+    /// Registers the `awsproxy_cache_*` families, read from the counts at each scrape.
+    pub fn register(self: &Arc<Self>, metrics: &crate::metrics::Metrics) {
+        let stats = self.clone();
+        metrics.counters_read_at_scrape(
+            "awsproxy_cache_responses",
+            "Responses by service and cache outcome",
+            move || {
+                let mut values = Vec::new();
+                for (service, c) in stats.snapshot() {
+                    for (outcome, n) in [
+                        ("hit", c.hits),
+                        ("miss", c.misses),
+                        ("stale", c.stale),
+                        ("bypass", c.bypass),
+                        ("upstream_error", c.errors),
+                    ] {
+                        let labels =
+                            vec![("service", service.clone()), ("outcome", outcome.into())];
+                        values.push((labels, n));
+                    }
+                }
+                values
+            },
         );
-        for (service, c) in &snapshot {
-            for (outcome, n) in [
-                ("hit", c.hits),
-                ("miss", c.misses),
-                ("stale", c.stale),
-                ("bypass", c.bypass),
-                ("upstream_error", c.errors),
-            ] {
-                out.push_str(&format!(
-                    "awsproxy_cache_responses_total{{service=\"{}\",outcome=\"{outcome}\"}} {n}\n",
-                    crate::services::status::label_value(service)
-                ));
-            }
-        }
-        out.push_str("# TYPE awsproxy_cache_response_bytes counter\n# HELP awsproxy_cache_response_bytes Body bytes sent, by service.\n");
-        for (service, c) in &snapshot {
-            out.push_str(&format!(
-                "awsproxy_cache_response_bytes_total{{service=\"{}\"}} {}\n",
-                crate::services::status::label_value(service),
-                c.bytes
-            ));
-        }
-        out
+        let stats = self.clone();
+        metrics.counters_read_at_scrape(
+            "awsproxy_cache_response_bytes",
+            "Body bytes sent, by service",
+            move || {
+                stats
+                    .snapshot()
+                    .into_iter()
+                    .map(|(service, c)| (vec![("service", service)], c.bytes))
+                    .collect()
+            },
+        );
     }
 }
 
@@ -142,8 +149,10 @@ mod tests {
         );
         assert_eq!(s["repos"].hits, 1);
         assert_eq!(s["proxy"].hit_ratio(), Some(0.5));
+        let metrics = crate::metrics::Metrics::new();
+        Arc::new(stats).register(&metrics);
         assert!(
-            stats
+            metrics
                 .render()
                 .contains("awsproxy_cache_responses_total{service=\"proxy\",outcome=\"hit\"} 1")
         );

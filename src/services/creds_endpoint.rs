@@ -64,8 +64,9 @@ pub struct CredsService;
 impl CredsService {
     /// Builds the client set from `section` (and its `clients_dir`) and returns the
     /// router with a handle to reload it. Problems with single clients are logged and
-    /// those clients skipped, as on reload. Call it once per [`Metrics`] registry (it
-    /// registers the `awsproxy_creds_*` metrics).
+    /// those clients skipped, as on reload. Call it once per [`Metrics`] handle (it
+    /// registers the `awsproxy_creds_*` metrics; a fresh handle from
+    /// [`Metrics::component`] drops the previous run's).
     pub async fn build(section: &CredsSection, metrics: &Metrics) -> (Router, ReloadHandle) {
         let opts = CacheOptions {
             refresh_ahead: section.refresh_ahead.0,

@@ -7,8 +7,9 @@
 //! | `/healthz` | 200 when every component is healthy, else 503; JSON body either way |
 //! | `/metrics` | Prometheus text exposition                                        |
 //!
-//! Services report into a [`StatusBoard`]: their health, and tables ("sections")
-//! the page shows. The board knows nothing about the services themselves.
+//! Services report into a [`StatusBoard`]: their health, tables ("sections")
+//! the page shows, and metric families in the board's one registry
+//! ([`StatusBoard::metrics`]). The board knows nothing about the services themselves.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -42,7 +43,6 @@ pub struct Section {
 }
 
 type SectionFn = Arc<dyn Fn() -> Section + Send + Sync>;
-type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
 type ProbeFn = Arc<dyn Fn() -> Vec<(String, Health)> + Send + Sync>;
 
 /// Shared by every service of one `serve` process.
@@ -51,7 +51,7 @@ pub struct StatusBoard {
     health: Arc<RwLock<BTreeMap<String, Health>>>,
     services: Arc<RwLock<BTreeMap<String, String>>>,
     sections: Arc<RwLock<Vec<(String, SectionFn)>>>,
-    metrics: Arc<RwLock<Vec<(String, MetricsFn)>>>,
+    metrics: crate::metrics::Metrics,
     probes: Arc<RwLock<Vec<(String, ProbeFn)>>>,
 }
 
@@ -73,7 +73,7 @@ impl StatusBoard {
         write(&self.health).remove(component);
         write(&self.services).remove(component);
         write(&self.sections).retain(|(owner, _)| owner != component);
-        write(&self.metrics).retain(|(owner, _)| owner != component);
+        self.metrics.remove(component);
         write(&self.probes).retain(|(owner, _)| owner != component);
     }
 
@@ -92,14 +92,11 @@ impl StatusBoard {
         upsert(&self.sections, component, Arc::new(section));
     }
 
-    /// A source of metric families (OpenMetrics text without `# EOF`) for
-    /// `/metrics`, owned by `component`.
-    pub fn add_metrics(
-        &self,
-        component: &str,
-        render: impl Fn() -> String + Send + Sync + 'static,
-    ) {
-        upsert(&self.metrics, component, Arc::new(render));
+    /// The registry behind `/metrics`, for `component` to register its families
+    /// in (dropping the ones it registered before, so a restarted service doesn't
+    /// show twice).
+    pub fn metrics(&self, component: &str) -> crate::metrics::Metrics {
+        self.metrics.component(component)
     }
 
     /// Health computed on each `/healthz` and page view (e.g. one entry per SSO session).
@@ -136,14 +133,6 @@ fn upsert<T>(list: &RwLock<Vec<(String, T)>>, owner: &str, item: T) {
     let mut list = write(list);
     list.retain(|(o, _)| o != owner);
     list.push((owner.to_owned(), item));
-}
-
-/// A Prometheus label value with backslashes, quotes and newlines escaped.
-pub fn label_value(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -193,16 +182,7 @@ async fn healthz(axum::extract::State(board): axum::extract::State<StatusBoard>)
 }
 
 async fn metrics(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
-    let sources: Vec<MetricsFn> = read(&board.metrics)
-        .iter()
-        .map(|(_, f)| f.clone())
-        .collect();
-    let mut text = String::new();
-    for render in sources {
-        text.push_str(&render());
-    }
-    text.push_str("# EOF\n");
-    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
+    crate::metrics::response(&board.metrics)
 }
 
 /// The status page's `Content-Security-Policy`: its inline style sheet and
@@ -379,7 +359,7 @@ mod tests {
             note: Some("run `awsproxy sso login`".into()),
             empty: "no sessions",
         });
-        board.add_metrics("test", || "awsproxy_up 1\n".into());
+        board.metrics("test").int_gauge("awsproxy_up", "Up").set(1);
         let router = router(board);
         let response = router
             .clone()
@@ -398,6 +378,9 @@ mod tests {
         assert!(html.contains("&lt;corp&gt;") && !html.contains("<corp>"));
         assert!(!html.contains("src=\"http"), "no external assets");
         let (_, text) = get(&router, "/metrics").await;
-        assert_eq!(text, "awsproxy_up 1\n# EOF\n");
+        assert_eq!(
+            text,
+            "# HELP awsproxy_up Up.\n# TYPE awsproxy_up gauge\nawsproxy_up 1\n# EOF\n"
+        );
     }
 }

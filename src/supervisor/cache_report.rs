@@ -20,8 +20,7 @@ struct Usage {
 /// Registers the section and metrics, and starts the size refresher.
 pub fn start(shared: &Shared) {
     let usage: Arc<Mutex<Option<Usage>>> = Arc::default();
-    let stats = shared.cache_stats.clone();
-    shared.board.add_metrics("cache", move || stats.render());
+    shared.cache_stats.register(&shared.board.metrics("cache"));
 
     let stats = shared.cache_stats.clone();
     let seen = usage.clone();

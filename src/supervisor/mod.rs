@@ -21,9 +21,11 @@ use crate::config::{Config, ConfigFile};
 
 mod cache_report;
 mod services;
+mod settings;
 use crate::daemon::{BoundListener, SHUTDOWN_GRACE, Signal, Signals};
 use crate::paths::Paths;
 use crate::services::status::{Health, StatusBoard};
+pub use settings::Settings;
 
 /// The open store, and the `[cache]` section it was opened for.
 type OpenStore = (crate::config::CacheSection, Arc<dyn crate::cache::Store>);
@@ -97,7 +99,7 @@ pub enum Placement {
 
 type StartFn = fn(
     &Shared,
-    &ConfigFile,
+    &Settings,
     Option<tokio::net::TcpListener>,
     CancellationToken,
 ) -> anyhow::Result<JoinHandle<()>>;
@@ -168,13 +170,17 @@ impl Supervisor {
     /// Binds every listener of `config`, then starts the services. Nothing starts
     /// if any listener cannot be bound.
     pub fn start(shared: Shared, config: Config) -> anyhow::Result<Self> {
+        let settings = Settings::resolve(&shared.paths, &config)?;
         let started = std::time::Instant::now();
-        shared.board.add_metrics("supervisor", move || {
-            format!(
-                "# HELP awsproxy_build_info The running awsproxy version.\n# TYPE awsproxy_build_info gauge\nawsproxy_build_info{{version=\"{}\"}} 1\n# HELP awsproxy_uptime_seconds Seconds since serve started.\n# TYPE awsproxy_uptime_seconds gauge\nawsproxy_uptime_seconds {}\n",
-                env!("CARGO_PKG_VERSION"),
-                started.elapsed().as_secs()
-            )
+        let metrics = shared.board.metrics("supervisor");
+        metrics
+            .int_gauge_family("awsproxy_build_info", "The running awsproxy version")
+            .get_or_create(&vec![("version", env!("CARGO_PKG_VERSION").to_owned())])
+            .set(1);
+        let uptime = metrics.int_gauge("awsproxy_uptime_seconds", "Seconds since serve started");
+        metrics.on_scrape(move || {
+            let secs = i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX);
+            uptime.set(secs);
         });
         cache_report::start(&shared);
         let defs = services::all();
@@ -202,7 +208,7 @@ impl Supervisor {
             running: BTreeMap::new(),
         };
         for (name, listener) in wanted {
-            this.launch(name, listener)?;
+            this.launch(name, listener, &settings)?;
         }
         Ok(this)
     }
@@ -211,6 +217,7 @@ impl Supervisor {
         &mut self,
         name: &'static str,
         listener: Option<Arc<BoundListener>>,
+        settings: &Settings,
     ) -> anyhow::Result<()> {
         let def = self
             .defs
@@ -221,7 +228,7 @@ impl Supervisor {
         let socket = listener.as_ref().map(|l| l.tokio_listener()).transpose()?;
         // Healthy until the service says otherwise (a failing task marks itself).
         self.shared.board.set_health(name, Health::Healthy);
-        let task = (def.start)(&self.shared, &self.config.file, socket, token.clone())?;
+        let task = (def.start)(&self.shared, settings, socket, token.clone())?;
         match &listener {
             Some(l) => {
                 self.shared
@@ -264,7 +271,8 @@ impl Supervisor {
     /// new ones start. A listener that cannot be bound fails the reload before
     /// anything stops.
     pub async fn reload(&mut self, new: Config) -> anyhow::Result<Vec<&'static str>> {
-        // Bind new addresses first so a failure changes nothing.
+        // Resolve and bind first so a failure changes nothing.
+        let settings = Settings::resolve(&self.shared.paths, &new)?;
         let mut fresh: BTreeMap<&'static str, Option<Arc<BoundListener>>> = BTreeMap::new();
         for def in &self.defs {
             let listener = match (def.placement)(&new.file) {
@@ -326,10 +334,7 @@ impl Supervisor {
             if let Some(listener) = wanted
                 && (!is_running || changed)
             {
-                let old = std::mem::replace(&mut self.config, new.clone());
-                let result = self.launch(name, listener);
-                self.config = old;
-                result?;
+                self.launch(name, listener, &settings)?;
                 restarted.push(name);
             }
         }

@@ -1,10 +1,11 @@
 //! The services `serve` can run, one [`ServiceDef`] each, in start order.
 
+use super::settings::SsoSettings;
 use super::{Placement, ServiceDef, Shared, run_logged};
-use crate::cache::{CacheSettings, HttpCache};
+use crate::cache::HttpCache;
 use crate::daemon::host::HostPolicy;
-use crate::daemon::{self, SHUTDOWN_GRACE, ServerLimits};
-use crate::services::status::{Health, Section, label_value};
+use crate::daemon::{self, SHUTDOWN_GRACE};
+use crate::services::status::{Health, Section};
 
 pub fn all() -> Vec<ServiceDef> {
     vec![metrics(), sso_watcher(), creds(), proxy(), repos()]
@@ -21,17 +22,19 @@ fn metrics() -> ServiceDef {
                 .map_or(Placement::Off, |m| Placement::Listen(m.listen.0))
         },
         changed: |a, b| a.metrics != b.metrics,
-        start: |shared, file, listener, token| {
+        start: |shared, settings, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
-            let section = file.metrics.clone().unwrap_or_default();
-            let hosts =
-                HostPolicy::new("[metrics]", listener.local_addr()?, &section.allowed_hosts);
+            let hosts = HostPolicy::new(
+                "[metrics]",
+                listener.local_addr()?,
+                &settings.metrics.allowed_hosts,
+            );
             let router = crate::services::status::router(shared.board.clone());
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "metrics",
-                daemon::serve_router(listener, router, limits(file), hosts, token),
+                daemon::serve_router(listener, router, settings.limits.clone(), hosts, token),
             )))
         },
     }
@@ -52,14 +55,10 @@ fn sso_watcher() -> ServiceDef {
             }
         },
         changed: |a, b| a.sso != b.sso,
-        start: |shared, file, _listener, token| {
-            let config = crate::config::Config {
-                file: file.clone(),
-                source: crate::config::ConfigSource::EmbeddedDefault,
-            };
-            let settings = crate::sso::watch::WatchSettings::resolve(&shared.paths, &config, false);
+        start: |shared, settings, _listener, token| {
+            let SsoSettings { watch, config } = settings.sso.clone();
             report_sso(shared, config);
-            let watcher = crate::sso::watch::Watcher::new(settings);
+            let watcher = crate::sso::watch::Watcher::new(watch);
             Ok(tokio::spawn(async move {
                 watcher.run(token.cancelled_owned()).await
             }))
@@ -131,21 +130,27 @@ fn report_sso(shared: &Shared, config: crate::config::Config) {
             })
             .collect()
     });
-    shared.board.add_metrics("sso", move || {
-        let mut text = String::from(
-            "# HELP awsproxy_sso_token_expiry_seconds Seconds until the session's access token expires (negative: expired).\n# TYPE awsproxy_sso_token_expiry_seconds gauge\n",
-        );
-        let rows = sessions();
-        for s in &rows {
+    let metrics = shared.board.metrics("sso");
+    let expiry = metrics.int_gauge_family(
+        "awsproxy_sso_token_expiry_seconds",
+        "Seconds until the session's access token expires (negative: expired)",
+    );
+    let login_needed = metrics.int_gauge_family(
+        "awsproxy_sso_login_needed",
+        "1 when a human must log in to the session",
+    );
+    metrics.on_scrape(move || {
+        expiry.clear();
+        login_needed.clear();
+        for s in sessions() {
+            let labels = vec![("session", s.name.clone())];
             if let Some(secs) = s.expires_in_seconds {
-                text.push_str(&format!("awsproxy_sso_token_expiry_seconds{{session=\"{}\"}} {secs}\n", label_value(&s.name)));
+                expiry.get_or_create(&labels).set(secs);
             }
+            login_needed
+                .get_or_create(&labels)
+                .set(i64::from(s.needs_login));
         }
-        text.push_str("# HELP awsproxy_sso_login_needed 1 when a human must log in to the session.\n# TYPE awsproxy_sso_login_needed gauge\n");
-        for s in &rows {
-            text.push_str(&format!("awsproxy_sso_login_needed{{session=\"{}\"}} {}\n", label_value(&s.name), u8::from(s.needs_login)));
-        }
-        text
     });
 }
 
@@ -161,23 +166,21 @@ fn creds() -> ServiceDef {
                 .map_or(Placement::Off, |c| Placement::Listen(c.listen.0))
         },
         changed: |a, b| a.creds != b.creds,
-        start: |shared, file, listener, token| {
+        start: |shared, settings, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the credentials endpoint needs a listener"))?;
-            let section = file.creds.clone().unwrap_or_default();
-            let limits = limits(file);
+            let section = settings.creds.clone();
+            let limits = settings.limits.clone();
             let hosts = HostPolicy::new("[creds]", listener.local_addr()?, &section.allowed_hosts)
                 .with_ecs_addresses();
-            let board = shared.board.clone();
+            let metrics = shared.board.metrics("creds");
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "creds",
                 async move {
-                    let metrics = crate::metrics::Metrics::new();
                     let (router, handle) =
                         crate::services::creds_endpoint::CredsService::build(&section, &metrics)
                             .await;
-                    board.add_metrics("creds", move || metrics.render_families());
                     let watcher = handle
                         .watch_clients_dir(crate::services::creds_endpoint::DIR_POLL_INTERVAL);
                     let result = daemon::serve_router(listener, router, limits, hosts, token).await;
@@ -201,23 +204,20 @@ fn proxy() -> ServiceDef {
                 .map_or(Placement::Off, |p| Placement::Listen(p.listen.0))
         },
         changed: |a, b| a.proxy != b.proxy || a.cache != b.cache,
-        start: |shared, file, listener, token| {
+        start: |shared, settings, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the forward proxy needs a listener"))?;
-            let section = file.proxy.clone().unwrap_or_default();
-            let cache_section = file.cache.clone().unwrap_or_default();
-            let mut settings = CacheSettings::from_proxy(&section)
-                .map_err(|e| anyhow::anyhow!("[[proxy.rule]]: {e}"))?;
-            settings.memory_size = memory_size(&cache_section);
-            let limits = limits(file);
+            let limits = settings.limits.clone();
+            let settings = settings.proxy.clone();
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "proxy",
                 async move {
-                    let cache = HttpCache::new(shared.store(&cache_section).await?, settings);
+                    let cache =
+                        HttpCache::new(shared.store(&settings.store).await?, settings.cache);
                     let proxy = crate::services::forward::ForwardProxy::with_cache(
-                        &section,
+                        &settings.section,
                         &shared.paths,
                         cache.clone(),
                         shared.cache_stats.clone(),
@@ -234,18 +234,6 @@ fn proxy() -> ServiceDef {
     }
 }
 
-/// `[server]` for one run of a listener.
-fn limits(file: &crate::config::ConfigFile) -> ServerLimits {
-    ServerLimits::resolve(file.server.as_ref(), daemon::open_file_limit())
-}
-
-/// `[cache] memory_size`: bytes of the memory tier of each service's cache.
-fn memory_size(section: &crate::config::CacheSection) -> u64 {
-    section
-        .memory_size
-        .map_or(crate::cache::hot::DEFAULT_MEMORY_SIZE, |s| s.0)
-}
-
 /// The repository listener (`[repos]`): PyPI and Maven mounts over the shared store.
 fn repos() -> ServiceDef {
     ServiceDef {
@@ -259,47 +247,39 @@ fn repos() -> ServiceDef {
         },
         // `[proxy]` too: its upstream_ca and upstream_proxy reach the repositories.
         changed: |a, b| a.repos != b.repos || a.cache != b.cache || a.proxy != b.proxy,
-        start: |shared, file, listener, token| {
+        start: |shared, settings, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;
-            let section = file.repos.clone().unwrap_or_default();
-            let hosts = HostPolicy::new("[repos]", listener.local_addr()?, &section.allowed_hosts);
-            let cache_section = file.cache.clone().unwrap_or_default();
-            // The repositories reach upstreams the way the forward proxy does.
-            let upstream = match &file.proxy {
-                Some(proxy) => crate::net::ClientSettings::from_config(proxy),
-                None => crate::net::ClientSettings {
-                    proxy_from_env: true,
-                    ..Default::default()
-                },
-            };
-            let limits = limits(file);
+            let limits = settings.limits.clone();
+            let settings = settings.repos.clone();
+            let hosts = HostPolicy::new(
+                "[repos]",
+                listener.local_addr()?,
+                &settings.section.allowed_hosts,
+            );
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "repos",
                 async move {
-                    let settings = CacheSettings {
-                        memory_size: memory_size(&cache_section),
-                        ..CacheSettings::default()
-                    };
-                    let cache = HttpCache::new(shared.store(&cache_section).await?, settings);
+                    let cache =
+                        HttpCache::new(shared.store(&settings.store).await?, settings.cache);
                     let ctx = crate::services::repos::RepoContext {
                         paths: shared.paths.clone(),
                         cache,
                         creds: shared.creds.clone(),
                         board: shared.board.clone(),
-                        upstream: upstream.clone(),
+                        upstream: settings.upstream,
                     };
                     let stats = shared.cache_stats.clone();
-                    let router = crate::services::repos::router(&section, &ctx).await?.layer(
-                        axum::middleware::map_response(
+                    let router = crate::services::repos::router(&settings.section, &ctx)
+                        .await?
+                        .layer(axum::middleware::map_response(
                             move |response: axum::response::Response| {
                                 stats.record("repos", response.headers());
                                 std::future::ready(response)
                             },
-                        ),
-                    );
+                        ));
                     let result = daemon::serve_router(listener, router, limits, hosts, token).await;
                     settle(&ctx.cache).await;
                     result

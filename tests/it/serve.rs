@@ -446,6 +446,31 @@ async fn every_service_at_once_against_the_fakes_with_a_reload() {
     assert_eq!(status, 200);
     let (status, _, _) = via_proxy(&proxy, &origin.url("/page")).await;
     assert!(status == 200, "the proxy kept running: {status}");
+    // One registry: every family once, the restarted endpoint's included.
+    let text = body_text(&format!("{metrics}/metrics")).await;
+    let mut families: Vec<&str> = text.lines().filter(|l| l.starts_with("# TYPE ")).collect();
+    let all = families.len();
+    families.sort_unstable();
+    families.dedup();
+    assert_eq!(families.len(), all, "a family shows twice: {text}");
+    for family in [
+        "awsproxy_build_info",
+        "awsproxy_cache_responses",
+        "awsproxy_creds_requests",
+        "awsproxy_pypi_requests",
+        "awsproxy_maven_requests",
+        "awsproxy_sso_login_needed",
+    ] {
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "{family}: {text}"
+        );
+    }
+    assert!(
+        text.contains("awsproxy_creds_requests_total{client=\"other\",outcome=\"ok\"} 1"),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"), "{text}");
 
     // SIGTERM in the middle of a large transfer: it finishes, nothing partial stays.
     use tokio::io::AsyncReadExt;

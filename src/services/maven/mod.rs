@@ -42,7 +42,7 @@ use crate::config::MavenMount;
 use crate::creds::{CredentialCache, CredsError};
 use crate::maven::content;
 use crate::maven::path::RepoPath;
-use crate::metrics::{CounterFamily, Metrics};
+use crate::metrics::CounterFamily;
 
 /// Cache-Control of release files (never change once published).
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -131,13 +131,10 @@ pub async fn router_with(
         };
         built.insert(m.name.clone(), Arc::new(mount));
     }
-    let metrics = Metrics::new();
-    let requests = metrics.counter_family(
+    let requests = ctx.board.metrics("maven").counter_family(
         "awsproxy_maven_requests",
         "Requests to Maven mounts, by mount and response status class",
     );
-    ctx.board
-        .add_metrics("maven", move || metrics.render_families());
     let mut table_mounts: Vec<Arc<Mount>> = built.values().cloned().collect();
     table_mounts.sort_by(|a, b| a.name.cmp(&b.name));
     ctx.board.add_section("maven", move || Section {

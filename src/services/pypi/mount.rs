@@ -2,7 +2,6 @@
 //! its token, the file links of the pages it has served (the only files it
 //! fetches, with their `#sha256=`), its fallback policy and counters; plus its rows on the status page, `/healthz` and `/metrics`.
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -18,7 +17,7 @@ use crate::creds::CredentialCache;
 use crate::pypi::files::FileLink;
 use crate::pypi::names::FallbackPolicy;
 use crate::pypi::token::{TokenProvider, TokenSource};
-use crate::services::status::{Health, Section, label_value};
+use crate::services::status::{Health, Section};
 
 /// The public index used by `fallback = "missing"` when `fallback_index` is unset.
 pub const DEFAULT_FALLBACK_INDEX: &str = "https://pypi.org/simple/";
@@ -336,80 +335,60 @@ pub fn register_board(shared: &Arc<Shared>) {
             empty: "No PyPI mounts configured. Add a `[[repos.pypi]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration, or use the no-config form `/ACCOUNT/REGION/DOMAIN/REPO/simple/`; see the README's PyPI section.",
         }
     });
-    let weak = Arc::downgrade(shared);
-    board.add_metrics("pypi", move || {
-        let mounts = weak.upgrade().map(|s| s.all_mounts()).unwrap_or_default();
-        render_metrics(&mounts)
-    });
+    register_metrics(&board.metrics("pypi"), Arc::downgrade(shared));
 }
 
-fn render_metrics(mounts: &[Arc<Mount>]) -> String {
-    let mut families: HashMap<&str, (&str, &str, Vec<String>)> = HashMap::new();
-    let mut add = |name: &'static str, kind: &'static str, help: &'static str, line: String| {
-        families
-            .entry(name)
-            .or_insert((kind, help, Vec::new()))
-            .2
-            .push(line);
+/// The `awsproxy_pypi_*` families, read from every mount at each scrape.
+fn register_metrics(metrics: &crate::metrics::Metrics, shared: std::sync::Weak<Shared>) {
+    let mounts = move || shared.upgrade().map(|s| s.all_mounts()).unwrap_or_default();
+    let per_mount = |read: fn(&Mount) -> u64| {
+        let mounts = mounts.clone();
+        move || {
+            mounts()
+                .iter()
+                .map(|m| (vec![("mount", m.label.clone())], read(m)))
+                .collect()
+        }
     };
-    for m in mounts {
-        let l = label_value(&m.label);
-        let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        add(
-            "awsproxy_pypi_requests",
-            "counter",
-            "Client requests per PyPI mount.",
-            format!(
-                "awsproxy_pypi_requests_total{{mount=\"{l}\"}} {}",
-                n(&m.stats.requests)
-            ),
-        );
-        add(
-            "awsproxy_pypi_cache",
-            "counter",
-            "Cache results of PyPI requests (Cache-Status).",
-            format!(
-                "awsproxy_pypi_cache_total{{mount=\"{l}\",result=\"hit\"}} {}",
-                n(&m.stats.hits)
-            ),
-        );
-        add(
-            "awsproxy_pypi_cache",
-            "counter",
-            "Cache results of PyPI requests (Cache-Status).",
-            format!(
-                "awsproxy_pypi_cache_total{{mount=\"{l}\",result=\"miss\"}} {}",
-                n(&m.stats.misses)
-            ),
-        );
-        add(
-            "awsproxy_pypi_token_refreshes",
-            "counter",
-            "CodeArtifact tokens fetched.",
-            format!(
-                "awsproxy_pypi_token_refreshes_total{{mount=\"{l}\"}} {}",
-                m.token.refreshes()
-            ),
-        );
-        if let Some(s) = m.expires_in() {
-            add(
-                "awsproxy_pypi_token_expiry_seconds",
-                "gauge",
-                "Seconds until the mount's token expires.",
-                format!("awsproxy_pypi_token_expiry_seconds{{mount=\"{l}\"}} {s}"),
-            );
+    metrics.counters_read_at_scrape(
+        "awsproxy_pypi_cache",
+        "Cache results of PyPI requests (Cache-Status)",
+        {
+            let mounts = mounts.clone();
+            move || {
+                let mut values = Vec::new();
+                for m in mounts() {
+                    for (result, n) in [("hit", &m.stats.hits), ("miss", &m.stats.misses)] {
+                        let labels = vec![("mount", m.label.clone()), ("result", result.into())];
+                        values.push((labels, n.load(Ordering::Relaxed)));
+                    }
+                }
+                values
+            }
+        },
+    );
+    metrics.counters_read_at_scrape(
+        "awsproxy_pypi_requests",
+        "Client requests per PyPI mount",
+        per_mount(|m| m.stats.requests.load(Ordering::Relaxed)),
+    );
+    metrics.counters_read_at_scrape(
+        "awsproxy_pypi_token_refreshes",
+        "CodeArtifact tokens fetched",
+        per_mount(|m| m.token.refreshes()),
+    );
+    let expiry = metrics.int_gauge_family(
+        "awsproxy_pypi_token_expiry_seconds",
+        "Seconds until the mount's token expires",
+    );
+    metrics.on_scrape(move || {
+        expiry.clear();
+        for m in mounts() {
+            if let Some(s) = m.expires_in() {
+                expiry
+                    .get_or_create(&vec![("mount", m.label.clone())])
+                    .set(s);
+            }
         }
-    }
-    let mut names: Vec<_> = families.keys().copied().collect();
-    names.sort_unstable();
-    let mut out = String::new();
-    for name in names {
-        let (kind, help, lines) = &families[name];
-        out.push_str(&format!("# TYPE {name} {kind}\n# HELP {name} {help}\n"));
-        for line in lines {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+    });
 }

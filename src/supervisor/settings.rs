@@ -1,0 +1,170 @@
+//! Every service's settings, resolved once from the configuration before any
+//! service starts (and once more for each reload), then handed to the services'
+//! `start` functions. Nothing below this point reads the config file or fills in
+//! defaults.
+
+use crate::cache::CacheSettings;
+use crate::config::{CacheSection, Config, CredsSection, MetricsSection, ReposSection};
+use crate::daemon::{self, ServerLimits};
+use crate::net::ClientSettings;
+use crate::paths::Paths;
+use crate::sso::watch::WatchSettings;
+
+/// What each service runs with, for one configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `[server]`, for every listener.
+    pub limits: ServerLimits,
+    pub metrics: MetricsSection,
+    pub sso: SsoSettings,
+    pub creds: CredsSection,
+    pub proxy: ProxySettings,
+    pub repos: ReposSettings,
+}
+
+/// The SSO watcher, and the configuration its status rows are read with.
+#[derive(Debug, Clone)]
+pub struct SsoSettings {
+    pub watch: WatchSettings,
+    pub config: Config,
+}
+
+/// The forward proxy.
+#[derive(Debug, Clone)]
+pub struct ProxySettings {
+    pub section: crate::config::ProxySection,
+    /// Rules from `[[proxy.rule]]`, memory tier from `[cache] memory_size`.
+    pub cache: CacheSettings,
+    /// The store to open.
+    pub store: CacheSection,
+}
+
+/// The repository listener.
+#[derive(Debug, Clone)]
+pub struct ReposSettings {
+    pub section: ReposSection,
+    /// No proxy rules; memory tier from `[cache] memory_size`.
+    pub cache: CacheSettings,
+    /// The store to open.
+    pub store: CacheSection,
+    /// How the mounts reach their upstreams: as the forward proxy does
+    /// (`[proxy] upstream_ca`, `upstream_proxy`), else through the environment's proxy.
+    pub upstream: ClientSettings,
+}
+
+impl Settings {
+    /// Resolves `config` for every service; fails on settings no service could run with.
+    pub fn resolve(paths: &Paths, config: &Config) -> anyhow::Result<Self> {
+        let file = &config.file;
+        let store = file.cache.clone().unwrap_or_default();
+        let memory_size = store
+            .memory_size
+            .map_or(crate::cache::hot::DEFAULT_MEMORY_SIZE, |s| s.0);
+        let proxy_section = file.proxy.clone().unwrap_or_default();
+        let proxy_cache = CacheSettings {
+            memory_size,
+            ..CacheSettings::from_proxy(&proxy_section)
+                .map_err(|e| anyhow::anyhow!("[[proxy.rule]]: {e}"))?
+        };
+        let upstream = match &file.proxy {
+            Some(proxy) => ClientSettings::from_config(proxy),
+            None => ClientSettings {
+                proxy_from_env: true,
+                ..Default::default()
+            },
+        };
+        Ok(Self {
+            limits: ServerLimits::resolve(file.server.as_ref(), daemon::open_file_limit()),
+            metrics: file.metrics.clone().unwrap_or_default(),
+            sso: SsoSettings {
+                watch: WatchSettings::resolve(paths, config, false),
+                config: config.clone(),
+            },
+            creds: file.creds.clone().unwrap_or_default(),
+            proxy: ProxySettings {
+                section: proxy_section,
+                cache: proxy_cache,
+                store: store.clone(),
+            },
+            repos: ReposSettings {
+                section: file.repos.clone().unwrap_or_default(),
+                cache: CacheSettings {
+                    memory_size,
+                    ..CacheSettings::default()
+                },
+                store,
+                upstream,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ConfigSource;
+
+    fn paths() -> Paths {
+        let root = std::path::PathBuf::from("/nonexistent/awsproxy-test");
+        Paths {
+            config_dir: root.join("config"),
+            cache_dir: root.join("cache"),
+            data_dir: root.join("data"),
+            state_dir: root.join("state"),
+            home: root,
+        }
+    }
+
+    fn config(text: &str) -> Config {
+        let source = ConfigSource::File("/etc/awsproxy/test.toml".into());
+        Config {
+            file: crate::config::parse(text, &source).unwrap(),
+            source,
+        }
+    }
+
+    #[test]
+    fn memory_size_reaches_every_cache() {
+        let s = Settings::resolve(&paths(), &config("[cache]\nmemory_size = \"1MiB\"\n")).unwrap();
+        assert_eq!(s.proxy.cache.memory_size, 1 << 20);
+        assert_eq!(s.repos.cache.memory_size, 1 << 20);
+        let s = Settings::resolve(&paths(), &config("")).unwrap();
+        assert_eq!(
+            s.repos.cache.memory_size,
+            crate::cache::hot::DEFAULT_MEMORY_SIZE
+        );
+    }
+
+    #[test]
+    fn repositories_reach_upstreams_as_the_proxy_does() {
+        let s = Settings::resolve(
+            &paths(),
+            &config(
+                "[proxy]\nlisten = \"127.0.0.1:3128\"\nupstream_ca = [\"/etc/ca.pem\"]\nupstream_proxy = \"http://corp:8080\"\n",
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            s.repos.upstream.upstream_ca,
+            vec![std::path::PathBuf::from("/etc/ca.pem")]
+        );
+        assert_eq!(
+            s.repos.upstream.upstream_proxy.as_deref(),
+            Some("http://corp:8080")
+        );
+        let s = Settings::resolve(&paths(), &config("")).unwrap();
+        assert!(s.repos.upstream.proxy_from_env);
+        assert!(s.repos.upstream.upstream_ca.is_empty());
+    }
+
+    #[test]
+    fn sso_keeps_the_loaded_configuration() {
+        let s = Settings::resolve(
+            &paths(),
+            &config("[sso]\nsessions = [\"corp\"]\nlogin = \"off\"\n"),
+        )
+        .unwrap();
+        assert!(matches!(s.sso.config.source, ConfigSource::File(_)));
+        assert_eq!(s.sso.watch.filter, Some(vec!["corp".to_owned()]));
+    }
+}
