@@ -29,14 +29,14 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::routing::any;
-use futures_util::StreamExt as _;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
-use tokio::io::AsyncWriteExt;
+use http_body_util::BodyExt as _;
 
 use self::fetch::ObjectFetch;
 use self::s3::{Mount, S3Failure, text};
 use super::repos::{RepoContext, check_publish};
 use super::status::{Health, Section};
+use crate::cache::tee::{Spill, SpillError};
 use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions, UpstreamAuth};
 use crate::config::MavenMount;
 use crate::creds::{CredentialCache, CredsError};
@@ -503,46 +503,26 @@ async fn deploy(m: &Arc<Mount>, path: &RepoPath, req: Request) -> Response<Body>
     }
     let key = path.key(&m.prefix);
     let file = path.file_name().unwrap_or_default();
-    let spill = match tempfile::NamedTempFile::new() {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot create an upload spill file");
+    let body = req
+        .into_body()
+        .map_err(crate::cache::BoxError::from)
+        .boxed_unsync();
+    let (spill_path, len) = match Spill::read_all(body).await {
+        Ok(spilled) => spilled,
+        Err(SpillError::Body(e)) => {
             return text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "awsproxy: cannot buffer the upload\n".to_owned(),
+                StatusCode::BAD_REQUEST,
+                format!("awsproxy: the upload body failed: {e}\n"),
             );
         }
-    };
-    let (std_file, spill_path) = spill.into_parts();
-    let mut out = tokio::fs::File::from_std(std_file);
-    let mut stream = req.into_body().into_data_stream();
-    let mut len: u64 = 0;
-    while let Some(chunk) = stream.next().await {
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(e) => {
-                return text(
-                    StatusCode::BAD_REQUEST,
-                    format!("awsproxy: the upload body failed: {e}\n"),
-                );
-            }
-        };
-        len += chunk.len() as u64;
-        if let Err(e) = out.write_all(&chunk).await {
+        Err(SpillError::File(e)) => {
             tracing::warn!(error = %e, "cannot write an upload spill file");
             return text(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "awsproxy: cannot buffer the upload\n".to_owned(),
             );
         }
-    }
-    if out.flush().await.is_err() {
-        return text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "awsproxy: cannot buffer the upload\n".to_owned(),
-        );
-    }
-    drop(out);
+    };
     match m
         .put_file(&key, &spill_path, len, content::content_type(file))
         .await
