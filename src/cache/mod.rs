@@ -51,6 +51,7 @@ mod respond;
 pub mod rules;
 pub mod stats;
 pub mod store;
+pub(crate) mod tee;
 
 use std::future::Future;
 use std::pin::Pin;

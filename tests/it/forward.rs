@@ -155,6 +155,36 @@ async fn plain_http_is_forwarded_without_hop_by_hop_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hop_by_hop_response_fields_do_not_reach_the_client() {
+    use crate::support::origin::{Origin as Scripted, Reply};
+    let origin = Scripted::start();
+    origin.set(
+        "/h",
+        Reply::ok("x")
+            .header("connection", "x-secret")
+            .header("x-secret", "1")
+            .header("x-keep", "yes"),
+    );
+    let proxy = Proxy::start(Setup::default()).await;
+    let client = proxy.client(&[]);
+    for method in [http::Method::GET, http::Method::POST] {
+        let req = Request::builder()
+            .method(method.clone())
+            .uri(origin.url("/h"))
+            .body(net::empty())
+            .unwrap();
+        let response = client.send(req).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{method}");
+        assert_eq!(response.headers()["x-keep"], "yes", "{method}");
+        assert!(
+            response.headers().get("x-secret").is_none(),
+            "{method}: {:?}",
+            response.headers()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_passthrough_tunnels_to_the_origin_untouched() {
     let test_ca = TestCa::new();
     let origin = Origin::https(&test_ca).await;

@@ -9,13 +9,15 @@ use futures_util::future::BoxFuture;
 use http::{Request, Response};
 
 pub use super::target::Target;
-use crate::net::{Body, UpstreamClient};
+use crate::net::{Body, UpstreamClient, strip_hop_by_hop};
 
 /// Sends one request upstream and always answers: failures become a short
 /// 502/504 response, with the details logged.
 ///
 /// The request's URI is absolute (`https://host/path?query`) and its headers are
-/// already free of hop-by-hop fields; the body streams.
+/// already free of hop-by-hop fields; the body streams. The answer is free of
+/// hop-by-hop fields too: [`PassThrough`] strips them, the cache never returns
+/// them.
 pub trait Forwarder: Send + Sync + 'static {
     fn forward(&self, req: Request<Body>, target: Target) -> BoxFuture<'static, Response<Body>>;
 }
@@ -37,7 +39,10 @@ impl Forwarder for PassThrough {
         let client = self.client.clone();
         Box::pin(async move {
             match client.send(req).await {
-                Ok(response) => response,
+                Ok(mut response) => {
+                    strip_hop_by_hop(response.headers_mut());
+                    response
+                }
                 Err(error) => {
                     tracing::warn!(
                         host = %target.host,

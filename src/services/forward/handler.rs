@@ -34,10 +34,11 @@ impl ForwardProxy {
         if req.method() == Method::CONNECT {
             return Ok(self.connect(req, slot).await);
         }
-        if is_ca_request(&req) {
+        let target = absolute_target(req.uri());
+        if is_ca_request(&req, target.as_ref()) {
             return Ok(self.ca_response(req.uri().path()));
         }
-        let Some(target) = absolute_target(req.uri()) else {
+        let Some(target) = target else {
             return Ok(text(
                 StatusCode::BAD_REQUEST,
                 "awsproxy is a forward proxy: send absolute-URI requests \
@@ -64,8 +65,9 @@ impl ForwardProxy {
         Some(FetchError::Prohibited(refusal).to_response())
     }
 
-    /// Aims the request at `target` (URI and `Host`), strips hop-by-hop
-    /// fields both ways around the forwarder call, and adds `X-Forwarded-For`.
+    /// Aims the request at `target` (URI and `Host`), strips the request's
+    /// hop-by-hop fields (the [`Forwarder`](super::Forwarder) answers without
+    /// any), and adds `Via` and `X-Forwarded-For`.
     pub(super) async fn forward(
         &self,
         req: Request<Body>,
@@ -98,9 +100,7 @@ impl ForwardProxy {
         if let Ok(value) = header::HeaderValue::from_str(&peer.ip().to_canonical().to_string()) {
             req.headers_mut().append("x-forwarded-for", value);
         }
-        let mut response = self.inner.forwarder.forward(req, target).await;
-        strip_hop_by_hop(response.headers_mut());
-        response
+        self.inner.forwarder.forward(req, target).await
     }
 
     /// Opens a tunnel on the client's connection. The tunnel runs on the
@@ -196,15 +196,14 @@ impl ForwardProxy {
     }
 }
 
-fn is_ca_request<B>(req: &Request<B>) -> bool {
-    let host = req.uri().host().map(str::to_owned).or_else(|| {
-        req.headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(|h| h.split(':').next().unwrap_or_default().to_owned())
-    });
-    host.is_some_and(|h| h.eq_ignore_ascii_case(CA_HOST))
-        && matches!(*req.method(), Method::GET | Method::HEAD)
+/// A `GET`/`HEAD` for [`CA_HOST`], by its absolute `target` or, in origin
+/// form, its `Host`.
+fn is_ca_request<B>(req: &Request<B>, target: Option<&Target>) -> bool {
+    let host = match target {
+        Some(t) => Some(t.host.clone()),
+        None => target::host_header(req.headers()),
+    };
+    host.is_some_and(|h| h == CA_HOST) && matches!(*req.method(), Method::GET | Method::HEAD)
 }
 
 /// An answer of the proxy itself (not an origin's), saying who answered as
@@ -241,14 +240,24 @@ mod tests {
 
     #[test]
     fn ca_host_by_uri_or_host_header() {
+        let ca = |req: &Request<()>| is_ca_request(req, absolute_target(req.uri()).as_ref());
         let req = Request::get("http://awsproxy.ca/").body(()).unwrap();
-        assert!(is_ca_request(&req));
+        assert!(ca(&req));
+        let req = Request::get("http://AwsProxy.CA:80/cert.der")
+            .body(())
+            .unwrap();
+        assert!(ca(&req));
         let req = Request::get("/")
             .header("host", "AWSPROXY.CA:80")
             .body(())
             .unwrap();
-        assert!(is_ca_request(&req));
+        assert!(ca(&req));
+        let req = Request::get("http://example.com/")
+            .header("host", "awsproxy.ca")
+            .body(())
+            .unwrap();
+        assert!(!ca(&req), "the request line names the host, not Host");
         let req = Request::post("http://awsproxy.ca/").body(()).unwrap();
-        assert!(!is_ca_request(&req));
+        assert!(!ca(&req));
     }
 }

@@ -68,6 +68,14 @@ pub fn absolute_target(uri: &Uri) -> Option<Target> {
     })
 }
 
+/// The host of an origin-form request's `Host` field (the first one), as
+/// [`Target::host`] spells hosts.
+pub fn host_header(headers: &http::HeaderMap) -> Option<String> {
+    let value = headers.get(HOST)?.to_str().ok()?;
+    let authority: Authority = value.parse().ok()?;
+    bare_host(authority.host())
+}
+
 /// `host` and `port` of a CONNECT request target (authority form).
 pub fn connect_target(uri: &Uri) -> Option<(String, u16)> {
     let authority = uri.authority()?;
@@ -111,6 +119,22 @@ pub struct BadTarget;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_header_is_read_as_targets_spell_hosts() {
+        let headers = |v: &str| {
+            let mut h = http::HeaderMap::new();
+            h.insert(HOST, HeaderValue::from_str(v).unwrap());
+            h
+        };
+        assert_eq!(
+            host_header(&headers("AwsProxy.CA:80")).as_deref(),
+            Some("awsproxy.ca")
+        );
+        assert_eq!(host_header(&headers("[::1]:8080")).as_deref(), Some("::1"));
+        assert_eq!(host_header(&headers("a b")), None);
+        assert_eq!(host_header(&http::HeaderMap::new()), None);
+    }
 
     fn aimed(uri: &str, host: &str, target: &Target) -> http::request::Parts {
         let (mut parts, ()) = http::Request::get(uri)

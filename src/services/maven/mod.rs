@@ -29,14 +29,14 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::routing::any;
-use futures_util::StreamExt as _;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
-use tokio::io::AsyncWriteExt;
+use http_body_util::BodyExt as _;
 
 use self::fetch::ObjectFetch;
 use self::s3::{Mount, S3Failure, text};
 use super::repos::{RepoContext, check_publish};
 use super::status::{Health, Section};
+use crate::cache::tee::{Spill, SpillError};
 use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions, UpstreamAuth};
 use crate::config::MavenMount;
 use crate::creds::{CredentialCache, CredsError};
@@ -95,54 +95,84 @@ pub async fn router_with(
     if mounts.is_empty() {
         return Ok(Router::new());
     }
-    let mut outbound = None;
+    // What `serve` resolved from `[proxy] upstream_ca` and `upstream_proxy`,
+    // built only when some mount has an upstream.
+    let outbound = if mounts.iter().any(|(m, _)| m.upstream.is_some()) {
+        Some(crate::net::UpstreamClient::new(&ctx.upstream)?)
+    } else {
+        None
+    };
     let mut built = HashMap::new();
     for (m, creds) in mounts {
-        let client = s3::client(&m, &creds).await;
-        let upstream = match &m.upstream {
-            Some(base) => {
-                if outbound.is_none() {
-                    // What `serve` resolved from `[proxy] upstream_ca` and `upstream_proxy`.
-                    outbound = Some(crate::net::UpstreamClient::new(&ctx.upstream)?);
-                }
-                outbound.clone().map(|c| upstream::Upstream::new(base, c))
-            }
-            None => None,
-        };
-        let mount = Mount {
-            namespace: crate::cache::key::Namespace::repository(
-                "maven",
-                &m.name,
-                &creds.spec().name,
-            ),
-            name: m.name.clone(),
-            bucket: m.bucket.clone(),
-            prefix: m.prefix.trim_matches('/').to_owned(),
-            profile: m.profile.clone(),
-            client,
-            creds,
-            upstream,
-            allow_deploy: m.allow_deploy,
-            verifiers: Mutex::new(lru::LruCache::new(
-                NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN),
-            )),
-            last_error: Mutex::new(None),
-            write_back: m.write_back,
-        };
+        let mount = build_mount(&m, creds, outbound.as_ref()).await;
         built.insert(m.name.clone(), Arc::new(mount));
     }
+    let requests = register_status(ctx, &built);
+    let shared = Arc::new(Shared {
+        mounts: built,
+        cache: ctx.cache.clone(),
+        tuning,
+        requests,
+    });
+    Ok(Router::new()
+        .route("/maven/{*rest}", any(handle))
+        .with_state(shared))
+}
+
+/// One configured mount with its S3 client and, when it has one, its upstream.
+async fn build_mount(
+    m: &MavenMount,
+    creds: CredentialCache,
+    outbound: Option<&crate::net::UpstreamClient>,
+) -> Mount {
+    let client = s3::client(m, &creds).await;
+    let upstream = m
+        .upstream
+        .as_deref()
+        .zip(outbound)
+        .map(|(base, c)| upstream::Upstream::new(base, c.clone()));
+    Mount {
+        namespace: crate::cache::key::Namespace::repository("maven", &m.name, &creds.spec().name),
+        name: m.name.clone(),
+        bucket: m.bucket.clone(),
+        prefix: m.prefix.trim_matches('/').to_owned(),
+        profile: m.profile.clone(),
+        client,
+        creds,
+        upstream,
+        allow_deploy: m.allow_deploy,
+        verifiers: Mutex::new(lru::LruCache::new(
+            NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN),
+        )),
+        last_error: Mutex::new(None),
+        write_back: m.write_back,
+    }
+}
+
+/// Adds the mounts' metrics, status table and health probes to the status
+/// board; returns the request counter.
+fn register_status(ctx: &RepoContext, built: &HashMap<String, Arc<Mount>>) -> CounterFamily {
     let requests = ctx.board.metrics("maven").counter_family(
         "awsproxy_maven_requests",
         "Requests to Maven mounts, by mount and response status class",
     );
-    let mut table_mounts: Vec<Arc<Mount>> = built.values().cloned().collect();
-    table_mounts.sort_by(|a, b| a.name.cmp(&b.name));
-    ctx.board.add_section("maven", move || Section {
+    let mut sorted: Vec<Arc<Mount>> = built.values().cloned().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let table_mounts = sorted.clone();
+    ctx.board
+        .add_section("maven", move || mounts_section(&table_mounts));
+    ctx.board.add_probe("maven", move || probes(&sorted));
+    requests
+}
+
+/// The status page's table of mounts.
+fn mounts_section(mounts: &[Arc<Mount>]) -> Section {
+    Section {
         title: "Maven mounts".to_owned(),
         columns: ["mount", "location", "profile", "state"]
             .map(str::to_owned)
             .to_vec(),
-        rows: table_mounts
+        rows: mounts
             .iter()
             .map(|m| {
                 vec![
@@ -157,29 +187,21 @@ pub async fn router_with(
             .collect(),
         note: None,
         empty: "No Maven mounts configured. Add a `[[repos.maven]]` section (`name`, `bucket`) to the configuration; see the README's Maven section.",
-    });
-    let probe_mounts: Vec<Arc<Mount>> = built.values().cloned().collect();
-    ctx.board.add_probe("maven", move || {
-        probe_mounts
-            .iter()
-            .map(|m| {
-                let health = match m.last_error() {
-                    None => Health::Healthy,
-                    Some(reason) => Health::Unhealthy { reason },
-                };
-                (format!("maven:{}", m.name), health)
-            })
-            .collect()
-    });
-    let shared = Arc::new(Shared {
-        mounts: built,
-        cache: ctx.cache.clone(),
-        tuning,
-        requests,
-    });
-    Ok(Router::new()
-        .route("/maven/{*rest}", any(handle))
-        .with_state(shared))
+    }
+}
+
+/// One health probe per mount: its last S3 error, if any.
+fn probes(mounts: &[Arc<Mount>]) -> Vec<(String, Health)> {
+    mounts
+        .iter()
+        .map(|m| {
+            let health = match m.last_error() {
+                None => Health::Healthy,
+                Some(reason) => Health::Unhealthy { reason },
+            };
+            (format!("maven:{}", m.name), health)
+        })
+        .collect()
 }
 
 async fn handle(State(st): State<Arc<Shared>>, req: Request) -> Response<axum::body::Body> {
@@ -207,108 +229,187 @@ fn finish(resp: Response<Body>) -> Response<axum::body::Body> {
     resp.map(axum::body::Body::new)
 }
 
-async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> Response<Body> {
+/// What a request to a mount asks for, decided from its path and method alone.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    /// `/maven/NAME` without the slash.
+    Redirect,
+    BadPath(String),
+    Deploy(RepoPath),
+    /// A method the mount does not take.
+    NotAllowed,
+    Listing {
+        path: RepoPath,
+        head: bool,
+    },
+    Object {
+        path: RepoPath,
+        head: bool,
+    },
+}
+
+fn route(allow_deploy: bool, sub: Option<&str>, method: &Method) -> Route {
     let Some(sub) = sub else {
-        let mut resp = text(
-            StatusCode::PERMANENT_REDIRECT,
-            format!("/maven/{}/\n", m.name),
-        );
-        if let Ok(v) = HeaderValue::from_str(&format!("/maven/{}/", m.name)) {
-            resp.headers_mut().insert(header::LOCATION, v);
-        }
-        return resp;
+        return Route::Redirect;
     };
     let path = match RepoPath::parse(sub) {
         Ok(p) => p,
-        Err(e) => return text(StatusCode::BAD_REQUEST, format!("awsproxy: {e}\n")),
+        Err(e) => return Route::BadPath(e.to_string()),
     };
-    match *req.method() {
-        Method::GET | Method::HEAD => {}
-        Method::PUT if m.allow_deploy && !path.directory => {
+    let head = *method == Method::HEAD;
+    match *method {
+        Method::GET | Method::HEAD if path.directory => Route::Listing { path, head },
+        Method::GET | Method::HEAD => Route::Object { path, head },
+        Method::PUT if allow_deploy && !path.directory => Route::Deploy(path),
+        _ => Route::NotAllowed,
+    }
+}
+
+async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> Response<Body> {
+    match route(m.allow_deploy, sub, req.method()) {
+        Route::Redirect => redirect(m),
+        Route::BadPath(e) => text(StatusCode::BAD_REQUEST, format!("awsproxy: {e}\n")),
+        Route::Deploy(path) => {
             if let Err(r) = check_publish(req.headers()) {
                 tracing::info!(mount = %m.name, refusal = r.as_str(), "deploy refused");
                 return r.response();
             }
-            return deploy(m, &path, req).await;
+            deploy(m, &path, req).await
         }
-        _ => {
-            let allow = if m.allow_deploy {
-                "GET, HEAD, PUT"
+        Route::NotAllowed => not_allowed(m, req.method()),
+        Route::Listing { path, head } => {
+            if let Err(e) = m.creds.get().await {
+                return creds_failure(m, &e);
+            }
+            listing(st, m, &path, head).await
+        }
+        Route::Object { path, head } => object(st, m, &path, head, req).await,
+    }
+}
+
+fn redirect(m: &Mount) -> Response<Body> {
+    let mut resp = text(
+        StatusCode::PERMANENT_REDIRECT,
+        format!("/maven/{}/\n", m.name),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("/maven/{}/", m.name)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+fn not_allowed(m: &Mount, method: &Method) -> Response<Body> {
+    let allow = if m.allow_deploy {
+        "GET, HEAD, PUT"
+    } else {
+        "GET, HEAD"
+    };
+    let mut resp = text(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "awsproxy: {method} is not allowed here{}\n",
+            if m.allow_deploy {
+                ""
             } else {
-                "GET, HEAD"
-            };
-            let mut resp = text(
-                StatusCode::METHOD_NOT_ALLOWED,
-                format!(
-                    "awsproxy: {} is not allowed here{}\n",
-                    req.method(),
-                    if m.allow_deploy {
-                        ""
-                    } else {
-                        " (set `allow_deploy = true` on the mount to accept uploads)"
-                    }
-                ),
-            );
-            resp.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allow));
-            return resp;
+                " (set `allow_deploy = true` on the mount to accept uploads)"
+            }
+        ),
+    );
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    resp
+}
+
+/// How a file of a mount is served and cached, decided from its path alone.
+#[derive(Debug, PartialEq, Eq)]
+struct ObjectPlan {
+    key: String,
+    /// The path inside the repository (sidecars are looked up beside it).
+    repo_path: String,
+    content_type: &'static str,
+    /// `maven-metadata.xml` and snapshots: revalidated on every request.
+    mutable: bool,
+    /// Look up the `.sha256`/`.sha1` sidecar to check the body against.
+    wants_verifier: bool,
+    write_back: bool,
+}
+
+impl ObjectPlan {
+    fn new(prefix: &str, write_back: bool, path: &RepoPath, head: bool) -> Self {
+        let file = path.file_name().unwrap_or_default();
+        let mutable = content::is_mutable(path.segments());
+        let sidecar = content::is_sidecar(file);
+        Self {
+            key: path.key(prefix),
+            repo_path: path.segments().join("/"),
+            content_type: content::content_type(file),
+            mutable,
+            wants_verifier: !(mutable || sidecar || head),
+            write_back: write_back && !mutable,
         }
     }
-    let head = req.method() == Method::HEAD;
-    if path.directory {
+
+    fn cache_control(&self) -> &'static str {
+        if self.mutable { REVALIDATE } else { IMMUTABLE }
+    }
+}
+
+/// The `Range` a `GET` asks for (a `HEAD` is answered whole).
+fn range_of(req: &Request, head: bool) -> Option<&str> {
+    if head {
+        return None;
+    }
+    req.headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+}
+
+async fn object(
+    st: &Shared,
+    m: &Arc<Mount>,
+    path: &RepoPath,
+    head: bool,
+    req: Request,
+) -> Response<Body> {
+    let plan = ObjectPlan::new(&m.prefix, m.write_back, path, head);
+    if let Some(range) = range_of(&req, head) {
         if let Err(e) = m.creds.get().await {
             return creds_failure(m, &e);
         }
-        return listing(st, m, &path, head).await;
-    }
-    let key = path.key(&m.prefix);
-    let file = path.file_name().unwrap_or_default();
-    let content_type = content::content_type(file);
-    if !head
-        && let Some(range) = req
-            .headers()
-            .get(header::RANGE)
-            .and_then(|v| v.to_str().ok())
-    {
-        if let Err(e) = m.creds.get().await {
-            return creds_failure(m, &e);
-        }
-        return match m.ranged(&key, range, content_type).await {
+        return match m.ranged(&plan.key, range, plan.content_type).await {
             Ok(resp) => resp,
-            Err(f) => final_error(m, &key, &f),
+            Err(f) => final_error(m, &plan.key, &f),
         };
     }
-    let mutable = content::is_mutable(path.segments());
-    let sidecar = content::is_sidecar(file);
-    let repo_path = path.segments().join("/");
-    let verify = if mutable || sidecar || head {
-        None
-    } else {
-        match m.verifier(&key, &repo_path).await {
+    let verify = if plan.wants_verifier {
+        match m.verifier(&plan.key, &plan.repo_path).await {
             Ok(v) => v,
-            Err(f) => return final_error(m, &key, &f),
+            Err(f) => return final_error(m, &plan.key, &f),
         }
+    } else {
+        None
     };
     let opts = LookupOptions {
         namespace: m.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::Standard,
         verify: verify.clone(),
-        immutable: !mutable,
+        immutable: !plan.mutable,
         ..LookupOptions::default()
     };
+    let cache_control = plan.cache_control();
     let fetch = Arc::new(ObjectFetch {
         mount: m.clone(),
-        key: key.clone(),
-        path: repo_path,
-        content_type,
-        cache_control: if mutable { REVALIDATE } else { IMMUTABLE },
-        write_back: m.write_back && !mutable,
+        key: plan.key,
+        path: plan.repo_path,
+        content_type: plan.content_type,
+        cache_control,
+        write_back: plan.write_back,
         verify,
     });
     let Ok(creq) = http::Request::builder()
         .method(req.method().clone())
-        .uri(cache_url(m, &path))
+        .uri(cache_url(m, path))
         .body(())
     else {
         return text(StatusCode::BAD_REQUEST, "awsproxy: bad path\n".to_owned());
@@ -500,46 +601,26 @@ async fn deploy(m: &Arc<Mount>, path: &RepoPath, req: Request) -> Response<Body>
     }
     let key = path.key(&m.prefix);
     let file = path.file_name().unwrap_or_default();
-    let spill = match tempfile::NamedTempFile::new() {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot create an upload spill file");
+    let body = req
+        .into_body()
+        .map_err(crate::cache::BoxError::from)
+        .boxed_unsync();
+    let (spill_path, len) = match Spill::read_all(body).await {
+        Ok(spilled) => spilled,
+        Err(SpillError::Body(e)) => {
             return text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "awsproxy: cannot buffer the upload\n".to_owned(),
+                StatusCode::BAD_REQUEST,
+                format!("awsproxy: the upload body failed: {e}\n"),
             );
         }
-    };
-    let (std_file, spill_path) = spill.into_parts();
-    let mut out = tokio::fs::File::from_std(std_file);
-    let mut stream = req.into_body().into_data_stream();
-    let mut len: u64 = 0;
-    while let Some(chunk) = stream.next().await {
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(e) => {
-                return text(
-                    StatusCode::BAD_REQUEST,
-                    format!("awsproxy: the upload body failed: {e}\n"),
-                );
-            }
-        };
-        len += chunk.len() as u64;
-        if let Err(e) = out.write_all(&chunk).await {
+        Err(SpillError::File(e)) => {
             tracing::warn!(error = %e, "cannot write an upload spill file");
             return text(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "awsproxy: cannot buffer the upload\n".to_owned(),
             );
         }
-    }
-    if out.flush().await.is_err() {
-        return text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "awsproxy: cannot buffer the upload\n".to_owned(),
-        );
-    }
-    drop(out);
+    };
     match m
         .put_file(&key, &spill_path, len, content::content_type(file))
         .await
@@ -552,5 +633,69 @@ async fn deploy(m: &Arc<Mount>, path: &RepoPath, req: Request) -> Response<Body>
             )
         }
         Err(f) => final_error(m, &key, &f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(raw: &str) -> RepoPath {
+        RepoPath::parse(raw).expect("valid path")
+    }
+
+    #[test]
+    fn routes_follow_path_and_method() {
+        assert_eq!(route(false, None, &Method::GET), Route::Redirect);
+        assert!(matches!(
+            route(false, Some("a/../b"), &Method::GET),
+            Route::BadPath(_)
+        ));
+        assert_eq!(
+            route(false, Some("org/x/"), &Method::HEAD),
+            Route::Listing {
+                path: path("org/x/"),
+                head: true
+            }
+        );
+        assert_eq!(
+            route(false, Some("org/x/1/x-1.jar"), &Method::GET),
+            Route::Object {
+                path: path("org/x/1/x-1.jar"),
+                head: false
+            }
+        );
+        assert_eq!(
+            route(true, Some("org/x/1/x-1.jar"), &Method::PUT),
+            Route::Deploy(path("org/x/1/x-1.jar"))
+        );
+        assert_eq!(
+            route(false, Some("org/x/1/x-1.jar"), &Method::PUT),
+            Route::NotAllowed
+        );
+        assert_eq!(route(true, Some("org/x/"), &Method::PUT), Route::NotAllowed);
+        assert_eq!(
+            route(true, Some("org/x/1/x-1.jar"), &Method::DELETE),
+            Route::NotAllowed
+        );
+    }
+
+    #[test]
+    fn releases_are_verified_and_written_back_metadata_is_not() {
+        let release = ObjectPlan::new("repo", true, &path("org/x/1/x-1.jar"), false);
+        assert_eq!(release.key, "repo/org/x/1/x-1.jar");
+        assert_eq!(release.repo_path, "org/x/1/x-1.jar");
+        assert!(release.wants_verifier && release.write_back && !release.mutable);
+        assert_eq!(release.cache_control(), IMMUTABLE);
+
+        let head = ObjectPlan::new("repo", true, &path("org/x/1/x-1.jar"), true);
+        assert!(!head.wants_verifier);
+
+        let meta = ObjectPlan::new("", true, &path("org/x/maven-metadata.xml"), false);
+        assert!(meta.mutable && !meta.wants_verifier && !meta.write_back);
+        assert_eq!(meta.cache_control(), REVALIDATE);
+
+        let sidecar = ObjectPlan::new("", false, &path("org/x/1/x-1.jar.sha1"), false);
+        assert!(!sidecar.wants_verifier && !sidecar.write_back);
     }
 }

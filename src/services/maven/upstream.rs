@@ -7,13 +7,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, StreamBody};
-use sha2::Digest as _;
-use tokio::io::AsyncWriteExt;
+use http_body_util::BodyExt;
 
 use super::fetch::marked;
 use super::s3::Mount;
-use crate::cache::{Body, FetchError, Verifier};
+use crate::cache::tee::{self, Checked, Sink, SinkFailed, Spill, Tee};
+use crate::cache::{Body, BoxFuture, FetchError, Verifier};
 use crate::net::UpstreamClient;
 
 /// Largest sidecar read from the upstream.
@@ -146,17 +145,52 @@ impl Upstream {
     }
 }
 
-struct Tee {
-    body: Body,
-    file: Option<tokio::fs::File>,
-    spill: Option<tempfile::TempPath>,
-    sha256: sha2::Sha256,
-    sha1: sha1::Sha1,
-    len: u64,
+/// A spill file uploaded as `key` once the body is complete and verified.
+struct BucketSink {
+    spill: Spill,
+    mount: Arc<Mount>,
+    key: String,
+    content_type: &'static str,
 }
 
-/// Passes `body` on unchanged while spilling it to a temp file; a complete body
-/// whose length and digest check out is then uploaded as `key`.
+impl Sink for BucketSink {
+    fn write<'a>(&'a mut self, chunk: &'a [u8]) -> BoxFuture<'a, Result<(), SinkFailed>> {
+        Box::pin(async move {
+            self.spill.write(chunk).await.map_err(|e| {
+                tracing::warn!(key = %self.key, error = %e, "cannot write a spill file; not writing back");
+                SinkFailed
+            })
+        })
+    }
+
+    fn commit(self: Box<Self>, body: Checked) -> BoxFuture<'static, ()> {
+        let Self {
+            spill,
+            mount: m,
+            key,
+            content_type,
+        } = *self;
+        Box::pin(async move {
+            let Ok(spill) = spill.finish().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                match m.put_file(&key, &spill, body.len, content_type).await {
+                    Ok(()) => {
+                        tracing::info!(location = %m.location(&key), "wrote an upstream artifact back to the bucket")
+                    }
+                    Err(e) => {
+                        tracing::warn!(location = %m.location(&key), error = ?e, "cannot write an upstream artifact back")
+                    }
+                }
+                drop(spill);
+            });
+        })
+    }
+}
+
+/// Passes `body` on while spilling it to a temp file; a complete body whose
+/// length and digest check out is then uploaded as `key`.
 fn tee_to_bucket(
     body: Body,
     m: Arc<Mount>,
@@ -165,94 +199,28 @@ fn tee_to_bucket(
     expected_len: Option<u64>,
     content_type: &'static str,
 ) -> Body {
-    let (file, spill) = match tempfile::NamedTempFile::new() {
-        Ok(f) => {
-            let (file, path) = f.into_parts();
-            (Some(tokio::fs::File::from_std(file)), Some(path))
-        }
+    let label = m.location(&key);
+    let sink = match Spill::new() {
+        Ok(spill) => Some(Box::new(BucketSink {
+            spill,
+            mount: m,
+            key,
+            content_type,
+        }) as Box<dyn Sink>),
         Err(e) => {
             tracing::warn!(error = %e, "cannot create a spill file; not writing back");
-            (None, None)
+            None
         }
     };
-    let tee = Tee {
-        body,
-        file,
-        spill,
-        sha256: sha2::Sha256::new(),
-        sha1: sha1::Sha1::new(),
-        len: 0,
-    };
-    let stream = futures_util::stream::unfold(Some(tee), move |state| {
-        let m = m.clone();
-        let key = key.clone();
-        let verify = verify.clone();
-        async move {
-            let mut t = state?;
-            match t.body.frame().await {
-                Some(Ok(frame)) => {
-                    if let Some(data) = frame.data_ref() {
-                        t.sha256.update(data);
-                        t.sha1.update(data);
-                        t.len += data.len() as u64;
-                        if let Some(f) = t.file.as_mut()
-                            && f.write_all(data).await.is_err()
-                        {
-                            t.file = None;
-                        }
-                    }
-                    Some((Ok(frame), Some(t)))
-                }
-                Some(Err(e)) => Some((Err(e), None)),
-                None => {
-                    finish(t, m, key, verify, expected_len, content_type).await;
-                    None
-                }
-            }
-        }
-    });
-    StreamBody::new(stream).boxed_unsync()
-}
-
-async fn finish(
-    t: Tee,
-    m: Arc<Mount>,
-    key: String,
-    verify: Option<Verifier>,
-    expected_len: Option<u64>,
-    content_type: &'static str,
-) {
-    let (Some(mut file), Some(spill)) = (t.file, t.spill) else {
-        return;
-    };
-    if expected_len.is_some_and(|l| l != t.len) || file.flush().await.is_err() {
-        return;
-    }
-    let ok = match &verify {
-        Some(Verifier::Sha256(want)) => {
-            want.eq_ignore_ascii_case(&hex::encode(t.sha256.finalize()))
-        }
-        Some(Verifier::Sha1(want)) => want.eq_ignore_ascii_case(&hex::encode(t.sha1.finalize())),
-        None => true,
-    };
-    if !ok {
-        tracing::warn!(
-            key,
-            "upstream body failed its checksum; not writing it back"
-        );
-        return;
-    }
-    drop(file);
-    let len = t.len;
-    tokio::spawn(async move {
-        match m.put_file(&key, &spill, len, content_type).await {
-            Ok(()) => {
-                tracing::info!(location = %m.location(&key), "wrote an upstream artifact back to the bucket")
-            }
-            Err(e) => {
-                tracing::warn!(location = %m.location(&key), error = ?e, "cannot write an upstream artifact back")
-            }
-        }
-        drop(spill);
-    });
+    tee::spawn(Tee {
+        upstream: body,
+        sink,
+        expected_len,
+        verify,
+        // The cache's fill around this body has the idle timeout.
+        idle_timeout: None,
+        guard: None,
+        label,
+        on_failure: "not writing it back",
+    })
 }
