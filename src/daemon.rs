@@ -34,11 +34,10 @@ use crate::error::Hinted;
 /// How long in-flight requests may run after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// A bound listening socket and the config key it came from.
+/// A bound listening socket.
 #[derive(Debug)]
 pub struct BoundListener {
     pub addr: SocketAddr,
-    pub key: &'static str,
     socket: std::net::TcpListener,
 }
 
@@ -68,7 +67,7 @@ impl BoundListener {
         let addr = socket
             .local_addr()
             .context("cannot read the bound address")?;
-        Ok(Self { addr, key, socket })
+        Ok(Self { addr, socket })
     }
 
     /// A tokio listener on the same socket, for one run of a service.

@@ -3,35 +3,38 @@
 //!
 //! The binary (`src/main.rs`) only parses arguments and calls [`run`]. Everything
 //! else lives here: `cli` (clap types), `config` (file, references, validation),
-//! `commands` (one module per leaf command), and the shared cores that later
-//! modules add (SSO, credentials, cache, services).
+//! `commands` (one module per leaf command), and the shared cores (SSO,
+//! credentials, cache, services); docs/architecture.md maps them.
+//!
+//! Modules are `pub` only where the integration tests (`tests/it`) drive them
+//! directly; the rest are `pub(crate)`, so the compiler reports what nothing uses.
 
-pub mod agent;
+pub(crate) mod agent;
 pub mod aws;
 pub mod cache;
 pub mod cli;
-pub mod codeartifact;
-pub mod commands;
+pub(crate) mod codeartifact;
+pub(crate) mod commands;
 pub mod config;
 pub mod creds;
-pub mod daemon;
+pub(crate) mod daemon;
 pub mod docs;
-pub mod doctor;
-pub mod env_vars;
+pub(crate) mod doctor;
+pub(crate) mod env_vars;
 pub mod error;
-pub mod fsutil;
-pub mod html;
-pub mod logging;
-pub mod maven;
-pub mod metrics;
+pub(crate) mod fsutil;
+pub(crate) mod html;
+pub(crate) mod logging;
+pub(crate) mod maven;
+pub(crate) mod metrics;
 pub mod net;
 pub mod paths;
-pub mod printer;
-pub mod pypi;
+pub(crate) mod printer;
+pub(crate) mod pypi;
 pub mod secret;
 pub mod services;
-pub mod sso;
-pub mod supervisor;
+pub(crate) mod sso;
+pub(crate) mod supervisor;
 pub mod tls;
 
 pub use error::{Error, ExitStatus};

@@ -247,13 +247,3 @@ pub fn parse_policy(value: &str) -> Option<CachePolicy> {
     })
 }
 
-/// The config name of a policy.
-pub fn policy_name(policy: CachePolicy) -> &'static str {
-    match policy {
-        CachePolicy::NoRefresh => "no-refresh",
-        CachePolicy::Standard => "standard",
-        CachePolicy::StaleIfError => "stale-if-error",
-        CachePolicy::AlwaysUpstream => "always-upstream",
-        CachePolicy::NoCache => "no-cache",
-    }
-}

@@ -30,8 +30,7 @@ pub mod status;
 pub mod token_cache;
 pub mod watch;
 
-pub use aws_config::{SessionKind, SsoSession};
-pub use token_cache::CachedToken;
+pub use aws_config::SsoSession;
 
 /// A runtime for the `sso` commands (the commands are synchronous functions).
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

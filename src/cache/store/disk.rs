@@ -534,7 +534,3 @@ impl PendingEntry for DiskPending {
     }
 }
 
-/// Reads a whole body into memory (tests and small metadata only).
-pub async fn collect(body: Body) -> Result<Bytes, crate::cache::BoxError> {
-    Ok(body.collect().await?.to_bytes())
-}
