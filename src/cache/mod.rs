@@ -60,7 +60,7 @@ use bytes::Bytes;
 
 pub use engine::HttpCache;
 pub use key::CacheKey;
-pub use policy::{CacheStatus, Fwd, NoStoreReason};
+pub use policy::{CacheStatus, Fwd, NoStoreReason, Outcome};
 pub use rules::Rules;
 pub use store::{EntryMeta, Store, StoreError};
 

@@ -359,8 +359,12 @@ impl Fwd {
     }
 }
 
-/// One `Cache-Status` entry (RFC 9211) for the `awsproxy` cache.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One `Cache-Status` entry (RFC 9211) for the `awsproxy` cache. Every
+/// response of [`super::HttpCache::handle`] carries it twice: as the header
+/// clients see, and as this value in the response's extensions, which is what
+/// callers read ([`CacheStatus::of`], [`CacheStatus::outcome`]); nobody parses
+/// the header text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CacheStatus {
     pub hit: bool,
     pub fwd: Option<Fwd>,
@@ -391,9 +395,35 @@ impl CacheStatus {
         self
     }
 
+    /// The status a response of the cache carries in its extensions.
+    pub fn of<B>(resp: &http::Response<B>) -> Option<&CacheStatus> {
+        resp.extensions().get::<CacheStatus>()
+    }
+
+    /// How the response counts in `/metrics` and on the status page.
+    pub fn outcome(&self) -> Outcome {
+        if self.hit && self.detail.is_some() {
+            // A stored response served because the upstream failed, or while
+            // it is refreshed in the background.
+            Outcome::Stale
+        } else if self.hit {
+            Outcome::Hit
+        } else if self.detail == Some("upstream-error") {
+            Outcome::UpstreamError
+        } else if self.fwd == Some(Fwd::Bypass) {
+            Outcome::Bypass
+        } else if self.fwd_status == Some(304) && !self.stored && self.detail.is_none() {
+            // The upstream said `304`: the stored body was served.
+            Outcome::Revalidated
+        } else {
+            Outcome::Miss
+        }
+    }
+
     /// The header value, e.g. `awsproxy; fwd=uri-miss; stored`.
     pub fn header_value(&self) -> String {
-        let mut out = String::from("awsproxy");
+        let mut out = String::with_capacity(64);
+        out.push_str("awsproxy");
         if self.hit {
             out.push_str("; hit");
         }
@@ -418,6 +448,51 @@ impl CacheStatus {
             out.push_str(d);
         }
         out
+    }
+}
+
+/// What one response of the cache was, for counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// Served fresh from the store.
+    Hit,
+    /// Served from the store after the upstream answered `304`.
+    Revalidated,
+    /// Served stale (upstream failing, or while revalidating).
+    Stale,
+    /// Fetched from the upstream (stored or not).
+    Miss,
+    /// Not cacheable by policy or method: passed through.
+    Bypass,
+    /// The upstream failed and nothing stored could stand in.
+    UpstreamError,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Hit,
+        Outcome::Revalidated,
+        Outcome::Miss,
+        Outcome::Stale,
+        Outcome::Bypass,
+        Outcome::UpstreamError,
+    ];
+
+    /// The `outcome` label in `/metrics`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Hit => "hit",
+            Outcome::Revalidated => "revalidated",
+            Outcome::Stale => "stale",
+            Outcome::Miss => "miss",
+            Outcome::Bypass => "bypass",
+            Outcome::UpstreamError => "upstream_error",
+        }
+    }
+
+    /// Was the body served from the store?
+    pub fn from_store(self) -> bool {
+        matches!(self, Outcome::Hit | Outcome::Revalidated | Outcome::Stale)
     }
 }
 

@@ -295,7 +295,7 @@ fn repos() -> ServiceDef {
                     let router = crate::services::repos::router(&section, &ctx).await?.layer(
                         axum::middleware::map_response(
                             move |response: axum::response::Response| {
-                                stats.record("repos", response.headers());
+                                stats.record_response("repos", &response);
                                 std::future::ready(response)
                             },
                         ),

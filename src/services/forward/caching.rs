@@ -47,7 +47,7 @@ impl Forwarder for CachingForwarder {
         Box::pin(async move {
             let opts = cache.options_for(&req);
             let response = cache.handle(req, opts, upstream).await;
-            stats.record("proxy", response.headers());
+            stats.record_response("proxy", &response);
             response
         })
     }

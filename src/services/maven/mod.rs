@@ -446,6 +446,9 @@ fn conditional(req: &HeaderMap, resp: Response<Body>) -> Response<Body> {
     if let Some(v) = parts.headers.get("cache-status") {
         out.headers_mut().insert("cache-status", v.clone());
     }
+    if let Some(status) = parts.extensions.get::<crate::cache::CacheStatus>() {
+        out.extensions_mut().insert(*status);
+    }
     out
 }
 

@@ -87,6 +87,12 @@ pub(super) async fn fetch(
         .get("cache-status")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
+    // The typed outcome callers read is the one the header tells the client.
+    assert_eq!(
+        awsproxy::cache::CacheStatus::of(&resp).map(|s| s.header_value()),
+        Some(cs.clone()),
+        "Cache-Status and the response's CacheStatus agree"
+    );
     let body = resp
         .into_body()
         .collect()
@@ -151,8 +157,20 @@ async fn stale_entries_are_revalidated_with_304() {
         fetch(&cache, get(&origin.url("/r")), opts(CachePolicy::Standard)).await;
     assert_eq!((status, body.unwrap().as_ref()), (200, &b"v1"[..]));
     assert_eq!(cs, "awsproxy; fwd=stale; fwd-status=304");
+    let resp = cache
+        .handle(
+            get(&origin.url("/r")),
+            opts(CachePolicy::Standard),
+            Upstream::new(),
+        )
+        .await;
+    assert_eq!(
+        awsproxy::cache::CacheStatus::of(&resp).map(|s| s.outcome()),
+        Some(awsproxy::cache::Outcome::Revalidated)
+    );
+    drop(resp);
     let seen = origin.seen();
-    assert_eq!(seen.len(), 2);
+    assert_eq!(seen.len(), 3);
     assert_eq!(
         seen[1].headers.get("if-none-match").map(String::as_str),
         Some("\"e1\"")
