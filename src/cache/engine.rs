@@ -391,7 +391,10 @@ impl HttpCache {
                 humantime::format_duration(settings.ban_for)
             )));
         }
-        let result = r.fetch.fetch(req).await;
+        let mut result = r.fetch.fetch(req).await;
+        if let Ok(resp) = &mut result {
+            r.opts.apply_defaults(resp);
+        }
         // Only failures to reach the server count (see `bans`): any status,
         // 5xx included, came from a live one.
         match &result {

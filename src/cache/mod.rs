@@ -162,6 +162,33 @@ pub struct LookupOptions {
     /// Who authenticates the upstream request, and so who decides whether a
     /// signed request may have a stored entry.
     pub upstream_auth: UpstreamAuth,
+    /// How long a successful upstream response that carries no
+    /// `Cache-Control` is fresh (`max-age`); `None`: RFC 9111 heuristics.
+    pub default_max_age: Option<Duration>,
+    /// The request header an upstream response varies on when it names no
+    /// `Vary` itself (PyPI pages follow `Accept` without saying so).
+    pub default_vary: Option<http::HeaderName>,
+}
+
+impl LookupOptions {
+    /// Applies [`Self::default_max_age`] and [`Self::default_vary`] to an
+    /// upstream response, before it is judged and stored.
+    pub(crate) fn apply_defaults(&self, resp: &mut http::Response<Body>) {
+        use http::header::{CACHE_CONTROL, VARY};
+        if let Some(age) = self.default_max_age
+            && resp.status().is_success()
+            && !resp.headers().contains_key(CACHE_CONTROL)
+            && let Ok(v) = http::HeaderValue::from_str(&format!("max-age={}", age.as_secs()))
+        {
+            resp.headers_mut().insert(CACHE_CONTROL, v);
+        }
+        if let Some(name) = &self.default_vary
+            && !resp.headers().contains_key(VARY)
+            && let Ok(v) = http::HeaderValue::from_str(name.as_str())
+        {
+            resp.headers_mut().insert(VARY, v);
+        }
+    }
 }
 
 /// Whose credentials the upstream sees. Where they are the client's own (a

@@ -194,6 +194,9 @@ fn index_opts(mount: &Mount) -> LookupOptions {
         namespace: mount.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::StaleIfError,
+        default_max_age: Some(super::upstream::INDEX_MAX_AGE),
+        // The format follows `Accept`; keep the cache's variants apart.
+        default_vary: Some(ACCEPT),
         ..LookupOptions::default()
     }
 }
