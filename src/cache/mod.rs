@@ -13,16 +13,16 @@
 //!
 //! ```ignore
 //! use std::sync::Arc;
-//! use awsproxy::cache::{Body, Fetch, FetchError, HttpCache, CacheSettings, BoxFuture};
+//! use awsproxy::cache::{Body, Fetch, Fetched, FetchError, HttpCache, CacheSettings, BoxFuture};
 //!
 //! #[derive(Debug)]
 //! struct Upstream { client: MyClient }
 //! impl Fetch for Upstream {
-//!     fn fetch(&self, req: http::Request<()>) -> BoxFuture<'static, Result<http::Response<Body>, FetchError>> {
+//!     fn fetch(&self, req: http::Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>> {
 //!         let client = self.client.clone();
 //!         Box::pin(async move {
 //!             let resp = client.request(req).await.map_err(|e| FetchError::new("cannot reach upstream", e))?;
-//!             Ok(resp.map(awsproxy::cache::into_body))
+//!             Ok(resp.map(awsproxy::cache::into_body).into())
 //!         })
 //!     }
 //! }
@@ -90,10 +90,26 @@ pub const POLICY_HEADER: &str = "x-awsproxy-policy";
 pub trait Fetch: Send + Sync + std::fmt::Debug {
     /// Sends `req` (absolute URI, the client's headers plus any conditional
     /// headers the cache added) upstream.
-    fn fetch(
-        &self,
-        req: http::Request<()>,
-    ) -> BoxFuture<'static, Result<http::Response<Body>, FetchError>>;
+    fn fetch(&self, req: http::Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>>;
+}
+
+/// What a [`Fetch`] got.
+#[derive(Debug)]
+pub enum Fetched {
+    /// The upstream's response: stored, revalidated or replaced by a stale
+    /// entry as the policy says; it proves the upstream is up (bans).
+    Upstream(http::Response<Body>),
+    /// The service's own final answer (a refused destination, a failure it
+    /// has already turned into the client's status): served as it is, never
+    /// stored, never replaced by a stale entry, and not counted for or against
+    /// an upstream ban.
+    Final(http::Response<Body>),
+}
+
+impl From<http::Response<Body>> for Fetched {
+    fn from(resp: http::Response<Body>) -> Self {
+        Fetched::Upstream(resp)
+    }
 }
 
 /// The upstream could not be reached (connect error, timeout, TLS, ...).

@@ -317,7 +317,6 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
         return text(StatusCode::BAD_REQUEST, "awsproxy: bad path\n".to_owned());
     };
     let resp = st.cache.handle(creq, opts, fetch).await;
-    let resp = unmark(resp);
     conditional(req.headers(), resp)
 }
 
@@ -337,20 +336,6 @@ fn cache_url(m: &Mount, path: &RepoPath) -> String {
     url
 }
 
-/// Turns the marked error responses of [`fetch::ObjectFetch`] into their final status.
-fn unmark(mut resp: Response<Body>) -> Response<Body> {
-    let Some(kind) = resp.headers_mut().remove(s3::ERROR_MARKER) else {
-        return resp;
-    };
-    let status = match kind.as_bytes() {
-        b"denied" | b"s3" => StatusCode::BAD_GATEWAY,
-        b"login" => StatusCode::SERVICE_UNAVAILABLE,
-        _ => resp.status(),
-    };
-    *resp.status_mut() = status;
-    resp
-}
-
 fn final_error(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
     match f {
         S3Failure::Other { detail } => {
@@ -366,7 +351,7 @@ fn final_error(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
         }
-        f => unmark(fetch::failure_response(m, key, f)),
+        f => fetch::failure_response(m, key, f),
     }
 }
 

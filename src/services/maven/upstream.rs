@@ -11,9 +11,9 @@ use http_body_util::{BodyExt, StreamBody};
 use sha2::Digest as _;
 use tokio::io::AsyncWriteExt;
 
-use super::fetch::marked;
+use super::fetch::refusal;
 use super::s3::Mount;
-use crate::cache::{Body, FetchError, Verifier};
+use crate::cache::{Body, FetchError, Fetched, Verifier};
 use crate::net::UpstreamClient;
 
 /// Largest sidecar read from the upstream.
@@ -81,7 +81,7 @@ impl Upstream {
         content_type: &'static str,
         cache_control: &'static str,
         write_back: Option<Option<Verifier>>,
-    ) -> Result<Response<Body>, FetchError> {
+    ) -> Result<Fetched, FetchError> {
         let method = if head {
             http::Method::HEAD
         } else {
@@ -100,15 +100,14 @@ impl Upstream {
             .map_err(|e| FetchError::msg(format!("{e} (hint: {})", e.hint())))?;
         let status = resp.status();
         if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
-            return Ok(marked(
+            return Ok(Fetched::Final(refusal(
                 StatusCode::NOT_FOUND,
-                "not-found",
                 format!(
                     "awsproxy: {} not found, nor at the upstream {}\n",
                     m.location(key),
                     self.base
                 ),
-            ));
+            )));
         }
         if status != StatusCode::OK && status != StatusCode::NOT_MODIFIED {
             return Err(FetchError::msg(format!(
@@ -142,7 +141,7 @@ impl Upstream {
             header::CACHE_CONTROL,
             HeaderValue::from_static(cache_control),
         );
-        Ok(out)
+        Ok(out.into())
     }
 }
 

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use http::header::AUTHORIZATION;
 use http::{HeaderValue, Request, Response, StatusCode};
 
-use crate::cache::{Body, BoxFuture, Fetch, FetchError, into_body};
+use crate::cache::{Body, BoxFuture, Fetch, FetchError, Fetched, into_body};
 use crate::net::{self, UpstreamClient};
 use crate::pypi::token::TokenProvider;
 use crate::secret::Secret;
@@ -164,11 +164,11 @@ fn same_origin(a: &http::Uri, b: &http::Uri) -> bool {
 }
 
 impl Fetch for Upstream {
-    fn fetch(&self, req: Request<()>) -> BoxFuture<'static, Result<Response<Body>, FetchError>> {
+    fn fetch(&self, req: Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>> {
         let this = self.clone();
         Box::pin(async move {
             let (parts, ()) = req.into_parts();
-            this.send(&parts).await
+            this.send(&parts).await.map(Fetched::from)
         })
     }
 }

@@ -16,8 +16,7 @@ use std::time::Duration;
 use awsproxy::cache::store::disk::DiskStore;
 use awsproxy::cache::store::s3::S3Store;
 use awsproxy::cache::{
-    Body, BoxFuture, CachePolicy, CacheSettings, Fetch, FetchError, HttpCache, LookupOptions,
-    Verifier,
+    BoxFuture, CachePolicy, CacheSettings, Fetch, FetchError, HttpCache, LookupOptions, Verifier,
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -46,14 +45,14 @@ impl Fetch for Upstream {
     fn fetch(
         &self,
         req: http::Request<()>,
-    ) -> BoxFuture<'static, Result<http::Response<Body>, FetchError>> {
+    ) -> BoxFuture<'static, Result<awsproxy::cache::Fetched, FetchError>> {
         let client = self.client.clone();
         Box::pin(async move {
             let resp = client
                 .request(req.map(|()| Empty::new()))
                 .await
                 .map_err(|e| FetchError::new("cannot reach the origin", e))?;
-            Ok(resp.map(awsproxy::cache::into_body))
+            Ok(resp.map(awsproxy::cache::into_body).into())
         })
     }
 }
