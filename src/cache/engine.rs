@@ -389,7 +389,8 @@ impl HttpCache {
                 r.upstream,
                 settings.ban_after_failures,
                 humantime::format_duration(settings.ban_for)
-            )));
+            ))
+            .with_kind(super::FetchErrorKind::Banned));
         }
         let mut result = r.fetch.fetch(req).await;
         if let Ok(Fetched::Upstream(resp)) = &mut result {
@@ -401,6 +402,7 @@ impl HttpCache {
         match &result {
             Ok(Fetched::Final(_)) => {}
             Ok(Fetched::Upstream(_)) => self.inner.bans.success(&r.upstream),
+            Err(e) if !e.kind().counts_as_upstream_failure() => {}
             Err(_) => {
                 if self.inner.bans.failure(
                     &r.upstream,

@@ -112,27 +112,99 @@ impl From<http::Response<Body>> for Fetched {
     }
 }
 
-/// The upstream could not be reached (connect error, timeout, TLS, ...).
+/// No answer from the upstream: why ([`FetchErrorKind`]), what the client is
+/// told ([`FetchError::answer`]) and whether it counts toward a ban.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct FetchError {
+    kind: FetchErrorKind,
     message: String,
+    /// The client's answer, where the service has its own (the forward
+    /// proxy's, with `Proxy-Status`); else [`FetchError::answer`]'s default.
+    answer: Option<crate::net::ErrorAnswer>,
     #[source]
     source: Option<BoxError>,
 }
 
+/// Why a [`Fetch`] got no answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FetchErrorKind {
+    /// The upstream could not be reached (connect error, TLS, a broken response).
+    #[default]
+    Unreachable,
+    /// The upstream sent no response in time.
+    Timeout,
+    /// The upstream's host is banned ([`CacheSettings::ban_after_failures`]): nothing was sent.
+    Banned,
+    /// The service could not make the request (no token, a bad URL): the
+    /// upstream was never asked.
+    Service,
+}
+
+impl FetchErrorKind {
+    /// Does it say the upstream is failing (and count toward a ban)?
+    pub fn counts_as_upstream_failure(self) -> bool {
+        matches!(self, FetchErrorKind::Unreachable | FetchErrorKind::Timeout)
+    }
+}
+
 impl FetchError {
+    /// An unreachable upstream, with the error behind it.
     pub fn new(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Self {
+            kind: FetchErrorKind::Unreachable,
             message: message.into(),
+            answer: None,
             source: Some(source.into()),
         }
     }
 
+    /// An unreachable upstream.
     pub fn msg(message: impl Into<String>) -> Self {
         Self {
+            kind: FetchErrorKind::Unreachable,
             message: message.into(),
+            answer: None,
             source: None,
+        }
+    }
+
+    pub fn with_kind(mut self, kind: FetchErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn kind(&self) -> FetchErrorKind {
+        self.kind
+    }
+
+    /// What the client is told: the service's own answer, else a `502`
+    /// `awsproxy: upstream request failed: MESSAGE`.
+    pub fn answer(&self) -> crate::net::ErrorAnswer {
+        self.answer
+            .clone()
+            .unwrap_or_else(|| crate::net::ErrorAnswer {
+                status: http::StatusCode::BAD_GATEWAY,
+                text: format!("awsproxy: upstream request failed: {}\n", self.message),
+                proxy_status: None,
+            })
+    }
+}
+
+/// The forward proxy's failures: the client gets the same answer (status,
+/// hint, `Proxy-Status`) whether the request went through the cache or not.
+impl From<crate::net::FetchError> for FetchError {
+    fn from(e: crate::net::FetchError) -> Self {
+        let kind = match &e {
+            crate::net::FetchError::Timeout { .. } => FetchErrorKind::Timeout,
+            crate::net::FetchError::Prohibited(_) => FetchErrorKind::Service,
+            _ => FetchErrorKind::Unreachable,
+        };
+        Self {
+            kind,
+            message: format!("{e} (hint: {})", e.hint()),
+            answer: Some(e.answer()),
+            source: Some(e.into()),
         }
     }
 }

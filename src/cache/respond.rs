@@ -133,17 +133,10 @@ pub(super) fn strip_hop_by_hop(mut resp: Response<Body>) -> Response<Body> {
     resp
 }
 
-/// A short `502` for the client; the full error goes to the log.
+/// The error's short answer for the client ([`FetchError::answer`]); the
+/// full error goes to the log.
 pub(super) fn upstream_error(e: &FetchError, mut status: CacheStatus) -> Response<Body> {
     tracing::warn!(error = %e, source = ?std::error::Error::source(e), "upstream request failed");
     status.detail = Some("upstream-error");
-    let mut resp = Response::new(crate::net::full(format!(
-        "awsproxy: upstream request failed: {e}\n"
-    )));
-    *resp.status_mut() = StatusCode::BAD_GATEWAY;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    with_status(resp, &status)
+    with_status(e.answer().to_response(), &status)
 }

@@ -80,10 +80,7 @@ impl cache::Fetch for CacheUpstream {
                     );
                     Ok(cache::Fetched::Final(response))
                 }
-                Err(e) => {
-                    let message = format!("{e} (hint: {})", e.hint());
-                    Err(cache::FetchError::new(message, e))
-                }
+                Err(e) => Err(e.into()),
             }
         })
     }

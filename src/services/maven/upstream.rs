@@ -87,9 +87,9 @@ impl Upstream {
         } else {
             http::Method::GET
         };
-        let mut req = self
-            .request(method, path)
-            .ok_or_else(|| FetchError::msg("bad upstream URL"))?;
+        let mut req = self.request(method, path).ok_or_else(|| {
+            FetchError::msg("bad upstream URL").with_kind(crate::cache::FetchErrorKind::Service)
+        })?;
         if let Some(v) = if_none_match.and_then(|v| HeaderValue::from_str(v).ok()) {
             req.headers_mut().insert(header::IF_NONE_MATCH, v);
         }

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use http::header::AUTHORIZATION;
 use http::{HeaderValue, Request, Response, StatusCode};
 
-use crate::cache::{Body, BoxFuture, Fetch, FetchError, Fetched, into_body};
+use crate::cache::{Body, BoxFuture, Fetch, FetchError, FetchErrorKind, Fetched, into_body};
 use crate::net::{self, UpstreamClient};
 use crate::pypi::token::TokenProvider;
 use crate::secret::Secret;
@@ -50,6 +50,7 @@ impl Upstream {
             Some(t) => Some(t.get().await.map_err(|e| {
                 tracing::debug!(error = %crate::error::chain_text(e.as_ref()), "no token for the upstream request");
                 FetchError::msg("no CodeArtifact token (see /healthz)")
+                    .with_kind(FetchErrorKind::Service)
             })?),
             None => None,
         };
@@ -58,10 +59,10 @@ impl Upstream {
             && let (Some(t), Some(old)) = (&self.token, &secret)
         {
             tracing::debug!("upstream refused the token; fetching a new one");
-            let fresh = t
-                .replace(old)
-                .await
-                .map_err(|_| FetchError::msg("no CodeArtifact token (see /healthz)"))?;
+            let fresh = t.replace(old).await.map_err(|_| {
+                FetchError::msg("no CodeArtifact token (see /healthz)")
+                    .with_kind(FetchErrorKind::Service)
+            })?;
             resp = self.once(parts, Some(&fresh)).await?;
         }
         if !self.index {

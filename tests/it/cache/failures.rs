@@ -286,3 +286,100 @@ async fn a_final_answer_is_served_as_is_and_never_stored() {
         "every request asked, no ban"
     );
 }
+
+/// An upstream that fails the same way every time.
+#[derive(Debug)]
+struct Failing(
+    fn() -> awsproxy::cache::FetchError,
+    std::sync::atomic::AtomicUsize,
+);
+
+impl awsproxy::cache::Fetch for Failing {
+    fn fetch(
+        &self,
+        _req: http::Request<()>,
+    ) -> awsproxy::cache::BoxFuture<
+        'static,
+        Result<awsproxy::cache::Fetched, awsproxy::cache::FetchError>,
+    > {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let e = (self.0)();
+        Box::pin(async move { Err(e) })
+    }
+}
+
+async fn parts_and_text(
+    resp: http::Response<awsproxy::cache::Body>,
+) -> (http::response::Parts, String) {
+    use http_body_util::BodyExt;
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (parts, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The forward proxy's failures reach a cached `GET`'s client as they reach a
+/// tunnel's: status, hint and `Proxy-Status` (seen failing before: a bare
+/// `502` without `Proxy-Status`).
+#[tokio::test]
+async fn a_forward_proxy_failure_keeps_its_answer_through_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let fetch = Arc::new(Failing(
+        || {
+            awsproxy::net::FetchError::Timeout {
+                target: "slow.example:443".into(),
+            }
+            .into()
+        },
+        Default::default(),
+    ));
+    let resp = cache
+        .handle(
+            get("http://slow.example/x"),
+            opts(CachePolicy::Standard),
+            fetch,
+        )
+        .await;
+    let (parts, text) = parts_and_text(resp).await;
+    assert_eq!(parts.status, 504, "{text}");
+    assert_eq!(
+        parts.headers["proxy-status"],
+        "awsproxy; error=http_response_timeout"
+    );
+    assert!(
+        parts.headers["cache-status"]
+            .to_str()
+            .unwrap()
+            .ends_with("detail=upstream-error")
+    );
+    assert!(
+        text.contains("sent no response") && text.contains("hint: "),
+        "{text}"
+    );
+}
+
+/// A failure of the service itself (no token) says nothing about the
+/// upstream: it never bans it.
+#[tokio::test]
+async fn a_service_failure_bans_nothing() {
+    use awsproxy::cache::{FetchError, FetchErrorKind};
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let fetch = Arc::new(Failing(
+        || FetchError::msg("no token").with_kind(FetchErrorKind::Service),
+        Default::default(),
+    ));
+    for _ in 0..8 {
+        let resp = cache
+            .handle(
+                get("http://repo.example/x"),
+                opts(CachePolicy::Standard),
+                fetch.clone(),
+            )
+            .await;
+        let (parts, text) = parts_and_text(resp).await;
+        assert_eq!(parts.status, 502);
+        assert_eq!(text, "awsproxy: upstream request failed: no token\n");
+    }
+    assert_eq!(fetch.1.load(std::sync::atomic::Ordering::SeqCst), 8);
+}
