@@ -423,31 +423,70 @@ impl CacheStatus {
     /// The header value, e.g. `awsproxy; fwd=uri-miss; stored`.
     pub fn header_value(&self) -> String {
         let mut out = String::with_capacity(64);
-        out.push_str("awsproxy");
+        // Writing to a `String` cannot fail.
+        let _ = self.write_to(&mut out);
+        out
+    }
+
+    /// The header, written on the stack and copied once into the value (a
+    /// hit's only allocation for it).
+    pub fn to_header(&self) -> Option<HeaderValue> {
+        let mut buf = StackBuf::default();
+        if self.write_to(&mut buf).is_ok() {
+            return HeaderValue::from_bytes(&buf.bytes[..buf.len]).ok();
+        }
+        HeaderValue::from_str(&self.header_value()).ok()
+    }
+
+    fn write_to(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        out.write_str("awsproxy")?;
         if self.hit {
-            out.push_str("; hit");
+            out.write_str("; hit")?;
         }
         if let Some(fwd) = self.fwd {
-            out.push_str("; fwd=");
-            out.push_str(fwd.as_str());
+            write!(out, "; fwd={}", fwd.as_str())?;
         }
         if let Some(s) = self.fwd_status {
-            out.push_str(&format!("; fwd-status={s}"));
+            write!(out, "; fwd-status={s}")?;
         }
         if self.stored {
-            out.push_str("; stored");
+            out.write_str("; stored")?;
         }
         if self.collapsed {
-            out.push_str("; collapsed");
+            out.write_str("; collapsed")?;
         }
         if let Some(ttl) = self.ttl {
-            out.push_str(&format!("; ttl={ttl}"));
+            write!(out, "; ttl={ttl}")?;
         }
         if let Some(d) = self.detail {
-            out.push_str("; detail=");
-            out.push_str(d);
+            write!(out, "; detail={d}")?;
         }
-        out
+        Ok(())
+    }
+}
+
+/// A fixed buffer for [`CacheStatus::to_header`] (longer values fall back to a `String`).
+struct StackBuf {
+    bytes: [u8; 160],
+    len: usize,
+}
+
+impl Default for StackBuf {
+    fn default() -> Self {
+        Self {
+            bytes: [0; 160],
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 

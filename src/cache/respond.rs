@@ -120,8 +120,7 @@ pub(super) fn with_cookies_of(mut resp: Response<Body>, upstream: &HeaderMap) ->
 
 /// Sets `Cache-Status`: the header for clients, the value for callers.
 pub(super) fn with_status(mut resp: Response<Body>, status: &CacheStatus) -> Response<Body> {
-    // The header's bytes are the string's own (no copy).
-    if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(status.header_value())) {
+    if let Some(v) = status.to_header() {
         resp.headers_mut().insert(policy::cache_status_name(), v);
     }
     resp.extensions_mut().insert(*status);

@@ -187,6 +187,23 @@ mod tests {
     }
 
     #[test]
+    fn the_stack_written_header_is_the_string_one() {
+        let mut long = CacheStatus::fwd(Fwd::VaryMiss);
+        long.hit = true;
+        long.fwd_status = Some(304);
+        long.stored = true;
+        long.collapsed = true;
+        long.ttl = Some(i64::MIN);
+        long.detail = Some("stale-while-revalidate");
+        for status in [CacheStatus::hit(), CacheStatus::fwd(Fwd::Bypass), long] {
+            assert_eq!(
+                status.to_header().unwrap().to_str().unwrap(),
+                status.header_value()
+            );
+        }
+    }
+
+    #[test]
     fn stale_hits_are_stale_and_refetches_after_304_are_misses() {
         let swr = CacheStatus::hit().detail("stale-while-revalidate");
         assert_eq!(swr.outcome(), Outcome::Stale);
