@@ -36,6 +36,14 @@
 //! // `resp` carries `Cache-Status` and (for stored responses) `Age`; its body streams.
 //! ```
 //!
+//! Results and errors cross this boundary as types: a `Fetch` answers
+//! [`Fetched::Upstream`] (the cache decides) or [`Fetched::Final`] (the
+//! service's own answer: never stored, no ban bookkeeping), or a
+//! [`FetchError`] whose kind says whether it counts toward a ban and whose
+//! [`FetchError::answer`] is what the client is told. Every response of
+//! `handle` carries its [`CacheStatus`] in its extensions
+//! ([`CacheStatus::of`]); read that, never the `Cache-Status` text.
+//!
 //! Reverse proxies build [`LookupOptions`] themselves, e.g. with
 //! `verify: Some(Verifier::Sha256(hex))` from a PyPI `#sha256=` link (a mismatch
 //! fails the client's body and stores nothing) and `immutable: true` for

@@ -1,6 +1,6 @@
 //! The responses [`super::HttpCache`] builds itself: a stored entry served
-//! (with `Age` and `Cache-Status`), a `304` for a client that has it, a `502`
-//! for an upstream failure, and the metadata a `304` from upstream refreshes.
+//! (with `Age` and `Cache-Status`), a `304` for a client that has it, the
+//! answer to an upstream failure, and the metadata a `304` from upstream refreshes.
 
 use std::time::SystemTime;
 
