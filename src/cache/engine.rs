@@ -33,8 +33,8 @@ use super::respond::{
 };
 use super::store::{self, EntryMeta, Found, Store};
 use super::{
-    Body, CacheKey, CachePolicy, CacheSettings, Fetch, FetchError, LookupOptions, POLICY_HEADER,
-    UpstreamAuth,
+    Body, CacheKey, CachePolicy, CacheSettings, Fetch, FetchError, Fetched, LookupOptions,
+    POLICY_HEADER, UpstreamAuth,
 };
 
 /// The cache entry point. Cheap to clone (shared state).
@@ -381,7 +381,7 @@ impl HttpCache {
     }
 
     /// Sends a request upstream unless its host is banned; records the outcome.
-    async fn fetch(&self, r: &Req, req: Request<()>) -> Result<Response<Body>, FetchError> {
+    async fn fetch(&self, r: &Req, req: Request<()>) -> Result<Fetched, FetchError> {
         let settings = &self.inner.settings;
         if self.inner.bans.banned(&r.upstream) {
             return Err(FetchError::msg(format!(
@@ -389,13 +389,20 @@ impl HttpCache {
                 r.upstream,
                 settings.ban_after_failures,
                 humantime::format_duration(settings.ban_for)
-            )));
+            ))
+            .with_kind(super::FetchErrorKind::Banned));
         }
-        let result = r.fetch.fetch(req).await;
+        let mut result = r.fetch.fetch(req).await;
+        if let Ok(Fetched::Upstream(resp)) = &mut result {
+            r.opts.apply_defaults(resp);
+        }
         // Only failures to reach the server count (see `bans`): any status,
-        // 5xx included, came from a live one.
+        // 5xx included, came from a live one. A service's final answer says
+        // nothing about the upstream.
         match &result {
-            Ok(_) => self.inner.bans.success(&r.upstream),
+            Ok(Fetched::Final(_)) => {}
+            Ok(Fetched::Upstream(_)) => self.inner.bans.success(&r.upstream),
+            Err(e) if !e.kind().counts_as_upstream_failure() => {}
             Err(_) => {
                 if self.inner.bans.failure(
                     &r.upstream,
@@ -414,7 +421,9 @@ impl HttpCache {
             .fetch(r, Request::from_parts(r.parts.clone(), ()))
             .await
         {
-            Ok(resp) => with_status(strip_hop_by_hop(resp), &status),
+            Ok(Fetched::Upstream(resp) | Fetched::Final(resp)) => {
+                with_status(strip_hop_by_hop(resp), &status)
+            }
             Err(e) => upstream_error(&e, status),
         }
     }
@@ -519,7 +528,11 @@ impl HttpCache {
         let stale_if_error =
             found.meta.signed.is_none() && policy::stale_if_error(r.policy, &found.meta, now);
         match self.fetch(r, req).await {
-            Ok(resp) if resp.status() == StatusCode::NOT_MODIFIED => {
+            Ok(Fetched::Final(resp)) => {
+                status.fwd_status = Some(resp.status().as_u16());
+                final_answer(resp, status)
+            }
+            Ok(Fetched::Upstream(resp)) if resp.status() == StatusCode::NOT_MODIFIED => {
                 status.fwd_status = Some(304);
                 let sem = policy::semantics(&found.meta);
                 if let http_cache_semantics::AfterResponse::NotModified(..) =
@@ -542,11 +555,11 @@ impl HttpCache {
                 // The validators don't match ours: fetch the whole response.
                 self.fetch_and_fill(r, None, status, None).await
             }
-            Ok(resp) if resp.status().is_server_error() && stale_if_error => {
+            Ok(Fetched::Upstream(resp)) if resp.status().is_server_error() && stale_if_error => {
                 status.fwd_status = Some(resp.status().as_u16());
                 serve_stored(found, stale_status(status), false)
             }
-            Ok(resp) => {
+            Ok(Fetched::Upstream(resp)) => {
                 status.fwd_status = Some(resp.status().as_u16());
                 self.store_response(r, resp, status, None).await
             }
@@ -567,7 +580,8 @@ impl HttpCache {
     ) -> Response<Body> {
         let req = req.unwrap_or_else(|| Request::from_parts(r.parts.clone(), ()));
         match self.fetch(r, req).await {
-            Ok(resp) => self.store_response(r, resp, status, guard).await,
+            Ok(Fetched::Upstream(resp)) => self.store_response(r, resp, status, guard).await,
+            Ok(Fetched::Final(resp)) => final_answer(resp, status),
             Err(e) => upstream_error(&e, status),
         }
     }
@@ -643,6 +657,12 @@ impl HttpCache {
         });
         with_status(Response::from_parts(parts, body), &status)
     }
+}
+
+/// A service's final answer ([`Fetched::Final`]), passed on unstored.
+fn final_answer(resp: Response<Body>, status: CacheStatus) -> Response<Body> {
+    let status = status.detail(super::NoStoreReason::NoStore.as_str());
+    with_status(strip_hop_by_hop(resp), &status)
 }
 
 /// `host[:port]` of the request's target, lowercased (upstream bans are per

@@ -13,16 +13,16 @@
 //!
 //! ```ignore
 //! use std::sync::Arc;
-//! use awsproxy::cache::{Body, Fetch, FetchError, HttpCache, CacheSettings, BoxFuture};
+//! use awsproxy::cache::{Body, Fetch, Fetched, FetchError, HttpCache, CacheSettings, BoxFuture};
 //!
 //! #[derive(Debug)]
 //! struct Upstream { client: MyClient }
 //! impl Fetch for Upstream {
-//!     fn fetch(&self, req: http::Request<()>) -> BoxFuture<'static, Result<http::Response<Body>, FetchError>> {
+//!     fn fetch(&self, req: http::Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>> {
 //!         let client = self.client.clone();
 //!         Box::pin(async move {
 //!             let resp = client.request(req).await.map_err(|e| FetchError::new("cannot reach upstream", e))?;
-//!             Ok(resp.map(awsproxy::cache::into_body))
+//!             Ok(resp.map(awsproxy::cache::into_body).into())
 //!         })
 //!     }
 //! }
@@ -35,6 +35,14 @@
 //! let resp = cache.handle(req, opts, Arc::new(Upstream { client })).await;
 //! // `resp` carries `Cache-Status` and (for stored responses) `Age`; its body streams.
 //! ```
+//!
+//! Results and errors cross this boundary as types: a `Fetch` answers
+//! [`Fetched::Upstream`] (the cache decides) or [`Fetched::Final`] (the
+//! service's own answer: never stored, no ban bookkeeping), or a
+//! [`FetchError`] whose kind says whether it counts toward a ban and whose
+//! [`FetchError::answer`] is what the client is told. Every response of
+//! `handle` carries its [`CacheStatus`] in its extensions
+//! ([`CacheStatus::of`]); read that, never the `Cache-Status` text.
 //!
 //! Reverse proxies build [`LookupOptions`] themselves, e.g. with
 //! `verify: Some(Verifier::Sha256(hex))` from a PyPI `#sha256=` link (a mismatch
@@ -61,7 +69,7 @@ use bytes::Bytes;
 
 pub use engine::HttpCache;
 pub use key::CacheKey;
-pub use policy::{CacheStatus, Fwd, NoStoreReason};
+pub use policy::{CacheStatus, Fwd, NoStoreReason, Outcome};
 pub use rules::Rules;
 pub use store::{EntryMeta, Store, StoreError};
 
@@ -91,33 +99,121 @@ pub const POLICY_HEADER: &str = "x-awsproxy-policy";
 pub trait Fetch: Send + Sync + std::fmt::Debug {
     /// Sends `req` (absolute URI, the client's headers plus any conditional
     /// headers the cache added) upstream.
-    fn fetch(
-        &self,
-        req: http::Request<()>,
-    ) -> BoxFuture<'static, Result<http::Response<Body>, FetchError>>;
+    fn fetch(&self, req: http::Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>>;
 }
 
-/// The upstream could not be reached (connect error, timeout, TLS, ...).
+/// What a [`Fetch`] got.
+#[derive(Debug)]
+pub enum Fetched {
+    /// The upstream's response: stored, revalidated or replaced by a stale
+    /// entry as the policy says; it proves the upstream is up (bans).
+    Upstream(http::Response<Body>),
+    /// The service's own final answer (a refused destination, a failure it
+    /// has already turned into the client's status): served as it is, never
+    /// stored, never replaced by a stale entry, and not counted for or against
+    /// an upstream ban.
+    Final(http::Response<Body>),
+}
+
+impl From<http::Response<Body>> for Fetched {
+    fn from(resp: http::Response<Body>) -> Self {
+        Fetched::Upstream(resp)
+    }
+}
+
+/// No answer from the upstream: why ([`FetchErrorKind`]), what the client is
+/// told ([`FetchError::answer`]) and whether it counts toward a ban.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct FetchError {
+    kind: FetchErrorKind,
     message: String,
+    /// The client's answer, where the service has its own (the forward
+    /// proxy's, with `Proxy-Status`); else [`FetchError::answer`]'s default.
+    answer: Option<crate::net::ErrorAnswer>,
     #[source]
     source: Option<BoxError>,
 }
 
+/// Why a [`Fetch`] got no answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FetchErrorKind {
+    /// The upstream could not be reached (connect error, TLS, a broken response).
+    #[default]
+    Unreachable,
+    /// The upstream sent no response in time.
+    Timeout,
+    /// The upstream's host is banned ([`CacheSettings::ban_after_failures`]): nothing was sent.
+    Banned,
+    /// The service could not make the request (no token, a bad URL): the
+    /// upstream was never asked.
+    Service,
+}
+
+impl FetchErrorKind {
+    /// Does it say the upstream is failing (and count toward a ban)?
+    pub fn counts_as_upstream_failure(self) -> bool {
+        matches!(self, FetchErrorKind::Unreachable | FetchErrorKind::Timeout)
+    }
+}
+
 impl FetchError {
+    /// An unreachable upstream, with the error behind it.
     pub fn new(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Self {
+            kind: FetchErrorKind::Unreachable,
             message: message.into(),
+            answer: None,
             source: Some(source.into()),
         }
     }
 
+    /// An unreachable upstream.
     pub fn msg(message: impl Into<String>) -> Self {
         Self {
+            kind: FetchErrorKind::Unreachable,
             message: message.into(),
+            answer: None,
             source: None,
+        }
+    }
+
+    pub fn with_kind(mut self, kind: FetchErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn kind(&self) -> FetchErrorKind {
+        self.kind
+    }
+
+    /// What the client is told: the service's own answer, else a `502`
+    /// `awsproxy: upstream request failed: MESSAGE`.
+    pub fn answer(&self) -> crate::net::ErrorAnswer {
+        self.answer
+            .clone()
+            .unwrap_or_else(|| crate::net::ErrorAnswer {
+                status: http::StatusCode::BAD_GATEWAY,
+                text: format!("awsproxy: upstream request failed: {}\n", self.message),
+                proxy_status: None,
+            })
+    }
+}
+
+/// The forward proxy's failures: the client gets the same answer (status,
+/// hint, `Proxy-Status`) whether the request went through the cache or not.
+impl From<crate::net::FetchError> for FetchError {
+    fn from(e: crate::net::FetchError) -> Self {
+        let kind = match &e {
+            crate::net::FetchError::Timeout { .. } => FetchErrorKind::Timeout,
+            crate::net::FetchError::Prohibited(_) => FetchErrorKind::Service,
+            _ => FetchErrorKind::Unreachable,
+        };
+        Self {
+            kind,
+            message: format!("{e} (hint: {})", e.hint()),
+            answer: Some(e.answer()),
+            source: Some(e.into()),
         }
     }
 }
@@ -163,6 +259,33 @@ pub struct LookupOptions {
     /// Who authenticates the upstream request, and so who decides whether a
     /// signed request may have a stored entry.
     pub upstream_auth: UpstreamAuth,
+    /// How long a successful upstream response that carries no
+    /// `Cache-Control` is fresh (`max-age`); `None`: RFC 9111 heuristics.
+    pub default_max_age: Option<Duration>,
+    /// The request header an upstream response varies on when it names no
+    /// `Vary` itself (PyPI pages follow `Accept` without saying so).
+    pub default_vary: Option<http::HeaderName>,
+}
+
+impl LookupOptions {
+    /// Applies [`Self::default_max_age`] and [`Self::default_vary`] to an
+    /// upstream response, before it is judged and stored.
+    pub(crate) fn apply_defaults(&self, resp: &mut http::Response<Body>) {
+        use http::header::{CACHE_CONTROL, VARY};
+        if let Some(age) = self.default_max_age
+            && resp.status().is_success()
+            && !resp.headers().contains_key(CACHE_CONTROL)
+            && let Ok(v) = http::HeaderValue::from_str(&format!("max-age={}", age.as_secs()))
+        {
+            resp.headers_mut().insert(CACHE_CONTROL, v);
+        }
+        if let Some(name) = &self.default_vary
+            && !resp.headers().contains_key(VARY)
+            && let Ok(v) = http::HeaderValue::from_str(name.as_str())
+        {
+            resp.headers_mut().insert(VARY, v);
+        }
+    }
 }
 
 /// Whose credentials the upstream sees. Where they are the client's own (a

@@ -359,8 +359,12 @@ impl Fwd {
     }
 }
 
-/// One `Cache-Status` entry (RFC 9211) for the `awsproxy` cache.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One `Cache-Status` entry (RFC 9211) for the `awsproxy` cache. Every
+/// response of [`super::HttpCache::handle`] carries it twice: as the header
+/// clients see, and as this value in the response's extensions, which is what
+/// callers read ([`CacheStatus::of`], [`CacheStatus::outcome`]); nobody parses
+/// the header text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CacheStatus {
     pub hit: bool,
     pub fwd: Option<Fwd>,
@@ -391,33 +395,143 @@ impl CacheStatus {
         self
     }
 
+    /// The status a response of the cache carries in its extensions.
+    pub fn of<B>(resp: &http::Response<B>) -> Option<&CacheStatus> {
+        resp.extensions().get::<CacheStatus>()
+    }
+
+    /// How the response counts in `/metrics` and on the status page.
+    pub fn outcome(&self) -> Outcome {
+        if self.hit && self.detail.is_some() {
+            // A stored response served because the upstream failed, or while
+            // it is refreshed in the background.
+            Outcome::Stale
+        } else if self.hit {
+            Outcome::Hit
+        } else if self.detail == Some("upstream-error") {
+            Outcome::UpstreamError
+        } else if self.fwd == Some(Fwd::Bypass) {
+            Outcome::Bypass
+        } else if self.fwd_status == Some(304) && !self.stored && self.detail.is_none() {
+            // The upstream said `304`: the stored body was served.
+            Outcome::Revalidated
+        } else {
+            Outcome::Miss
+        }
+    }
+
     /// The header value, e.g. `awsproxy; fwd=uri-miss; stored`.
     pub fn header_value(&self) -> String {
-        let mut out = String::from("awsproxy");
+        let mut out = String::with_capacity(64);
+        // Writing to a `String` cannot fail.
+        let _ = self.write_to(&mut out);
+        out
+    }
+
+    /// The header, written on the stack and copied once into the value (a
+    /// hit's only allocation for it).
+    pub fn to_header(&self) -> Option<HeaderValue> {
+        let mut buf = StackBuf::default();
+        if self.write_to(&mut buf).is_ok() {
+            return HeaderValue::from_bytes(&buf.bytes[..buf.len]).ok();
+        }
+        HeaderValue::from_str(&self.header_value()).ok()
+    }
+
+    fn write_to(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        out.write_str("awsproxy")?;
         if self.hit {
-            out.push_str("; hit");
+            out.write_str("; hit")?;
         }
         if let Some(fwd) = self.fwd {
-            out.push_str("; fwd=");
-            out.push_str(fwd.as_str());
+            write!(out, "; fwd={}", fwd.as_str())?;
         }
         if let Some(s) = self.fwd_status {
-            out.push_str(&format!("; fwd-status={s}"));
+            write!(out, "; fwd-status={s}")?;
         }
         if self.stored {
-            out.push_str("; stored");
+            out.write_str("; stored")?;
         }
         if self.collapsed {
-            out.push_str("; collapsed");
+            out.write_str("; collapsed")?;
         }
         if let Some(ttl) = self.ttl {
-            out.push_str(&format!("; ttl={ttl}"));
+            write!(out, "; ttl={ttl}")?;
         }
         if let Some(d) = self.detail {
-            out.push_str("; detail=");
-            out.push_str(d);
+            write!(out, "; detail={d}")?;
         }
-        out
+        Ok(())
+    }
+}
+
+/// A fixed buffer for [`CacheStatus::to_header`] (longer values fall back to a `String`).
+struct StackBuf {
+    bytes: [u8; 160],
+    len: usize,
+}
+
+impl Default for StackBuf {
+    fn default() -> Self {
+        Self {
+            bytes: [0; 160],
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// What one response of the cache was, for counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// Served fresh from the store.
+    Hit,
+    /// Served from the store after the upstream answered `304`.
+    Revalidated,
+    /// Served stale (upstream failing, or while revalidating).
+    Stale,
+    /// Fetched from the upstream (stored or not).
+    Miss,
+    /// Not cacheable by policy or method: passed through.
+    Bypass,
+    /// The upstream failed and nothing stored could stand in.
+    UpstreamError,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Hit,
+        Outcome::Revalidated,
+        Outcome::Miss,
+        Outcome::Stale,
+        Outcome::Bypass,
+        Outcome::UpstreamError,
+    ];
+
+    /// The `outcome` label in `/metrics`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Hit => "hit",
+            Outcome::Revalidated => "revalidated",
+            Outcome::Stale => "stale",
+            Outcome::Miss => "miss",
+            Outcome::Bypass => "bypass",
+            Outcome::UpstreamError => "upstream_error",
+        }
+    }
+
+    /// Was the body served from the store?
+    pub fn from_store(self) -> bool {
+        matches!(self, Outcome::Hit | Outcome::Revalidated | Outcome::Stale)
     }
 }
 

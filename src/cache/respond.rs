@@ -1,6 +1,6 @@
 //! The responses [`super::HttpCache`] builds itself: a stored entry served
-//! (with `Age` and `Cache-Status`), a `304` for a client that has it, a `502`
-//! for an upstream failure, and the metadata a `304` from upstream refreshes.
+//! (with `Age` and `Cache-Status`), a `304` for a client that has it, the
+//! answer to an upstream failure, and the metadata a `304` from upstream refreshes.
 
 use std::time::SystemTime;
 
@@ -118,10 +118,12 @@ pub(super) fn with_cookies_of(mut resp: Response<Body>, upstream: &HeaderMap) ->
     resp
 }
 
+/// Sets `Cache-Status`: the header for clients, the value for callers.
 pub(super) fn with_status(mut resp: Response<Body>, status: &CacheStatus) -> Response<Body> {
-    if let Ok(v) = HeaderValue::from_str(&status.header_value()) {
+    if let Some(v) = status.to_header() {
         resp.headers_mut().insert(policy::cache_status_name(), v);
     }
+    resp.extensions_mut().insert(*status);
     resp
 }
 
@@ -130,17 +132,10 @@ pub(super) fn strip_hop_by_hop(mut resp: Response<Body>) -> Response<Body> {
     resp
 }
 
-/// A short `502` for the client; the full error goes to the log.
+/// The error's short answer for the client ([`FetchError::answer`]); the
+/// full error goes to the log.
 pub(super) fn upstream_error(e: &FetchError, mut status: CacheStatus) -> Response<Body> {
     tracing::warn!(error = %e, source = ?std::error::Error::source(e), "upstream request failed");
     status.detail = Some("upstream-error");
-    let mut resp = Response::new(crate::net::full(format!(
-        "awsproxy: upstream request failed: {e}\n"
-    )));
-    *resp.status_mut() = StatusCode::BAD_GATEWAY;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    with_status(resp, &status)
+    with_status(e.answer().to_response(), &status)
 }

@@ -1,16 +1,18 @@
-//! Cache outcome counters per service, read off each response's `Cache-Status`
-//! (so they count exactly what clients were told), for `/metrics` and the
-//! status page.
+//! Cache outcome counters per service, read off the [`CacheStatus`] each
+//! response of the cache carries in its extensions (so they count exactly what
+//! clients were told in `Cache-Status`), for `/metrics` and the status page.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use http::HeaderMap;
+use super::policy::{CacheStatus, Outcome};
 
 /// Outcomes of one service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub hits: u64,
+    /// Served from the store after the upstream answered `304`.
+    pub revalidated: u64,
     pub misses: u64,
     /// Served stale (upstream failing, or while revalidating).
     pub stale: u64,
@@ -23,10 +25,35 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Hits over hits and misses, when there were any.
+    /// Responses whose body came from the store (hits and revalidated hits)
+    /// over those and misses, when there were any.
     pub fn hit_ratio(&self) -> Option<f64> {
-        let total = self.hits + self.misses;
-        (total > 0).then(|| self.hits as f64 / total as f64)
+        let served = self.hits + self.revalidated;
+        let total = served + self.misses;
+        (total > 0).then(|| served as f64 / total as f64)
+    }
+
+    /// The count of one outcome.
+    pub fn get(&self, outcome: Outcome) -> u64 {
+        match outcome {
+            Outcome::Hit => self.hits,
+            Outcome::Revalidated => self.revalidated,
+            Outcome::Stale => self.stale,
+            Outcome::Miss => self.misses,
+            Outcome::Bypass => self.bypass,
+            Outcome::UpstreamError => self.errors,
+        }
+    }
+
+    fn slot(&mut self, outcome: Outcome) -> &mut u64 {
+        match outcome {
+            Outcome::Hit => &mut self.hits,
+            Outcome::Revalidated => &mut self.revalidated,
+            Outcome::Stale => &mut self.stale,
+            Outcome::Miss => &mut self.misses,
+            Outcome::Bypass => &mut self.bypass,
+            Outcome::UpstreamError => &mut self.errors,
+        }
     }
 }
 
@@ -37,34 +64,33 @@ pub struct CacheStats {
 }
 
 impl CacheStats {
-    /// Counts one response of `service` by its `Cache-Status` header (none: not counted).
-    pub fn record(&self, service: &str, headers: &HeaderMap) {
-        let Some(status) = headers.get("cache-status").and_then(|v| v.to_str().ok()) else {
-            return;
-        };
+    /// Counts one response of `service` with `bytes` of body.
+    pub fn record(&self, service: &str, status: &CacheStatus, bytes: u64) {
         let mut map = self
             .by_service
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let counts = map.entry(service.to_owned()).or_default();
-        counts.bytes += headers
+        let counts = match map.get_mut(service) {
+            Some(c) => c,
+            None => map.entry(service.to_owned()).or_default(),
+        };
+        counts.bytes += bytes;
+        *counts.slot(status.outcome()) += 1;
+    }
+
+    /// Counts a response by the [`CacheStatus`] in its extensions (none: a
+    /// response the cache didn't make, not counted) and its `Content-Length`.
+    pub fn record_response<B>(&self, service: &str, response: &http::Response<B>) {
+        let Some(status) = CacheStatus::of(response) else {
+            return;
+        };
+        let bytes = response
+            .headers()
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0);
-        let status = status.to_ascii_lowercase();
-        // A stored response served because the upstream failed carries a detail.
-        if status.contains("; hit") && status.contains("detail=") {
-            counts.stale += 1;
-        } else if status.contains("; hit") {
-            counts.hits += 1;
-        } else if status.contains("detail=upstream-error") {
-            counts.errors += 1;
-        } else if status.contains("fwd=bypass") {
-            counts.bypass += 1;
-        } else {
-            counts.misses += 1;
-        }
+        self.record(service, status, bytes);
     }
 
     pub fn snapshot(&self) -> BTreeMap<String, Counts> {
@@ -83,16 +109,12 @@ impl CacheStats {
             move || {
                 let mut values = Vec::new();
                 for (service, c) in stats.snapshot() {
-                    for (outcome, n) in [
-                        ("hit", c.hits),
-                        ("miss", c.misses),
-                        ("stale", c.stale),
-                        ("bypass", c.bypass),
-                        ("upstream_error", c.errors),
-                    ] {
-                        let labels =
-                            vec![("service", service.clone()), ("outcome", outcome.into())];
-                        values.push((labels, n));
+                    for outcome in Outcome::ALL {
+                        let labels = vec![
+                            ("service", service.clone()),
+                            ("outcome", outcome.as_str().into()),
+                        ];
+                        values.push((labels, c.get(outcome)));
                     }
                 }
                 values
@@ -116,35 +138,35 @@ impl CacheStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(status: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert("cache-status", status.parse().unwrap());
-        h
-    }
+    use crate::cache::Fwd;
 
     #[test]
     fn outcomes_come_from_cache_status() {
         let stats = CacheStats::default();
-        stats.record("proxy", &headers("awsproxy; hit; ttl=30"));
-        stats.record("proxy", &headers("awsproxy; fwd=uri-miss; stored"));
-        stats.record("proxy", &headers("awsproxy; fwd=bypass"));
+        let mut hit = CacheStatus::hit();
+        hit.ttl = Some(30);
+        stats.record("proxy", &hit, 10);
+        let mut stored = CacheStatus::fwd(Fwd::UriMiss);
+        stored.stored = true;
+        stats.record("proxy", &stored, 5);
+        stats.record("proxy", &CacheStatus::fwd(Fwd::Bypass), 0);
         stats.record(
             "proxy",
-            &headers("awsproxy; fwd=uri-miss; detail=upstream-error"),
+            &CacheStatus::fwd(Fwd::UriMiss).detail("upstream-error"),
+            0,
         );
-        stats.record("repos", &headers("awsproxy; hit"));
-        stats.record("repos", &HeaderMap::new());
+        stats.record("repos", &CacheStatus::hit(), 0);
         let s = stats.snapshot();
         assert_eq!(
             s["proxy"],
             Counts {
                 hits: 1,
+                revalidated: 0,
                 misses: 1,
                 stale: 0,
                 bypass: 1,
                 errors: 1,
-                bytes: 0
+                bytes: 15
             }
         );
         assert_eq!(s["repos"].hits, 1);
@@ -156,5 +178,55 @@ mod tests {
                 .render()
                 .contains("awsproxy_cache_responses_total{service=\"proxy\",outcome=\"hit\"} 1")
         );
+    }
+
+    /// Seen failing before outcomes were typed: `fwd=stale; fwd-status=304`
+    /// was counted as a miss.
+    #[test]
+    fn a_revalidated_hit_is_its_own_outcome() {
+        let stats = CacheStats::default();
+        let mut status = CacheStatus::fwd(Fwd::Stale);
+        status.fwd_status = Some(304);
+        assert_eq!(status.header_value(), "awsproxy; fwd=stale; fwd-status=304");
+        stats.record("proxy", &status, 0);
+        let stats = Arc::new(stats);
+        let metrics = crate::metrics::Metrics::new();
+        stats.register(&metrics);
+        let text = metrics.render();
+        assert!(text.contains("outcome=\"revalidated\"} 1"), "{text}");
+        assert!(text.contains("outcome=\"miss\"} 0"), "{text}");
+        assert_eq!(stats.snapshot()["proxy"].hit_ratio(), Some(1.0));
+    }
+
+    #[test]
+    fn the_stack_written_header_is_the_string_one() {
+        let mut long = CacheStatus::fwd(Fwd::VaryMiss);
+        long.hit = true;
+        long.fwd_status = Some(304);
+        long.stored = true;
+        long.collapsed = true;
+        long.ttl = Some(i64::MIN);
+        long.detail = Some("stale-while-revalidate");
+        for status in [CacheStatus::hit(), CacheStatus::fwd(Fwd::Bypass), long] {
+            assert_eq!(
+                status.to_header().unwrap().to_str().unwrap(),
+                status.header_value()
+            );
+        }
+    }
+
+    #[test]
+    fn stale_hits_are_stale_and_refetches_after_304_are_misses() {
+        let swr = CacheStatus::hit().detail("stale-while-revalidate");
+        assert_eq!(swr.outcome(), Outcome::Stale);
+        let mut sie = CacheStatus::fwd(Fwd::Stale);
+        sie.hit = true;
+        sie.detail = Some("stale-if-error");
+        assert_eq!(sie.outcome(), Outcome::Stale);
+        // A 304 whose validators were not ours, then a full fetch.
+        let mut refetched = CacheStatus::fwd(Fwd::Stale);
+        refetched.fwd_status = Some(304);
+        refetched.stored = true;
+        assert_eq!(refetched.outcome(), Outcome::Miss);
     }
 }

@@ -130,6 +130,35 @@ pub enum FetchError {
     },
 }
 
+/// The client's answer to a failed upstream request: the one shape the
+/// forward proxy's tunnels, pass-through requests and cached `GET`s share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorAnswer {
+    pub status: StatusCode,
+    /// The body (`awsproxy: ...`, with a `hint:` line where there is one).
+    pub text: String,
+    /// The RFC 9209 `Proxy-Status` error type, for a proxy's own failures.
+    pub proxy_status: Option<&'static str>,
+}
+
+impl ErrorAnswer {
+    pub fn to_response(&self) -> Response<Body> {
+        let mut response = Response::new(full(self.text.clone()));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        if let Some(error) = self.proxy_status
+            && let Ok(value) = http::HeaderValue::from_str(&format!("awsproxy; error={error}"))
+        {
+            headers.insert("proxy-status", value);
+        }
+        response
+    }
+}
+
 impl FetchError {
     /// What the user can do about it.
     pub fn hint(&self) -> String {
@@ -158,27 +187,23 @@ impl FetchError {
         }
     }
 
-    /// A short response for the client; details go to the log.
-    pub fn to_response(&self) -> Response<Body> {
+    /// What the client is told (status, text with the hint, `Proxy-Status`).
+    pub fn answer(&self) -> ErrorAnswer {
         let status = match self {
             Self::Prohibited(_) => StatusCode::FORBIDDEN,
             Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             _ => StatusCode::BAD_GATEWAY,
         };
-        let text = format!("awsproxy: {self}\nhint: {}\n", self.hint());
-        let mut response = Response::new(full(text));
-        *response.status_mut() = status;
-        let headers = response.headers_mut();
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        if let Ok(value) =
-            http::HeaderValue::from_str(&format!("awsproxy; error={}", self.proxy_status_error()))
-        {
-            headers.insert("proxy-status", value);
+        ErrorAnswer {
+            status,
+            text: format!("awsproxy: {self}\nhint: {}\n", self.hint()),
+            proxy_status: Some(self.proxy_status_error()),
         }
-        response
+    }
+
+    /// A short response for the client; details go to the log.
+    pub fn to_response(&self) -> Response<Body> {
+        self.answer().to_response()
     }
 
     fn classify(target: String, err: hyper_util::client::legacy::Error) -> Self {

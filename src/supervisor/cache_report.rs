@@ -32,6 +32,7 @@ pub fn start(shared: &Shared) {
                 vec![
                     service,
                     c.hits.to_string(),
+                    c.revalidated.to_string(),
                     c.misses.to_string(),
                     c.stale.to_string(),
                     c.errors.to_string(),
@@ -57,6 +58,7 @@ pub fn start(shared: &Shared) {
             columns: [
                 "service",
                 "hits",
+                "revalidated",
                 "misses",
                 "stale",
                 "upstream errors",

@@ -276,7 +276,7 @@ fn repos() -> ServiceDef {
                         .await?
                         .layer(axum::middleware::map_response(
                             move |response: axum::response::Response| {
-                                stats.record("repos", response.headers());
+                                stats.record_response("repos", &response);
                                 std::future::ready(response)
                             },
                         ));

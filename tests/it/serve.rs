@@ -334,7 +334,9 @@ async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_p
     let page = body_text(&format!("{metrics}/")).await;
     assert!(
         page.contains("<h2>Cache</h2>")
-            && page.contains("<td>proxy</td><td>1</td><td>1</td><td>0</td><td>0</td><td>50%</td>"),
+            && page.contains(
+                "<td>proxy</td><td>1</td><td>0</td><td>1</td><td>0</td><td>0</td><td>50%</td>"
+            ),
         "{page}"
     );
 

@@ -47,7 +47,7 @@ impl Forwarder for CachingForwarder {
         Box::pin(async move {
             let opts = cache.options_for(&req);
             let response = cache.handle(req, opts, upstream).await;
-            stats.record("proxy", response.headers());
+            stats.record_response("proxy", &response);
             response
         })
     }
@@ -61,11 +61,11 @@ impl cache::Fetch for CacheUpstream {
     fn fetch(
         &self,
         req: Request<()>,
-    ) -> cache::BoxFuture<'static, Result<Response<cache::Body>, cache::FetchError>> {
+    ) -> cache::BoxFuture<'static, Result<cache::Fetched, cache::FetchError>> {
         let fetch = self.0.fetch(req);
         Box::pin(async move {
             match fetch.await {
-                Ok(response) => Ok(response),
+                Ok(response) => Ok(response.into()),
                 // A refused destination (a name that resolved to loopback, say)
                 // is the proxy's answer, not a failure to reach a server: the
                 // client gets the 403, which is never stored, bans nothing and
@@ -73,16 +73,14 @@ impl cache::Fetch for CacheUpstream {
                 Err(e @ net::FetchError::Prohibited(_)) => {
                     tracing::info!(error = %e, "refused a destination");
                     let mut response = e.to_response();
+                    // For the client: a refusal is not to be kept.
                     response.headers_mut().insert(
                         http::header::CACHE_CONTROL,
                         http::HeaderValue::from_static("no-store"),
                     );
-                    Ok(response)
+                    Ok(cache::Fetched::Final(response))
                 }
-                Err(e) => {
-                    let message = format!("{e} (hint: {})", e.hint());
-                    Err(cache::FetchError::new(message, e))
-                }
+                Err(e) => Err(e.into()),
             }
         })
     }

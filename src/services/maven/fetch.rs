@@ -1,16 +1,17 @@
 //! The cache's [`Fetch`] for one object of a mount: `GetObject`/`HeadObject`
 //! (with the conditional headers the cache adds when revalidating), falling back
-//! to the mount's upstream for missing files, and the marked error responses the
-//! handler turns into their final status.
+//! to the mount's upstream for missing files, and the clients' answers for S3
+//! failures, handed to the cache as [`Fetched::Final`] (never stored, never
+//! counted against the bucket, never replaced by a stale entry).
 
 use std::sync::Arc;
 
 use aws_smithy_types::date_time::Format;
 use http::{HeaderValue, Response, StatusCode, header};
 
-use super::s3::{ERROR_MARKER, Mount, S3Failure, classify, insert, text};
+use super::s3::{Mount, S3Failure, classify, insert, text};
 use crate::cache::store::s3::byte_stream_body;
-use crate::cache::{Body, BoxFuture, Fetch, FetchError, Verifier};
+use crate::cache::{Body, BoxFuture, Fetch, FetchError, Fetched, Verifier};
 use crate::net::empty;
 
 /// The cache's way to S3 for one object (`GET` or `HEAD`, with the conditional
@@ -29,10 +30,7 @@ pub struct ObjectFetch {
 }
 
 impl Fetch for ObjectFetch {
-    fn fetch(
-        &self,
-        req: http::Request<()>,
-    ) -> BoxFuture<'static, Result<Response<Body>, FetchError>> {
+    fn fetch(&self, req: http::Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>> {
         let m = self.mount.clone();
         let key = self.key.clone();
         let path = self.path.clone();
@@ -101,7 +99,7 @@ impl Fetch for ObjectFetch {
                         h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
                     }
                     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-                    return Ok(resp);
+                    return Ok(resp.into());
                 }
                 Err(f) => f,
             };
@@ -120,11 +118,10 @@ impl Fetch for ObjectFetch {
                         )
                         .await
                     }
-                    None => Ok(marked(
+                    None => Ok(Fetched::Final(refusal(
                         StatusCode::NOT_FOUND,
-                        "not-found",
                         format!("awsproxy: {} not found\n", m.location(&key)),
-                    )),
+                    ))),
                 },
                 S3Failure::NotModified { etag } => {
                     let mut resp = Response::new(empty());
@@ -135,44 +132,39 @@ impl Fetch for ObjectFetch {
                         header::CACHE_CONTROL,
                         Some(cache_control),
                     );
-                    Ok(resp)
+                    Ok(resp.into())
                 }
                 S3Failure::Other { detail } => Err(FetchError::msg(format!(
                     "reading {} failed: {detail}",
                     m.location(&key)
                 ))),
-                f => Ok(failure_response(&m, &key, &f)),
+                f => Ok(Fetched::Final(failure_response(&m, &key, &f))),
             }
         })
     }
 }
 
-/// A response the handler recognises by [`ERROR_MARKER`] (never a 5xx, see there).
-pub fn marked(status: StatusCode, kind: &'static str, body: String) -> Response<Body> {
+/// A failure's answer for the client (`no-store`: clients don't keep it).
+pub fn refusal(status: StatusCode, body: String) -> Response<Body> {
     let mut resp = text(status, body);
-    resp.headers_mut()
-        .insert(ERROR_MARKER, HeaderValue::from_static(kind));
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 
-/// The client's answer for a failure (marked; the handler sets the final status).
+/// The client's answer for a failure.
 pub fn failure_response(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
     match f {
-        S3Failure::NotFound => marked(
+        S3Failure::NotFound => refusal(
             StatusCode::NOT_FOUND,
-            "not-found",
             format!("awsproxy: {} not found\n", m.location(key)),
         ),
-        S3Failure::InvalidRange => marked(
+        S3Failure::InvalidRange => refusal(
             StatusCode::RANGE_NOT_SATISFIABLE,
-            "range",
             "awsproxy: the requested range is not satisfiable\n".to_owned(),
         ),
-        S3Failure::Denied { code } => marked(
-            StatusCode::FORBIDDEN,
-            "denied",
+        S3Failure::Denied { code } => refusal(
+            StatusCode::BAD_GATEWAY,
             format!(
                 "awsproxy: S3 denied access to {} ({code})\nhint: check that the mount's profile ({}) may read the bucket\n",
                 m.location(key),
@@ -181,11 +173,10 @@ pub fn failure_response(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
         ),
         S3Failure::LoginRequired { detail } => {
             tracing::warn!(mount = %m.name, %detail, "S3 credentials need a new SSO login");
-            marked(StatusCode::UNAUTHORIZED, "login", login_message(m))
+            refusal(StatusCode::SERVICE_UNAVAILABLE, login_message(m))
         }
-        S3Failure::NotModified { .. } | S3Failure::Other { .. } => marked(
-            StatusCode::CONFLICT,
-            "s3",
+        S3Failure::NotModified { .. } | S3Failure::Other { .. } => refusal(
+            StatusCode::BAD_GATEWAY,
             format!("awsproxy: reading {} from S3 failed\n", m.location(key)),
         ),
     }

@@ -415,7 +415,6 @@ async fn object(
         return text(StatusCode::BAD_REQUEST, "awsproxy: bad path\n".to_owned());
     };
     let resp = st.cache.handle(creq, opts, fetch).await;
-    let resp = unmark(resp);
     conditional(req.headers(), resp)
 }
 
@@ -435,20 +434,6 @@ fn cache_url(m: &Mount, path: &RepoPath) -> String {
     url
 }
 
-/// Turns the marked error responses of [`fetch::ObjectFetch`] into their final status.
-fn unmark(mut resp: Response<Body>) -> Response<Body> {
-    let Some(kind) = resp.headers_mut().remove(s3::ERROR_MARKER) else {
-        return resp;
-    };
-    let status = match kind.as_bytes() {
-        b"denied" | b"s3" => StatusCode::BAD_GATEWAY,
-        b"login" => StatusCode::SERVICE_UNAVAILABLE,
-        _ => resp.status(),
-    };
-    *resp.status_mut() = status;
-    resp
-}
-
 fn final_error(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
     match f {
         S3Failure::Other { detail } => {
@@ -464,7 +449,7 @@ fn final_error(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
         }
-        f => unmark(fetch::failure_response(m, key, f)),
+        f => fetch::failure_response(m, key, f),
     }
 }
 
@@ -543,6 +528,9 @@ fn conditional(req: &HeaderMap, resp: Response<Body>) -> Response<Body> {
     }
     if let Some(v) = parts.headers.get("cache-status") {
         out.headers_mut().insert("cache-status", v.clone());
+    }
+    if let Some(status) = parts.extensions.get::<crate::cache::CacheStatus>() {
+        out.extensions_mut().insert(*status);
     }
     out
 }

@@ -16,10 +16,6 @@ use crate::config::MavenMount;
 use crate::creds::{CredentialCache, CredsError};
 use crate::maven::listing::Entry;
 
-/// Marks a response the handler turns into a clear error (the cache would count a
-/// 5xx against the bucket and ban it; a 403 it just passes on).
-pub const ERROR_MARKER: &str = "x-awsproxy-maven-error";
-
 /// Why an S3 call failed, as far as a client needs to know.
 #[derive(Debug, Clone)]
 pub enum S3Failure {

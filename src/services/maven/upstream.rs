@@ -9,10 +9,10 @@ use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 
-use super::fetch::marked;
+use super::fetch::refusal;
 use super::s3::Mount;
 use crate::cache::tee::{self, Checked, Sink, SinkFailed, Spill, Tee};
-use crate::cache::{Body, BoxFuture, FetchError, Verifier};
+use crate::cache::{Body, BoxFuture, FetchError, Fetched, Verifier};
 use crate::net::UpstreamClient;
 
 /// Largest sidecar read from the upstream.
@@ -80,15 +80,15 @@ impl Upstream {
         content_type: &'static str,
         cache_control: &'static str,
         write_back: Option<Option<Verifier>>,
-    ) -> Result<Response<Body>, FetchError> {
+    ) -> Result<Fetched, FetchError> {
         let method = if head {
             http::Method::HEAD
         } else {
             http::Method::GET
         };
-        let mut req = self
-            .request(method, path)
-            .ok_or_else(|| FetchError::msg("bad upstream URL"))?;
+        let mut req = self.request(method, path).ok_or_else(|| {
+            FetchError::msg("bad upstream URL").with_kind(crate::cache::FetchErrorKind::Service)
+        })?;
         if let Some(v) = if_none_match.and_then(|v| HeaderValue::from_str(v).ok()) {
             req.headers_mut().insert(header::IF_NONE_MATCH, v);
         }
@@ -99,15 +99,14 @@ impl Upstream {
             .map_err(|e| FetchError::msg(format!("{e} (hint: {})", e.hint())))?;
         let status = resp.status();
         if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
-            return Ok(marked(
+            return Ok(Fetched::Final(refusal(
                 StatusCode::NOT_FOUND,
-                "not-found",
                 format!(
                     "awsproxy: {} not found, nor at the upstream {}\n",
                     m.location(key),
                     self.base
                 ),
-            ));
+            )));
         }
         if status != StatusCode::OK && status != StatusCode::NOT_MODIFIED {
             return Err(FetchError::msg(format!(
@@ -141,7 +140,7 @@ impl Upstream {
             header::CACHE_CONTROL,
             HeaderValue::from_static(cache_control),
         );
-        Ok(out)
+        Ok(out.into())
     }
 }
 

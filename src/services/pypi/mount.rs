@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use super::{Options, Shared};
+use crate::cache::CacheStatus;
 use crate::cache::key::Namespace;
 use crate::config::{Fallback, PypiMount};
 use crate::creds::CredentialCache;
@@ -37,6 +38,23 @@ pub struct Stats {
     pub requests: AtomicU64,
     pub hits: AtomicU64,
     pub misses: AtomicU64,
+}
+
+impl Stats {
+    /// Counts one client request; `status` is the cache's outcome for the
+    /// page or file it got (none: answered without the cache). Hits are the
+    /// responses whose body came from the store ([`crate::cache::Outcome::from_store`]).
+    pub fn record(&self, status: Option<&CacheStatus>) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if let Some(status) = status {
+            let counter = if status.outcome().from_store() {
+                &self.hits
+            } else {
+                &self.misses
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -215,17 +233,6 @@ impl Mount {
     /// no page did (so far).
     pub fn listed_file(&self, path: &str) -> Option<Option<String>> {
         lock(&self.files).get(path).cloned()
-    }
-
-    pub fn count(&self, cache_status: Option<&str>) {
-        self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        if let Some(s) = cache_status {
-            if s.contains("; hit") {
-                self.stats.hits.fetch_add(1, Ordering::Relaxed);
-            } else {
-                self.stats.misses.fetch_add(1, Ordering::Relaxed);
-            }
-        }
     }
 
     fn health(&self) -> Health {

@@ -16,7 +16,7 @@ use url::Url;
 use super::mount::Mount;
 use super::upstream::{DowngradeRefused, Upstream};
 use super::{Shared, is_read, not_found, text};
-use crate::cache::{Body, CachePolicy, LookupOptions, UpstreamAuth, Verifier};
+use crate::cache::{Body, CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
 use crate::pypi::files::{file_links, upstream_url};
 use crate::pypi::names::normalize;
 use crate::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json};
@@ -58,6 +58,8 @@ pub async fn dispatch(st: &Shared, mount: Arc<Mount>, rest: &str, req: Request) 
         }
         _ => not_found(),
     };
+    // Once per client request, by the page or file it got.
+    mount.stats.record(CacheStatus::of(&resp));
     if head {
         let (parts, _) = resp.into_parts();
         return Response::from_parts(parts, AxumBody::empty());
@@ -91,10 +93,11 @@ pub(super) fn bad_gateway(why: &'static str) -> Response {
     text(StatusCode::BAD_GATEWAY, why)
 }
 
-fn cache_status(h: &HeaderMap) -> Option<String> {
-    h.get("cache-status")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+/// Keeps the cache's [`CacheStatus`] on the response built for the client.
+fn carry_status(r: &mut Response, from: &http::response::Parts) {
+    if let Some(status) = from.extensions.get::<CacheStatus>() {
+        r.extensions_mut().insert(*status);
+    }
 }
 
 /// Headers a client may see from an upstream response.
@@ -131,7 +134,6 @@ async fn index(
         Ok(b) => b,
         Err(e) => {
             tracing::debug!(mount = %mount.label, error = %e, "cannot resolve the repository endpoint");
-            mount.count(None);
             return text(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "cannot resolve the repository endpoint (see /healthz)\n",
@@ -150,7 +152,6 @@ async fn index(
         index_opts(mount),
     )
     .await;
-    mount.count(cache_status(resp.headers()).as_deref());
     match resp.status() {
         StatusCode::OK => {
             let local = match pkg {
@@ -193,6 +194,9 @@ fn index_opts(mount: &Mount) -> LookupOptions {
         namespace: mount.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::StaleIfError,
+        default_max_age: Some(super::upstream::INDEX_MAX_AGE),
+        // The format follows `Accept`; keep the cache's variants apart.
+        default_vary: Some(ACCEPT),
         ..LookupOptions::default()
     }
 }
@@ -282,6 +286,7 @@ async fn render(
     }
     let mut r = Response::new(AxumBody::from(out));
     *r.headers_mut() = client_headers(&parts.headers, false);
+    carry_status(&mut r, &parts);
     r
 }
 
@@ -386,12 +391,12 @@ async fn file(
         ..LookupOptions::default()
     };
     let resp = get_cached(st, url, None, fetch, opts).await;
-    mount.count(cache_status(resp.headers()).as_deref());
     match resp.status() {
         StatusCode::OK => {
             let (parts, body) = resp.into_parts();
             let mut r = Response::new(AxumBody::new(body));
             *r.headers_mut() = client_headers(&parts.headers, true);
+            carry_status(&mut r, &parts);
             r
         }
         StatusCode::NOT_FOUND => not_found(),
@@ -426,7 +431,6 @@ async fn fallback_index(
         index_opts(mount),
     )
     .await;
-    mount.count(cache_status(resp.headers()).as_deref());
     if resp.status() == StatusCode::NOT_FOUND {
         return not_found();
     }

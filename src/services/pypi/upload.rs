@@ -23,7 +23,7 @@ use crate::services::repos::{PublishRefusal, check_publish};
 
 /// `POST` to the mount root: streamed to the repository with the token.
 pub async fn upload(st: &Shared, mount: Arc<Mount>, req: Request) -> Response {
-    mount.count(None);
+    mount.stats.record(None);
     let refused = |r: PublishRefusal| {
         tracing::info!(mount = %mount.label, refusal = r.as_str(), "upload refused");
         r.response().map(AxumBody::new)

@@ -1,22 +1,23 @@
 //! How the PyPI proxy reaches CodeArtifact (and the public index): a
 //! [`Fetch`] that adds `Authorization: Basic aws:<token>` itself (so the request
 //! handed to the cache never carries it), retries once with a fresh token after a
-//! `401`, and gives index pages a short lifetime when the upstream names none.
+//! `401`, and follows the redirects of file downloads.
 //! Errors never carry the upstream host or the token; the detail goes to the log.
 
 use std::sync::Arc;
 
 use base64::Engine as _;
-use http::header::{AUTHORIZATION, CACHE_CONTROL, VARY};
+use http::header::AUTHORIZATION;
 use http::{HeaderValue, Request, Response, StatusCode};
 
-use crate::cache::{Body, BoxFuture, Fetch, FetchError, into_body};
+use crate::cache::{Body, BoxFuture, Fetch, FetchError, FetchErrorKind, Fetched, into_body};
 use crate::net::{self, UpstreamClient};
 use crate::pypi::token::TokenProvider;
 use crate::secret::Secret;
 
-/// How long an index page is fresh when the upstream doesn't say.
-pub const INDEX_MAX_AGE: &str = "max-age=60";
+/// How long an index page is fresh when the upstream doesn't say
+/// ([`crate::cache::LookupOptions::default_max_age`]).
+pub const INDEX_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Redirects followed for one file download.
 const MAX_REDIRECTS: usize = 3;
@@ -37,7 +38,8 @@ pub struct Upstream {
     pub client: UpstreamClient,
     /// `None` for the public index.
     pub token: Option<Arc<TokenProvider>>,
-    /// Index pages get [`INDEX_MAX_AGE`] when they carry no `Cache-Control`.
+    /// An index page (redirects are passed on); else a file download
+    /// (redirects are followed).
     pub index: bool,
 }
 
@@ -48,6 +50,7 @@ impl Upstream {
             Some(t) => Some(t.get().await.map_err(|e| {
                 tracing::debug!(error = %crate::error::chain_text(e.as_ref()), "no token for the upstream request");
                 FetchError::msg("no CodeArtifact token (see /healthz)")
+                    .with_kind(FetchErrorKind::Service)
             })?),
             None => None,
         };
@@ -56,23 +59,14 @@ impl Upstream {
             && let (Some(t), Some(old)) = (&self.token, &secret)
         {
             tracing::debug!("upstream refused the token; fetching a new one");
-            let fresh = t
-                .replace(old)
-                .await
-                .map_err(|_| FetchError::msg("no CodeArtifact token (see /healthz)"))?;
+            let fresh = t.replace(old).await.map_err(|_| {
+                FetchError::msg("no CodeArtifact token (see /healthz)")
+                    .with_kind(FetchErrorKind::Service)
+            })?;
             resp = self.once(parts, Some(&fresh)).await?;
         }
         if !self.index {
             resp = self.follow(parts, resp, secret.as_ref()).await?;
-        }
-        if self.index && resp.status().is_success() && !resp.headers().contains_key(CACHE_CONTROL) {
-            resp.headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static(INDEX_MAX_AGE));
-        }
-        if self.index && !resp.headers().contains_key(VARY) {
-            // The format follows `Accept`; keep the cache's variants apart.
-            resp.headers_mut()
-                .insert(VARY, HeaderValue::from_static("Accept"));
         }
         Ok(resp)
     }
@@ -171,11 +165,11 @@ fn same_origin(a: &http::Uri, b: &http::Uri) -> bool {
 }
 
 impl Fetch for Upstream {
-    fn fetch(&self, req: Request<()>) -> BoxFuture<'static, Result<Response<Body>, FetchError>> {
+    fn fetch(&self, req: Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>> {
         let this = self.clone();
         Box::pin(async move {
             let (parts, ()) = req.into_parts();
-            this.send(&parts).await
+            this.send(&parts).await.map(Fetched::from)
         })
     }
 }

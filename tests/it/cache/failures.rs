@@ -220,3 +220,166 @@ async fn a_stalled_body_times_out_and_releases_waiters() {
     assert!(body.is_err());
     assert_eq!(origin.count("/stall"), 2);
 }
+
+/// A service's own answer ([`awsproxy::cache::Fetched::Final`]): the first
+/// fetch is the origin's (stored, then stale); the next ones are a refusal
+/// with a long `max-age`, which reaches the client as it is, is never stored,
+/// never gives way to the stale entry under `stale-if-error`, and bans nothing.
+#[tokio::test]
+async fn a_final_answer_is_served_as_is_and_never_stored() {
+    use awsproxy::cache::{BoxFuture, Fetch, FetchError, Fetched};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Debug, Default)]
+    struct Refusing(AtomicUsize);
+    impl Fetch for Refusing {
+        fn fetch(
+            &self,
+            _req: http::Request<()>,
+        ) -> BoxFuture<'static, Result<Fetched, FetchError>> {
+            let first = self.0.fetch_add(1, Ordering::SeqCst) == 0;
+            Box::pin(async move {
+                let body = if first { "origin" } else { "refused" };
+                let mut resp = http::Response::new(awsproxy::cache::into_body(
+                    http_body_util::Full::new(bytes::Bytes::from_static(body.as_bytes())),
+                ));
+                if first {
+                    resp.headers_mut()
+                        .insert("cache-control", "max-age=0".parse().unwrap());
+                    resp.headers_mut().insert("etag", "\"1\"".parse().unwrap());
+                    return Ok(Fetched::Upstream(resp));
+                }
+                *resp.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+                resp.headers_mut()
+                    .insert("cache-control", "max-age=3600".parse().unwrap());
+                Ok(Fetched::Final(resp))
+            })
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let fetch = Arc::new(Refusing::default());
+    let url = "http://final.example/x";
+    let body = |resp: http::Response<awsproxy::cache::Body>| async move {
+        use http_body_util::BodyExt;
+        let status = resp.status().as_u16();
+        let cs = resp.headers()["cache-status"].to_str().unwrap().to_owned();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, cs, String::from_utf8(bytes.to_vec()).unwrap())
+    };
+    let first = cache
+        .handle(get(url), opts(CachePolicy::StaleIfError), fetch.clone())
+        .await;
+    assert_eq!(body(first).await.0, 200);
+    for _ in 0..8 {
+        let resp = cache
+            .handle(get(url), opts(CachePolicy::StaleIfError), fetch.clone())
+            .await;
+        let (status, cs, text) = body(resp).await;
+        assert_eq!((status, text.as_str()), (503, "refused"), "{cs}");
+        assert_eq!(cs, "awsproxy; fwd=stale; fwd-status=503; detail=no-store");
+    }
+    assert_eq!(
+        fetch.0.load(Ordering::SeqCst),
+        9,
+        "every request asked, no ban"
+    );
+}
+
+/// An upstream that fails the same way every time.
+#[derive(Debug)]
+struct Failing(
+    fn() -> awsproxy::cache::FetchError,
+    std::sync::atomic::AtomicUsize,
+);
+
+impl awsproxy::cache::Fetch for Failing {
+    fn fetch(
+        &self,
+        _req: http::Request<()>,
+    ) -> awsproxy::cache::BoxFuture<
+        'static,
+        Result<awsproxy::cache::Fetched, awsproxy::cache::FetchError>,
+    > {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let e = (self.0)();
+        Box::pin(async move { Err(e) })
+    }
+}
+
+async fn parts_and_text(
+    resp: http::Response<awsproxy::cache::Body>,
+) -> (http::response::Parts, String) {
+    use http_body_util::BodyExt;
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (parts, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The forward proxy's failures reach a cached `GET`'s client as they reach a
+/// tunnel's: status, hint and `Proxy-Status` (seen failing before: a bare
+/// `502` without `Proxy-Status`).
+#[tokio::test]
+async fn a_forward_proxy_failure_keeps_its_answer_through_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let fetch = Arc::new(Failing(
+        || {
+            awsproxy::net::FetchError::Timeout {
+                target: "slow.example:443".into(),
+            }
+            .into()
+        },
+        Default::default(),
+    ));
+    let resp = cache
+        .handle(
+            get("http://slow.example/x"),
+            opts(CachePolicy::Standard),
+            fetch,
+        )
+        .await;
+    let (parts, text) = parts_and_text(resp).await;
+    assert_eq!(parts.status, 504, "{text}");
+    assert_eq!(
+        parts.headers["proxy-status"],
+        "awsproxy; error=http_response_timeout"
+    );
+    assert!(
+        parts.headers["cache-status"]
+            .to_str()
+            .unwrap()
+            .ends_with("detail=upstream-error")
+    );
+    assert!(
+        text.contains("sent no response") && text.contains("hint: "),
+        "{text}"
+    );
+}
+
+/// A failure of the service itself (no token) says nothing about the
+/// upstream: it never bans it.
+#[tokio::test]
+async fn a_service_failure_bans_nothing() {
+    use awsproxy::cache::{FetchError, FetchErrorKind};
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache(dir.path());
+    let fetch = Arc::new(Failing(
+        || FetchError::msg("no token").with_kind(FetchErrorKind::Service),
+        Default::default(),
+    ));
+    for _ in 0..8 {
+        let resp = cache
+            .handle(
+                get("http://repo.example/x"),
+                opts(CachePolicy::Standard),
+                fetch.clone(),
+            )
+            .await;
+        let (parts, text) = parts_and_text(resp).await;
+        assert_eq!(parts.status, 502);
+        assert_eq!(text, "awsproxy: upstream request failed: no token\n");
+    }
+    assert_eq!(fetch.1.load(std::sync::atomic::Ordering::SeqCst), 8);
+}

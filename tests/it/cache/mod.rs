@@ -16,8 +16,7 @@ use std::time::Duration;
 use awsproxy::cache::store::disk::DiskStore;
 use awsproxy::cache::store::s3::S3Store;
 use awsproxy::cache::{
-    Body, BoxFuture, CachePolicy, CacheSettings, Fetch, FetchError, HttpCache, LookupOptions,
-    Verifier,
+    BoxFuture, CachePolicy, CacheSettings, Fetch, FetchError, HttpCache, LookupOptions, Verifier,
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -46,14 +45,14 @@ impl Fetch for Upstream {
     fn fetch(
         &self,
         req: http::Request<()>,
-    ) -> BoxFuture<'static, Result<http::Response<Body>, FetchError>> {
+    ) -> BoxFuture<'static, Result<awsproxy::cache::Fetched, FetchError>> {
         let client = self.client.clone();
         Box::pin(async move {
             let resp = client
                 .request(req.map(|()| Empty::new()))
                 .await
                 .map_err(|e| FetchError::new("cannot reach the origin", e))?;
-            Ok(resp.map(awsproxy::cache::into_body))
+            Ok(resp.map(awsproxy::cache::into_body).into())
         })
     }
 }
@@ -87,6 +86,12 @@ pub(super) async fn fetch(
         .get("cache-status")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
+    // The typed outcome callers read is the one the header tells the client.
+    assert_eq!(
+        awsproxy::cache::CacheStatus::of(&resp).map(|s| s.header_value()),
+        Some(cs.clone()),
+        "Cache-Status and the response's CacheStatus agree"
+    );
     let body = resp
         .into_body()
         .collect()
@@ -151,8 +156,20 @@ async fn stale_entries_are_revalidated_with_304() {
         fetch(&cache, get(&origin.url("/r")), opts(CachePolicy::Standard)).await;
     assert_eq!((status, body.unwrap().as_ref()), (200, &b"v1"[..]));
     assert_eq!(cs, "awsproxy; fwd=stale; fwd-status=304");
+    let resp = cache
+        .handle(
+            get(&origin.url("/r")),
+            opts(CachePolicy::Standard),
+            Upstream::new(),
+        )
+        .await;
+    assert_eq!(
+        awsproxy::cache::CacheStatus::of(&resp).map(|s| s.outcome()),
+        Some(awsproxy::cache::Outcome::Revalidated)
+    );
+    drop(resp);
     let seen = origin.seen();
-    assert_eq!(seen.len(), 2);
+    assert_eq!(seen.len(), 3);
     assert_eq!(
         seen[1].headers.get("if-none-match").map(String::as_str),
         Some("\"e1\"")
