@@ -24,6 +24,9 @@ use crate::services::status::{Health, Section, label_value};
 pub const DEFAULT_FALLBACK_INDEX: &str = "https://pypi.org/simple/";
 /// File links remembered per mount (an evicted one is learned again from its page).
 const FILES: usize = 200_000;
+/// Index pages whose revalidation after an upload is remembered (an evicted
+/// one is revalidated once more).
+const PAGES: usize = 10_000;
 
 #[derive(Debug)]
 pub struct FallbackConfig {
@@ -60,6 +63,11 @@ pub struct Mount {
     /// Client-facing file paths listed on pages this mount rewrote
     /// ([`crate::pypi::files`]) -> the sha256 the page gave, if any.
     files: Mutex<lru::LruCache<String, Option<String>>>,
+    /// Uploads passed on by this mount so far.
+    uploads: AtomicU64,
+    /// Index page variants -> [`Self::uploads`] when they were last revalidated:
+    /// a page stored before an upload is revalidated once after it.
+    revalidated: Mutex<lru::LruCache<String, u64>>,
     pub stats: Stats,
 }
 
@@ -156,6 +164,10 @@ impl Mount {
             files: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(FILES).unwrap_or(NonZeroUsize::MIN),
             )),
+            uploads: AtomicU64::new(0),
+            revalidated: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(PAGES).unwrap_or(NonZeroUsize::MIN),
+            )),
             stats: Stats::default(),
         }
     }
@@ -210,6 +222,27 @@ impl Mount {
             .sha256
             .or_else(|| files.peek(&link.path).cloned().flatten());
         files.put(link.path, sha);
+    }
+
+    /// An upload went through: every page stored before it may lack the new
+    /// file, so each is revalidated once ([`Self::stale_since_upload`]).
+    pub fn note_upload(&self) {
+        self.uploads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Was the page variant `page` stored before the latest upload (and not
+    /// revalidated since)? Marks it revalidated.
+    pub fn stale_since_upload(&self, page: &str) -> bool {
+        let uploads = self.uploads.load(Ordering::Relaxed);
+        if uploads == 0 {
+            return false;
+        }
+        let mut seen = lock(&self.revalidated);
+        let stale = seen.get(page).is_none_or(|at| *at < uploads);
+        if stale {
+            seen.put(page.to_owned(), uploads);
+        }
+        stale
     }
 
     /// `Some(sha256)` when a page this mount rewrote lists `path`; `None` when

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::body::Body as AxumBody;
 use axum::extract::Request;
 use axum::response::Response;
-use http::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt as _;
 use url::Url;
@@ -36,11 +36,14 @@ pub async fn dispatch(st: &Shared, mount: Arc<Mount>, rest: &str, req: Request) 
         return text(StatusCode::BAD_REQUEST, "bad path\n");
     }
     let head = req.method() == Method::HEAD;
-    let accept = req.headers().get(ACCEPT).cloned();
+    let page = PageRequest {
+        accept: req.headers().get(ACCEPT).cloned(),
+        refresh: Refresh::asked(req.headers()),
+    };
     let parts: Vec<&str> = rest.split('/').collect();
     let resp = match parts.as_slice() {
-        ["simple", ""] => index(st, &mount, None, accept).await,
-        ["simple", pkg, ""] => index(st, &mount, Some(&normalize(pkg)), accept).await,
+        ["simple", ""] => index(st, &mount, None, page).await,
+        ["simple", pkg, ""] => index(st, &mount, Some(&normalize(pkg)), page).await,
         ["simple", pkg] => redirect(&format!("{}simple/{}/", mount.local_base, normalize(pkg))),
         ["+f", pkg, rest @ ..] if !rest.is_empty() => {
             private_file(st, &mount, &normalize(pkg), &rest.join("/")).await
@@ -76,6 +79,46 @@ fn path_safe(rest: &str) -> bool {
             let last = i + 1 == rest.split('/').count();
             (last || !s.is_empty()) && s != "." && s != ".."
         })
+}
+
+/// What a client asked of an index page: its format and how fresh.
+#[derive(Debug, Clone, Default)]
+struct PageRequest {
+    accept: Option<HeaderValue>,
+    refresh: Refresh,
+}
+
+/// Whether a stored index page may be served as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Refresh {
+    /// While it is fresh.
+    #[default]
+    IfStale,
+    /// Only after revalidating it upstream (`Cache-Control: no-cache` to the cache).
+    Now,
+}
+
+impl Refresh {
+    /// [`Refresh::Now`] when the client asked for a revalidated copy
+    /// (`Cache-Control: no-cache` or `max-age=0`, as pip always sends, or
+    /// `Pragma: no-cache`). The mount builds its own request to the cache, so
+    /// this is the one thing of the client's caching headers it passes on.
+    fn asked(headers: &HeaderMap) -> Self {
+        let directives = crate::cache::policy::directives(headers);
+        let cc = directives.iter().any(|(k, v)| {
+            k == "no-cache" || (k == "max-age" && v.as_deref().is_some_and(|v| v.trim() == "0"))
+        });
+        let pragma = headers
+            .get_all(http::header::PRAGMA)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.to_ascii_lowercase().contains("no-cache"));
+        if cc || pragma {
+            Self::Now
+        } else {
+            Self::IfStale
+        }
+    }
 }
 
 fn redirect(to: &str) -> Response {
@@ -121,12 +164,7 @@ fn upstream(st: &Shared, mount: &Mount, index: bool, private: bool) -> Arc<Upstr
 }
 
 /// A page from the private repository (`pkg` `None`: the project list).
-async fn index(
-    st: &Shared,
-    mount: &Mount,
-    pkg: Option<&str>,
-    accept: Option<HeaderValue>,
-) -> Response {
+async fn index(st: &Shared, mount: &Mount, pkg: Option<&str>, page: PageRequest) -> Response {
     let base = match mount.base().await {
         Ok(b) => b,
         Err(e) => {
@@ -142,14 +180,7 @@ async fn index(
     let Ok(url) = base.join(&path) else {
         return not_found();
     };
-    let resp = get_cached(
-        st,
-        &url,
-        Some(canonical_accept(accept.as_ref())),
-        upstream(st, mount, true, true),
-        index_opts(mount),
-    )
-    .await;
+    let resp = get_page(st, mount, &url, &page, upstream(st, mount, true, true)).await;
     mount.count(cache_status(resp.headers()).as_deref());
     match resp.status() {
         StatusCode::OK => {
@@ -165,9 +196,7 @@ async fn index(
             render(mount, &url, resp, &maps, Some(&base), &files).await
         }
         StatusCode::NOT_FOUND => match (pkg, &mount.fallback) {
-            (Some(p), Some(fb)) if fb.policy.permits(p) => {
-                fallback_index(st, mount, p, accept).await
-            }
+            (Some(p), Some(fb)) if fb.policy.permits(p) => fallback_index(st, mount, p, page).await,
             _ => not_found(),
         },
         s if s.is_redirection() => {
@@ -197,10 +226,33 @@ fn index_opts(mount: &Mount) -> LookupOptions {
     }
 }
 
+/// An index page through the cache, revalidated when the client asked for that
+/// or when it was stored before an upload through the mount.
+async fn get_page(
+    st: &Shared,
+    mount: &Mount,
+    url: &Url,
+    page: &PageRequest,
+    fetch: Arc<Upstream>,
+) -> http::Response<Body> {
+    let accept = canonical_accept(page.accept.as_ref());
+    let variant = format!("{url} {}", accept.to_str().unwrap_or_default());
+    // Asked before the client's wish is looked at, so a revalidation the client
+    // asked for also counts as the one after an upload.
+    let after_upload = mount.stale_since_upload(&variant);
+    let refresh = if after_upload {
+        Refresh::Now
+    } else {
+        page.refresh
+    };
+    get_cached(st, url, Some(accept), refresh, fetch, index_opts(mount)).await
+}
+
 async fn get_cached(
     st: &Shared,
     url: &Url,
     accept: Option<HeaderValue>,
+    refresh: Refresh,
     fetch: Arc<Upstream>,
     opts: LookupOptions,
 ) -> http::Response<Body> {
@@ -215,6 +267,10 @@ async fn get_cached(
     };
     if let Some(a) = accept {
         req.headers_mut().insert(ACCEPT, a);
+    }
+    if refresh == Refresh::Now {
+        req.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     st.ctx.cache.handle(req, opts, fetch).await
 }
@@ -329,7 +385,7 @@ async fn listed(st: &Shared, mount: &Mount, pkg: &str, local: &str) -> Option<Op
     if let Some(sha) = mount.listed_file(local) {
         return Some(sha);
     }
-    let _ = index(st, mount, Some(pkg), None).await;
+    let _ = index(st, mount, Some(pkg), PageRequest::default()).await;
     mount.listed_file(local)
 }
 
@@ -350,7 +406,7 @@ async fn fallback_file(
     let local = format!("{}+fb/{pkg}/{scheme}/{authority}/{rest}", mount.local_base);
     let mut sha = mount.listed_file(&local).flatten();
     if sha.is_none() {
-        let _ = fallback_index(st, mount, pkg, None).await;
+        let _ = fallback_index(st, mount, pkg, PageRequest::default()).await;
         sha = mount.listed_file(&local).flatten();
     }
     // Only files a fallback page listed with a hash: the path can't name any other host.
@@ -385,7 +441,7 @@ async fn file(
         verify: sha.map(Verifier::Sha256),
         ..LookupOptions::default()
     };
-    let resp = get_cached(st, url, None, fetch, opts).await;
+    let resp = get_cached(st, url, None, Refresh::IfStale, fetch, opts).await;
     mount.count(cache_status(resp.headers()).as_deref());
     match resp.status() {
         StatusCode::OK => {
@@ -406,26 +462,14 @@ async fn file(
 }
 
 /// A project page from the public index, its links pointing back through the proxy.
-async fn fallback_index(
-    st: &Shared,
-    mount: &Mount,
-    pkg: &str,
-    accept: Option<HeaderValue>,
-) -> Response {
+async fn fallback_index(st: &Shared, mount: &Mount, pkg: &str, page: PageRequest) -> Response {
     let Some(fb) = &mount.fallback else {
         return not_found();
     };
     let Ok(url) = fb.index.join(&format!("{pkg}/")) else {
         return not_found();
     };
-    let resp = get_cached(
-        st,
-        &url,
-        Some(canonical_accept(accept.as_ref())),
-        upstream(st, mount, true, false),
-        index_opts(mount),
-    )
-    .await;
+    let resp = get_page(st, mount, &url, &page, upstream(st, mount, true, false)).await;
     mount.count(cache_status(resp.headers()).as_deref());
     if resp.status() == StatusCode::NOT_FOUND {
         return not_found();

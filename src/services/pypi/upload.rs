@@ -82,6 +82,7 @@ pub async fn upload(st: &Shared, mount: Arc<Mount>, req: Request) -> Response {
             let status = resp.status();
             tracing::debug!(mount = %mount.label, %status, "upload");
             let body: &'static str = if status.is_success() {
+                mount.note_upload();
                 "uploaded\n"
             } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
                 return bad_gateway("the repository refused awsproxy's token\n");
