@@ -4,5 +4,6 @@
 
 pub mod files;
 pub mod names;
+pub mod page;
 pub mod rewrite;
 pub mod token;

@@ -2,7 +2,6 @@
 //! rewritten for the client), files (only those a rewritten page lists,
 //! verified against the `#sha256=` the proxy saw on the page), the public-index fallback and uploads.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Body as AxumBody;
@@ -17,9 +16,10 @@ use super::mount::Mount;
 use super::upstream::{DowngradeRefused, Upstream};
 use super::{Shared, is_read, not_found, text};
 use crate::cache::{Body, CachePolicy, LookupOptions, UpstreamAuth, Verifier};
-use crate::pypi::files::{file_links, upstream_url};
+use crate::pypi::files::upstream_url;
 use crate::pypi::names::normalize;
-use crate::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json};
+use crate::pypi::page::Page;
+use crate::pypi::rewrite::{LinkMap, Refused, fallback_maps, rewrite_page};
 
 /// Index pages larger than this are refused (they are buffered to be rewritten).
 const MAX_PAGE: usize = 64 << 20;
@@ -163,22 +163,50 @@ fn upstream(st: &Shared, mount: &Mount, index: bool, private: bool) -> Arc<Upstr
     })
 }
 
+/// A page rewritten for the client: its headers and body.
+struct ClientPage {
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl ClientPage {
+    fn into_response(self) -> Response {
+        let mut r = Response::new(AxumBody::from(self.body));
+        *r.headers_mut() = self.headers;
+        r
+    }
+}
+
 /// A page from the private repository (`pkg` `None`: the project list).
 async fn index(st: &Shared, mount: &Mount, pkg: Option<&str>, page: PageRequest) -> Response {
+    match private_page(st, mount, pkg, page).await {
+        Ok(page) => page.into_response(),
+        Err(resp) => resp,
+    }
+}
+
+/// [`index`] before it becomes a response: what the page lists is
+/// remembered either way, and any other answer is the client's response.
+async fn private_page(
+    st: &Shared,
+    mount: &Mount,
+    pkg: Option<&str>,
+    page: PageRequest,
+) -> Result<ClientPage, Response> {
     let base = match mount.base().await {
         Ok(b) => b,
         Err(e) => {
             tracing::debug!(mount = %mount.label, error = %e, "cannot resolve the repository endpoint");
             mount.count(None);
-            return text(
+            return Err(text(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "cannot resolve the repository endpoint (see /healthz)\n",
-            );
+            ));
         }
     };
     let path = pkg.map_or_else(|| "simple/".to_owned(), |p| format!("simple/{p}/"));
     let Ok(url) = base.join(&path) else {
-        return not_found();
+        return Err(not_found());
     };
     let resp = get_page(st, mount, &url, &page, upstream(st, mount, true, true)).await;
     mount.count(cache_status(resp.headers()).as_deref());
@@ -188,18 +216,18 @@ async fn index(st: &Shared, mount: &Mount, pkg: Option<&str>, page: PageRequest)
                 Some(p) => format!("{}+f/{p}/", mount.local_base),
                 None => mount.local_base.clone(),
             };
-            let maps = [LinkMap {
+            let maps = vec![LinkMap {
                 upstream_base: base.clone(),
                 local_base: local,
             }];
             let files = format!("{}+f/", mount.local_base);
-            render(mount, &url, resp, &maps, Some(&base), &files).await
+            render(mount, &url, resp, |_| maps, base.host_str(), &files).await
         }
-        StatusCode::NOT_FOUND => match (pkg, &mount.fallback) {
+        StatusCode::NOT_FOUND => Err(match (pkg, &mount.fallback) {
             (Some(p), Some(fb)) if fb.policy.permits(p) => fallback_index(st, mount, p, page).await,
             _ => not_found(),
-        },
-        s if s.is_redirection() => {
+        }),
+        s if s.is_redirection() => Err({
             let loc = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok());
             let map = LinkMap {
                 upstream_base: base.clone(),
@@ -209,11 +237,11 @@ async fn index(st: &Shared, mount: &Mount, pkg: Option<&str>, page: PageRequest)
                 Some(to) => redirect(&to),
                 None => bad_gateway("the repository redirected elsewhere\n"),
             }
-        }
+        }),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            bad_gateway("the repository refused awsproxy's token\n")
+            Err(bad_gateway("the repository refused awsproxy's token\n"))
         }
-        _ => bad_gateway("the repository failed\n"),
+        _ => Err(bad_gateway("the repository failed\n")),
     }
 }
 
@@ -292,22 +320,23 @@ fn net_empty() -> Body {
     crate::cache::into_body(http_body_util::Empty::<bytes::Bytes>::new())
 }
 
-/// Buffers and rewrites a page, and remembers its file links under `files`
-/// (the mount's `+f/` or `+fb/`): the only files the mount will fetch.
+/// Buffers, parses and rewrites a page with the maps `maps` gives for it, and
+/// remembers its file links under `files` (the mount's `+f/` or `+fb/`): the
+/// only files the mount will fetch.
 async fn render(
     mount: &Mount,
-    page: &Url,
+    page_url: &Url,
     resp: http::Response<Body>,
-    maps: &[LinkMap],
-    upstream_host: Option<&Url>,
+    maps: impl FnOnce(&Page) -> Vec<LinkMap>,
+    upstream_host: Option<&str>,
     files: &str,
-) -> Response {
+) -> Result<ClientPage, Response> {
     let (parts, body) = resp.into_parts();
     let bytes = match collect(body).await {
         Ok(b) => b,
         Err(e) => {
             tracing::debug!(mount = %mount.label, error = %e, "cannot read an index page");
-            return bad_gateway("cannot read the index page\n");
+            return Err(bad_gateway("cannot read the index page\n"));
         }
     };
     let json = parts
@@ -315,30 +344,24 @@ async fn render(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.contains("json"));
-    let mut out = bytes.to_vec();
-    for map in maps {
-        out = if json {
-            match rewrite_json(page, &out, map) {
-                Ok(v) => v,
-                Err(_) => return bad_gateway("the index page is not valid JSON\n"),
-            }
-        } else {
-            rewrite_html(page, &String::from_utf8_lossy(&out), map).into_bytes()
-        };
-    }
-    if let Some(host) = upstream_host.and_then(Url::host_str) {
-        let body = String::from_utf8_lossy(&out);
-        if body.contains(host) {
+    let Ok(page) = Page::parse(&bytes, json) else {
+        return Err(bad_gateway("the index page is not valid JSON\n"));
+    };
+    let maps = maps(&page);
+    let rewritten = match rewrite_page(page_url, &page, &maps, upstream_host, files) {
+        Ok(r) => r,
+        Err(Refused::LinksOutside) => {
             tracing::debug!(mount = %mount.label, "index page links outside the repository");
-            return bad_gateway("the index page links outside the repository\n");
+            return Err(bad_gateway("the index page links outside the repository\n"));
         }
-    }
-    for link in file_links(&out, json, files) {
+    };
+    for link in rewritten.files {
         mount.remember_file(link);
     }
-    let mut r = Response::new(AxumBody::from(out));
-    *r.headers_mut() = client_headers(&parts.headers, false);
-    r
+    Ok(ClientPage {
+        headers: client_headers(&parts.headers, false),
+        body: rewritten.body,
+    })
 }
 
 /// A whole page, at most [`MAX_PAGE`] bytes.
@@ -385,7 +408,7 @@ async fn listed(st: &Shared, mount: &Mount, pkg: &str, local: &str) -> Option<Op
     if let Some(sha) = mount.listed_file(local) {
         return Some(sha);
     }
-    let _ = index(st, mount, Some(pkg), PageRequest::default()).await;
+    let _ = private_page(st, mount, Some(pkg), PageRequest::default()).await;
     mount.listed_file(local)
 }
 
@@ -406,7 +429,7 @@ async fn fallback_file(
     let local = format!("{}+fb/{pkg}/{scheme}/{authority}/{rest}", mount.local_base);
     let mut sha = mount.listed_file(&local).flatten();
     if sha.is_none() {
-        let _ = fallback_index(st, mount, pkg, PageRequest::default()).await;
+        let _ = fallback_page(st, mount, pkg, PageRequest::default()).await;
         sha = mount.listed_file(&local).flatten();
     }
     // Only files a fallback page listed with a hash: the path can't name any other host.
@@ -463,93 +486,44 @@ async fn file(
 
 /// A project page from the public index, its links pointing back through the proxy.
 async fn fallback_index(st: &Shared, mount: &Mount, pkg: &str, page: PageRequest) -> Response {
+    match fallback_page(st, mount, pkg, page).await {
+        Ok(page) => page.into_response(),
+        Err(resp) => resp,
+    }
+}
+
+/// [`fallback_index`] before it becomes a response (see [`private_page`]).
+async fn fallback_page(
+    st: &Shared,
+    mount: &Mount,
+    pkg: &str,
+    page: PageRequest,
+) -> Result<ClientPage, Response> {
     let Some(fb) = &mount.fallback else {
-        return not_found();
+        return Err(not_found());
     };
     let Ok(url) = fb.index.join(&format!("{pkg}/")) else {
-        return not_found();
+        return Err(not_found());
     };
     let resp = get_page(st, mount, &url, &page, upstream(st, mount, true, false)).await;
     mount.count(cache_status(resp.headers()).as_deref());
     if resp.status() == StatusCode::NOT_FOUND {
-        return not_found();
+        return Err(not_found());
     }
     if resp.status() != StatusCode::OK {
-        return bad_gateway("the public index failed\n");
+        return Err(bad_gateway("the public index failed\n"));
     }
-    // Buffer once to learn which hosts the page links to, then map each of them.
-    let (parts, body) = resp.into_parts();
-    let Ok(bytes) = collect(body).await else {
-        return bad_gateway("cannot read the index page\n");
-    };
-    let json = parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.contains("json"));
-    let mut origins: BTreeSet<String> = BTreeSet::new();
-    for href in raw_links(&bytes, json) {
-        if let Ok(u) = url.join(&href)
-            && matches!(u.scheme(), "http" | "https")
-            && let Some(host) = u.host_str()
-        {
-            let authority = u
-                .port()
-                .map_or_else(|| host.to_owned(), |p| format!("{host}:{p}"));
-            origins.insert(format!("{}://{authority}/", u.scheme()));
-        }
-    }
-    let page_origin = url.join("/").map(|u| u.to_string()).unwrap_or_default();
-    // The page's own origin first: later passes resolve the already-mapped
-    // `/pypi/...` links against it and must not match them again.
-    let mut ordered: Vec<String> = origins
-        .iter()
-        .filter(|o| **o == page_origin)
-        .cloned()
-        .collect();
-    ordered.extend(origins.into_iter().filter(|o| *o != page_origin));
-    let maps: Vec<LinkMap> = ordered
-        .iter()
-        .filter_map(|o| {
-            let u = Url::parse(o).ok()?;
-            let host = u.host_str()?;
-            let authority = u
-                .port()
-                .map_or_else(|| host.to_owned(), |p| format!("{host}:{p}"));
-            Some(LinkMap {
-                upstream_base: u.clone(),
-                local_base: format!("{}+fb/{pkg}/{}/{authority}/", mount.local_base, u.scheme()),
-            })
-        })
-        .collect();
-    let mut resp = http::Response::from_parts(
-        parts,
-        crate::cache::into_body(http_body_util::Full::new(bytes)),
-    );
-    resp.headers_mut().remove(http::header::CONTENT_LENGTH);
+    let root = format!("{}+fb/{pkg}/", mount.local_base);
     let files = format!("{}+fb/", mount.local_base);
-    render(mount, &url, resp, &maps, None, &files).await
-}
-
-fn raw_links(page: &[u8], json: bool) -> Vec<String> {
-    if json {
-        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(page) else {
-            return Vec::new();
-        };
-        return doc["files"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f["url"].as_str().map(str::to_owned))
-            .collect();
-    }
-    let html = String::from_utf8_lossy(page);
-    let Ok(re) = regex_lite::Regex::new(r#"(?i)\shref\s*=\s*["']([^"']*)["']"#) else {
-        return Vec::new();
-    };
-    re.captures_iter(&html)
-        .filter_map(|c| c.get(1).map(|m| m.as_str().replace("&amp;", "&")))
-        .collect()
+    render(
+        mount,
+        &url,
+        resp,
+        |page| fallback_maps(&url, page, &root),
+        None,
+        &files,
+    )
+    .await
 }
 
 #[cfg(test)]
