@@ -10,7 +10,7 @@
 //! | `/{account}/{region}/{domain}/{repo}/...` | the same without config (no uploads), credentials from the default chain; `503` + `Retry-After` for a repository that didn't resolve |
 //!
 //! The upstream base comes from `GetRepositoryEndpoint` (or the mount's
-//! `endpoint`); the seed form keeps only repositories it resolved ([`seeds`]). Tokens live in memory ([`crate::pypi::token`]); no response to
+//! `endpoint`); the seed form keeps only repositories it resolved ([`seeds`]). Tokens live in memory ([`crate::codeartifact::token`]); no response to
 //! a client carries the token or the upstream host.
 
 mod mount;

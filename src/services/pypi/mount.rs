@@ -13,11 +13,12 @@ use url::Url;
 
 use super::{Options, Shared};
 use crate::cache::key::Namespace;
+use crate::codeartifact::endpoint::{Format, repository_endpoint};
+use crate::codeartifact::token::{TokenProvider, TokenSource};
 use crate::config::{Fallback, PypiMount};
 use crate::creds::CredentialCache;
 use crate::pypi::files::FileLink;
 use crate::pypi::names::FallbackPolicy;
-use crate::pypi::token::{TokenProvider, TokenSource};
 use crate::services::status::{Health, Section, label_value};
 
 /// The public index used by `fallback = "missing"` when `fallback_index` is unset.
@@ -193,22 +194,9 @@ impl Mount {
         }
         self.endpoint
             .get_or_try_init(|| async {
-                let source = self.token.source();
-                source.creds.get().await?;
-                let sdk = source.sdk_config().await;
-                let out = aws_sdk_codeartifact::Client::new(&sdk)
-                    .get_repository_endpoint()
-                    .domain(&source.domain)
-                    .domain_owner(&source.owner)
-                    .repository(&self.repository)
-                    .format(aws_sdk_codeartifact::types::PackageFormat::Pypi)
-                    .send()
-                    .await
-                    .map_err(|e| anyhow::anyhow!(crate::error::chain_text(&e)))?;
-                let url = out
-                    .repository_endpoint()
-                    .context("GetRepositoryEndpoint returned no URL")?;
-                dir_url(url)
+                let url = repository_endpoint(self.token.source(), &self.repository, Format::Pypi)
+                    .await?;
+                dir_url(&url)
             })
             .await
             .cloned()

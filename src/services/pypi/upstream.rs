@@ -11,8 +11,8 @@ use http::header::{AUTHORIZATION, CACHE_CONTROL, VARY};
 use http::{HeaderValue, Request, Response, StatusCode};
 
 use crate::cache::{Body, BoxFuture, Fetch, FetchError, into_body};
+use crate::codeartifact::token::TokenProvider;
 use crate::net::{self, UpstreamClient};
-use crate::pypi::token::TokenProvider;
 use crate::secret::Secret;
 
 /// How long an index page is fresh when the upstream doesn't say.

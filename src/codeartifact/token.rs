@@ -1,4 +1,5 @@
-//! CodeArtifact tokens for the PyPI proxy, kept in memory per mount: one fetch at
+//! CodeArtifact tokens for repository mounts (any format: a token is per
+//! domain, owner, region and identity), kept in memory: one fetch at
 //! a time (callers wait for the one in flight), refreshed once less than
 //! [`REUSE_MARGIN`] (15 minutes) is left (half its life for shorter tokens), by a
 //! background task as well as on demand, and replaced at once when the upstream
@@ -10,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use time::OffsetDateTime;
 
+use super::{REUSE_MARGIN, Token, TokenKey};
 use crate::aws::{self, SdkOptions};
-use crate::codeartifact::{self, REUSE_MARGIN, Token, TokenKey};
 use crate::creds::CredentialCache;
 use crate::secret::Secret;
 
@@ -149,7 +150,7 @@ impl TokenProvider {
             region,
             identity: s.creds.spec().name.clone(),
         };
-        codeartifact::fetch(&sdk, &key, None).await
+        super::fetch(&sdk, &key, None).await
     }
 
     pub fn source(&self) -> &TokenSource {
