@@ -6,8 +6,9 @@
 //! rejects the current one. Credentials come from a [`CredentialCache`], so a
 //! fresh `sso login` is used without a restart.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use time::OffsetDateTime;
 
@@ -37,6 +38,45 @@ impl TokenSource {
             ..SdkOptions::default()
         })
         .await
+    }
+}
+
+/// The token providers of a process, one per (domain, owner, region,
+/// identity, endpoint): mounts of any format that reach one domain with one
+/// identity share its token.
+#[derive(Debug, Default)]
+pub struct Tokens {
+    providers: Mutex<HashMap<SourceKey, Weak<TokenProvider>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SourceKey {
+    domain: String,
+    owner: String,
+    region: Option<String>,
+    endpoint: Option<String>,
+    identity: String,
+}
+
+impl Tokens {
+    /// The provider for `source`'s domain and identity (a new one when no
+    /// live mount holds it).
+    pub fn provider(&self, source: TokenSource) -> Arc<TokenProvider> {
+        let key = SourceKey {
+            domain: source.domain.clone(),
+            owner: source.owner.clone(),
+            region: source.region.clone(),
+            endpoint: source.endpoint.clone(),
+            identity: source.creds.spec().name.clone(),
+        };
+        let mut providers = lock(&self.providers);
+        if let Some(live) = providers.get(&key).and_then(Weak::upgrade) {
+            return live;
+        }
+        providers.retain(|_, p| p.strong_count() > 0);
+        let provider = Arc::new(TokenProvider::new(source));
+        providers.insert(key, Arc::downgrade(&provider));
+        provider
     }
 }
 

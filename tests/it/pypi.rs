@@ -601,6 +601,22 @@ async fn an_upload_through_a_mount_makes_its_next_page_fresh() {
 }
 
 #[tokio::test]
+async fn mounts_of_one_domain_and_identity_share_a_token() {
+    let env = setup(vec![mount("a"), mount("b")]).await;
+    env.up().add("foo", "1.0", "foo-1.0.tar.gz", b"shared");
+    for name in ["a", "b"] {
+        let page = env.get(&format!("/pypi/{name}/simple/foo/")).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+    }
+    let seed = env
+        .get(&format!("/{OWNER}/us-east-1/fake-domain/repo/simple/foo/"))
+        .await;
+    assert_eq!(seed.status, 200, "{}", seed.text());
+    assert_eq!(env.aws.state().codeartifact.tokens.len(), 1);
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
 async fn the_seed_url_form_works_without_config() {
     let env = setup(Vec::new()).await;
     env.up().add("foo", "1.0", "foo-1.0.tar.gz", b"seeded");

@@ -30,6 +30,7 @@ use axum::routing::{any, post};
 use http::{HeaderValue, Method, StatusCode};
 
 use super::repos::RepoContext;
+use crate::codeartifact::token::Tokens;
 use crate::config::PypiMount;
 use crate::creds::SourceSpec;
 use crate::net::{ClientSettings, UpstreamClient};
@@ -56,6 +57,8 @@ pub(crate) struct Shared {
     opts: Options,
     client: UpstreamClient,
     named: HashMap<String, Arc<Mount>>,
+    /// Tokens shared by mounts of one domain and identity.
+    tokens: Tokens,
     /// The no-config form's repositories ([`seeds`]).
     seeds: SeedTable<Arc<Mount>>,
 }
@@ -79,12 +82,13 @@ pub async fn router_with(
 ) -> anyhow::Result<Router> {
     let client = UpstreamClient::new(&opts.client)?;
     let mut named = HashMap::new();
+    let tokens = Tokens::default();
     for m in mounts {
         let creds = match &opts.credentials {
             Some(spec) => ctx.creds.cache(spec.clone()).await,
             None => ctx.creds.profile(m.profile.as_deref()).await,
         };
-        let mount = Mount::named(m, creds, &opts)?;
+        let mount = Mount::named(m, creds, &opts, &tokens)?;
         mount.spawn_refresher();
         named.insert(m.name.clone(), Arc::new(mount));
     }
@@ -93,6 +97,7 @@ pub async fn router_with(
         opts,
         client,
         named,
+        tokens,
         seeds: SeedTable::new(Instant::now()),
     });
     mount::register_board(&shared);
@@ -139,7 +144,15 @@ impl Shared {
                     Some(spec) => self.ctx.creds.cache(spec.clone()).await,
                     None => self.ctx.creds.profile(None).await,
                 };
-                let m = Mount::seed(account, region, domain, repo, creds, &self.opts);
+                let m = Mount::seed(
+                    account,
+                    region,
+                    domain,
+                    repo,
+                    creds,
+                    &self.opts,
+                    &self.tokens,
+                );
                 self.seeds.begin(&key, Arc::new(m))
             }
         };

@@ -14,7 +14,7 @@ use url::Url;
 use super::{Options, Shared};
 use crate::cache::key::Namespace;
 use crate::codeartifact::endpoint::{Format, repository_endpoint};
-use crate::codeartifact::token::{TokenProvider, TokenSource};
+use crate::codeartifact::token::{TokenProvider, TokenSource, Tokens};
 use crate::config::{Fallback, PypiMount};
 use crate::creds::CredentialCache;
 use crate::pypi::files::FileLink;
@@ -73,7 +73,12 @@ pub struct Mount {
 }
 
 impl Mount {
-    pub fn named(m: &PypiMount, creds: CredentialCache, opts: &Options) -> anyhow::Result<Self> {
+    pub fn named(
+        m: &PypiMount,
+        creds: CredentialCache,
+        opts: &Options,
+        tokens: &Tokens,
+    ) -> anyhow::Result<Self> {
         let fixed_endpoint = m
             .endpoint
             .as_deref()
@@ -109,6 +114,7 @@ impl Mount {
                     endpoint: opts.codeartifact_endpoint.clone(),
                     creds,
                 },
+                tokens,
                 m.repository.clone(),
                 fixed_endpoint,
                 fallback,
@@ -123,6 +129,7 @@ impl Mount {
         repo: &str,
         creds: CredentialCache,
         opts: &Options,
+        tokens: &Tokens,
     ) -> Self {
         // No background refresher: a mistyped URL must not poll AWS forever.
         Self::new(
@@ -135,6 +142,7 @@ impl Mount {
                 endpoint: opts.codeartifact_endpoint.clone(),
                 creds,
             },
+            tokens,
             repo.to_owned(),
             None,
             None,
@@ -145,6 +153,7 @@ impl Mount {
         label: String,
         local_base: String,
         source: TokenSource,
+        tokens: &Tokens,
         repository: String,
         fixed_endpoint: Option<Url>,
         fallback: Option<FallbackConfig>,
@@ -160,7 +169,7 @@ impl Mount {
             fixed_endpoint,
             allow_upload: false,
             endpoint: tokio::sync::OnceCell::new(),
-            token: Arc::new(TokenProvider::new(source)),
+            token: tokens.provider(source),
             fallback,
             files: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(FILES).unwrap_or(NonZeroUsize::MIN),
