@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use time::OffsetDateTime;
 use url::Url;
 
-use super::{Options, Shared};
+use super::{Options, PypiShared};
 use crate::cache::key::Namespace;
 use crate::codeartifact::endpoint::{Format, repository_endpoint};
 use crate::codeartifact::token::{TokenProvider, TokenSource, Tokens};
@@ -44,8 +44,10 @@ pub struct Stats {
     pub misses: AtomicU64,
 }
 
+/// One PyPI repository as a mount serves it (a `[[repos.pypi]]` mount or a
+/// no-config seed URL).
 #[derive(Debug)]
-pub struct Mount {
+pub struct PypiRepo {
     /// `pypi:NAME` (health component, metric label).
     pub label: String,
     /// Client-facing root, e.g. `/pypi/NAME/`.
@@ -72,7 +74,7 @@ pub struct Mount {
     pub stats: Stats,
 }
 
-impl Mount {
+impl PypiRepo {
     pub fn named(
         m: &PypiMount,
         creds: CredentialCache,
@@ -317,7 +319,7 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Health per mount, a status table and metric families.
-pub fn register_board(shared: &Arc<Shared>) {
+pub fn register_board(shared: &Arc<PypiShared>) {
     let board = &shared.ctx.board;
     let weak = Arc::downgrade(shared);
     board.add_probe("pypi", move || {
@@ -373,7 +375,7 @@ pub fn register_board(shared: &Arc<Shared>) {
     });
 }
 
-fn render_metrics(mounts: &[Arc<Mount>]) -> String {
+fn render_metrics(mounts: &[Arc<PypiRepo>]) -> String {
     let mut families: HashMap<&str, (&str, &str, Vec<String>)> = HashMap::new();
     let mut add = |name: &'static str, kind: &'static str, help: &'static str, line: String| {
         families

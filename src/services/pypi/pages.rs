@@ -12,9 +12,9 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt as _;
 use url::Url;
 
-use super::mount::Mount;
-use super::upstream::{DowngradeRefused, Upstream};
-use super::{Shared, is_read, not_found, text};
+use super::mount::PypiRepo;
+use super::upstream::{DowngradeRefused, PypiFetch};
+use super::{PypiShared, is_read, not_found, text};
 use crate::cache::{Body, CachePolicy, LookupOptions, UpstreamAuth, Verifier};
 use crate::pypi::files::upstream_url;
 use crate::pypi::names::normalize;
@@ -28,7 +28,7 @@ const DEFAULT_ACCEPT: &str = "application/vnd.pypi.simple.v1+html, text/html;q=0
 const JSON_ACCEPT: &str = "application/vnd.pypi.simple.v1+json";
 
 /// Routes `rest` (the path under the mount) of a request.
-pub async fn dispatch(st: &Shared, mount: Arc<Mount>, rest: &str, req: Request) -> Response {
+pub async fn dispatch(st: &PypiShared, mount: Arc<PypiRepo>, rest: &str, req: Request) -> Response {
     if !is_read(req.method()) {
         return text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
     }
@@ -155,11 +155,34 @@ fn client_headers(from: &HeaderMap, file: bool) -> HeaderMap {
     out
 }
 
-fn upstream(st: &Shared, mount: &Mount, index: bool, private: bool) -> Arc<Upstream> {
-    Arc::new(Upstream {
+/// What an upstream request fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fetched {
+    /// An index page (short-lived when the upstream names no lifetime).
+    Page,
+    /// A file (redirects to blob storage followed).
+    File,
+}
+
+/// Which repository an upstream request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repository {
+    /// The mount's CodeArtifact repository, with its token.
+    Private,
+    /// The public index of `fallback = "missing"`, without one.
+    Public,
+}
+
+fn upstream(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    fetched: Fetched,
+    repo: Repository,
+) -> Arc<PypiFetch> {
+    Arc::new(PypiFetch {
         client: st.client.clone(),
-        token: private.then(|| mount.token.clone()),
-        index,
+        token: (repo == Repository::Private).then(|| mount.token.clone()),
+        index: fetched == Fetched::Page,
     })
 }
 
@@ -178,7 +201,12 @@ impl ClientPage {
 }
 
 /// A page from the private repository (`pkg` `None`: the project list).
-async fn index(st: &Shared, mount: &Mount, pkg: Option<&str>, page: PageRequest) -> Response {
+async fn index(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    pkg: Option<&str>,
+    page: PageRequest,
+) -> Response {
     match private_page(st, mount, pkg, page).await {
         Ok(page) => page.into_response(),
         Err(resp) => resp,
@@ -188,8 +216,8 @@ async fn index(st: &Shared, mount: &Mount, pkg: Option<&str>, page: PageRequest)
 /// [`index`] before it becomes a response: what the page lists is
 /// remembered either way, and any other answer is the client's response.
 async fn private_page(
-    st: &Shared,
-    mount: &Mount,
+    st: &PypiShared,
+    mount: &PypiRepo,
     pkg: Option<&str>,
     page: PageRequest,
 ) -> Result<ClientPage, Response> {
@@ -208,7 +236,14 @@ async fn private_page(
     let Ok(url) = base.join(&path) else {
         return Err(not_found());
     };
-    let resp = get_page(st, mount, &url, &page, upstream(st, mount, true, true)).await;
+    let resp = get_page(
+        st,
+        mount,
+        &url,
+        &page,
+        upstream(st, mount, Fetched::Page, Repository::Private),
+    )
+    .await;
     mount.count(cache_status(resp.headers()).as_deref());
     match resp.status() {
         StatusCode::OK => {
@@ -245,7 +280,7 @@ async fn private_page(
     }
 }
 
-fn index_opts(mount: &Mount) -> LookupOptions {
+fn index_opts(mount: &PypiRepo) -> LookupOptions {
     LookupOptions {
         namespace: mount.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
@@ -257,11 +292,11 @@ fn index_opts(mount: &Mount) -> LookupOptions {
 /// An index page through the cache, revalidated when the client asked for that
 /// or when it was stored before an upload through the mount.
 async fn get_page(
-    st: &Shared,
-    mount: &Mount,
+    st: &PypiShared,
+    mount: &PypiRepo,
     url: &Url,
     page: &PageRequest,
-    fetch: Arc<Upstream>,
+    fetch: Arc<PypiFetch>,
 ) -> http::Response<Body> {
     let accept = canonical_accept(page.accept.as_ref());
     let variant = format!("{url} {}", accept.to_str().unwrap_or_default());
@@ -277,11 +312,11 @@ async fn get_page(
 }
 
 async fn get_cached(
-    st: &Shared,
+    st: &PypiShared,
     url: &Url,
     accept: Option<HeaderValue>,
     refresh: Refresh,
-    fetch: Arc<Upstream>,
+    fetch: Arc<PypiFetch>,
     opts: LookupOptions,
 ) -> http::Response<Body> {
     let mut req = http::Request::new(());
@@ -324,7 +359,7 @@ fn net_empty() -> Body {
 /// remembers its file links under `files` (the mount's `+f/` or `+fb/`): the
 /// only files the mount will fetch.
 async fn render(
-    mount: &Mount,
+    mount: &PypiRepo,
     page_url: &Url,
     resp: http::Response<Body>,
     maps: impl FnOnce(&Page) -> Vec<LinkMap>,
@@ -382,7 +417,7 @@ async fn collect(mut body: Body) -> Result<bytes::Bytes, String> {
 /// A file of the private repository, only if a page this mount rewrote lists it
 /// (read the project page first when none has yet): any other path under the
 /// repository base (raw pages, say) is never fetched.
-async fn private_file(st: &Shared, mount: &Mount, pkg: &str, rest: &str) -> Response {
+async fn private_file(st: &PypiShared, mount: &PypiRepo, pkg: &str, rest: &str) -> Response {
     let local = format!("{}+f/{pkg}/{rest}", mount.local_base);
     let base = match mount.base().await {
         Ok(b) => b,
@@ -399,12 +434,24 @@ async fn private_file(st: &Shared, mount: &Mount, pkg: &str, rest: &str) -> Resp
     let Some(url) = upstream_url(&base, rest) else {
         return not_found();
     };
-    file(st, mount, &url, sha, upstream(st, mount, false, true)).await
+    file(
+        st,
+        mount,
+        &url,
+        sha,
+        upstream(st, mount, Fetched::File, Repository::Private),
+    )
+    .await
 }
 
-/// What [`Mount::listed_file`] says about `local`, after reading the project
+/// What [`PypiRepo::listed_file`] says about `local`, after reading the project
 /// page of `pkg` if no page listed it yet (a lockfile's URL, after a restart).
-async fn listed(st: &Shared, mount: &Mount, pkg: &str, local: &str) -> Option<Option<String>> {
+async fn listed(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    pkg: &str,
+    local: &str,
+) -> Option<Option<String>> {
     if let Some(sha) = mount.listed_file(local) {
         return Some(sha);
     }
@@ -413,8 +460,8 @@ async fn listed(st: &Shared, mount: &Mount, pkg: &str, local: &str) -> Option<Op
 }
 
 async fn fallback_file(
-    st: &Shared,
-    mount: &Mount,
+    st: &PypiShared,
+    mount: &PypiRepo,
     pkg: &str,
     scheme: &str,
     authority: &str,
@@ -444,17 +491,17 @@ async fn fallback_file(
         mount,
         &url,
         Some(sha),
-        upstream(st, mount, false, false),
+        upstream(st, mount, Fetched::File, Repository::Public),
     )
     .await
 }
 
 async fn file(
-    st: &Shared,
-    mount: &Mount,
+    st: &PypiShared,
+    mount: &PypiRepo,
     url: &Url,
     sha: Option<String>,
-    fetch: Arc<Upstream>,
+    fetch: Arc<PypiFetch>,
 ) -> Response {
     let opts = LookupOptions {
         namespace: mount.namespace.clone(),
@@ -485,7 +532,12 @@ async fn file(
 }
 
 /// A project page from the public index, its links pointing back through the proxy.
-async fn fallback_index(st: &Shared, mount: &Mount, pkg: &str, page: PageRequest) -> Response {
+async fn fallback_index(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    pkg: &str,
+    page: PageRequest,
+) -> Response {
     match fallback_page(st, mount, pkg, page).await {
         Ok(page) => page.into_response(),
         Err(resp) => resp,
@@ -494,8 +546,8 @@ async fn fallback_index(st: &Shared, mount: &Mount, pkg: &str, page: PageRequest
 
 /// [`fallback_index`] before it becomes a response (see [`private_page`]).
 async fn fallback_page(
-    st: &Shared,
-    mount: &Mount,
+    st: &PypiShared,
+    mount: &PypiRepo,
     pkg: &str,
     page: PageRequest,
 ) -> Result<ClientPage, Response> {
@@ -505,7 +557,14 @@ async fn fallback_page(
     let Ok(url) = fb.index.join(&format!("{pkg}/")) else {
         return Err(not_found());
     };
-    let resp = get_page(st, mount, &url, &page, upstream(st, mount, true, false)).await;
+    let resp = get_page(
+        st,
+        mount,
+        &url,
+        &page,
+        upstream(st, mount, Fetched::Page, Repository::Public),
+    )
+    .await;
     mount.count(cache_status(resp.headers()).as_deref());
     if resp.status() == StatusCode::NOT_FOUND {
         return Err(not_found());

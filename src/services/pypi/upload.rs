@@ -15,14 +15,14 @@ use http::header::CONTENT_TYPE;
 use http::{Method, StatusCode};
 use http_body_util::BodyExt as _;
 
-use super::mount::Mount;
+use super::mount::PypiRepo;
 use super::pages::bad_gateway;
-use super::{Shared, text};
+use super::{PypiShared, text};
 use crate::net;
 use crate::services::repos::{PublishRefusal, check_publish};
 
 /// `POST` to the mount root: streamed to the repository with the token.
-pub async fn upload(st: &Shared, mount: Arc<Mount>, req: Request) -> Response {
+pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Response {
     mount.count(None);
     let refused = |r: PublishRefusal| {
         tracing::info!(mount = %mount.label, refusal = r.as_str(), "upload refused");
