@@ -2,6 +2,8 @@
 
 #[path = "../../src/pypi/names.rs"]
 pub mod names;
+#[path = "../../src/pypi/page.rs"]
+pub mod page;
 #[path = "../../src/pypi/rewrite.rs"]
 pub mod rewrite;
 #[path = "../../src/pypi/files.rs"]

@@ -614,6 +614,13 @@ impl HttpCache {
             }
         };
         status.stored = true;
+        // This response replaces the stored entry: the memory tier must not
+        // keep serving the copy it loaded (a revalidation that got a new body).
+        let (held, flushed) = self.inner.hot.get(&r.hash);
+        self.record_hits(flushed);
+        if let Some(held) = held {
+            self.record_hits(self.inner.hot.remove(&r.hash, &held));
+        }
         let (parts, upstream) = resp.into_parts();
         let expected_len = parts
             .headers

@@ -369,4 +369,3 @@ pub fn parse_policy(value: &str) -> Option<CachePolicy> {
         _ => return None,
     })
 }
-

@@ -13,8 +13,7 @@
 
 use url::Url;
 
-use super::rewrite::{href_values, sha256_fragment};
-use crate::html::unescape;
+use super::page::Link;
 
 /// One file a page links to under the mount.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,69 +24,26 @@ pub struct FileLink {
     pub sha256: Option<String>,
 }
 
-/// Every link of a rewritten page under `prefix` (e.g. `/pypi/NAME/+f/`), and
-/// the PEP 658 metadata file (`FILE.metadata`) of each link that has one.
-pub fn file_links(page: &[u8], json: bool, prefix: &str) -> Vec<FileLink> {
+/// Every link of a rewritten page (see [`super::page`]) under `prefix` (e.g.
+/// `/pypi/NAME/+f/`), and the PEP 658 metadata file (`FILE.metadata`) of each
+/// link that has one.
+pub fn file_links(links: &[Link], prefix: &str) -> Vec<FileLink> {
     let mut out = Vec::new();
-    let mut push = |href: &str, sha256: Option<String>, metadata: Option<Option<String>>| {
-        let path = link_path(href);
+    for link in links {
+        let path = link_path(&link.href);
         if !path.starts_with(prefix) {
-            return;
+            continue;
         }
-        if let Some(sha) = metadata {
+        if let Some(sha) = &link.metadata {
             out.push(FileLink {
                 path: format!("{path}.metadata"),
-                sha256: sha,
+                sha256: sha.clone(),
             });
         }
-        out.push(FileLink { path, sha256 });
-    };
-    if json {
-        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(page) else {
-            return out;
-        };
-        for f in doc["files"].as_array().into_iter().flatten() {
-            let Some(url) = f["url"].as_str() else {
-                continue;
-            };
-            let sha = f["hashes"]["sha256"].as_str().and_then(hex_sha256);
-            let metadata = ["core-metadata", "dist-info-metadata"]
-                .iter()
-                .find_map(|k| match &f[*k] {
-                    serde_json::Value::Bool(true) => Some(None),
-                    serde_json::Value::Object(h) => Some(
-                        h.get("sha256")
-                            .and_then(|v| v.as_str())
-                            .and_then(hex_sha256),
-                    ),
-                    _ => None,
-                });
-            push(url, sha, metadata);
-        }
-        return out;
-    }
-    let html = String::from_utf8_lossy(page);
-    let Ok(meta) = regex_lite::Regex::new(
-        r#"(?i)\sdata-(?:core|dist-info)-metadata\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#,
-    ) else {
-        return out;
-    };
-    for value in href_values(&html) {
-        let href = unescape(&html[value.clone()]);
-        let sha = sha256_fragment(&href);
-        // The attributes of the tag around the link.
-        let start = html[..value.start].rfind('<').unwrap_or(value.start);
-        let end = html[value.end..]
-            .find('>')
-            .map_or(html.len(), |i| value.end + i);
-        let metadata = meta.captures(&html[start..end]).and_then(|c| {
-            let v = unescape(c.get(1).or(c.get(2)).or(c.get(3))?.as_str());
-            match v.to_ascii_lowercase().as_str() {
-                "" | "false" => None,
-                v => Some(v.strip_prefix("sha256=").and_then(hex_sha256)),
-            }
+        out.push(FileLink {
+            path,
+            sha256: link.sha256.clone(),
         });
-        push(&href, sha, metadata);
     }
     out
 }
@@ -103,10 +59,6 @@ pub fn link_path(href: &str) -> String {
 pub fn upstream_url(base: &Url, rest: &str) -> Option<Url> {
     let url = Url::parse(&format!("{}{rest}", base.as_str())).ok()?;
     url.as_str().starts_with(base.as_str()).then_some(url)
-}
-
-fn hex_sha256(h: &str) -> Option<String> {
-    (h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).then(|| h.to_ascii_lowercase())
 }
 
 /// `%XX` to bytes (invalid escapes stay as written), then UTF-8 (lossy).
@@ -133,6 +85,11 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pypi::page::Page;
+
+    fn links_of(page: &[u8], json: bool) -> Vec<FileLink> {
+        file_links(&Page::parse(page, json).unwrap().links, PREFIX)
+    }
 
     const PREFIX: &str = "/pypi/c/+f/";
 
@@ -154,7 +111,7 @@ mod tests {
              <a href=\"/pypi/c/simple/p/\">a page</a> <a href=\"https://elsewhere.example/w.whl\">w</a>"
         );
         assert_eq!(
-            file_links(html.as_bytes(), false, PREFIX),
+            links_of(html.as_bytes(), false),
             vec![
                 link("/pypi/c/+f/p/x.whl.metadata", Some(&m.to_ascii_lowercase())),
                 link("/pypi/c/+f/p/x.whl", Some(&h)),
@@ -177,7 +134,7 @@ mod tests {
                 {{"url":7}}]}}"#
         );
         assert_eq!(
-            file_links(json.as_bytes(), true, PREFIX),
+            links_of(json.as_bytes(), true),
             vec![
                 link("/pypi/c/+f/p/a.whl.metadata", Some(&h)),
                 link("/pypi/c/+f/p/a.whl", Some(&h)),
@@ -186,7 +143,6 @@ mod tests {
                 link("/pypi/c/+f/p/c.whl", None),
             ]
         );
-        assert!(file_links(b"not json", true, PREFIX).is_empty());
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! CodeArtifact PyPI repositories served at `/pypi/NAME/`: index rewriting,
-//! the file links of rewritten pages, name policies and the in-memory token provider; the HTTP side is
-//! [`crate::services::pypi`].
+//! The PyPI Simple protocol, pure (no I/O): the page model, index rewriting,
+//! the file links of rewritten pages and name policies. The HTTP side is
+//! [`crate::services::pypi`]; CodeArtifact tokens and endpoints are
+//! [`crate::codeartifact`].
 
 pub mod files;
 pub mod names;
+pub mod page;
 pub mod rewrite;
-pub mod token;

@@ -7,11 +7,12 @@
 //! added server-side, and no client ever sees the upstream host. Fragments
 //! (`#sha256=...`) and other attributes are kept. Links elsewhere are left alone.
 
-use std::ops::Range;
+use std::collections::BTreeSet;
 
 use url::Url;
 
-use crate::html::{escape, unescape};
+use super::files::{FileLink, file_links};
+use super::page::Page;
 
 /// Maps upstream URLs to client-facing ones.
 #[derive(Debug, Clone)]
@@ -46,106 +47,93 @@ impl LinkMap {
 }
 
 /// Rewrites every `href` attribute of a PEP 503 page. Unmappable links stay as they are.
+#[allow(
+    dead_code,
+    reason = "a whole-page rewrite for the unit tests and the index_rewrite fuzz target"
+)]
 pub fn rewrite_html(page_url: &Url, html: &str, links: &LinkMap) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut at = 0;
-    for value in href_values(html) {
-        out.push_str(&html[at..value.start]);
-        let raw = &html[value.clone()];
-        let mapped = links.map(page_url, &unescape(raw)).map(|m| escape(&m));
-        out.push_str(mapped.as_deref().unwrap_or(raw));
-        at = value.end;
-    }
-    out.push_str(&html[at..]);
-    out
+    let (out, _) = Page::html(html.to_owned()).rewrite(|l| links.map(page_url, &l.href));
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Where the value of every `href` attribute of a page lies (byte ranges, quotes
-/// excluded, still HTML-escaped): the links [`rewrite_html`] maps, found the same
-/// way by whoever reads the rewritten page.
-pub fn href_values(html: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(value) = next_href_value(&html[at..]) {
-        out.push(at + value.start..at + value.end);
-        at += value.end;
-    }
-    out
-}
-
-/// The value of the first `href` attribute in `s` (quoted with `"` or `'`, or
-/// unquoted up to whitespace or `>`).
-fn next_href_value(s: &str) -> Option<Range<usize>> {
-    let pos = find_href(s)?;
-    let attr = &s[pos..];
-    // attr starts at "href"; the value follows the '='.
-    let eq = attr.find('=').map_or(attr.len(), |i| i + 1);
-    let value_part = &attr[eq..];
-    let trimmed = value_part.trim_start();
-    let mut start = pos + eq + (value_part.len() - trimmed.len());
-    let (quote, body) = match trimmed.chars().next() {
-        Some(q @ ('"' | '\'')) => {
-            start += 1;
-            (Some(q), &trimmed[1..])
-        }
-        _ => (None, trimmed),
-    };
-    let len = match quote {
-        Some(q) => body.find(q).unwrap_or(body.len()),
-        None => body
-            .find(|c: char| c.is_whitespace() || c == '>')
-            .unwrap_or(body.len()),
-    };
-    Some(start..start + len)
-}
-
-/// Byte offset of the next `href` attribute name (case-insensitive, preceded by whitespace).
-fn find_href(s: &str) -> Option<usize> {
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i + 4 <= bytes.len() {
-        if bytes[i..i + 4].eq_ignore_ascii_case(b"href")
-            && i > 0
-            && bytes[i - 1].is_ascii_whitespace()
-        {
-            let after = s[i + 4..].trim_start();
-            if after.starts_with('=') {
-                return Some(i);
-            }
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Rewrites the `url` of every file in a PEP 691 JSON page (and any `meta` links).
+/// Rewrites the `url` of every file in a PEP 691 JSON page.
+#[allow(
+    dead_code,
+    reason = "a whole-page rewrite for the unit tests and the index_rewrite fuzz target"
+)]
 pub fn rewrite_json(
     page_url: &Url,
     json: &[u8],
     links: &LinkMap,
 ) -> Result<Vec<u8>, serde_json::Error> {
-    let mut doc: serde_json::Value = serde_json::from_slice(json)?;
-    if let Some(files) = doc.get_mut("files").and_then(|f| f.as_array_mut()) {
-        for file in files {
-            if let Some(url) = file.get_mut("url")
-                && let Some(mapped) = url.as_str().and_then(|u| links.map(page_url, u))
-            {
-                *url = serde_json::Value::String(mapped);
-            }
-        }
-    }
+    let page = Page::parse(json, true)?;
     // Project lists (the root page) carry no URLs in PEP 691; nothing else to map.
-    serde_json::to_vec(&doc)
+    Ok(page.rewrite(|l| links.map(page_url, &l.href)).0)
 }
 
-/// The expected sha256 (lowercase hex) in a link's `#sha256=` fragment.
-pub fn sha256_fragment(href: &str) -> Option<String> {
-    let (_, fragment) = href.split_once('#')?;
-    fragment
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("sha256="))
-        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(str::to_ascii_lowercase)
+/// A page rewritten for a client.
+#[derive(Debug)]
+pub struct Rewritten {
+    pub body: Vec<u8>,
+    /// The links under the mount's files prefix, as the client will ask for them.
+    pub files: Vec<FileLink>,
+}
+
+/// Why a page is not passed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// A rewritten page still names the upstream host.
+    LinksOutside,
+}
+
+/// Maps each link of `page` (found at `page_url`) with the first of `maps`
+/// that covers it, and lists the links under `files` (the mount's `+f/` or
+/// `+fb/`). With `upstream_host`, a result that still names that host is
+/// refused (it would show clients where the repository lives).
+pub fn rewrite_page(
+    page_url: &Url,
+    page: &Page,
+    maps: &[LinkMap],
+    upstream_host: Option<&str>,
+    files: &str,
+) -> Result<Rewritten, Refused> {
+    let (body, links) = page.rewrite(|l| maps.iter().find_map(|m| m.map(page_url, &l.href)));
+    if let Some(host) = upstream_host
+        && String::from_utf8_lossy(&body).contains(host)
+    {
+        return Err(Refused::LinksOutside);
+    }
+    Ok(Rewritten {
+        body,
+        files: file_links(&links, files),
+    })
+}
+
+/// The maps of a public-index page at `page_url`: every origin its links
+/// name, served under `files_root` (the mount's `+fb/PKG/`) as
+/// `SCHEME/AUTHORITY/...`.
+pub fn fallback_maps(page_url: &Url, page: &Page, files_root: &str) -> Vec<LinkMap> {
+    let mut origins: BTreeSet<(String, String)> = BTreeSet::new();
+    for link in &page.links {
+        if let Ok(u) = page_url.join(&link.href)
+            && matches!(u.scheme(), "http" | "https")
+            && let Some(host) = u.host_str()
+        {
+            let authority = u
+                .port()
+                .map_or_else(|| host.to_owned(), |p| format!("{host}:{p}"));
+            origins.insert((u.scheme().to_owned(), authority));
+        }
+    }
+    origins
+        .into_iter()
+        .filter_map(|(scheme, authority)| {
+            Some(LinkMap {
+                upstream_base: Url::parse(&format!("{scheme}://{authority}/")).ok()?,
+                local_base: format!("{files_root}{scheme}/{authority}/"),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -213,20 +201,73 @@ mod tests {
     }
 
     #[test]
-    fn locations_and_hashes() {
+    fn locations_are_mapped() {
         assert_eq!(
             links()
                 .map_location(&page(), &format!("{HOST}/pypi/store/simple/requests/"))
                 .as_deref(),
             Some("/pypi/corp/simple/requests/")
         );
-        let sha = "AB".repeat(32);
-        assert_eq!(
-            sha256_fragment(&format!("x.whl#sha256={sha}")),
-            Some(sha.to_ascii_lowercase())
+    }
+
+    /// An unquoted `href=` to another origin is mapped and hash-checked like
+    /// a quoted one (the fallback once found origins with a regex for quoted
+    /// values only, so such a link stayed pointing at the public host).
+    #[test]
+    fn fallback_pages_map_every_origin_their_links_name() {
+        let sha = "d".repeat(64);
+        let page_url = Url::parse("https://pypi.example/simple/p/").unwrap();
+        let html = format!(
+            "<a href=https://files.example/p/a.whl#sha256={sha}>a</a>\
+             <a href=\"../../p/b.tar.gz\">b</a> <a href='http://files.example:8080/c.whl'>c</a>"
         );
-        assert_eq!(sha256_fragment("x.whl#md5=abc"), None);
-        assert_eq!(sha256_fragment("x.whl#sha256=short"), None);
+        let page = Page::parse(html.as_bytes(), false).unwrap();
+        let maps = fallback_maps(&page_url, &page, "/pypi/c/+fb/p/");
+        let out = rewrite_page(&page_url, &page, &maps, None, "/pypi/c/+fb/").unwrap();
+        let body = String::from_utf8(out.body).unwrap();
+        assert_eq!(
+            body,
+            format!(
+                "<a href=/pypi/c/+fb/p/https/files.example/p/a.whl#sha256={sha}>a</a>\
+                 <a href=\"/pypi/c/+fb/p/https/pypi.example/p/b.tar.gz\">b</a> \
+                 <a href='/pypi/c/+fb/p/http/files.example:8080/c.whl'>c</a>"
+            )
+        );
+        assert_eq!(
+            out.files,
+            vec![
+                FileLink {
+                    path: "/pypi/c/+fb/p/https/files.example/p/a.whl".into(),
+                    sha256: Some(sha),
+                },
+                FileLink {
+                    path: "/pypi/c/+fb/p/https/pypi.example/p/b.tar.gz".into(),
+                    sha256: None,
+                },
+                FileLink {
+                    path: "/pypi/c/+fb/p/http/files.example:8080/c.whl".into(),
+                    sha256: None,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_page_still_naming_the_upstream_host_is_refused() {
+        let html = format!("<a href=\"{HOST}/elsewhere/x.whl\">x</a>");
+        let parsed = Page::parse(html.as_bytes(), false).unwrap();
+        let host = Url::parse(HOST).unwrap();
+        assert_eq!(
+            rewrite_page(
+                &page(),
+                &parsed,
+                &[links()],
+                host.host_str(),
+                "/pypi/corp/+f/"
+            )
+            .unwrap_err(),
+            Refused::LinksOutside
+        );
     }
 
     /// Fuzzing regression: a file whose name spells the upstream host stays a

@@ -148,14 +148,25 @@ impl Env {
         accept: Option<&str>,
         body: Option<(&str, Bytes)>,
     ) -> Got {
+        let headers: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
+        self.req_with(method, path, &headers, body).await
+    }
+
+    async fn req_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Bytes)>,
+    ) -> Got {
         let client =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build_http::<http_body_util::Full<Bytes>>();
         let mut b = http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
-        if let Some(a) = accept {
-            b = b.header("accept", a);
+        for (name, value) in headers {
+            b = b.header(*name, *value);
         }
         let payload = match body {
             Some((ct, bytes)) => {
@@ -488,6 +499,120 @@ async fn uploads_stream_through_with_the_token() {
     assert_eq!(uploads[0].0, "multipart/form-data; boundary=x");
     assert_eq!(uploads[0].1, payload);
     assert_eq!(env.up().unauthorized(), 0);
+    env.assert_no_leaks();
+}
+
+/// The headers pip sends for an index page (`pip download`, `pip install`):
+/// it always asks for a revalidated copy.
+const PIP_INDEX_HEADERS: &[(&str, &str)] = &[
+    (
+        "accept",
+        "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01",
+    ),
+    ("cache-control", "max-age=0"),
+    ("accept-encoding", "gzip, deflate"),
+    (
+        "user-agent",
+        "pip/24.0 {\"installer\":{\"name\":\"pip\",\"version\":\"24.0\"}}",
+    ),
+];
+
+fn versions(page: &Got) -> Vec<String> {
+    let doc: serde_json::Value = serde_json::from_slice(page.body.as_ref().unwrap()).unwrap();
+    doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["filename"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn pip_asking_for_a_fresh_index_page_gets_one() {
+    let env = setup(vec![mount("corp")]).await;
+    env.up().add("pkg", "0.1.0", "pkg-0.1.0.tar.gz", b"one");
+    let first = env
+        .req_with("GET", "/pypi/corp/simple/pkg/", PIP_INDEX_HEADERS, None)
+        .await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(versions(&first), ["pkg-0.1.0.tar.gz"]);
+    // Published elsewhere (another mount, another machine) while the page is stored.
+    env.up().add("pkg", "0.2.0", "pkg-0.2.0.tar.gz", b"two");
+    let second = env
+        .req_with("GET", "/pypi/corp/simple/pkg/", PIP_INDEX_HEADERS, None)
+        .await;
+    assert_eq!(
+        versions(&second),
+        ["pkg-0.1.0.tar.gz", "pkg-0.2.0.tar.gz"],
+        "pip's `Cache-Control: max-age=0` must revalidate the stored page"
+    );
+    // A client that asks for nothing special is still served from the cache.
+    let pages = env.up().count("/simple/pkg/");
+    let plain = env
+        .req(
+            "GET",
+            "/pypi/corp/simple/pkg/",
+            Some("application/vnd.pypi.simple.v1+json"),
+            None,
+        )
+        .await;
+    assert_eq!(versions(&plain).len(), 2);
+    assert_eq!(env.up().count("/simple/pkg/"), pages);
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn an_upload_through_a_mount_makes_its_next_page_fresh() {
+    let env = setup(vec![PypiMount {
+        allow_upload: true,
+        ..mount("corp")
+    }])
+    .await;
+    env.up().add("pkg", "0.1.0", "pkg-0.1.0.tar.gz", b"one");
+    let json = Some("application/vnd.pypi.simple.v1+json");
+    let first = env.req("GET", "/pypi/corp/simple/pkg/", json, None).await;
+    assert_eq!(versions(&first), ["pkg-0.1.0.tar.gz"]);
+    let got = env
+        .req(
+            "POST",
+            "/pypi/corp/",
+            None,
+            Some((
+                "multipart/form-data; boundary=x",
+                Bytes::from_static(b"twine"),
+            )),
+        )
+        .await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    // What the repository does with the upload.
+    env.up().add("pkg", "0.2.0", "pkg-0.2.0.tar.gz", b"two");
+    // Even a client that sends no `Cache-Control` sees the new version.
+    let after = env.req("GET", "/pypi/corp/simple/pkg/", json, None).await;
+    assert_eq!(versions(&after), ["pkg-0.1.0.tar.gz", "pkg-0.2.0.tar.gz"]);
+    let pages = env.up().count("/simple/pkg/");
+    let again = env.req("GET", "/pypi/corp/simple/pkg/", json, None).await;
+    assert_eq!(versions(&again).len(), 2);
+    assert_eq!(
+        env.up().count("/simple/pkg/"),
+        pages,
+        "one revalidation per page after an upload, then the cache again"
+    );
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn mounts_of_one_domain_and_identity_share_a_token() {
+    let env = setup(vec![mount("a"), mount("b")]).await;
+    env.up().add("foo", "1.0", "foo-1.0.tar.gz", b"shared");
+    for name in ["a", "b"] {
+        let page = env.get(&format!("/pypi/{name}/simple/foo/")).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+    }
+    let seed = env
+        .get(&format!("/{OWNER}/us-east-1/fake-domain/repo/simple/foo/"))
+        .await;
+    assert_eq!(seed.status, 200, "{}", seed.text());
+    assert_eq!(env.aws.state().codeartifact.tokens.len(), 1);
     env.assert_no_leaks();
 }
 

@@ -533,4 +533,3 @@ impl PendingEntry for DiskPending {
         })
     }
 }
-

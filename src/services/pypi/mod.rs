@@ -10,7 +10,7 @@
 //! | `/{account}/{region}/{domain}/{repo}/...` | the same without config (no uploads), credentials from the default chain; `503` + `Retry-After` for a repository that didn't resolve |
 //!
 //! The upstream base comes from `GetRepositoryEndpoint` (or the mount's
-//! `endpoint`); the seed form keeps only repositories it resolved ([`seeds`]). Tokens live in memory ([`crate::pypi::token`]); no response to
+//! `endpoint`); the seed form keeps only repositories it resolved ([`seeds`]). Tokens live in memory ([`crate::codeartifact::token`]); no response to
 //! a client carries the token or the upstream host.
 
 mod mount;
@@ -30,11 +30,12 @@ use axum::routing::{any, post};
 use http::{HeaderValue, Method, StatusCode};
 
 use super::repos::RepoContext;
+use crate::codeartifact::token::Tokens;
 use crate::config::PypiMount;
 use crate::creds::SourceSpec;
 use crate::net::{ClientSettings, UpstreamClient};
 
-pub use mount::Mount;
+pub use mount::PypiRepo;
 use seeds::{Outcome, Refusal, SeedTable, Step};
 
 /// Knobs for tests and embedding (`serve` passes its `[proxy]` client settings).
@@ -49,18 +50,20 @@ pub struct Options {
     pub client: ClientSettings,
 }
 
-/// Shared by every handler.
+/// State shared by every handler of the PyPI mounts.
 #[derive(Debug)]
-pub(crate) struct Shared {
+pub(crate) struct PypiShared {
     ctx: RepoContext,
     opts: Options,
     client: UpstreamClient,
-    named: HashMap<String, Arc<Mount>>,
+    named: HashMap<String, Arc<PypiRepo>>,
+    /// Tokens shared by mounts of one domain and identity.
+    tokens: Tokens,
     /// The no-config form's repositories ([`seeds`]).
-    seeds: SeedTable<Arc<Mount>>,
+    seeds: SeedTable<Arc<PypiRepo>>,
 }
 
-type St = Arc<Shared>;
+type St = Arc<PypiShared>;
 
 /// The router for `[[repos.pypi]]` mounts and the no-config seed form.
 pub async fn router(mounts: &[PypiMount], ctx: &RepoContext) -> anyhow::Result<Router> {
@@ -79,20 +82,22 @@ pub async fn router_with(
 ) -> anyhow::Result<Router> {
     let client = UpstreamClient::new(&opts.client)?;
     let mut named = HashMap::new();
+    let tokens = Tokens::default();
     for m in mounts {
         let creds = match &opts.credentials {
             Some(spec) => ctx.creds.cache(spec.clone()).await,
             None => ctx.creds.profile(m.profile.as_deref()).await,
         };
-        let mount = Mount::named(m, creds, &opts)?;
+        let mount = PypiRepo::named(m, creds, &opts, &tokens)?;
         mount.spawn_refresher();
         named.insert(m.name.clone(), Arc::new(mount));
     }
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(PypiShared {
         ctx: ctx.clone(),
         opts,
         client,
         named,
+        tokens,
         seeds: SeedTable::new(Instant::now()),
     });
     mount::register_board(&shared);
@@ -107,8 +112,8 @@ pub async fn router_with(
         .with_state(shared))
 }
 
-impl Shared {
-    fn all_mounts(&self) -> Vec<Arc<Mount>> {
+impl PypiShared {
+    fn all_mounts(&self) -> Vec<Arc<PypiRepo>> {
         let mut all: Vec<_> = self.named.values().cloned().collect();
         all.sort_by(|a, b| a.label.cmp(&b.label));
         let mut seed = self.seeds.working();
@@ -125,7 +130,7 @@ impl Shared {
         region: &str,
         domain: &str,
         repo: &str,
-    ) -> Result<Arc<Mount>, Response> {
+    ) -> Result<Arc<PypiRepo>, Response> {
         if !mount::seed_parts_valid(account, region, domain, repo) {
             return Err(not_found());
         }
@@ -139,7 +144,15 @@ impl Shared {
                     Some(spec) => self.ctx.creds.cache(spec.clone()).await,
                     None => self.ctx.creds.profile(None).await,
                 };
-                let m = Mount::seed(account, region, domain, repo, creds, &self.opts);
+                let m = PypiRepo::seed(
+                    account,
+                    region,
+                    domain,
+                    repo,
+                    creds,
+                    &self.opts,
+                    &self.tokens,
+                );
                 self.seeds.begin(&key, Arc::new(m))
             }
         };

@@ -10,20 +10,24 @@ use anyhow::Context as _;
 use time::OffsetDateTime;
 use url::Url;
 
-use super::{Options, Shared};
+use super::{Options, PypiShared};
 use crate::cache::CacheStatus;
 use crate::cache::key::Namespace;
+use crate::codeartifact::endpoint::{Format, repository_endpoint};
+use crate::codeartifact::token::{TokenProvider, TokenSource, Tokens};
 use crate::config::{Fallback, PypiMount};
 use crate::creds::CredentialCache;
 use crate::pypi::files::FileLink;
 use crate::pypi::names::FallbackPolicy;
-use crate::pypi::token::{TokenProvider, TokenSource};
 use crate::services::status::{Health, Section};
 
 /// The public index used by `fallback = "missing"` when `fallback_index` is unset.
 pub const DEFAULT_FALLBACK_INDEX: &str = "https://pypi.org/simple/";
 /// File links remembered per mount (an evicted one is learned again from its page).
 const FILES: usize = 200_000;
+/// Index pages whose revalidation after an upload is remembered (an evicted
+/// one is revalidated once more).
+const PAGES: usize = 10_000;
 
 #[derive(Debug)]
 pub struct FallbackConfig {
@@ -57,8 +61,10 @@ impl Stats {
     }
 }
 
+/// One PyPI repository as a mount serves it (a `[[repos.pypi]]` mount or a
+/// no-config seed URL).
 #[derive(Debug)]
-pub struct Mount {
+pub struct PypiRepo {
     /// `pypi:NAME` (health component, metric label).
     pub label: String,
     /// Client-facing root, e.g. `/pypi/NAME/`.
@@ -77,11 +83,21 @@ pub struct Mount {
     /// Client-facing file paths listed on pages this mount rewrote
     /// ([`crate::pypi::files`]) -> the sha256 the page gave, if any.
     files: Mutex<lru::LruCache<String, Option<String>>>,
+    /// Uploads passed on by this mount so far.
+    uploads: AtomicU64,
+    /// Index page variants -> [`Self::uploads`] when they were last revalidated:
+    /// a page stored before an upload is revalidated once after it.
+    revalidated: Mutex<lru::LruCache<String, u64>>,
     pub stats: Stats,
 }
 
-impl Mount {
-    pub fn named(m: &PypiMount, creds: CredentialCache, opts: &Options) -> anyhow::Result<Self> {
+impl PypiRepo {
+    pub fn named(
+        m: &PypiMount,
+        creds: CredentialCache,
+        opts: &Options,
+        tokens: &Tokens,
+    ) -> anyhow::Result<Self> {
         let fixed_endpoint = m
             .endpoint
             .as_deref()
@@ -117,6 +133,7 @@ impl Mount {
                     endpoint: opts.codeartifact_endpoint.clone(),
                     creds,
                 },
+                tokens,
                 m.repository.clone(),
                 fixed_endpoint,
                 fallback,
@@ -131,6 +148,7 @@ impl Mount {
         repo: &str,
         creds: CredentialCache,
         opts: &Options,
+        tokens: &Tokens,
     ) -> Self {
         // No background refresher: a mistyped URL must not poll AWS forever.
         Self::new(
@@ -143,6 +161,7 @@ impl Mount {
                 endpoint: opts.codeartifact_endpoint.clone(),
                 creds,
             },
+            tokens,
             repo.to_owned(),
             None,
             None,
@@ -153,6 +172,7 @@ impl Mount {
         label: String,
         local_base: String,
         source: TokenSource,
+        tokens: &Tokens,
         repository: String,
         fixed_endpoint: Option<Url>,
         fallback: Option<FallbackConfig>,
@@ -168,10 +188,14 @@ impl Mount {
             fixed_endpoint,
             allow_upload: false,
             endpoint: tokio::sync::OnceCell::new(),
-            token: Arc::new(TokenProvider::new(source)),
+            token: tokens.provider(source),
             fallback,
             files: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(FILES).unwrap_or(NonZeroUsize::MIN),
+            )),
+            uploads: AtomicU64::new(0),
+            revalidated: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(PAGES).unwrap_or(NonZeroUsize::MIN),
             )),
             stats: Stats::default(),
         }
@@ -198,22 +222,9 @@ impl Mount {
         }
         self.endpoint
             .get_or_try_init(|| async {
-                let source = self.token.source();
-                source.creds.get().await?;
-                let sdk = source.sdk_config().await;
-                let out = aws_sdk_codeartifact::Client::new(&sdk)
-                    .get_repository_endpoint()
-                    .domain(&source.domain)
-                    .domain_owner(&source.owner)
-                    .repository(&self.repository)
-                    .format(aws_sdk_codeartifact::types::PackageFormat::Pypi)
-                    .send()
-                    .await
-                    .map_err(|e| anyhow::anyhow!(crate::error::chain_text(&e)))?;
-                let url = out
-                    .repository_endpoint()
-                    .context("GetRepositoryEndpoint returned no URL")?;
-                dir_url(url)
+                let url = repository_endpoint(self.token.source(), &self.repository, Format::Pypi)
+                    .await?;
+                dir_url(&url)
             })
             .await
             .cloned()
@@ -227,6 +238,27 @@ impl Mount {
             .sha256
             .or_else(|| files.peek(&link.path).cloned().flatten());
         files.put(link.path, sha);
+    }
+
+    /// An upload went through: every page stored before it may lack the new
+    /// file, so each is revalidated once ([`Self::stale_since_upload`]).
+    pub fn note_upload(&self) {
+        self.uploads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Was the page variant `page` stored before the latest upload (and not
+    /// revalidated since)? Marks it revalidated.
+    pub fn stale_since_upload(&self, page: &str) -> bool {
+        let uploads = self.uploads.load(Ordering::Relaxed);
+        if uploads == 0 {
+            return false;
+        }
+        let mut seen = lock(&self.revalidated);
+        let stale = seen.get(page).is_none_or(|at| *at < uploads);
+        if stale {
+            seen.put(page.to_owned(), uploads);
+        }
+        stale
     }
 
     /// `Some(sha256)` when a page this mount rewrote lists `path`; `None` when
@@ -293,7 +325,7 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Health per mount, a status table and metric families.
-pub fn register_board(shared: &Arc<Shared>) {
+pub fn register_board(shared: &Arc<PypiShared>) {
     let board = &shared.ctx.board;
     let weak = Arc::downgrade(shared);
     board.add_probe("pypi", move || {
@@ -346,9 +378,9 @@ pub fn register_board(shared: &Arc<Shared>) {
 }
 
 /// The `awsproxy_pypi_*` families, read from every mount at each scrape.
-fn register_metrics(metrics: &crate::metrics::Metrics, shared: std::sync::Weak<Shared>) {
+fn register_metrics(metrics: &crate::metrics::Metrics, shared: std::sync::Weak<PypiShared>) {
     let mounts = move || shared.upgrade().map(|s| s.all_mounts()).unwrap_or_default();
-    let per_mount = |read: fn(&Mount) -> u64| {
+    let per_mount = |read: fn(&PypiRepo) -> u64| {
         let mounts = mounts.clone();
         move || {
             mounts()

@@ -2,24 +2,24 @@
 //! rewritten for the client), files (only those a rewritten page lists,
 //! verified against the `#sha256=` the proxy saw on the page), the public-index fallback and uploads.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Body as AxumBody;
 use axum::extract::Request;
 use axum::response::Response;
-use http::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt as _;
 use url::Url;
 
-use super::mount::Mount;
-use super::upstream::{DowngradeRefused, Upstream};
-use super::{Shared, is_read, not_found, text};
+use super::mount::PypiRepo;
+use super::upstream::{DowngradeRefused, PypiFetch};
+use super::{PypiShared, is_read, not_found, text};
 use crate::cache::{Body, CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
-use crate::pypi::files::{file_links, upstream_url};
+use crate::pypi::files::upstream_url;
 use crate::pypi::names::normalize;
-use crate::pypi::rewrite::{LinkMap, rewrite_html, rewrite_json};
+use crate::pypi::page::Page;
+use crate::pypi::rewrite::{LinkMap, Refused, fallback_maps, rewrite_page};
 
 /// Index pages larger than this are refused (they are buffered to be rewritten).
 const MAX_PAGE: usize = 64 << 20;
@@ -28,7 +28,7 @@ const DEFAULT_ACCEPT: &str = "application/vnd.pypi.simple.v1+html, text/html;q=0
 const JSON_ACCEPT: &str = "application/vnd.pypi.simple.v1+json";
 
 /// Routes `rest` (the path under the mount) of a request.
-pub async fn dispatch(st: &Shared, mount: Arc<Mount>, rest: &str, req: Request) -> Response {
+pub async fn dispatch(st: &PypiShared, mount: Arc<PypiRepo>, rest: &str, req: Request) -> Response {
     if !is_read(req.method()) {
         return text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
     }
@@ -36,11 +36,14 @@ pub async fn dispatch(st: &Shared, mount: Arc<Mount>, rest: &str, req: Request) 
         return text(StatusCode::BAD_REQUEST, "bad path\n");
     }
     let head = req.method() == Method::HEAD;
-    let accept = req.headers().get(ACCEPT).cloned();
+    let page = PageRequest {
+        accept: req.headers().get(ACCEPT).cloned(),
+        refresh: Refresh::asked(req.headers()),
+    };
     let parts: Vec<&str> = rest.split('/').collect();
     let resp = match parts.as_slice() {
-        ["simple", ""] => index(st, &mount, None, accept).await,
-        ["simple", pkg, ""] => index(st, &mount, Some(&normalize(pkg)), accept).await,
+        ["simple", ""] => index(st, &mount, None, page).await,
+        ["simple", pkg, ""] => index(st, &mount, Some(&normalize(pkg)), page).await,
         ["simple", pkg] => redirect(&format!("{}simple/{}/", mount.local_base, normalize(pkg))),
         ["+f", pkg, rest @ ..] if !rest.is_empty() => {
             private_file(st, &mount, &normalize(pkg), &rest.join("/")).await
@@ -80,6 +83,46 @@ fn path_safe(rest: &str) -> bool {
         })
 }
 
+/// What a client asked of an index page: its format and how fresh.
+#[derive(Debug, Clone, Default)]
+struct PageRequest {
+    accept: Option<HeaderValue>,
+    refresh: Refresh,
+}
+
+/// Whether a stored index page may be served as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Refresh {
+    /// While it is fresh.
+    #[default]
+    IfStale,
+    /// Only after revalidating it upstream (`Cache-Control: no-cache` to the cache).
+    Now,
+}
+
+impl Refresh {
+    /// [`Refresh::Now`] when the client asked for a revalidated copy
+    /// (`Cache-Control: no-cache` or `max-age=0`, as pip always sends, or
+    /// `Pragma: no-cache`). The mount builds its own request to the cache, so
+    /// this is the one thing of the client's caching headers it passes on.
+    fn asked(headers: &HeaderMap) -> Self {
+        let directives = crate::cache::policy::directives(headers);
+        let cc = directives.iter().any(|(k, v)| {
+            k == "no-cache" || (k == "max-age" && v.as_deref().is_some_and(|v| v.trim() == "0"))
+        });
+        let pragma = headers
+            .get_all(http::header::PRAGMA)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.to_ascii_lowercase().contains("no-cache"));
+        if cc || pragma {
+            Self::Now
+        } else {
+            Self::IfStale
+        }
+    }
+}
+
 fn redirect(to: &str) -> Response {
     let mut r = Response::new(AxumBody::empty());
     *r.status_mut() = StatusCode::MOVED_PERMANENTLY;
@@ -115,41 +158,97 @@ fn client_headers(from: &HeaderMap, file: bool) -> HeaderMap {
     out
 }
 
-fn upstream(st: &Shared, mount: &Mount, index: bool, private: bool) -> Arc<Upstream> {
-    Arc::new(Upstream {
+/// What an upstream request fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fetched {
+    /// An index page (short-lived when the upstream names no lifetime).
+    Page,
+    /// A file (redirects to blob storage followed).
+    File,
+}
+
+/// Which repository an upstream request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repository {
+    /// The mount's CodeArtifact repository, with its token.
+    Private,
+    /// The public index of `fallback = "missing"`, without one.
+    Public,
+}
+
+fn upstream(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    fetched: Fetched,
+    repo: Repository,
+) -> Arc<PypiFetch> {
+    Arc::new(PypiFetch {
         client: st.client.clone(),
-        token: private.then(|| mount.token.clone()),
-        index,
+        token: (repo == Repository::Private).then(|| mount.token.clone()),
+        index: fetched == Fetched::Page,
     })
+}
+
+/// A page rewritten for the client: its headers and body, and the cache's
+/// outcome for the page it came from.
+struct ClientPage {
+    headers: HeaderMap,
+    body: Vec<u8>,
+    status: Option<CacheStatus>,
+}
+
+impl ClientPage {
+    fn into_response(self) -> Response {
+        let mut r = Response::new(AxumBody::from(self.body));
+        *r.headers_mut() = self.headers;
+        if let Some(status) = self.status {
+            r.extensions_mut().insert(status);
+        }
+        r
+    }
 }
 
 /// A page from the private repository (`pkg` `None`: the project list).
 async fn index(
-    st: &Shared,
-    mount: &Mount,
+    st: &PypiShared,
+    mount: &PypiRepo,
     pkg: Option<&str>,
-    accept: Option<HeaderValue>,
+    page: PageRequest,
 ) -> Response {
+    match private_page(st, mount, pkg, page).await {
+        Ok(page) => page.into_response(),
+        Err(resp) => resp,
+    }
+}
+
+/// [`index`] before it becomes a response: what the page lists is
+/// remembered either way, and any other answer is the client's response.
+async fn private_page(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    pkg: Option<&str>,
+    page: PageRequest,
+) -> Result<ClientPage, Response> {
     let base = match mount.base().await {
         Ok(b) => b,
         Err(e) => {
             tracing::debug!(mount = %mount.label, error = %e, "cannot resolve the repository endpoint");
-            return text(
+            return Err(text(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "cannot resolve the repository endpoint (see /healthz)\n",
-            );
+            ));
         }
     };
     let path = pkg.map_or_else(|| "simple/".to_owned(), |p| format!("simple/{p}/"));
     let Ok(url) = base.join(&path) else {
-        return not_found();
+        return Err(not_found());
     };
-    let resp = get_cached(
+    let resp = get_page(
         st,
+        mount,
         &url,
-        Some(canonical_accept(accept.as_ref())),
-        upstream(st, mount, true, true),
-        index_opts(mount),
+        &page,
+        upstream(st, mount, Fetched::Page, Repository::Private),
     )
     .await;
     match resp.status() {
@@ -158,20 +257,18 @@ async fn index(
                 Some(p) => format!("{}+f/{p}/", mount.local_base),
                 None => mount.local_base.clone(),
             };
-            let maps = [LinkMap {
+            let maps = vec![LinkMap {
                 upstream_base: base.clone(),
                 local_base: local,
             }];
             let files = format!("{}+f/", mount.local_base);
-            render(mount, &url, resp, &maps, Some(&base), &files).await
+            render(mount, &url, resp, |_| maps, base.host_str(), &files).await
         }
-        StatusCode::NOT_FOUND => match (pkg, &mount.fallback) {
-            (Some(p), Some(fb)) if fb.policy.permits(p) => {
-                fallback_index(st, mount, p, accept).await
-            }
+        StatusCode::NOT_FOUND => Err(match (pkg, &mount.fallback) {
+            (Some(p), Some(fb)) if fb.policy.permits(p) => fallback_index(st, mount, p, page).await,
             _ => not_found(),
-        },
-        s if s.is_redirection() => {
+        }),
+        s if s.is_redirection() => Err({
             let loc = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok());
             let map = LinkMap {
                 upstream_base: base.clone(),
@@ -181,15 +278,15 @@ async fn index(
                 Some(to) => redirect(&to),
                 None => bad_gateway("the repository redirected elsewhere\n"),
             }
-        }
+        }),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            bad_gateway("the repository refused awsproxy's token\n")
+            Err(bad_gateway("the repository refused awsproxy's token\n"))
         }
-        _ => bad_gateway("the repository failed\n"),
+        _ => Err(bad_gateway("the repository failed\n")),
     }
 }
 
-fn index_opts(mount: &Mount) -> LookupOptions {
+fn index_opts(mount: &PypiRepo) -> LookupOptions {
     LookupOptions {
         namespace: mount.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
@@ -201,11 +298,34 @@ fn index_opts(mount: &Mount) -> LookupOptions {
     }
 }
 
+/// An index page through the cache, revalidated when the client asked for that
+/// or when it was stored before an upload through the mount.
+async fn get_page(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    url: &Url,
+    page: &PageRequest,
+    fetch: Arc<PypiFetch>,
+) -> http::Response<Body> {
+    let accept = canonical_accept(page.accept.as_ref());
+    let variant = format!("{url} {}", accept.to_str().unwrap_or_default());
+    // Asked before the client's wish is looked at, so a revalidation the client
+    // asked for also counts as the one after an upload.
+    let after_upload = mount.stale_since_upload(&variant);
+    let refresh = if after_upload {
+        Refresh::Now
+    } else {
+        page.refresh
+    };
+    get_cached(st, url, Some(accept), refresh, fetch, index_opts(mount)).await
+}
+
 async fn get_cached(
-    st: &Shared,
+    st: &PypiShared,
     url: &Url,
     accept: Option<HeaderValue>,
-    fetch: Arc<Upstream>,
+    refresh: Refresh,
+    fetch: Arc<PypiFetch>,
     opts: LookupOptions,
 ) -> http::Response<Body> {
     let mut req = http::Request::new(());
@@ -219,6 +339,10 @@ async fn get_cached(
     };
     if let Some(a) = accept {
         req.headers_mut().insert(ACCEPT, a);
+    }
+    if refresh == Refresh::Now {
+        req.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     st.ctx.cache.handle(req, opts, fetch).await
 }
@@ -240,22 +364,23 @@ fn net_empty() -> Body {
     crate::cache::into_body(http_body_util::Empty::<bytes::Bytes>::new())
 }
 
-/// Buffers and rewrites a page, and remembers its file links under `files`
-/// (the mount's `+f/` or `+fb/`): the only files the mount will fetch.
+/// Buffers, parses and rewrites a page with the maps `maps` gives for it, and
+/// remembers its file links under `files` (the mount's `+f/` or `+fb/`): the
+/// only files the mount will fetch.
 async fn render(
-    mount: &Mount,
-    page: &Url,
+    mount: &PypiRepo,
+    page_url: &Url,
     resp: http::Response<Body>,
-    maps: &[LinkMap],
-    upstream_host: Option<&Url>,
+    maps: impl FnOnce(&Page) -> Vec<LinkMap>,
+    upstream_host: Option<&str>,
     files: &str,
-) -> Response {
+) -> Result<ClientPage, Response> {
     let (parts, body) = resp.into_parts();
     let bytes = match collect(body).await {
         Ok(b) => b,
         Err(e) => {
             tracing::debug!(mount = %mount.label, error = %e, "cannot read an index page");
-            return bad_gateway("cannot read the index page\n");
+            return Err(bad_gateway("cannot read the index page\n"));
         }
     };
     let json = parts
@@ -263,31 +388,25 @@ async fn render(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.contains("json"));
-    let mut out = bytes.to_vec();
-    for map in maps {
-        out = if json {
-            match rewrite_json(page, &out, map) {
-                Ok(v) => v,
-                Err(_) => return bad_gateway("the index page is not valid JSON\n"),
-            }
-        } else {
-            rewrite_html(page, &String::from_utf8_lossy(&out), map).into_bytes()
-        };
-    }
-    if let Some(host) = upstream_host.and_then(Url::host_str) {
-        let body = String::from_utf8_lossy(&out);
-        if body.contains(host) {
+    let Ok(page) = Page::parse(&bytes, json) else {
+        return Err(bad_gateway("the index page is not valid JSON\n"));
+    };
+    let maps = maps(&page);
+    let rewritten = match rewrite_page(page_url, &page, &maps, upstream_host, files) {
+        Ok(r) => r,
+        Err(Refused::LinksOutside) => {
             tracing::debug!(mount = %mount.label, "index page links outside the repository");
-            return bad_gateway("the index page links outside the repository\n");
+            return Err(bad_gateway("the index page links outside the repository\n"));
         }
-    }
-    for link in file_links(&out, json, files) {
+    };
+    for link in rewritten.files {
         mount.remember_file(link);
     }
-    let mut r = Response::new(AxumBody::from(out));
-    *r.headers_mut() = client_headers(&parts.headers, false);
-    carry_status(&mut r, &parts);
-    r
+    Ok(ClientPage {
+        headers: client_headers(&parts.headers, false),
+        body: rewritten.body,
+        status: parts.extensions.get::<CacheStatus>().copied(),
+    })
 }
 
 /// A whole page, at most [`MAX_PAGE`] bytes.
@@ -308,7 +427,7 @@ async fn collect(mut body: Body) -> Result<bytes::Bytes, String> {
 /// A file of the private repository, only if a page this mount rewrote lists it
 /// (read the project page first when none has yet): any other path under the
 /// repository base (raw pages, say) is never fetched.
-async fn private_file(st: &Shared, mount: &Mount, pkg: &str, rest: &str) -> Response {
+async fn private_file(st: &PypiShared, mount: &PypiRepo, pkg: &str, rest: &str) -> Response {
     let local = format!("{}+f/{pkg}/{rest}", mount.local_base);
     let base = match mount.base().await {
         Ok(b) => b,
@@ -325,22 +444,34 @@ async fn private_file(st: &Shared, mount: &Mount, pkg: &str, rest: &str) -> Resp
     let Some(url) = upstream_url(&base, rest) else {
         return not_found();
     };
-    file(st, mount, &url, sha, upstream(st, mount, false, true)).await
+    file(
+        st,
+        mount,
+        &url,
+        sha,
+        upstream(st, mount, Fetched::File, Repository::Private),
+    )
+    .await
 }
 
-/// What [`Mount::listed_file`] says about `local`, after reading the project
+/// What [`PypiRepo::listed_file`] says about `local`, after reading the project
 /// page of `pkg` if no page listed it yet (a lockfile's URL, after a restart).
-async fn listed(st: &Shared, mount: &Mount, pkg: &str, local: &str) -> Option<Option<String>> {
+async fn listed(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    pkg: &str,
+    local: &str,
+) -> Option<Option<String>> {
     if let Some(sha) = mount.listed_file(local) {
         return Some(sha);
     }
-    let _ = index(st, mount, Some(pkg), None).await;
+    let _ = private_page(st, mount, Some(pkg), PageRequest::default()).await;
     mount.listed_file(local)
 }
 
 async fn fallback_file(
-    st: &Shared,
-    mount: &Mount,
+    st: &PypiShared,
+    mount: &PypiRepo,
     pkg: &str,
     scheme: &str,
     authority: &str,
@@ -355,7 +486,7 @@ async fn fallback_file(
     let local = format!("{}+fb/{pkg}/{scheme}/{authority}/{rest}", mount.local_base);
     let mut sha = mount.listed_file(&local).flatten();
     if sha.is_none() {
-        let _ = fallback_index(st, mount, pkg, None).await;
+        let _ = fallback_page(st, mount, pkg, PageRequest::default()).await;
         sha = mount.listed_file(&local).flatten();
     }
     // Only files a fallback page listed with a hash: the path can't name any other host.
@@ -370,17 +501,17 @@ async fn fallback_file(
         mount,
         &url,
         Some(sha),
-        upstream(st, mount, false, false),
+        upstream(st, mount, Fetched::File, Repository::Public),
     )
     .await
 }
 
 async fn file(
-    st: &Shared,
-    mount: &Mount,
+    st: &PypiShared,
+    mount: &PypiRepo,
     url: &Url,
     sha: Option<String>,
-    fetch: Arc<Upstream>,
+    fetch: Arc<PypiFetch>,
 ) -> Response {
     let opts = LookupOptions {
         namespace: mount.namespace.clone(),
@@ -390,7 +521,7 @@ async fn file(
         verify: sha.map(Verifier::Sha256),
         ..LookupOptions::default()
     };
-    let resp = get_cached(st, url, None, fetch, opts).await;
+    let resp = get_cached(st, url, None, Refresh::IfStale, fetch, opts).await;
     match resp.status() {
         StatusCode::OK => {
             let (parts, body) = resp.into_parts();
@@ -412,104 +543,55 @@ async fn file(
 
 /// A project page from the public index, its links pointing back through the proxy.
 async fn fallback_index(
-    st: &Shared,
-    mount: &Mount,
+    st: &PypiShared,
+    mount: &PypiRepo,
     pkg: &str,
-    accept: Option<HeaderValue>,
+    page: PageRequest,
 ) -> Response {
+    match fallback_page(st, mount, pkg, page).await {
+        Ok(page) => page.into_response(),
+        Err(resp) => resp,
+    }
+}
+
+/// [`fallback_index`] before it becomes a response (see [`private_page`]).
+async fn fallback_page(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    pkg: &str,
+    page: PageRequest,
+) -> Result<ClientPage, Response> {
     let Some(fb) = &mount.fallback else {
-        return not_found();
+        return Err(not_found());
     };
     let Ok(url) = fb.index.join(&format!("{pkg}/")) else {
-        return not_found();
+        return Err(not_found());
     };
-    let resp = get_cached(
+    let resp = get_page(
         st,
+        mount,
         &url,
-        Some(canonical_accept(accept.as_ref())),
-        upstream(st, mount, true, false),
-        index_opts(mount),
+        &page,
+        upstream(st, mount, Fetched::Page, Repository::Public),
     )
     .await;
     if resp.status() == StatusCode::NOT_FOUND {
-        return not_found();
+        return Err(not_found());
     }
     if resp.status() != StatusCode::OK {
-        return bad_gateway("the public index failed\n");
+        return Err(bad_gateway("the public index failed\n"));
     }
-    // Buffer once to learn which hosts the page links to, then map each of them.
-    let (parts, body) = resp.into_parts();
-    let Ok(bytes) = collect(body).await else {
-        return bad_gateway("cannot read the index page\n");
-    };
-    let json = parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.contains("json"));
-    let mut origins: BTreeSet<String> = BTreeSet::new();
-    for href in raw_links(&bytes, json) {
-        if let Ok(u) = url.join(&href)
-            && matches!(u.scheme(), "http" | "https")
-            && let Some(host) = u.host_str()
-        {
-            let authority = u
-                .port()
-                .map_or_else(|| host.to_owned(), |p| format!("{host}:{p}"));
-            origins.insert(format!("{}://{authority}/", u.scheme()));
-        }
-    }
-    let page_origin = url.join("/").map(|u| u.to_string()).unwrap_or_default();
-    // The page's own origin first: later passes resolve the already-mapped
-    // `/pypi/...` links against it and must not match them again.
-    let mut ordered: Vec<String> = origins
-        .iter()
-        .filter(|o| **o == page_origin)
-        .cloned()
-        .collect();
-    ordered.extend(origins.into_iter().filter(|o| *o != page_origin));
-    let maps: Vec<LinkMap> = ordered
-        .iter()
-        .filter_map(|o| {
-            let u = Url::parse(o).ok()?;
-            let host = u.host_str()?;
-            let authority = u
-                .port()
-                .map_or_else(|| host.to_owned(), |p| format!("{host}:{p}"));
-            Some(LinkMap {
-                upstream_base: u.clone(),
-                local_base: format!("{}+fb/{pkg}/{}/{authority}/", mount.local_base, u.scheme()),
-            })
-        })
-        .collect();
-    let mut resp = http::Response::from_parts(
-        parts,
-        crate::cache::into_body(http_body_util::Full::new(bytes)),
-    );
-    resp.headers_mut().remove(http::header::CONTENT_LENGTH);
+    let root = format!("{}+fb/{pkg}/", mount.local_base);
     let files = format!("{}+fb/", mount.local_base);
-    render(mount, &url, resp, &maps, None, &files).await
-}
-
-fn raw_links(page: &[u8], json: bool) -> Vec<String> {
-    if json {
-        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(page) else {
-            return Vec::new();
-        };
-        return doc["files"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f["url"].as_str().map(str::to_owned))
-            .collect();
-    }
-    let html = String::from_utf8_lossy(page);
-    let Ok(re) = regex_lite::Regex::new(r#"(?i)\shref\s*=\s*["']([^"']*)["']"#) else {
-        return Vec::new();
-    };
-    re.captures_iter(&html)
-        .filter_map(|c| c.get(1).map(|m| m.as_str().replace("&amp;", "&")))
-        .collect()
+    render(
+        mount,
+        &url,
+        resp,
+        |page| fallback_maps(&url, page, &root),
+        None,
+        &files,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -15,14 +15,14 @@ use http::header::CONTENT_TYPE;
 use http::{Method, StatusCode};
 use http_body_util::BodyExt as _;
 
-use super::mount::Mount;
+use super::mount::PypiRepo;
 use super::pages::bad_gateway;
-use super::{Shared, text};
+use super::{PypiShared, text};
 use crate::net;
 use crate::services::repos::{PublishRefusal, check_publish};
 
 /// `POST` to the mount root: streamed to the repository with the token.
-pub async fn upload(st: &Shared, mount: Arc<Mount>, req: Request) -> Response {
+pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Response {
     mount.stats.record(None);
     let refused = |r: PublishRefusal| {
         tracing::info!(mount = %mount.label, refusal = r.as_str(), "upload refused");
@@ -82,6 +82,7 @@ pub async fn upload(st: &Shared, mount: Arc<Mount>, req: Request) -> Response {
             let status = resp.status();
             tracing::debug!(mount = %mount.label, %status, "upload");
             let body: &'static str = if status.is_success() {
+                mount.note_upload();
                 "uploaded\n"
             } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
                 return bad_gateway("the repository refused awsproxy's token\n");

@@ -11,8 +11,8 @@ use http::header::AUTHORIZATION;
 use http::{HeaderValue, Request, Response, StatusCode};
 
 use crate::cache::{Body, BoxFuture, Fetch, FetchError, FetchErrorKind, Fetched, into_body};
+use crate::codeartifact::token::TokenProvider;
 use crate::net::{self, UpstreamClient};
-use crate::pypi::token::TokenProvider;
 use crate::secret::Secret;
 
 /// How long an index page is fresh when the upstream doesn't say
@@ -32,9 +32,9 @@ pub fn basic_auth(token: &Secret) -> HeaderValue {
     value
 }
 
-/// One upstream, with or without a token.
+/// The [`Fetch`] of a PyPI mount: one upstream, with or without a token.
 #[derive(Debug, Clone)]
-pub struct Upstream {
+pub struct PypiFetch {
     pub client: UpstreamClient,
     /// `None` for the public index.
     pub token: Option<Arc<TokenProvider>>,
@@ -43,7 +43,7 @@ pub struct Upstream {
     pub index: bool,
 }
 
-impl Upstream {
+impl PypiFetch {
     /// Sends `req` with the token, retrying once with a fresh one after a 401.
     pub async fn send(&self, parts: &http::request::Parts) -> Result<Response<Body>, FetchError> {
         let secret = match &self.token {
@@ -140,7 +140,7 @@ impl Upstream {
 }
 
 /// Marks the `502` of a download the repository redirected from `https` to
-/// plain `http` (see [`Upstream::follow`]).
+/// plain `http` (see [`PypiFetch::follow`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DowngradeRefused;
 
@@ -164,7 +164,7 @@ fn same_origin(a: &http::Uri, b: &http::Uri) -> bool {
         && port(a) == port(b)
 }
 
-impl Fetch for Upstream {
+impl Fetch for PypiFetch {
     fn fetch(&self, req: Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>> {
         let this = self.clone();
         Box::pin(async move {

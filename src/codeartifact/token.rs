@@ -1,17 +1,19 @@
-//! CodeArtifact tokens for the PyPI proxy, kept in memory per mount: one fetch at
+//! CodeArtifact tokens for repository mounts (any format: a token is per
+//! domain, owner, region and identity), kept in memory: one fetch at
 //! a time (callers wait for the one in flight), refreshed once less than
 //! [`REUSE_MARGIN`] (15 minutes) is left (half its life for shorter tokens), by a
 //! background task as well as on demand, and replaced at once when the upstream
 //! rejects the current one. Credentials come from a [`CredentialCache`], so a
 //! fresh `sso login` is used without a restart.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use time::OffsetDateTime;
 
+use super::{REUSE_MARGIN, Token, TokenKey};
 use crate::aws::{self, SdkOptions};
-use crate::codeartifact::{self, REUSE_MARGIN, Token, TokenKey};
 use crate::creds::CredentialCache;
 use crate::secret::Secret;
 
@@ -36,6 +38,45 @@ impl TokenSource {
             ..SdkOptions::default()
         })
         .await
+    }
+}
+
+/// The token providers of a process, one per (domain, owner, region,
+/// identity, endpoint): mounts of any format that reach one domain with one
+/// identity share its token.
+#[derive(Debug, Default)]
+pub struct Tokens {
+    providers: Mutex<HashMap<SourceKey, Weak<TokenProvider>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SourceKey {
+    domain: String,
+    owner: String,
+    region: Option<String>,
+    endpoint: Option<String>,
+    identity: String,
+}
+
+impl Tokens {
+    /// The provider for `source`'s domain and identity (a new one when no
+    /// live mount holds it).
+    pub fn provider(&self, source: TokenSource) -> Arc<TokenProvider> {
+        let key = SourceKey {
+            domain: source.domain.clone(),
+            owner: source.owner.clone(),
+            region: source.region.clone(),
+            endpoint: source.endpoint.clone(),
+            identity: source.creds.spec().name.clone(),
+        };
+        let mut providers = lock(&self.providers);
+        if let Some(live) = providers.get(&key).and_then(Weak::upgrade) {
+            return live;
+        }
+        providers.retain(|_, p| p.strong_count() > 0);
+        let provider = Arc::new(TokenProvider::new(source));
+        providers.insert(key, Arc::downgrade(&provider));
+        provider
     }
 }
 
@@ -149,7 +190,7 @@ impl TokenProvider {
             region,
             identity: s.creds.spec().name.clone(),
         };
-        codeartifact::fetch(&sdk, &key, None).await
+        super::fetch(&sdk, &key, None).await
     }
 
     pub fn source(&self) -> &TokenSource {

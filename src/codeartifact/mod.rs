@@ -1,6 +1,8 @@
-//! CodeArtifact authorization tokens: fetched with aws-sdk-codeartifact, cached
-//! on disk per (domain, owner, region, credentials identity) and reused until 15
-//! minutes before they expire.
+//! CodeArtifact, the one module that uses aws-sdk-codeartifact: authorization
+//! tokens, fetched and cached on disk per (domain, owner, region, credentials
+//! identity) and reused until 15 minutes before they expire (`token get`); the
+//! in-memory tokens of repository mounts ([`token`]); repository endpoints
+//! ([`endpoint`]).
 //!
 //! The cache lives in `$XDG_CACHE_HOME/awsproxy/codeartifact/`, one 0600 JSON file
 //! per key, written atomically. The token itself is a [`Secret`]: it never reaches
@@ -16,6 +18,9 @@ use aws_sdk_codeartifact::operation::get_authorization_token::GetAuthorizationTo
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use time::OffsetDateTime;
+
+pub mod endpoint;
+pub mod token;
 
 use crate::error::{Error, Hinted, chain_text};
 use crate::fsutil::{self, Mode};
