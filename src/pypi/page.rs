@@ -63,11 +63,15 @@ impl Page {
         let spans = href_values(&text);
         let links = spans
             .iter()
-            .map(|span| {
+            .enumerate()
+            .map(|(i, span)| {
                 let href = unescape(&text[span.clone()]);
+                // The tag's other attributes lie between the neighbouring values.
+                let after_previous = i.checked_sub(1).map_or(0, |p| spans[p].end);
+                let before_next = spans.get(i + 1).map_or(text.len(), |n| n.start);
                 Link {
                     sha256: sha256_fragment(&href),
-                    metadata: html_metadata(&text, span),
+                    metadata: html_metadata(&text, span, after_previous..before_next),
                     href,
                 }
             })
@@ -123,6 +127,9 @@ impl Page {
                     match map(link) {
                         Some(mapped) => {
                             out.push_str(&escape(&mapped));
+                            // The hash the client will see (and check) is the
+                            // rewritten link's.
+                            link.sha256 = sha256_fragment(&mapped).or(link.sha256.take());
                             link.href = mapped;
                         }
                         None => out.push_str(&text[span.clone()]),
@@ -160,19 +167,28 @@ fn hex_sha256(h: &str) -> Option<String> {
     (h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).then(|| h.to_ascii_lowercase())
 }
 
-/// `data-core-metadata` / `data-dist-info-metadata` of the tag around `span`.
-fn html_metadata(text: &str, span: &Range<usize>) -> Option<Option<String>> {
+/// `data-core-metadata` / `data-dist-info-metadata` of the tag around `span`,
+/// looked for inside `within` (which holds no other link's `href` value).
+fn html_metadata(text: &str, span: &Range<usize>, within: Range<usize>) -> Option<Option<String>> {
     static META: LazyLock<Option<regex_lite::Regex>> = LazyLock::new(|| {
         regex_lite::Regex::new(
             r#"(?i)\sdata-(?:core|dist-info)-metadata\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#,
         )
         .ok()
     });
-    let start = text[..span.start].rfind('<').unwrap_or(span.start);
-    let end = text[span.end..]
-        .find('>')
-        .map_or(text.len(), |i| span.end + i);
-    let c = META.as_ref()?.captures(&text[start..end])?;
+    let start = text[within.start..span.start]
+        .rfind('<')
+        .map_or(within.start, |i| within.start + i);
+    // A tag ends at its `>`, or where the next one starts if it never closes.
+    let end = text[span.end..within.end]
+        .find(['>', '<'])
+        .map_or(within.end, |i| span.end + i);
+    // The tag around the `href` value, never the value itself: an attribute
+    // spelled inside a quoted value is not an attribute.
+    let meta = META.as_ref()?;
+    let c = meta
+        .captures(&text[start..span.start])
+        .or_else(|| meta.captures(&text[span.end..end]))?;
     let v = unescape(c.get(1).or(c.get(2)).or(c.get(3))?.as_str());
     match v.to_ascii_lowercase().as_str() {
         "" | "false" => None,
@@ -330,6 +346,17 @@ mod tests {
         );
         assert_eq!(sha256_fragment("x.whl#md5=abc"), None);
         assert_eq!(sha256_fragment("x.whl#sha256=short"), None);
+    }
+
+    /// Found by the index_rewrite fuzz target: the rewritten page (whose href
+    /// is percent-encoded) parsed differently from the page it came from.
+    #[test]
+    fn metadata_spelled_inside_an_href_value_is_not_metadata() {
+        let page = Page::html("<a href=\"x.whl' data-core-metadata=true>\">x</a>".to_owned());
+        assert_eq!(page.links.len(), 1);
+        assert_eq!(page.links[0].metadata, None);
+        let page = Page::html("<a data-core-metadata=true href=\"x.whl\">x</a>".to_owned());
+        assert_eq!(page.links[0].metadata, Some(None));
     }
 
     #[test]
