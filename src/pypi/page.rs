@@ -253,6 +253,17 @@ fn find_href(s: &str) -> Option<usize> {
     None
 }
 
+/// Truncated and odd markup that every parser and rewriter of pages must take.
+#[cfg(test)]
+pub(crate) const ODD_MARKUP: [&str; 6] = [
+    "<a href",
+    "<a href=",
+    "<a href=\"unterminated",
+    "href=x",
+    "<a  href = 'x'>",
+    "\u{e9}<a href=\"\u{e9}\">",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,14 +372,7 @@ mod tests {
 
     #[test]
     fn odd_markup_does_not_panic() {
-        for html in [
-            "<a href",
-            "<a href=",
-            "<a href=\"unterminated",
-            "href=x",
-            "<a  href = 'x'>",
-            "\u{e9}<a href=\"\u{e9}\">",
-        ] {
+        for html in ODD_MARKUP {
             let page = Page::parse(html.as_bytes(), false).unwrap();
             let _ = page.rewrite(|l| Some(l.href.clone()));
         }
