@@ -395,8 +395,7 @@ async fn every_service_at_once_against_the_fakes_with_a_reload() {
         .config(&config(&app))
         .env("AWS_ENDPOINT_URL_STS", aws.endpoint())
         .env("AWS_ENDPOINT_URL_CODEARTIFACT", aws.endpoint())
-        .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY)
+        .fake_aws_keys()
         .env("AWS_REGION", "us-east-1");
     let mut daemon = spawn(&ctx);
     // Startup lines come in service order.

@@ -1,14 +1,13 @@
 //! `awsproxy token get` against the CodeArtifact fake, through the real binary.
 
 use crate::support::TestContext;
-use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeAws};
+use crate::support::fakes::FakeAws;
 
 fn ctx_for(aws: &FakeAws) -> TestContext {
     TestContext::new()
         .env("AWS_ENDPOINT_URL_CODEARTIFACT", aws.endpoint())
         .env("AWS_ENDPOINT_URL_STS", aws.endpoint())
-        .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY)
+        .fake_aws_keys()
         .env("AWS_REGION", "us-east-1")
 }
 

@@ -385,7 +385,7 @@ fn a_disk_filled_by_entries_evicts_the_least_recently_used_to_store_again() {
 
 #[test]
 fn a_throttled_s3_store_under_serve_passes_through_then_is_skipped() {
-    use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeS3};
+    use crate::support::fakes::FakeS3;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let s3 = rt.block_on(FakeS3::start());
     s3.create_bucket("team-cache");
@@ -400,10 +400,7 @@ fn a_throttled_s3_store_under_serve_passes_through_then_is_skipped() {
          region = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n",
         s3.endpoint()
     );
-    let ctx = TestContext::new()
-        .config(&config)
-        .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY);
+    let ctx = TestContext::new().config(&config).fake_aws_keys();
     let mut cmd = ctx.command();
     cmd.arg("serve");
     let mut daemon = Daemon::spawn(cmd);

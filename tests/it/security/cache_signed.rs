@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::support::TestContext;
 use crate::support::daemon::Daemon;
-use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeS3};
+use crate::support::fakes::FakeS3;
 use crate::support::origin::{Origin, Reply};
 
 const BUCKET: &str = "team-cache";
@@ -35,10 +35,7 @@ fn teammate(s3: &FakeS3, cache: &str, key_file: Option<&str>) -> (TestContext, D
          region = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n",
         s3.endpoint()
     );
-    let ctx = TestContext::new()
-        .config(&config)
-        .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY);
+    let ctx = TestContext::new().config(&config).fake_aws_keys();
     if let Some(contents) = key_file {
         ctx.write(&ctx.home().join(".config/awsproxy/cache.key"), contents);
     }
@@ -411,10 +408,7 @@ fn doctor_warns_about_a_shared_bucket_without_a_key() {
              region = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n",
             s3.endpoint()
         );
-        let ctx = TestContext::new()
-            .config(&config)
-            .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY);
+        let ctx = TestContext::new().config(&config).fake_aws_keys();
         if let Some(contents) = key_file {
             ctx.write(&ctx.home().join(".config/awsproxy/cache.key"), contents);
         }

@@ -87,6 +87,13 @@ impl TestContext {
         self
     }
 
+    /// The static keys the fakes accept, as `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`.
+    pub fn fake_aws_keys(self) -> Self {
+        use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY};
+        self.env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY)
+    }
+
     /// Writes a file (creating parents) and returns its path.
     pub fn write(&self, path: &Path, contents: &str) -> PathBuf {
         if let Some(parent) = path.parent() {

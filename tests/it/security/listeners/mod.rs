@@ -66,8 +66,7 @@ impl Stack {
         let ctx = TestContext::new()
             .config(&config)
             .env("AWS_ENDPOINT_URL_CODEARTIFACT", aws.endpoint())
-            .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY)
+            .fake_aws_keys()
             .env("AWS_REGION", "us-east-1");
         let mut cmd = ctx.command();
         cmd.arg("serve");

@@ -19,7 +19,7 @@ mod uploads;
 
 use crate::support::TestContext;
 use crate::support::daemon::Daemon;
-use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeAws, FakeS3};
+use crate::support::fakes::{FakeAws, FakeS3};
 use crate::support::pypi_upstream::PypiUpstream;
 
 pub(super) const OWNER: &str = "123456789012";
@@ -79,8 +79,7 @@ impl Stack {
         let ctx = TestContext::new()
             .config(&config)
             .env("AWS_ENDPOINT_URL_CODEARTIFACT", aws.endpoint())
-            .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY)
+            .fake_aws_keys()
             .env("AWS_REGION", "us-east-1");
         let mut cmd = ctx.command();
         cmd.arg("serve");
