@@ -249,7 +249,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;token;get' {
-            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'A `[[repos.pypi]]` mount from the config, instead of --domain/--domain-owner')
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'A repository mount from the config (`[[repos.pypi]]`, `[[repos.npm]]`, `[[repos.cargo]]`; `FORMAT:NAME` when two formats share a name), instead of --domain/--domain-owner')
             [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'CodeArtifact domain')
             [CompletionResult]::new('--domain-owner', '--domain-owner', [CompletionResultType]::ParameterName, 'AWS account that owns the domain')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region of the domain [default: from the profile or environment]')

@@ -225,7 +225,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'awsproxy;token;get'= {
-            cand --repo 'A `[[repos.pypi]]` mount from the config, instead of --domain/--domain-owner'
+            cand --repo 'A repository mount from the config (`[[repos.pypi]]`, `[[repos.npm]]`, `[[repos.cargo]]`; `FORMAT:NAME` when two formats share a name), instead of --domain/--domain-owner'
             cand --domain 'CodeArtifact domain'
             cand --domain-owner 'AWS account that owns the domain'
             cand --region 'AWS region of the domain [default: from the profile or environment]'

@@ -202,7 +202,7 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and not __fish_
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and not __fish_seen_subcommand_from get help" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and not __fish_seen_subcommand_from get help" -f -a "get" -d 'Print a CodeArtifact authorization token (cached until 15 minutes before expiry)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and not __fish_seen_subcommand_from get help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and __fish_seen_subcommand_from get" -l repo -d 'A `[[repos.pypi]]` mount from the config, instead of --domain/--domain-owner' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and __fish_seen_subcommand_from get" -l repo -d 'A repository mount from the config (`[[repos.pypi]]`, `[[repos.npm]]`, `[[repos.cargo]]`; `FORMAT:NAME` when two formats share a name), instead of --domain/--domain-owner' -r
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and __fish_seen_subcommand_from get" -l domain -d 'CodeArtifact domain' -r
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and __fish_seen_subcommand_from get" -l domain-owner -d 'AWS account that owns the domain' -r
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and __fish_seen_subcommand_from get" -l region -d 'AWS region of the domain [default: from the profile or environment]' -r

@@ -265,7 +265,9 @@ pub enum TokenCommand {
 
 #[derive(Debug, Args)]
 pub struct TokenGetArgs {
-    /// A `[[repos.pypi]]` mount from the config, instead of --domain/--domain-owner
+    /// A repository mount from the config (`[[repos.pypi]]`, `[[repos.npm]]`,
+    /// `[[repos.cargo]]`; `FORMAT:NAME` when two formats share a name), instead
+    /// of --domain/--domain-owner
     #[arg(long, value_name = "NAME", conflicts_with_all = ["domain", "domain_owner"])]
     pub repo: Option<String>,
 

@@ -10,12 +10,29 @@ use super::token::TokenSource;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Pypi,
+    Npm,
+    Maven,
+    Cargo,
 }
 
 impl Format {
     fn sdk(self) -> PackageFormat {
         match self {
             Format::Pypi => PackageFormat::Pypi,
+            Format::Npm => PackageFormat::Npm,
+            Format::Maven => PackageFormat::Maven,
+            Format::Cargo => PackageFormat::Cargo,
+        }
+    }
+
+    /// The format's name in config sections, mount labels and local paths
+    /// (`pypi`, `npm`, `maven`, `cargo`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Pypi => "pypi",
+            Format::Npm => "npm",
+            Format::Maven => "maven",
+            Format::Cargo => "cargo",
         }
     }
 }

@@ -2,7 +2,8 @@
 //! tokens, fetched and cached on disk per (domain, owner, region, credentials
 //! identity) and reused until 15 minutes before they expire (`token get`); the
 //! in-memory tokens of repository mounts ([`token`]); repository endpoints
-//! ([`endpoint`]).
+//! ([`endpoint`]); a mount's repository ([`repository`]) and how its requests
+//! carry the token upstream ([`fetch`]).
 //!
 //! The cache lives in `$XDG_CACHE_HOME/awsproxy/codeartifact/`, one 0600 JSON file
 //! per key, written atomically. The token itself is a [`Secret`]: it never reaches
@@ -20,6 +21,8 @@ use sha2::Digest;
 use time::OffsetDateTime;
 
 pub mod endpoint;
+pub mod fetch;
+pub mod repository;
 pub mod token;
 
 use crate::error::{Error, Hinted, chain_text};

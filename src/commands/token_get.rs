@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::TokenGetArgs;
 use crate::codeartifact::{self, TokenCache, TokenKey};
+use crate::config::CodeArtifactMount;
 use crate::error::{Error, ExitStatus};
 
 #[derive(Serialize)]
@@ -18,7 +19,7 @@ struct TokenJson<'a> {
     region: &'a str,
 }
 
-/// Domain, owner, region and profile from the flags or a `[[repos.pypi]]` mount.
+/// Domain, owner, region and profile from the flags or a repository mount.
 struct Target {
     domain: String,
     owner: String,
@@ -28,31 +29,28 @@ struct Target {
 
 fn target(ctx: &Ctx, args: &TokenGetArgs) -> anyhow::Result<Target> {
     let config = ctx.config()?;
-    if let Some(name) = &args.repo {
+    if let Some(wanted) = &args.repo {
         let mounts = config
             .file
             .repos
             .as_ref()
-            .map(|r| r.pypi.as_slice())
+            .map(|r| r.codeartifact_mounts())
             .unwrap_or_default();
-        let mount = mounts
-            .iter()
-            .find(|m| &m.name == name)
-            .ok_or_else(|| Error::Usage {
-                message: format!("no `[[repos.pypi]]` named `{name}` in {}", config.source),
-                hint: Some(if mounts.is_empty() {
-                    "add one to the configuration, or pass --domain and --domain-owner".to_owned()
-                } else {
-                    format!(
-                        "configured: {}",
-                        mounts
-                            .iter()
-                            .map(|m| m.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }),
-            })?;
+        let mount = pick_mount(&mounts, wanted).map_err(|message| Error::Usage {
+            message: format!("{message} in {}", config.source),
+            hint: Some(if mounts.is_empty() {
+                "add a `[[repos.pypi]]`, `[[repos.npm]]` or `[[repos.cargo]]` mount to the configuration, or pass --domain and --domain-owner".to_owned()
+            } else {
+                format!(
+                    "configured: {}",
+                    mounts
+                        .iter()
+                        .map(|m| format!("{}:{}", m.format, m.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }),
+        })?;
         return Ok(Target {
             domain: mount.domain.clone(),
             owner: mount.domain_owner.clone(),
@@ -67,6 +65,46 @@ fn target(ctx: &Ctx, args: &TokenGetArgs) -> anyhow::Result<Target> {
         region: args.region.clone(),
         profile: args.profile.clone(),
     })
+}
+
+/// The mount `wanted` names: `NAME`, or `FORMAT:NAME` when mounts of two
+/// formats share a name and reach different domains.
+fn pick_mount<'a>(
+    mounts: &'a [CodeArtifactMount],
+    wanted: &str,
+) -> Result<&'a CodeArtifactMount, String> {
+    let (format, name) = match wanted.split_once(':') {
+        Some((f, n)) => (Some(f), n),
+        None => (None, wanted),
+    };
+    let found: Vec<_> = mounts
+        .iter()
+        .filter(|m| m.name == name && format.is_none_or(|f| f == m.format))
+        .collect();
+    let Some(first) = found.first() else {
+        return Err(format!("no repository mount named `{wanted}`"));
+    };
+    let same_token = |m: &&CodeArtifactMount| {
+        (&m.domain, &m.domain_owner, &m.region, &m.profile)
+            == (
+                &first.domain,
+                &first.domain_owner,
+                &first.region,
+                &first.profile,
+            )
+    };
+    if found.iter().all(same_token) {
+        Ok(first)
+    } else {
+        Err(format!(
+            "`{wanted}` names mounts of several formats with different domains (say which: {})",
+            found
+                .iter()
+                .map(|m| format!("{}:{}", m.format, m.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
 }
 
 /// Names the credentials without resolving them (a cache hit makes no network call).
@@ -132,4 +170,38 @@ pub fn run(ctx: &Ctx, args: &TokenGetArgs) -> anyhow::Result<ExitStatus> {
         ctx.printer.data(token.token.expose())?;
     }
     Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mount(format: &'static str, name: &str, domain: &str) -> CodeArtifactMount {
+        CodeArtifactMount {
+            format,
+            name: name.to_owned(),
+            domain: domain.to_owned(),
+            domain_owner: "123456789012".to_owned(),
+            region: None,
+            repository: "r".to_owned(),
+            profile: None,
+        }
+    }
+
+    #[test]
+    fn a_mount_is_named_alone_or_with_its_format() {
+        let mounts = [
+            mount("pypi", "internal", "a"),
+            mount("npm", "internal", "a"),
+            mount("npm", "web", "b"),
+            mount("cargo", "web", "c"),
+        ];
+        assert_eq!(pick_mount(&mounts, "internal").unwrap().format, "pypi");
+        assert_eq!(pick_mount(&mounts, "npm:web").unwrap().domain, "b");
+        assert_eq!(pick_mount(&mounts, "cargo:web").unwrap().domain, "c");
+        let ambiguous = pick_mount(&mounts, "web").unwrap_err();
+        assert!(ambiguous.contains("npm:web, cargo:web"), "{ambiguous}");
+        assert!(pick_mount(&mounts, "nope").is_err());
+        assert!(pick_mount(&mounts, "maven:internal").is_err());
+    }
 }

@@ -144,7 +144,7 @@ pub struct CredsClient {
     pub duration: Option<HumanDuration>,
 }
 
-/// `[repos]`: the repository listener shared by PyPI and Maven mounts.
+/// `[repos]`: the repository listener shared by the mounts of every format.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReposSection {
@@ -163,6 +163,10 @@ pub struct ReposSection {
     pub pypi: Vec<PypiMount>,
     #[serde(default)]
     pub maven: Vec<MavenMount>,
+    #[serde(default)]
+    pub npm: Vec<NpmMount>,
+    #[serde(default)]
+    pub cargo: Vec<CargoMount>,
 }
 
 impl Default for ReposSection {
@@ -173,7 +177,49 @@ impl Default for ReposSection {
             allowed_hosts: Vec::new(),
             pypi: Vec::new(),
             maven: Vec::new(),
+            npm: Vec::new(),
+            cargo: Vec::new(),
         }
+    }
+}
+
+/// Where a mount of any format finds its CodeArtifact repository (what
+/// `doctor` checks and `token get --repo` asks a token for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeArtifactMount {
+    /// `pypi`, `npm`, `maven` or `cargo`.
+    pub format: &'static str,
+    pub name: String,
+    pub domain: String,
+    pub domain_owner: String,
+    pub region: Option<String>,
+    pub repository: String,
+    pub profile: Option<String>,
+}
+
+impl ReposSection {
+    /// Every mount served from CodeArtifact, in configuration order per format.
+    pub fn codeartifact_mounts(&self) -> Vec<CodeArtifactMount> {
+        let mut all = Vec::new();
+        macro_rules! add {
+            ($list:expr, $format:literal) => {
+                for m in &$list {
+                    all.push(CodeArtifactMount {
+                        format: $format,
+                        name: m.name.clone(),
+                        domain: m.domain.clone(),
+                        domain_owner: m.domain_owner.clone(),
+                        region: m.region.clone(),
+                        repository: m.repository.clone(),
+                        profile: m.profile.clone(),
+                    });
+                }
+            };
+        }
+        add!(self.pypi, "pypi");
+        add!(self.npm, "npm");
+        add!(self.cargo, "cargo");
+        all
     }
 }
 
@@ -216,6 +262,61 @@ pub enum Fallback {
     Off,
     /// Use the public index only for names the private repository does not have.
     Missing,
+}
+
+/// `[[repos.npm]]`: a CodeArtifact npm repository served at `/npm/NAME/`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NpmMount {
+    pub name: String,
+    pub domain: String,
+    pub domain_owner: String,
+    pub region: Option<String>,
+    pub repository: String,
+    pub profile: Option<String>,
+    /// Use this upstream base URL instead of asking `GetRepositoryEndpoint`.
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub fallback: Fallback,
+    /// Package-name patterns that may come from the public registry (with `fallback = "missing"`).
+    #[serde(default)]
+    pub fallback_allow: Vec<String>,
+    /// Package-name patterns that must never come from the public registry.
+    #[serde(default)]
+    pub fallback_deny: Vec<String>,
+    /// The public registry used for fallback (default `https://registry.npmjs.org/`).
+    pub fallback_registry: Option<String>,
+    /// Accept `npm publish` (`PUT /npm/NAME/PKG`).
+    #[serde(default)]
+    pub allow_publish: bool,
+}
+
+/// `[[repos.cargo]]`: a CodeArtifact Cargo repository served as a sparse
+/// registry at `/cargo/NAME/`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CargoMount {
+    pub name: String,
+    pub domain: String,
+    pub domain_owner: String,
+    pub region: Option<String>,
+    pub repository: String,
+    pub profile: Option<String>,
+    /// Use this upstream base URL instead of asking `GetRepositoryEndpoint`.
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub fallback: Fallback,
+    /// Crate-name patterns that may come from the public registry (with `fallback = "missing"`).
+    #[serde(default)]
+    pub fallback_allow: Vec<String>,
+    /// Crate-name patterns that must never come from the public registry.
+    #[serde(default)]
+    pub fallback_deny: Vec<String>,
+    /// The public sparse index used for fallback (default `https://index.crates.io/`).
+    pub fallback_index: Option<String>,
+    /// Accept `cargo publish` (`PUT /cargo/NAME/api/v1/crates/new`).
+    #[serde(default)]
+    pub allow_publish: bool,
 }
 
 /// `[[repos.maven]]`: an S3 prefix served as a Maven repository at `/maven/NAME/`.

@@ -245,6 +245,55 @@ fn validate_clients_inner(clients: &[CredsClient]) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// The CodeArtifact keys every format's mount has.
+fn check_codeartifact(
+    domain_owner: &str,
+    region: Option<&str>,
+    endpoint: Option<&str>,
+    at: impl Fn(&str) -> Vec<Seg>,
+) -> Result<(), Invalid> {
+    if domain_owner.len() != 12 || !domain_owner.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(
+            at("domain_owner"),
+            format!("`{domain_owner}` is not a 12-digit AWS account id"),
+            None,
+        ));
+    }
+    if let Some(region) = region {
+        check_region(region, at("region"))?;
+    }
+    if let Some(endpoint) = endpoint {
+        check_url(endpoint, at("endpoint"))?;
+    }
+    Ok(())
+}
+
+/// A mount's public fallback: its URL (`index` is the key and its value) is
+/// an http(s) URL, and the allow/deny lists only go with `fallback = "missing"`.
+fn check_fallback(
+    fallback: Fallback,
+    allow: &[String],
+    deny: &[String],
+    index: (&str, Option<&str>),
+    at: impl Fn(&str) -> Vec<Seg>,
+) -> Result<(), Invalid> {
+    if let (field, Some(url)) = index {
+        check_url(url, at(field))?;
+    }
+    if fallback == Fallback::Off {
+        for (field, list) in [("fallback_allow", allow), ("fallback_deny", deny)] {
+            if !list.is_empty() {
+                return Err(invalid(
+                    at(field),
+                    format!("`{field}` has no effect while `fallback` is off"),
+                    Some("set `fallback = \"missing\"` or remove it".to_owned()),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn validate_repos(repos: &ReposSection) -> Result<(), Invalid> {
     unique_names(repos.pypi.iter().map(|m| m.name.as_str()), "repos", "pypi")?;
     unique_names(
@@ -252,40 +301,62 @@ fn validate_repos(repos: &ReposSection) -> Result<(), Invalid> {
         "repos",
         "maven",
     )?;
+    unique_names(repos.npm.iter().map(|m| m.name.as_str()), "repos", "npm")?;
+    unique_names(
+        repos.cargo.iter().map(|m| m.name.as_str()),
+        "repos",
+        "cargo",
+    )?;
     for (i, m) in repos.pypi.iter().enumerate() {
-        check_name(&m.name, at("repos", "pypi", i, "name"))?;
-        if m.domain_owner.len() != 12 || !m.domain_owner.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid(
-                at("repos", "pypi", i, "domain_owner"),
-                format!("`{}` is not a 12-digit AWS account id", m.domain_owner),
-                None,
-            ));
-        }
-        if let Some(region) = &m.region {
-            check_region(region, at("repos", "pypi", i, "region"))?;
-        }
-        if let Some(endpoint) = &m.endpoint {
-            check_url(endpoint, at("repos", "pypi", i, "endpoint"))?;
-        }
-        if let Some(index) = &m.fallback_index {
-            check_url(index, at("repos", "pypi", i, "fallback_index"))?;
-        }
-        if m.fallback == Fallback::Off {
-            for field in ["fallback_allow", "fallback_deny"] {
-                let set = if field == "fallback_allow" {
-                    !m.fallback_allow.is_empty()
-                } else {
-                    !m.fallback_deny.is_empty()
-                };
-                if set {
-                    return Err(invalid(
-                        at("repos", "pypi", i, field),
-                        format!("`{field}` has no effect while `fallback` is off"),
-                        Some("set `fallback = \"missing\"` or remove it".to_owned()),
-                    ));
-                }
-            }
-        }
+        let at = |field: &str| at("repos", "pypi", i, field);
+        check_name(&m.name, at("name"))?;
+        check_codeartifact(
+            &m.domain_owner,
+            m.region.as_deref(),
+            m.endpoint.as_deref(),
+            at,
+        )?;
+        check_fallback(
+            m.fallback,
+            &m.fallback_allow,
+            &m.fallback_deny,
+            ("fallback_index", m.fallback_index.as_deref()),
+            at,
+        )?;
+    }
+    for (i, m) in repos.npm.iter().enumerate() {
+        let at = |field: &str| at("repos", "npm", i, field);
+        check_name(&m.name, at("name"))?;
+        check_codeartifact(
+            &m.domain_owner,
+            m.region.as_deref(),
+            m.endpoint.as_deref(),
+            at,
+        )?;
+        check_fallback(
+            m.fallback,
+            &m.fallback_allow,
+            &m.fallback_deny,
+            ("fallback_registry", m.fallback_registry.as_deref()),
+            at,
+        )?;
+    }
+    for (i, m) in repos.cargo.iter().enumerate() {
+        let at = |field: &str| at("repos", "cargo", i, field);
+        check_name(&m.name, at("name"))?;
+        check_codeartifact(
+            &m.domain_owner,
+            m.region.as_deref(),
+            m.endpoint.as_deref(),
+            at,
+        )?;
+        check_fallback(
+            m.fallback,
+            &m.fallback_allow,
+            &m.fallback_deny,
+            ("fallback_index", m.fallback_index.as_deref()),
+            at,
+        )?;
     }
     for (i, m) in repos.maven.iter().enumerate() {
         check_name(&m.name, at("repos", "maven", i, "name"))?;

@@ -131,8 +131,8 @@ fn profiles(config: &Config) -> BTreeSet<Option<String>> {
             set.insert(c.profile.clone());
         }
     }
-    for m in f.repos.iter().flat_map(|r| &r.pypi) {
-        set.insert(m.profile.clone());
+    for m in f.repos.iter().flat_map(|r| r.codeartifact_mounts()) {
+        set.insert(m.profile);
     }
     for m in f.repos.iter().flat_map(|r| &r.maven) {
         set.insert(m.profile.clone());
@@ -179,8 +179,11 @@ async fn identity(profile: Option<String>) -> Finding {
     .await
 }
 
-async fn codeartifact(ctx_cache: std::path::PathBuf, mount: crate::config::PypiMount) -> Finding {
-    let name = format!("codeartifact:{}", mount.name);
+async fn codeartifact(
+    ctx_cache: std::path::PathBuf,
+    mount: crate::config::CodeArtifactMount,
+) -> Finding {
+    let name = format!("codeartifact:{}:{}", mount.format, mount.name);
     let check = name.clone();
     timed(
         name,
@@ -219,8 +222,8 @@ async fn codeartifact(ctx_cache: std::path::PathBuf, mount: crate::config::PypiM
                         check,
                         text,
                         format!(
-                            "check `[[repos.pypi]] {}`: domain, domain_owner, region and profile",
-                            mount.name
+                            "check `[[repos.{}]] {}`: domain, domain_owner, region and profile",
+                            mount.format, mount.name
                         ),
                     )
                 }
@@ -304,7 +307,12 @@ pub async fn network(ctx: &Context, config: &Config) -> Vec<Finding> {
     for profile in profiles(config) {
         checks.push(Box::pin(identity(profile)));
     }
-    for mount in config.file.repos.iter().flat_map(|r| r.pypi.clone()) {
+    for mount in config
+        .file
+        .repos
+        .iter()
+        .flat_map(|r| r.codeartifact_mounts())
+    {
         checks.push(Box::pin(codeartifact(ctx.paths.cache_dir.clone(), mount)));
     }
     for m in config.file.repos.iter().flat_map(|r| r.maven.clone()) {

@@ -13,4 +13,5 @@ pub mod forward;
 pub mod maven;
 pub mod pypi;
 pub mod repos;
+pub mod seeds;
 pub mod status;

@@ -18,8 +18,9 @@ use http::header::{AUTHORIZATION, ORIGIN, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::cache::HttpCache;
+use crate::codeartifact::token::Tokens;
 use crate::config::ReposSection;
-use crate::creds::CredsRegistry;
+use crate::creds::{CredsRegistry, SourceSpec};
 use crate::paths::Paths;
 use crate::services::status::StatusBoard;
 
@@ -36,6 +37,32 @@ pub struct RepoContext {
     /// Outbound HTTP(S) settings (upstream proxy, extra CAs) from `[proxy]`, for
     /// mounts that reach an upstream over HTTP.
     pub upstream: crate::net::ClientSettings,
+    /// CodeArtifact tokens, one per domain, owner, region and identity, shared
+    /// by the mounts of every format.
+    pub tokens: Arc<Tokens>,
+    /// How mounts reach CodeArtifact's API.
+    pub codeartifact: CodeArtifactOptions,
+}
+
+/// Overrides of how mounts reach CodeArtifact's API (tests and embedding;
+/// `serve` leaves both unset).
+#[derive(Debug, Clone, Default)]
+pub struct CodeArtifactOptions {
+    /// API endpoint (otherwise the SDK's resolution, which honours
+    /// `AWS_ENDPOINT_URL_CODEARTIFACT`).
+    pub endpoint: Option<String>,
+    /// Credentials for every mount instead of the mount's profile / default chain.
+    pub credentials: Option<SourceSpec>,
+}
+
+impl RepoContext {
+    /// The credentials a mount with `profile` uses (the override, if set).
+    pub async fn mount_creds(&self, profile: Option<&str>) -> crate::creds::CredentialCache {
+        match &self.codeartifact.credentials {
+            Some(spec) => self.creds.cache(spec.clone()).await,
+            None => self.creds.profile(profile).await,
+        }
+    }
 }
 
 /// The router of the whole listener.

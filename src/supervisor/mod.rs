@@ -38,6 +38,9 @@ pub struct Shared {
     pub paths: Paths,
     pub board: StatusBoard,
     pub creds: Arc<crate::creds::CredsRegistry>,
+    /// CodeArtifact tokens of every repository mount: kept across a reload
+    /// while a mount still holds them.
+    pub tokens: Arc<crate::codeartifact::token::Tokens>,
     /// Cache outcomes per service (read off `Cache-Status`).
     pub cache_stats: Arc<crate::cache::stats::CacheStats>,
     /// Every listener's bound address: destinations the forward proxy refuses.
@@ -53,6 +56,7 @@ impl Shared {
             creds: Arc::new(crate::creds::CredsRegistry::new(
                 crate::creds::CacheOptions::default(),
             )),
+            tokens: Arc::default(),
             cache_stats: Arc::default(),
             own_listeners: Default::default(),
             store: Arc::default(),

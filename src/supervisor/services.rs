@@ -270,6 +270,8 @@ fn repos() -> ServiceDef {
                         creds: shared.creds.clone(),
                         board: shared.board.clone(),
                         upstream: settings.upstream,
+                        tokens: shared.tokens.clone(),
+                        codeartifact: Default::default(),
                     };
                     let stats = shared.cache_stats.clone();
                     let router = crate::services::repos::router(&settings.section, &ctx)

@@ -229,7 +229,7 @@ async fn aws_checks_name_the_failing_profile_repo_bucket_and_session() {
         ghost["summary"].as_str().unwrap().contains("ghost"),
         "{ghost}"
     );
-    let repo = finding(&all, "codeartifact:corp");
+    let repo = finding(&all, "codeartifact:pypi:corp");
     assert_eq!(repo["outcome"], "fail");
     assert!(
         repo["hint"]

@@ -12,8 +12,8 @@ use awsproxy::config::{Fallback, PypiMount};
 use awsproxy::creds::{BaseSource, CacheOptions, CredsRegistry, SourceSpec};
 use awsproxy::paths::Paths;
 use awsproxy::secret::Secret;
-use awsproxy::services::pypi::{Options, router_with};
-use awsproxy::services::repos::RepoContext;
+use awsproxy::services::pypi::router;
+use awsproxy::services::repos::{CodeArtifactOptions, RepoContext};
 use awsproxy::services::status::{Health, StatusBoard};
 use base64::Engine as _;
 use bytes::Bytes;
@@ -24,11 +24,11 @@ use crate::support::pypi_upstream::PypiUpstream;
 
 const OWNER: &str = "123456789012";
 
-/// Router options that reach the fakes: their CodeArtifact endpoint and static
+/// CodeArtifact options that reach the fakes: their endpoint and static
 /// test keys for every mount.
-pub(crate) fn options(aws: &FakeAws) -> Options {
-    Options {
-        codeartifact_endpoint: Some(aws.endpoint()),
+pub(crate) fn options(aws: &FakeAws) -> CodeArtifactOptions {
+    CodeArtifactOptions {
+        endpoint: Some(aws.endpoint()),
         credentials: Some(SourceSpec {
             name: "test".to_owned(),
             base: BaseSource::Static {
@@ -39,7 +39,6 @@ pub(crate) fn options(aws: &FakeAws) -> Options {
             region: Some("us-east-1".to_owned()),
             assume: None,
         }),
-        client: Default::default(),
     }
 }
 
@@ -118,8 +117,10 @@ async fn setup_with(aws: FakeAws, mounts: Vec<PypiMount>) -> Env {
         creds: Arc::new(CredsRegistry::new(CacheOptions::default())),
         board: board.clone(),
         upstream: Default::default(),
+        tokens: Default::default(),
+        codeartifact: options(&aws),
     };
-    let app = router_with(&mounts, &ctx, options(&aws)).await.unwrap();
+    let app = router(&mounts, &ctx).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

@@ -2,6 +2,7 @@
 
 use crate::support::TestContext;
 use crate::support::fakes::FakeAws;
+use crate::support::fakes::codeartifact::CodeArtifactDomain;
 
 fn ctx_for(aws: &FakeAws) -> TestContext {
     TestContext::new()
@@ -128,18 +129,34 @@ async fn unknown_domain_and_access_denied_say_what_to_check() {
 #[tokio::test]
 async fn repo_from_config_and_bad_arguments() {
     let aws = FakeAws::start().await;
+    aws.state()
+        .codeartifact
+        .domains
+        .push(CodeArtifactDomain::new("web-domain", "123456789012"));
     let ctx = ctx_for(&aws).config(
-        "[[repos.pypi]]\nname = \"corp\"\ndomain = \"fake-domain\"\ndomain_owner = \"123456789012\"\nregion = \"us-east-1\"\nrepository = \"pypi-store\"\n",
+        "[[repos.pypi]]\nname = \"corp\"\ndomain = \"fake-domain\"\ndomain_owner = \"123456789012\"\nregion = \"us-east-1\"\nrepository = \"pypi-store\"\n\
+         [[repos.npm]]\nname = \"web\"\ndomain = \"web-domain\"\ndomain_owner = \"123456789012\"\nregion = \"us-east-1\"\nrepository = \"npm-store\"\n",
     );
     ctx.run(&["token", "get", "--repo", "corp"]).assert_code(0);
     assert_eq!(
         aws.state().codeartifact.token_requests[0].domain,
         "fake-domain"
     );
+    // Any format's mount names its domain.
+    ctx.run(&["token", "get", "--repo", "npm:web"])
+        .assert_code(0);
+    assert_eq!(
+        aws.state().codeartifact.token_requests[1].domain,
+        "web-domain"
+    );
 
     let out = ctx.run(&["token", "get", "--repo", "other"]);
     out.assert_code(2);
-    assert!(out.stderr.contains("configured: corp"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("configured: pypi:corp, npm:web"),
+        "{}",
+        out.stderr
+    );
 
     let mut args = ARGS.to_vec();
     args.extend(["--duration", "60"]);

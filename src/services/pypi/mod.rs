@@ -15,9 +15,7 @@
 
 mod mount;
 mod pages;
-mod seeds;
 mod upload;
-mod upstream;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,39 +25,26 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
-use http::{HeaderValue, Method, StatusCode};
+use http::{Method, StatusCode};
 
 use super::repos::RepoContext;
-use crate::codeartifact::token::Tokens;
+use super::seeds::{SeedParts, SeedTable};
 use crate::config::PypiMount;
-use crate::creds::SourceSpec;
-use crate::net::{ClientSettings, UpstreamClient};
+use crate::net::UpstreamClient;
 
 pub use mount::PypiRepo;
-use seeds::{Outcome, Refusal, SeedTable, Step};
 
-/// Knobs for tests and embedding (`serve` passes its `[proxy]` client settings).
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// CodeArtifact API endpoint override (otherwise the SDK's resolution, which
-    /// honours `AWS_ENDPOINT_URL_CODEARTIFACT`).
-    pub codeartifact_endpoint: Option<String>,
-    /// Credentials for every mount instead of the mount's profile / default chain.
-    pub credentials: Option<SourceSpec>,
-    /// Outbound client settings.
-    pub client: ClientSettings,
-}
+/// How long an index page is fresh when the upstream doesn't say
+/// ([`crate::cache::LookupOptions::default_max_age`]).
+pub const INDEX_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// State shared by every handler of the PyPI mounts.
 #[derive(Debug)]
 pub(crate) struct PypiShared {
     ctx: RepoContext,
-    opts: Options,
     client: UpstreamClient,
     named: HashMap<String, Arc<PypiRepo>>,
-    /// Tokens shared by mounts of one domain and identity.
-    tokens: Tokens,
-    /// The no-config form's repositories ([`seeds`]).
+    /// The no-config form's repositories ([`super::seeds`]).
     seeds: SeedTable<Arc<PypiRepo>>,
 }
 
@@ -67,37 +52,18 @@ type St = Arc<PypiShared>;
 
 /// The router for `[[repos.pypi]]` mounts and the no-config seed form.
 pub async fn router(mounts: &[PypiMount], ctx: &RepoContext) -> anyhow::Result<Router> {
-    let opts = Options {
-        client: ctx.upstream.clone(),
-        ..Options::default()
-    };
-    router_with(mounts, ctx, opts).await
-}
-
-/// [`router`] with explicit [`Options`].
-pub async fn router_with(
-    mounts: &[PypiMount],
-    ctx: &RepoContext,
-    opts: Options,
-) -> anyhow::Result<Router> {
-    let client = UpstreamClient::new(&opts.client)?;
+    let client = UpstreamClient::new(&ctx.upstream)?;
     let mut named = HashMap::new();
-    let tokens = Tokens::default();
     for m in mounts {
-        let creds = match &opts.credentials {
-            Some(spec) => ctx.creds.cache(spec.clone()).await,
-            None => ctx.creds.profile(m.profile.as_deref()).await,
-        };
-        let mount = PypiRepo::named(m, creds, &opts, &tokens)?;
-        mount.spawn_refresher();
+        let creds = ctx.mount_creds(m.profile.as_deref()).await;
+        let mount = PypiRepo::named(m, creds, ctx)?;
+        mount.upstream.spawn_refresher();
         named.insert(m.name.clone(), Arc::new(mount));
     }
     let shared = Arc::new(PypiShared {
         ctx: ctx.clone(),
-        opts,
         client,
         named,
-        tokens,
         seeds: SeedTable::new(Instant::now()),
     });
     mount::register_board(&shared);
@@ -122,89 +88,15 @@ impl PypiShared {
         all
     }
 
-    /// The mount of a no-config seed URL: one that worked, or a new one once
-    /// `GetRepositoryEndpoint` answers for it (see [`seeds`] for the limits).
-    async fn seed_mount(
-        &self,
-        account: &str,
-        region: &str,
-        domain: &str,
-        repo: &str,
-    ) -> Result<Arc<PypiRepo>, Response> {
-        if !mount::seed_parts_valid(account, region, domain, repo) {
-            return Err(not_found());
-        }
-        let key = format!("{account}/{region}/{domain}/{repo}");
-        let probe = match self.seeds.lookup(&key, Instant::now()) {
-            Step::Ready(m) => return Ok(m),
-            Step::Refused(why) => return Err(refused_seed(why)),
-            Step::Wait(probe) => probe,
-            Step::Try => {
-                let creds = match &self.opts.credentials {
-                    Some(spec) => self.ctx.creds.cache(spec.clone()).await,
-                    None => self.ctx.creds.profile(None).await,
-                };
-                let m = PypiRepo::seed(
-                    account,
-                    region,
-                    domain,
-                    repo,
-                    creds,
-                    &self.opts,
-                    &self.tokens,
-                );
-                self.seeds.begin(&key, Arc::new(m))
-            }
-        };
-        let outcome = *probe
-            .outcome
-            .get_or_init(|| async {
-                let m = &probe.mount;
-                if let Err(e) = m.token.source().creds.get().await {
-                    tracing::debug!(seed = %key, error = %crate::error::chain_text(&e), "no credentials for a no-config repository");
-                    return Outcome::NoCredentials;
-                }
-                match m.base().await {
-                    Ok(_) => Outcome::Works,
-                    Err(e) => {
-                        tracing::warn!(seed = %key, error = %e, "GetRepositoryEndpoint failed for a no-config repository URL; not asking again for {}", humantime::format_duration(seeds::FAILED_FOR));
-                        Outcome::Failed
-                    }
-                }
+    /// The mount of a no-config seed URL (see [`super::seeds`] for the limits).
+    async fn seed_mount(&self, seed: &SeedParts) -> Result<Arc<PypiRepo>, Response> {
+        self.seeds
+            .mount(seed, async || {
+                PypiRepo::seed(seed, self.ctx.mount_creds(None).await, &self.ctx)
             })
-            .await;
-        self.seeds.finish(&key, &probe, outcome, Instant::now());
-        match outcome {
-            Outcome::Works => Ok(probe.mount.clone()),
-            Outcome::Failed => Err(refused_seed(Refusal::Failed {
-                retry_after: seeds::FAILED_FOR,
-            })),
-            Outcome::NoCredentials => Err(text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no AWS credentials to reach this repository with (run `awsproxy doctor`)\n",
-            )),
-        }
+            .await
+            .map_err(|e| e.response("[[repos.pypi]]"))
     }
-}
-
-/// `503` with `Retry-After` for a seed that gets no mount now.
-fn refused_seed(why: Refusal) -> Response {
-    let mut resp = text(
-        StatusCode::SERVICE_UNAVAILABLE,
-        match why {
-            Refusal::Failed { .. } => {
-                "CodeArtifact did not resolve this repository (GetRepositoryEndpoint failed; see the log); awsproxy asks again after Retry-After seconds\n"
-            }
-            Refusal::Busy { .. } => {
-                "too many new repositories through the no-config URL form at once; try again shortly, or configure [[repos.pypi]] mounts\n"
-            }
-        },
-    );
-    let secs = why.retry_after().as_secs_f64().ceil().max(1.0);
-    if let Ok(v) = HeaderValue::from_str(&format!("{secs:.0}")) {
-        resp.headers_mut().insert(http::header::RETRY_AFTER, v);
-    }
-    resp
 }
 
 async fn named_route(
@@ -223,7 +115,13 @@ async fn seed_route(
     Path((account, region, domain, repo, rest)): Path<(String, String, String, String, String)>,
     req: Request,
 ) -> Response {
-    match st.seed_mount(&account, &region, &domain, &repo).await {
+    let seed = SeedParts {
+        account,
+        region,
+        domain,
+        repo,
+    };
+    match st.seed_mount(&seed).await {
         Ok(m) => pages::dispatch(&st, m, &rest, req).await,
         Err(refused) => refused,
     }

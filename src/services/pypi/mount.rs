@@ -7,19 +7,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::Context as _;
-use time::OffsetDateTime;
 use url::Url;
 
-use super::{Options, PypiShared};
+use super::PypiShared;
 use crate::cache::CacheStatus;
 use crate::cache::key::Namespace;
-use crate::codeartifact::endpoint::{Format, repository_endpoint};
-use crate::codeartifact::token::{TokenProvider, TokenSource, Tokens};
+use crate::codeartifact::endpoint::Format;
+use crate::codeartifact::repository::{CaRepository, dir_url};
+use crate::codeartifact::token::{TokenSource, Tokens};
 use crate::config::{Fallback, PypiMount};
 use crate::creds::CredentialCache;
 use crate::pypi::files::FileLink;
 use crate::pypi::names::FallbackPolicy;
-use crate::services::status::{Health, Section};
+use crate::services::repos::RepoContext;
+use crate::services::seeds::{SeedMount, SeedParts};
+use crate::services::status::Section;
 
 /// The public index used by `fallback = "missing"` when `fallback_index` is unset.
 pub const DEFAULT_FALLBACK_INDEX: &str = "https://pypi.org/simple/";
@@ -69,11 +71,8 @@ pub struct PypiRepo {
     pub label: String,
     /// Client-facing root, e.g. `/pypi/NAME/`.
     pub local_base: String,
-    pub domain: String,
-    pub repository: String,
-    fixed_endpoint: Option<Url>,
-    endpoint: tokio::sync::OnceCell<Url>,
-    pub token: Arc<TokenProvider>,
+    /// The CodeArtifact repository, its endpoint and its token.
+    pub upstream: CaRepository,
     pub fallback: Option<FallbackConfig>,
     /// This mount's cache entries: `pypi/NAME/IDENTITY` (the credentials'
     /// source name), apart from the forward proxy's and other mounts'.
@@ -92,12 +91,7 @@ pub struct PypiRepo {
 }
 
 impl PypiRepo {
-    pub fn named(
-        m: &PypiMount,
-        creds: CredentialCache,
-        opts: &Options,
-        tokens: &Tokens,
-    ) -> anyhow::Result<Self> {
+    pub fn named(m: &PypiMount, creds: CredentialCache, ctx: &RepoContext) -> anyhow::Result<Self> {
         let fixed_endpoint = m
             .endpoint
             .as_deref()
@@ -130,10 +124,10 @@ impl PypiRepo {
                     domain: m.domain.clone(),
                     owner: m.domain_owner.clone(),
                     region: m.region.clone(),
-                    endpoint: opts.codeartifact_endpoint.clone(),
+                    endpoint: ctx.codeartifact.endpoint.clone(),
                     creds,
                 },
-                tokens,
+                &ctx.tokens,
                 m.repository.clone(),
                 fixed_endpoint,
                 fallback,
@@ -141,28 +135,20 @@ impl PypiRepo {
         })
     }
 
-    pub fn seed(
-        account: &str,
-        region: &str,
-        domain: &str,
-        repo: &str,
-        creds: CredentialCache,
-        opts: &Options,
-        tokens: &Tokens,
-    ) -> Self {
+    pub fn seed(seed: &SeedParts, creds: CredentialCache, ctx: &RepoContext) -> Self {
         // No background refresher: a mistyped URL must not poll AWS forever.
         Self::new(
-            format!("pypi:{account}/{region}/{domain}/{repo}"),
-            format!("/{account}/{region}/{domain}/{repo}/"),
+            format!("pypi:{}", seed.key()),
+            format!("/{}/", seed.key()),
             TokenSource {
-                domain: domain.to_owned(),
-                owner: account.to_owned(),
-                region: Some(region.to_owned()),
-                endpoint: opts.codeartifact_endpoint.clone(),
+                domain: seed.domain.clone(),
+                owner: seed.account.clone(),
+                region: Some(seed.region.clone()),
+                endpoint: ctx.codeartifact.endpoint.clone(),
                 creds,
             },
-            tokens,
-            repo.to_owned(),
+            &ctx.tokens,
+            seed.repo.clone(),
             None,
             None,
         )
@@ -183,12 +169,8 @@ impl PypiRepo {
             namespace,
             label,
             local_base,
-            domain: source.domain.clone(),
-            repository,
-            fixed_endpoint,
+            upstream: CaRepository::new(source, tokens, repository, Format::Pypi, fixed_endpoint),
             allow_upload: false,
-            endpoint: tokio::sync::OnceCell::new(),
-            token: tokens.provider(source),
             fallback,
             files: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(FILES).unwrap_or(NonZeroUsize::MIN),
@@ -199,35 +181,6 @@ impl PypiRepo {
             )),
             stats: Stats::default(),
         }
-    }
-
-    /// Keeps the token fetched ahead of expiry while the mount exists (and makes
-    /// `/healthz` report a mount that cannot get one).
-    pub fn spawn_refresher(&self) {
-        let weak = Arc::downgrade(&self.token);
-        tokio::spawn(async move {
-            loop {
-                let Some(token) = weak.upgrade() else { return };
-                let wait = token.refresh_ahead().await;
-                drop(token);
-                tokio::time::sleep(wait).await;
-            }
-        });
-    }
-
-    /// The upstream repository base (ends in `/`), asked once.
-    pub async fn base(&self) -> anyhow::Result<Url> {
-        if let Some(u) = &self.fixed_endpoint {
-            return Ok(u.clone());
-        }
-        self.endpoint
-            .get_or_try_init(|| async {
-                let url = repository_endpoint(self.token.source(), &self.repository, Format::Pypi)
-                    .await?;
-                dir_url(&url)
-            })
-            .await
-            .cloned()
     }
 
     /// Records a file link of a rewritten page (a hash once known is kept when
@@ -266,58 +219,12 @@ impl PypiRepo {
     pub fn listed_file(&self, path: &str) -> Option<Option<String>> {
         lock(&self.files).get(path).cloned()
     }
-
-    fn health(&self) -> Health {
-        match self.token.state().error {
-            Some(reason) => Health::Unhealthy {
-                reason: format!("cannot get a CodeArtifact token: {reason}"),
-            },
-            None => Health::Healthy,
-        }
-    }
-
-    fn expires_in(&self) -> Option<i64> {
-        self.token
-            .state()
-            .expiration
-            .map(|e| (e - OffsetDateTime::now_utc()).whole_seconds())
-    }
 }
 
-/// A URL that ends in `/` (so joins stay under it).
-fn dir_url(raw: &str) -> anyhow::Result<Url> {
-    let mut url = Url::parse(raw)?;
-    anyhow::ensure!(
-        matches!(url.scheme(), "http" | "https"),
-        "not an http(s) URL"
-    );
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
+impl SeedMount for PypiRepo {
+    fn repository(&self) -> &CaRepository {
+        &self.upstream
     }
-    url.set_query(None);
-    url.set_fragment(None);
-    Ok(url)
-}
-
-/// `/{account}/{region}/{domain}/{repo}/`: 12-digit account, plausible names.
-pub fn seed_parts_valid(account: &str, region: &str, domain: &str, repo: &str) -> bool {
-    let name = |s: &str, max: usize| {
-        !s.is_empty()
-            && s.len() <= max
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            && !s.starts_with('.')
-    };
-    account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
-        && !region.is_empty()
-        && region.len() <= 32
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && name(domain, 50)
-        && name(repo, 100)
 }
 
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -333,7 +240,7 @@ pub fn register_board(shared: &Arc<PypiShared>) {
             .map(|s| {
                 s.all_mounts()
                     .iter()
-                    .map(|m| (m.label.clone(), m.health()))
+                    .map(|m| (m.label.clone(), m.upstream.health()))
                     .collect()
             })
             .unwrap_or_default()
@@ -356,17 +263,14 @@ pub fn register_board(shared: &Arc<PypiShared>) {
             rows: mounts
                 .iter()
                 .map(|m| {
+                    let [expires, state] = m.upstream.status_cells();
                     vec![
                         m.label.clone(),
                         m.local_base.clone(),
-                        m.domain.clone(),
-                        m.repository.clone(),
-                        m.expires_in()
-                            .map_or_else(|| "-".to_owned(), |s| format!("{}m", s / 60)),
-                        match m.health() {
-                            Health::Healthy => "ok".to_owned(),
-                            Health::Unhealthy { reason } => reason,
-                        },
+                        m.upstream.domain.clone(),
+                        m.upstream.repository.clone(),
+                        expires,
+                        state,
                     ]
                 })
                 .collect(),
@@ -414,7 +318,7 @@ fn register_metrics(metrics: &crate::metrics::Metrics, shared: std::sync::Weak<P
     metrics.counters_read_at_scrape(
         "awsproxy_pypi_token_refreshes",
         "CodeArtifact tokens fetched",
-        per_mount(|m| m.token.refreshes()),
+        per_mount(|m| m.upstream.token.refreshes()),
     );
     let expiry = metrics.int_gauge_family(
         "awsproxy_pypi_token_expiry_seconds",
@@ -423,7 +327,7 @@ fn register_metrics(metrics: &crate::metrics::Metrics, shared: std::sync::Weak<P
     metrics.on_scrape(move || {
         expiry.clear();
         for m in mounts() {
-            if let Some(s) = m.expires_in() {
+            if let Some(s) = m.upstream.expires_in() {
                 expiry
                     .get_or_create(&vec![("mount", m.label.clone())])
                     .set(s);

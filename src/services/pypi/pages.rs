@@ -13,9 +13,9 @@ use http_body_util::BodyExt as _;
 use url::Url;
 
 use super::mount::PypiRepo;
-use super::upstream::{DowngradeRefused, PypiFetch};
 use super::{PypiShared, is_read, not_found, text};
 use crate::cache::{Body, CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
+use crate::codeartifact::fetch::{AuthScheme, DowngradeRefused, Redirects, RepoFetch};
 use crate::pypi::files::upstream_url;
 use crate::pypi::names::normalize;
 use crate::pypi::page::Page;
@@ -181,11 +181,16 @@ fn upstream(
     mount: &PypiRepo,
     fetched: Fetched,
     repo: Repository,
-) -> Arc<PypiFetch> {
-    Arc::new(PypiFetch {
+) -> Arc<RepoFetch> {
+    Arc::new(RepoFetch {
         client: st.client.clone(),
-        token: (repo == Repository::Private).then(|| mount.token.clone()),
-        index: fetched == Fetched::Page,
+        token: (repo == Repository::Private)
+            .then(|| (mount.upstream.token.clone(), AuthScheme::BasicAws)),
+        redirects: if fetched == Fetched::Page {
+            Redirects::PassOn
+        } else {
+            Redirects::Follow
+        },
     })
 }
 
@@ -229,7 +234,7 @@ async fn private_page(
     pkg: Option<&str>,
     page: PageRequest,
 ) -> Result<ClientPage, Response> {
-    let base = match mount.base().await {
+    let base = match mount.upstream.base().await {
         Ok(b) => b,
         Err(e) => {
             tracing::debug!(mount = %mount.label, error = %e, "cannot resolve the repository endpoint");
@@ -291,7 +296,7 @@ fn index_opts(mount: &PypiRepo) -> LookupOptions {
         namespace: mount.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::StaleIfError,
-        default_max_age: Some(super::upstream::INDEX_MAX_AGE),
+        default_max_age: Some(super::INDEX_MAX_AGE),
         // The format follows `Accept`; keep the cache's variants apart.
         default_vary: Some(ACCEPT),
         ..LookupOptions::default()
@@ -305,7 +310,7 @@ async fn get_page(
     mount: &PypiRepo,
     url: &Url,
     page: &PageRequest,
-    fetch: Arc<PypiFetch>,
+    fetch: Arc<RepoFetch>,
 ) -> http::Response<Body> {
     let accept = canonical_accept(page.accept.as_ref());
     let variant = format!("{url} {}", accept.to_str().unwrap_or_default());
@@ -325,7 +330,7 @@ async fn get_cached(
     url: &Url,
     accept: Option<HeaderValue>,
     refresh: Refresh,
-    fetch: Arc<PypiFetch>,
+    fetch: Arc<RepoFetch>,
     opts: LookupOptions,
 ) -> http::Response<Body> {
     let mut req = http::Request::new(());
@@ -429,7 +434,7 @@ async fn collect(mut body: Body) -> Result<bytes::Bytes, String> {
 /// repository base (raw pages, say) is never fetched.
 async fn private_file(st: &PypiShared, mount: &PypiRepo, pkg: &str, rest: &str) -> Response {
     let local = format!("{}+f/{pkg}/{rest}", mount.local_base);
-    let base = match mount.base().await {
+    let base = match mount.upstream.base().await {
         Ok(b) => b,
         Err(_) => {
             return text(
@@ -511,7 +516,7 @@ async fn file(
     mount: &PypiRepo,
     url: &Url,
     sha: Option<String>,
-    fetch: Arc<PypiFetch>,
+    fetch: Arc<RepoFetch>,
 ) -> Response {
     let opts = LookupOptions {
         namespace: mount.namespace.clone(),

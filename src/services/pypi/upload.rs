@@ -39,7 +39,7 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
         Err(r) => return refused(r),
         Ok(()) => {}
     }
-    let base = match mount.base().await {
+    let base = match mount.upstream.base().await {
         Ok(b) => b,
         Err(_) => {
             return text(
@@ -48,7 +48,7 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
             );
         }
     };
-    let token = match mount.token.get().await {
+    let token = match mount.upstream.token.get().await {
         Ok(t) => t,
         Err(_) => {
             return text(
@@ -75,7 +75,7 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
     }
     out.headers_mut().insert(
         http::header::AUTHORIZATION,
-        super::upstream::basic_auth(&token),
+        crate::codeartifact::fetch::basic_auth(&token),
     );
     match st.client.send(out).await {
         Ok(resp) => {

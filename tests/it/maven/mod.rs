@@ -114,6 +114,8 @@ pub(super) async fn serve_with_upstream(
         cache: cache.clone(),
         creds: Arc::new(CredsRegistry::new(CacheOptions::default())),
         board: board.clone(),
+        tokens: Default::default(),
+        codeartifact: Default::default(),
     };
     let router = router_with(mounts, &ctx, tuning).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -494,7 +494,7 @@ mod namespaces {
     use awsproxy::creds::{CacheOptions, CredsRegistry};
     use awsproxy::paths::Paths;
     use awsproxy::services::forward::ForwardProxy;
-    use awsproxy::services::pypi::router_with;
+    use awsproxy::services::pypi::router;
     use awsproxy::services::repos::RepoContext;
     use awsproxy::services::status::StatusBoard;
 
@@ -535,14 +535,12 @@ mod namespaces {
             creds: Arc::new(CredsRegistry::new(CacheOptions::default())),
             board: StatusBoard::default(),
             upstream: Default::default(),
+            tokens: Default::default(),
+            codeartifact: crate::pypi::options(&aws),
         };
-        let app = router_with(
-            &[crate::pypi::mount("internal")],
-            &ctx,
-            crate::pypi::options(&aws),
-        )
-        .await
-        .unwrap();
+        let app = router(&[crate::pypi::mount("internal")], &ctx)
+            .await
+            .unwrap();
         let repos = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let repos_base = format!("http://{}", repos.local_addr().unwrap());
         tokio::spawn(async move {

@@ -1,7 +1,8 @@
-//! How the PyPI proxy reaches CodeArtifact (and the public index): a
-//! [`Fetch`] that adds `Authorization: Basic aws:<token>` itself (so the request
-//! handed to the cache never carries it), retries once with a fresh token after a
-//! `401`, and follows the redirects of file downloads.
+//! How a repository mount of any format reaches CodeArtifact (and a public
+//! registry): a [`Fetch`] that adds the token itself (`Authorization: Basic
+//! aws:<token>` or `Bearer <token>`, as the format's endpoint wants), so the
+//! request handed to the cache never carries it; retries once with a fresh
+//! token after a `401`; and follows the redirects of file downloads.
 //! Errors never carry the upstream host or the token; the detail goes to the log.
 
 use std::sync::Arc;
@@ -10,14 +11,10 @@ use base64::Engine as _;
 use http::header::AUTHORIZATION;
 use http::{HeaderValue, Request, Response, StatusCode};
 
+use super::token::TokenProvider;
 use crate::cache::{Body, BoxFuture, Fetch, FetchError, FetchErrorKind, Fetched, into_body};
-use crate::codeartifact::token::TokenProvider;
 use crate::net::{self, UpstreamClient};
 use crate::secret::Secret;
-
-/// How long an index page is fresh when the upstream doesn't say
-/// ([`crate::cache::LookupOptions::default_max_age`]).
-pub const INDEX_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Redirects followed for one file download.
 const MAX_REDIRECTS: usize = 3;
@@ -32,22 +29,57 @@ pub fn basic_auth(token: &Secret) -> HeaderValue {
     value
 }
 
-/// The [`Fetch`] of a PyPI mount: one upstream, with or without a token.
-#[derive(Debug, Clone)]
-pub struct PypiFetch {
-    pub client: UpstreamClient,
-    /// `None` for the public index.
-    pub token: Option<Arc<TokenProvider>>,
-    /// An index page (redirects are passed on); else a file download
-    /// (redirects are followed).
-    pub index: bool,
+/// `Bearer <token>`, marked sensitive.
+pub fn bearer_auth(token: &Secret) -> HeaderValue {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .unwrap_or_else(|_| HeaderValue::from_static(""));
+    value.set_sensitive(true);
+    value
 }
 
-impl PypiFetch {
+/// How a format's CodeArtifact endpoint takes the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// `Basic aws:<token>` (PyPI, Maven).
+    BasicAws,
+    /// `Bearer <token>` (npm, Cargo).
+    #[allow(dead_code, reason = "the npm and Cargo mounts are being built on it")]
+    Bearer,
+}
+
+impl AuthScheme {
+    /// The `Authorization` value for `token`.
+    pub fn header(self, token: &Secret) -> HeaderValue {
+        match self {
+            Self::BasicAws => basic_auth(token),
+            Self::Bearer => bearer_auth(token),
+        }
+    }
+}
+
+/// What a fetch does with redirects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Pass them on to the cache (index pages and documents).
+    PassOn,
+    /// Follow up to three, the token only to the same origin (file downloads).
+    Follow,
+}
+
+/// The [`Fetch`] of a repository mount: one upstream, with or without a token.
+#[derive(Debug, Clone)]
+pub struct RepoFetch {
+    pub client: UpstreamClient,
+    /// `None` for a public registry.
+    pub token: Option<(Arc<TokenProvider>, AuthScheme)>,
+    pub redirects: Redirects,
+}
+
+impl RepoFetch {
     /// Sends `req` with the token, retrying once with a fresh one after a 401.
     pub async fn send(&self, parts: &http::request::Parts) -> Result<Response<Body>, FetchError> {
         let secret = match &self.token {
-            Some(t) => Some(t.get().await.map_err(|e| {
+            Some((t, _)) => Some(t.get().await.map_err(|e| {
                 tracing::debug!(error = %crate::error::chain_text(e.as_ref()), "no token for the upstream request");
                 FetchError::msg("no CodeArtifact token (see /healthz)")
                     .with_kind(FetchErrorKind::Service)
@@ -56,7 +88,7 @@ impl PypiFetch {
         };
         let mut resp = self.once(parts, secret.as_ref()).await?;
         if resp.status() == StatusCode::UNAUTHORIZED
-            && let (Some(t), Some(old)) = (&self.token, &secret)
+            && let (Some((t, _)), Some(old)) = (&self.token, &secret)
         {
             tracing::debug!("upstream refused the token; fetching a new one");
             let fresh = t.replace(old).await.map_err(|_| {
@@ -65,7 +97,7 @@ impl PypiFetch {
             })?;
             resp = self.once(parts, Some(&fresh)).await?;
         }
-        if !self.index {
+        if self.redirects == Redirects::Follow {
             resp = self.follow(parts, resp, secret.as_ref()).await?;
         }
         Ok(resp)
@@ -126,8 +158,8 @@ impl PypiFetch {
         *req.uri_mut() = parts.uri.clone();
         *req.headers_mut() = parts.headers.clone();
         req.headers_mut().remove(AUTHORIZATION);
-        if let Some(t) = token {
-            req.headers_mut().insert(AUTHORIZATION, basic_auth(t));
+        if let (Some(t), Some((_, scheme))) = (token, &self.token) {
+            req.headers_mut().insert(AUTHORIZATION, scheme.header(t));
         }
         match self.client.send(req).await {
             Ok(resp) => Ok(resp.map(into_body)),
@@ -140,7 +172,7 @@ impl PypiFetch {
 }
 
 /// Marks the `502` of a download the repository redirected from `https` to
-/// plain `http` (see [`PypiFetch::follow`]).
+/// plain `http` (see [`RepoFetch::follow`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DowngradeRefused;
 
@@ -164,7 +196,7 @@ fn same_origin(a: &http::Uri, b: &http::Uri) -> bool {
         && port(a) == port(b)
 }
 
-impl Fetch for PypiFetch {
+impl Fetch for RepoFetch {
     fn fetch(&self, req: Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>> {
         let this = self.clone();
         Box::pin(async move {

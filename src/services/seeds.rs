@@ -14,14 +14,22 @@
 //! A failure to get credentials at all (before any AWS call) is not remembered:
 //! it says nothing about the seed, and `sso login` fixes it.
 //!
-//! The table is generic over what it holds, so its rules are tested without AWS.
+//! The table is generic over what it holds, so its rules are tested without AWS;
+//! every format's seed form uses it through [`SeedTable::mount`].
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::mount::lock;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode};
+
+use crate::codeartifact::repository::CaRepository;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Working seeds kept (least recently used goes first).
 pub const WORKING: usize = 64;
@@ -186,6 +194,128 @@ impl<M: Clone> SeedTable<M> {
             .iter()
             .map(|(_, m)| m.clone())
             .collect()
+    }
+}
+
+/// A mount the no-config form can make: what probing it needs.
+pub trait SeedMount: Send + Sync {
+    fn repository(&self) -> &CaRepository;
+}
+
+/// Why a seed URL gets no mount: the answer to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedError {
+    /// The URL's account, region, domain or repository is malformed.
+    NotFound,
+    Refused(Refusal),
+    /// No AWS credentials to ask with.
+    NoCredentials,
+}
+
+impl SeedError {
+    /// `404`, or `503` with `Retry-After`; `section` (e.g. `[[repos.npm]]`)
+    /// names what to configure instead.
+    pub fn response(self, section: &str) -> Response {
+        let (status, body) = match self {
+            Self::NotFound => (StatusCode::NOT_FOUND, "not found\n".to_owned()),
+            Self::NoCredentials => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no AWS credentials to reach this repository with (run `awsproxy doctor`)\n"
+                    .to_owned(),
+            ),
+            Self::Refused(Refusal::Failed { .. }) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "CodeArtifact did not resolve this repository (GetRepositoryEndpoint failed; see the log); awsproxy asks again after Retry-After seconds\n".to_owned(),
+            ),
+            Self::Refused(Refusal::Busy { .. }) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("too many new repositories through the no-config URL form at once; try again shortly, or configure {section} mounts\n"),
+            ),
+        };
+        let mut resp = (
+            status,
+            [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            body,
+        )
+            .into_response();
+        if let Self::Refused(why) = self {
+            let secs = why.retry_after().as_secs_f64().ceil().max(1.0);
+            if let Ok(v) = HeaderValue::from_str(&format!("{secs:.0}")) {
+                resp.headers_mut().insert(http::header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+/// The four parts of a seed URL, `/{account}/{region}/{domain}/{repo}/`.
+#[derive(Debug, Clone)]
+pub struct SeedParts {
+    pub account: String,
+    pub region: String,
+    pub domain: String,
+    pub repo: String,
+}
+
+impl SeedParts {
+    /// The table key and label suffix, `account/region/domain/repo`.
+    pub fn key(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.account, self.region, self.domain, self.repo
+        )
+    }
+}
+
+impl<M: SeedMount + 'static> SeedTable<Arc<M>> {
+    /// The mount of a seed URL: one that worked, or `make()`'s once
+    /// `GetRepositoryEndpoint` answers for it (one probe per seed at a time,
+    /// everyone else waits for its outcome).
+    pub async fn mount(
+        &self,
+        parts: &SeedParts,
+        make: impl AsyncFnOnce() -> M,
+    ) -> Result<Arc<M>, SeedError> {
+        if !crate::codeartifact::repository::seed_parts_valid(
+            &parts.account,
+            &parts.region,
+            &parts.domain,
+            &parts.repo,
+        ) {
+            return Err(SeedError::NotFound);
+        }
+        let key = parts.key();
+        let probe = match self.lookup(&key, Instant::now()) {
+            Step::Ready(m) => return Ok(m),
+            Step::Refused(why) => return Err(SeedError::Refused(why)),
+            Step::Wait(probe) => probe,
+            Step::Try => self.begin(&key, Arc::new(make().await)),
+        };
+        let outcome = *probe
+            .outcome
+            .get_or_init(|| async {
+                let repo = probe.mount.repository();
+                if let Err(e) = repo.token.source().creds.get().await {
+                    tracing::debug!(seed = %key, error = %crate::error::chain_text(&e), "no credentials for a no-config repository");
+                    return Outcome::NoCredentials;
+                }
+                match repo.base().await {
+                    Ok(_) => Outcome::Works,
+                    Err(e) => {
+                        tracing::warn!(seed = %key, format = repo.format.as_str(), error = %e, "GetRepositoryEndpoint failed for a no-config repository URL; not asking again for {}", humantime::format_duration(FAILED_FOR));
+                        Outcome::Failed
+                    }
+                }
+            })
+            .await;
+        self.finish(&key, &probe, outcome, Instant::now());
+        match outcome {
+            Outcome::Works => Ok(probe.mount.clone()),
+            Outcome::Failed => Err(SeedError::Refused(Refusal::Failed {
+                retry_after: FAILED_FOR,
+            })),
+            Outcome::NoCredentials => Err(SeedError::NoCredentials),
+        }
     }
 }
 
