@@ -672,30 +672,56 @@ fn final_answer(resp: Response<Body>, status: CacheStatus) -> Response<Body> {
     with_status(strip_hop_by_hop(resp), &status)
 }
 
+/// The request's target authority: the URI's, else the `Host` header's
+/// (origin-form), parsed by `http` so `[v6]` literals and ports read right;
+/// without any userinfo.
+fn target_authority(uri: &http::Uri, headers: &HeaderMap) -> Option<http::uri::Authority> {
+    let raw = uri
+        .authority()
+        .map(http::uri::Authority::as_str)
+        .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))?;
+    raw.rsplit('@').next()?.parse().ok()
+}
+
 /// `host[:port]` of the request's target, lowercased (upstream bans are per
 /// server: another port on the same host is another server).
 fn authority_of(uri: &http::Uri, headers: &HeaderMap) -> String {
-    uri.authority()
-        .map(|a| a.as_str().rsplit('@').next().unwrap_or_default().to_owned())
-        .or_else(|| {
-            headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
+    target_authority(uri, headers)
+        .map(|a| a.as_str().to_ascii_lowercase())
         .unwrap_or_default()
-        .to_ascii_lowercase()
 }
 
+/// The target's host, lowercased (what `[[proxy.rule]]` hosts match).
 fn host_of(uri: &http::Uri, headers: &HeaderMap) -> String {
-    uri.host()
-        .map(str::to_owned)
-        .or_else(|| {
-            headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .map(|h| h.rsplit_once(':').map_or(h, |(h, _)| h).to_owned())
-        })
+    target_authority(uri, headers)
+        .map(|a| a.host().to_ascii_lowercase())
         .unwrap_or_default()
-        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{authority_of, host_of};
+
+    #[test]
+    fn target_host_and_authority_come_from_the_uri_or_the_host_header() {
+        let host = |uri: &str, h: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(http::header::HOST, h.parse().unwrap());
+            let uri: http::Uri = uri.parse().unwrap();
+            (host_of(&uri, &headers), authority_of(&uri, &headers))
+        };
+        assert_eq!(
+            host("https://U@Example.COM:8443/x", "ignored"),
+            ("example.com".into(), "example.com:8443".into())
+        );
+        assert_eq!(
+            host("/x", "Files.Test:81"),
+            ("files.test".into(), "files.test:81".into())
+        );
+        assert_eq!(host("/x", "[::1]"), ("[::1]".into(), "[::1]".into()));
+        assert_eq!(
+            host("/x", "[::1]:8080"),
+            ("[::1]".into(), "[::1]:8080".into())
+        );
+    }
 }
