@@ -12,6 +12,7 @@ pub mod creds_endpoint;
 pub mod forward;
 pub mod maven;
 pub mod pypi;
+pub mod repo_error;
 pub mod repos;
 pub mod seeds;
 pub mod status;

@@ -17,6 +17,7 @@ mod mount;
 mod pages;
 mod upload;
 
+use crate::services::repo_error::RepoError;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -25,7 +26,7 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
-use http::{Method, StatusCode};
+use http::Method;
 
 use super::repos::RepoContext;
 use super::seeds::{SeedParts, SeedTable};
@@ -106,7 +107,7 @@ async fn named_route(
 ) -> Response {
     match st.named.get(&name) {
         Some(m) => pages::dispatch(&st, m.clone(), &rest, req).await,
-        None => not_found(),
+        None => RepoError::NotFound.into_response(),
     }
 }
 
@@ -130,29 +131,13 @@ async fn seed_route(
 async fn upload_named(State(st): State<St>, Path(name): Path<String>, req: Request) -> Response {
     match st.named.get(&name) {
         Some(m) => upload::upload(&st, m.clone(), req).await,
-        None => not_found(),
+        None => RepoError::NotFound.into_response(),
     }
 }
 
 /// The no-config form has no mount to opt in with, so it never uploads.
 async fn upload_seed() -> Response {
-    text(
-        StatusCode::FORBIDDEN,
-        "uploads need a [[repos.pypi]] mount with `allow_upload = true`; the no-config URL form never accepts them\n",
-    )
-}
-
-pub(crate) fn not_found() -> Response {
-    text(StatusCode::NOT_FOUND, "not found\n")
-}
-
-pub(crate) fn text(status: StatusCode, body: &'static str) -> Response {
-    (
-        status,
-        [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    RepoError::Forbidden("uploads need a [[repos.pypi]] mount with `allow_upload = true`; the no-config URL form never accepts them\n").into_response()
 }
 
 pub(crate) fn is_read(method: &Method) -> bool {

@@ -2,6 +2,7 @@
 //! rewritten for the client), files (only those a rewritten page lists,
 //! verified against the `#sha256=` the proxy saw on the page), the public-index fallback and uploads.
 
+use crate::services::repo_error::RepoError;
 use std::sync::Arc;
 
 use axum::body::Body as AxumBody;
@@ -13,13 +14,14 @@ use http_body_util::BodyExt as _;
 use url::Url;
 
 use super::mount::PypiRepo;
-use super::{PypiShared, is_read, not_found, text};
+use super::{PypiShared, is_read};
 use crate::cache::{Body, CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
 use crate::codeartifact::fetch::{AuthScheme, DowngradeRefused, Redirects, RepoFetch};
 use crate::pypi::files::upstream_url;
 use crate::pypi::names::normalize;
 use crate::pypi::page::Page;
 use crate::pypi::rewrite::{LinkMap, Refused, fallback_maps, rewrite_page};
+use axum::response::IntoResponse as _;
 
 /// Index pages larger than this are refused (they are buffered to be rewritten).
 const MAX_PAGE: usize = 64 << 20;
@@ -30,10 +32,10 @@ const JSON_ACCEPT: &str = "application/vnd.pypi.simple.v1+json";
 /// Routes `rest` (the path under the mount) of a request.
 pub async fn dispatch(st: &PypiShared, mount: Arc<PypiRepo>, rest: &str, req: Request) -> Response {
     if !is_read(req.method()) {
-        return text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        return RepoError::MethodNotAllowed.into_response();
     }
     if !path_safe(rest) {
-        return text(StatusCode::BAD_REQUEST, "bad path\n");
+        return RepoError::BadPath.into_response();
     }
     let head = req.method() == Method::HEAD;
     let page = PageRequest {
@@ -59,7 +61,7 @@ pub async fn dispatch(st: &PypiShared, mount: Arc<PypiRepo>, rest: &str, req: Re
             )
             .await
         }
-        _ => not_found(),
+        _ => RepoError::NotFound.into_response(),
     };
     // Once per client request, by the page or file it got.
     mount.stats.record(CacheStatus::of(&resp));
@@ -130,10 +132,6 @@ fn redirect(to: &str) -> Response {
         r.headers_mut().insert(LOCATION, v);
     }
     r
-}
-
-pub(super) fn bad_gateway(why: &'static str) -> Response {
-    text(StatusCode::BAD_GATEWAY, why)
 }
 
 /// Keeps the cache's [`CacheStatus`] on the response built for the client.
@@ -238,15 +236,12 @@ async fn private_page(
         Ok(b) => b,
         Err(e) => {
             tracing::debug!(mount = %mount.label, error = %e, "cannot resolve the repository endpoint");
-            return Err(text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "cannot resolve the repository endpoint (see /healthz)\n",
-            ));
+            return Err(RepoError::NoEndpoint.into_response());
         }
     };
     let path = pkg.map_or_else(|| "simple/".to_owned(), |p| format!("simple/{p}/"));
     let Ok(url) = base.join(&path) else {
-        return Err(not_found());
+        return Err(RepoError::NotFound.into_response());
     };
     let resp = get_page(
         st,
@@ -271,7 +266,7 @@ async fn private_page(
         }
         StatusCode::NOT_FOUND => Err(match (pkg, &mount.fallback) {
             (Some(p), Some(fb)) if fb.policy.permits(p) => fallback_index(st, mount, p, page).await,
-            _ => not_found(),
+            _ => RepoError::NotFound.into_response(),
         }),
         s if s.is_redirection() => Err({
             let loc = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok());
@@ -281,13 +276,15 @@ async fn private_page(
             };
             match loc.and_then(|l| map.map_location(&url, l)) {
                 Some(to) => redirect(&to),
-                None => bad_gateway("the repository redirected elsewhere\n"),
+                None => {
+                    RepoError::Upstream("the repository redirected elsewhere\n").into_response()
+                }
             }
         }),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            Err(bad_gateway("the repository refused awsproxy's token\n"))
+            Err(RepoError::TokenRefused.into_response())
         }
-        _ => Err(bad_gateway("the repository failed\n")),
+        _ => Err(RepoError::UpstreamFailed.into_response()),
     }
 }
 
@@ -385,7 +382,7 @@ async fn render(
         Ok(b) => b,
         Err(e) => {
             tracing::debug!(mount = %mount.label, error = %e, "cannot read an index page");
-            return Err(bad_gateway("cannot read the index page\n"));
+            return Err(RepoError::Upstream("cannot read the index page\n").into_response());
         }
     };
     let json = parts
@@ -394,14 +391,17 @@ async fn render(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.contains("json"));
     let Ok(page) = Page::parse(&bytes, json) else {
-        return Err(bad_gateway("the index page is not valid JSON\n"));
+        return Err(RepoError::Upstream("the index page is not valid JSON\n").into_response());
     };
     let maps = maps(&page);
     let rewritten = match rewrite_page(page_url, &page, &maps, upstream_host, files) {
         Ok(r) => r,
         Err(Refused::LinksOutside) => {
             tracing::debug!(mount = %mount.label, "index page links outside the repository");
-            return Err(bad_gateway("the index page links outside the repository\n"));
+            return Err(
+                RepoError::Upstream("the index page links outside the repository\n")
+                    .into_response(),
+            );
         }
     };
     for link in rewritten.files {
@@ -437,17 +437,14 @@ async fn private_file(st: &PypiShared, mount: &PypiRepo, pkg: &str, rest: &str) 
     let base = match mount.upstream.base().await {
         Ok(b) => b,
         Err(_) => {
-            return text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "cannot resolve the repository endpoint (see /healthz)\n",
-            );
+            return RepoError::NoEndpoint.into_response();
         }
     };
     let Some(sha) = listed(st, mount, pkg, &local).await else {
-        return not_found();
+        return RepoError::NotFound.into_response();
     };
     let Some(url) = upstream_url(&base, rest) else {
-        return not_found();
+        return RepoError::NotFound.into_response();
     };
     file(
         st,
@@ -483,10 +480,10 @@ async fn fallback_file(
     rest: &str,
 ) -> Response {
     let Some(fb) = &mount.fallback else {
-        return not_found();
+        return RepoError::NotFound.into_response();
     };
     if !fb.policy.permits(pkg) || !matches!(scheme, "http" | "https") {
-        return not_found();
+        return RepoError::NotFound.into_response();
     }
     let local = format!("{}+fb/{pkg}/{scheme}/{authority}/{rest}", mount.local_base);
     let mut sha = mount.listed_file(&local).flatten();
@@ -496,10 +493,10 @@ async fn fallback_file(
     }
     // Only files a fallback page listed with a hash: the path can't name any other host.
     let Some(sha) = sha else {
-        return not_found();
+        return RepoError::NotFound.into_response();
     };
     let Ok(url) = Url::parse(&format!("{scheme}://{authority}/{rest}")) else {
-        return not_found();
+        return RepoError::NotFound.into_response();
     };
     file(
         st,
@@ -535,14 +532,12 @@ async fn file(
             carry_status(&mut r, &parts);
             r
         }
-        StatusCode::NOT_FOUND => not_found(),
+        StatusCode::NOT_FOUND => RepoError::NotFound.into_response(),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            bad_gateway("the repository refused awsproxy's token\n")
+            RepoError::TokenRefused.into_response()
         }
-        _ if resp.extensions().get::<DowngradeRefused>().is_some() => bad_gateway(
-            "the repository redirected this download to plain http; awsproxy does not follow that\n",
-        ),
-        _ => bad_gateway("the repository failed\n"),
+        _ if resp.extensions().get::<DowngradeRefused>().is_some() => RepoError::Upstream("the repository redirected this download to plain http; awsproxy does not follow that\n").into_response(),
+        _ => RepoError::UpstreamFailed.into_response(),
     }
 }
 
@@ -567,10 +562,10 @@ async fn fallback_page(
     page: PageRequest,
 ) -> Result<ClientPage, Response> {
     let Some(fb) = &mount.fallback else {
-        return Err(not_found());
+        return Err(RepoError::NotFound.into_response());
     };
     let Ok(url) = fb.index.join(&format!("{pkg}/")) else {
-        return Err(not_found());
+        return Err(RepoError::NotFound.into_response());
     };
     let resp = get_page(
         st,
@@ -581,10 +576,10 @@ async fn fallback_page(
     )
     .await;
     if resp.status() == StatusCode::NOT_FOUND {
-        return Err(not_found());
+        return Err(RepoError::NotFound.into_response());
     }
     if resp.status() != StatusCode::OK {
-        return Err(bad_gateway("the public index failed\n"));
+        return Err(RepoError::Upstream("the public index failed\n").into_response());
     }
     let root = format!("{}+fb/{pkg}/", mount.local_base);
     let files = format!("{}+fb/", mount.local_base);

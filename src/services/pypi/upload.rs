@@ -6,6 +6,7 @@
 //! upload is passed on only when the mount opts in (`allow_upload = true`) and
 //! [`check_publish`] finds no sign of a browser and some credentials.
 
+use crate::services::repo_error::RepoError;
 use std::sync::Arc;
 
 use axum::body::Body as AxumBody;
@@ -15,11 +16,11 @@ use http::header::CONTENT_TYPE;
 use http::{Method, StatusCode};
 use http_body_util::BodyExt as _;
 
+use super::PypiShared;
 use super::mount::PypiRepo;
-use super::pages::bad_gateway;
-use super::{PypiShared, text};
 use crate::net;
 use crate::services::repos::{PublishRefusal, check_publish};
+use axum::response::IntoResponse as _;
 
 /// `POST` to the mount root: streamed to the repository with the token.
 pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Response {
@@ -31,10 +32,7 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
     match check_publish(req.headers()) {
         Err(r @ PublishRefusal::FromBrowser) => return refused(r),
         _ if !mount.allow_upload => {
-            return text(
-                StatusCode::FORBIDDEN,
-                "uploads are off for this mount (set `allow_upload = true` on its [[repos.pypi]] mount)\n",
-            );
+            return RepoError::Forbidden("uploads are off for this mount (set `allow_upload = true` on its [[repos.pypi]] mount)\n").into_response();
         }
         Err(r) => return refused(r),
         Ok(()) => {}
@@ -42,26 +40,20 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
     let base = match mount.upstream.base().await {
         Ok(b) => b,
         Err(_) => {
-            return text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "cannot resolve the repository endpoint (see /healthz)\n",
-            );
+            return RepoError::NoEndpoint.into_response();
         }
     };
     let token = match mount.upstream.token.get().await {
         Ok(t) => t,
         Err(_) => {
-            return text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no CodeArtifact token (see /healthz)\n",
-            );
+            return RepoError::NoToken.into_response();
         }
     };
     let (parts, body) = req.into_parts();
     let mut out = http::Request::new(net::boxed(pump(body)));
     *out.method_mut() = Method::POST;
     let Ok(uri) = base.as_str().parse() else {
-        return bad_gateway("bad repository endpoint\n");
+        return RepoError::Upstream("bad repository endpoint\n").into_response();
     };
     *out.uri_mut() = uri;
     for name in [
@@ -85,17 +77,17 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
                 mount.note_upload();
                 "uploaded\n"
             } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                return bad_gateway("the repository refused awsproxy's token\n");
+                return RepoError::TokenRefused.into_response();
             } else if status.is_client_error() {
                 "the repository rejected the upload\n"
             } else {
-                return bad_gateway("the repository failed\n");
+                return RepoError::UpstreamFailed.into_response();
             };
-            text(status, body)
+            RepoError::Other(status, body).into_response()
         }
         Err(e) => {
             tracing::debug!(mount = %mount.label, error = %e, "upload failed");
-            bad_gateway("the upstream repository is unreachable\n")
+            RepoError::Unreachable.into_response()
         }
     }
 }
