@@ -219,6 +219,21 @@ impl ReposSection {
         add!(self.pypi, "pypi");
         add!(self.npm, "npm");
         add!(self.cargo, "cargo");
+        for m in &self.maven {
+            if let (Some(domain), Some(owner), Some(repository)) =
+                (&m.domain, &m.domain_owner, &m.repository)
+            {
+                all.push(CodeArtifactMount {
+                    format: "maven",
+                    name: m.name.clone(),
+                    domain: domain.clone(),
+                    domain_owner: owner.clone(),
+                    region: m.region.clone(),
+                    repository: repository.clone(),
+                    profile: m.profile.clone(),
+                });
+            }
+        }
         all
     }
 }
@@ -319,16 +334,25 @@ pub struct CargoMount {
     pub allow_publish: bool,
 }
 
-/// `[[repos.maven]]`: an S3 prefix served as a Maven repository at `/maven/NAME/`.
+/// `[[repos.maven]]`: a Maven repository at `/maven/NAME/`, served from an S3
+/// prefix (`bucket`) or from a CodeArtifact repository (`domain`,
+/// `domain_owner`, `repository`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MavenMount {
     pub name: String,
-    pub bucket: String,
+    /// An S3 mount's bucket.
+    pub bucket: Option<String>,
+    /// A CodeArtifact mount's domain, with `domain_owner` and `repository`.
+    pub domain: Option<String>,
+    pub domain_owner: Option<String>,
+    pub repository: Option<String>,
     #[serde(default)]
     pub prefix: String,
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// The S3 endpoint (S3 mounts), or the repository's base URL instead of
+    /// asking `GetRepositoryEndpoint` (CodeArtifact mounts).
     pub endpoint: Option<String>,
     #[serde(default)]
     pub force_path_style: bool,

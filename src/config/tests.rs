@@ -132,6 +132,27 @@ fn validation_errors_point_at_the_key() {
     assert_eq!(e.key, "repos.maven[1].name");
     assert_eq!(e.line, 5);
 
+    let e = err("[[repos.maven]]\nname = \"m\"\n");
+    assert_eq!(e.key, "repos.maven[0].name");
+    assert!(e.message.contains("`bucket`"), "{e}");
+    let e = err("[[repos.maven]]\nname = \"m\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\n");
+    assert_eq!(e.key, "repos.maven[0].domain");
+    assert!(e.message.contains("`repository`"), "{e}");
+    let e = err(
+        "[[repos.maven]]\nname = \"m\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nupstream = \"https://repo1.maven.org/maven2/\"\n",
+    );
+    assert_eq!(e.key, "repos.maven[0].upstream");
+    let e = err("[[repos.maven]]\nname = \"m\"\nbucket = \"ok-bucket\"\ndomain = \"d\"\n");
+    assert_eq!(e.key, "repos.maven[0].domain");
+    let e = err(
+        "[[repos.npm]]\nname = \"web\"\ndomain = \"d\"\ndomain_owner = \"1\"\nrepository = \"r\"\n",
+    );
+    assert_eq!(e.key, "repos.npm[0].domain_owner");
+    let e = err(
+        "[[repos.cargo]]\nname = \"crates\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nfallback_allow = [\"serde\"]\n",
+    );
+    assert_eq!(e.key, "repos.cargo[0].fallback_allow");
+
     let e = err("[cache]\nmemory_size = \"8GiB\"\n");
     assert_eq!((e.key.as_str(), e.line), ("cache.memory_size", 2));
     assert!(e.hint.unwrap().contains("\"0\" turns it off"));

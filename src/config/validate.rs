@@ -245,6 +245,49 @@ fn validate_clients_inner(clients: &[CredsClient]) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// A `[[repos.maven]]` mount without `bucket`: a CodeArtifact one, which
+/// needs `domain`, `domain_owner` and `repository` and takes none of the S3
+/// keys.
+fn check_maven_codeartifact(m: &MavenMount, at: impl Fn(&str) -> Vec<Seg>) -> Result<(), Invalid> {
+    let (Some(_), Some(owner), Some(_)) = (&m.domain, &m.domain_owner, &m.repository) else {
+        let missing = [
+            ("domain", m.domain.is_none()),
+            ("domain_owner", m.domain_owner.is_none()),
+            ("repository", m.repository.is_none()),
+        ]
+        .into_iter()
+        .find(|(_, absent)| *absent)
+        .map_or("domain", |(k, _)| k);
+        return Err(invalid(
+            at(if m.domain.is_none() { "name" } else { "domain" }),
+            if m.domain.is_none() {
+                "a Maven mount needs `bucket` (an S3 mount) or `domain`, `domain_owner` and `repository` (a CodeArtifact mount)".to_owned()
+            } else {
+                format!("a CodeArtifact Maven mount needs `{missing}`")
+            },
+            None,
+        ));
+    };
+    for (key, set) in [
+        ("prefix", !m.prefix.is_empty()),
+        ("force_path_style", m.force_path_style),
+        ("upstream", m.upstream.is_some()),
+        ("write_back", m.write_back),
+    ] {
+        if set {
+            return Err(invalid(
+                at(key),
+                format!("`{key}` is for S3 Maven mounts; this one is served from CodeArtifact"),
+                Some(
+                    "give the CodeArtifact repository an upstream (e.g. maven-central-store) instead of `upstream`"
+                        .to_owned(),
+                ),
+            ));
+        }
+    }
+    check_codeartifact(owner, m.region.as_deref(), m.endpoint.as_deref(), at)
+}
+
 /// The CodeArtifact keys every format's mount has.
 fn check_codeartifact(
     domain_owner: &str,
@@ -360,14 +403,25 @@ fn validate_repos(repos: &ReposSection) -> Result<(), Invalid> {
     }
     for (i, m) in repos.maven.iter().enumerate() {
         check_name(&m.name, at("repos", "maven", i, "name"))?;
-        let bucket_ok = (3..=63).contains(&m.bucket.len())
-            && m.bucket
+        let Some(bucket) = &m.bucket else {
+            check_maven_codeartifact(m, |field: &str| at("repos", "maven", i, field))?;
+            continue;
+        };
+        if m.domain.is_some() {
+            return Err(invalid(
+                at("repos", "maven", i, "domain"),
+                "a Maven mount has either `bucket` (S3) or `domain` (CodeArtifact), not both",
+                None,
+            ));
+        }
+        let bucket_ok = (3..=63).contains(&bucket.len())
+            && bucket
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
         if !bucket_ok {
             return Err(invalid(
                 at("repos", "maven", i, "bucket"),
-                format!("`{}` is not a valid S3 bucket name", m.bucket),
+                format!("`{bucket}` is not a valid S3 bucket name"),
                 Some(
                     "bucket names are 3-63 lowercase letters, digits, dots and hyphens".to_owned(),
                 ),

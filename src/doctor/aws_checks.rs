@@ -316,9 +316,12 @@ pub async fn network(ctx: &Context, config: &Config) -> Vec<Finding> {
         checks.push(Box::pin(codeartifact(ctx.paths.cache_dir.clone(), mount)));
     }
     for m in config.file.repos.iter().flat_map(|r| r.maven.clone()) {
+        let Some(bucket_name) = m.bucket else {
+            continue;
+        };
         checks.push(Box::pin(bucket(
             format!("s3:maven:{}", m.name),
-            m.bucket,
+            bucket_name,
             m.region,
             m.profile,
             m.endpoint,

@@ -377,3 +377,47 @@ pub fn strip_hop_by_hop(headers: &mut http::HeaderMap) {
     headers.remove("keep-alive");
     headers.remove("proxy-connection");
 }
+
+/// A client's request body (not `Sync`) as a [`Body`] for the outbound
+/// client, still streaming: a task forwards its chunks through a small
+/// channel as they arrive (uploads and deploys passed to a repository).
+pub fn streamed(body: axum::body::Body) -> Body {
+    boxed(pump(body))
+}
+
+fn pump(body: axum::body::Body) -> ChannelBody {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        let mut body = body;
+        while let Some(frame) = BodyExt::frame(&mut body).await {
+            let item = match frame {
+                Ok(f) => match f.into_data() {
+                    Ok(d) => Ok(d),
+                    Err(_) => continue,
+                },
+                Err(e) => Err(BoxError::from(e)),
+            };
+            let failed = item.is_err();
+            if tx.send(item).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    ChannelBody(rx)
+}
+
+struct ChannelBody(tokio::sync::mpsc::Receiver<Result<Bytes, BoxError>>);
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|o| o.map(|r| r.map(http_body::Frame::data)))
+    }
+}

@@ -1,4 +1,5 @@
-//! S3 buckets served as Maven repositories on the repository listener.
+//! Maven repositories on the repository listener: S3 buckets (this module),
+//! and CodeArtifact repositories ([`codeartifact`]), both at `/maven/NAME/`.
 //!
 //! | route                        | what                                                        |
 //! |------------------------------|-------------------------------------------------------------|
@@ -18,6 +19,7 @@
 //! saying to run `awsproxy sso login` (cached release files are still served:
 //! they need no S3 call); S3 unreachable -> 502.
 
+mod codeartifact;
 mod fetch;
 mod s3;
 mod upstream;
@@ -70,6 +72,8 @@ impl Default for Tuning {
 #[derive(Debug)]
 struct Shared {
     mounts: HashMap<String, Arc<Mount>>,
+    /// CodeArtifact mounts ([`codeartifact`]).
+    ca_mounts: HashMap<String, Arc<codeartifact::CaMaven>>,
     cache: HttpCache,
     tuning: Tuning,
     requests: CounterFamily,
@@ -103,13 +107,21 @@ pub async fn router_with(
         None
     };
     let mut built = HashMap::new();
+    let mut ca_mounts = HashMap::new();
     for (m, creds) in mounts {
+        if m.bucket.is_none() {
+            let client = crate::net::UpstreamClient::new(&ctx.upstream)?;
+            let mount = Box::pin(codeartifact::CaMaven::new(&m, ctx, client)).await?;
+            ca_mounts.insert(m.name.clone(), Arc::new(mount));
+            continue;
+        }
         let mount = build_mount(&m, creds, outbound.as_ref()).await;
         built.insert(m.name.clone(), Arc::new(mount));
     }
-    let requests = register_status(ctx, &built);
+    let requests = register_status(ctx, &built, &ca_mounts);
     let shared = Arc::new(Shared {
         mounts: built,
+        ca_mounts,
         cache: ctx.cache.clone(),
         tuning,
         requests,
@@ -134,7 +146,7 @@ async fn build_mount(
     Mount {
         namespace: crate::cache::key::Namespace::repository("maven", &m.name, &creds.spec().name),
         name: m.name.clone(),
-        bucket: m.bucket.clone(),
+        bucket: m.bucket.clone().unwrap_or_default(),
         prefix: m.prefix.trim_matches('/').to_owned(),
         profile: m.profile.clone(),
         client,
@@ -151,22 +163,35 @@ async fn build_mount(
 
 /// Adds the mounts' metrics, status table and health probes to the status
 /// board; returns the request counter.
-fn register_status(ctx: &RepoContext, built: &HashMap<String, Arc<Mount>>) -> CounterFamily {
+fn register_status(
+    ctx: &RepoContext,
+    built: &HashMap<String, Arc<Mount>>,
+    ca_mounts: &HashMap<String, Arc<codeartifact::CaMaven>>,
+) -> CounterFamily {
     let requests = ctx.board.metrics("maven").counter_family(
         "awsproxy_maven_requests",
         "Requests to Maven mounts, by mount and response status class",
     );
     let mut sorted: Vec<Arc<Mount>> = built.values().cloned().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    let table_mounts = sorted.clone();
+    let mut ca: Vec<Arc<codeartifact::CaMaven>> = ca_mounts.values().cloned().collect();
+    ca.sort_by(|a, b| a.name.cmp(&b.name));
+    let (table_mounts, table_ca) = (sorted.clone(), ca.clone());
     ctx.board
-        .add_section("maven", move || mounts_section(&table_mounts));
-    ctx.board.add_probe("maven", move || probes(&sorted));
+        .add_section("maven", move || mounts_section(&table_mounts, &table_ca));
+    ctx.board.add_probe("maven", move || {
+        let mut all = probes(&sorted);
+        all.extend(
+            ca.iter()
+                .map(|m| (format!("maven:{}", m.name), m.upstream.health())),
+        );
+        all
+    });
     requests
 }
 
 /// The status page's table of mounts.
-fn mounts_section(mounts: &[Arc<Mount>]) -> Section {
+fn mounts_section(mounts: &[Arc<Mount>], ca: &[Arc<codeartifact::CaMaven>]) -> Section {
     Section {
         title: "Maven mounts".to_owned(),
         columns: ["mount", "location", "profile", "state"]
@@ -184,9 +209,25 @@ fn mounts_section(mounts: &[Arc<Mount>]) -> Section {
                     m.last_error().unwrap_or_else(|| "ok".to_owned()),
                 ]
             })
+            .chain(ca.iter().map(|m| {
+                let [expires, state] = m.upstream.status_cells();
+                vec![
+                    format!("/maven/{}/", m.name),
+                    format!(
+                        "CodeArtifact {}/{}",
+                        m.upstream.domain, m.upstream.repository
+                    ),
+                    m.upstream.identity().to_owned(),
+                    if state == "ok" {
+                        format!("ok (token expires in {expires})")
+                    } else {
+                        state
+                    },
+                ]
+            }))
             .collect(),
         note: None,
-        empty: "No Maven mounts configured. Add a `[[repos.maven]]` section (`name`, `bucket`) to the configuration; see the README's Maven section.",
+        empty: "No Maven mounts configured. Add a `[[repos.maven]]` section (`name` and `bucket`, or `domain`, `domain_owner` and `repository` for CodeArtifact) to the configuration; see the README's Maven section.",
     }
 }
 
@@ -211,6 +252,14 @@ async fn handle(State(st): State<Arc<Shared>>, req: Request) -> Response<axum::b
         Some((n, s)) => (n, Some(s)),
         None => (rest, None),
     };
+    if let Some(m) = st.ca_mounts.get(name).cloned() {
+        let resp = codeartifact::serve(&st.cache, &m, sub, req).await;
+        let class = format!("{}xx", resp.status().as_u16() / 100);
+        st.requests
+            .get_or_create(&vec![("mount", m.name.clone()), ("status", class)])
+            .inc();
+        return finish(resp);
+    }
     let Some(mount) = st.mounts.get(name).cloned() else {
         return finish(text(
             StatusCode::NOT_FOUND,
@@ -267,7 +316,7 @@ fn route(allow_deploy: bool, sub: Option<&str>, method: &Method) -> Route {
 
 async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> Response<Body> {
     match route(m.allow_deploy, sub, req.method()) {
-        Route::Redirect => redirect(m),
+        Route::Redirect => redirect(&m.name),
         Route::BadPath(e) => text(StatusCode::BAD_REQUEST, format!("awsproxy: {e}\n")),
         Route::Deploy(path) => {
             if let Err(r) = check_publish(req.headers()) {
@@ -276,7 +325,7 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
             }
             deploy(m, &path, req).await
         }
-        Route::NotAllowed => not_allowed(m, req.method()),
+        Route::NotAllowed => not_allowed(m.allow_deploy, req.method()),
         Route::Listing { path, head } => {
             if let Err(e) = m.creds.get().await {
                 return creds_failure(m, &e);
@@ -287,19 +336,16 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
     }
 }
 
-fn redirect(m: &Mount) -> Response<Body> {
-    let mut resp = text(
-        StatusCode::PERMANENT_REDIRECT,
-        format!("/maven/{}/\n", m.name),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("/maven/{}/", m.name)) {
+fn redirect(name: &str) -> Response<Body> {
+    let mut resp = text(StatusCode::PERMANENT_REDIRECT, format!("/maven/{name}/\n"));
+    if let Ok(v) = HeaderValue::from_str(&format!("/maven/{name}/")) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
     resp
 }
 
-fn not_allowed(m: &Mount, method: &Method) -> Response<Body> {
-    let allow = if m.allow_deploy {
+fn not_allowed(allow_deploy: bool, method: &Method) -> Response<Body> {
+    let allow = if allow_deploy {
         "GET, HEAD, PUT"
     } else {
         "GET, HEAD"
@@ -308,7 +354,7 @@ fn not_allowed(m: &Mount, method: &Method) -> Response<Body> {
         StatusCode::METHOD_NOT_ALLOWED,
         format!(
             "awsproxy: {method} is not allowed here{}\n",
-            if m.allow_deploy {
+            if allow_deploy {
                 ""
             } else {
                 " (set `allow_deploy = true` on the mount to accept uploads)"

@@ -9,12 +9,10 @@
 use crate::services::repo_error::RepoError;
 use std::sync::Arc;
 
-use axum::body::Body as AxumBody;
 use axum::extract::Request;
 use axum::response::Response;
 use http::header::CONTENT_TYPE;
 use http::{Method, StatusCode};
-use http_body_util::BodyExt as _;
 
 use super::PypiShared;
 use super::mount::PypiRepo;
@@ -27,7 +25,7 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
     mount.stats.record(None);
     let refused = |r: PublishRefusal| {
         tracing::info!(mount = %mount.label, refusal = r.as_str(), "upload refused");
-        r.response().map(AxumBody::new)
+        r.response().map(axum::body::Body::new)
     };
     match check_publish(req.headers()) {
         Err(r @ PublishRefusal::FromBrowser) => return refused(r),
@@ -50,7 +48,7 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
         }
     };
     let (parts, body) = req.into_parts();
-    let mut out = http::Request::new(net::boxed(pump(body)));
+    let mut out = http::Request::new(net::streamed(body));
     *out.method_mut() = Method::POST;
     let Ok(uri) = base.as_str().parse() else {
         return RepoError::Upstream("bad repository endpoint\n").into_response();
@@ -89,44 +87,5 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
             tracing::debug!(mount = %mount.label, error = %e, "upload failed");
             RepoError::Unreachable.into_response()
         }
-    }
-}
-
-/// The client's body as a `Sync` body for the outbound client, streamed through
-/// a small channel (a task forwards chunks as they arrive).
-fn pump(body: AxumBody) -> ChannelBody {
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    tokio::spawn(async move {
-        let mut body = body;
-        while let Some(frame) = body.frame().await {
-            let item = match frame {
-                Ok(f) => match f.into_data() {
-                    Ok(d) => Ok(d),
-                    Err(_) => continue,
-                },
-                Err(e) => Err(net::BoxError::from(e)),
-            };
-            let failed = item.is_err();
-            if tx.send(item).await.is_err() || failed {
-                return;
-            }
-        }
-    });
-    ChannelBody(rx)
-}
-
-struct ChannelBody(tokio::sync::mpsc::Receiver<Result<bytes::Bytes, net::BoxError>>);
-
-impl http_body::Body for ChannelBody {
-    type Data = bytes::Bytes;
-    type Error = net::BoxError;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, net::BoxError>>> {
-        self.0
-            .poll_recv(cx)
-            .map(|o| o.map(|r| r.map(http_body::Frame::data)))
     }
 }

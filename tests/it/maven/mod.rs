@@ -5,6 +5,7 @@
 //! `pull_through` the upstream and deploy tests.
 
 mod caching;
+mod codeartifact;
 mod credentials;
 mod pull_through;
 
@@ -37,7 +38,10 @@ pub(super) const JAR: &str = "com/example/lib/1.0/lib-1.0.jar";
 pub(super) fn mount(s3: &FakeS3) -> MavenMount {
     MavenMount {
         name: "corp".into(),
-        bucket: BUCKET.into(),
+        bucket: Some(BUCKET.into()),
+        domain: None,
+        domain_owner: None,
+        repository: None,
         prefix: "maven2".into(),
         region: Some("us-east-1".into()),
         profile: None,
@@ -97,6 +101,16 @@ pub(super) async fn serve_with_upstream(
     tuning: Tuning,
     upstream: ClientSettings,
 ) -> Served {
+    serve_with_options(mounts, tuning, upstream, Default::default()).await
+}
+
+/// [`serve_with_upstream`], reaching CodeArtifact as `codeartifact` says.
+pub(super) async fn serve_with_options(
+    mounts: Vec<(MavenMount, CredentialCache)>,
+    tuning: Tuning,
+    upstream: ClientSettings,
+    codeartifact: awsproxy::services::repos::CodeArtifactOptions,
+) -> Served {
     let cache_dir = tempfile::tempdir().unwrap();
     let root = cache_dir.path().to_path_buf();
     let store = DiskStore::open(&root.join("http"), 1 << 30).unwrap();
@@ -115,7 +129,7 @@ pub(super) async fn serve_with_upstream(
         creds: Arc::new(CredsRegistry::new(CacheOptions::default())),
         board: board.clone(),
         tokens: Default::default(),
-        codeartifact: Default::default(),
+        codeartifact,
     };
     let router = router_with(mounts, &ctx, tuning).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

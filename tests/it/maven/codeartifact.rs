@@ -1,0 +1,208 @@
+//! `[[repos.maven]]` mounts served from CodeArtifact (`domain`, `domain_owner`,
+//! `repository`) against the CodeArtifact fake and a Maven repository fake
+//! that demands `Basic aws:<token>`: artifacts verified and cached, metadata
+//! revalidated, deploys streamed through only when enabled, and no byte a
+//! client sees names the token or the repository's host.
+
+use awsproxy::config::MavenMount;
+use awsproxy::services::maven::Tuning;
+
+use super::{Got, JAR, Served, serve_with_options, static_creds};
+use crate::support::fakes::FakeAws;
+use crate::support::maven_upstream::MavenUpstream;
+
+const METADATA: &str = "com/example/lib/maven-metadata.xml";
+
+fn ca_mount(allow_deploy: bool) -> MavenMount {
+    MavenMount {
+        name: "ca".into(),
+        bucket: None,
+        domain: Some("fake-domain".into()),
+        domain_owner: Some("123456789012".into()),
+        repository: Some("maven-store".into()),
+        prefix: String::new(),
+        region: Some("us-east-1".into()),
+        profile: None,
+        endpoint: None,
+        force_path_style: false,
+        upstream: None,
+        write_back: false,
+        allow_deploy,
+    }
+}
+
+struct Setup {
+    aws: FakeAws,
+    up: MavenUpstream,
+    srv: Served,
+}
+
+async fn setup(allow_deploy: bool) -> Setup {
+    let aws = FakeAws::start().await;
+    let up = MavenUpstream::start(aws.shared());
+    aws.state().codeartifact.repository_endpoint =
+        format!("{}/{{format}}/{{repository}}/", up.url());
+    let srv = serve_with_options(
+        vec![(ca_mount(allow_deploy), static_creds("unused", "unused"))],
+        Tuning::default(),
+        Default::default(),
+        crate::pypi::options(&aws),
+    )
+    .await;
+    Setup { aws, up, srv }
+}
+
+impl Setup {
+    /// Fails if any byte of `got` carries an issued token or the repository's address.
+    fn assert_clean(&self, got: &Got) {
+        let mut bytes = format!("{:?}", got.headers).into_bytes();
+        bytes.extend_from_slice(got.body.as_deref().unwrap_or_default());
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&self.up.authority()),
+            "upstream address leaked: {text}"
+        );
+        for t in &self.aws.state().codeartifact.tokens {
+            assert!(!text.contains(&t.token), "token leaked");
+        }
+    }
+
+    async fn get(&self, path: &str) -> Got {
+        let got = self.srv.get(path).await;
+        self.assert_clean(&got);
+        got
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifacts_come_through_with_the_token_verified_and_cached() {
+    let s = setup(false).await;
+    s.up.add(JAR, b"jar bytes");
+    let r = s.get(&format!("/maven/ca/{JAR}")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "jar bytes");
+    assert_eq!(r.header("content-type"), "application/java-archive");
+    assert!(
+        r.header("x-served-by").is_empty(),
+        "repository headers stay behind"
+    );
+    s.srv.wait_stored(1).await;
+    let again = s.get(&format!("/maven/ca/{JAR}")).await;
+    assert_eq!(again.text(), "jar bytes");
+    assert!(
+        again.header("cache-status").contains("hit"),
+        "{:?}",
+        again.headers
+    );
+    assert_eq!(s.up.count(JAR), 1, "one upstream fetch for two requests");
+    // GetRepositoryEndpoint was asked for the maven format.
+    let asked = s.aws.state().codeartifact.endpoint_requests.clone();
+    assert!(asked.iter().any(|r| r.format == "maven"), "{asked:?}");
+
+    assert_eq!(
+        s.get("/maven/ca/com/example/nope/1.0/nope-1.0.jar")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        s.get("/maven/ca/com/example/").await.status,
+        404,
+        "no listings"
+    );
+    assert_eq!(
+        s.srv.raw_status("/maven/ca/com/../../etc/passwd").await,
+        400
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_artifact_is_refused_and_not_stored() {
+    let s = setup(false).await;
+    let path = "com/example/evil/1.0/evil-1.0.jar";
+    s.up.add(path, b"the real bytes");
+    s.up.tamper(path, b"something else");
+    let r = s.srv.get(&format!("/maven/ca/{path}")).await;
+    assert!(
+        r.status >= 500 || r.body.is_err(),
+        "a body that fails its checksum must not reach the client whole: {}",
+        r.status
+    );
+    assert!(
+        s.srv.cache.store().list().await.unwrap().is_empty(),
+        "nothing stored"
+    );
+    // Once the repository serves the right bytes, they come through.
+    s.up.add(path, b"the real bytes");
+    let ok = s.get(&format!("/maven/ca/{path}")).await;
+    assert_eq!(ok.text(), "the real bytes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_is_revalidated_on_each_request() {
+    let s = setup(false).await;
+    s.up.add(METADATA, b"<metadata>1.0</metadata>");
+    assert_eq!(
+        s.get(&format!("/maven/ca/{METADATA}")).await.text(),
+        "<metadata>1.0</metadata>"
+    );
+    s.srv.wait_stored(1).await;
+    s.up.add(METADATA, b"<metadata>2.0</metadata>");
+    let newer = s.get(&format!("/maven/ca/{METADATA}")).await;
+    assert_eq!(
+        newer.text(),
+        "<metadata>2.0</metadata>",
+        "revalidated, not served from the store"
+    );
+    assert_eq!(s.up.count(METADATA), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploys_go_through_only_when_enabled_and_never_from_a_browser() {
+    let off = setup(false).await;
+    let put = off
+        .srv
+        .send(
+            "PUT",
+            &format!("/maven/ca/{JAR}"),
+            &[("authorization", "Basic eDp5")],
+            b"new",
+        )
+        .await;
+    assert_eq!(put.status, 405, "{}", put.text());
+    assert!(off.up.file(JAR).is_none());
+
+    let on = setup(true).await;
+    let from_page = on
+        .srv
+        .send(
+            "PUT",
+            &format!("/maven/ca/{JAR}"),
+            &[
+                ("authorization", "Basic eDp5"),
+                ("origin", "https://evil.test"),
+            ],
+            b"evil",
+        )
+        .await;
+    assert_eq!(from_page.status, 403);
+    assert!(on.up.file(JAR).is_none(), "a web page deployed nothing");
+    let no_creds = on
+        .srv
+        .send("PUT", &format!("/maven/ca/{JAR}"), &[], b"x")
+        .await;
+    assert_eq!(no_creds.status, 401);
+
+    let ok = on
+        .srv
+        .send(
+            "PUT",
+            &format!("/maven/ca/{JAR}"),
+            &[("authorization", "Basic eDp5")],
+            b"deployed",
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.text());
+    on.assert_clean(&ok);
+    assert_eq!(on.up.file(JAR).unwrap().as_ref(), b"deployed");
+}
