@@ -122,3 +122,99 @@ def test_mvn_dependency_get_through_the_proxy(maven_serve, tmp_path):
     fetched = local / GROUP_PATH / "hello-1.0.jar"
     assert fetched.read_bytes() == JAR
     assert (local / GROUP_PATH / "hello-1.0.pom").read_bytes() == POM
+
+
+# --- A CodeArtifact Maven repository (`domain` instead of `bucket`) ---------
+
+CA_TOKEN = "interop-fixed-codeartifact-token"
+
+
+def start_codeartifact_maven(files):
+    """A Maven repository that answers only `Basic aws:CA_TOKEN`, as CodeArtifact
+    does; `files` maps repository paths to bytes. Returns (server, seen)."""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    want = "Basic " + base64.b64encode(f"aws:{CA_TOKEN}".encode()).decode()
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            seen.append((self.path, self.headers.get("Authorization") == want))
+            if self.headers.get("Authorization") != want:
+                self.send_response(401)
+                self.end_headers()
+                return
+            body = files.get(self.path.lstrip("/"))
+            if body is None:
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+def mvn_get(repos_url, tmp_path, name):
+    local = tmp_path / name
+    subprocess.run(["cp", "-rs", DEBIAN_REPO, str(local)], check=True)
+    settings = tmp_path / f"{name}-settings.xml"
+    settings.write_text(
+        f"<settings><localRepository>{local}</localRepository>"
+        "<mirrors><mirror><id>awsproxy</id><mirrorOf>*</mirrorOf>"
+        f"<url>{repos_url}/maven/ca/</url></mirror></mirrors></settings>"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}
+    r = subprocess.run(
+        ["mvn", "-B", "-s", str(settings), PLUGIN, "-Dartifact=com.example:hello:1.0"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    return local
+
+
+def test_mvn_dependency_get_from_a_codeartifact_mount(fake_aws_factory, env, tmp_path):
+    files = {}
+    for name, body in (("hello-1.0.jar", JAR), ("hello-1.0.pom", POM)):
+        path = f"{GROUP_PATH}/{name}"
+        files[path] = body
+        files[path + ".sha1"] = hashlib.sha1(body).hexdigest().encode()
+        files[path + ".sha256"] = hashlib.sha256(body).hexdigest().encode()
+    upstream, seen = start_codeartifact_maven(files)
+    fake = fake_aws_factory(
+        "--codeartifact-fixed-token", CA_TOKEN,
+        "--codeartifact-endpoint", f"http://127.0.0.1:{upstream.server_address[1]}/",
+    )
+    e = fake.env(env)
+    e.update({"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret"})
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[repos]\nlisten = "127.0.0.1:0"\n\n'
+        '[[repos.maven]]\nname = "ca"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        'region = "us-east-1"\nrepository = "maven-store"\n'
+    )
+    serve = Daemon(e, "--config", str(cfg), "serve")
+    try:
+        repos_url = serve.url("repository listener")
+        local = mvn_get(repos_url, tmp_path, "m2-first")
+        assert (local / GROUP_PATH / "hello-1.0.jar").read_bytes() == JAR
+        assert all(ok for _, ok in seen), seen
+        assert fake.calls("GetRepositoryEndpoint") >= 1
+
+        # With the repository gone, a fresh local repository still fills from the cache.
+        upstream.shutdown()
+        upstream.server_close()
+        local = mvn_get(repos_url, tmp_path, "m2-second")
+        assert (local / GROUP_PATH / "hello-1.0.jar").read_bytes() == JAR
+    finally:
+        serve.stop()
+    assert CA_TOKEN not in serve.log(), serve.log()
