@@ -39,11 +39,7 @@ impl ForwardProxy {
             return Ok(self.ca_response(req.uri().path()));
         }
         let Some(target) = target else {
-            return Ok(text(
-                StatusCode::BAD_REQUEST,
-                "awsproxy is a forward proxy: send absolute-URI requests \
-                 (set HTTP_PROXY/HTTPS_PROXY to this address)\n",
-            ));
+            return Ok(ProxyError::NotAbsolute.response());
         };
         if let Some(refused) = self.refuse(&target.host, target.port, peer) {
             return Ok(refused);
@@ -76,7 +72,7 @@ impl ForwardProxy {
     ) -> Response<Body> {
         let (mut parts, body) = req.into_parts();
         if target::aim(&mut parts, &target).is_err() {
-            return text(StatusCode::BAD_REQUEST, "awsproxy: bad request target\n");
+            return ProxyError::BadTarget.response();
         }
         let mut req = Request::from_parts(parts, body);
         let via = &self.inner.via;
@@ -87,11 +83,7 @@ impl ForwardProxy {
             .filter_map(|v| v.to_str().ok())
             .any(|v| v.split(',').any(|hop| hop.trim().ends_with(via.as_str())));
         if looped {
-            return text(
-                StatusCode::LOOP_DETECTED,
-                "awsproxy: this request already passed through this proxy \
-                 (does `[proxy] upstream_proxy` or HTTPS_PROXY point back at it?)\n",
-            );
+            return ProxyError::Loop.response();
         }
         strip_hop_by_hop(req.headers_mut());
         if let Ok(value) = header::HeaderValue::from_str(&format!("1.1 {via}")) {
@@ -108,10 +100,7 @@ impl ForwardProxy {
     async fn connect(self, req: Request<Incoming>, slot: Slot) -> Response<Body> {
         let peer = slot.peer();
         let Some((host, port)) = connect_target(req.uri()) else {
-            return text(
-                StatusCode::BAD_REQUEST,
-                "awsproxy: CONNECT needs a host:port target\n",
-            );
+            return ProxyError::BadConnectTarget.response();
         };
         if let Some(refused) = self.refuse(&host, port, peer) {
             return refused;
@@ -173,10 +162,7 @@ impl ForwardProxy {
                 "awsproxy-ca.der",
             ),
             _ => {
-                return text(
-                    StatusCode::NOT_FOUND,
-                    "awsproxy: the CA certificate is at / (PEM) and /cert.der (DER)\n",
-                );
+                return ProxyError::NoSuchCaFile.response();
             }
         };
         let mut response = Response::new(body);
@@ -206,17 +192,60 @@ fn is_ca_request<B>(req: &Request<B>, target: Option<&Target>) -> bool {
     host.is_some_and(|h| h == CA_HOST) && matches!(*req.method(), Method::GET | Method::HEAD)
 }
 
-/// An answer of the proxy itself (not an origin's), saying who answered as
-/// every awsproxy listener does; `doctor` relies on it.
-pub(super) fn text(status: StatusCode, message: &'static str) -> Response<Body> {
-    let mut response = Response::new(net::full(message));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    own(response)
+/// What the forward proxy answers itself (not an origin's answer) when it
+/// cannot forward a request: the one error type of the listener, besides the
+/// upstream failures [`FetchError`] renders with `Proxy-Status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ProxyError {
+    /// An origin-form request that isn't for the CA host.
+    NotAbsolute,
+    /// A target that can't be aimed at.
+    BadTarget,
+    /// The request already carries this proxy's `Via`.
+    Loop,
+    /// `CONNECT` without `host:port`.
+    BadConnectTarget,
+    /// A path on the CA host other than the certificate's.
+    NoSuchCaFile,
+}
+
+impl ProxyError {
+    fn status(self) -> StatusCode {
+        match self {
+            Self::NotAbsolute | Self::BadTarget | Self::BadConnectTarget => StatusCode::BAD_REQUEST,
+            Self::Loop => StatusCode::LOOP_DETECTED,
+            Self::NoSuchCaFile => StatusCode::NOT_FOUND,
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::NotAbsolute => {
+                "awsproxy is a forward proxy: send absolute-URI requests \
+                 (set HTTP_PROXY/HTTPS_PROXY to this address)\n"
+            }
+            Self::BadTarget => "awsproxy: bad request target\n",
+            Self::Loop => {
+                "awsproxy: this request already passed through this proxy \
+                 (does `[proxy] upstream_proxy` or HTTPS_PROXY point back at it?)\n"
+            }
+            Self::BadConnectTarget => "awsproxy: CONNECT needs a host:port target\n",
+            Self::NoSuchCaFile => {
+                "awsproxy: the CA certificate is at / (PEM) and /cert.der (DER)\n"
+            }
+        }
+    }
+
+    /// The plain-text answer, marked as the proxy's own.
+    pub(super) fn response(self) -> Response<Body> {
+        let mut response = Response::new(net::full(self.message()));
+        *response.status_mut() = self.status();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        own(response)
+    }
 }
 
 /// Marks `response` as the proxy's own answer: `Server: awsproxy` (`doctor`
