@@ -36,16 +36,6 @@ impl PackageName {
         (full.len() <= MAX_LEN).then_some(Self(full))
     }
 
-    /// `name` or `@scope/name`.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The name without its scope (what tarball files are named after).
-    pub fn bare(&self) -> &str {
-        self.0.rsplit('/').next().unwrap_or(&self.0)
-    }
-
     /// The form a registry path takes: `name` or `@scope%2fname`.
     pub fn registry_path(&self) -> String {
         self.0.replacen('/', "%2f", 1)
@@ -77,13 +67,11 @@ mod tests {
     fn scoped_spellings_normalise_to_one_form() {
         for raw in ["@s/p", "@s%2fp", "@s%2Fp"] {
             let n = PackageName::parse(raw).unwrap();
-            assert_eq!(n.as_str(), "@s/p", "{raw}");
-            assert_eq!(n.bare(), "p");
+            assert_eq!(n.to_string(), "@s/p", "{raw}");
             assert_eq!(n.registry_path(), "@s%2fp");
         }
         let n = PackageName::parse("left-pad").unwrap();
-        assert_eq!(n.as_str(), "left-pad");
-        assert_eq!(n.bare(), "left-pad");
+        assert_eq!(n.to_string(), "left-pad");
         assert_eq!(n.registry_path(), "left-pad");
         assert!(PackageName::parse("JSONStream").is_some());
         assert!(PackageName::parse("lodash.get").is_some());

@@ -15,7 +15,7 @@
 
 mod mount;
 mod pages;
-mod upload;
+pub(crate) mod upload;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,7 +32,7 @@ use super::seeds::{SeedParts, SeedTable};
 use crate::config::PypiMount;
 use crate::net::UpstreamClient;
 
-pub use mount::PypiRepo;
+pub use mount::{PypiRepo, Stats, lock as mount_lock};
 
 /// How long an index page is fresh when the upstream doesn't say
 /// ([`crate::cache::LookupOptions::default_max_age`]).

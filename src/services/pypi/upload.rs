@@ -102,7 +102,7 @@ pub async fn upload(st: &PypiShared, mount: Arc<PypiRepo>, req: Request) -> Resp
 
 /// The client's body as a `Sync` body for the outbound client, streamed through
 /// a small channel (a task forwards chunks as they arrive).
-fn pump(body: AxumBody) -> ChannelBody {
+pub(crate) fn pump(body: AxumBody) -> ChannelBody {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tokio::spawn(async move {
         let mut body = body;
@@ -123,7 +123,7 @@ fn pump(body: AxumBody) -> ChannelBody {
     ChannelBody(rx)
 }
 
-struct ChannelBody(tokio::sync::mpsc::Receiver<Result<bytes::Bytes, net::BoxError>>);
+pub(crate) struct ChannelBody(tokio::sync::mpsc::Receiver<Result<bytes::Bytes, net::BoxError>>);
 
 impl http_body::Body for ChannelBody {
     type Data = bytes::Bytes;

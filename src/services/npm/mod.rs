@@ -1,0 +1,85 @@
+//! CodeArtifact npm repositories on the repository listener.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /npm/NAME/PKG` (`PKG` = `name`, `@scope/name` or `@scope%2fname`) | the package document (full or abbreviated by `Accept`), tarball links rewritten to the mount |
+//! | `GET /npm/NAME/-/PKG/-/FILE.tgz` | a tarball a served document listed (any other: 404, never fetched), cached immutably, checked against the document's `dist.integrity` (sha512) or `dist.shasum` before it is stored |
+//! | `PUT /npm/NAME/PKG` | `npm publish`, streamed upstream with the token, only with `allow_publish = true` |
+//! | `/npm/NAME/-/v1/search`, `/npm/NAME/-/npm/v1/security/...` | `501`: not proxied |
+//!
+//! No response to a client carries the token or the upstream host.
+
+mod mount;
+mod serve;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::response::Response;
+use axum::routing::any;
+
+use super::pypi::{not_found, text};
+use super::repos::RepoContext;
+use crate::config::NpmMount;
+use crate::net::UpstreamClient;
+
+pub use mount::NpmRepo;
+
+/// How long a package document is fresh when the upstream doesn't say.
+pub const DOCUMENT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// State shared by every handler of the npm mounts.
+#[derive(Debug)]
+pub(crate) struct NpmShared {
+    ctx: RepoContext,
+    client: UpstreamClient,
+    named: HashMap<String, Arc<NpmRepo>>,
+}
+
+type St = Arc<NpmShared>;
+
+/// The router for `[[repos.npm]]` mounts.
+pub async fn router(mounts: &[NpmMount], ctx: &RepoContext) -> anyhow::Result<Router> {
+    let client = UpstreamClient::new(&ctx.upstream)?;
+    let mut named = HashMap::new();
+    for m in mounts {
+        let creds = ctx.mount_creds(m.profile.as_deref()).await;
+        let mount = NpmRepo::named(m, creds, ctx)?;
+        mount.upstream.spawn_refresher();
+        named.insert(m.name.clone(), Arc::new(mount));
+    }
+    let shared = Arc::new(NpmShared {
+        ctx: ctx.clone(),
+        client,
+        named,
+    });
+    mount::register_board(&shared);
+    Ok(Router::new()
+        .route("/npm/{name}/{*rest}", any(named_route))
+        .with_state(shared))
+}
+
+impl NpmShared {
+    fn all_mounts(&self) -> Vec<Arc<NpmRepo>> {
+        let mut all: Vec<_> = self.named.values().cloned().collect();
+        all.sort_by(|a, b| a.label.cmp(&b.label));
+        all
+    }
+}
+
+async fn named_route(
+    State(st): State<St>,
+    Path((name, rest)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    match st.named.get(&name) {
+        Some(m) => serve::dispatch(&st, m.clone(), &rest, req).await,
+        None => not_found(),
+    }
+}
+
+pub(crate) fn refuse(status: http::StatusCode, body: &'static str) -> Response {
+    text(status, body)
+}

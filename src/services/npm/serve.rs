@@ -1,0 +1,379 @@
+//! The requests of one npm mount: package documents (through the cache,
+//! rewritten for the client), tarballs (only those a served document listed,
+//! verified before they are stored), `npm publish`, and the endpoints awsproxy
+//! does not proxy.
+
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use axum::extract::Request;
+use axum::response::Response;
+use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http_body_util::BodyExt as _;
+use url::Url;
+
+use super::mount::NpmRepo;
+use super::{NpmShared, not_found, refuse};
+use crate::cache::{Body, CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
+use crate::codeartifact::fetch::{AuthScheme, DowngradeRefused, Redirects, RepoFetch};
+use crate::npm::document::{Integrity, rewrite};
+use crate::npm::names::PackageName;
+use crate::services::repos::{PublishRefusal, check_publish};
+
+/// Documents larger than this are refused (they are buffered to be rewritten).
+const MAX_DOCUMENT: usize = 64 << 20;
+const ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
+const FULL: &str = "application/json";
+
+/// Routes `rest` (the path under the mount).
+pub async fn dispatch(st: &NpmShared, mount: Arc<NpmRepo>, rest: &str, req: Request) -> Response {
+    if rest == "-/v1/search"
+        || rest.starts_with("-/v1/search")
+        || rest.starts_with("-/npm/v1/security/")
+    {
+        mount.stats.record(None);
+        return refuse(
+            StatusCode::NOT_IMPLEMENTED,
+            "awsproxy does not proxy npm search or audit (`npm audit`, `npm search`) to CodeArtifact\n",
+        );
+    }
+    if req.method() == Method::PUT {
+        return publish(st, &mount, rest, req).await;
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return refuse(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+    }
+    let head = req.method() == Method::HEAD;
+    let resp = if let Some(tail) = rest.strip_prefix("-/") {
+        match tail.rsplit_once("/-/") {
+            Some((pkg, file)) => match PackageName::parse(pkg) {
+                Some(pkg) if !file.contains('/') => {
+                    tarball(
+                        st,
+                        &mount,
+                        &pkg,
+                        &format!("{}-/{pkg}/-/{file}", mount.local_base),
+                    )
+                    .await
+                }
+                _ => refuse(StatusCode::BAD_REQUEST, "bad package name\n"),
+            },
+            None => not_found(),
+        }
+    } else {
+        match PackageName::parse(rest) {
+            Some(pkg) => document(st, &mount, &pkg, req.headers()).await,
+            None => refuse(StatusCode::BAD_REQUEST, "bad package name\n"),
+        }
+    };
+    mount.stats.record(resp.extensions().get::<CacheStatus>());
+    if head {
+        let (parts, _) = resp.into_parts();
+        return Response::from_parts(parts, AxumBody::empty());
+    }
+    resp
+}
+
+fn bad_gateway(why: &'static str) -> Response {
+    refuse(StatusCode::BAD_GATEWAY, why)
+}
+
+fn unresolved() -> Response {
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "cannot resolve the repository endpoint (see /healthz)\n",
+    )
+}
+
+fn fetch(st: &NpmShared, mount: &NpmRepo, redirects: Redirects) -> Arc<RepoFetch> {
+    Arc::new(RepoFetch {
+        client: st.client.clone(),
+        token: Some((mount.upstream.token.clone(), AuthScheme::Bearer)),
+        redirects,
+    })
+}
+
+/// `http://HOST` of the client's request (tarball links must be absolute).
+fn origin(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(HOST)?.to_str().ok()?;
+    let ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    ok.then(|| format!("http://{host}"))
+}
+
+/// The abbreviated document when the client takes it, the full one otherwise:
+/// two cache variants, whatever the client's exact header.
+fn canonical_accept(headers: &HeaderMap) -> HeaderValue {
+    let abbreviated = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(ABBREVIATED));
+    HeaderValue::from_static(if abbreviated { ABBREVIATED } else { FULL })
+}
+
+async fn cached(
+    st: &NpmShared,
+    url: &Url,
+    accept: Option<HeaderValue>,
+    no_cache: bool,
+    opts: LookupOptions,
+    fetch: Arc<RepoFetch>,
+) -> http::Response<Body> {
+    let mut req = http::Request::new(());
+    let Ok(uri) = url.as_str().parse() else {
+        let mut r = http::Response::new(crate::cache::into_body(http_body_util::Empty::<
+            bytes::Bytes,
+        >::new()));
+        *r.status_mut() = StatusCode::BAD_GATEWAY;
+        return r;
+    };
+    *req.uri_mut() = uri;
+    if let Some(a) = accept {
+        req.headers_mut().insert(ACCEPT, a);
+    }
+    if no_cache {
+        req.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    st.ctx.cache.handle(req, opts, fetch).await
+}
+
+/// A package document, its tarballs remembered and rewritten to the mount.
+async fn document(
+    st: &NpmShared,
+    mount: &NpmRepo,
+    pkg: &PackageName,
+    headers: &HeaderMap,
+) -> Response {
+    let Some(origin) = origin(headers) else {
+        return refuse(StatusCode::BAD_REQUEST, "a Host header is needed\n");
+    };
+    let Ok(base) = mount.upstream.base().await else {
+        return unresolved();
+    };
+    let Ok(url) = base.join(&pkg.registry_path()) else {
+        return not_found();
+    };
+    let no_cache = crate::cache::policy::directives(headers)
+        .iter()
+        .any(|(k, v)| k == "no-cache" || (k == "max-age" && v.as_deref() == Some("0")));
+    let opts = LookupOptions {
+        namespace: mount.namespace.clone(),
+        upstream_auth: UpstreamAuth::Service,
+        policy: CachePolicy::StaleIfError,
+        default_max_age: Some(super::DOCUMENT_MAX_AGE),
+        default_vary: Some(ACCEPT),
+        ..LookupOptions::default()
+    };
+    let accept = canonical_accept(headers);
+    let resp = cached(
+        st,
+        &url,
+        Some(accept.clone()),
+        no_cache,
+        opts,
+        fetch(st, mount, Redirects::PassOn),
+    )
+    .await;
+    match resp.status() {
+        StatusCode::OK => {}
+        StatusCode::NOT_FOUND => return not_found(),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            return bad_gateway("the repository refused awsproxy's token\n");
+        }
+        _ => return bad_gateway("the repository failed\n"),
+    }
+    let (parts, body) = resp.into_parts();
+    let Ok(bytes) = collect(body).await else {
+        return bad_gateway("cannot read the package document\n");
+    };
+    let rewritten = match rewrite(&bytes, pkg, &base, &origin, &mount.local_base) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!(mount = %mount.label, package = %pkg, error = %e, "package document refused");
+            return bad_gateway(
+                "the repository's package document could not be passed on safely\n",
+            );
+        }
+    };
+    for t in rewritten.tarballs {
+        mount.remember(t);
+    }
+    let mut r = Response::new(AxumBody::from(rewritten.body));
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, accept);
+    for n in ["cache-status", "age"] {
+        if let Some(v) = parts.headers.get(n) {
+            h.insert(n, v.clone());
+        }
+    }
+    if let Some(s) = parts.extensions.get::<CacheStatus>() {
+        r.extensions_mut().insert(*s);
+    }
+    r
+}
+
+async fn collect(mut body: Body) -> Result<bytes::Bytes, ()> {
+    let mut buf = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| ())?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > MAX_DOCUMENT {
+                return Err(());
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.into())
+}
+
+/// A tarball a served document listed (the document is read first when none
+/// has yet: a lockfile's URL after a restart).
+async fn tarball(st: &NpmShared, mount: &NpmRepo, pkg: &PackageName, local: &str) -> Response {
+    let mut listed = mount.listed(local);
+    if listed.is_none() {
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, HeaderValue::from_static("localhost"));
+        let _ = document(st, mount, pkg, &headers).await;
+        listed = mount.listed(local);
+    }
+    let Some((url, integrity)) = listed else {
+        return not_found();
+    };
+    let verify = match integrity {
+        Integrity::Sha512(h) => Some(Verifier::Sha512(h)),
+        Integrity::Sha1(h) => Some(Verifier::Sha1(h)),
+        Integrity::None => None,
+    };
+    let opts = LookupOptions {
+        namespace: mount.namespace.clone(),
+        upstream_auth: UpstreamAuth::Service,
+        policy: CachePolicy::Standard,
+        immutable: verify.is_some(),
+        verify,
+        ..LookupOptions::default()
+    };
+    let resp = cached(
+        st,
+        &url,
+        None,
+        false,
+        opts,
+        fetch(st, mount, Redirects::Follow),
+    )
+    .await;
+    match resp.status() {
+        StatusCode::OK => {
+            let (parts, body) = resp.into_parts();
+            let mut r = Response::new(AxumBody::new(body));
+            for n in [
+                "content-length",
+                "cache-status",
+                "age",
+                "etag",
+                "last-modified",
+            ] {
+                if let Some(v) = parts.headers.get(n) {
+                    r.headers_mut().insert(n, v.clone());
+                }
+            }
+            r.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            if let Some(s) = parts.extensions.get::<CacheStatus>() {
+                r.extensions_mut().insert(*s);
+            }
+            r
+        }
+        StatusCode::NOT_FOUND => not_found(),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            bad_gateway("the repository refused awsproxy's token\n")
+        }
+        _ if resp.extensions().get::<DowngradeRefused>().is_some() => bad_gateway(
+            "the repository redirected this download to plain http; awsproxy does not follow that\n",
+        ),
+        _ => bad_gateway("the repository failed\n"),
+    }
+}
+
+/// `npm publish`: the client's body streamed to `BASE/PKG` with the token.
+async fn publish(st: &NpmShared, mount: &NpmRepo, rest: &str, req: Request) -> Response {
+    mount.stats.record(None);
+    let refused = |r: PublishRefusal| {
+        tracing::info!(mount = %mount.label, refusal = r.as_str(), "publish refused");
+        r.response().map(AxumBody::new)
+    };
+    match check_publish(req.headers()) {
+        Err(r @ PublishRefusal::FromBrowser) => return refused(r),
+        _ if !mount.allow_publish => {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "publishing is off for this mount (set `allow_publish = true` on its [[repos.npm]] mount)\n",
+            );
+        }
+        Err(r) => return refused(r),
+        Ok(()) => {}
+    }
+    let Some(pkg) = PackageName::parse(rest) else {
+        return refuse(StatusCode::BAD_REQUEST, "bad package name\n");
+    };
+    let Ok(base) = mount.upstream.base().await else {
+        return unresolved();
+    };
+    let Ok(token) = mount.upstream.token.get().await else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no CodeArtifact token (see /healthz)\n",
+        );
+    };
+    let Some(uri) = base
+        .join(&pkg.registry_path())
+        .ok()
+        .and_then(|u| u.as_str().parse::<http::Uri>().ok())
+    else {
+        return bad_gateway("bad repository endpoint\n");
+    };
+    let (parts, body) = req.into_parts();
+    let mut out = http::Request::new(crate::net::boxed(crate::services::pypi::upload::pump(body)));
+    *out.method_mut() = Method::PUT;
+    *out.uri_mut() = uri;
+    for name in [
+        CONTENT_TYPE,
+        http::header::CONTENT_LENGTH,
+        http::header::TRANSFER_ENCODING,
+    ] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out.headers_mut().insert(
+        http::header::AUTHORIZATION,
+        AuthScheme::Bearer.header(&token),
+    );
+    match st.client.send(out).await {
+        Ok(resp) => {
+            let status = resp.status();
+            tracing::debug!(mount = %mount.label, %status, "publish");
+            if status.is_success() {
+                let mut r = refuse(status, "{\"ok\":true}\n");
+                r.headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                r
+            } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+                bad_gateway("the repository refused awsproxy's token\n")
+            } else if status.is_client_error() {
+                refuse(status, "the repository rejected the publish\n")
+            } else {
+                bad_gateway("the repository failed\n")
+            }
+        }
+        Err(e) => {
+            tracing::debug!(mount = %mount.label, error = %e, "publish failed");
+            bad_gateway("the upstream repository is unreachable\n")
+        }
+    }
+}
