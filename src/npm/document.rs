@@ -56,7 +56,7 @@ pub enum Refused {
 /// (`http://host:port`) and `local_base` (`/npm/NAME/`).
 ///
 /// Tarballs must lie under `upstream_base` (the token goes with their
-/// download); after rewriting, the upstream host must appear nowhere.
+/// download); after rewriting, the upstream host (and port) must appear nowhere.
 pub fn rewrite(
     doc: &[u8],
     pkg: &PackageName,
@@ -103,9 +103,9 @@ pub fn rewrite(
         });
     }
     let body = serde_json::to_vec(&value).map_err(|_| Refused::NotJson)?;
-    if let Some(host) = upstream_base.host_str()
-        && contains_ignore_case(&body, host.as_bytes())
-    {
+    // Host and port, so a client on the same host (another port) is no match.
+    let authority = &upstream_base[url::Position::BeforeHost..url::Position::AfterPort];
+    if contains_ignore_case(&body, authority.as_bytes()) {
         return Err(Refused::NamesUpstream);
     }
     Ok(Rewritten { body, tarballs })

@@ -5,6 +5,7 @@
 pub mod context;
 pub mod daemon;
 pub mod fakes;
+pub mod npm_upstream;
 pub mod origin;
 pub mod pypi_upstream;
 pub mod raw;
