@@ -7,11 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use awsproxy::cache::store::disk::DiskStore;
 use awsproxy::cache::{CacheSettings, HttpCache};
-use awsproxy::config::{Fallback, NpmMount};
+use awsproxy::config::{Fallback, NpmMount, ReposSection};
 use awsproxy::creds::{CacheOptions, CredsRegistry};
 use awsproxy::paths::Paths;
-use awsproxy::services::npm::router;
-use awsproxy::services::repos::RepoContext;
+use awsproxy::services::repos::{RepoContext, router};
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
 
@@ -84,7 +83,12 @@ async fn setup(allow_publish: bool) -> Env {
         tokens: Default::default(),
         codeartifact: crate::pypi::options(&aws),
     };
-    let app = router(&[mount(allow_publish)], &ctx).await.unwrap();
+    // The whole listener, so the seed routes are checked beside PyPI's.
+    let section = ReposSection {
+        npm: vec![mount(allow_publish)],
+        ..ReposSection::default()
+    };
+    let app = router(&section, &ctx).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -358,5 +362,30 @@ async fn audit_search_and_traversal_are_refused() {
         before,
         "a refused name reached upstream"
     );
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn the_seed_url_form_works_without_config_and_never_publishes() {
+    let env = setup(false).await;
+    env.up.add("@s/p", "1.0.0", b"seeded tarball");
+    let root = "/123456789012/us-east-1/fake-domain/repo/npm";
+    let doc = env.get(&format!("{root}/@s%2fp")).await;
+    assert_eq!(doc.status, 200, "{}", doc.text());
+    let path = tarball_path(&doc.json(), "1.0.0", &env.base);
+    assert_eq!(path, format!("{root}/-/@s/p/-/p-1.0.0.tgz"));
+    let tgz = env.get(&path).await;
+    assert_eq!(tgz.body.as_deref().unwrap(), b"seeded tarball");
+    let auth = [("authorization", "Bearer x")];
+    let publish = env
+        .req(
+            "PUT",
+            &format!("{root}/@s%2fp"),
+            &auth,
+            Bytes::from_static(b"{}"),
+        )
+        .await;
+    assert_eq!(publish.status, 403);
+    assert!(env.up.publishes().is_empty());
     env.assert_no_leaks();
 }

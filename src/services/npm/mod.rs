@@ -6,6 +6,7 @@
 //! | `GET /npm/NAME/-/PKG/-/FILE.tgz` | a tarball a served document listed (any other: 404, never fetched), cached immutably, checked against the document's `dist.integrity` (sha512) or `dist.shasum` before it is stored |
 //! | `PUT /npm/NAME/PKG` | `npm publish`, streamed upstream with the token, only with `allow_publish = true` |
 //! | `/npm/NAME/-/v1/search`, `/npm/NAME/-/npm/v1/security/...` | `501`: not proxied |
+//! | `/{account}/{region}/{domain}/{repo}/npm/...` | the same without config (no publishing), credentials from the default chain ([`super::seeds`]) |
 //!
 //! No response to a client carries the token or the upstream host.
 
@@ -14,6 +15,7 @@ mod serve;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -22,6 +24,7 @@ use axum::routing::any;
 
 use super::pypi::{not_found, text};
 use super::repos::RepoContext;
+use super::seeds::{SeedParts, SeedTable};
 use crate::config::NpmMount;
 use crate::net::UpstreamClient;
 
@@ -36,6 +39,8 @@ pub(crate) struct NpmShared {
     ctx: RepoContext,
     client: UpstreamClient,
     named: HashMap<String, Arc<NpmRepo>>,
+    /// The no-config form's repositories.
+    seeds: SeedTable<Arc<NpmRepo>>,
 }
 
 type St = Arc<NpmShared>;
@@ -54,10 +59,17 @@ pub async fn router(mounts: &[NpmMount], ctx: &RepoContext) -> anyhow::Result<Ro
         ctx: ctx.clone(),
         client,
         named,
+        seeds: SeedTable::new(Instant::now()),
     });
     mount::register_board(&shared);
     Ok(Router::new()
         .route("/npm/{name}/{*rest}", any(named_route))
+        // Beside PyPI's `/{account}/{region}/{domain}/{repo}/{*rest}`: the
+        // static `npm` segment wins there.
+        .route(
+            "/{account}/{region}/{domain}/{repo}/npm/{*rest}",
+            any(seed_route),
+        )
         .with_state(shared))
 }
 
@@ -65,6 +77,9 @@ impl NpmShared {
     fn all_mounts(&self) -> Vec<Arc<NpmRepo>> {
         let mut all: Vec<_> = self.named.values().cloned().collect();
         all.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut seed = self.seeds.working();
+        seed.sort_by(|a, b| a.label.cmp(&b.label));
+        all.extend(seed);
         all
     }
 }
@@ -77,6 +92,29 @@ async fn named_route(
     match st.named.get(&name) {
         Some(m) => serve::dispatch(&st, m.clone(), &rest, req).await,
         None => not_found(),
+    }
+}
+
+async fn seed_route(
+    State(st): State<St>,
+    Path((account, region, domain, repo, rest)): Path<(String, String, String, String, String)>,
+    req: Request,
+) -> Response {
+    let seed = SeedParts {
+        account,
+        region,
+        domain,
+        repo,
+    };
+    let mount = st
+        .seeds
+        .mount(&seed, async || {
+            NpmRepo::seed(&seed, st.ctx.mount_creds(None).await, &st.ctx)
+        })
+        .await;
+    match mount {
+        Ok(m) => serve::dispatch(&st, m, &rest, req).await,
+        Err(e) => e.response("[[repos.npm]]"),
     }
 }
 

@@ -22,6 +22,7 @@ use crate::npm::document::{Integrity, Tarball};
 use crate::services::pypi::Stats;
 use crate::services::pypi::mount_lock as lock;
 use crate::services::repos::RepoContext;
+use crate::services::seeds::{SeedMount, SeedParts};
 use crate::services::status::Section;
 
 /// Tarballs remembered per mount (an evicted one is learned again from its document).
@@ -50,6 +51,11 @@ impl NpmRepo {
             .as_deref()
             .map(|e| dir_url(e).with_context(|| format!("npm mount {}: endpoint `{e}`", m.name)))
             .transpose()?;
+        anyhow::ensure!(
+            m.fallback == crate::config::Fallback::Off,
+            "npm mount {}: `fallback = \"missing\"` is not supported for npm yet; remove it",
+            m.name
+        );
         let namespace = Namespace::repository("npm", &m.name, &creds.spec().name);
         let source = TokenSource {
             domain: m.domain.clone(),
@@ -77,6 +83,30 @@ impl NpmRepo {
         })
     }
 
+    /// A repository of the no-config form, `/{account}/{region}/{domain}/{repo}/npm/`
+    /// (no publishing; no background refresher: a mistyped URL must not poll AWS forever).
+    pub fn seed(seed: &SeedParts, creds: CredentialCache, ctx: &RepoContext) -> Self {
+        let namespace = Namespace::repository("npm", &seed.key(), &creds.spec().name);
+        let source = TokenSource {
+            domain: seed.domain.clone(),
+            owner: seed.account.clone(),
+            region: Some(seed.region.clone()),
+            endpoint: ctx.codeartifact.endpoint.clone(),
+            creds,
+        };
+        Self {
+            label: format!("npm:{}", seed.key()),
+            local_base: format!("/{}/npm/", seed.key()),
+            upstream: CaRepository::new(source, &ctx.tokens, seed.repo.clone(), Format::Npm, None),
+            namespace,
+            allow_publish: false,
+            tarballs: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(TARBALLS).unwrap_or(NonZeroUsize::MIN),
+            )),
+            stats: Stats::default(),
+        }
+    }
+
     /// Records a tarball of a served document.
     pub fn remember(&self, t: Tarball) {
         lock(&self.tarballs).put(t.local_path, (t.upstream, t.integrity));
@@ -85,6 +115,12 @@ impl NpmRepo {
     /// Where `local` is and its integrity, if a served document listed it.
     pub fn listed(&self, local: &str) -> Option<(Url, Integrity)> {
         lock(&self.tarballs).get(local).cloned()
+    }
+}
+
+impl SeedMount for NpmRepo {
+    fn repository(&self) -> &CaRepository {
+        &self.upstream
     }
 }
 
