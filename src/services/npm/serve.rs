@@ -377,3 +377,49 @@ async fn publish(st: &NpmShared, mount: &NpmRepo, rest: &str, req: Request) -> R
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    http::HeaderName::from_static(k),
+                    HeaderValue::from_static(v),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tarball_links_use_a_plain_host_header_only() {
+        assert_eq!(
+            origin(&headers(&[("host", "127.0.0.1:9000")])).as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        assert_eq!(
+            origin(&headers(&[("host", "[::1]:9000")])).as_deref(),
+            Some("http://[::1]:9000")
+        );
+        for bad in ["evil.example/x", "a@b", "a\"b", ""] {
+            let mut h = HeaderMap::new();
+            h.insert(HOST, HeaderValue::from_str(bad).unwrap());
+            assert_eq!(origin(&h), None, "{bad}");
+        }
+        assert_eq!(origin(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn accept_collapses_to_two_variants() {
+        let npm = headers(&[(
+            "accept",
+            "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*",
+        )]);
+        assert_eq!(canonical_accept(&npm), ABBREVIATED);
+        assert_eq!(canonical_accept(&headers(&[("accept", "*/*")])), FULL);
+        assert_eq!(canonical_accept(&HeaderMap::new()), FULL);
+    }
+}
