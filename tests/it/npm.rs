@@ -389,3 +389,31 @@ async fn the_seed_url_form_works_without_config_and_never_publishes() {
     assert!(env.up.publishes().is_empty());
     env.assert_no_leaks();
 }
+
+#[tokio::test]
+async fn a_document_is_served_stale_when_the_registry_fails() {
+    let env = setup(false).await;
+    env.up.add("left-pad", "1.0.0", b"x");
+    let first = env.get("/npm/main/left-pad").await;
+    assert_eq!(first.status, 200);
+    env.up.state.lock().unwrap().fail_documents = true;
+    let before = env.up.count("/left-pad");
+    let again = env
+        .req(
+            "GET",
+            "/npm/main/left-pad",
+            &[("cache-control", "no-cache")],
+            Bytes::new(),
+        )
+        .await;
+    assert_eq!(
+        env.up.count("/left-pad"),
+        before + 1,
+        "no-cache did not revalidate"
+    );
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.json(), first.json());
+    // A package never fetched has nothing stale to serve.
+    assert_eq!(env.get("/npm/main/other").await.status, 502);
+    env.assert_no_leaks();
+}

@@ -37,6 +37,8 @@ pub struct UpstreamState {
     /// `(method, path, authorized)` of every request.
     pub seen: Vec<(String, String, bool)>,
     pub publishes: Vec<(String, Bytes)>,
+    /// Documents answer `500`.
+    pub fail_documents: bool,
 }
 
 pub struct NpmUpstream {
@@ -173,6 +175,9 @@ async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
             Some(v) => reply(200, "application/octet-stream", v.bytes.clone()),
             None => reply(404, "text/plain", "no such tarball"),
         };
+    }
+    if ctx.state.lock().unwrap().fail_documents && method == "GET" {
+        return reply(500, "text/plain", "registry down");
     }
     let pkg = rest.replace("%2f", "/").replace("%2F", "/");
     if method == "PUT" {
