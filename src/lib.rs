@@ -28,6 +28,7 @@ pub(crate) mod logging;
 pub(crate) mod maven;
 pub(crate) mod metrics;
 pub mod net;
+pub(crate) mod npm;
 pub mod paths;
 pub(crate) mod printer;
 pub(crate) mod pypi;

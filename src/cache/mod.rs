@@ -226,6 +226,9 @@ pub enum Verifier {
     /// Expected SHA-1, hex (case-insensitive): Maven `.sha1` sidecars, where a
     /// repository has no `.sha256`. Checked on fills only (entries record SHA-256).
     Sha1(String),
+    /// Expected SHA-512, hex (case-insensitive): npm's `dist.integrity`.
+    /// Checked on fills only, like `Sha1`.
+    Sha512(String),
 }
 
 impl Verifier {
@@ -235,7 +238,7 @@ impl Verifier {
     pub fn accepts(&self, entry_sha256: &str) -> bool {
         match self {
             Verifier::Sha256(want) => want.eq_ignore_ascii_case(entry_sha256),
-            Verifier::Sha1(_) => true,
+            Verifier::Sha1(_) | Verifier::Sha512(_) => true,
         }
     }
 }

@@ -59,6 +59,7 @@ pub trait Sink: Send {
 pub struct Digests {
     sha256: Sha256,
     sha1: Option<sha1::Sha1>,
+    sha512: Option<sha2::Sha512>,
     len: u64,
 }
 
@@ -68,6 +69,7 @@ impl Digests {
         Self {
             sha256: Sha256::new(),
             sha1: matches!(verify, Some(Verifier::Sha1(_))).then(sha1::Sha1::new),
+            sha512: matches!(verify, Some(Verifier::Sha512(_))).then(sha2::Sha512::new),
             len: 0,
         }
     }
@@ -75,6 +77,9 @@ impl Digests {
     pub fn update(&mut self, data: &[u8]) {
         self.sha256.update(data);
         if let Some(h) = self.sha1.as_mut() {
+            h.update(data);
+        }
+        if let Some(h) = self.sha512.as_mut() {
             h.update(data);
         }
         self.len += data.len() as u64;
@@ -108,6 +113,13 @@ impl Digests {
                     .map(|h| hex::encode(h.finalize()))
                     .unwrap_or_default();
                 mismatch("sha1", got, expected)
+            }
+            Some(Verifier::Sha512(expected)) => {
+                let got = self
+                    .sha512
+                    .map(|h| hex::encode(h.finalize()))
+                    .unwrap_or_default();
+                mismatch("sha512", got, expected)
             }
             None => None,
         };
@@ -340,6 +352,17 @@ mod tests {
         assert!(matches!(
             d.check(None, Some(&sha1)),
             Err(TeeError::Digest { algo: "sha1", .. })
+        ));
+
+        let sha512 = Verifier::Sha512(hex::encode(sha2::Sha512::digest(b"hello")));
+        let mut d = Digests::for_verifier(Some(&sha512));
+        d.update(b"hello");
+        assert!(d.check(None, Some(&sha512)).is_ok());
+        let mut d = Digests::for_verifier(Some(&sha512));
+        d.update(b"jello");
+        assert!(matches!(
+            d.check(None, Some(&sha512)),
+            Err(TeeError::Digest { algo: "sha512", .. })
         ));
     }
 

@@ -43,7 +43,6 @@ pub enum AuthScheme {
     /// `Basic aws:<token>` (PyPI, Maven).
     BasicAws,
     /// `Bearer <token>` (npm, Cargo).
-    #[allow(dead_code, reason = "the npm and Cargo mounts are being built on it")]
     Bearer,
 }
 

@@ -11,6 +11,7 @@
 pub mod creds_endpoint;
 pub mod forward;
 pub mod maven;
+pub mod npm;
 pub mod pypi;
 pub mod repo_error;
 pub mod repos;

@@ -6,6 +6,7 @@
 //! | `/pypi/NAME/...`                        | [`super::pypi`]      |
 //! | `/{account}/{region}/{domain}/{repo}/simple/...` (no config needed) | [`super::pypi`] |
 //! | `/maven/NAME/...`                       | [`super::maven`]     |
+//! | `/npm/NAME/...`                         | [`super::npm`]       |
 //!
 //! Each mount type builds its own router from a [`RepoContext`] (the cache, the
 //! credentials registry, the status board); this module merges them and holds
@@ -69,7 +70,8 @@ impl RepoContext {
 pub async fn router(section: &ReposSection, ctx: &RepoContext) -> anyhow::Result<Router> {
     let pypi = super::pypi::router(&section.pypi, ctx).await?;
     let maven = super::maven::router(&section.maven, ctx).await?;
-    Ok(pypi.merge(maven))
+    let npm = super::npm::router(&section.npm, ctx).await?;
+    Ok(pypi.merge(maven).merge(npm))
 }
 
 /// Why a publish request (a PyPI upload, a Maven deploy) was refused before

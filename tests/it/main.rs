@@ -20,6 +20,7 @@ mod forward;
 mod generated;
 mod install;
 mod maven;
+mod npm;
 mod pypi;
 mod security;
 mod serve;

@@ -33,7 +33,7 @@ use super::seeds::{SeedParts, SeedTable};
 use crate::config::PypiMount;
 use crate::net::UpstreamClient;
 
-pub use mount::PypiRepo;
+pub use mount::{PypiRepo, Stats, lock as mount_lock};
 
 /// How long an index page is fresh when the upstream doesn't say
 /// ([`crate::cache::LookupOptions::default_max_age`]).

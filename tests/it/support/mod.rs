@@ -6,6 +6,7 @@ pub mod context;
 pub mod daemon;
 pub mod fakes;
 pub mod maven_upstream;
+pub mod npm_upstream;
 pub mod origin;
 pub mod pypi_upstream;
 pub mod raw;

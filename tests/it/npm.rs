@@ -1,0 +1,419 @@
+//! The npm repository proxy (`services::npm`) on 127.0.0.1:0 against the
+//! CodeArtifact fake, its npm endpoint a local registry that demands
+//! `Bearer <token>`. Every response is checked for the token and the
+//! upstream's address.
+
+use std::sync::{Arc, Mutex};
+
+use awsproxy::cache::store::disk::DiskStore;
+use awsproxy::cache::{CacheSettings, HttpCache};
+use awsproxy::config::{Fallback, NpmMount, ReposSection};
+use awsproxy::creds::{CacheOptions, CredsRegistry};
+use awsproxy::paths::Paths;
+use awsproxy::services::repos::{RepoContext, router};
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+
+use crate::support::fakes::FakeAws;
+use crate::support::npm_upstream::NpmUpstream;
+
+fn mount(allow_publish: bool) -> NpmMount {
+    NpmMount {
+        name: "main".to_owned(),
+        domain: "fake-domain".to_owned(),
+        domain_owner: "123456789012".to_owned(),
+        region: Some("us-east-1".to_owned()),
+        repository: "repo".to_owned(),
+        profile: None,
+        endpoint: None,
+        fallback: Fallback::Off,
+        fallback_allow: Vec::new(),
+        fallback_deny: Vec::new(),
+        fallback_registry: None,
+        allow_publish,
+    }
+}
+
+struct Got {
+    status: u16,
+    headers: http::HeaderMap,
+    body: Result<Bytes, String>,
+}
+
+impl Got {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(self.body.as_ref().expect("body")).into_owned()
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(self.body.as_ref().expect("body")).expect("json")
+    }
+}
+
+struct Env {
+    aws: FakeAws,
+    up: NpmUpstream,
+    base: String,
+    seen: Arc<Mutex<Vec<String>>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(allow_publish: bool) -> Env {
+    let aws = FakeAws::start().await;
+    let up = NpmUpstream::start(aws.shared());
+    aws.state().codeartifact.repository_endpoint =
+        format!("{}/{{format}}/{{repository}}/", up.url());
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths {
+        config_dir: dir.path().join("config"),
+        cache_dir: dir.path().join("cache"),
+        data_dir: dir.path().join("data"),
+        state_dir: dir.path().join("state"),
+        home: dir.path().to_owned(),
+    };
+    let cache = HttpCache::new(
+        Arc::new(DiskStore::open(&dir.path().join("http"), 1 << 30).unwrap()),
+        CacheSettings::default(),
+    );
+    let ctx = RepoContext {
+        paths,
+        cache,
+        creds: Arc::new(CredsRegistry::new(CacheOptions::default())),
+        board: Default::default(),
+        upstream: Default::default(),
+        tokens: Default::default(),
+        codeartifact: crate::pypi::options(&aws),
+    };
+    // The whole listener, so the seed routes are checked beside PyPI's.
+    let section = ReposSection {
+        npm: vec![mount(allow_publish)],
+        ..ReposSection::default()
+    };
+    let app = router(&section, &ctx).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Env {
+        aws,
+        up,
+        base,
+        seen: Arc::default(),
+        _dir: dir,
+    }
+}
+
+impl Env {
+    async fn req(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Bytes) -> Got {
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<http_body_util::Full<Bytes>>();
+        let mut b = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            b = b.header(*name, *value);
+        }
+        let resp = client
+            .request(b.body(http_body_util::Full::new(body)).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = resp.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .map_err(|e| e.to_string());
+        let mut log = self.seen.lock().unwrap();
+        for (k, v) in &parts.headers {
+            log.push(format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())));
+        }
+        if let Ok(b) = &body {
+            log.push(String::from_utf8_lossy(b).into_owned());
+        }
+        Got {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Got {
+        self.req("GET", path, &[], Bytes::new()).await
+    }
+
+    fn assert_no_leaks(&self) {
+        let tokens: Vec<String> = self
+            .aws
+            .state()
+            .codeartifact
+            .tokens
+            .iter()
+            .map(|t| t.token.clone())
+            .collect();
+        assert!(!tokens.is_empty(), "the test never used a token");
+        let seen = self.seen.lock().unwrap();
+        assert!(!seen.is_empty());
+        for text in seen.iter() {
+            assert!(
+                !text.contains(&self.up.authority()),
+                "upstream address leaked: {text}"
+            );
+            for t in &tokens {
+                assert!(!text.contains(t.as_str()), "token leaked: {text}");
+            }
+        }
+        assert_eq!(
+            self.up.unauthorized(),
+            0,
+            "a request went up without a valid token"
+        );
+    }
+}
+
+fn tarball_path(doc: &serde_json::Value, version: &str, base: &str) -> String {
+    let url = doc["versions"][version]["dist"]["tarball"]
+        .as_str()
+        .unwrap();
+    url.strip_prefix(base)
+        .expect("tarball under the mount")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn documents_are_rewritten_and_tarballs_cached_after_verification() {
+    let env = setup(false).await;
+    env.up.add("left-pad", "1.0.0", b"unscoped tarball");
+    env.up.add("@s/p", "2.0.0", b"scoped tarball");
+
+    let doc = env.get("/npm/main/left-pad").await;
+    assert_eq!(doc.status, 200, "{}", doc.text());
+    let json = doc.json();
+    assert_eq!(json["readme"], "the full document");
+    let path = tarball_path(&json, "1.0.0", &env.base);
+    assert_eq!(path, "/npm/main/-/left-pad/-/left-pad-1.0.0.tgz");
+    assert!(
+        json["versions"]["1.0.0"]["dist"]["integrity"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha512-")
+    );
+
+    for spelling in ["/npm/main/@s%2fp", "/npm/main/@s%2Fp", "/npm/main/@s/p"] {
+        let doc = env.get(spelling).await;
+        assert_eq!(doc.status, 200, "{spelling}: {}", doc.text());
+        assert_eq!(
+            tarball_path(&doc.json(), "2.0.0", &env.base),
+            "/npm/main/-/@s/p/-/p-2.0.0.tgz"
+        );
+    }
+
+    let abbreviated = env
+        .req(
+            "GET",
+            "/npm/main/left-pad",
+            &[(
+                "accept",
+                "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*",
+            )],
+            Bytes::new(),
+        )
+        .await;
+    assert_eq!(abbreviated.status, 200);
+    assert_eq!(
+        abbreviated.headers["content-type"],
+        "application/vnd.npm.install-v1+json"
+    );
+    let a = abbreviated.json();
+    assert!(
+        a.get("readme").is_none() && a.get("modified").is_some(),
+        "{a}"
+    );
+
+    let first = env.get(&path).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body.as_deref().unwrap(), b"unscoped tarball");
+    let fetched = env.up.count("/left-pad-1.0.0.tgz");
+    assert_eq!(fetched, 1);
+    let second = env.get(&path).await;
+    assert_eq!(second.body.as_deref().unwrap(), b"unscoped tarball");
+    assert_eq!(
+        env.up.count("/left-pad-1.0.0.tgz"),
+        fetched,
+        "second download was not a hit"
+    );
+
+    let scoped = env.get("/npm/main/-/@s/p/-/p-2.0.0.tgz").await;
+    assert_eq!(scoped.body.as_deref().unwrap(), b"scoped tarball");
+
+    assert_eq!(env.get("/npm/main/nope").await.status, 404);
+    // Not listed by any document: never fetched.
+    assert_eq!(
+        env.get("/npm/main/-/left-pad/-/left-pad-9.9.9.tgz")
+            .await
+            .status,
+        404
+    );
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn a_tampered_tarball_is_refused_and_not_stored() {
+    let env = setup(false).await;
+    let wrong = format!(
+        "sha512-{}",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [0u8; 64])
+    );
+    env.up
+        .add_with_integrity("evil", "1.0.0", b"tampered bytes", &wrong);
+    let doc = env.get("/npm/main/evil").await;
+    let path = tarball_path(&doc.json(), "1.0.0", &env.base);
+    for round in 1..=2 {
+        let got = env.get(&path).await;
+        assert!(
+            got.status != 200 || got.body.is_err(),
+            "round {round}: a tarball that fails its integrity was served whole"
+        );
+        assert_eq!(
+            env.up.count("/evil-1.0.0.tgz"),
+            round,
+            "the bad tarball was stored"
+        );
+    }
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn publish_needs_the_opt_in_and_no_browser() {
+    let env = setup(false).await;
+    env.up.add("left-pad", "1.0.0", b"x");
+    let _ = env.get("/npm/main/left-pad").await;
+    let auth = [
+        ("authorization", "Bearer npm-client"),
+        ("content-type", "application/json"),
+    ];
+    let off = env
+        .req(
+            "PUT",
+            "/npm/main/left-pad",
+            &auth,
+            Bytes::from_static(b"{}"),
+        )
+        .await;
+    assert_eq!(off.status, 403);
+    assert!(off.text().contains("allow_publish"));
+    assert!(env.up.publishes().is_empty());
+    env.assert_no_leaks();
+
+    let env = setup(true).await;
+    env.up.add("left-pad", "1.0.0", b"x");
+    let _ = env.get("/npm/main/left-pad").await;
+    let browser = [
+        ("authorization", "Bearer npm-client"),
+        ("origin", "https://evil.example"),
+    ];
+    let refused = env
+        .req(
+            "PUT",
+            "/npm/main/left-pad",
+            &browser,
+            Bytes::from_static(b"{}"),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(env.up.publishes().is_empty());
+    let body = Bytes::from_static(br#"{"name":"@s/p","versions":{}}"#);
+    let ok = env
+        .req("PUT", "/npm/main/@s%2fp", &auth, body.clone())
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(env.up.publishes(), vec![("@s/p".to_owned(), body)]);
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn audit_search_and_traversal_are_refused() {
+    let env = setup(false).await;
+    env.up.add("left-pad", "1.0.0", b"x");
+    let _ = env.get("/npm/main/left-pad").await;
+    for path in [
+        "/npm/main/-/npm/v1/security/advisories/bulk",
+        "/npm/main/-/npm/v1/security/audits/quick",
+        "/npm/main/-/v1/search?text=x",
+    ] {
+        let got = env.req("POST", path, &[], Bytes::new()).await;
+        assert_eq!(got.status, 501, "{path}");
+        assert!(got.text().contains("does not proxy"));
+    }
+    let before = env.up.state.lock().unwrap().seen.len();
+    for path in [
+        "/npm/main/..%2f..%2fetc",
+        "/npm/main/@s%2f..",
+        "/npm/main/a%2fb",
+        "/npm/main/-/..%2fx/-/x.tgz",
+        "/npm/main/-/left-pad/-/..%2fleft-pad-1.0.0.tgz",
+        "/npm/main/.hidden",
+    ] {
+        let got = env.get(path).await;
+        assert!(matches!(got.status, 400 | 404), "{path}: {}", got.status);
+    }
+    assert_eq!(
+        env.up.state.lock().unwrap().seen.len(),
+        before,
+        "a refused name reached upstream"
+    );
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn the_seed_url_form_works_without_config_and_never_publishes() {
+    let env = setup(false).await;
+    env.up.add("@s/p", "1.0.0", b"seeded tarball");
+    let root = "/123456789012/us-east-1/fake-domain/repo/npm";
+    let doc = env.get(&format!("{root}/@s%2fp")).await;
+    assert_eq!(doc.status, 200, "{}", doc.text());
+    let path = tarball_path(&doc.json(), "1.0.0", &env.base);
+    assert_eq!(path, format!("{root}/-/@s/p/-/p-1.0.0.tgz"));
+    let tgz = env.get(&path).await;
+    assert_eq!(tgz.body.as_deref().unwrap(), b"seeded tarball");
+    let auth = [("authorization", "Bearer x")];
+    let publish = env
+        .req(
+            "PUT",
+            &format!("{root}/@s%2fp"),
+            &auth,
+            Bytes::from_static(b"{}"),
+        )
+        .await;
+    assert_eq!(publish.status, 403);
+    assert!(env.up.publishes().is_empty());
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn a_document_is_served_stale_when_the_registry_fails() {
+    let env = setup(false).await;
+    env.up.add("left-pad", "1.0.0", b"x");
+    let first = env.get("/npm/main/left-pad").await;
+    assert_eq!(first.status, 200);
+    env.up.state.lock().unwrap().fail_documents = true;
+    let before = env.up.count("/left-pad");
+    let again = env
+        .req(
+            "GET",
+            "/npm/main/left-pad",
+            &[("cache-control", "no-cache")],
+            Bytes::new(),
+        )
+        .await;
+    assert_eq!(
+        env.up.count("/left-pad"),
+        before + 1,
+        "no-cache did not revalidate"
+    );
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.json(), first.json());
+    // A package never fetched has nothing stale to serve.
+    assert_eq!(env.get("/npm/main/other").await.status, 502);
+    env.assert_no_leaks();
+}
