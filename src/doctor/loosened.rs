@@ -91,7 +91,13 @@ fn publishing(config: &Config) -> Vec<Finding> {
         .iter()
         .filter(|m| m.allow_deploy)
         .map(|m| ("maven", &m.name, "allow_deploy", "deploys (mvn deploy)"));
+    let npm = repos
+        .npm
+        .iter()
+        .filter(|m| m.allow_publish)
+        .map(|m| ("npm", &m.name, "allow_publish", "publishes (npm publish)"));
     pypi.chain(maven)
+        .chain(npm)
         .map(|(kind, name, key, what)| {
             Finding::warn(
                 format!("publish:{kind}:{name}"),
