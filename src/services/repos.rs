@@ -68,6 +68,12 @@ impl RepoContext {
 
 /// The router of the whole listener.
 pub async fn router(section: &ReposSection, ctx: &RepoContext) -> anyhow::Result<Router> {
+    if let Some(m) = section.cargo.first() {
+        anyhow::bail!(
+            "`[[repos.cargo]]` mount `{}`: Cargo mounts are not served yet (only parsed); remove the section",
+            m.name
+        );
+    }
     let pypi = super::pypi::router(&section.pypi, ctx).await?;
     let maven = super::maven::router(&section.maven, ctx).await?;
     let npm = super::npm::router(&section.npm, ctx).await?;
