@@ -115,14 +115,7 @@ fn authorized(ctx: &Ctx, req: &Request) -> bool {
     else {
         return false;
     };
-    let now = std::time::SystemTime::now();
-    ctx.aws
-        .lock()
-        .unwrap()
-        .codeartifact
-        .tokens
-        .iter()
-        .any(|t| t.token == token && t.expires_at > now)
+    ctx.aws.lock().unwrap().codeartifact.token_is_valid(&token)
 }
 
 async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {

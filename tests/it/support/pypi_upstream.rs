@@ -165,13 +165,7 @@ fn authorized(ctx: &Ctx, req: &Request) -> bool {
     else {
         return false;
     };
-    let now = std::time::SystemTime::now();
-    aws.lock()
-        .unwrap()
-        .codeartifact
-        .tokens
-        .iter()
-        .any(|t| t.token == token && t.expires_at > now)
+    aws.lock().unwrap().codeartifact.token_is_valid(&token)
 }
 
 fn reply(status: u16, content_type: &str, body: impl Into<Body>) -> Response {

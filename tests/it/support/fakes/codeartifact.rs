@@ -120,6 +120,17 @@ pub struct CodeArtifactState {
     pub endpoint_requests: Vec<EndpointRequest>,
 }
 
+impl CodeArtifactState {
+    /// Whether `token` was issued by this fake and has not expired: what a
+    /// repository fake checks an `Authorization` header against.
+    pub fn token_is_valid(&self, token: &str) -> bool {
+        let now = SystemTime::now();
+        self.tokens
+            .iter()
+            .any(|t| t.token == token && t.expires_at > now)
+    }
+}
+
 impl Default for CodeArtifactState {
     fn default() -> Self {
         Self {
