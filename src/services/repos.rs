@@ -19,11 +19,12 @@ use http::header::{AUTHORIZATION, ORIGIN, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::cache::HttpCache;
+use crate::codeartifact::repository::CaRepository;
 use crate::codeartifact::token::Tokens;
 use crate::config::ReposSection;
 use crate::creds::{CredsRegistry, SourceSpec};
 use crate::paths::Paths;
-use crate::services::status::StatusBoard;
+use crate::services::status::{Section, StatusBoard};
 
 /// What every mount needs, shared by all mounts of one listener.
 #[derive(Debug, Clone)]
@@ -78,6 +79,43 @@ pub async fn router(section: &ReposSection, ctx: &RepoContext) -> anyhow::Result
     let maven = super::maven::router(&section.maven, ctx).await?;
     let npm = super::npm::router(&section.npm, ctx).await?;
     Ok(pypi.merge(maven).merge(npm))
+}
+
+/// The status table of one format's CodeArtifact mounts, one row per mount
+/// (`(label, local path, repository)`).
+pub(crate) fn codeartifact_section<'a>(
+    title: &str,
+    empty: &'static str,
+    mounts: impl Iterator<Item = (&'a str, &'a str, &'a CaRepository)>,
+) -> Section {
+    Section {
+        title: title.to_owned(),
+        columns: [
+            "mount",
+            "path",
+            "domain",
+            "repository",
+            "token expires in",
+            "state",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: mounts
+            .map(|(label, local, repo)| {
+                let [expires, state] = repo.status_cells();
+                vec![
+                    label.to_owned(),
+                    local.to_owned(),
+                    repo.domain.clone(),
+                    repo.repository.clone(),
+                    expires,
+                    state,
+                ]
+            })
+            .collect(),
+        note: None,
+        empty,
+    }
 }
 
 /// Why a publish request (a PyPI upload, a Maven deploy) was refused before

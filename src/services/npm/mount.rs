@@ -23,7 +23,6 @@ use crate::services::pypi::Stats;
 use crate::services::pypi::mount_lock as lock;
 use crate::services::repos::RepoContext;
 use crate::services::seeds::{SeedMount, SeedParts};
-use crate::services::status::Section;
 
 /// Tarballs remembered per mount (an evicted one is learned again from its document).
 const TARBALLS: usize = 200_000;
@@ -141,35 +140,13 @@ pub fn register_board(shared: &Arc<NpmShared>) {
     let weak = Arc::downgrade(shared);
     board.add_section("npm", move || {
         let mounts = weak.upgrade().map(|s| s.all_mounts()).unwrap_or_default();
-        Section {
-            title: "npm repositories".to_owned(),
-            columns: [
-                "mount",
-                "path",
-                "domain",
-                "repository",
-                "token expires in",
-                "state",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            rows: mounts
+        crate::services::repos::codeartifact_section(
+            "npm repositories",
+            "No npm mounts configured. Add a `[[repos.npm]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration; see the README's npm section.",
+            mounts
                 .iter()
-                .map(|m| {
-                    let [expires, state] = m.upstream.status_cells();
-                    vec![
-                        m.label.clone(),
-                        m.local_base.clone(),
-                        m.upstream.domain.clone(),
-                        m.upstream.repository.clone(),
-                        expires,
-                        state,
-                    ]
-                })
-                .collect(),
-            note: None,
-            empty: "No npm mounts configured. Add a `[[repos.npm]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration; see the README's npm section.",
-        }
+                .map(|m| (m.label.as_str(), m.local_base.as_str(), &m.upstream)),
+        )
     });
     let metrics = board.metrics("npm");
     let weak = Arc::downgrade(shared);

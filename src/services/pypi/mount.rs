@@ -21,7 +21,6 @@ use crate::pypi::files::FileLink;
 use crate::pypi::names::FallbackPolicy;
 use crate::services::repos::RepoContext;
 use crate::services::seeds::{SeedMount, SeedParts};
-use crate::services::status::Section;
 
 /// The public index used by `fallback = "missing"` when `fallback_index` is unset.
 pub const DEFAULT_FALLBACK_INDEX: &str = "https://pypi.org/simple/";
@@ -248,35 +247,13 @@ pub fn register_board(shared: &Arc<PypiShared>) {
     let weak = Arc::downgrade(shared);
     board.add_section("pypi", move || {
         let mounts = weak.upgrade().map(|s| s.all_mounts()).unwrap_or_default();
-        Section {
-            title: "PyPI repositories".to_owned(),
-            columns: [
-                "mount",
-                "path",
-                "domain",
-                "repository",
-                "token expires in",
-                "state",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            rows: mounts
+        crate::services::repos::codeartifact_section(
+            "PyPI repositories",
+            "No PyPI mounts configured. Add a `[[repos.pypi]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration, or use the no-config form `/ACCOUNT/REGION/DOMAIN/REPO/simple/`; see the README's PyPI section.",
+            mounts
                 .iter()
-                .map(|m| {
-                    let [expires, state] = m.upstream.status_cells();
-                    vec![
-                        m.label.clone(),
-                        m.local_base.clone(),
-                        m.upstream.domain.clone(),
-                        m.upstream.repository.clone(),
-                        expires,
-                        state,
-                    ]
-                })
-                .collect(),
-            note: None,
-            empty: "No PyPI mounts configured. Add a `[[repos.pypi]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration, or use the no-config form `/ACCOUNT/REGION/DOMAIN/REPO/simple/`; see the README's PyPI section.",
-        }
+                .map(|m| (m.label.as_str(), m.local_base.as_str(), &m.upstream)),
+        )
     });
     register_metrics(&board.metrics("pypi"), Arc::downgrade(shared));
 }
