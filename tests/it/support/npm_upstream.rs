@@ -132,7 +132,7 @@ fn authorized(ctx: &Ctx, req: &Request) -> bool {
     else {
         return false;
     };
-    ctx.aws.lock().unwrap().codeartifact.token_is_valid(&token)
+    ctx.aws.lock().unwrap().codeartifact.token_is_valid(token)
 }
 
 fn reply(status: u16, content_type: &str, body: impl Into<Body>) -> Response {
