@@ -12,10 +12,6 @@
 pub(crate) mod agent;
 pub mod aws;
 pub mod cache;
-#[allow(
-    dead_code,
-    reason = "the Cargo mount (services::cargo) is being built on it"
-)]
 pub(crate) mod cargo;
 pub mod cli;
 pub(crate) mod codeartifact;

@@ -197,28 +197,35 @@ pub struct CodeArtifactMount {
     pub profile: Option<String>,
 }
 
+/// `codeartifact()`: where a mount of a CodeArtifact-only format finds its repository.
+macro_rules! codeartifact_mount {
+    ($ty:ty, $format:literal) => {
+        impl $ty {
+            pub fn codeartifact(&self) -> CodeArtifactMount {
+                CodeArtifactMount {
+                    format: $format,
+                    name: self.name.clone(),
+                    domain: self.domain.clone(),
+                    domain_owner: self.domain_owner.clone(),
+                    region: self.region.clone(),
+                    repository: self.repository.clone(),
+                    profile: self.profile.clone(),
+                }
+            }
+        }
+    };
+}
+codeartifact_mount!(PypiMount, "pypi");
+codeartifact_mount!(NpmMount, "npm");
+codeartifact_mount!(CargoMount, "cargo");
+
 impl ReposSection {
     /// Every mount served from CodeArtifact, in configuration order per format.
     pub fn codeartifact_mounts(&self) -> Vec<CodeArtifactMount> {
-        let mut all = Vec::new();
-        macro_rules! add {
-            ($list:expr, $format:literal) => {
-                for m in &$list {
-                    all.push(CodeArtifactMount {
-                        format: $format,
-                        name: m.name.clone(),
-                        domain: m.domain.clone(),
-                        domain_owner: m.domain_owner.clone(),
-                        region: m.region.clone(),
-                        repository: m.repository.clone(),
-                        profile: m.profile.clone(),
-                    });
-                }
-            };
-        }
-        add!(self.pypi, "pypi");
-        add!(self.npm, "npm");
-        add!(self.cargo, "cargo");
+        let mut all: Vec<CodeArtifactMount> = (self.pypi.iter().map(PypiMount::codeartifact))
+            .chain(self.npm.iter().map(NpmMount::codeartifact))
+            .chain(self.cargo.iter().map(CargoMount::codeartifact))
+            .collect();
         for m in &self.maven {
             if let (Some(domain), Some(owner), Some(repository)) =
                 (&m.domain, &m.domain_owner, &m.repository)

@@ -8,6 +8,8 @@
 //! | [`repos`] | the repository listener: [`pypi`] and [`maven`] mounts |
 //! | [`status`] | `/healthz`, `/metrics` and the status page of `serve` |
 
+pub mod ca_mount;
+pub mod cargo;
 pub mod creds_endpoint;
 pub mod forward;
 pub mod maven;

@@ -1,5 +1,5 @@
 //! The repository listener (`[repos] listen`, default 127.0.0.1:9000), shared by
-//! the PyPI and Maven mounts.
+//! the PyPI, Maven, npm and Cargo mounts.
 //!
 //! | route                                   | served by            |
 //! |-----------------------------------------|----------------------|
@@ -7,6 +7,8 @@
 //! | `/{account}/{region}/{domain}/{repo}/simple/...` (no config needed) | [`super::pypi`] |
 //! | `/maven/NAME/...`                       | [`super::maven`]     |
 //! | `/npm/NAME/...`                         | [`super::npm`]       |
+//! | `/cargo/NAME/...`                       | [`super::cargo`]     |
+//! | `/{account}/{region}/{domain}/{repo}/{npm,cargo}/...` | [`super::npm`], [`super::cargo`] |
 //!
 //! Each mount type builds its own router from a [`RepoContext`] (the cache, the
 //! credentials registry, the status board); this module merges them and holds
@@ -69,16 +71,11 @@ impl RepoContext {
 
 /// The router of the whole listener.
 pub async fn router(section: &ReposSection, ctx: &RepoContext) -> anyhow::Result<Router> {
-    if let Some(m) = section.cargo.first() {
-        anyhow::bail!(
-            "`[[repos.cargo]]` mount `{}`: Cargo mounts are not served yet (only parsed); remove the section",
-            m.name
-        );
-    }
     let pypi = super::pypi::router(&section.pypi, ctx).await?;
     let maven = super::maven::router(&section.maven, ctx).await?;
     let npm = super::npm::router(&section.npm, ctx).await?;
-    Ok(pypi.merge(maven).merge(npm))
+    let cargo = super::cargo::router(&section.cargo, ctx).await?;
+    Ok(pypi.merge(maven).merge(npm).merge(cargo))
 }
 
 /// The status table of one format's CodeArtifact mounts, one row per mount

@@ -13,108 +13,52 @@
 mod mount;
 mod serve;
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::Request;
 use axum::response::Response;
-use axum::routing::any;
 
-use super::repo_error::RepoError;
+use super::ca_mount::{Board, BoxFuture, MountConfig, Mounts};
 use super::repos::RepoContext;
-use super::seeds::{SeedParts, SeedTable};
+use crate::codeartifact::endpoint::Format;
 use crate::config::NpmMount;
-use crate::net::UpstreamClient;
-use axum::response::IntoResponse as _;
 
-pub use mount::NpmRepo;
+pub use mount::{NpmRepo, Tarballs};
 
 /// How long a package document is fresh when the upstream doesn't say.
 pub const DOCUMENT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// State shared by every handler of the npm mounts.
-#[derive(Debug)]
-pub(crate) struct NpmShared {
-    ctx: RepoContext,
-    client: UpstreamClient,
-    named: HashMap<String, Arc<NpmRepo>>,
-    /// The no-config form's repositories.
-    seeds: SeedTable<Arc<NpmRepo>>,
-}
-
-type St = Arc<NpmShared>;
+/// The mounts of the npm format and what their handlers share.
+pub(crate) type NpmShared = Mounts<Tarballs>;
 
 /// The router for `[[repos.npm]]` mounts.
 pub async fn router(mounts: &[NpmMount], ctx: &RepoContext) -> anyhow::Result<Router> {
-    let client = UpstreamClient::new(&ctx.upstream)?;
-    let mut named = HashMap::new();
+    let mut configured = Vec::new();
     for m in mounts {
-        let creds = ctx.mount_creds(m.profile.as_deref()).await;
-        let mount = NpmRepo::named(m, creds, ctx)?;
-        mount.upstream.spawn_refresher();
-        named.insert(m.name.clone(), Arc::new(mount));
+        anyhow::ensure!(
+            m.fallback == crate::config::Fallback::Off,
+            "npm mount {}: `fallback = \"missing\"` is not supported for npm yet; remove it",
+            m.name
+        );
+        configured.push(MountConfig {
+            repository: m.codeartifact(),
+            endpoint: m.endpoint.clone(),
+            allow_publish: m.allow_publish,
+        });
     }
-    let shared = Arc::new(NpmShared {
-        ctx: ctx.clone(),
-        client,
-        named,
-        seeds: SeedTable::new(Instant::now()),
-    });
-    mount::register_board(&shared);
-    Ok(Router::new()
-        .route("/npm/{name}/{*rest}", any(named_route))
-        // Beside PyPI's `/{account}/{region}/{domain}/{repo}/{*rest}`: the
-        // static `npm` segment wins there.
-        .route(
-            "/{account}/{region}/{domain}/{repo}/npm/{*rest}",
-            any(seed_route),
-        )
-        .with_state(shared))
-}
-
-impl NpmShared {
-    fn all_mounts(&self) -> Vec<Arc<NpmRepo>> {
-        let mut all: Vec<_> = self.named.values().cloned().collect();
-        all.sort_by(|a, b| a.label.cmp(&b.label));
-        let mut seed = self.seeds.working();
-        seed.sort_by(|a, b| a.label.cmp(&b.label));
-        all.extend(seed);
-        all
-    }
-}
-
-async fn named_route(
-    State(st): State<St>,
-    Path((name, rest)): Path<(String, String)>,
-    req: Request,
-) -> Response {
-    match st.named.get(&name) {
-        Some(m) => serve::dispatch(&st, m.clone(), &rest, req).await,
-        None => RepoError::NotFound.into_response(),
-    }
-}
-
-async fn seed_route(
-    State(st): State<St>,
-    Path((account, region, domain, repo, rest)): Path<(String, String, String, String, String)>,
-    req: Request,
-) -> Response {
-    let seed = SeedParts {
-        account,
-        region,
-        domain,
-        repo,
+    let board = Board {
+        title: "npm repositories",
+        empty: "No npm mounts configured. Add a `[[repos.npm]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration; see the README's npm section.",
     };
-    let mount = st
-        .seeds
-        .mount(&seed, async || {
-            NpmRepo::seed(&seed, st.ctx.mount_creds(None).await, &st.ctx)
-        })
-        .await;
-    match mount {
-        Ok(m) => serve::dispatch(&st, m, &rest, req).await,
-        Err(e) => e.response("[[repos.npm]]"),
-    }
+    super::ca_mount::router(Format::Npm, configured, ctx, board, dispatch).await
+}
+
+fn dispatch(
+    st: Arc<NpmShared>,
+    mount: Arc<NpmRepo>,
+    rest: String,
+    req: Request,
+) -> BoxFuture<'static, Response> {
+    Box::pin(async move { serve::dispatch(&st, mount, &rest, req).await })
 }

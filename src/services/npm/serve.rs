@@ -8,19 +8,20 @@ use std::sync::Arc;
 use axum::body::Body as AxumBody;
 use axum::extract::Request;
 use axum::response::Response;
-use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HOST};
+use http::header::{ACCEPT, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
-use http_body_util::BodyExt as _;
-use url::Url;
 
 use super::NpmShared;
 use super::mount::NpmRepo;
-use crate::cache::{Body, CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
-use crate::codeartifact::fetch::{AuthScheme, DowngradeRefused, Redirects, RepoFetch};
+use crate::cache::{CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
+use crate::codeartifact::fetch::{AuthScheme, Redirects};
 use crate::npm::document::{Integrity, rewrite};
 use crate::npm::names::PackageName;
+use crate::services::ca_mount::{
+    cached, carry_cache_status, collect, file_response, origin, publish_allowed, publish_upstream,
+    upstream_error, wants_revalidation,
+};
 use crate::services::repo_error::RepoError;
-use crate::services::repos::{PublishRefusal, check_publish};
 use axum::response::IntoResponse as _;
 
 /// Documents larger than this are refused (they are buffered to be rewritten).
@@ -77,24 +78,6 @@ fn unresolved() -> Response {
     RepoError::NoEndpoint.into_response()
 }
 
-fn fetch(st: &NpmShared, mount: &NpmRepo, redirects: Redirects) -> Arc<RepoFetch> {
-    Arc::new(RepoFetch {
-        client: st.client.clone(),
-        token: Some((mount.upstream.token.clone(), AuthScheme::Bearer)),
-        redirects,
-    })
-}
-
-/// `http://HOST` of the client's request (tarball links must be absolute).
-fn origin(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(HOST)?.to_str().ok()?;
-    let ok = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
-    ok.then(|| format!("http://{host}"))
-}
-
 /// The abbreviated document when the client takes it, the full one otherwise:
 /// two cache variants, whatever the client's exact header.
 fn canonical_accept(headers: &HeaderMap) -> HeaderValue {
@@ -103,33 +86,6 @@ fn canonical_accept(headers: &HeaderMap) -> HeaderValue {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains(ABBREVIATED));
     HeaderValue::from_static(if abbreviated { ABBREVIATED } else { FULL })
-}
-
-async fn cached(
-    st: &NpmShared,
-    url: &Url,
-    accept: Option<HeaderValue>,
-    no_cache: bool,
-    opts: LookupOptions,
-    fetch: Arc<RepoFetch>,
-) -> http::Response<Body> {
-    let mut req = http::Request::new(());
-    let Ok(uri) = url.as_str().parse() else {
-        let mut r = http::Response::new(crate::cache::into_body(http_body_util::Empty::<
-            bytes::Bytes,
-        >::new()));
-        *r.status_mut() = StatusCode::BAD_GATEWAY;
-        return r;
-    };
-    *req.uri_mut() = uri;
-    if let Some(a) = accept {
-        req.headers_mut().insert(ACCEPT, a);
-    }
-    if no_cache {
-        req.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    }
-    st.ctx.cache.handle(req, opts, fetch).await
 }
 
 /// A package document, its tarballs remembered and rewritten to the mount.
@@ -149,9 +105,7 @@ async fn document(
     let Ok(url) = base.join(&pkg.registry_path()) else {
         return RepoError::NotFound.into_response();
     };
-    let no_cache = crate::cache::policy::directives(headers)
-        .iter()
-        .any(|(k, v)| k == "no-cache" || (k == "max-age" && v.as_deref() == Some("0")));
+    let no_cache = wants_revalidation(headers);
     let opts = LookupOptions {
         namespace: mount.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
@@ -162,24 +116,19 @@ async fn document(
     };
     let accept = canonical_accept(headers);
     let resp = cached(
-        st,
+        &st.ctx,
         &url,
         Some(accept.clone()),
         no_cache,
         opts,
-        fetch(st, mount, Redirects::PassOn),
+        mount.fetch(&st.client, AuthScheme::Bearer, Redirects::PassOn),
     )
     .await;
-    match resp.status() {
-        StatusCode::OK => {}
-        StatusCode::NOT_FOUND => return RepoError::NotFound.into_response(),
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            return RepoError::TokenRefused.into_response();
-        }
-        _ => return RepoError::UpstreamFailed.into_response(),
+    if resp.status() != StatusCode::OK {
+        return upstream_error(&resp).into_response();
     }
     let (parts, body) = resp.into_parts();
-    let Ok(bytes) = collect(body).await else {
+    let Ok(bytes) = collect(body, MAX_DOCUMENT).await else {
         return RepoError::Upstream("cannot read the package document\n").into_response();
     };
     let rewritten = match rewrite(&bytes, pkg, &base, &origin, &mount.local_base) {
@@ -193,45 +142,23 @@ async fn document(
         }
     };
     for t in rewritten.tarballs {
-        mount.remember(t);
+        mount.files.remember(t);
     }
     let mut r = Response::new(AxumBody::from(rewritten.body));
-    let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, accept);
-    for n in ["cache-status", "age"] {
-        if let Some(v) = parts.headers.get(n) {
-            h.insert(n, v.clone());
-        }
-    }
-    if let Some(s) = parts.extensions.get::<CacheStatus>() {
-        r.extensions_mut().insert(*s);
-    }
+    r.headers_mut().insert(CONTENT_TYPE, accept);
+    carry_cache_status(&parts, &mut r);
     r
-}
-
-async fn collect(mut body: Body) -> Result<bytes::Bytes, ()> {
-    let mut buf = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| ())?;
-        if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > MAX_DOCUMENT {
-                return Err(());
-            }
-            buf.extend_from_slice(&data);
-        }
-    }
-    Ok(buf.into())
 }
 
 /// A tarball a served document listed (the document is read first when none
 /// has yet: a lockfile's URL after a restart).
 async fn tarball(st: &NpmShared, mount: &NpmRepo, pkg: &PackageName, local: &str) -> Response {
-    let mut listed = mount.listed(local);
+    let mut listed = mount.files.listed(local);
     if listed.is_none() {
         let mut headers = HeaderMap::new();
         headers.insert(HOST, HeaderValue::from_static("localhost"));
         let _ = document(st, mount, pkg, &headers).await;
-        listed = mount.listed(local);
+        listed = mount.files.listed(local);
     }
     let Some((url, integrity)) = listed else {
         return RepoError::NotFound.into_response();
@@ -250,61 +177,25 @@ async fn tarball(st: &NpmShared, mount: &NpmRepo, pkg: &PackageName, local: &str
         ..LookupOptions::default()
     };
     let resp = cached(
-        st,
+        &st.ctx,
         &url,
         None,
         false,
         opts,
-        fetch(st, mount, Redirects::Follow),
+        mount.fetch(&st.client, AuthScheme::Bearer, Redirects::Follow),
     )
     .await;
-    match resp.status() {
-        StatusCode::OK => {
-            let (parts, body) = resp.into_parts();
-            let mut r = Response::new(AxumBody::new(body));
-            for n in [
-                "content-length",
-                "cache-status",
-                "age",
-                "etag",
-                "last-modified",
-            ] {
-                if let Some(v) = parts.headers.get(n) {
-                    r.headers_mut().insert(n, v.clone());
-                }
-            }
-            r.headers_mut().insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
-            if let Some(s) = parts.extensions.get::<CacheStatus>() {
-                r.extensions_mut().insert(*s);
-            }
-            r
-        }
-        StatusCode::NOT_FOUND => RepoError::NotFound.into_response(),
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            RepoError::TokenRefused.into_response()
-        }
-        _ if resp.extensions().get::<DowngradeRefused>().is_some() => RepoError::Upstream("the repository redirected this download to plain http; awsproxy does not follow that\n").into_response(),
-        _ => RepoError::UpstreamFailed.into_response(),
+    if resp.status() != StatusCode::OK {
+        return upstream_error(&resp).into_response();
     }
+    file_response(resp, "application/octet-stream")
 }
 
 /// `npm publish`: the client's body streamed to `BASE/PKG` with the token.
 async fn publish(st: &NpmShared, mount: &NpmRepo, rest: &str, req: Request) -> Response {
     mount.stats.record(None);
-    let refused = |r: PublishRefusal| {
-        tracing::info!(mount = %mount.label, refusal = r.as_str(), "publish refused");
-        r.response().map(AxumBody::new)
-    };
-    match check_publish(req.headers()) {
-        Err(r @ PublishRefusal::FromBrowser) => return refused(r),
-        _ if !mount.allow_publish => {
-            return RepoError::Forbidden("publishing is off for this mount (set `allow_publish = true` on its [[repos.npm]] mount)\n").into_response();
-        }
-        Err(r) => return refused(r),
-        Ok(()) => {}
+    if let Err(refused) = publish_allowed(mount, req.headers(), "[[repos.npm]]") {
+        return refused;
     }
     let Some(pkg) = PackageName::parse(rest) else {
         return RepoError::Other(StatusCode::BAD_REQUEST, "bad package name\n").into_response();
@@ -312,59 +203,19 @@ async fn publish(st: &NpmShared, mount: &NpmRepo, rest: &str, req: Request) -> R
     let Ok(base) = mount.upstream.base().await else {
         return unresolved();
     };
-    let Ok(token) = mount.upstream.token.get().await else {
-        return RepoError::Other(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no CodeArtifact token (see /healthz)\n",
-        )
-        .into_response();
-    };
-    let Some(uri) = base
-        .join(&pkg.registry_path())
-        .ok()
-        .and_then(|u| u.as_str().parse::<http::Uri>().ok())
-    else {
+    let Ok(url) = base.join(&pkg.registry_path()) else {
         return RepoError::Upstream("bad repository endpoint\n").into_response();
     };
-    let (parts, body) = req.into_parts();
-    let mut out = http::Request::new(crate::net::streamed(body));
-    *out.method_mut() = Method::PUT;
-    *out.uri_mut() = uri;
-    for name in [
-        CONTENT_TYPE,
-        http::header::CONTENT_LENGTH,
-        http::header::TRANSFER_ENCODING,
-    ] {
-        if let Some(v) = parts.headers.get(&name) {
-            out.headers_mut().insert(name, v.clone());
-        }
-    }
-    out.headers_mut().insert(
-        http::header::AUTHORIZATION,
-        AuthScheme::Bearer.header(&token),
-    );
-    match st.client.send(out).await {
-        Ok(resp) => {
-            let status = resp.status();
-            tracing::debug!(mount = %mount.label, %status, "publish");
-            if status.is_success() {
-                let mut r = RepoError::Other(status, "{\"ok\":true}\n").into_response();
-                r.headers_mut()
-                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                r
-            } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                RepoError::TokenRefused.into_response()
-            } else if status.is_client_error() {
-                RepoError::Other(status, "the repository rejected the publish\n").into_response()
-            } else {
-                RepoError::UpstreamFailed.into_response()
-            }
-        }
-        Err(e) => {
-            tracing::debug!(mount = %mount.label, error = %e, "publish failed");
-            RepoError::Unreachable.into_response()
-        }
-    }
+    publish_upstream(
+        &st.client,
+        mount,
+        Method::PUT,
+        &url,
+        AuthScheme::Bearer,
+        req,
+        "{\"ok\":true}\n",
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -381,24 +232,6 @@ mod tests {
                 )
             })
             .collect()
-    }
-
-    #[test]
-    fn tarball_links_use_a_plain_host_header_only() {
-        assert_eq!(
-            origin(&headers(&[("host", "127.0.0.1:9000")])).as_deref(),
-            Some("http://127.0.0.1:9000")
-        );
-        assert_eq!(
-            origin(&headers(&[("host", "[::1]:9000")])).as_deref(),
-            Some("http://[::1]:9000")
-        );
-        for bad in ["evil.example/x", "a@b", "a\"b", ""] {
-            let mut h = HeaderMap::new();
-            h.insert(HOST, HeaderValue::from_str(bad).unwrap());
-            assert_eq!(origin(&h), None, "{bad}");
-        }
-        assert_eq!(origin(&HeaderMap::new()), None);
     }
 
     #[test]

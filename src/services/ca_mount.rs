@@ -1,0 +1,575 @@
+//! What the CodeArtifact mounts of the formats built on the shared core (npm,
+//! Cargo) have in common: the mount itself ([`CaMount`], generic over what
+//! the format remembers about the files it served), the format's router with
+//! its named and no-config routes ([`router`]), its rows on the status
+//! page, `/healthz` and `/metrics` ([`register_board`]), and the steps of a
+//! request that don't depend on the format: a lookup through the cache
+//! ([`cached`]), the client's origin for absolute links ([`origin`]), a
+//! bounded read of a document ([`collect`]), a stored file passed on
+//! ([`file_response`]), the upstream's failure as a [`RepoError`]
+//! ([`upstream_error`]), and a publish streamed through with the token
+//! ([`publish_upstream`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::body::Body as AxumBody;
+use axum::extract::{Path, Request, State};
+use axum::response::{IntoResponse as _, Response};
+use axum::routing::any;
+use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http_body_util::BodyExt as _;
+use url::Url;
+
+use super::repo_error::RepoError;
+use super::repos::{PublishRefusal, RepoContext, check_publish};
+use super::seeds::{SeedMount, SeedParts, SeedTable};
+use crate::cache::key::Namespace;
+pub use crate::cache::BoxFuture;
+use crate::cache::{Body, CacheStatus, LookupOptions};
+use crate::codeartifact::endpoint::Format;
+use crate::codeartifact::fetch::{AuthScheme, DowngradeRefused, Redirects, RepoFetch};
+use crate::codeartifact::repository::{CaRepository, dir_url};
+use crate::codeartifact::token::TokenSource;
+use crate::config::CodeArtifactMount;
+use crate::creds::CredentialCache;
+use crate::net::UpstreamClient;
+use crate::services::pypi::Stats;
+
+/// One CodeArtifact repository as a mount of one format serves it.
+#[derive(Debug)]
+pub struct CaMount<F> {
+    /// `FORMAT:NAME` (health component, metric label).
+    pub label: String,
+    /// Client-facing root: `/FORMAT/NAME/`, or `/ACCOUNT/REGION/DOMAIN/REPO/FORMAT/`.
+    pub local_base: String,
+    pub upstream: CaRepository,
+    /// `FORMAT/NAME/IDENTITY`: two identities never share entries.
+    pub namespace: Namespace,
+    pub allow_publish: bool,
+    pub stats: Stats,
+    /// What the format remembers about the files it served.
+    pub files: F,
+}
+
+impl<F> CaMount<F> {
+    /// A configured mount (`[[repos.FORMAT]]`); its token is kept fresh by
+    /// the caller's [`CaRepository::spawn_refresher`].
+    pub fn named(
+        format: Format,
+        m: &CodeArtifactMount,
+        endpoint: Option<&str>,
+        allow_publish: bool,
+        creds: CredentialCache,
+        ctx: &RepoContext,
+        files: F,
+    ) -> anyhow::Result<Self> {
+        let kind = format.as_str();
+        let fixed_endpoint = endpoint
+            .map(|e| dir_url(e).with_context(|| format!("{kind} mount {}: endpoint `{e}`", m.name)))
+            .transpose()?;
+        let namespace = Namespace::repository(kind, &m.name, &creds.spec().name);
+        let source = TokenSource {
+            domain: m.domain.clone(),
+            owner: m.domain_owner.clone(),
+            region: m.region.clone(),
+            endpoint: ctx.codeartifact.endpoint.clone(),
+            creds,
+        };
+        Ok(Self {
+            label: format!("{kind}:{}", m.name),
+            local_base: format!("/{kind}/{}/", m.name),
+            upstream: CaRepository::new(
+                source,
+                &ctx.tokens,
+                m.repository.clone(),
+                format,
+                fixed_endpoint,
+            ),
+            namespace,
+            allow_publish,
+            stats: Stats::default(),
+            files,
+        })
+    }
+
+    /// A repository of the no-config form, `/{account}/{region}/{domain}/{repo}/FORMAT/`
+    /// (no publishing; no background refresher: a mistyped URL must not poll AWS forever).
+    pub fn seed(
+        format: Format,
+        seed: &SeedParts,
+        creds: CredentialCache,
+        ctx: &RepoContext,
+        files: F,
+    ) -> Self {
+        let kind = format.as_str();
+        let namespace = Namespace::repository(kind, &seed.key(), &creds.spec().name);
+        let source = TokenSource {
+            domain: seed.domain.clone(),
+            owner: seed.account.clone(),
+            region: Some(seed.region.clone()),
+            endpoint: ctx.codeartifact.endpoint.clone(),
+            creds,
+        };
+        Self {
+            label: format!("{kind}:{}", seed.key()),
+            local_base: format!("/{}/{kind}/", seed.key()),
+            upstream: CaRepository::new(source, &ctx.tokens, seed.repo.clone(), format, None),
+            namespace,
+            allow_publish: false,
+            stats: Stats::default(),
+            files,
+        }
+    }
+
+    /// The [`Fetch`](crate::cache::Fetch) of this mount's repository, with its
+    /// token in the format's scheme.
+    pub fn fetch(
+        &self,
+        client: &UpstreamClient,
+        scheme: AuthScheme,
+        redirects: Redirects,
+    ) -> Arc<RepoFetch> {
+        Arc::new(RepoFetch {
+            client: client.clone(),
+            token: Some((self.upstream.token.clone(), scheme)),
+            redirects,
+        })
+    }
+}
+
+impl<F: Send + Sync> SeedMount for CaMount<F> {
+    fn repository(&self) -> &CaRepository {
+        &self.upstream
+    }
+}
+
+/// A configured mount of one format, as [`router`] builds it.
+#[derive(Debug, Clone)]
+pub struct MountConfig {
+    pub repository: CodeArtifactMount,
+    /// The mount's fixed upstream base instead of `GetRepositoryEndpoint`.
+    pub endpoint: Option<String>,
+    pub allow_publish: bool,
+}
+
+/// How a format answers one request under one of its mounts (`rest` is the
+/// path below the mount's root).
+pub type Dispatch<F> =
+    fn(Arc<Mounts<F>>, Arc<CaMount<F>>, String, Request) -> BoxFuture<'static, Response>;
+
+/// The mounts of one format on the listener, and what their handlers share.
+#[derive(Debug)]
+pub struct Mounts<F> {
+    pub ctx: RepoContext,
+    pub client: UpstreamClient,
+    format: Format,
+    named: HashMap<String, Arc<CaMount<F>>>,
+    /// The no-config form's repositories.
+    seeds: SeedTable<Arc<CaMount<F>>>,
+    dispatch: Dispatch<F>,
+}
+
+impl<F> Mounts<F> {
+    /// Every mount, configured ones first, each group by label.
+    pub fn all(&self) -> Vec<Arc<CaMount<F>>> {
+        let mut all: Vec<_> = self.named.values().cloned().collect();
+        all.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut seed = self.seeds.working();
+        seed.sort_by(|a, b| a.label.cmp(&b.label));
+        all.extend(seed);
+        all
+    }
+}
+
+/// What a format says about itself on the status page.
+#[derive(Debug, Clone, Copy)]
+pub struct Board {
+    pub title: &'static str,
+    /// The table's text when no mount is configured (what to add).
+    pub empty: &'static str,
+}
+
+/// The router of one format: `/FORMAT/NAME/...` for each configured mount
+/// (its token kept fresh in the background) and
+/// `/{account}/{region}/{domain}/{repo}/FORMAT/...` for the no-config form
+/// (beside PyPI's `/{account}/{region}/{domain}/{repo}/{*rest}`: the static
+/// format segment wins there), each request handed to `dispatch`.
+pub async fn router<F: Default + std::fmt::Debug + Send + Sync + 'static>(
+    format: Format,
+    configured: Vec<MountConfig>,
+    ctx: &RepoContext,
+    board: Board,
+    dispatch: Dispatch<F>,
+) -> anyhow::Result<Router> {
+    let client = UpstreamClient::new(&ctx.upstream)?;
+    let mut named = HashMap::new();
+    for m in configured {
+        let creds = ctx.mount_creds(m.repository.profile.as_deref()).await;
+        let mount = CaMount::named(
+            format,
+            &m.repository,
+            m.endpoint.as_deref(),
+            m.allow_publish,
+            creds,
+            ctx,
+            F::default(),
+        )?;
+        mount.upstream.spawn_refresher();
+        named.insert(m.repository.name.clone(), Arc::new(mount));
+    }
+    let shared = Arc::new(Mounts {
+        ctx: ctx.clone(),
+        client,
+        format,
+        named,
+        seeds: SeedTable::new(Instant::now()),
+        dispatch,
+    });
+    let weak = Arc::downgrade(&shared);
+    register_board(ctx, format, board.title, board.empty, move || {
+        weak.upgrade().map(|s| s.all()).unwrap_or_default()
+    });
+    let kind = format.as_str();
+    Ok(Router::new()
+        .route(&format!("/{kind}/{{name}}/{{*rest}}"), any(named_route::<F>))
+        .route(
+            &format!("/{{account}}/{{region}}/{{domain}}/{{repo}}/{kind}/{{*rest}}"),
+            any(seed_route::<F>),
+        )
+        .with_state(shared))
+}
+
+async fn named_route<F: Send + Sync + 'static>(
+    State(st): State<Arc<Mounts<F>>>,
+    Path((name, rest)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    match st.named.get(&name).cloned() {
+        Some(m) => (st.dispatch)(st.clone(), m, rest, req).await,
+        None => RepoError::NotFound.into_response(),
+    }
+}
+
+async fn seed_route<F: Default + Send + Sync + 'static>(
+    State(st): State<Arc<Mounts<F>>>,
+    Path((account, region, domain, repo, rest)): Path<(String, String, String, String, String)>,
+    req: Request,
+) -> Response {
+    let seed = SeedParts {
+        account,
+        region,
+        domain,
+        repo,
+    };
+    let mount = st
+        .seeds
+        .mount(&seed, async || {
+            CaMount::seed(
+                st.format,
+                &seed,
+                st.ctx.mount_creds(None).await,
+                &st.ctx,
+                F::default(),
+            )
+        })
+        .await;
+    match mount {
+        Ok(m) => (st.dispatch)(st.clone(), m, rest, req).await,
+        Err(e) => e.response(&format!("[[repos.{}]]", st.format.as_str())),
+    }
+}
+
+/// Health per mount (component `FORMAT`), a status table and the metric
+/// families `awsproxy_FORMAT_cache` and `awsproxy_FORMAT_requests`, all read
+/// from `mounts()` when asked (it returns nothing once the router is gone).
+fn register_board<F: Send + Sync + 'static>(
+    ctx: &RepoContext,
+    format: Format,
+    title: &str,
+    empty: &'static str,
+    mounts: impl Fn() -> Vec<Arc<CaMount<F>>> + Clone + Send + Sync + 'static,
+) {
+    let kind = format.as_str();
+    let board = &ctx.board;
+    let all = mounts.clone();
+    board.add_probe(kind, move || {
+        all()
+            .iter()
+            .map(|m| (m.label.clone(), m.upstream.health()))
+            .collect()
+    });
+    let all = mounts.clone();
+    let title = title.to_owned();
+    board.add_section(kind, move || {
+        let mounts = all();
+        super::repos::codeartifact_section(
+            &title,
+            empty,
+            mounts
+                .iter()
+                .map(|m| (m.label.as_str(), m.local_base.as_str(), &m.upstream)),
+        )
+    });
+    let metrics = board.metrics(kind);
+    let all = mounts.clone();
+    metrics.counters_read_at_scrape(
+        &format!("awsproxy_{kind}_cache"),
+        &format!("Cache results of {kind} requests (Cache-Status)"),
+        move || {
+            let mut values = Vec::new();
+            for m in all() {
+                for (result, n) in [("hit", &m.stats.hits), ("miss", &m.stats.misses)] {
+                    let labels = vec![("mount", m.label.clone()), ("result", result.into())];
+                    values.push((labels, n.load(Ordering::Relaxed)));
+                }
+            }
+            values
+        },
+    );
+    metrics.counters_read_at_scrape(
+        &format!("awsproxy_{kind}_requests"),
+        &format!("Client requests per {kind} mount"),
+        move || {
+            mounts()
+                .iter()
+                .map(|m| {
+                    (
+                        vec![("mount", m.label.clone())],
+                        m.stats.requests.load(Ordering::Relaxed),
+                    )
+                })
+                .collect()
+        },
+    );
+}
+
+/// `http://HOST` of the client's request, for the absolute links a document
+/// must carry (`None` for a missing or odd `Host`).
+pub fn origin(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(HOST)?.to_str().ok()?;
+    let ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    ok.then(|| format!("http://{host}"))
+}
+
+/// Did the client ask to revalidate (`Cache-Control: no-cache` or `max-age=0`)?
+pub fn wants_revalidation(headers: &HeaderMap) -> bool {
+    crate::cache::policy::directives(headers)
+        .iter()
+        .any(|(k, v)| k == "no-cache" || (k == "max-age" && v.as_deref() == Some("0")))
+}
+
+/// `GET url` through the cache, with `accept` as the request's `Accept` and
+/// `no-cache` when the client asked to revalidate.
+pub async fn cached(
+    ctx: &RepoContext,
+    url: &Url,
+    accept: Option<HeaderValue>,
+    no_cache: bool,
+    opts: LookupOptions,
+    fetch: Arc<RepoFetch>,
+) -> http::Response<Body> {
+    let mut req = http::Request::new(());
+    let Ok(uri) = url.as_str().parse() else {
+        let mut r = http::Response::new(crate::cache::into_body(http_body_util::Empty::<
+            bytes::Bytes,
+        >::new()));
+        *r.status_mut() = StatusCode::BAD_GATEWAY;
+        return r;
+    };
+    *req.uri_mut() = uri;
+    if let Some(a) = accept {
+        req.headers_mut().insert(ACCEPT, a);
+    }
+    if no_cache {
+        req.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    ctx.cache.handle(req, opts, fetch).await
+}
+
+/// The failure a non-`200` answer of the cache stands for.
+pub fn upstream_error(resp: &http::Response<Body>) -> RepoError {
+    match resp.status() {
+        StatusCode::NOT_FOUND | StatusCode::GONE => RepoError::NotFound,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => RepoError::TokenRefused,
+        _ if resp.extensions().get::<DowngradeRefused>().is_some() => RepoError::Upstream(
+            "the repository redirected this download to plain http; awsproxy does not follow that\n",
+        ),
+        _ => RepoError::UpstreamFailed,
+    }
+}
+
+/// A whole body, refused past `max` bytes (documents buffered to be rewritten).
+pub async fn collect(mut body: Body, max: usize) -> Result<bytes::Bytes, ()> {
+    let mut buf = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| ())?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > max {
+                return Err(());
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.into())
+}
+
+/// Copies the cache's own headers (`Cache-Status`, `Age`) and outcome from
+/// `from` to the client's response.
+pub fn carry_cache_status(from: &http::response::Parts, to: &mut Response) {
+    for n in ["cache-status", "age"] {
+        if let Some(v) = from.headers.get(n) {
+            to.headers_mut().insert(n, v.clone());
+        }
+    }
+    if let Some(s) = from.extensions.get::<CacheStatus>() {
+        to.extensions_mut().insert(*s);
+    }
+}
+
+/// A `200` file from the cache, streamed, with only its validators, length
+/// and cache headers (nothing else the upstream sent reaches the client).
+pub fn file_response(resp: http::Response<Body>, content_type: &'static str) -> Response {
+    let (parts, body) = resp.into_parts();
+    let mut r = Response::new(AxumBody::new(body));
+    for n in ["content-length", "etag", "last-modified"] {
+        if let Some(v) = parts.headers.get(n) {
+            r.headers_mut().insert(n, v.clone());
+        }
+    }
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    carry_cache_status(&parts, &mut r);
+    r
+}
+
+/// The checks before a publish: not from a web page, the mount's opt-in
+/// (`setting` names it), credentials of some kind. `Err` is the answer.
+pub fn publish_allowed<F>(
+    mount: &CaMount<F>,
+    headers: &HeaderMap,
+    setting: &str,
+) -> Result<(), Response> {
+    let refused = |r: PublishRefusal| {
+        tracing::info!(mount = %mount.label, refusal = r.as_str(), "publish refused");
+        r.response().map(AxumBody::new)
+    };
+    match check_publish(headers) {
+        Err(r @ PublishRefusal::FromBrowser) => Err(refused(r)),
+        _ if !mount.allow_publish => {
+            tracing::info!(mount = %mount.label, "publish refused: off for this mount");
+            Err((
+                StatusCode::FORBIDDEN,
+                [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("publishing is off for this mount (set `allow_publish = true` on its {setting} mount)\n"),
+            )
+                .into_response())
+        }
+        Err(r) => Err(refused(r)),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Streams the client's request body to `url` with `method` and the token
+/// (the client's own `Authorization` is dropped), keeping only its
+/// `Content-Type` and length. The upstream's answer is reduced to its status:
+/// `ok_body` (JSON) on success, a [`RepoError`] otherwise, so nothing the
+/// repository said reaches the client.
+pub async fn publish_upstream<F>(
+    client: &UpstreamClient,
+    mount: &CaMount<F>,
+    method: Method,
+    url: &Url,
+    scheme: AuthScheme,
+    req: Request,
+    ok_body: &'static str,
+) -> Response {
+    let Ok(uri) = url.as_str().parse::<http::Uri>() else {
+        return RepoError::Upstream("bad repository endpoint\n").into_response();
+    };
+    let Ok(token) = mount.upstream.token.get().await else {
+        return RepoError::NoToken.into_response();
+    };
+    let (parts, body) = req.into_parts();
+    let mut out = http::Request::new(crate::net::streamed(body));
+    *out.method_mut() = method;
+    *out.uri_mut() = uri;
+    for name in [
+        CONTENT_TYPE,
+        http::header::CONTENT_LENGTH,
+        http::header::TRANSFER_ENCODING,
+    ] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out.headers_mut()
+        .insert(http::header::AUTHORIZATION, scheme.header(&token));
+    match client.send(out).await {
+        Ok(resp) => {
+            let status = resp.status();
+            tracing::debug!(mount = %mount.label, %status, "publish");
+            if status.is_success() {
+                let mut r = RepoError::Other(status, ok_body).into_response();
+                r.headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                r
+            } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+                RepoError::TokenRefused.into_response()
+            } else if status.is_client_error() {
+                RepoError::Other(status, "the repository rejected the publish\n").into_response()
+            } else {
+                RepoError::UpstreamFailed.into_response()
+            }
+        }
+        Err(e) => {
+            tracing::debug!(mount = %mount.label, error = %e, "publish failed");
+            RepoError::Unreachable.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_use_a_plain_host_header_only() {
+        let with = |host: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(HOST, HeaderValue::from_str(host).unwrap());
+            origin(&h)
+        };
+        assert_eq!(
+            with("127.0.0.1:9000").as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        assert_eq!(with("[::1]:9000").as_deref(), Some("http://[::1]:9000"));
+        for bad in ["evil.example/x", "a@b", "a\"b", ""] {
+            assert_eq!(with(bad), None, "{bad}");
+        }
+        assert_eq!(origin(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn revalidation_is_no_cache_or_max_age_zero() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(CACHE_CONTROL, HeaderValue::from_static(v));
+            wants_revalidation(&h)
+        };
+        assert!(with("no-cache"));
+        assert!(with("max-age=0"));
+        assert!(!with("max-age=60"));
+        assert!(!wants_revalidation(&HeaderMap::new()));
+    }
+}

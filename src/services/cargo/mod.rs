@@ -1,0 +1,97 @@
+//! CodeArtifact Cargo repositories on the repository listener, served as
+//! sparse registries (`sparse+http://127.0.0.1:9000/cargo/NAME/`).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /cargo/NAME/config.json` | the repository's `config.json` with `dl` and `api` pointing at the mount and no `auth-required`, so cargo sends no token |
+//! | `GET /cargo/NAME/{1/a, 2/ab, 3/a/abc, se/rd/serde}` | the crate's index file, cached for [`INDEX_MAX_AGE`] and served stale when the repository fails |
+//! | `GET /cargo/NAME/api/v1/crates/CRATE/VERSION/download` | the `.crate`, checked against its index line's `cksum` before it is stored, then immutable |
+//! | `PUT /cargo/NAME/api/v1/crates/new`, `DELETE`/`PUT .../CRATE/VERSION/{yank,unyank}` | `cargo publish` and `cargo yank`, streamed with the token, only with `allow_publish = true` |
+//! | any other `/cargo/NAME/api/...` (`cargo search`, `cargo owner`) | `501`: not proxied |
+//! | `/{account}/{region}/{domain}/{repo}/cargo/...` | the same without config (no publishing), credentials from the default chain ([`super::seeds`]) |
+//!
+//! No response to a client carries the token or the upstream host.
+
+mod serve;
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::response::Response;
+
+use super::ca_mount::{Board, BoxFuture, CaMount, MountConfig, Mounts};
+use super::repos::RepoContext;
+use crate::codeartifact::endpoint::Format;
+use crate::config::CargoMount;
+use crate::services::pypi::mount_lock as lock;
+
+/// How long an index file or `config.json` is fresh when the upstream doesn't say.
+pub const INDEX_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Checksums remembered per mount (an evicted one is read again from the index).
+const CHECKSUMS: usize = 200_000;
+
+/// One Cargo repository as a mount serves it.
+pub type CargoRepo = CaMount<Checksums>;
+
+/// `crate/version` (crate lower-cased) -> the `.crate`'s sha256 from the index.
+#[derive(Debug)]
+pub struct Checksums(Mutex<lru::LruCache<String, String>>);
+
+impl Default for Checksums {
+    fn default() -> Self {
+        Self(Mutex::new(lru::LruCache::new(
+            NonZeroUsize::new(CHECKSUMS).unwrap_or(NonZeroUsize::MIN),
+        )))
+    }
+}
+
+impl Checksums {
+    fn key(name: &str, version: &str) -> String {
+        format!("{}/{version}", name.to_ascii_lowercase())
+    }
+
+    pub fn remember(&self, name: &str, version: &str, cksum: String) {
+        lock(&self.0).put(Self::key(name, version), cksum);
+    }
+
+    pub fn get(&self, name: &str, version: &str) -> Option<String> {
+        lock(&self.0).get(&Self::key(name, version)).cloned()
+    }
+}
+
+/// The mounts of the Cargo format and what their handlers share.
+pub(crate) type CargoShared = Mounts<Checksums>;
+
+/// The router for `[[repos.cargo]]` mounts.
+pub async fn router(mounts: &[CargoMount], ctx: &RepoContext) -> anyhow::Result<Router> {
+    let mut configured = Vec::new();
+    for m in mounts {
+        anyhow::ensure!(
+            m.fallback == crate::config::Fallback::Off,
+            "cargo mount {}: `fallback = \"missing\"` is not supported for Cargo yet; remove it (a CodeArtifact upstream repository for crates.io does the same; see the README)",
+            m.name
+        );
+        configured.push(MountConfig {
+            repository: m.codeartifact(),
+            endpoint: m.endpoint.clone(),
+            allow_publish: m.allow_publish,
+        });
+    }
+    let board = Board {
+        title: "Cargo registries",
+        empty: "No Cargo mounts configured. Add a `[[repos.cargo]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration; see the README's Cargo section.",
+    };
+    super::ca_mount::router(Format::Cargo, configured, ctx, board, dispatch).await
+}
+
+fn dispatch(
+    st: Arc<CargoShared>,
+    mount: Arc<CargoRepo>,
+    rest: String,
+    req: Request,
+) -> BoxFuture<'static, Response> {
+    Box::pin(async move { serve::dispatch(&st, mount, &rest, req).await })
+}

@@ -1,0 +1,326 @@
+//! The requests of one Cargo mount: `config.json` (rewritten for the
+//! client), index files (through the cache, passed on as they are), `.crate`
+//! downloads (verified against the index before they are stored), and
+//! `cargo publish`/`cargo yank` streamed through.
+
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use axum::extract::Request;
+use axum::response::{IntoResponse as _, Response};
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use url::Url;
+
+use super::{CargoRepo, CargoShared};
+use crate::cache::{CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
+use crate::cargo::{config, index};
+use crate::codeartifact::fetch::{AuthScheme, Redirects};
+use crate::services::ca_mount::{
+    cached, carry_cache_status, collect, file_response, origin, publish_allowed, publish_upstream,
+    upstream_error, wants_revalidation,
+};
+use crate::services::repo_error::RepoError;
+
+/// Index files and `config.json` larger than this are refused (they are read whole).
+const MAX_INDEX: usize = 32 << 20;
+
+/// What cargo gets after a publish (its response format; the repository's
+/// own words stay here).
+const PUBLISHED: &str = "{\"warnings\":{\"invalid_categories\":[],\"invalid_badges\":[],\"other\":[]}}\n";
+const OK: &str = "{\"ok\":true}\n";
+
+/// Routes `rest` (the path under the mount).
+pub async fn dispatch(
+    st: &CargoShared,
+    mount: Arc<CargoRepo>,
+    rest: &str,
+    req: Request,
+) -> Response {
+    if let Some(api) = rest.strip_prefix("api/v1/crates/") {
+        let parts: Vec<&str> = api.split('/').collect();
+        match (req.method(), parts.as_slice()) {
+            (&Method::GET | &Method::HEAD, [_, _, "download"]) => {}
+            (&Method::PUT, ["new"]) => return publish(st, &mount, Method::PUT, "new", req).await,
+            (&Method::DELETE, [_, _, "yank"]) | (&Method::PUT, [_, _, "unyank"]) => {
+                let (name, version) = (parts[0], parts[1]);
+                if !index::valid_name(name) || !index::valid_version(version) {
+                    mount.stats.record(None);
+                    return RepoError::BadPath.into_response();
+                }
+                let method = req.method().clone();
+                return publish(st, &mount, method, api, req).await;
+            }
+            _ => return not_proxied(&mount),
+        }
+    } else if rest.starts_with("api/") {
+        return not_proxied(&mount);
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        mount.stats.record(None);
+        return RepoError::MethodNotAllowed.into_response();
+    }
+    let head = req.method() == Method::HEAD;
+    let resp = if let Some(api) = rest.strip_prefix("api/v1/crates/") {
+        let parts: Vec<&str> = api.split('/').collect();
+        download(st, &mount, parts[0], parts[1]).await
+    } else if rest == "config.json" {
+        config_json(st, &mount, req.headers()).await
+    } else {
+        match index::name_of_index_path(rest) {
+            Some(name) => index_file(st, &mount, name, req.headers()).await,
+            None => RepoError::NotFound.into_response(),
+        }
+    };
+    mount.stats.record(resp.extensions().get::<CacheStatus>());
+    if head {
+        let (parts, _) = resp.into_parts();
+        return Response::from_parts(parts, AxumBody::empty());
+    }
+    resp
+}
+
+fn not_proxied(mount: &CargoRepo) -> Response {
+    mount.stats.record(None);
+    RepoError::Other(
+        StatusCode::NOT_IMPLEMENTED,
+        "awsproxy proxies Cargo's index, downloads, publish and yank only (`cargo search` and `cargo owner` are not proxied)\n",
+    )
+    .into_response()
+}
+
+/// Index files and `config.json`: fresh for [`super::INDEX_MAX_AGE`], served
+/// stale when the repository fails.
+fn index_options(mount: &CargoRepo) -> LookupOptions {
+    LookupOptions {
+        namespace: mount.namespace.clone(),
+        upstream_auth: UpstreamAuth::Service,
+        policy: CachePolicy::StaleIfError,
+        default_max_age: Some(super::INDEX_MAX_AGE),
+        ..LookupOptions::default()
+    }
+}
+
+/// `path` under the repository's base, through the cache; `Err` is the answer.
+async fn index_lookup(
+    st: &CargoShared,
+    mount: &CargoRepo,
+    path: &str,
+    no_cache: bool,
+) -> Result<(Url, http::Response<crate::cache::Body>), Response> {
+    let Ok(base) = mount.upstream.base().await else {
+        return Err(RepoError::NoEndpoint.into_response());
+    };
+    let Ok(url) = base.join(path) else {
+        return Err(RepoError::NotFound.into_response());
+    };
+    let resp = cached(
+        &st.ctx,
+        &url,
+        None,
+        no_cache,
+        index_options(mount),
+        mount.fetch(&st.client, AuthScheme::Bearer, Redirects::PassOn),
+    )
+    .await;
+    if resp.status() != StatusCode::OK {
+        return Err(upstream_error(&resp).into_response());
+    }
+    Ok((base, resp))
+}
+
+/// The repository's `config.json`, read whole (its `dl` and `api`).
+async fn upstream_config(
+    st: &CargoShared,
+    mount: &CargoRepo,
+    no_cache: bool,
+) -> Result<(Url, http::response::Parts, bytes::Bytes), Response> {
+    let (base, resp) = index_lookup(st, mount, "config.json", no_cache).await?;
+    let (parts, body) = resp.into_parts();
+    let bytes = collect(body, MAX_INDEX).await.map_err(|()| {
+        RepoError::Upstream("cannot read the registry's config.json\n").into_response()
+    })?;
+    Ok((base, parts, bytes))
+}
+
+/// `config.json` for the client: `dl` and `api` at the mount, no `auth-required`.
+async fn config_json(st: &CargoShared, mount: &CargoRepo, headers: &HeaderMap) -> Response {
+    let Some(origin) = origin(headers) else {
+        return RepoError::Other(StatusCode::BAD_REQUEST, "a Host header is needed\n")
+            .into_response();
+    };
+    let (_, parts, bytes) = match upstream_config(st, mount, wants_revalidation(headers)).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(body) = config::rewrite(&bytes, &format!("{origin}{}", mount.local_base)) else {
+        tracing::debug!(mount = %mount.label, "the registry's config.json has no usable `dl`");
+        return RepoError::Upstream("the registry's config.json could not be passed on safely\n")
+            .into_response();
+    };
+    let mut r = Response::new(AxumBody::from(body));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    carry_cache_status(&parts, &mut r);
+    r
+}
+
+/// The index file of crate `name`, streamed as the repository wrote it (it
+/// holds no URLs).
+async fn index_file(
+    st: &CargoShared,
+    mount: &CargoRepo,
+    name: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let Some(path) = index::index_path(name) else {
+        return RepoError::NotFound.into_response();
+    };
+    match index_lookup(st, mount, &path, wants_revalidation(headers)).await {
+        Ok((_, resp)) => file_response(resp, "text/plain; charset=utf-8"),
+        Err(r) => r,
+    }
+}
+
+/// The sha256 the index gives `name` `version` (remembered once read).
+async fn checksum(
+    st: &CargoShared,
+    mount: &CargoRepo,
+    name: &str,
+    version: &str,
+) -> Result<String, Response> {
+    if let Some(sum) = mount.files.get(name, version) {
+        return Ok(sum);
+    }
+    let Some(path) = index::index_path(name) else {
+        return Err(RepoError::NotFound.into_response());
+    };
+    let (_, resp) = index_lookup(st, mount, &path, false).await?;
+    let bytes = collect(resp.into_body(), MAX_INDEX)
+        .await
+        .map_err(|()| RepoError::Upstream("cannot read the crate's index file\n").into_response())?;
+    let line = index::find_version(&bytes, name, version).ok_or_else(|| {
+        tracing::debug!(mount = %mount.label, name, version, "no such version in the index (or no usable cksum)");
+        RepoError::NotFound.into_response()
+    })?;
+    mount.files.remember(name, version, line.cksum.clone());
+    Ok(line.cksum)
+}
+
+/// Is `url` on the repository's own origin (scheme, host and port)? The
+/// token goes nowhere else, whatever `config.json` says.
+fn same_origin(url: &Url, base: &Url) -> bool {
+    url.scheme() == base.scheme()
+        && url.host_str() == base.host_str()
+        && url.port_or_known_default() == base.port_or_known_default()
+}
+
+/// A `.crate`, fetched from the registry's `dl`, checked against the index's
+/// `cksum` before it is stored (a mismatch fails the download and stores
+/// nothing), then served immutably.
+async fn download(st: &CargoShared, mount: &CargoRepo, name: &str, version: &str) -> Response {
+    if !index::valid_name(name) || !index::valid_version(version) {
+        return RepoError::BadPath.into_response();
+    }
+    let cksum = match checksum(st, mount, name, version).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let (base, _, config) = match upstream_config(st, mount, false).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(up) = config::parse(&config) else {
+        return RepoError::Upstream("the registry's config.json has no usable `dl`\n")
+            .into_response();
+    };
+    let url = match Url::parse(&index::dl_url(&up.dl, name, version, &cksum)) {
+        Ok(u) if same_origin(&u, &base) => u,
+        _ => {
+            tracing::warn!(mount = %mount.label, "the registry's `dl` is not on the repository's own origin; not downloading");
+            return RepoError::Upstream(
+                "the registry's download URL is not on the repository's own host\n",
+            )
+            .into_response();
+        }
+    };
+    let opts = LookupOptions {
+        namespace: mount.namespace.clone(),
+        upstream_auth: UpstreamAuth::Service,
+        policy: CachePolicy::Standard,
+        immutable: true,
+        verify: Some(Verifier::Sha256(cksum)),
+        ..LookupOptions::default()
+    };
+    let resp = cached(
+        &st.ctx,
+        &url,
+        None,
+        false,
+        opts,
+        mount.fetch(&st.client, AuthScheme::Bearer, Redirects::Follow),
+    )
+    .await;
+    if resp.status() != StatusCode::OK {
+        return upstream_error(&resp).into_response();
+    }
+    file_response(resp, "application/x-tar")
+}
+
+/// `cargo publish` (`api` = `new`) or `cargo yank` (`CRATE/VERSION/yank`,
+/// `.../unyank`), streamed to the repository's `api` with the token.
+async fn publish(
+    st: &CargoShared,
+    mount: &CargoRepo,
+    method: Method,
+    api: &str,
+    req: Request,
+) -> Response {
+    mount.stats.record(None);
+    if let Err(refused) = publish_allowed(mount, req.headers(), "[[repos.cargo]]") {
+        return refused;
+    }
+    let (base, _, config) = match upstream_config(st, mount, false).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let root = config::parse(&config)
+        .and_then(|c| c.api)
+        .map_or_else(|| Ok(base.clone()), |a| crate::codeartifact::repository::dir_url(&a));
+    let url = match root.ok().and_then(|r| r.join(&format!("api/v1/crates/{api}")).ok()) {
+        Some(u) if same_origin(&u, &base) => u,
+        _ => {
+            tracing::warn!(mount = %mount.label, "the registry's `api` is not on the repository's own origin; not publishing");
+            return RepoError::Upstream(
+                "the registry's API URL is not on the repository's own host\n",
+            )
+            .into_response();
+        }
+    };
+    let ok = if api == "new" { PUBLISHED } else { OK };
+    publish_upstream(&st.client, mount, method, &url, AuthScheme::Bearer, req, ok).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_goes_to_the_repository_origin_only() {
+        let base = Url::parse("https://d-1.d.codeartifact.us-east-1.amazonaws.com/cargo/r/").unwrap();
+        for ok in [
+            "https://d-1.d.codeartifact.us-east-1.amazonaws.com/cargo/r/api/v1/crates/a/1/download",
+            "https://d-1.d.codeartifact.us-east-1.amazonaws.com:443/other",
+        ] {
+            assert!(same_origin(&Url::parse(ok).unwrap(), &base), "{ok}");
+        }
+        for bad in [
+            "http://d-1.d.codeartifact.us-east-1.amazonaws.com/cargo/r/",
+            "https://evil.example/cargo/r/",
+            "https://d-1.d.codeartifact.us-east-1.amazonaws.com:8443/cargo/r/",
+            "https://d-1.d.codeartifact.us-east-1.amazonaws.com.evil.example/",
+        ] {
+            assert!(!same_origin(&Url::parse(bad).unwrap(), &base), "{bad}");
+        }
+    }
+}
