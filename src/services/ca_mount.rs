@@ -29,8 +29,8 @@ use url::Url;
 use super::repo_error::RepoError;
 use super::repos::{PublishRefusal, RepoContext, check_publish};
 use super::seeds::{SeedMount, SeedParts, SeedTable};
-use crate::cache::key::Namespace;
 pub use crate::cache::BoxFuture;
+use crate::cache::key::Namespace;
 use crate::cache::{Body, CacheStatus, LookupOptions};
 use crate::codeartifact::endpoint::Format;
 use crate::codeartifact::fetch::{AuthScheme, DowngradeRefused, Redirects, RepoFetch};
@@ -237,7 +237,10 @@ pub async fn router<F: Default + std::fmt::Debug + Send + Sync + 'static>(
     });
     let kind = format.as_str();
     Ok(Router::new()
-        .route(&format!("/{kind}/{{name}}/{{*rest}}"), any(named_route::<F>))
+        .route(
+            &format!("/{kind}/{{name}}/{{*rest}}"),
+            any(named_route::<F>),
+        )
         .route(
             &format!("/{{account}}/{{region}}/{{domain}}/{{repo}}/{kind}/{{*rest}}"),
             any(seed_route::<F>),
@@ -453,29 +456,29 @@ pub fn file_response(resp: http::Response<Body>, content_type: &'static str) -> 
 }
 
 /// The checks before a publish: not from a web page, the mount's opt-in
-/// (`setting` names it), credentials of some kind. `Err` is the answer.
-pub fn publish_allowed<F>(
+/// (`setting` names it), credentials of some kind. `Some` is the refusal.
+pub fn publish_refusal<F>(
     mount: &CaMount<F>,
     headers: &HeaderMap,
     setting: &str,
-) -> Result<(), Response> {
+) -> Option<Response> {
     let refused = |r: PublishRefusal| {
         tracing::info!(mount = %mount.label, refusal = r.as_str(), "publish refused");
         r.response().map(AxumBody::new)
     };
     match check_publish(headers) {
-        Err(r @ PublishRefusal::FromBrowser) => Err(refused(r)),
+        Err(r @ PublishRefusal::FromBrowser) => Some(refused(r)),
         _ if !mount.allow_publish => {
             tracing::info!(mount = %mount.label, "publish refused: off for this mount");
-            Err((
+            Some((
                 StatusCode::FORBIDDEN,
                 [(CONTENT_TYPE, "text/plain; charset=utf-8")],
                 format!("publishing is off for this mount (set `allow_publish = true` on its {setting} mount)\n"),
             )
                 .into_response())
         }
-        Err(r) => Err(refused(r)),
-        Ok(()) => Ok(()),
+        Err(r) => Some(refused(r)),
+        Ok(()) => None,
     }
 }
 

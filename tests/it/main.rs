@@ -12,6 +12,7 @@ mod support;
 
 mod agent;
 mod cache;
+mod cargo;
 mod cli;
 mod creds;
 mod doctor;

@@ -3,19 +3,12 @@
 //! `Bearer <token>`. Every response is checked for the token and the
 //! upstream's address.
 
-use std::sync::{Arc, Mutex};
-
-use awsproxy::cache::store::disk::DiskStore;
-use awsproxy::cache::{CacheSettings, HttpCache};
 use awsproxy::config::{Fallback, NpmMount, ReposSection};
-use awsproxy::creds::{CacheOptions, CredsRegistry};
-use awsproxy::paths::Paths;
-use awsproxy::services::repos::{RepoContext, router};
 use bytes::Bytes;
-use http_body_util::BodyExt as _;
 
 use crate::support::fakes::FakeAws;
 use crate::support::npm_upstream::NpmUpstream;
+use crate::support::repo_env::RepoEnv;
 
 fn mount(allow_publish: bool) -> NpmMount {
     NpmMount {
@@ -34,140 +27,33 @@ fn mount(allow_publish: bool) -> NpmMount {
     }
 }
 
-struct Got {
-    status: u16,
-    headers: http::HeaderMap,
-    body: Result<Bytes, String>,
-}
-
-impl Got {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(self.body.as_ref().expect("body")).into_owned()
-    }
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(self.body.as_ref().expect("body")).expect("json")
-    }
-}
-
 struct Env {
-    aws: FakeAws,
+    listener: RepoEnv,
     up: NpmUpstream,
-    base: String,
-    seen: Arc<Mutex<Vec<String>>>,
-    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Env {
+    type Target = RepoEnv;
+    fn deref(&self) -> &RepoEnv {
+        &self.listener
+    }
 }
 
 async fn setup(allow_publish: bool) -> Env {
     let aws = FakeAws::start().await;
     let up = NpmUpstream::start(aws.shared());
-    aws.state().codeartifact.repository_endpoint =
-        format!("{}/{{format}}/{{repository}}/", up.url());
-    let dir = tempfile::tempdir().unwrap();
-    let paths = Paths {
-        config_dir: dir.path().join("config"),
-        cache_dir: dir.path().join("cache"),
-        data_dir: dir.path().join("data"),
-        state_dir: dir.path().join("state"),
-        home: dir.path().to_owned(),
-    };
-    let cache = HttpCache::new(
-        Arc::new(DiskStore::open(&dir.path().join("http"), 1 << 30).unwrap()),
-        CacheSettings::default(),
-    );
-    let ctx = RepoContext {
-        paths,
-        cache,
-        creds: Arc::new(CredsRegistry::new(CacheOptions::default())),
-        board: Default::default(),
-        upstream: Default::default(),
-        tokens: Default::default(),
-        codeartifact: crate::pypi::options(&aws),
-    };
     // The whole listener, so the seed routes are checked beside PyPI's.
     let section = ReposSection {
         npm: vec![mount(allow_publish)],
         ..ReposSection::default()
     };
-    let app = router(&section, &ctx).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Env {
-        aws,
-        up,
-        base,
-        seen: Arc::default(),
-        _dir: dir,
-    }
+    let listener = RepoEnv::start(aws, up.authority(), section).await;
+    Env { listener, up }
 }
 
 impl Env {
-    async fn req(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Bytes) -> Got {
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http::<http_body_util::Full<Bytes>>();
-        let mut b = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        for (name, value) in headers {
-            b = b.header(*name, *value);
-        }
-        let resp = client
-            .request(b.body(http_body_util::Full::new(body)).unwrap())
-            .await
-            .unwrap();
-        let (parts, body) = resp.into_parts();
-        let body = body
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .map_err(|e| e.to_string());
-        let mut log = self.seen.lock().unwrap();
-        for (k, v) in &parts.headers {
-            log.push(format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())));
-        }
-        if let Ok(b) = &body {
-            log.push(String::from_utf8_lossy(b).into_owned());
-        }
-        Got {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
-    }
-
-    async fn get(&self, path: &str) -> Got {
-        self.req("GET", path, &[], Bytes::new()).await
-    }
-
     fn assert_no_leaks(&self) {
-        let tokens: Vec<String> = self
-            .aws
-            .state()
-            .codeartifact
-            .tokens
-            .iter()
-            .map(|t| t.token.clone())
-            .collect();
-        assert!(!tokens.is_empty(), "the test never used a token");
-        let seen = self.seen.lock().unwrap();
-        assert!(!seen.is_empty());
-        for text in seen.iter() {
-            assert!(
-                !text.contains(&self.up.authority()),
-                "upstream address leaked: {text}"
-            );
-            for t in &tokens {
-                assert!(!text.contains(t.as_str()), "token leaked: {text}");
-            }
-        }
-        assert_eq!(
-            self.up.unauthorized(),
-            0,
-            "a request went up without a valid token"
-        );
+        self.listener.assert_no_leaks(self.up.unauthorized());
     }
 }
 

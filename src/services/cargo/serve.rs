@@ -17,7 +17,7 @@ use crate::cache::{CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifi
 use crate::cargo::{config, index};
 use crate::codeartifact::fetch::{AuthScheme, Redirects};
 use crate::services::ca_mount::{
-    cached, carry_cache_status, collect, file_response, origin, publish_allowed, publish_upstream,
+    cached, carry_cache_status, collect, file_response, origin, publish_refusal, publish_upstream,
     upstream_error, wants_revalidation,
 };
 use crate::services::repo_error::RepoError;
@@ -27,7 +27,8 @@ const MAX_INDEX: usize = 32 << 20;
 
 /// What cargo gets after a publish (its response format; the repository's
 /// own words stay here).
-const PUBLISHED: &str = "{\"warnings\":{\"invalid_categories\":[],\"invalid_badges\":[],\"other\":[]}}\n";
+const PUBLISHED: &str =
+    "{\"warnings\":{\"invalid_categories\":[],\"invalid_badges\":[],\"other\":[]}}\n";
 const OK: &str = "{\"ok\":true}\n";
 
 /// Routes `rest` (the path under the mount).
@@ -39,6 +40,10 @@ pub async fn dispatch(
 ) -> Response {
     if let Some(api) = rest.strip_prefix("api/v1/crates/") {
         let parts: Vec<&str> = api.split('/').collect();
+        if !parts.iter().all(|p| plain_segment(p)) {
+            mount.stats.record(None);
+            return RepoError::BadPath.into_response();
+        }
         match (req.method(), parts.as_slice()) {
             (&Method::GET | &Method::HEAD, [_, _, "download"]) => {}
             (&Method::PUT, ["new"]) => return publish(st, &mount, Method::PUT, "new", req).await,
@@ -78,6 +83,14 @@ pub async fn dispatch(
         return Response::from_parts(parts, AxumBody::empty());
     }
     resp
+}
+
+/// A path segment that is a name, a version or a verb, never `..` or hidden.
+fn plain_segment(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('.')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+'))
 }
 
 fn not_proxied(mount: &CargoRepo) -> Response {
@@ -196,9 +209,9 @@ async fn checksum(
         return Err(RepoError::NotFound.into_response());
     };
     let (_, resp) = index_lookup(st, mount, &path, false).await?;
-    let bytes = collect(resp.into_body(), MAX_INDEX)
-        .await
-        .map_err(|()| RepoError::Upstream("cannot read the crate's index file\n").into_response())?;
+    let bytes = collect(resp.into_body(), MAX_INDEX).await.map_err(|()| {
+        RepoError::Upstream("cannot read the crate's index file\n").into_response()
+    })?;
     let line = index::find_version(&bytes, name, version).ok_or_else(|| {
         tracing::debug!(mount = %mount.label, name, version, "no such version in the index (or no usable cksum)");
         RepoError::NotFound.into_response()
@@ -277,17 +290,21 @@ async fn publish(
     req: Request,
 ) -> Response {
     mount.stats.record(None);
-    if let Err(refused) = publish_allowed(mount, req.headers(), "[[repos.cargo]]") {
+    if let Some(refused) = publish_refusal(mount, req.headers(), "[[repos.cargo]]") {
         return refused;
     }
     let (base, _, config) = match upstream_config(st, mount, false).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let root = config::parse(&config)
-        .and_then(|c| c.api)
-        .map_or_else(|| Ok(base.clone()), |a| crate::codeartifact::repository::dir_url(&a));
-    let url = match root.ok().and_then(|r| r.join(&format!("api/v1/crates/{api}")).ok()) {
+    let root = config::parse(&config).and_then(|c| c.api).map_or_else(
+        || Ok(base.clone()),
+        |a| crate::codeartifact::repository::dir_url(&a),
+    );
+    let url = match root
+        .ok()
+        .and_then(|r| r.join(&format!("api/v1/crates/{api}")).ok())
+    {
         Some(u) if same_origin(&u, &base) => u,
         _ => {
             tracing::warn!(mount = %mount.label, "the registry's `api` is not on the repository's own origin; not publishing");
@@ -307,7 +324,8 @@ mod tests {
 
     #[test]
     fn the_token_goes_to_the_repository_origin_only() {
-        let base = Url::parse("https://d-1.d.codeartifact.us-east-1.amazonaws.com/cargo/r/").unwrap();
+        let base =
+            Url::parse("https://d-1.d.codeartifact.us-east-1.amazonaws.com/cargo/r/").unwrap();
         for ok in [
             "https://d-1.d.codeartifact.us-east-1.amazonaws.com/cargo/r/api/v1/crates/a/1/download",
             "https://d-1.d.codeartifact.us-east-1.amazonaws.com:443/other",

@@ -18,7 +18,7 @@ use crate::codeartifact::fetch::{AuthScheme, Redirects};
 use crate::npm::document::{Integrity, rewrite};
 use crate::npm::names::PackageName;
 use crate::services::ca_mount::{
-    cached, carry_cache_status, collect, file_response, origin, publish_allowed, publish_upstream,
+    cached, carry_cache_status, collect, file_response, origin, publish_refusal, publish_upstream,
     upstream_error, wants_revalidation,
 };
 use crate::services::repo_error::RepoError;
@@ -194,7 +194,7 @@ async fn tarball(st: &NpmShared, mount: &NpmRepo, pkg: &PackageName, local: &str
 /// `npm publish`: the client's body streamed to `BASE/PKG` with the token.
 async fn publish(st: &NpmShared, mount: &NpmRepo, rest: &str, req: Request) -> Response {
     mount.stats.record(None);
-    if let Err(refused) = publish_allowed(mount, req.headers(), "[[repos.npm]]") {
+    if let Some(refused) = publish_refusal(mount, req.headers(), "[[repos.npm]]") {
         return refused;
     }
     let Some(pkg) = PackageName::parse(rest) else {

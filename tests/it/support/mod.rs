@@ -2,6 +2,7 @@
 //! raw HTTP reading.
 #![allow(dead_code)]
 
+pub mod cargo_upstream;
 pub mod context;
 pub mod daemon;
 pub mod fakes;
@@ -10,6 +11,7 @@ pub mod npm_upstream;
 pub mod origin;
 pub mod pypi_upstream;
 pub mod raw;
+pub mod repo_env;
 pub mod tls_origin;
 
 pub use context::TestContext;
