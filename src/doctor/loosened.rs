@@ -96,8 +96,17 @@ fn publishing(config: &Config) -> Vec<Finding> {
         .iter()
         .filter(|m| m.allow_publish)
         .map(|m| ("npm", &m.name, "allow_publish", "publishes (npm publish)"));
+    let cargo = repos.cargo.iter().filter(|m| m.allow_publish).map(|m| {
+        (
+            "cargo",
+            &m.name,
+            "allow_publish",
+            "publishes (cargo publish, cargo yank)",
+        )
+    });
     pypi.chain(maven)
         .chain(npm)
+        .chain(cargo)
         .map(|(kind, name, key, what)| {
             Finding::warn(
                 format!("publish:{kind}:{name}"),

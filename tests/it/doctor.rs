@@ -333,13 +333,19 @@ fn loosened_defaults_are_warned_about() {
                   [[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nallow_upload = true\n\
                   [[repos.pypi]]\nname = \"ro\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\n\
                   [[repos.maven]]\nname = \"rel\"\nbucket = \"maven-bucket\"\nallow_deploy = true\n\
-                  [[repos.npm]]\nname = \"web\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nallow_publish = true\n";
+                  [[repos.npm]]\nname = \"web\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nallow_publish = true\n\
+                  [[repos.cargo]]\nname = \"crates\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nallow_publish = true\n";
     let ctx = TestContext::new()
         .config(&format!("{}{mounts}", config_with_free_ports()))
         .aws_config("[default]\nregion = us-east-1\n");
     let out = ctx.run(&["doctor", "--json"]);
     let all = findings(&out);
-    for check in ["publish:pypi:corp", "publish:maven:rel", "publish:npm:web"] {
+    for check in [
+        "publish:pypi:corp",
+        "publish:maven:rel",
+        "publish:npm:web",
+        "publish:cargo:crates",
+    ] {
         let f = finding(&all, check);
         assert_eq!(f["outcome"], "warn", "{f}");
         assert!(f["summary"].as_str().unwrap().contains("are on"), "{f}");
