@@ -183,6 +183,10 @@ async fn publish_and_yank_need_the_opt_in_and_no_browser() {
     assert_eq!(anonymous.status, 401);
     assert!(env.up.writes().is_empty());
 
+    let index = "/cargo/crates/fo/o-/foo-bar";
+    let _ = env.get(index).await;
+    let _ = env.get(index).await;
+    assert_eq!(env.up.count("/fo/o-/foo-bar"), 1, "not cached");
     let ok = env
         .req(
             "PUT",
@@ -193,6 +197,13 @@ async fn publish_and_yank_need_the_opt_in_and_no_browser() {
         .await;
     assert_eq!(ok.status, 200, "{}", ok.text());
     assert!(ok.json()["warnings"].is_object());
+    // cargo waits for the new version in the index: it is asked upstream now.
+    let _ = env.get(index).await;
+    assert_eq!(
+        env.up.count("/fo/o-/foo-bar"),
+        2,
+        "the index was not revalidated after a publish"
+    );
     let yank = env
         .req(
             "DELETE",

@@ -16,6 +16,7 @@ mod serve;
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::Request;
@@ -33,37 +34,62 @@ pub const INDEX_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60
 /// Checksums remembered per mount (an evicted one is read again from the index).
 const CHECKSUMS: usize = 200_000;
 
+/// How long after a publish or yank through a mount its index files are
+/// revalidated on every request (so `cargo publish`, which waits for the new
+/// version to appear in the index, sees it at once).
+pub const CHANGED_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// One Cargo repository as a mount serves it.
-pub type CargoRepo = CaMount<Checksums>;
+pub type CargoRepo = CaMount<CargoFiles>;
 
-/// `crate/version` (crate lower-cased) -> the `.crate`'s sha256 from the index.
+/// What a Cargo mount remembers.
 #[derive(Debug)]
-pub struct Checksums(Mutex<lru::LruCache<String, String>>);
+pub struct CargoFiles {
+    /// `crate/version` (crate lower-cased) -> the `.crate`'s sha256 from the index.
+    checksums: Mutex<lru::LruCache<String, String>>,
+    /// When a publish or yank last went through.
+    changed: Mutex<Option<Instant>>,
+}
 
-impl Default for Checksums {
+impl Default for CargoFiles {
     fn default() -> Self {
-        Self(Mutex::new(lru::LruCache::new(
-            NonZeroUsize::new(CHECKSUMS).unwrap_or(NonZeroUsize::MIN),
-        )))
+        Self {
+            checksums: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(CHECKSUMS).unwrap_or(NonZeroUsize::MIN),
+            )),
+            changed: Mutex::new(None),
+        }
     }
 }
 
-impl Checksums {
+impl CargoFiles {
     fn key(name: &str, version: &str) -> String {
         format!("{}/{version}", name.to_ascii_lowercase())
     }
 
     pub fn remember(&self, name: &str, version: &str, cksum: String) {
-        lock(&self.0).put(Self::key(name, version), cksum);
+        lock(&self.checksums).put(Self::key(name, version), cksum);
     }
 
-    pub fn get(&self, name: &str, version: &str) -> Option<String> {
-        lock(&self.0).get(&Self::key(name, version)).cloned()
+    pub fn checksum(&self, name: &str, version: &str) -> Option<String> {
+        lock(&self.checksums)
+            .get(&Self::key(name, version))
+            .cloned()
+    }
+
+    /// A publish or yank went through: the index is about to change.
+    pub fn changed(&self) {
+        *lock(&self.changed) = Some(Instant::now());
+    }
+
+    /// Within [`CHANGED_FOR`] of the last publish or yank?
+    pub fn recently_changed(&self) -> bool {
+        lock(&self.changed).is_some_and(|t| t.elapsed() < CHANGED_FOR)
     }
 }
 
 /// The mounts of the Cargo format and what their handlers share.
-pub(crate) type CargoShared = Mounts<Checksums>;
+pub(crate) type CargoShared = Mounts<CargoFiles>;
 
 /// The router for `[[repos.cargo]]` mounts.
 pub async fn router(mounts: &[CargoMount], ctx: &RepoContext) -> anyhow::Result<Router> {

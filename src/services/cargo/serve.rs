@@ -189,7 +189,8 @@ async fn index_file(
     let Some(path) = index::index_path(name) else {
         return RepoError::NotFound.into_response();
     };
-    match index_lookup(st, mount, &path, wants_revalidation(headers)).await {
+    let no_cache = wants_revalidation(headers) || mount.files.recently_changed();
+    match index_lookup(st, mount, &path, no_cache).await {
         Ok((_, resp)) => file_response(resp, "text/plain; charset=utf-8"),
         Err(r) => r,
     }
@@ -202,13 +203,13 @@ async fn checksum(
     name: &str,
     version: &str,
 ) -> Result<String, Response> {
-    if let Some(sum) = mount.files.get(name, version) {
+    if let Some(sum) = mount.files.checksum(name, version) {
         return Ok(sum);
     }
     let Some(path) = index::index_path(name) else {
         return Err(RepoError::NotFound.into_response());
     };
-    let (_, resp) = index_lookup(st, mount, &path, false).await?;
+    let (_, resp) = index_lookup(st, mount, &path, mount.files.recently_changed()).await?;
     let bytes = collect(resp.into_body(), MAX_INDEX).await.map_err(|()| {
         RepoError::Upstream("cannot read the crate's index file\n").into_response()
     })?;
@@ -315,7 +316,11 @@ async fn publish(
         }
     };
     let ok = if api == "new" { PUBLISHED } else { OK };
-    publish_upstream(&st.client, mount, method, &url, AuthScheme::Bearer, req, ok).await
+    let resp = publish_upstream(&st.client, mount, method, &url, AuthScheme::Bearer, req, ok).await;
+    if resp.status().is_success() {
+        mount.files.changed();
+    }
+    resp
 }
 
 #[cfg(test)]
