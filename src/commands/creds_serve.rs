@@ -54,13 +54,58 @@ struct Loader {
 }
 
 impl Loader {
-    fn load(&self) -> Result<CredsSection, crate::config::ConfigError> {
+    /// `[creds]` (with `--listen` applied) and the listener limits from `[server]`.
+    fn load(&self) -> Result<(CredsSection, daemon::ServerLimits), crate::config::ConfigError> {
         let config = Config::load(self.explicit.as_deref(), &self.default_path)?;
         let mut section = config.file.creds.unwrap_or_default();
         if let Some(listen) = self.listen_override {
             section.listen = listen;
         }
-        Ok(section)
+        let limits =
+            daemon::ServerLimits::resolve(config.file.server.as_ref(), daemon::open_file_limit());
+        Ok((section, limits))
+    }
+}
+
+/// The HTTP server on the endpoint's socket, restartable with new limits and
+/// allowed hosts (the socket stays bound, so no connection is refused meanwhile).
+struct Server {
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    stop: CancellationToken,
+    limits: daemon::ServerLimits,
+    allowed_hosts: Vec<String>,
+}
+
+impl Server {
+    fn start(
+        listener: &BoundListener,
+        app: axum::Router,
+        limits: daemon::ServerLimits,
+        allowed_hosts: Vec<String>,
+    ) -> anyhow::Result<Self> {
+        let hosts = HostPolicy::new("[creds]", listener.addr, &allowed_hosts).with_ecs_addresses();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(daemon::serve_router(
+            listener.tokio_listener()?,
+            app,
+            limits.clone(),
+            hosts,
+            stop.clone(),
+        ));
+        Ok(Self {
+            task,
+            stop,
+            limits,
+            allowed_hosts,
+        })
+    }
+
+    /// Stops accepting, lets requests in flight finish.
+    async fn stop(self) -> anyhow::Result<()> {
+        self.stop.cancel();
+        self.task
+            .await
+            .context("the credentials endpoint panicked")?
     }
 }
 
@@ -74,12 +119,11 @@ async fn serve(
     let (router, handle) = CredsService::build(&section, &metrics).await;
     let app = router.merge(metrics::router(metrics.clone()));
     let listener = BoundListener::bind(section.listen.0, "[creds] listen")?;
-    let hosts =
-        HostPolicy::new("[creds]", listener.addr, &section.allowed_hosts).with_ecs_addresses();
     // Signal handlers go in before the URL is announced: whoever starts us may
     // signal as soon as it reads the URL.
     let mut signals = Signals::install()?;
     let addr = listener.addr;
+    let configured_listen = section.listen.0;
     if handle.client_names().is_empty() {
         ctx.printer.warn("no [[creds.client]] is configured: every request will be refused until one is added (SIGHUP reloads)");
     }
@@ -88,17 +132,15 @@ async fn serve(
     ));
 
     let watcher = handle.watch_clients_dir(DIR_POLL_INTERVAL);
-    let stop = CancellationToken::new();
-    let mut server = tokio::spawn(daemon::serve_router(
-        listener.tokio_listener()?,
-        app,
+    let mut server = Server::start(
+        &listener,
+        app.clone(),
         limits,
-        hosts,
-        stop.clone(),
-    ));
+        section.allowed_hosts.clone(),
+    )?;
     loop {
         tokio::select! {
-            result = &mut server => {
+            result = &mut server.task => {
                 watcher.abort();
                 result.context("the credentials endpoint panicked")??;
                 return Ok(ExitStatus::Success);
@@ -106,9 +148,17 @@ async fn serve(
             signal = signals.next() => match signal {
                 Signal::Shutdown => break,
                 Signal::Reload => match loader.load() {
-                    Ok(section) => {
-                        let report = handle.apply_rebuilding_sources(&section).await;
+                    Ok((new, limits)) => {
+                        let report = handle.apply_rebuilding_sources(&new).await;
                         tracing::info!(added = ?report.added, removed = ?report.removed, "reloaded on SIGHUP");
+                        if new.listen.0 != configured_listen {
+                            tracing::warn!(listen = %new.listen.0, "SIGHUP: `[creds] listen` changed; restart `creds serve` to move the endpoint (it stays on {addr})");
+                        }
+                        if limits != server.limits || new.allowed_hosts != server.allowed_hosts {
+                            server.stop().await?;
+                            server = Server::start(&listener, app.clone(), limits, new.allowed_hosts)?;
+                            tracing::info!("SIGHUP: `[server]` limits and `[creds] allowed_hosts` applied");
+                        }
                     }
                     Err(e) => tracing::error!("SIGHUP: keeping the current clients; the configuration is invalid: {e}"),
                 },
@@ -116,11 +166,8 @@ async fn serve(
         }
     }
     tracing::info!("stopping: finishing requests in flight");
-    stop.cancel();
     watcher.abort();
-    server
-        .await
-        .context("the credentials endpoint panicked")??;
+    server.stop().await?;
     Ok(ExitStatus::Success)
 }
 

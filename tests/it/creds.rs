@@ -5,7 +5,7 @@ mod harness;
 
 use std::time::{Duration, SystemTime};
 
-use self::harness::{Daemon, eventually, http_get, seconds_left};
+use self::harness::{Daemon, eventually, http_get, http_get_host, seconds_left};
 use crate::support::TestContext;
 use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FakeAws, StsFailure};
 
@@ -308,6 +308,35 @@ fn sighup_adds_and_removes_clients() {
         d.log().contains("keeping the current clients")
     });
     assert_eq!(d.get("/v1/credentials", Some("tok-b")).status, 200);
+}
+
+#[test]
+fn sighup_applies_allowed_hosts_without_dropping_the_endpoint() {
+    let ctx = TestContext::new().config(&format!("[creds]\n{}", static_client("a", "tok-a")));
+    let d = Daemon::start(&ctx);
+    let named = || {
+        http_get_host(
+            d.addr,
+            "creds.team.example",
+            "/v1/credentials",
+            Some("tok-a"),
+        )
+        .status
+    };
+    // A name the config doesn't list is what a rebinding page would send.
+    assert_eq!(named(), 421, "{}", d.log());
+
+    ctx.write(
+        &ctx.config_path(),
+        &format!(
+            "[creds]\nallowed_hosts = [\"creds.team.example\"]\n{}",
+            static_client("a", "tok-a")
+        ),
+    );
+    d.signal("-HUP");
+    eventually("the listed name is answered", || named() == 200);
+    assert_eq!(d.get("/v1/credentials", Some("tok-a")).status, 200);
+    assert!(!d.log().contains("restart `creds serve`"), "{}", d.log());
 }
 
 #[test]

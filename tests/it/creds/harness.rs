@@ -65,6 +65,11 @@ impl Response {
 
 /// One HTTP/1.1 GET on a fresh connection, as the SDKs' ECS providers send it.
 pub fn http_get(addr: SocketAddr, path: &str, token: Option<&str>) -> Response {
+    http_get_host(addr, &addr.to_string(), path, token)
+}
+
+/// [`http_get`] with another `Host` header.
+pub fn http_get_host(addr: SocketAddr, host: &str, path: &str, token: Option<&str>) -> Response {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -72,7 +77,7 @@ pub fn http_get(addr: SocketAddr, path: &str, token: Option<&str>) -> Response {
     let auth = token.map_or(String::new(), |t| format!("Authorization: {t}\r\n"));
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n{auth}Connection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n{auth}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
