@@ -43,7 +43,7 @@ const BACKOFF_START: Duration = Duration::from_secs(10);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
 
 /// Resolved watcher settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchSettings {
     pub paths: Paths,
     /// `AWS_CONFIG_FILE` or `~/.aws/config`, re-read on every pass.

@@ -116,8 +116,10 @@ pub struct ServiceDef {
     /// What a user reads in the startup line.
     pub label: &'static str,
     pub placement: fn(&ConfigFile) -> Placement,
-    /// Whether a new config differs for this service (it is then restarted).
-    pub changed: fn(&ConfigFile, &ConfigFile) -> bool,
+    /// Whether the service's resolved settings differ in a new configuration
+    /// (it is then restarted; `[server]` limits and its socket are compared
+    /// by the supervisor for every listener).
+    pub changed: fn(&Settings, &Settings) -> bool,
     /// Starts it; gets a listener exactly when its placement is `Listen`.
     pub start: StartFn,
 }
@@ -158,7 +160,8 @@ struct Running {
 pub struct Supervisor {
     shared: Shared,
     defs: Vec<ServiceDef>,
-    config: Config,
+    /// What the running services were started with.
+    settings: Settings,
     running: BTreeMap<&'static str, Running>,
 }
 
@@ -208,7 +211,7 @@ impl Supervisor {
         let mut this = Self {
             shared,
             defs,
-            config,
+            settings: settings.clone(),
             running: BTreeMap::new(),
         };
         for (name, listener) in wanted {
@@ -325,9 +328,9 @@ impl Supervisor {
             };
             // `[server]` applies to every listener.
             let limits_changed =
-                matches!(wanted, Some(Some(_))) && self.config.file.server != new.file.server;
+                matches!(wanted, Some(Some(_))) && self.settings.limits != settings.limits;
             let changed =
-                (def.changed)(&self.config.file, &new.file) || !same_listener || limits_changed;
+                (def.changed)(&self.settings, &settings) || !same_listener || limits_changed;
             let is_running = running.is_some();
             if is_running && (wanted.is_none() || changed) {
                 self.stop(name).await;
@@ -342,7 +345,7 @@ impl Supervisor {
                 restarted.push(name);
             }
         }
-        self.config = new;
+        self.settings = settings;
         self.publish_listeners();
         Ok(restarted)
     }

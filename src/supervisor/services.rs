@@ -54,7 +54,7 @@ fn sso_watcher() -> ServiceDef {
                 Placement::Off
             }
         },
-        changed: |a, b| a.sso != b.sso,
+        changed: |a, b| a.sso.watch != b.sso.watch,
         start: |shared, settings, _listener, token| {
             let SsoSettings { watch, config } = settings.sso.clone();
             report_sso(shared, config);
@@ -203,7 +203,7 @@ fn proxy() -> ServiceDef {
                 .as_ref()
                 .map_or(Placement::Off, |p| Placement::Listen(p.listen.0))
         },
-        changed: |a, b| a.proxy != b.proxy || a.cache != b.cache,
+        changed: |a, b| a.proxy.differs(&b.proxy),
         start: |shared, settings, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the forward proxy needs a listener"))?;
@@ -239,14 +239,13 @@ fn repos() -> ServiceDef {
     ServiceDef {
         name: "repos",
         key: "[repos] listen",
-        label: "repository listener (PyPI, Maven)",
+        label: "repository listener (PyPI, npm, Cargo, Maven)",
         placement: |f| {
             f.repos
                 .as_ref()
                 .map_or(Placement::Off, |r| Placement::Listen(r.listen.0))
         },
-        // `[proxy]` too: its upstream_ca and upstream_proxy reach the repositories.
-        changed: |a, b| a.repos != b.repos || a.cache != b.cache || a.proxy != b.proxy,
+        changed: |a, b| a.repos.differs(&b.repos),
         start: |shared, settings, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;

@@ -52,6 +52,36 @@ pub struct ReposSettings {
     pub upstream: ClientSettings,
 }
 
+impl ProxySettings {
+    /// Would `other` run the forward proxy differently? (Its cache settings
+    /// are resolved from the section and `[cache] memory_size`.)
+    pub fn differs(&self, other: &Self) -> bool {
+        self.section != other.section
+            || self.store != other.store
+            || self.cache.memory_size != other.cache.memory_size
+    }
+}
+
+impl ReposSettings {
+    /// Would `other` run the repository listener differently? Of `[proxy]`,
+    /// only what reaches the repositories counts (`upstream_ca`,
+    /// `upstream_proxy`, its own address).
+    pub fn differs(&self, other: &Self) -> bool {
+        let upstream = |u: &ClientSettings| {
+            (
+                u.upstream_proxy.clone(),
+                u.proxy_from_env,
+                u.upstream_ca.clone(),
+                u.own_listen,
+            )
+        };
+        self.section != other.section
+            || self.store != other.store
+            || self.cache.memory_size != other.cache.memory_size
+            || upstream(&self.upstream) != upstream(&other.upstream)
+    }
+}
+
 impl Settings {
     /// Resolves `config` for every service; fails on settings no service could run with.
     pub fn resolve(paths: &Paths, config: &Config) -> anyhow::Result<Self> {
@@ -155,6 +185,36 @@ mod tests {
         let s = Settings::resolve(&paths(), &config("")).unwrap();
         assert!(s.repos.upstream.proxy_from_env);
         assert!(s.repos.upstream.upstream_ca.is_empty());
+    }
+
+    #[test]
+    fn reloads_restart_only_what_a_change_reaches() {
+        let repos = "[repos]\nlisten = \"127.0.0.1:9000\"\n";
+        // `extra` goes into `[proxy]`.
+        let resolve = |extra: &str| {
+            let text = format!("[proxy]\nlisten = \"127.0.0.1:3128\"\n{extra}{repos}");
+            Settings::resolve(&paths(), &config(&text)).unwrap()
+        };
+        let a = resolve("");
+        // A proxy-only key: the proxy restarts, the repositories don't.
+        let b = resolve("passthrough_hosts = [\"bank.example\"]\n").repos;
+        let b_proxy = resolve("passthrough_hosts = [\"bank.example\"]\n").proxy;
+        assert!(!a.repos.differs(&b));
+        assert!(a.proxy.differs(&b_proxy));
+        // What reaches the repositories restarts both.
+        let c = resolve("upstream_ca = [\"/etc/ca.pem\"]\n");
+        assert!(a.repos.differs(&c.repos));
+        assert!(a.proxy.differs(&c.proxy));
+        // The memory tier reaches both caches.
+        let d = Settings::resolve(
+            &paths(),
+            &config(&format!(
+                "[proxy]\nlisten = \"127.0.0.1:3128\"\n{repos}[cache]\nmemory_size = \"1MiB\"\n"
+            )),
+        )
+        .unwrap();
+        assert!(a.repos.differs(&d.repos) && a.proxy.differs(&d.proxy));
+        assert!(!a.repos.differs(&resolve("").repos));
     }
 
     #[test]
