@@ -6,14 +6,16 @@
 //!   local path of one reported tarball, in order;
 //! - every reported tarball has a local path under the mount's `-/PKG/-/`
 //!   with a plain `.tgz` file name, and an upstream URL under the upstream base
-//!   (the token goes with its download);
+//!   (the token goes with its download), and the integrity the document gave
+//!   it: a `sha512-` entry is never traded for the weaker `shasum`, and a digest
+//!   is lower-case hex of its length or marked unreadable (so nothing matches);
 //! - a document built from the input whose tarballs all lie under the upstream
 //!   base (absolute, relative, upper-case host) is accepted with one tarball
 //!   per version, unless a file name itself spells the host;
 //! - a package name that parses never has an empty, `.` or `..` path segment.
 #![no_main]
 
-use awsproxy_fuzz::npm::document::{Refused, Rewritten, rewrite};
+use awsproxy_fuzz::npm::document::{Integrity, Refused, Rewritten, rewrite};
 use awsproxy_fuzz::npm::names::PackageName;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -108,6 +110,7 @@ fn check(input: &[u8], pkg: &PackageName, base: &Url, out: &Rewritten) {
             continue;
         }
         let t = reported.next().expect("a tarball link was not reported");
+        check_integrity(dist, &t.integrity);
         dist.insert(
             "tarball".into(),
             Value::String(format!("{ORIGIN}{}", t.local_path)),
@@ -168,4 +171,22 @@ fn check_name(name: &PackageName) {
         PackageName::parse(&name.registry_path()).as_ref(),
         Some(name)
     );
+}
+
+/// The integrity reported for a tarball is the strongest `dist` offers.
+fn check_integrity(dist: &serde_json::Map<String, Value>, got: &Integrity) {
+    let hex_or_unreadable = |h: &str, len: usize| {
+        h.starts_with("unreadable-")
+            || (h.len() == len && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+    };
+    let sha512 = dist
+        .get("integrity")
+        .and_then(Value::as_str)
+        .is_some_and(|i| i.split_ascii_whitespace().any(|e| e.starts_with("sha512-")));
+    let shasum = dist.get("shasum").and_then(Value::as_str).is_some();
+    match got {
+        Integrity::Sha512(h) => assert!(sha512 && hex_or_unreadable(h, 128), "{h}"),
+        Integrity::Sha1(h) => assert!(!sha512 && shasum && hex_or_unreadable(h, 40), "{h}"),
+        Integrity::None => assert!(!sha512 && !shasum, "{dist:?}"),
+    }
 }
