@@ -20,8 +20,10 @@ pub mod logging;
 pub mod config;
 
 pub mod cache;
+pub mod cargo;
 pub mod daemon;
 pub mod forward;
 pub mod maven;
 pub mod net;
+pub mod npm;
 pub mod pypi;

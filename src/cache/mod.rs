@@ -183,6 +183,12 @@ impl FetchError {
         self
     }
 
+    /// The service's own answer for the client; the message stays for the log.
+    pub fn with_answer(mut self, answer: crate::net::ErrorAnswer) -> Self {
+        self.answer = Some(answer);
+        self
+    }
+
     pub fn kind(&self) -> FetchErrorKind {
         self.kind
     }

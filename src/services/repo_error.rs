@@ -64,6 +64,18 @@ impl RepoError {
     }
 }
 
+impl RepoError {
+    /// The same answer for the cache to give when a fetch fails
+    /// ([`crate::cache::FetchError::with_answer`]).
+    pub fn answer(self) -> crate::net::ErrorAnswer {
+        crate::net::ErrorAnswer {
+            status: self.status(),
+            text: self.message().to_owned(),
+            proxy_status: None,
+        }
+    }
+}
+
 impl IntoResponse for RepoError {
     fn into_response(self) -> Response {
         (
@@ -99,6 +111,8 @@ mod tests {
             let r = e.into_response();
             assert_eq!(r.status(), e.status());
             assert_eq!(r.headers()["content-type"], "text/plain; charset=utf-8");
+            let a = e.answer();
+            assert_eq!((a.status, a.text.as_str()), (e.status(), m), "{e:?}");
         }
         assert_eq!(RepoError::NoToken.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(RepoError::TokenRefused.status(), StatusCode::BAD_GATEWAY);

@@ -18,7 +18,6 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use axum::extract::Request;
-use axum::response::IntoResponse as _;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Response, StatusCode, header};
 use http_body_util::BodyExt as _;
@@ -218,14 +217,15 @@ pub async fn serve(
     let resp = match super::route(m.allow_deploy, sub, req.method()) {
         super::Route::Redirect => return super::redirect(&m.name),
         super::Route::BadPath(e) => {
-            return text(StatusCode::BAD_REQUEST, format!("awsproxy: {e}\n"));
+            tracing::debug!(mount = %m.name, reason = %e, "bad path");
+            return super::error(RepoError::BadPath);
         }
         super::Route::NotAllowed => return super::not_allowed(m.allow_deploy, req.method()),
         super::Route::Listing { .. } => {
-            return text(
+            return super::error(RepoError::Other(
                 StatusCode::NOT_FOUND,
-                "awsproxy: CodeArtifact Maven repositories have no directory listings\n".to_owned(),
-            );
+                "CodeArtifact Maven repositories have no directory listings\n",
+            ));
         }
         super::Route::Deploy(path) => {
             if let Err(r) = check_publish(req.headers()) {
@@ -236,7 +236,7 @@ pub async fn serve(
         }
         super::Route::Object { path, head } => object(cache, m, &path, head).await,
     };
-    resp.unwrap_or_else(|e| e.into_response().map(net::boxed))
+    resp.unwrap_or_else(super::error)
 }
 
 async fn object(
@@ -275,13 +275,7 @@ async fn object(
     let resp = cache.handle(creq, opts, m.fetch(Redirects::Follow)).await;
     match resp.status() {
         s if s.is_success() || s == StatusCode::NOT_MODIFIED => Ok(for_client(resp, file)),
-        StatusCode::NOT_FOUND => Ok(text(
-            StatusCode::NOT_FOUND,
-            format!(
-                "awsproxy: {} is not in the repository\n",
-                path.segments().join("/")
-            ),
-        )),
+        StatusCode::NOT_FOUND => Err(RepoError::NotFound),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(RepoError::TokenRefused),
         _ => Err(RepoError::UpstreamFailed),
     }

@@ -7,12 +7,14 @@
 use std::sync::Arc;
 
 use aws_smithy_types::date_time::Format;
+use axum::response::IntoResponse as _;
 use http::{HeaderValue, Response, StatusCode, header};
 
-use super::s3::{Mount, S3Failure, classify, insert, text};
+use super::s3::{Mount, S3Failure, classify, insert};
 use crate::cache::store::s3::byte_stream_body;
 use crate::cache::{Body, BoxFuture, Fetch, FetchError, Fetched, Verifier};
-use crate::net::empty;
+use crate::net::{self, empty};
+use crate::services::repo_error::RepoError;
 
 /// The cache's way to S3 for one object (`GET` or `HEAD`, with the conditional
 /// headers the cache adds when revalidating).
@@ -118,10 +120,7 @@ impl Fetch for ObjectFetch {
                         )
                         .await
                     }
-                    None => Ok(Fetched::Final(refusal(
-                        StatusCode::NOT_FOUND,
-                        format!("awsproxy: {} not found\n", m.location(&key)),
-                    ))),
+                    None => Ok(Fetched::Final(failure_response(&m, &key, &failure))),
                 },
                 S3Failure::NotModified { etag } => {
                     let mut resp = Response::new(empty());
@@ -134,10 +133,11 @@ impl Fetch for ObjectFetch {
                     );
                     Ok(resp.into())
                 }
-                S3Failure::Other { detail } => Err(FetchError::msg(format!(
+                S3Failure::Other { ref detail } => Err(FetchError::msg(format!(
                     "reading {} failed: {detail}",
                     m.location(&key)
-                ))),
+                ))
+                .with_answer(s3_error(&failure).answer())),
                 f => Ok(Fetched::Final(failure_response(&m, &key, &f))),
             }
         })
@@ -145,50 +145,102 @@ impl Fetch for ObjectFetch {
 }
 
 /// A failure's answer for the client (`no-store`: clients don't keep it).
-pub fn refusal(status: StatusCode, body: String) -> Response<Body> {
-    let mut resp = text(status, body);
+pub fn refusal(e: RepoError) -> Response<Body> {
+    let mut resp = e.into_response().map(net::boxed);
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 
-/// The client's answer for a failure.
-pub fn failure_response(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
+/// What the client is told of an S3 failure: fixed words, so no bucket, key
+/// or S3 error code reaches a body (the log and `/healthz` have those).
+pub fn s3_error(f: &S3Failure) -> RepoError {
     match f {
-        S3Failure::NotFound => refusal(
-            StatusCode::NOT_FOUND,
-            format!("awsproxy: {} not found\n", m.location(key)),
-        ),
-        S3Failure::InvalidRange => refusal(
+        S3Failure::NotFound => RepoError::NotFound,
+        S3Failure::InvalidRange => RepoError::Other(
             StatusCode::RANGE_NOT_SATISFIABLE,
-            "awsproxy: the requested range is not satisfiable\n".to_owned(),
+            "the requested range is not satisfiable\n",
         ),
-        S3Failure::Denied { code } => refusal(
-            StatusCode::BAD_GATEWAY,
-            format!(
-                "awsproxy: S3 denied access to {} ({code})\nhint: check that the mount's profile ({}) may read the bucket\n",
-                m.location(key),
-                m.profile.as_deref().unwrap_or("default")
-            ),
+        S3Failure::Denied { .. } => RepoError::Upstream(
+            "S3 denied access to the mount's bucket (check that the mount's profile may read it; /healthz shows S3's error code)\n",
         ),
-        S3Failure::LoginRequired { detail } => {
-            tracing::warn!(mount = %m.name, %detail, "S3 credentials need a new SSO login");
-            refusal(StatusCode::SERVICE_UNAVAILABLE, login_message(m))
+        S3Failure::LoginRequired { .. } => RepoError::Other(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the SSO session of the mount's profile has expired (run `awsproxy sso login --profile PROFILE`; /healthz names the profile; no restart needed)\n",
+        ),
+        S3Failure::NotModified { .. } | S3Failure::Other { .. } => {
+            RepoError::Upstream("reading from S3 failed (the awsproxy log has the details)\n")
         }
-        S3Failure::NotModified { .. } | S3Failure::Other { .. } => refusal(
-            StatusCode::BAD_GATEWAY,
-            format!("awsproxy: reading {} from S3 failed\n", m.location(key)),
-        ),
     }
 }
 
-pub fn login_message(m: &Mount) -> String {
-    let cmd = match &m.profile {
-        Some(p) => format!("awsproxy sso login --profile {p}"),
-        None => "awsproxy sso login".to_owned(),
-    };
-    format!(
-        "awsproxy: the SSO session of Maven mount {} has expired\nhint: run `{cmd}`; the next request uses the new session (no restart needed)\n",
-        m.name
-    )
+/// The client's answer for a failure (the detail goes to the log).
+pub fn failure_response(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
+    let location = m.location(key);
+    match f {
+        S3Failure::NotFound => tracing::debug!(%location, "not in the bucket"),
+        S3Failure::InvalidRange => tracing::debug!(%location, "range not satisfiable"),
+        S3Failure::Denied { code } => {
+            let profile = m.profile.as_deref().unwrap_or("default");
+            tracing::warn!(%location, %code, %profile, "S3 denied access");
+        }
+        S3Failure::LoginRequired { detail } => {
+            tracing::warn!(mount = %m.name, %detail, "S3 credentials need a new SSO login");
+        }
+        S3Failure::NotModified { .. } => tracing::warn!(%location, "unexpected 304 from S3"),
+        S3Failure::Other { detail } => {
+            tracing::warn!(%location, error = %detail, "S3 request failed");
+        }
+    }
+    refusal(s3_error(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_failures_answer_with_fixed_words_and_their_status() {
+        let detail = "s3://secret-bucket/k AccessDenied".to_owned();
+        for (f, status) in [
+            (S3Failure::NotFound, StatusCode::NOT_FOUND),
+            (S3Failure::InvalidRange, StatusCode::RANGE_NOT_SATISFIABLE),
+            (
+                S3Failure::Denied {
+                    code: detail.clone(),
+                },
+                StatusCode::BAD_GATEWAY,
+            ),
+            (
+                S3Failure::LoginRequired {
+                    detail: detail.clone(),
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                S3Failure::NotModified { etag: None },
+                StatusCode::BAD_GATEWAY,
+            ),
+            (
+                S3Failure::Other {
+                    detail: detail.clone(),
+                },
+                StatusCode::BAD_GATEWAY,
+            ),
+        ] {
+            let e = s3_error(&f);
+            assert_eq!(e.status(), status, "{f:?}");
+            assert!(!e.message().contains("secret-bucket"), "{f:?}");
+        }
+        assert!(
+            s3_error(&S3Failure::LoginRequired { detail })
+                .message()
+                .contains("awsproxy sso login")
+        );
+        // A failed fetch's answer is the fixed words; the message keeps the detail for the log.
+        let e = FetchError::msg("reading s3://secret-bucket/k failed")
+            .with_answer(RepoError::Upstream("reading from S3 failed\n").answer());
+        assert_eq!(e.answer().text, "reading from S3 failed\n");
+        assert!(e.to_string().contains("secret-bucket"));
+    }
 }

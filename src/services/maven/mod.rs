@@ -17,7 +17,9 @@
 //!
 //! Errors: missing -> 404; S3 access denied -> 502; SSO session expired -> 503
 //! saying to run `awsproxy sso login` (cached release files are still served:
-//! they need no S3 call); S3 unreachable -> 502.
+//! they need no S3 call); S3 unreachable -> 502. Bodies are [`RepoError`]'s
+//! fixed words (see [`fetch::s3_error`]): the bucket, key and S3 error code go
+//! to the log and `/healthz`, never to a client.
 
 mod codeartifact;
 mod fetch;
@@ -36,6 +38,7 @@ use http_body_util::BodyExt as _;
 
 use self::fetch::ObjectFetch;
 use self::s3::{Mount, S3Failure, text};
+use super::repo_error::RepoError;
 use super::repos::{RepoContext, check_publish};
 use super::status::{Health, Section};
 use crate::cache::tee::{Spill, SpillError};
@@ -261,10 +264,8 @@ async fn handle(State(st): State<Arc<Shared>>, req: Request) -> Response<axum::b
         return finish(resp);
     }
     let Some(mount) = st.mounts.get(name).cloned() else {
-        return finish(text(
-            StatusCode::NOT_FOUND,
-            format!("awsproxy: no Maven mount named {name:?}\n"),
-        ));
+        tracing::debug!(mount = %name, "no such Maven mount");
+        return finish(error(RepoError::NotFound));
     };
     let resp = serve(&st, &mount, sub, req).await;
     let class = format!("{}xx", resp.status().as_u16() / 100);
@@ -276,6 +277,11 @@ async fn handle(State(st): State<Arc<Shared>>, req: Request) -> Response<axum::b
 
 fn finish(resp: Response<Body>) -> Response<axum::body::Body> {
     resp.map(axum::body::Body::new)
+}
+
+/// A [`RepoError`] as the mounts' responses are typed.
+fn error(e: RepoError) -> Response<Body> {
+    axum::response::IntoResponse::into_response(e).map(crate::net::boxed)
 }
 
 /// What a request to a mount asks for, decided from its path and method alone.
@@ -317,7 +323,10 @@ fn route(allow_deploy: bool, sub: Option<&str>, method: &Method) -> Route {
 async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> Response<Body> {
     match route(m.allow_deploy, sub, req.method()) {
         Route::Redirect => redirect(&m.name),
-        Route::BadPath(e) => text(StatusCode::BAD_REQUEST, format!("awsproxy: {e}\n")),
+        Route::BadPath(e) => {
+            tracing::debug!(mount = %m.name, reason = %e, "bad path");
+            error(RepoError::BadPath)
+        }
         Route::Deploy(path) => {
             if let Err(r) = check_publish(req.headers()) {
                 tracing::info!(mount = %m.name, refusal = r.as_str(), "deploy refused");
@@ -350,17 +359,15 @@ fn not_allowed(allow_deploy: bool, method: &Method) -> Response<Body> {
     } else {
         "GET, HEAD"
     };
-    let mut resp = text(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!(
-            "awsproxy: {method} is not allowed here{}\n",
-            if allow_deploy {
-                ""
-            } else {
-                " (set `allow_deploy = true` on the mount to accept uploads)"
-            }
-        ),
-    );
+    let e = if allow_deploy || *method != Method::PUT {
+        RepoError::MethodNotAllowed
+    } else {
+        RepoError::Other(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "uploads are off for this mount (set `allow_deploy = true` on its [[repos.maven]] mount)\n",
+        )
+    };
+    let mut resp = error(e);
     resp.headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static(allow));
     resp
@@ -424,13 +431,13 @@ async fn object(
         }
         return match m.ranged(&plan.key, range, plan.content_type).await {
             Ok(resp) => resp,
-            Err(f) => final_error(m, &plan.key, &f),
+            Err(f) => fetch::failure_response(m, &plan.key, &f),
         };
     }
     let verify = if plan.wants_verifier {
         match m.verifier(&plan.key, &plan.repo_path).await {
             Ok(v) => v,
-            Err(f) => return final_error(m, &plan.key, &f),
+            Err(f) => return fetch::failure_response(m, &plan.key, &f),
         }
     } else {
         None
@@ -458,7 +465,7 @@ async fn object(
         .uri(cache_url(m, path))
         .body(())
     else {
-        return text(StatusCode::BAD_REQUEST, "awsproxy: bad path\n".to_owned());
+        return error(RepoError::BadPath);
     };
     let resp = st.cache.handle(creq, opts, fetch).await;
     conditional(req.headers(), resp)
@@ -480,46 +487,23 @@ fn cache_url(m: &Mount, path: &RepoPath) -> String {
     url
 }
 
-fn final_error(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
-    match f {
-        S3Failure::Other { detail } => {
-            tracing::warn!(location = %m.location(key), error = %detail, "S3 request failed");
-            let mut resp = text(
-                StatusCode::BAD_GATEWAY,
-                format!(
-                    "awsproxy: reading {} from S3 failed\nhint: see the awsproxy log for details\n",
-                    m.location(key)
-                ),
-            );
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp
-        }
-        f => fetch::failure_response(m, key, f),
-    }
-}
-
 fn creds_failure(m: &Mount, e: &CredsError) -> Response<Body> {
     match e {
         CredsError::LoginRequired { .. } => {
-            m.record(Some(&S3Failure::LoginRequired {
+            let f = S3Failure::LoginRequired {
                 detail: e.to_string(),
-            }));
-            text(StatusCode::SERVICE_UNAVAILABLE, fetch::login_message(m))
+            };
+            m.record(Some(&f));
+            fetch::failure_response(m, "", &f)
         }
         _ => {
-            tracing::warn!(mount = %m.name, error = %e, "no credentials for a Maven mount");
+            tracing::warn!(mount = %m.name, code = e.code(), error = %e, "no credentials for a Maven mount");
             m.record(Some(&S3Failure::Other {
                 detail: e.to_string(),
             }));
-            text(
-                StatusCode::BAD_GATEWAY,
-                format!(
-                    "awsproxy: no AWS credentials for Maven mount {} ({})\nhint: run `awsproxy doctor`\n",
-                    m.name,
-                    e.code()
-                ),
-            )
+            error(RepoError::Upstream(
+                "no AWS credentials for the mount's profile (run `awsproxy doctor`)\n",
+            ))
         }
     }
 }
@@ -596,14 +580,12 @@ async fn listing(st: &Shared, m: &Arc<Mount>, path: &RepoPath, head: bool) -> Re
         .await
     {
         Ok(l) => l,
-        Err(f) => return final_error(m, &prefix, &f),
+        Err(f) => return fetch::failure_response(m, &prefix, &f),
     };
     let root = path.segments().is_empty();
     if entries.is_empty() && !root {
-        return text(
-            StatusCode::NOT_FOUND,
-            format!("awsproxy: {} has nothing under it\n", m.location(&prefix)),
-        );
+        tracing::debug!(location = %m.location(&prefix), "nothing to list");
+        return error(RepoError::NotFound);
     }
     let mut title = format!("/maven/{}/", m.name);
     for s in path.segments() {
@@ -642,17 +624,18 @@ async fn deploy(m: &Arc<Mount>, path: &RepoPath, req: Request) -> Response<Body>
     let (spill_path, len) = match Spill::read_all(body).await {
         Ok(spilled) => spilled,
         Err(SpillError::Body(e)) => {
-            return text(
+            tracing::debug!(mount = %m.name, error = %e, "the upload body failed");
+            return error(RepoError::Other(
                 StatusCode::BAD_REQUEST,
-                format!("awsproxy: the upload body failed: {e}\n"),
-            );
+                "the upload body could not be read\n",
+            ));
         }
         Err(SpillError::File(e)) => {
             tracing::warn!(error = %e, "cannot write an upload spill file");
-            return text(
+            return error(RepoError::Other(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "awsproxy: cannot buffer the upload\n".to_owned(),
-            );
+                "cannot buffer the upload\n",
+            ));
         }
     };
     match m
@@ -666,7 +649,7 @@ async fn deploy(m: &Arc<Mount>, path: &RepoPath, req: Request) -> Response<Body>
                 format!("stored {}\n", m.location(&key)),
             )
         }
-        Err(f) => final_error(m, &key, &f),
+        Err(f) => fetch::failure_response(m, &key, &f),
     }
 }
 

@@ -14,6 +14,7 @@ use super::s3::Mount;
 use crate::cache::tee::{self, Checked, Sink, SinkFailed, Spill, Tee};
 use crate::cache::{Body, BoxFuture, FetchError, Fetched, Verifier};
 use crate::net::UpstreamClient;
+use crate::services::repo_error::RepoError;
 
 /// Largest sidecar read from the upstream.
 const SIDECAR_LIMIT: usize = 4096;
@@ -92,27 +93,21 @@ impl Upstream {
         if let Some(v) = if_none_match.and_then(|v| HeaderValue::from_str(v).ok()) {
             req.headers_mut().insert(header::IF_NONE_MATCH, v);
         }
-        let resp = self
-            .client
-            .fetch(req)
-            .await
-            .map_err(|e| FetchError::msg(format!("{e} (hint: {})", e.hint())))?;
+        let resp = self.client.fetch(req).await.map_err(|e| {
+            FetchError::msg(format!("{e} (hint: {})", e.hint()))
+                .with_answer(RepoError::Unreachable.answer())
+        })?;
         let status = resp.status();
         if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
-            return Ok(Fetched::Final(refusal(
-                StatusCode::NOT_FOUND,
-                format!(
-                    "awsproxy: {} not found, nor at the upstream {}\n",
-                    m.location(key),
-                    self.base
-                ),
-            )));
+            tracing::debug!(location = %m.location(key), upstream = %self.base, "not in the bucket nor at the upstream");
+            return Ok(Fetched::Final(refusal(RepoError::NotFound)));
         }
         if status != StatusCode::OK && status != StatusCode::NOT_MODIFIED {
             return Err(FetchError::msg(format!(
                 "the upstream {} answered {status} for {path}",
                 self.base
-            )));
+            ))
+            .with_answer(RepoError::UpstreamFailed.answer()));
         }
         let (parts, body) = resp.into_parts();
         let len = parts
