@@ -9,6 +9,7 @@ use crate::config::Config;
 /// Every loosened default in `config`.
 pub fn findings(config: &Config) -> Vec<Finding> {
     let mut all = publishing(config);
+    all.extend(public_fallback(config));
     all.extend(stored_cookies(config));
     all.extend(allowed_destinations(config));
     all.extend(unsigned_shared_cache(config));
@@ -71,6 +72,41 @@ fn allowed_destinations(config: &Config) -> Option<Finding> {
         "keep only entries for local services every proxy client may use (name ports, not whole \
          networks); remove `allow_destinations` to refuse loopback and link-local again",
     ))
+}
+
+/// `fallback = "missing"`: names the private repository lacks come from a
+/// public registry, where anyone may publish under any unclaimed name.
+fn public_fallback(config: &Config) -> Vec<Finding> {
+    use crate::config::Fallback;
+    let Some(repos) = &config.file.repos else {
+        return Vec::new();
+    };
+    let mounts = (repos.pypi.iter())
+        .map(|m| ("pypi", &m.name, m.fallback, m.fallback_allow.is_empty()))
+        .chain(
+            (repos.npm.iter()).map(|m| ("npm", &m.name, m.fallback, m.fallback_allow.is_empty())),
+        )
+        .chain(
+            (repos.cargo.iter())
+                .map(|m| ("cargo", &m.name, m.fallback, m.fallback_allow.is_empty())),
+        );
+    mounts
+        .filter(|(_, _, fallback, _)| *fallback == Fallback::Missing)
+        .map(|(kind, name, _, open)| {
+            let which = if open {
+                "any name"
+            } else {
+                "names on `fallback_allow`"
+            };
+            Finding::warn(
+                format!("fallback:{kind}:{name}"),
+                format!(
+                    "/{kind}/{name}/ takes {which} the private repository lacks from a public registry, where anyone may publish under a name you use internally (dependency confusion)"
+                ),
+                "list the public packages you use in `fallback_allow` and your internal prefixes in `fallback_deny`, or better give the CodeArtifact repository an upstream repository and set `fallback = \"off\"`",
+            )
+        })
+        .collect()
 }
 
 /// Publishing is off by default; where a mount turns it on, anything that can

@@ -24,19 +24,36 @@ pub fn normalize(name: &str) -> String {
     out
 }
 
-/// Whether `name` matches a pattern with `*` wildcards (both normalised first).
-pub fn matches(pattern: &str, name: &str) -> bool {
-    let pattern = normalize_pattern(pattern);
-    let name = normalize(name);
-    glob(pattern.as_bytes(), name.as_bytes())
+/// When two package names are the same name, per format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NameRule {
+    /// PyPI: case-insensitive, runs of `-`, `_` and `.` alike ([`normalize`]).
+    #[default]
+    Pep503,
+    /// Cargo (as crates.io): case-insensitive, `-` and `_` alike.
+    Crate,
+    /// npm: case-insensitive only (`a.b`, `a-b` and `a_b` are three packages).
+    Exact,
 }
 
-fn normalize_pattern(pattern: &str) -> String {
-    pattern
-        .split('*')
-        .map(normalize)
-        .collect::<Vec<_>>()
-        .join("*")
+impl NameRule {
+    fn normalize(self, name: &str) -> String {
+        match self {
+            Self::Pep503 => normalize(name),
+            Self::Crate => name.to_ascii_lowercase().replace('_', "-"),
+            Self::Exact => name.to_ascii_lowercase(),
+        }
+    }
+
+    /// Whether `name` matches `pattern` (`*` matches any run), both normalised.
+    pub fn matches(self, pattern: &str, name: &str) -> bool {
+        let pattern = pattern
+            .split('*')
+            .map(|p| self.normalize(p))
+            .collect::<Vec<_>>()
+            .join("*");
+        glob(pattern.as_bytes(), self.normalize(name).as_bytes())
+    }
 }
 
 fn glob(p: &[u8], s: &[u8]) -> bool {
@@ -47,20 +64,23 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
     }
 }
 
-/// The fallback policy of one mount.
+/// The fallback policy of one mount (of any format: `names` says how its
+/// names compare).
 #[derive(Debug, Clone, Default)]
 pub struct FallbackPolicy {
     pub allow: Vec<String>,
     pub deny: Vec<String>,
+    pub names: NameRule,
 }
 
 impl FallbackPolicy {
     /// Whether `name` may be served from the public index.
     pub fn permits(&self, name: &str) -> bool {
-        if self.deny.iter().any(|p| matches(p, name)) {
+        let matches = |p: &String| self.names.matches(p, name);
+        if self.deny.iter().any(matches) {
             return false;
         }
-        self.allow.is_empty() || self.allow.iter().any(|p| matches(p, name))
+        self.allow.is_empty() || self.allow.iter().any(matches)
     }
 }
 
@@ -81,6 +101,7 @@ mod tests {
         let policy = FallbackPolicy {
             allow: vec!["requests".into(), "py*".into()],
             deny: vec!["corp-*".into(), "pytest_corp*".into()],
+            names: NameRule::Pep503,
         };
         assert!(policy.permits("Requests"));
         assert!(policy.permits("pyyaml"));
@@ -93,8 +114,32 @@ mod tests {
         let open = FallbackPolicy {
             allow: vec![],
             deny: vec!["corp-*".into()],
+            names: NameRule::Pep503,
         };
         assert!(open.permits("numpy"));
         assert!(!open.permits("Corp.Secret"));
+    }
+
+    #[test]
+    fn each_format_compares_names_its_own_way() {
+        let npm = FallbackPolicy {
+            allow: vec!["lodash.merge".into(), "@types/*".into()],
+            deny: vec!["@corp/*".into()],
+            names: NameRule::Exact,
+        };
+        assert!(npm.permits("lodash.merge") && npm.permits("@types/node"));
+        assert!(
+            !npm.permits("lodash-merge") && !npm.permits("lodash_merge"),
+            "another npm package, not on the list"
+        );
+        assert!(!npm.permits("@corp/secret") && !npm.permits("@CORP/secret"));
+        let cargo = FallbackPolicy {
+            allow: vec![],
+            deny: vec!["corp-*".into()],
+            names: NameRule::Crate,
+        };
+        assert!(!cargo.permits("corp_utils"), "crates.io treats _ as -");
+        assert!(!cargo.permits("Corp-Utils"));
+        assert!(cargo.permits("serde"));
     }
 }

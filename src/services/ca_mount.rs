@@ -36,9 +36,10 @@ use crate::codeartifact::endpoint::Format;
 use crate::codeartifact::fetch::{AuthScheme, DowngradeRefused, Redirects, RepoFetch};
 use crate::codeartifact::repository::{CaRepository, dir_url};
 use crate::codeartifact::token::TokenSource;
-use crate::config::CodeArtifactMount;
+use crate::config::{CodeArtifactMount, Fallback};
 use crate::creds::CredentialCache;
 use crate::net::UpstreamClient;
+use crate::pypi::names::{FallbackPolicy, NameRule};
 use crate::services::pypi::Stats;
 
 /// One CodeArtifact repository as a mount of one format serves it.
@@ -52,9 +53,64 @@ pub struct CaMount<F> {
     /// `FORMAT/NAME/IDENTITY`: two identities never share entries.
     pub namespace: Namespace,
     pub allow_publish: bool,
+    /// `fallback = "missing"`: where names the repository lacks may come from.
+    pub fallback: Option<PublicFallback>,
     pub stats: Stats,
     /// What the format remembers about the files it served.
     pub files: F,
+}
+
+/// Where a document or file came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The CodeArtifact repository (fetched with the token).
+    Private,
+    /// The mount's public registry (fetched without any credentials).
+    Public,
+}
+
+/// The public registry of `fallback = "missing"`: a name the repository
+/// answers `404` for, and that the policy permits, comes from here, fetched
+/// without the token (see the README on dependency confusion).
+#[derive(Debug, Clone)]
+pub struct PublicFallback {
+    pub policy: FallbackPolicy,
+    /// Ends in `/`.
+    pub base: Url,
+}
+
+impl PublicFallback {
+    /// The fallback of a mount's settings (`None` when `fallback` is off);
+    /// `url` is its `fallback_index`/`fallback_registry` or `default`.
+    pub fn from_config(
+        label: &str,
+        fallback: Fallback,
+        allow: &[String],
+        deny: &[String],
+        url: (&str, &str),
+        names: NameRule,
+    ) -> anyhow::Result<Option<Self>> {
+        if fallback == Fallback::Off {
+            return Ok(None);
+        }
+        let (key, url) = url;
+        let base = dir_url(url).with_context(|| format!("{label}: {key} `{url}`"))?;
+        Ok(Some(Self {
+            policy: FallbackPolicy {
+                allow: allow.to_vec(),
+                deny: deny.to_vec(),
+                names,
+            },
+            base,
+        }))
+    }
+
+    /// The public registry, if `name` may come from it.
+    pub fn for_name(fallback: Option<&Self>, name: &str) -> Option<Url> {
+        fallback
+            .filter(|f| f.policy.permits(name))
+            .map(|f| f.base.clone())
+    }
 }
 
 impl<F> CaMount<F> {
@@ -62,37 +118,41 @@ impl<F> CaMount<F> {
     /// the caller's [`CaRepository::spawn_refresher`].
     pub fn named(
         format: Format,
-        m: &CodeArtifactMount,
-        endpoint: Option<&str>,
-        allow_publish: bool,
+        m: &MountConfig,
         creds: CredentialCache,
         ctx: &RepoContext,
         files: F,
     ) -> anyhow::Result<Self> {
         let kind = format.as_str();
-        let fixed_endpoint = endpoint
-            .map(|e| dir_url(e).with_context(|| format!("{kind} mount {}: endpoint `{e}`", m.name)))
+        let repo = &m.repository;
+        let fixed_endpoint = m
+            .endpoint
+            .as_deref()
+            .map(|e| {
+                dir_url(e).with_context(|| format!("{kind} mount {}: endpoint `{e}`", repo.name))
+            })
             .transpose()?;
-        let namespace = Namespace::repository(kind, &m.name, &creds.spec().name);
+        let namespace = Namespace::repository(kind, &repo.name, &creds.spec().name);
         let source = TokenSource {
-            domain: m.domain.clone(),
-            owner: m.domain_owner.clone(),
-            region: m.region.clone(),
+            domain: repo.domain.clone(),
+            owner: repo.domain_owner.clone(),
+            region: repo.region.clone(),
             endpoint: ctx.codeartifact.endpoint.clone(),
             creds,
         };
         Ok(Self {
-            label: format!("{kind}:{}", m.name),
-            local_base: format!("/{kind}/{}/", m.name),
+            label: format!("{kind}:{}", repo.name),
+            local_base: format!("/{kind}/{}/", repo.name),
             upstream: CaRepository::new(
                 source,
                 &ctx.tokens,
-                m.repository.clone(),
+                repo.repository.clone(),
                 format,
                 fixed_endpoint,
             ),
             namespace,
-            allow_publish,
+            allow_publish: m.allow_publish,
+            fallback: m.fallback.clone(),
             stats: Stats::default(),
             files,
         })
@@ -122,6 +182,7 @@ impl<F> CaMount<F> {
             upstream: CaRepository::new(source, &ctx.tokens, seed.repo.clone(), format, None),
             namespace,
             allow_publish: false,
+            fallback: None,
             stats: Stats::default(),
             files,
         }
@@ -135,9 +196,20 @@ impl<F> CaMount<F> {
         scheme: AuthScheme,
         redirects: Redirects,
     ) -> Arc<RepoFetch> {
+        self.fetch_from(Source::Private, client, scheme, redirects)
+    }
+
+    /// [`Self::fetch`], or one without any credentials for the public registry.
+    pub fn fetch_from(
+        &self,
+        source: Source,
+        client: &UpstreamClient,
+        scheme: AuthScheme,
+        redirects: Redirects,
+    ) -> Arc<RepoFetch> {
         Arc::new(RepoFetch {
             client: client.clone(),
-            token: Some((self.upstream.token.clone(), scheme)),
+            token: (source == Source::Private).then(|| (self.upstream.token.clone(), scheme)),
             redirects,
         })
     }
@@ -156,6 +228,7 @@ pub struct MountConfig {
     /// The mount's fixed upstream base instead of `GetRepositoryEndpoint`.
     pub endpoint: Option<String>,
     pub allow_publish: bool,
+    pub fallback: Option<PublicFallback>,
 }
 
 /// How a format answers one request under one of its mounts (`rest` is the
@@ -211,15 +284,7 @@ pub async fn router<F: Default + std::fmt::Debug + Send + Sync + 'static>(
     let mut named = HashMap::new();
     for m in configured {
         let creds = ctx.mount_creds(m.repository.profile.as_deref()).await;
-        let mount = CaMount::named(
-            format,
-            &m.repository,
-            m.endpoint.as_deref(),
-            m.allow_publish,
-            creds,
-            ctx,
-            F::default(),
-        )?;
+        let mount = CaMount::named(format, &m, creds, ctx, F::default())?;
         mount.upstream.spawn_refresher();
         named.insert(m.repository.name.clone(), Arc::new(mount));
     }

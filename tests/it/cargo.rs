@@ -40,10 +40,14 @@ impl std::ops::Deref for Env {
 }
 
 async fn setup(allow_publish: bool) -> Env {
+    setup_with(mount(allow_publish)).await
+}
+
+async fn setup_with(mount: CargoMount) -> Env {
     let aws = FakeAws::start().await;
     let up = CargoUpstream::start(aws.shared());
     let section = ReposSection {
-        cargo: vec![mount(allow_publish)],
+        cargo: vec![mount],
         ..ReposSection::default()
     };
     let listener = RepoEnv::start(aws, up.authority(), section).await;
@@ -333,5 +337,50 @@ async fn the_index_is_served_stale_when_the_registry_fails() {
     );
     // A crate never fetched has nothing stale to serve.
     assert_eq!(env.get("/cargo/crates/ot/he/other").await.status, 502);
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn the_public_fallback_serves_only_missing_permitted_crates_and_never_gets_the_token() {
+    let public = CargoUpstream::start_public();
+    let env = setup_with(CargoMount {
+        fallback: Fallback::Missing,
+        fallback_deny: vec!["corp-*".to_owned()],
+        fallback_index: Some(format!("http://{}/cargo/repo/", public.authority())),
+        ..mount(false)
+    })
+    .await;
+    env.up.add("foo-bar", "1.0.0", b"private crate");
+    // What an attacker published under the same names.
+    public.add("foo-bar", "9.9.9", b"attacker crate");
+    public.add("corp_secret", "9.9.9", b"attacker crate");
+    public.add("serde", "1.0.0", b"public crate");
+
+    let private = env.get("/cargo/crates/fo/o-/foo-bar").await;
+    assert!(
+        !private.text().contains("9.9.9"),
+        "the private name came from the public index"
+    );
+    assert_eq!(public.count("/foo-bar"), 0);
+
+    let index = env.get("/cargo/crates/se/rd/serde").await;
+    assert_eq!(index.status, 200, "{}", index.text());
+    let got = env
+        .get("/cargo/crates/api/v1/crates/serde/1.0.0/download")
+        .await;
+    assert_eq!(got.body.as_deref().unwrap(), b"public crate");
+
+    // crates.io treats `-` and `_` alike: `corp-*` denies `corp_secret`.
+    assert_eq!(env.get("/cargo/crates/co/rp/corp_secret").await.status, 404);
+    assert_eq!(
+        public.count("corp_secret"),
+        0,
+        "a denied name was asked of the public index"
+    );
+    assert_eq!(
+        public.unauthorized(),
+        0,
+        "the public index was sent credentials"
+    );
     env.assert_no_leaks();
 }

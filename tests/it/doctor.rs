@@ -328,6 +328,27 @@ fn aws_config_sessions_are_checked_for_form_and_refreshability() {
 }
 
 #[test]
+fn a_public_fallback_is_warned_about_for_every_format() {
+    let mounts = "[[repos.pypi]]\nname = \"py\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nfallback = \"missing\"\n\
+                  [[repos.npm]]\nname = \"web\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nfallback = \"missing\"\nfallback_allow = [\"left-pad\"]\n\
+                  [[repos.cargo]]\nname = \"crates\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nfallback = \"missing\"\n";
+    let ctx = TestContext::new()
+        .config(&format!("{}{mounts}", config_with_free_ports()))
+        .aws_config("[default]\nregion = us-east-1\n");
+    let all = findings(&ctx.run(&["doctor", "--json"]));
+    for (check, which) in [
+        ("fallback:pypi:py", "any name"),
+        ("fallback:npm:web", "fallback_allow"),
+        ("fallback:cargo:crates", "any name"),
+    ] {
+        let f = finding(&all, check);
+        assert_eq!(f["outcome"], "warn", "{f}");
+        let summary = f["summary"].as_str().unwrap();
+        assert!(summary.contains("dependency confusion") && summary.contains(which), "{f}");
+    }
+}
+
+#[test]
 fn loosened_defaults_are_warned_about() {
     let mounts = "[[proxy.rule]]\nhost = \"cdn.example\"\npolicy = \"standard\"\nstore_set_cookie = true\n\
                   [[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\nallow_upload = true\n\
@@ -353,6 +374,10 @@ fn loosened_defaults_are_warned_about() {
     assert!(
         !all.iter().any(|f| f["check"] == "publish:pypi:ro"),
         "{all:#?}"
+    );
+    assert!(
+        !all.iter().any(|f| f["check"].as_str().unwrap().starts_with("fallback:")),
+        "fallback is off everywhere: {all:#?}"
     );
     let f = finding(&all, "proxy.rule[0].store_set_cookie");
     assert_eq!(f["outcome"], "warn", "{f}");

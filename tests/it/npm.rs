@@ -40,11 +40,15 @@ impl std::ops::Deref for Env {
 }
 
 async fn setup(allow_publish: bool) -> Env {
+    setup_with(mount(allow_publish)).await
+}
+
+async fn setup_with(mount: NpmMount) -> Env {
     let aws = FakeAws::start().await;
     let up = NpmUpstream::start(aws.shared());
     // The whole listener, so the seed routes are checked beside PyPI's.
     let section = ReposSection {
-        npm: vec![mount(allow_publish)],
+        npm: vec![mount],
         ..ReposSection::default()
     };
     let listener = RepoEnv::start(aws, up.authority(), section).await;
@@ -302,4 +306,55 @@ async fn a_document_is_served_stale_when_the_registry_fails() {
     // A package never fetched has nothing stale to serve.
     assert_eq!(env.get("/npm/main/other").await.status, 502);
     env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn the_public_fallback_serves_only_missing_permitted_names_and_never_gets_the_token() {
+    let public = NpmUpstream::start_public();
+    let env = setup_with(NpmMount {
+        fallback: Fallback::Missing,
+        fallback_deny: vec!["@corp/*".to_owned()],
+        fallback_registry: Some(format!("http://{}/npm/repo/", public.authority())),
+        ..mount(false)
+    })
+    .await;
+    env.up.add("corp-lib", "1.0.0", b"private tarball");
+    // What an attacker published under the same names.
+    public.add("corp-lib", "9.9.9", b"attacker tarball");
+    public.add("@corp/secret", "9.9.9", b"attacker tarball");
+    public.add("left-pad", "1.3.0", b"public tarball");
+
+    let private = env.get("/npm/main/corp-lib").await;
+    assert_eq!(private.status, 200);
+    assert!(
+        private.json()["versions"].get("9.9.9").is_none(),
+        "the private name came from the public registry"
+    );
+    assert_eq!(public.count("/corp-lib"), 0);
+
+    let doc = env.get("/npm/main/left-pad").await;
+    assert_eq!(doc.status, 200, "{}", doc.text());
+    let path = tarball_path(&doc.json(), "1.3.0", &env.base);
+    assert_eq!(path, "/npm/main/-/left-pad/-/left-pad-1.3.0.tgz");
+    let tgz = env.get(&path).await;
+    assert_eq!(tgz.body.as_deref().unwrap(), b"public tarball");
+
+    assert_eq!(env.get("/npm/main/@corp%2fsecret").await.status, 404);
+    assert_eq!(
+        public.count("secret"),
+        0,
+        "a denied name was asked of the public registry"
+    );
+    assert_eq!(
+        public.unauthorized(),
+        0,
+        "the public registry was sent credentials"
+    );
+    assert!(public.count("/left-pad-1.3.0.tgz") == 1);
+    env.assert_no_leaks();
+    let seen = format!("{:?}{}", doc.headers, doc.text());
+    assert!(
+        !seen.contains(&public.authority()),
+        "public registry address leaked: {seen}"
+    );
 }

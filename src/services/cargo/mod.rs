@@ -22,11 +22,15 @@ use axum::Router;
 use axum::extract::Request;
 use axum::response::Response;
 
-use super::ca_mount::{Board, BoxFuture, CaMount, MountConfig, Mounts};
+use super::ca_mount::{Board, BoxFuture, CaMount, MountConfig, Mounts, PublicFallback, Source};
 use super::repos::RepoContext;
 use crate::codeartifact::endpoint::Format;
 use crate::config::CargoMount;
+use crate::pypi::names::NameRule;
 use crate::services::pypi::mount_lock as lock;
+
+/// The public registry of `fallback = "missing"` when `fallback_index` is unset.
+pub const DEFAULT_FALLBACK: &str = "https://index.crates.io/";
 
 /// How long an index file or `config.json` is fresh when the upstream doesn't say.
 pub const INDEX_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
@@ -45,8 +49,9 @@ pub type CargoRepo = CaMount<CargoFiles>;
 /// What a Cargo mount remembers.
 #[derive(Debug)]
 pub struct CargoFiles {
-    /// `crate/version` (crate lower-cased) -> the `.crate`'s sha256 from the index.
-    checksums: Mutex<lru::LruCache<String, String>>,
+    /// `crate/version` (crate lower-cased) -> the `.crate`'s sha256 and the
+    /// index that listed it.
+    checksums: Mutex<lru::LruCache<String, (String, Source)>>,
     /// When a publish or yank last went through.
     changed: Mutex<Option<Instant>>,
 }
@@ -67,11 +72,11 @@ impl CargoFiles {
         format!("{}/{version}", name.to_ascii_lowercase())
     }
 
-    pub fn remember(&self, name: &str, version: &str, cksum: String) {
-        lock(&self.checksums).put(Self::key(name, version), cksum);
+    pub fn remember(&self, name: &str, version: &str, cksum: String, source: Source) {
+        lock(&self.checksums).put(Self::key(name, version), (cksum, source));
     }
 
-    pub fn checksum(&self, name: &str, version: &str) -> Option<String> {
+    pub fn checksum(&self, name: &str, version: &str) -> Option<(String, Source)> {
         lock(&self.checksums)
             .get(&Self::key(name, version))
             .cloned()
@@ -95,15 +100,21 @@ pub(crate) type CargoShared = Mounts<CargoFiles>;
 pub async fn router(mounts: &[CargoMount], ctx: &RepoContext) -> anyhow::Result<Router> {
     let mut configured = Vec::new();
     for m in mounts {
-        anyhow::ensure!(
-            m.fallback == crate::config::Fallback::Off,
-            "cargo mount {}: `fallback = \"missing\"` is not supported for Cargo yet; remove it (a CodeArtifact upstream repository for crates.io does the same; see the README)",
-            m.name
-        );
         configured.push(MountConfig {
             repository: m.codeartifact(),
             endpoint: m.endpoint.clone(),
             allow_publish: m.allow_publish,
+            fallback: PublicFallback::from_config(
+                &format!("cargo mount {}", m.name),
+                m.fallback,
+                &m.fallback_allow,
+                &m.fallback_deny,
+                (
+                    "fallback_index",
+                    m.fallback_index.as_deref().unwrap_or(DEFAULT_FALLBACK),
+                ),
+                NameRule::Crate,
+            )?,
         });
     }
     let board = Board {

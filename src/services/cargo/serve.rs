@@ -17,8 +17,8 @@ use crate::cache::{CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifi
 use crate::cargo::{config, index};
 use crate::codeartifact::fetch::{AuthScheme, Redirects};
 use crate::services::ca_mount::{
-    cached, carry_cache_status, collect, file_response, origin, publish_refusal, publish_upstream,
-    upstream_error, wants_revalidation,
+    PublicFallback, Source, cached, carry_cache_status, collect, file_response, origin,
+    publish_refusal, publish_upstream, upstream_error, wants_revalidation,
 };
 use crate::services::repo_error::RepoError;
 
@@ -114,46 +114,97 @@ fn index_options(mount: &CargoRepo) -> LookupOptions {
     }
 }
 
-/// `path` under the repository's base, through the cache; `Err` is the answer.
-async fn index_lookup(
+/// Where `source`'s index is (`Err` is the answer).
+async fn index_base(mount: &CargoRepo, source: Source) -> Result<Url, Response> {
+    match source {
+        Source::Private => mount
+            .upstream
+            .base()
+            .await
+            .map_err(|_| RepoError::NoEndpoint.into_response()),
+        Source::Public => mount
+            .fallback
+            .as_ref()
+            .map(|f| f.base.clone())
+            .ok_or_else(|| RepoError::NotFound.into_response()),
+    }
+}
+
+/// `path` under `source`'s index, through the cache: the response, whatever
+/// its status (`Err` for a path that cannot be joined).
+async fn lookup(
     st: &CargoShared,
     mount: &CargoRepo,
+    source: Source,
     path: &str,
     no_cache: bool,
-) -> Result<(Url, http::Response<crate::cache::Body>), Response> {
-    let Ok(base) = mount.upstream.base().await else {
-        return Err(RepoError::NoEndpoint.into_response());
-    };
+) -> Result<http::Response<crate::cache::Body>, Response> {
+    let base = index_base(mount, source).await?;
     let Ok(url) = base.join(path) else {
         return Err(RepoError::NotFound.into_response());
     };
-    let resp = cached(
-        &st.ctx,
-        &url,
-        None,
-        no_cache,
-        index_options(mount),
-        mount.fetch(&st.client, AuthScheme::Bearer, Redirects::PassOn),
-    )
-    .await;
+    let fetch = mount.fetch_from(source, &st.client, AuthScheme::Bearer, Redirects::PassOn);
+    Ok(cached(&st.ctx, &url, None, no_cache, index_options(mount), fetch).await)
+}
+
+/// A `200` for `path` from `source`'s index (`Err` is the answer).
+async fn index_lookup(
+    st: &CargoShared,
+    mount: &CargoRepo,
+    source: Source,
+    path: &str,
+    no_cache: bool,
+) -> Result<http::Response<crate::cache::Body>, Response> {
+    let resp = lookup(st, mount, source, path, no_cache).await?;
     if resp.status() != StatusCode::OK {
         return Err(upstream_error(&resp).into_response());
     }
-    Ok((base, resp))
+    Ok(resp)
 }
 
-/// The repository's `config.json`, read whole (its `dl` and `api`).
+/// The index file of crate `name`: the repository's, or (`fallback =
+/// "missing"`, a crate it answers `404` for and the policy permits) the
+/// public index's.
+async fn crate_index(
+    st: &CargoShared,
+    mount: &CargoRepo,
+    name: &str,
+    no_cache: bool,
+) -> Result<(Source, http::Response<crate::cache::Body>), Response> {
+    let Some(path) = index::index_path(name) else {
+        return Err(RepoError::NotFound.into_response());
+    };
+    let resp = lookup(st, mount, Source::Private, &path, no_cache).await?;
+    let (source, resp) = if resp.status() == StatusCode::NOT_FOUND
+        && PublicFallback::for_name(mount.fallback.as_ref(), name).is_some()
+    {
+        tracing::debug!(mount = %mount.label, name, "not in the repository; trying the public index");
+        (
+            Source::Public,
+            lookup(st, mount, Source::Public, &path, no_cache).await?,
+        )
+    } else {
+        (Source::Private, resp)
+    };
+    if resp.status() != StatusCode::OK {
+        return Err(upstream_error(&resp).into_response());
+    }
+    Ok((source, resp))
+}
+
+/// `source`'s `config.json`, read whole (its `dl` and `api`), and its index base.
 async fn upstream_config(
     st: &CargoShared,
     mount: &CargoRepo,
+    source: Source,
     no_cache: bool,
 ) -> Result<(Url, http::response::Parts, bytes::Bytes), Response> {
-    let (base, resp) = index_lookup(st, mount, "config.json", no_cache).await?;
+    let resp = index_lookup(st, mount, source, "config.json", no_cache).await?;
     let (parts, body) = resp.into_parts();
     let bytes = collect(body, MAX_INDEX).await.map_err(|()| {
         RepoError::Upstream("cannot read the registry's config.json\n").into_response()
     })?;
-    Ok((base, parts, bytes))
+    Ok((index_base(mount, source).await?, parts, bytes))
 }
 
 /// `config.json` for the client: `dl` and `api` at the mount, no `auth-required`.
@@ -162,7 +213,8 @@ async fn config_json(st: &CargoShared, mount: &CargoRepo, headers: &HeaderMap) -
         return RepoError::Other(StatusCode::BAD_REQUEST, "a Host header is needed\n")
             .into_response();
     };
-    let (_, parts, bytes) = match upstream_config(st, mount, wants_revalidation(headers)).await {
+    let no_cache = wants_revalidation(headers);
+    let (_, parts, bytes) = match upstream_config(st, mount, Source::Private, no_cache).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -186,30 +238,25 @@ async fn index_file(
     name: &str,
     headers: &HeaderMap,
 ) -> Response {
-    let Some(path) = index::index_path(name) else {
-        return RepoError::NotFound.into_response();
-    };
     let no_cache = wants_revalidation(headers) || mount.files.recently_changed();
-    match index_lookup(st, mount, &path, no_cache).await {
+    match crate_index(st, mount, name, no_cache).await {
         Ok((_, resp)) => file_response(resp, "text/plain; charset=utf-8"),
         Err(r) => r,
     }
 }
 
-/// The sha256 the index gives `name` `version` (remembered once read).
+/// The sha256 the index gives `name` `version`, and which index gave it
+/// (remembered once read).
 async fn checksum(
     st: &CargoShared,
     mount: &CargoRepo,
     name: &str,
     version: &str,
-) -> Result<String, Response> {
-    if let Some(sum) = mount.files.checksum(name, version) {
-        return Ok(sum);
+) -> Result<(String, Source), Response> {
+    if let Some(known) = mount.files.checksum(name, version) {
+        return Ok(known);
     }
-    let Some(path) = index::index_path(name) else {
-        return Err(RepoError::NotFound.into_response());
-    };
-    let (_, resp) = index_lookup(st, mount, &path, mount.files.recently_changed()).await?;
+    let (source, resp) = crate_index(st, mount, name, mount.files.recently_changed()).await?;
     let bytes = collect(resp.into_body(), MAX_INDEX).await.map_err(|()| {
         RepoError::Upstream("cannot read the crate's index file\n").into_response()
     })?;
@@ -217,8 +264,10 @@ async fn checksum(
         tracing::debug!(mount = %mount.label, name, version, "no such version in the index (or no usable cksum)");
         RepoError::NotFound.into_response()
     })?;
-    mount.files.remember(name, version, line.cksum.clone());
-    Ok(line.cksum)
+    mount
+        .files
+        .remember(name, version, line.cksum.clone(), source);
+    Ok((line.cksum, source))
 }
 
 /// Is `url` on the repository's own origin (scheme, host and port)? The
@@ -229,18 +278,18 @@ fn same_origin(url: &Url, base: &Url) -> bool {
         && url.port_or_known_default() == base.port_or_known_default()
 }
 
-/// A `.crate`, fetched from the registry's `dl`, checked against the index's
-/// `cksum` before it is stored (a mismatch fails the download and stores
-/// nothing), then served immutably.
+/// A `.crate`, fetched from the `dl` of the index that listed it, checked
+/// against that index's `cksum` before it is stored (a mismatch fails the
+/// download and stores nothing), then served immutably.
 async fn download(st: &CargoShared, mount: &CargoRepo, name: &str, version: &str) -> Response {
     if !index::valid_name(name) || !index::valid_version(version) {
         return RepoError::BadPath.into_response();
     }
-    let cksum = match checksum(st, mount, name, version).await {
+    let (cksum, source) = match checksum(st, mount, name, version).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let (base, _, config) = match upstream_config(st, mount, false).await {
+    let (base, _, config) = match upstream_config(st, mount, source, false).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -248,8 +297,10 @@ async fn download(st: &CargoShared, mount: &CargoRepo, name: &str, version: &str
         return RepoError::Upstream("the registry's config.json has no usable `dl`\n")
             .into_response();
     };
+    // The public index's `dl` may be on another host (crates.io's is): no
+    // token goes there.
     let url = match Url::parse(&index::dl_url(&up.dl, name, version, &cksum)) {
-        Ok(u) if same_origin(&u, &base) => u,
+        Ok(u) if source == Source::Public || same_origin(&u, &base) => u,
         _ => {
             tracing::warn!(mount = %mount.label, "the registry's `dl` is not on the repository's own origin; not downloading");
             return RepoError::Upstream(
@@ -272,7 +323,7 @@ async fn download(st: &CargoShared, mount: &CargoRepo, name: &str, version: &str
         None,
         false,
         opts,
-        mount.fetch(&st.client, AuthScheme::Bearer, Redirects::Follow),
+        mount.fetch_from(source, &st.client, AuthScheme::Bearer, Redirects::Follow),
     )
     .await;
     if resp.status() != StatusCode::OK {
@@ -294,7 +345,7 @@ async fn publish(
     if let Some(refused) = publish_refusal(mount, req.headers(), "[[repos.cargo]]") {
         return refused;
     }
-    let (base, _, config) = match upstream_config(st, mount, false).await {
+    let (base, _, config) = match upstream_config(st, mount, Source::Private, false).await {
         Ok(c) => c,
         Err(r) => return r,
     };

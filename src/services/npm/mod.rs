@@ -19,12 +19,16 @@ use axum::Router;
 use axum::extract::Request;
 use axum::response::Response;
 
-use super::ca_mount::{Board, BoxFuture, MountConfig, Mounts};
+use super::ca_mount::{Board, BoxFuture, MountConfig, Mounts, PublicFallback};
 use super::repos::RepoContext;
 use crate::codeartifact::endpoint::Format;
 use crate::config::NpmMount;
+use crate::pypi::names::NameRule;
 
 pub use mount::{NpmRepo, Tarballs};
+
+/// The public registry of `fallback = "missing"` when `fallback_registry` is unset.
+pub const DEFAULT_FALLBACK: &str = "https://registry.npmjs.org/";
 
 /// How long a package document is fresh when the upstream doesn't say.
 pub const DOCUMENT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
@@ -36,15 +40,21 @@ pub(crate) type NpmShared = Mounts<Tarballs>;
 pub async fn router(mounts: &[NpmMount], ctx: &RepoContext) -> anyhow::Result<Router> {
     let mut configured = Vec::new();
     for m in mounts {
-        anyhow::ensure!(
-            m.fallback == crate::config::Fallback::Off,
-            "npm mount {}: `fallback = \"missing\"` is not supported for npm yet; remove it",
-            m.name
-        );
         configured.push(MountConfig {
             repository: m.codeartifact(),
             endpoint: m.endpoint.clone(),
             allow_publish: m.allow_publish,
+            fallback: PublicFallback::from_config(
+                &format!("npm mount {}", m.name),
+                m.fallback,
+                &m.fallback_allow,
+                &m.fallback_deny,
+                (
+                    "fallback_registry",
+                    m.fallback_registry.as_deref().unwrap_or(DEFAULT_FALLBACK),
+                ),
+                NameRule::Exact,
+            )?,
         });
     }
     let board = Board {

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use url::Url;
 
 use crate::npm::document::{Integrity, Tarball};
-use crate::services::ca_mount::CaMount;
+use crate::services::ca_mount::{CaMount, Source};
 use crate::services::pypi::mount_lock as lock;
 
 /// Tarballs remembered per mount (an evicted one is learned again from its document).
@@ -16,9 +16,10 @@ const TARBALLS: usize = 200_000;
 /// One npm repository as a mount serves it.
 pub type NpmRepo = CaMount<Tarballs>;
 
-/// Client-facing tarball path -> where it is and what it must hash to.
+/// Client-facing tarball path -> where it is, what it must hash to, and
+/// whether the repository or the public registry listed it.
 #[derive(Debug)]
-pub struct Tarballs(Mutex<lru::LruCache<String, (Url, Integrity)>>);
+pub struct Tarballs(Mutex<lru::LruCache<String, (Url, Integrity, Source)>>);
 
 impl Default for Tarballs {
     fn default() -> Self {
@@ -30,12 +31,12 @@ impl Default for Tarballs {
 
 impl Tarballs {
     /// Records a tarball of a served document.
-    pub fn remember(&self, t: Tarball) {
-        lock(&self.0).put(t.local_path, (t.upstream, t.integrity));
+    pub fn remember(&self, t: Tarball, source: Source) {
+        lock(&self.0).put(t.local_path, (t.upstream, t.integrity, source));
     }
 
-    /// Where `local` is and its integrity, if a served document listed it.
-    pub fn listed(&self, local: &str) -> Option<(Url, Integrity)> {
+    /// Where `local` is, its integrity and source, if a served document listed it.
+    pub fn listed(&self, local: &str) -> Option<(Url, Integrity, Source)> {
         lock(&self.0).get(local).cloned()
     }
 }

@@ -10,6 +10,7 @@ use axum::extract::Request;
 use axum::response::Response;
 use http::header::{ACCEPT, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use url::Url;
 
 use super::NpmShared;
 use super::mount::NpmRepo;
@@ -18,8 +19,8 @@ use crate::codeartifact::fetch::{AuthScheme, Redirects};
 use crate::npm::document::{Integrity, rewrite};
 use crate::npm::names::PackageName;
 use crate::services::ca_mount::{
-    cached, carry_cache_status, collect, file_response, origin, publish_refusal, publish_upstream,
-    upstream_error, wants_revalidation,
+    PublicFallback, Source, cached, carry_cache_status, collect, file_response, origin,
+    publish_refusal, publish_upstream, upstream_error, wants_revalidation,
 };
 use crate::services::repo_error::RepoError;
 use axum::response::IntoResponse as _;
@@ -88,7 +89,9 @@ fn canonical_accept(headers: &HeaderMap) -> HeaderValue {
     HeaderValue::from_static(if abbreviated { ABBREVIATED } else { FULL })
 }
 
-/// A package document, its tarballs remembered and rewritten to the mount.
+/// A package document, its tarballs remembered and rewritten to the mount:
+/// the repository's, or (`fallback = "missing"`, a name it answers `404` for
+/// and the policy permits) the public registry's.
 async fn document(
     st: &NpmShared,
     mount: &NpmRepo,
@@ -102,28 +105,36 @@ async fn document(
     let Ok(base) = mount.upstream.base().await else {
         return unresolved();
     };
-    let Ok(url) = base.join(&pkg.registry_path()) else {
+    let accept = canonical_accept(headers);
+    let lookup = async |source: Source, base: &Url| {
+        let Ok(url) = base.join(&pkg.registry_path()) else {
+            return None;
+        };
+        let opts = LookupOptions {
+            namespace: mount.namespace.clone(),
+            upstream_auth: UpstreamAuth::Service,
+            policy: CachePolicy::StaleIfError,
+            default_max_age: Some(super::DOCUMENT_MAX_AGE),
+            default_vary: Some(ACCEPT),
+            ..LookupOptions::default()
+        };
+        let fetch = mount.fetch_from(source, &st.client, AuthScheme::Bearer, Redirects::PassOn);
+        let no_cache = wants_revalidation(headers);
+        Some(cached(&st.ctx, &url, Some(accept.clone()), no_cache, opts, fetch).await)
+    };
+    let Some(mut resp) = lookup(Source::Private, &base).await else {
         return RepoError::NotFound.into_response();
     };
-    let no_cache = wants_revalidation(headers);
-    let opts = LookupOptions {
-        namespace: mount.namespace.clone(),
-        upstream_auth: UpstreamAuth::Service,
-        policy: CachePolicy::StaleIfError,
-        default_max_age: Some(super::DOCUMENT_MAX_AGE),
-        default_vary: Some(ACCEPT),
-        ..LookupOptions::default()
-    };
-    let accept = canonical_accept(headers);
-    let resp = cached(
-        &st.ctx,
-        &url,
-        Some(accept.clone()),
-        no_cache,
-        opts,
-        mount.fetch(&st.client, AuthScheme::Bearer, Redirects::PassOn),
-    )
-    .await;
+    let (mut source, mut base) = (Source::Private, base);
+    if resp.status() == StatusCode::NOT_FOUND
+        && let Some(public) = PublicFallback::for_name(mount.fallback.as_ref(), &pkg.to_string())
+    {
+        tracing::debug!(mount = %mount.label, package = %pkg, "not in the repository; trying the public registry");
+        let Some(r) = lookup(Source::Public, &public).await else {
+            return RepoError::NotFound.into_response();
+        };
+        (resp, source, base) = (r, Source::Public, public);
+    }
     if resp.status() != StatusCode::OK {
         return upstream_error(&resp).into_response();
     }
@@ -142,7 +153,7 @@ async fn document(
         }
     };
     for t in rewritten.tarballs {
-        mount.files.remember(t);
+        mount.files.remember(t, source);
     }
     let mut r = Response::new(AxumBody::from(rewritten.body));
     r.headers_mut().insert(CONTENT_TYPE, accept);
@@ -160,7 +171,7 @@ async fn tarball(st: &NpmShared, mount: &NpmRepo, pkg: &PackageName, local: &str
         let _ = document(st, mount, pkg, &headers).await;
         listed = mount.files.listed(local);
     }
-    let Some((url, integrity)) = listed else {
+    let Some((url, integrity, source)) = listed else {
         return RepoError::NotFound.into_response();
     };
     let verify = match integrity {
@@ -182,7 +193,7 @@ async fn tarball(st: &NpmShared, mount: &NpmRepo, pkg: &PackageName, local: &str
         None,
         false,
         opts,
-        mount.fetch(&st.client, AuthScheme::Bearer, Redirects::Follow),
+        mount.fetch_from(source, &st.client, AuthScheme::Bearer, Redirects::Follow),
     )
     .await;
     if resp.status() != StatusCode::OK {

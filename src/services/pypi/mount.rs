@@ -107,6 +107,7 @@ impl PypiRepo {
                     policy: FallbackPolicy {
                         allow: m.fallback_allow.clone(),
                         deny: m.fallback_deny.clone(),
+                        names: crate::pypi::names::NameRule::Pep503,
                     },
                     index: dir_url(index).with_context(|| {
                         format!("pypi mount {}: fallback_index `{index}`", m.name)

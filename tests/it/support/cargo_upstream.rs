@@ -53,12 +53,23 @@ pub struct CargoUpstream {
 #[derive(Clone)]
 struct Ctx {
     state: Arc<Mutex<UpstreamState>>,
-    aws: SharedState,
+    /// `None`: a public registry, which must never be sent credentials.
+    aws: Option<SharedState>,
     base: Arc<Mutex<String>>,
 }
 
 impl CargoUpstream {
     pub fn start(aws: SharedState) -> Self {
+        Self::spawn(Some(aws))
+    }
+
+    /// A public registry: a request WITH `Authorization` counts as unauthorized
+    /// (a token sent where it must not go).
+    pub fn start_public() -> Self {
+        Self::spawn(None)
+    }
+
+    fn spawn(aws: Option<SharedState>) -> Self {
         let state: Arc<Mutex<UpstreamState>> = Arc::default();
         let base = Arc::new(Mutex::new(String::new()));
         let ctx = Ctx {
@@ -127,6 +138,9 @@ impl CargoUpstream {
 }
 
 fn authorized(ctx: &Ctx, req: &Request) -> bool {
+    let Some(aws) = &ctx.aws else {
+        return !req.headers().contains_key("authorization");
+    };
     let Some(token) = req
         .headers()
         .get("authorization")
@@ -135,7 +149,7 @@ fn authorized(ctx: &Ctx, req: &Request) -> bool {
     else {
         return false;
     };
-    ctx.aws.lock().unwrap().codeartifact.token_is_valid(token)
+    aws.lock().unwrap().codeartifact.token_is_valid(token)
 }
 
 fn reply(status: u16, content_type: &str, body: impl Into<Body>) -> Response {
