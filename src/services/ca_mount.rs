@@ -297,7 +297,7 @@ pub async fn router<F: Default + std::fmt::Debug + Send + Sync + 'static>(
         dispatch,
     });
     let weak = Arc::downgrade(&shared);
-    register_board(ctx, format, board.title, board.empty, move || {
+    register_board(ctx, format, board, move || {
         weak.upgrade().map(|s| s.all()).unwrap_or_default()
     });
     let kind = format.as_str();
@@ -353,38 +353,71 @@ async fn seed_route<F: Default + Send + Sync + 'static>(
     }
 }
 
+/// What the status board reads from a mount of any CodeArtifact format
+/// (PyPI's mounts and every [`CaMount`]).
+pub trait BoardRow: Send + Sync + 'static {
+    /// `FORMAT:NAME`.
+    fn label(&self) -> &str;
+    fn local_base(&self) -> &str;
+    fn repository(&self) -> &CaRepository;
+    fn stats(&self) -> &Stats;
+}
+
+impl<F: Send + Sync + 'static> BoardRow for CaMount<F> {
+    fn label(&self) -> &str {
+        &self.label
+    }
+    fn local_base(&self) -> &str {
+        &self.local_base
+    }
+    fn repository(&self) -> &CaRepository {
+        &self.upstream
+    }
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
 /// Health per mount (component `FORMAT`), a status table and the metric
-/// families `awsproxy_FORMAT_cache` and `awsproxy_FORMAT_requests`, all read
-/// from `mounts()` when asked (it returns nothing once the router is gone).
-fn register_board<F: Send + Sync + 'static>(
+/// families `awsproxy_FORMAT_cache`, `_requests`, `_token_refreshes` and
+/// `_token_expiry_seconds`, all read from `mounts()` when asked (it returns
+/// nothing once the router is gone).
+pub(crate) fn register_board<M: BoardRow>(
     ctx: &RepoContext,
     format: Format,
-    title: &str,
-    empty: &'static str,
-    mounts: impl Fn() -> Vec<Arc<CaMount<F>>> + Clone + Send + Sync + 'static,
+    board: Board,
+    mounts: impl Fn() -> Vec<Arc<M>> + Clone + Send + Sync + 'static,
 ) {
     let kind = format.as_str();
-    let board = &ctx.board;
+    let status = &ctx.board;
     let all = mounts.clone();
-    board.add_probe(kind, move || {
+    status.add_probe(kind, move || {
         all()
             .iter()
-            .map(|m| (m.label.clone(), m.upstream.health()))
+            .map(|m| (m.label().to_owned(), m.repository().health()))
             .collect()
     });
     let all = mounts.clone();
-    let title = title.to_owned();
-    board.add_section(kind, move || {
+    status.add_section(kind, move || {
         let mounts = all();
         super::repos::codeartifact_section(
-            &title,
-            empty,
+            board.title,
+            board.empty,
             mounts
                 .iter()
-                .map(|m| (m.label.as_str(), m.local_base.as_str(), &m.upstream)),
+                .map(|m| (m.label(), m.local_base(), m.repository())),
         )
     });
-    let metrics = board.metrics(kind);
+    let metrics = status.metrics(kind);
+    let per_mount = |read: fn(&M) -> u64| {
+        let mounts = mounts.clone();
+        move || {
+            mounts()
+                .iter()
+                .map(|m| (vec![("mount", m.label().to_owned())], read(m)))
+                .collect()
+        }
+    };
     let all = mounts.clone();
     metrics.counters_read_at_scrape(
         &format!("awsproxy_{kind}_cache"),
@@ -392,8 +425,9 @@ fn register_board<F: Send + Sync + 'static>(
         move || {
             let mut values = Vec::new();
             for m in all() {
-                for (result, n) in [("hit", &m.stats.hits), ("miss", &m.stats.misses)] {
-                    let labels = vec![("mount", m.label.clone()), ("result", result.into())];
+                let stats = m.stats();
+                for (result, n) in [("hit", &stats.hits), ("miss", &stats.misses)] {
+                    let labels = vec![("mount", m.label().to_owned()), ("result", result.into())];
                     values.push((labels, n.load(Ordering::Relaxed)));
                 }
             }
@@ -403,18 +437,27 @@ fn register_board<F: Send + Sync + 'static>(
     metrics.counters_read_at_scrape(
         &format!("awsproxy_{kind}_requests"),
         &format!("Client requests per {kind} mount"),
-        move || {
-            mounts()
-                .iter()
-                .map(|m| {
-                    (
-                        vec![("mount", m.label.clone())],
-                        m.stats.requests.load(Ordering::Relaxed),
-                    )
-                })
-                .collect()
-        },
+        per_mount(|m| m.stats().requests.load(Ordering::Relaxed)),
     );
+    metrics.counters_read_at_scrape(
+        &format!("awsproxy_{kind}_token_refreshes"),
+        "CodeArtifact tokens fetched",
+        per_mount(|m| m.repository().token.refreshes()),
+    );
+    let expiry = metrics.int_gauge_family(
+        &format!("awsproxy_{kind}_token_expiry_seconds"),
+        "Seconds until the mount's token expires",
+    );
+    metrics.on_scrape(move || {
+        expiry.clear();
+        for m in mounts() {
+            if let Some(s) = m.repository().expires_in() {
+                expiry
+                    .get_or_create(&vec![("mount", m.label().to_owned())])
+                    .set(s);
+            }
+        }
+    });
 }
 
 /// `http://HOST` of the client's request, for the absolute links a document

@@ -108,6 +108,23 @@ async fn config_json_points_cargo_at_the_mount_and_crates_are_verified_then_cach
     );
     assert_eq!(env.up.count("/download"), before);
     assert_eq!(env.get("/cargo/crates/no/ne/nonexistent").await.status, 404);
+
+    let (_, metrics) = env.status("/metrics").await;
+    for family in [
+        "awsproxy_cargo_requests_total{mount=\"cargo:crates\"}",
+        "awsproxy_cargo_cache_total{mount=\"cargo:crates\",result=\"hit\"}",
+        "awsproxy_cargo_token_expiry_seconds{mount=\"cargo:crates\"}",
+    ] {
+        assert!(metrics.contains(family), "{family}: {metrics}");
+    }
+    let (_, page) = env.status("/").await;
+    assert!(
+        page.contains("Cargo registries") && page.contains("/cargo/crates/"),
+        "{page}"
+    );
+    let (status, health) = env.status("/healthz").await;
+    assert_eq!(status, 200, "{health}");
+    assert!(health.contains("cargo:crates"), "{health}");
     env.assert_no_leaks();
 }
 

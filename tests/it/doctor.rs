@@ -344,7 +344,10 @@ fn a_public_fallback_is_warned_about_for_every_format() {
         let f = finding(&all, check);
         assert_eq!(f["outcome"], "warn", "{f}");
         let summary = f["summary"].as_str().unwrap();
-        assert!(summary.contains("dependency confusion") && summary.contains(which), "{f}");
+        assert!(
+            summary.contains("dependency confusion") && summary.contains(which),
+            "{f}"
+        );
     }
 }
 
@@ -376,7 +379,8 @@ fn loosened_defaults_are_warned_about() {
         "{all:#?}"
     );
     assert!(
-        !all.iter().any(|f| f["check"].as_str().unwrap().starts_with("fallback:")),
+        !all.iter()
+            .any(|f| f["check"].as_str().unwrap().starts_with("fallback:")),
         "fallback is off everywhere: {all:#?}"
     );
     let f = finding(&all, "proxy.rule[0].store_set_cookie");

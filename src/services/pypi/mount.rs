@@ -19,6 +19,7 @@ use crate::config::{Fallback, PypiMount};
 use crate::creds::CredentialCache;
 use crate::pypi::files::FileLink;
 use crate::pypi::names::FallbackPolicy;
+use crate::services::ca_mount::{Board, BoardRow};
 use crate::services::repos::RepoContext;
 use crate::services::seeds::{SeedMount, SeedParts};
 
@@ -231,85 +232,29 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Health per mount, a status table and metric families.
-pub fn register_board(shared: &Arc<PypiShared>) {
-    let board = &shared.ctx.board;
-    let weak = Arc::downgrade(shared);
-    board.add_probe("pypi", move || {
-        weak.upgrade()
-            .map(|s| {
-                s.all_mounts()
-                    .iter()
-                    .map(|m| (m.label.clone(), m.upstream.health()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    });
-    let weak = Arc::downgrade(shared);
-    board.add_section("pypi", move || {
-        let mounts = weak.upgrade().map(|s| s.all_mounts()).unwrap_or_default();
-        crate::services::repos::codeartifact_section(
-            "PyPI repositories",
-            "No PyPI mounts configured. Add a `[[repos.pypi]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration, or use the no-config form `/ACCOUNT/REGION/DOMAIN/REPO/simple/`; see the README's PyPI section.",
-            mounts
-                .iter()
-                .map(|m| (m.label.as_str(), m.local_base.as_str(), &m.upstream)),
-        )
-    });
-    register_metrics(&board.metrics("pypi"), Arc::downgrade(shared));
+impl BoardRow for PypiRepo {
+    fn label(&self) -> &str {
+        &self.label
+    }
+    fn local_base(&self) -> &str {
+        &self.local_base
+    }
+    fn repository(&self) -> &CaRepository {
+        &self.upstream
+    }
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
 }
 
-/// The `awsproxy_pypi_*` families, read from every mount at each scrape.
-fn register_metrics(metrics: &crate::metrics::Metrics, shared: std::sync::Weak<PypiShared>) {
-    let mounts = move || shared.upgrade().map(|s| s.all_mounts()).unwrap_or_default();
-    let per_mount = |read: fn(&PypiRepo) -> u64| {
-        let mounts = mounts.clone();
-        move || {
-            mounts()
-                .iter()
-                .map(|m| (vec![("mount", m.label.clone())], read(m)))
-                .collect()
-        }
+/// Health per mount, a status table and metric families.
+pub fn register_board(shared: &Arc<PypiShared>) {
+    let weak = Arc::downgrade(shared);
+    let board = Board {
+        title: "PyPI repositories",
+        empty: "No PyPI mounts configured. Add a `[[repos.pypi]]` section (`name`, `domain`, `domain_owner`, `repository`) to the configuration, or use the no-config form `/ACCOUNT/REGION/DOMAIN/REPO/simple/`; see the README's PyPI section.",
     };
-    metrics.counters_read_at_scrape(
-        "awsproxy_pypi_cache",
-        "Cache results of PyPI requests (Cache-Status)",
-        {
-            let mounts = mounts.clone();
-            move || {
-                let mut values = Vec::new();
-                for m in mounts() {
-                    for (result, n) in [("hit", &m.stats.hits), ("miss", &m.stats.misses)] {
-                        let labels = vec![("mount", m.label.clone()), ("result", result.into())];
-                        values.push((labels, n.load(Ordering::Relaxed)));
-                    }
-                }
-                values
-            }
-        },
-    );
-    metrics.counters_read_at_scrape(
-        "awsproxy_pypi_requests",
-        "Client requests per PyPI mount",
-        per_mount(|m| m.stats.requests.load(Ordering::Relaxed)),
-    );
-    metrics.counters_read_at_scrape(
-        "awsproxy_pypi_token_refreshes",
-        "CodeArtifact tokens fetched",
-        per_mount(|m| m.upstream.token.refreshes()),
-    );
-    let expiry = metrics.int_gauge_family(
-        "awsproxy_pypi_token_expiry_seconds",
-        "Seconds until the mount's token expires",
-    );
-    metrics.on_scrape(move || {
-        expiry.clear();
-        for m in mounts() {
-            if let Some(s) = m.upstream.expires_in() {
-                expiry
-                    .get_or_create(&vec![("mount", m.label.clone())])
-                    .set(s);
-            }
-        }
+    crate::services::ca_mount::register_board(&shared.ctx, Format::Pypi, board, move || {
+        weak.upgrade().map(|s| s.all_mounts()).unwrap_or_default()
     });
 }

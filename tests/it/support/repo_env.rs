@@ -40,6 +40,7 @@ pub struct RepoEnv {
     pub base: String,
     /// `HOST:PORT` of the upstream repository (must never reach a client).
     upstream: String,
+    board: awsproxy::services::status::StatusBoard,
     seen: Arc<Mutex<Vec<String>>>,
     _dir: tempfile::TempDir,
 }
@@ -71,6 +72,7 @@ impl RepoEnv {
             tokens: Default::default(),
             codeartifact: crate::pypi::options(&aws),
         };
+        let board = ctx.board.clone();
         let app = router(&section, &ctx).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -81,6 +83,7 @@ impl RepoEnv {
             aws,
             base,
             upstream,
+            board,
             seen: Arc::default(),
             _dir: dir,
         }
@@ -124,6 +127,24 @@ impl RepoEnv {
             headers: parts.headers,
             body,
         }
+    }
+
+    /// `(status, body)` of a path of the status router (`/`, `/metrics`,
+    /// `/healthz`) over the listener's board; checked for leaks like the rest.
+    pub async fn status(&self, path: &str) -> (u16, String) {
+        use tower::ServiceExt as _;
+        let req = http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = awsproxy::services::status::router(self.board.clone())
+            .oneshot(req)
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let b = resp.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&b).into_owned();
+        self.seen.lock().unwrap().push(text.clone());
+        (status, text)
     }
 
     pub async fn get(&self, path: &str) -> Got {
