@@ -50,7 +50,7 @@ async fn setup_with(mount: CargoMount) -> Env {
         cargo: vec![mount],
         ..ReposSection::default()
     };
-    let listener = RepoEnv::start(aws, up.authority(), section).await;
+    let listener = Box::pin(RepoEnv::start(aws, up.authority(), section)).await;
     Env { listener, up }
 }
 
