@@ -262,7 +262,13 @@ async fn object(
     let opts = LookupOptions {
         namespace: m.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
-        policy: CachePolicy::Standard,
+        // Metadata (and SNAPSHOTs) revalidate on every request, and are served
+        // stale while the repository or the SSO session is down.
+        policy: if mutable {
+            CachePolicy::StaleIfError
+        } else {
+            CachePolicy::Standard
+        },
         verify,
         immutable: !mutable,
         default_max_age: Some(if mutable {

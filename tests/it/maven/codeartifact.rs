@@ -155,6 +155,13 @@ async fn metadata_is_revalidated_on_each_request() {
         "revalidated, not served from the store"
     );
     assert_eq!(s.up.count(METADATA), 2);
+
+    // The repository down: the stored metadata, not an error.
+    s.up.state.lock().unwrap().fail = true;
+    let stale = s.get(&format!("/maven/ca/{METADATA}")).await;
+    assert_eq!(s.up.count(METADATA), 3, "not revalidated");
+    assert_eq!(stale.status, 200, "{}", stale.text());
+    assert_eq!(stale.text(), "<metadata>2.0</metadata>");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,6 +26,8 @@ pub struct MavenState {
     pub files: BTreeMap<String, Bytes>,
     /// `(method, path, authorized)` of every request.
     pub seen: Vec<(String, String, bool)>,
+    /// Every GET answers `500`.
+    pub fail: bool,
 }
 
 pub struct MavenUpstream {
@@ -148,6 +150,9 @@ async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
             .files
             .insert(file, body.to_bytes());
         return status(201, "");
+    }
+    if ctx.state.lock().unwrap().fail {
+        return status(500, "repository down");
     }
     let Some(bytes) = ctx.state.lock().unwrap().files.get(&file).cloned() else {
         return status(404, "not found");
