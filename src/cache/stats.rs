@@ -22,6 +22,8 @@ pub struct Counts {
     pub errors: u64,
     /// Body bytes of the responses counted above (from `Content-Length`).
     pub bytes: u64,
+    /// Of `bytes`, those whose body came from the store.
+    pub bytes_from_store: u64,
 }
 
 impl Counts {
@@ -45,6 +47,33 @@ impl Counts {
         }
     }
 
+    /// Every service's counts added up.
+    pub fn total<'a>(all: impl IntoIterator<Item = &'a Counts>) -> Counts {
+        all.into_iter().fold(Counts::default(), |mut t, c| {
+            for outcome in Outcome::ALL {
+                *t.slot(outcome) += c.get(outcome);
+            }
+            t.bytes += c.bytes;
+            t.bytes_from_store += c.bytes_from_store;
+            t
+        })
+    }
+
+    /// What happened between `earlier` and `self` (both totals of one process).
+    pub fn since(&self, earlier: &Counts) -> Counts {
+        let mut d = Counts {
+            bytes: self.bytes.saturating_sub(earlier.bytes),
+            bytes_from_store: self
+                .bytes_from_store
+                .saturating_sub(earlier.bytes_from_store),
+            ..Counts::default()
+        };
+        for outcome in Outcome::ALL {
+            *d.slot(outcome) = self.get(outcome).saturating_sub(earlier.get(outcome));
+        }
+        d
+    }
+
     fn slot(&mut self, outcome: Outcome) -> &mut u64 {
         match outcome {
             Outcome::Hit => &mut self.hits,
@@ -54,6 +83,48 @@ impl Counts {
             Outcome::Bypass => &mut self.bypass,
             Outcome::UpstreamError => &mut self.errors,
         }
+    }
+}
+
+/// Totals sampled over time, so the status page can say what the last few
+/// minutes looked like (the counters themselves only grow).
+#[derive(Debug)]
+pub struct Recent {
+    window: std::time::Duration,
+    samples: std::collections::VecDeque<(std::time::Instant, Counts)>,
+}
+
+impl Recent {
+    pub fn new(window: std::time::Duration) -> Self {
+        Self {
+            window,
+            samples: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Records the totals at `now`, forgetting samples older than the window
+    /// (one older sample is kept as the window's start).
+    pub fn sample(&mut self, now: std::time::Instant, totals: Counts) {
+        self.samples.push_back((now, totals));
+        while self.samples.len() > 2
+            && self
+                .samples
+                .get(1)
+                .is_some_and(|(t, _)| now.duration_since(*t) >= self.window)
+        {
+            self.samples.pop_front();
+        }
+    }
+
+    /// What happened from the oldest kept sample to `now`'s totals, and over
+    /// how long (`None` before the first sample).
+    pub fn over(
+        &self,
+        now: std::time::Instant,
+        totals: &Counts,
+    ) -> Option<(std::time::Duration, Counts)> {
+        let (t, first) = self.samples.front()?;
+        Some((now.duration_since(*t), totals.since(first)))
     }
 }
 
@@ -75,6 +146,9 @@ impl CacheStats {
             None => map.entry(service.to_owned()).or_default(),
         };
         counts.bytes += bytes;
+        if status.outcome().from_store() {
+            counts.bytes_from_store += bytes;
+        }
         *counts.slot(status.outcome()) += 1;
     }
 
@@ -138,6 +212,39 @@ impl CacheStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_figures_cover_the_window_only() {
+        use std::time::{Duration, Instant};
+        let start = Instant::now();
+        let at = |s| start + Duration::from_secs(s);
+        let counts = |hits, misses, bytes_from_store| Counts {
+            hits,
+            misses,
+            bytes: bytes_from_store + misses * 10,
+            bytes_from_store,
+            ..Counts::default()
+        };
+        let mut recent = Recent::new(Duration::from_secs(300));
+        assert!(recent.over(at(0), &counts(0, 0, 0)).is_none());
+        recent.sample(at(0), counts(100, 100, 1000));
+        recent.sample(at(200), counts(150, 110, 1500));
+        let (span, d) = recent.over(at(250), &counts(160, 110, 1600)).unwrap();
+        assert_eq!(span, Duration::from_secs(250));
+        assert_eq!((d.hits, d.misses, d.bytes_from_store), (60, 10, 600));
+        // Past the window, the old start is dropped.
+        recent.sample(at(400), counts(200, 120, 2000));
+        recent.sample(at(520), counts(300, 120, 3000));
+        let (span, d) = recent.over(at(520), &counts(300, 120, 3000)).unwrap();
+        assert_eq!(span, Duration::from_secs(320));
+        assert_eq!((d.hits, d.misses), (150, 10));
+        assert_eq!(d.hit_ratio(), Some(150.0 / 160.0));
+        let total = Counts::total([&counts(1, 2, 3), &counts(10, 20, 30)]);
+        assert_eq!(
+            (total.hits, total.misses, total.bytes_from_store),
+            (11, 22, 33)
+        );
+    }
     use crate::cache::Fwd;
 
     #[test]
@@ -166,7 +273,8 @@ mod tests {
                 stale: 0,
                 bypass: 1,
                 errors: 1,
-                bytes: 15
+                bytes: 15,
+                bytes_from_store: 10,
             }
         );
         assert_eq!(s["repos"].hits, 1);

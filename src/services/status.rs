@@ -42,6 +42,17 @@ pub struct Section {
     pub empty: &'static str,
 }
 
+/// A running listener as the page's service table shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceInfo {
+    /// `http://ADDR/`.
+    pub url: String,
+    /// What it is for, in a few words.
+    pub purpose: String,
+    /// The one line to use it (backquoted spans are shown as code).
+    pub usage: String,
+}
+
 type SectionFn = Arc<dyn Fn() -> Section + Send + Sync>;
 type ProbeFn = Arc<dyn Fn() -> Vec<(String, Health)> + Send + Sync>;
 
@@ -49,7 +60,9 @@ type ProbeFn = Arc<dyn Fn() -> Vec<(String, Health)> + Send + Sync>;
 #[derive(Clone, Default)]
 pub struct StatusBoard {
     health: Arc<RwLock<BTreeMap<String, Health>>>,
-    services: Arc<RwLock<BTreeMap<String, String>>>,
+    services: Arc<RwLock<BTreeMap<String, ServiceInfo>>>,
+    /// The interception CA's certificate, when the forward proxy intercepts.
+    ca_pem: Arc<RwLock<Option<String>>>,
     sections: Arc<RwLock<Vec<(String, SectionFn)>>>,
     metrics: crate::metrics::Metrics,
     probes: Arc<RwLock<Vec<(String, ProbeFn)>>>,
@@ -77,9 +90,15 @@ impl StatusBoard {
         write(&self.probes).retain(|(owner, _)| owner != component);
     }
 
-    /// A running listener and its URL, for the page's service table.
-    pub fn set_service(&self, name: &str, url: &str) {
-        write(&self.services).insert(name.to_owned(), url.to_owned());
+    /// A running listener, for the page's service table.
+    pub fn set_service(&self, name: &str, info: ServiceInfo) {
+        write(&self.services).insert(name.to_owned(), info);
+    }
+
+    /// The interception CA (served at `/ca.pem`, linked from the page); `None`
+    /// when the proxy stops intercepting.
+    pub fn set_ca(&self, pem: Option<String>) {
+        *write(&self.ca_pem) = pem;
     }
 
     /// A table computed on every page view, owned by `component` (replacing its
@@ -149,6 +168,7 @@ pub fn router(board: StatusBoard) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/healthz", get(healthz))
+        .route("/ca.pem", get(ca_pem))
         .route("/metrics", get(metrics))
         .with_state(board)
 }
@@ -181,6 +201,28 @@ async fn healthz(axum::extract::State(board): axum::extract::State<StatusBoard>)
     (code, axum::Json(body)).into_response()
 }
 
+/// The CA certificate (public; the key never leaves the data dir).
+async fn ca_pem(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
+    match read(&board.ca_pem).clone() {
+        Some(pem) => (
+            [
+                (header::CONTENT_TYPE, "application/x-pem-file"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"awsproxy-ca.pem\"",
+                ),
+            ],
+            pem,
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "the forward proxy is not intercepting TLS here (no `[proxy]`, or `intercept = false`)\n",
+        )
+            .into_response(),
+    }
+}
+
 async fn metrics(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
     crate::metrics::response(&board.metrics)
 }
@@ -197,9 +239,11 @@ async fn page(axum::extract::State(board): axum::extract::State<StatusBoard>) ->
         .collect();
     let health = board.health_now();
     let services = read(&board.services).clone();
+    let ca = read(&board.ca_pem).is_some();
     let html = Html(render_page(
         &health,
         &services,
+        ca,
         &sections.iter().map(|f| f()).collect::<Vec<_>>(),
     ));
     (
@@ -212,21 +256,33 @@ async fn page(axum::extract::State(board): axum::extract::State<StatusBoard>) ->
         .into_response()
 }
 
-/// The page itself: plain HTML and inline CSS, readable without JavaScript.
+/// The page itself: plain HTML and inline CSS, readable without JavaScript
+/// and on a phone-sized screen (wide tables scroll in their own box). It is
+/// the first thing `serve` points a newcomer at: each service says what it is
+/// for and the one line to use it, the CA can be downloaded, and every empty
+/// section says what to configure.
 pub fn render_page(
     health: &BTreeMap<String, Health>,
-    services: &BTreeMap<String, String>,
+    services: &BTreeMap<String, ServiceInfo>,
+    ca: bool,
     sections: &[Section],
 ) -> String {
     let mut html = String::from(concat!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
         "<meta http-equiv=\"refresh\" content=\"30\"><title>awsproxy status</title><style>",
-        "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}",
-        "table{border-collapse:collapse;margin:.5em 0 1.5em}",
-        "th,td{border:1px solid #ccc;padding:.3em .7em;text-align:left}",
+        "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:75em}",
+        ".wrap{overflow-x:auto;margin:.5em 0 1.5em}table{border-collapse:collapse}",
+        "th,td{border:1px solid #ccc;padding:.3em .7em;text-align:left;vertical-align:top}",
         "th{background:#f3f3f3}.ok{color:#116611}.bad{color:#aa1111;font-weight:bold}",
-        ".note{color:#555}.empty{background:#fffbe6;border-left:3px solid #e0b000;padding:.5em .8em}",
-        "code{background:#f3f3f3;padding:0 .2em}</style></head><body><h1>awsproxy</h1>"
+        ".note{color:#555}.empty,.tip{background:#fffbe6;border-left:3px solid #e0b000;padding:.5em .8em}",
+        ".tip{background:#eef5ff;border-color:#3b7dd8}",
+        "code{background:#f3f3f3;padding:0 .2em;overflow-wrap:anywhere}",
+        // On a narrow screen every table row becomes a card of labelled lines.
+        "@media (max-width:40em){body{margin:.7em}table,tbody,tr,td{display:block}",
+        "tr:first-child{display:none}tr{border:1px solid #ccc;margin:0 0 .6em;padding:.3em .5em}",
+        "td{border:0;padding:.1em 0}td::before{content:attr(data-label) \": \";font-weight:bold}}",
+        "</style></head><body><h1>awsproxy</h1>"
     ));
     let all_ok = health.values().all(|h| *h == Health::Healthy);
     html.push_str(&format!(
@@ -238,7 +294,7 @@ pub fn render_page(
             "Some services need attention"
         }
     ));
-    html.push_str("<h2>Services</h2><table id=\"services\"><tr><th>component</th><th>address</th><th>health</th></tr>");
+    html.push_str("<h2>Services</h2><div class=\"wrap\"><table id=\"services\"><tr><th>component</th><th>what it does</th><th>address</th><th>use it</th><th>health</th></tr>");
     let mut names: Vec<&String> = health.keys().chain(services.keys()).collect();
     names.sort();
     names.dedup();
@@ -247,14 +303,25 @@ pub fn render_page(
             Some(Health::Healthy) | None => ("ok", "healthy".to_owned()),
             Some(Health::Unhealthy { reason }) => ("bad", reason.clone()),
         };
-        let url = services.get(name).map_or(String::new(), |u| escape(u));
+        let info = services.get(name).cloned().unwrap_or_default();
         html.push_str(&format!(
-            "<tr data-component=\"{0}\"><td>{0}</td><td>{url}</td><td class=\"{class}\">{1}</td></tr>",
+            "<tr data-component=\"{0}\"><td data-label=\"component\">{0}</td><td data-label=\"what it does\">{1}</td><td data-label=\"address\">{2}</td><td data-label=\"use it\">{3}</td><td data-label=\"health\" class=\"{class}\">{4}</td></tr>",
             escape(name),
+            escape(&info.purpose),
+            escape(&info.url),
+            code_spans(&info.usage),
             escape(&text)
         ));
     }
-    html.push_str("</table>");
+    html.push_str("</table></div>");
+    if ca {
+        html.push_str(concat!(
+            "<p class=\"tip\" id=\"ca\">HTTPS through the forward proxy is intercepted with awsproxy's own CA, ",
+            "so tools must trust it: download <a href=\"/ca.pem\">ca.pem</a>, or run ",
+            "<code>awsproxy ca export --out awsproxy-ca.pem</code> and add it to your trust stores ",
+            "(see the README's forward proxy section).</p>"
+        ));
+    }
     for section in sections {
         html.push_str(&format!("<h2>{}</h2>", escape(&section.title)));
         if section.rows.is_empty() {
@@ -266,10 +333,10 @@ pub fn render_page(
             table(&mut html, section);
         }
         if let Some(note) = &section.note {
-            html.push_str(&format!("<p class=\"note\">{}</p>", escape(note)));
+            html.push_str(&format!("<p class=\"note\">{}</p>", code_spans(note)));
         }
     }
-    html.push_str("<p class=\"note\">Metrics: <a href=\"/metrics\">/metrics</a> &middot; health: <a href=\"/healthz\">/healthz</a></p></body></html>\n");
+    html.push_str("<p class=\"note\">Metrics: <a href=\"/metrics\">/metrics</a> &middot; health: <a href=\"/healthz\">/healthz</a> &middot; this page refreshes every 30 s</p></body></html>\n");
     html
 }
 
@@ -290,19 +357,24 @@ fn code_spans(text: &str) -> String {
 
 /// A section's rows as a table under its column headers.
 fn table(html: &mut String, section: &Section) {
-    html.push_str("<table><tr>");
+    html.push_str("<div class=\"wrap\"><table><tr>");
     for c in &section.columns {
         html.push_str(&format!("<th>{}</th>", escape(c)));
     }
     html.push_str("</tr>");
     for row in &section.rows {
         html.push_str("<tr>");
-        for cell in row {
-            html.push_str(&format!("<td>{}</td>", escape(cell)));
+        for (i, cell) in row.iter().enumerate() {
+            let label = section.columns.get(i).map_or("", String::as_str);
+            html.push_str(&format!(
+                "<td data-label=\"{}\">{}</td>",
+                escape(label),
+                escape(cell)
+            ));
         }
         html.push_str("</tr>");
     }
-    html.push_str("</table>");
+    html.push_str("</table></div>");
 }
 
 #[cfg(test)]
@@ -350,7 +422,14 @@ mod tests {
     #[tokio::test]
     async fn page_shows_services_and_sections_escaped() {
         let board = StatusBoard::default();
-        board.set_service("proxy", "http://127.0.0.1:3128");
+        board.set_service(
+            "proxy",
+            ServiceInfo {
+                url: "http://127.0.0.1:3128/".into(),
+                purpose: "forward proxy".into(),
+                usage: "`export HTTPS_PROXY=http://127.0.0.1:3128`".into(),
+            },
+        );
         board.set_health("proxy", Health::Healthy);
         board.add_section("sso", || Section {
             title: "SSO sessions".into(),
@@ -360,6 +439,7 @@ mod tests {
             empty: "no sessions",
         });
         board.metrics("test").int_gauge("awsproxy_up", "Up").set(1);
+        let board_ca = board.clone();
         let router = router(board);
         let response = router
             .clone()
@@ -375,6 +455,25 @@ mod tests {
         assert!(html.contains("data-component=\"proxy\""), "{html}");
         assert!(!html.contains("<script"), "the policy allows no scripts");
         assert!(html.contains("http://127.0.0.1:3128"));
+        assert!(
+            html.contains("<code>export HTTPS_PROXY=http://127.0.0.1:3128</code>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<code>awsproxy sso login</code>"),
+            "notes show code: {html}"
+        );
+        assert!(!html.contains("ca.pem"), "no CA link without interception");
+        let (code, _) = get(&router, "/ca.pem").await;
+        assert_eq!(code, StatusCode::NOT_FOUND);
+        board_ca.set_ca(Some(
+            "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n".into(),
+        ));
+        let (_, html) = get(&router, "/").await;
+        assert!(html.contains("href=\"/ca.pem\""), "{html}");
+        let (code, pem) = get(&router, "/ca.pem").await;
+        assert_eq!(code, StatusCode::OK);
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(html.contains("&lt;corp&gt;") && !html.contains("<corp>"));
         assert!(!html.contains("src=\"http"), "no external assets");
         let (_, text) = get(&router, "/metrics").await;

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::Shared;
+use crate::cache::stats::{Counts, Recent};
 use crate::config::values::ByteSize;
 use crate::services::status::Section;
 
@@ -17,16 +18,56 @@ struct Usage {
     bytes: u64,
 }
 
-/// Registers the section and metrics, and starts the size refresher.
+/// How far back the status page's "last minutes" figures reach.
+const RECENT: Duration = Duration::from_secs(5 * 60);
+/// How often the totals are sampled for them.
+const SAMPLE_EVERY: Duration = Duration::from_secs(15);
+
+/// The hit ratio and bytes from the store over the last minutes, in words.
+fn recent_line(recent: &Recent, totals: &Counts) -> Option<String> {
+    let (span, d) = recent.over(std::time::Instant::now(), totals)?;
+    let minutes = span.as_secs().div_ceil(60).max(1);
+    let ratio = d.hit_ratio().map_or_else(
+        || "no cacheable requests".to_owned(),
+        |r| format!("{:.0}% hits", r * 100.0),
+    );
+    Some(format!(
+        "last {minutes} min: {ratio}, {} served from the cache",
+        ByteSize(d.bytes_from_store)
+    ))
+}
+
+/// Registers the section and metrics, and starts the size refresher and the
+/// sampler of the recent figures.
 pub fn start(shared: &Shared) {
     let usage: Arc<Mutex<Option<Usage>>> = Arc::default();
     shared.cache_stats.register(&shared.board.metrics("cache"));
+    let recent = Arc::new(Mutex::new(Recent::new(RECENT)));
+    {
+        let (stats, recent) = (shared.cache_stats.clone(), recent.clone());
+        tokio::spawn(async move {
+            loop {
+                let totals = Counts::total(stats.snapshot().values());
+                recent
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .sample(std::time::Instant::now(), totals);
+                tokio::time::sleep(SAMPLE_EVERY).await;
+            }
+        });
+    }
 
     let stats = shared.cache_stats.clone();
     let seen = usage.clone();
     shared.board.add_section("cache", move || {
-        let rows: Vec<Vec<String>> = stats
-            .snapshot()
+        let snapshot = stats.snapshot();
+        let recent_text = recent_line(
+            &recent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            &Counts::total(snapshot.values()),
+        );
+        let rows: Vec<Vec<String>> = snapshot
             .into_iter()
             .map(|(service, c)| {
                 vec![
@@ -52,6 +93,10 @@ pub fn start(shared: &Shared) {
                 ByteSize(u.bytes)
             ),
             None => "store size: not counted yet".to_owned(),
+        };
+        let note = match recent_text {
+            Some(r) => format!("{r} · {note}"),
+            None => note,
         };
         Section {
             title: "Cache".into(),

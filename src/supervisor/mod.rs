@@ -24,7 +24,7 @@ mod services;
 mod settings;
 use crate::daemon::{BoundListener, SHUTDOWN_GRACE, Signal, Signals};
 use crate::paths::Paths;
-use crate::services::status::{Health, StatusBoard};
+use crate::services::status::{Health, ServiceInfo, StatusBoard};
 pub use settings::Settings;
 
 /// The open store, and the `[cache]` section it was opened for.
@@ -113,8 +113,10 @@ pub struct ServiceDef {
     pub name: &'static str,
     /// The config key of its listen address, for errors.
     pub key: &'static str,
-    /// What a user reads in the startup line.
+    /// What a user reads in the startup line (and the status page).
     pub label: &'static str,
+    /// The one line that uses it, given its address (status page).
+    pub usage: fn(SocketAddr) -> String,
     pub placement: fn(&ConfigFile) -> Placement,
     /// Whether the service's resolved settings differ in a new configuration
     /// (it is then restarted; `[server]` limits and its socket are compared
@@ -238,12 +240,27 @@ impl Supervisor {
         let task = (def.start)(&self.shared, settings, socket, token.clone())?;
         match &listener {
             Some(l) => {
-                self.shared
-                    .board
-                    .set_service(name, &format!("http://{}/", l.addr));
+                self.shared.board.set_service(
+                    name,
+                    ServiceInfo {
+                        url: format!("http://{}/", l.addr),
+                        purpose: def.label.to_owned(),
+                        usage: (def.usage)(l.addr),
+                    },
+                );
                 tracing::info!(service = name, address = %l.addr, "listening");
             }
-            None => tracing::info!(service = name, "started"),
+            None => {
+                self.shared.board.set_service(
+                    name,
+                    ServiceInfo {
+                        url: "(in the background)".to_owned(),
+                        purpose: def.label.to_owned(),
+                        usage: (def.usage)(SocketAddr::from(([0, 0, 0, 0], 0))),
+                    },
+                );
+                tracing::info!(service = name, "started");
+            }
         }
         self.running.insert(
             name,

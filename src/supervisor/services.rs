@@ -16,6 +16,7 @@ fn metrics() -> ServiceDef {
         name: "metrics",
         key: "[metrics] listen",
         label: "status page, /healthz, /metrics",
+        usage: |_| "this page; Prometheus scrapes `/metrics`, probes use `/healthz`".to_owned(),
         placement: |f| {
             f.metrics
                 .as_ref()
@@ -47,6 +48,9 @@ fn sso_watcher() -> ServiceDef {
         name: "sso",
         key: "[sso]",
         label: "SSO watcher",
+        usage: |_| {
+            "keeps SSO sessions fresh; `awsproxy sso login` when one needs a login".to_owned()
+        },
         placement: |f| {
             if f.sso.is_some() {
                 Placement::Background
@@ -110,7 +114,10 @@ fn report_sso(shared: &Shared, config: crate::config::Config) {
                     ]
                 })
                 .collect(),
-            note: (!needing.is_empty()).then(|| format!("Log in: {}", needing.join("; "))),
+            note: (!needing.is_empty()).then(|| {
+                let commands: Vec<String> = needing.iter().map(|c| format!("`{c}`")).collect();
+                format!("Log in: {}", commands.join("; "))
+            }),
             empty: "No SSO sessions in ~/.aws/config. Add one with `aws configure sso` (an `[sso-session NAME]` section), then run `awsproxy sso login NAME`.",
         }
     });
@@ -160,6 +167,11 @@ fn creds() -> ServiceDef {
         name: "creds",
         key: "[creds] listen",
         label: "ECS credentials endpoint",
+        usage: |a| {
+            format!(
+                "`AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{a}/v1/credentials` with `AWS_CONTAINER_AUTHORIZATION_TOKEN` = the client's token"
+            )
+        },
         placement: |f| {
             f.creds
                 .as_ref()
@@ -198,6 +210,7 @@ fn proxy() -> ServiceDef {
         name: "proxy",
         key: "[proxy] listen",
         label: "forward proxy (HTTPS_PROXY)",
+        usage: |a| format!("`export HTTPS_PROXY=http://{a} HTTP_PROXY=http://{a}`"),
         placement: |f| {
             f.proxy
                 .as_ref()
@@ -216,6 +229,13 @@ fn proxy() -> ServiceDef {
                 async move {
                     let cache =
                         HttpCache::new(shared.store(&settings.store).await?, settings.cache);
+                    shared.board.set_ca(if settings.section.intercept {
+                        crate::tls::ca::CertificateAuthority::load_or_create(&shared.paths.data_dir)
+                            .ok()
+                            .map(|ca| ca.cert_pem().to_owned())
+                    } else {
+                        None
+                    });
                     let proxy = crate::services::forward::ForwardProxy::with_cache(
                         &settings.section,
                         &shared.paths,
@@ -240,6 +260,11 @@ fn repos() -> ServiceDef {
         name: "repos",
         key: "[repos] listen",
         label: "repository listener (PyPI, npm, Cargo, Maven)",
+        usage: |a| {
+            format!(
+                "`pip install --index-url http://{a}/pypi/NAME/simple/ …`, `npm --registry http://{a}/npm/NAME/`: the mounts are listed below"
+            )
+        },
         placement: |f| {
             f.repos
                 .as_ref()

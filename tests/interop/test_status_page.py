@@ -44,7 +44,10 @@ def test_status_page_renders_in_chromium(env, tmp_path):
         ' "accessToken": "t", "expiresAt": "2020-01-01T00:00:00Z"}'
     )
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[metrics]\nlisten = "127.0.0.1:0"\n[sso]\nsessions = ["corp"]\nlogin = "off"\n')
+    cfg.write_text(
+        '[metrics]\nlisten = "127.0.0.1:0"\n[sso]\nsessions = ["corp"]\nlogin = "off"\n'
+        '[proxy]\nlisten = "127.0.0.1:0"\n[repos]\nlisten = "127.0.0.1:0"\n'
+    )
     serve = Daemon(env, "--config", str(cfg), "serve")
     serve.status_url = serve.url("status page") + "/"
     try:
@@ -60,9 +63,17 @@ def test_status_page_renders_in_chromium(env, tmp_path):
         ).stdout
         assert "<h1>awsproxy</h1>" in dom
         assert 'data-component="metrics"' in dom and 'data-component="sso"' in dom
-        assert "<h2>SSO sessions</h2>" in dom and "<td>corp</td>" in dom
-        assert "Log in: awsproxy sso login corp" in dom
+        assert "<h2>SSO sessions</h2>" in dom and '<td data-label="session">corp</td>' in dom
+        assert "Log in: <code>awsproxy sso login corp</code>" in dom
         assert "Some services need attention" in dom
+        # Each service says what it is for and the line to use it.
+        proxy_url = serve.url("forward proxy").removeprefix("http://")
+        assert f"<code>export HTTPS_PROXY=http://{proxy_url} HTTP_PROXY=http://{proxy_url}</code>" in dom, dom
+        assert "/pypi/NAME/simple/" in dom and "No PyPI mounts configured" in dom
+        # The interception CA is one click away.
+        assert 'href="/ca.pem"' in dom
+        with urllib.request.urlopen(serve.status_url + "ca.pem", timeout=5) as r:
+            assert r.read().startswith(b"-----BEGIN CERTIFICATE-----")
 
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / "status-page.png"
@@ -74,5 +85,13 @@ def test_status_page_renders_in_chromium(env, tmp_path):
         )
         data = shot.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, len(data)
+        # A phone-sized window (375 px wide) gets the same page, tables scrolling in their box.
+        phone = ARTIFACTS / "status-page-375.png"
+        subprocess.run(
+            [*chromium_args(tmp_path), f"--screenshot={phone.resolve()}", "--window-size=375,800", serve.status_url],
+            capture_output=True, text=True, timeout=60, check=True,
+        )
+        assert phone.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert 'name="viewport"' in dom
     finally:
         serve.stop()

@@ -176,8 +176,8 @@ async fn sso_sessions_show_in_health_metrics_and_the_status_page() {
     let page = body_text(&format!("{url}/")).await;
     assert!(
         page.contains("SSO sessions")
-            && page.contains("<td>corp</td>")
-            && page.contains("Log in: awsproxy sso login corp"),
+            && page.contains("<td data-label=\"session\">corp</td>")
+            && page.contains("Log in: <code>awsproxy sso login corp</code>"),
         "{page}"
     );
 
@@ -335,8 +335,9 @@ async fn with_no_config_serve_runs_the_embedded_default_and_caches_through_the_p
     assert!(
         page.contains("<h2>Cache</h2>")
             && page.contains(
-                "<td>proxy</td><td>1</td><td>0</td><td>1</td><td>0</td><td>0</td><td>50%</td>"
-            ),
+                "<td data-label=\"service\">proxy</td><td data-label=\"hits\">1</td><td data-label=\"revalidated\">0</td><td data-label=\"misses\">1</td><td data-label=\"stale\">0</td><td data-label=\"upstream errors\">0</td><td data-label=\"hit ratio\">50%</td>"
+            )
+            && page.contains("served from the cache"),
         "{page}"
     );
 
