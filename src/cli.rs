@@ -95,6 +95,15 @@ pub enum Command {
     /// Diagnose configuration, SSO, credentials, ports, CA trust and the agent
     Doctor(DoctorArgs),
 
+    /// Open the AWS console signed in as a profile's role
+    ///
+    /// Exchanges the profile's temporary credentials (an assumed role or an SSO
+    /// role) for a sign-in token at the AWS federation endpoint of the
+    /// profile's partition, and opens the console with it. Long-term IAM user
+    /// keys can't be used: federation needs a role.
+    #[command(after_help = CONSOLE_EXAMPLES)]
+    Console(ConsoleArgs),
+
     /// Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)
     ///
     /// Writes ~/.config/systemd/user/awsproxy.service (Restart=on-failure) and
@@ -232,6 +241,34 @@ pub struct CredsServeArgs {
     /// Print the environment variables a client needs, then exit
     #[arg(long, value_name = "CLIENT")]
     pub print_env: Option<String>,
+}
+
+const CONSOLE_EXAMPLES: &str = "Examples:
+  awsproxy console --profile dev
+  awsproxy console --profile prod --destination https://console.aws.amazon.com/s3/
+  awsproxy console --profile dev --print | xclip     # the URL signs in: treat it as a secret";
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// The AWS profile (default: `AWS_PROFILE`, else `default`)
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Print the sign-in URL instead of opening a browser (valid 15 minutes; it signs in whoever opens it)
+    #[arg(long)]
+    pub print: bool,
+
+    /// The browser command to run with the URL (default: `BROWSER`, else the system's)
+    #[arg(long, value_name = "CMD")]
+    pub browser: Option<String>,
+
+    /// A console page to open instead of the home page
+    #[arg(long, value_name = "URL")]
+    pub destination: Option<String>,
+
+    /// The console's region (default: the profile's)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -44,6 +44,9 @@ pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
 pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
 /// The profile SDKs use when none is given.
 pub const AWS_PROFILE: &str = "AWS_PROFILE";
+/// `awsproxy console`: the federation endpoint instead of the partition's
+/// (tests, and networks that reach sign-in through another name).
+pub const AWSPROXY_FEDERATION_URL: &str = "AWSPROXY_FEDERATION_URL";
 /// When `true`, SDKs ignore `AWS_ENDPOINT_URL*`.
 pub const AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
 /// Set in SSH sessions: no local browser can reach the machine.

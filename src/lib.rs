@@ -17,6 +17,7 @@ pub mod cli;
 pub(crate) mod codeartifact;
 pub(crate) mod commands;
 pub mod config;
+pub(crate) mod console;
 pub mod creds;
 pub(crate) mod daemon;
 pub mod docs;

@@ -6,6 +6,7 @@ mod cache_ls;
 mod cache_purge;
 mod completions;
 mod config_check;
+mod console;
 mod creds_export;
 mod creds_serve;
 mod doctor;
@@ -92,6 +93,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Config(ConfigCommand::Default) => config_check::print_default(&ctx),
         Command::Doctor(args) if args.config_only => config_check::run(&ctx, args.json),
         Command::Doctor(args) => doctor::run(&ctx, &args),
+        Command::Console(args) => console::run(&ctx, &args),
         Command::Serve(args) => serve::run(&ctx, &args),
         Command::Sso(SsoCommand::Login(args)) => sso_login::run(&ctx, &args),
         Command::Sso(SsoCommand::Status(args)) => sso_status::run(&ctx, &args),

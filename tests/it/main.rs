@@ -14,6 +14,7 @@ mod agent;
 mod cache;
 mod cargo;
 mod cli;
+mod console;
 mod creds;
 mod doctor;
 mod fake_conformance;

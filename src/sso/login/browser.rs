@@ -39,7 +39,15 @@ pub fn unavailable_reason() -> Option<&'static str> {
 
 /// Starts a browser on `url` without waiting for it.
 pub fn open(url: &str) -> anyhow::Result<()> {
-    let mut cmd = if let Ok(custom) = std::env::var(env_vars::AWSPROXY_BROWSER)
+    open_with(None, url)
+}
+
+/// [`open`], with `command` (run through `sh`, the URL as its argument)
+/// instead of the default browser when given.
+pub fn open_with(command: Option<&str>, url: &str) -> anyhow::Result<()> {
+    let mut cmd = if let Some(custom) = command {
+        shell(custom, url)
+    } else if let Ok(custom) = std::env::var(env_vars::AWSPROXY_BROWSER)
         && !custom.is_empty()
     {
         shell(&custom, url)
