@@ -187,7 +187,10 @@ mod tests {
     #[test]
     fn appending_to_a_file_without_final_newline_marks_the_block() {
         let with = insert("a = 1", 5, "k\n", Comment::Hash, "", false);
-        assert_eq!(with, "a = 1\n# >>> awsproxy >>> [newline]\nk\n# <<< awsproxy <<<\n");
+        assert_eq!(
+            with,
+            "a = 1\n# >>> awsproxy >>> [newline]\nk\n# <<< awsproxy <<<\n"
+        );
         let found = find(&with, Comment::Hash).unwrap().unwrap();
         assert!(found.newline && !found.created);
     }
@@ -218,7 +221,8 @@ mod tests {
     fn broken_markers_are_errors() {
         assert!(find("# >>> awsproxy >>>\nx\n", Comment::Hash).is_err());
         assert!(find("# <<< awsproxy <<<\n", Comment::Hash).is_err());
-        let two = "# >>> awsproxy >>>\n# <<< awsproxy <<<\n# >>> awsproxy >>>\n# <<< awsproxy <<<\n";
+        let two =
+            "# >>> awsproxy >>>\n# <<< awsproxy <<<\n# >>> awsproxy >>>\n# <<< awsproxy <<<\n";
         assert!(find(two, Comment::Hash).is_err());
         assert_eq!(find("plain\n", Comment::Hash).unwrap(), None);
     }

@@ -142,6 +142,9 @@ mod tests {
     #[test]
     fn a_missing_final_newline_is_marked() {
         let out = unified("f", Some("a"), Some("a\nb\n"));
-        assert!(out.contains("-a\n\\ No newline at end of file\n+a\n+b\n"), "{out}");
+        assert!(
+            out.contains("-a\n\\ No newline at end of file\n+a\n+b\n"),
+            "{out}"
+        );
     }
 }

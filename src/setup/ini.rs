@@ -5,8 +5,15 @@
 /// One line that means something.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Entry<'a> {
-    Section { name: &'a str, at: usize },
-    Key { section: Option<&'a str>, key: &'a str, value: &'a str },
+    Section {
+        name: &'a str,
+        at: usize,
+    },
+    Key {
+        section: Option<&'a str>,
+        key: &'a str,
+        value: &'a str,
+    },
 }
 
 /// The entries of `text`. With `strict` (configparser), a key before any
@@ -25,11 +32,18 @@ pub(crate) fn parse(text: &str, strict: bool) -> Result<Vec<Entry<'_>>, String> 
             continue;
         }
         // configparser: an indented line continues the previous value.
-        if strict && line.starts_with([' ', '\t']) && out.last().is_some_and(|e| matches!(e, Entry::Key { .. })) {
+        if strict
+            && line.starts_with([' ', '\t'])
+            && out.last().is_some_and(|e| matches!(e, Entry::Key { .. }))
+        {
             continue;
         }
         if let Some(name) = trimmed.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-            if strict && out.iter().any(|e| matches!(e, Entry::Section { name: s, .. } if *s == name)) {
+            if strict
+                && out
+                    .iter()
+                    .any(|e| matches!(e, Entry::Section { name: s, .. } if *s == name))
+            {
                 return Err(format!("line {}: section [{name}] appears twice", n + 1));
             }
             section = Some(name);
@@ -37,7 +51,9 @@ pub(crate) fn parse(text: &str, strict: bool) -> Result<Vec<Entry<'_>>, String> 
             continue;
         }
         let (key, value) = match trimmed.find(['=', ':'].as_slice()) {
-            Some(i) if strict || trimmed.as_bytes()[i] == b'=' => (trimmed[..i].trim(), trimmed[i + 1..].trim()),
+            Some(i) if strict || trimmed.as_bytes()[i] == b'=' => {
+                (trimmed[..i].trim(), trimmed[i + 1..].trim())
+            }
             _ if !strict => (trimmed, "true"),
             _ => return Err(format!("line {}: `{trimmed}` is not `key = value`", n + 1)),
         };
@@ -47,7 +63,11 @@ pub(crate) fn parse(text: &str, strict: bool) -> Result<Vec<Entry<'_>>, String> 
         if strict && section.is_none() {
             return Err(format!("line {}: `{key}` is outside any [section]", n + 1));
         }
-        out.push(Entry::Key { section, key, value });
+        out.push(Entry::Key {
+            section,
+            key,
+            value,
+        });
     }
     Ok(out)
 }
@@ -63,10 +83,24 @@ mod tests {
         assert_eq!(
             entries,
             [
-                Entry::Section { name: "global", at: 4 },
-                Entry::Key { section: Some("global"), key: "index-url", value: "a" },
-                Entry::Key { section: Some("global"), key: "timeout", value: "5" },
-                Entry::Section { name: "install", at: 42 },
+                Entry::Section {
+                    name: "global",
+                    at: 4
+                },
+                Entry::Key {
+                    section: Some("global"),
+                    key: "index-url",
+                    value: "a"
+                },
+                Entry::Key {
+                    section: Some("global"),
+                    key: "timeout",
+                    value: "5"
+                },
+                Entry::Section {
+                    name: "install",
+                    at: 42
+                },
             ]
         );
     }
@@ -74,12 +108,20 @@ mod tests {
     #[test]
     fn configparser_refusals() {
         assert!(parse("key = 1\n", true).unwrap_err().contains("line 1"));
-        assert!(parse("[global]\njunk\n", true).unwrap_err().contains("line 2"));
+        assert!(
+            parse("[global]\njunk\n", true)
+                .unwrap_err()
+                .contains("line 2")
+        );
         assert!(parse("[a]\n[a]\n", true).unwrap_err().contains("twice"));
         // npm's ini takes a bare word as `true`.
         assert_eq!(
             parse("save-exact\n", false).unwrap(),
-            [Entry::Key { section: None, key: "save-exact", value: "true" }]
+            [Entry::Key {
+                section: None,
+                key: "save-exact",
+                value: "true"
+            }]
         );
     }
 }

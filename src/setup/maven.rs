@@ -155,7 +155,9 @@ pub(super) fn placement(outside: &str) -> Result<Placement, Refusal> {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn indented(text: &str, indent: &str) -> String {

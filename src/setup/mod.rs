@@ -135,7 +135,10 @@ impl Refusal {
 
 fn broken_markers(tool: Tool, why: String) -> Refusal {
     Refusal::new(
-        format!("the {} file's awsproxy block is damaged: {why}", tool.as_str()),
+        format!(
+            "the {} file's awsproxy block is damaged: {why}",
+            tool.as_str()
+        ),
         "fix or delete the lines between the `>>> awsproxy >>>` and `<<< awsproxy <<<` markers by hand, then run the command again",
     )
 }
@@ -172,7 +175,10 @@ pub(crate) fn setup(
     // What the tool reads must still parse (say a TOML table defined twice).
     tools::check_parses(tool, &new).map_err(|r| {
         Refusal::new(
-            format!("adding awsproxy's settings would make the file invalid: {}", r.message),
+            format!(
+                "adding awsproxy's settings would make the file invalid: {}",
+                r.message
+            ),
             r.hint,
         )
     })?;

@@ -42,7 +42,10 @@ fn pip_goes_into_the_existing_global_section() {
 #[test]
 fn pip_adds_a_global_section_when_there_is_none() {
     let new = round_trip(Tool::Pip, None, &endpoint("corp"));
-    assert!(new.starts_with("# >>> awsproxy >>> [created]\n[global]\nindex-url = "), "{new}");
+    assert!(
+        new.starts_with("# >>> awsproxy >>> [created]\n[global]\nindex-url = "),
+        "{new}"
+    );
     round_trip(Tool::Pip, Some("[install]\nx = 1"), &endpoint("corp"));
     round_trip(Tool::Pip, Some(""), &endpoint("corp"));
 }
@@ -51,12 +54,29 @@ fn pip_adds_a_global_section_when_there_is_none() {
 fn pip_refuses_overrides_and_broken_files() {
     let env = Env::new();
     let ep = endpoint("corp");
-    let err = setup(Tool::Pip, Some("[global]\nindex_url = https://x/\n"), &ep, &env).unwrap_err();
+    let err = setup(
+        Tool::Pip,
+        Some("[global]\nindex_url = https://x/\n"),
+        &ep,
+        &env,
+    )
+    .unwrap_err();
     assert!(err.message.contains("index-url"), "{err:?}");
-    let err = setup(Tool::Pip, Some("[install]\nindex-url = https://x/\n"), &ep, &env).unwrap_err();
+    let err = setup(
+        Tool::Pip,
+        Some("[install]\nindex-url = https://x/\n"),
+        &ep,
+        &env,
+    )
+    .unwrap_err();
     assert!(err.message.contains("[install]"), "{err:?}");
     let env = Env::from([("PIP_INDEX_URL".to_owned(), "https://x/".to_owned())]);
-    assert!(setup(Tool::Pip, None, &ep, &env).unwrap_err().message.contains("PIP_INDEX_URL"));
+    assert!(
+        setup(Tool::Pip, None, &ep, &env)
+            .unwrap_err()
+            .message
+            .contains("PIP_INDEX_URL")
+    );
     let err = setup(Tool::Pip, Some("index-url = x\n"), &ep, &Env::new()).unwrap_err();
     assert!(err.message.contains("does not parse"), "{err:?}");
 }
@@ -67,7 +87,10 @@ fn a_changed_mount_replaces_the_block_in_place() {
     let first = written(setup(Tool::Pip, Some("[global]\nx = 1\n"), &endpoint("a"), &env).unwrap());
     let second = written(setup(Tool::Pip, Some(&first), &endpoint("b"), &env).unwrap());
     assert_eq!(second, first.replace("/pypi/a/", "/pypi/b/"));
-    assert_eq!(undo(Tool::Pip, Some(&second)).unwrap(), Plan::Write("[global]\nx = 1\n".to_owned()));
+    assert_eq!(
+        undo(Tool::Pip, Some(&second)).unwrap(),
+        Plan::Write("[global]\nx = 1\n".to_owned())
+    );
     assert_eq!(
         configured_url(Tool::Pip, Some(&second)).unwrap().as_deref(),
         Some("http://127.0.0.1:9000/pypi/b/simple/")
@@ -77,10 +100,17 @@ fn a_changed_mount_replaces_the_block_in_place() {
 
 #[test]
 fn uv_appends_a_default_index() {
-    let new = round_trip(Tool::Uv, Some("# uv\nnative-tls = true\n"), &endpoint("corp"));
+    let new = round_trip(
+        Tool::Uv,
+        Some("# uv\nnative-tls = true\n"),
+        &endpoint("corp"),
+    );
     let table: toml::Table = toml::from_str(&new).unwrap();
     let index = &table["index"][0];
-    assert_eq!(index["url"].as_str(), Some("http://127.0.0.1:9000/pypi/corp/simple/"));
+    assert_eq!(
+        index["url"].as_str(),
+        Some("http://127.0.0.1:9000/pypi/corp/simple/")
+    );
     assert_eq!(index["default"].as_bool(), Some(true));
     let env = Env::new();
     let taken = "[[index]]\nurl = \"https://x/\"\ndefault = true\n";
@@ -118,7 +148,10 @@ fn cargo_adds_a_registry_and_optionally_replaces_crates_io() {
     ep.replace_crates_io = true;
     let new = round_trip(Tool::Cargo, None, &ep);
     let table: toml::Table = toml::from_str(&new).unwrap();
-    assert_eq!(table["source"]["crates-io"]["replace-with"].as_str(), Some("crates"));
+    assert_eq!(
+        table["source"]["crates-io"]["replace-with"].as_str(),
+        Some("crates")
+    );
     let env = Env::new();
     let taken = "[registries.crates]\nindex = \"x\"\n";
     assert!(setup(Tool::Cargo, Some(taken), &ep, &env).is_err());
@@ -139,10 +172,16 @@ fn maven_inserts_into_mirrors_or_creates_them() {
     );
     let without = "<settings>\n\t<localRepository>/r</localRepository>\n</settings>";
     let new = round_trip(Tool::Maven, Some(without), &ep);
-    assert!(new.contains("<settings>\n  <!-- >>> awsproxy >>> -->\n  <mirrors>\n    <mirror>\n"), "{new}");
+    assert!(
+        new.contains("<settings>\n  <!-- >>> awsproxy >>> -->\n  <mirrors>\n    <mirror>\n"),
+        "{new}"
+    );
     maven::check(&new).unwrap();
     let created = round_trip(Tool::Maven, None, &ep);
-    assert!(created.starts_with("<!-- >>> awsproxy >>> [created] -->\n<settings "), "{created}");
+    assert!(
+        created.starts_with("<!-- >>> awsproxy >>> [created] -->\n<settings "),
+        "{created}"
+    );
     maven::check(&created).unwrap();
 }
 
@@ -150,11 +189,25 @@ fn maven_inserts_into_mirrors_or_creates_them() {
 fn maven_refuses_broken_xml_and_named_mirrors() {
     let ep = endpoint("corp");
     let env = Env::new();
-    let err = setup(Tool::Maven, Some("<settings><mirrors></settings>"), &ep, &env).unwrap_err();
+    let err = setup(
+        Tool::Maven,
+        Some("<settings><mirrors></settings>"),
+        &ep,
+        &env,
+    )
+    .unwrap_err();
     assert!(err.message.contains("does not parse"), "{err:?}");
     let err = setup(Tool::Maven, Some("<settings>\n<mirrors>\n<mirror><mirrorOf>central</mirrorOf></mirror>\n</mirrors>\n</settings>\n"), &ep, &env).unwrap_err();
     assert!(err.message.contains("`central`"), "{err:?}");
-    assert!(setup(Tool::Maven, Some("<settings><mirrors/></settings>"), &ep, &env).is_err());
+    assert!(
+        setup(
+            Tool::Maven,
+            Some("<settings><mirrors/></settings>"),
+            &ep,
+            &env
+        )
+        .is_err()
+    );
     assert!(setup(Tool::Maven, Some("<project/>"), &ep, &env).is_err());
 }
 
@@ -162,7 +215,10 @@ fn maven_refuses_broken_xml_and_named_mirrors() {
 fn gradle_owns_its_whole_init_script() {
     let ep = endpoint("corp");
     let new = round_trip(Tool::Gradle, None, &ep);
-    assert!(new.contains("def awsproxyMaven = 'http://127.0.0.1:9000/maven/corp/'"), "{new}");
+    assert!(
+        new.contains("def awsproxyMaven = 'http://127.0.0.1:9000/maven/corp/'"),
+        "{new}"
+    );
     assert!(setup(Tool::Gradle, Some("println 'mine'\n"), &ep, &Env::new()).is_err());
 }
 

@@ -34,17 +34,26 @@ fn top(offset: usize) -> Placement {
 
 fn unparseable(tool: Tool, why: impl std::fmt::Display) -> Refusal {
     Refusal::new(
-        format!("the {} configuration file does not parse: {why}", tool.as_str()),
+        format!(
+            "the {} configuration file does not parse: {why}",
+            tool.as_str()
+        ),
         "fix the file (or move it aside), then run the command again; awsproxy edits only files it can read",
     )
 }
 
 pub(super) fn check_parses(tool: Tool, text: &str) -> Result<(), Refusal> {
     match tool {
-        Tool::Pip => ini::parse(text, true).map(drop).map_err(|e| unparseable(tool, e)),
-        Tool::Npm => ini::parse(text, false).map(drop).map_err(|e| unparseable(tool, e)),
+        Tool::Pip => ini::parse(text, true)
+            .map(drop)
+            .map_err(|e| unparseable(tool, e)),
+        Tool::Npm => ini::parse(text, false)
+            .map(drop)
+            .map_err(|e| unparseable(tool, e)),
         Tool::Uv | Tool::Cargo => toml_table(tool, text).map(drop),
-        Tool::Maven => maven::check(text).map(drop).map_err(|e| unparseable(tool, e)),
+        Tool::Maven => maven::check(text)
+            .map(drop)
+            .map_err(|e| unparseable(tool, e)),
         Tool::Gradle => Ok(()),
     }
 }
@@ -90,12 +99,18 @@ pub(super) fn check_overrides(
             env_override(env, &["PIP_INDEX_URL"])?;
             let entries = ini::parse(outside, true).map_err(|e| unparseable(tool, e))?;
             for entry in entries {
-                if let ini::Entry::Key { section: Some(section), key, .. } = entry
+                if let ini::Entry::Key {
+                    section: Some(section),
+                    key,
+                    ..
+                } = entry
                     && normal_key(key) == "index-url"
                 {
                     return Err(overridden(
                         format!("the file already sets `index-url` in [{section}]"),
-                        format!("remove that `index-url` line (or the [{section}] one, which pip prefers for its command), then run the command again"),
+                        format!(
+                            "remove that `index-url` line (or the [{section}] one, which pip prefers for its command), then run the command again"
+                        ),
                     ));
                 }
             }
@@ -116,9 +131,14 @@ pub(super) fn check_overrides(
             let default_index = table
                 .get("index")
                 .and_then(toml::Value::as_array)
-                .is_some_and(|a| a.iter().any(|i| i.get("default").and_then(toml::Value::as_bool) == Some(true)));
+                .is_some_and(|a| {
+                    a.iter()
+                        .any(|i| i.get("default").and_then(toml::Value::as_bool) == Some(true))
+                });
             let legacy = table.contains_key("index-url")
-                || table.get("pip").is_some_and(|p| p.get("index-url").is_some());
+                || table
+                    .get("pip")
+                    .is_some_and(|p| p.get("index-url").is_some());
             if default_index || legacy {
                 return Err(overridden(
                     "the file already names a default index (`[[index]]` with `default = true`, or `index-url`)".to_owned(),
@@ -139,7 +159,10 @@ pub(super) fn check_overrides(
             {
                 return Err(overridden(
                     format!("the file already defines the registry `{}`", endpoint.mount),
-                    format!("remove its `[registries.{}]` table, then run the command again", endpoint.mount),
+                    format!(
+                        "remove its `[registries.{}]` table, then run the command again",
+                        endpoint.mount
+                    ),
                 ));
             }
             if endpoint.replace_crates_io
@@ -187,15 +210,13 @@ pub(super) fn placement(tool: Tool, outside: &str) -> Result<Placement, Refusal>
         // Keys after a `[section]` line would land in that section.
         Tool::Npm => {
             let entries = ini::parse(outside, false).map_err(|e| unparseable(tool, e))?;
-            Ok(top(
-                entries
-                    .iter()
-                    .find_map(|e| match e {
-                        ini::Entry::Section { at, .. } => Some(*at),
-                        ini::Entry::Key { .. } => None,
-                    })
-                    .unwrap_or(outside.len()),
-            ))
+            Ok(top(entries
+                .iter()
+                .find_map(|e| match e {
+                    ini::Entry::Section { at, .. } => Some(*at),
+                    ini::Entry::Key { .. } => None,
+                })
+                .unwrap_or(outside.len())))
         }
         Tool::Uv | Tool::Cargo => Ok(top(outside.len())),
         Tool::Maven => maven::placement(outside),
@@ -214,7 +235,11 @@ pub(super) fn placement(tool: Tool, outside: &str) -> Result<Placement, Refusal>
 
 /// A TOML key, quoted unless it is bare.
 fn toml_key(key: &str) -> String {
-    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         key.to_owned()
     } else {
         toml::Value::String(key.to_owned()).to_string()
@@ -229,7 +254,11 @@ pub(super) fn body(tool: Tool, endpoint: &Endpoint, place: &Placement) -> String
     let url = endpoint.url(tool);
     match tool {
         Tool::Pip => {
-            let header = if place.context == Context::InPipGlobal { "" } else { "[global]\n" };
+            let header = if place.context == Context::InPipGlobal {
+                ""
+            } else {
+                "[global]\n"
+            };
             format!("{header}index-url = {url}\n")
         }
         Tool::Uv => format!(
