@@ -17,6 +17,19 @@ Exit codes: 0 success, 1 runtime failure, 2 bad arguments or configuration,
 Configuration: $XDG_CONFIG_HOME/awsproxy/config.toml (or --config). Without a
 file, awsproxy uses its embedded default; `awsproxy config default` prints it.";
 
+const SETUP_HELP: &str = "\
+Examples:
+  awsproxy setup pip npm                 # pip.conf and ~/.npmrc, one mount each
+  awsproxy setup cargo --mount crates    # when several [[repos.cargo]] exist
+  awsproxy setup uv npm --project .      # ./uv.toml and ./.npmrc
+  awsproxy setup maven --dry-run         # print the diff, change nothing
+  awsproxy setup pip npm --undo          # remove awsproxy's blocks again
+  awsproxy setup --status                # what is set up where (--json too)
+
+Exit codes: 0 done or already set up, 1 a file could not be read or written,
+2 refused (no or several mounts, a file that does not parse, a setting that
+would override awsproxy's); a refusal changes no file.";
+
 /// One local daemon for AWS-authenticated package repositories, credentials,
 /// SSO and a caching HTTPS proxy.
 ///
@@ -115,6 +128,18 @@ pub enum Command {
 
     /// Stop and remove the agent installed by `install-agent`
     UninstallAgent(UninstallAgentArgs),
+
+    /// Point pip, uv, npm, cargo, Maven or Gradle at awsproxy's repository mounts
+    ///
+    /// Edits each tool's own configuration file (user level by default, the
+    /// project's with --project) inside a block between `>>> awsproxy >>>` and
+    /// `<<< awsproxy <<<` comments, and never touches a byte outside it. Running it
+    /// again changes nothing; --undo removes exactly the block (and a file awsproxy
+    /// created); the first edit keeps the old file as FILE.awsproxy-backup. It
+    /// refuses, with a hint, a file it cannot parse and a setting outside its block
+    /// (or in the environment) that would win over its own.
+    #[command(after_help = SETUP_HELP)]
+    Setup(SetupArgs),
 
     /// Print a shell completion script
     ///
@@ -455,6 +480,42 @@ pub struct UninstallAgentArgs {
     /// Act for this platform instead of the current one (for tests)
     #[arg(long, value_enum, hide = true)]
     pub platform: Option<crate::agent::Platform>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// The tools to set up
+    #[arg(value_enum, value_name = "TOOL", required_unless_present = "status")]
+    pub tools: Vec<crate::setup::Tool>,
+
+    /// The mount to use (required when the tool's format has several)
+    #[arg(long, value_name = "NAME", conflicts_with = "undo")]
+    pub mount: Option<String>,
+
+    /// Edit the project's file in DIR (default: the current directory) instead
+    /// of the user's: uv.toml, .npmrc or .cargo/config.toml
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
+    pub project: Option<PathBuf>,
+
+    /// Print the unified diff that would be applied; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Remove awsproxy's block (and a file awsproxy created) again
+    #[arg(long)]
+    pub undo: bool,
+
+    /// cargo: also replace crates.io with the mount (`[source.crates-io]`)
+    #[arg(long, conflicts_with = "undo")]
+    pub replace_crates_io: bool,
+
+    /// List each tool's file, the mount it uses and its state
+    #[arg(long, conflicts_with_all = ["tools", "mount", "dry_run", "undo", "replace_crates_io"])]
+    pub status: bool,
+
+    /// With --status: print JSON instead of a table
+    #[arg(long, requires = "status")]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

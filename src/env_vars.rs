@@ -28,6 +28,12 @@ pub const NO_COLOR: &str = "NO_COLOR";
 pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
 /// The user's home directory.
 pub const HOME: &str = "HOME";
+/// Cargo's home (`~/.cargo` when unset): `awsproxy setup cargo` edits its `config.toml`.
+pub const CARGO_HOME: &str = "CARGO_HOME";
+/// Gradle's user home (`~/.gradle` when unset): `awsproxy setup gradle` writes its `init.d/`.
+pub const GRADLE_USER_HOME: &str = "GRADLE_USER_HOME";
+/// npm's user config file (`~/.npmrc` when unset); npm reads it case-insensitively.
+pub const NPM_CONFIG_USERCONFIG: &str = "NPM_CONFIG_USERCONFIG";
 
 /// Command run with the login URL instead of the system browser (also makes
 /// `sso login` assume a browser is available; tests use it as a simulated browser).

@@ -36,6 +36,7 @@ pub(crate) mod printer;
 pub(crate) mod pypi;
 pub mod secret;
 pub mod services;
+pub(crate) mod setup;
 pub(crate) mod sso;
 pub(crate) mod supervisor;
 pub mod tls;

@@ -12,6 +12,7 @@ mod creds_serve;
 mod doctor;
 mod install_agent;
 mod serve;
+mod setup;
 mod sso_login;
 mod sso_logout;
 mod sso_status;
@@ -107,5 +108,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Ca(CaCommand::Export(args)) => ca_export::run(&ctx, &args),
         Command::InstallAgent(args) => install_agent::install(&ctx, &args),
         Command::UninstallAgent(args) => install_agent::uninstall(&ctx, &args),
+        Command::Setup(args) => setup::run(&ctx, &args),
     }
 }

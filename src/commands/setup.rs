@@ -1,0 +1,423 @@
+//! `awsproxy setup TOOL… [--mount NAME] [--project [DIR]] [--dry-run] [--undo]`
+//! and `awsproxy setup --status`: find each tool's config file, let
+//! `crate::setup` say what its text should become, and write it atomically
+//! (keeping its mode, with a one-time backup). Every tool is planned before any
+//! file is written, so a refusal leaves every file as it was.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::SetupArgs;
+use crate::config::ReposSection;
+use crate::env_vars;
+use crate::error::{Error, ExitStatus, Hinted};
+use crate::fsutil::{self, Mode};
+use crate::setup::{self, Endpoint, Env, Plan, Tool, diff};
+
+/// Where a tool's file is, from the environment the tool itself reads.
+struct Locations<'a> {
+    home: &'a Path,
+    config_home: PathBuf,
+    env: &'a Env,
+}
+
+impl Locations<'_> {
+    fn var(&self, name: &str) -> Option<PathBuf> {
+        self.env
+            .iter()
+            .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_empty())
+            .map(|(_, v)| PathBuf::from(v))
+    }
+
+    fn user_file(&self, tool: Tool) -> PathBuf {
+        match tool {
+            Tool::Pip => self.config_home.join("pip/pip.conf"),
+            Tool::Uv => self.config_home.join("uv/uv.toml"),
+            Tool::Npm => self
+                .var(env_vars::NPM_CONFIG_USERCONFIG)
+                .unwrap_or_else(|| self.home.join(".npmrc")),
+            Tool::Cargo => cargo_config(
+                &self
+                    .var(env_vars::CARGO_HOME)
+                    .unwrap_or_else(|| self.home.join(".cargo")),
+            ),
+            Tool::Maven => self.home.join(".m2/settings.xml"),
+            Tool::Gradle => self
+                .var(env_vars::GRADLE_USER_HOME)
+                .unwrap_or_else(|| self.home.join(".gradle"))
+                .join("init.d/awsproxy.gradle"),
+        }
+    }
+
+    fn file(&self, tool: Tool, project: Option<&Path>) -> anyhow::Result<PathBuf> {
+        let Some(dir) = project else {
+            return Ok(self.user_file(tool));
+        };
+        Ok(match tool {
+            Tool::Uv => dir.join("uv.toml"),
+            Tool::Npm => dir.join(".npmrc"),
+            Tool::Cargo => cargo_config(&dir.join(".cargo")),
+            Tool::Pip | Tool::Maven | Tool::Gradle => {
+                return Err(Error::Usage {
+                    message: format!("{} has no project-level file for --project", tool.as_str()),
+                    hint: Some(format!(
+                        "run `awsproxy setup {}` without --project for the user-level file",
+                        tool.as_str()
+                    )),
+                }
+                .into());
+            }
+        })
+    }
+}
+
+/// Cargo reads `config` when it exists without `config.toml`.
+fn cargo_config(dir: &Path) -> PathBuf {
+    let legacy = dir.join("config");
+    let toml = dir.join("config.toml");
+    if !toml.exists() && legacy.is_file() {
+        legacy
+    } else {
+        toml
+    }
+}
+
+/// The base URL of the repository listener: `AWSPROXY_REPOS_LISTEN` (as `serve`
+/// reads it), else `[repos] listen`; an unspecified address means loopback.
+fn base_url(repos: &ReposSection, env: &Env) -> String {
+    let mut addr = env
+        .get(env_vars::AWSPROXY_REPOS_LISTEN)
+        .and_then(|v| v.parse::<crate::config::values::ListenAddr>().ok())
+        .unwrap_or_else(|| repos.listen.clone())
+        .0;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    format!("http://{addr}")
+}
+
+/// The mounts of the tool's format, with whether each accepts uploads.
+fn mounts(repos: &ReposSection, tool: Tool) -> Vec<(String, bool)> {
+    match tool.format() {
+        "pypi" => repos
+            .pypi
+            .iter()
+            .map(|m| (m.name.clone(), m.allow_upload))
+            .collect(),
+        "npm" => repos
+            .npm
+            .iter()
+            .map(|m| (m.name.clone(), m.allow_publish))
+            .collect(),
+        "cargo" => repos
+            .cargo
+            .iter()
+            .map(|m| (m.name.clone(), m.allow_publish))
+            .collect(),
+        _ => repos
+            .maven
+            .iter()
+            .map(|m| (m.name.clone(), m.allow_deploy))
+            .collect(),
+    }
+}
+
+fn endpoint(
+    repos: &ReposSection,
+    env: &Env,
+    tool: Tool,
+    args: &SetupArgs,
+    source: &str,
+) -> anyhow::Result<Endpoint> {
+    let all = mounts(repos, tool);
+    let names = || {
+        all.iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let format = tool.format();
+    let chosen = match (&args.mount, all.as_slice()) {
+        (_, []) => {
+            return Err(Error::Usage {
+                message: format!("{source} has no `[[repos.{format}]]` mount for {}", tool.as_str()),
+                hint: Some(format!(
+                    "add a `[[repos.{format}]]` section (see `awsproxy config default` and the README), then run the command again"
+                )),
+            }
+            .into());
+        }
+        (None, [one]) => one,
+        (None, _) => {
+            return Err(Error::Usage {
+                message: format!(
+                    "{source} has several `[[repos.{format}]]` mounts: {}",
+                    names()
+                ),
+                hint: Some(format!(
+                    "say which with --mount, e.g. `awsproxy setup {} --mount {}`",
+                    tool.as_str(),
+                    all[0].0
+                )),
+            }
+            .into());
+        }
+        (Some(wanted), _) => all
+            .iter()
+            .find(|(n, _)| n == wanted)
+            .ok_or_else(|| Error::Usage {
+                message: format!("no `[[repos.{format}]]` mount named `{wanted}` in {source}"),
+                hint: Some(format!("configured: {}", names())),
+            })?,
+    };
+    Ok(Endpoint {
+        base: base_url(repos, env),
+        mount: chosen.0.clone(),
+        publish: chosen.1,
+        replace_crates_io: args.replace_crates_io && tool == Tool::Cargo,
+    })
+}
+
+fn read(path: &Path) -> anyhow::Result<Option<String>> {
+    match fs_err::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            Hinted::new(
+                format!("{} is not UTF-8 text", path.display()),
+                "awsproxy edits only text files it can read; fix or move the file",
+            )
+            .into()
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One tool's file and what to do with it.
+struct Step {
+    tool: Tool,
+    path: PathBuf,
+    current: Option<String>,
+    plan: Plan,
+    url: Option<String>,
+}
+
+fn plan(
+    ctx: &Ctx,
+    args: &SetupArgs,
+    locations: &Locations<'_>,
+    env: &Env,
+) -> anyhow::Result<Vec<Step>> {
+    let mut tools = args.tools.clone();
+    tools.sort();
+    tools.dedup();
+    let config = if args.undo { None } else { Some(ctx.config()?) };
+    let mut steps = Vec::new();
+    for tool in tools {
+        let path = locations.file(tool, args.project.as_deref())?;
+        let current = read(&path)?;
+        let (plan, url) = match &config {
+            None => (setup::undo(tool, current.as_deref()), None),
+            Some(config) => {
+                let repos = config.file.repos.clone().unwrap_or_default();
+                let ep = endpoint(&repos, env, tool, args, &config.source.to_string())?;
+                (
+                    setup::setup(tool, current.as_deref(), &ep, env),
+                    Some(ep.url(tool)),
+                )
+            }
+        };
+        let plan = plan.map_err(|r| Error::Usage {
+            message: format!(
+                "{}: refusing to edit {}: {}",
+                tool.as_str(),
+                path.display(),
+                r.message
+            ),
+            hint: Some(r.hint),
+        })?;
+        steps.push(Step {
+            tool,
+            path,
+            current,
+            plan,
+            url,
+        });
+    }
+    Ok(steps)
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn mode_of(_: &Path) -> Option<u32> {
+    None
+}
+
+/// Writes `text` atomically: created 0600, then given the mode `like` had (or
+/// `fallback` for a new file), so it is never more open than before.
+fn write_keeping_mode(
+    path: &Path,
+    text: &str,
+    mode: Option<u32>,
+    fallback: Mode,
+) -> anyhow::Result<()> {
+    fsutil::atomic_write(path, text.as_bytes(), Mode::Secret)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = mode.unwrap_or(if fallback == Mode::Secret {
+            0o600
+        } else {
+            0o644
+        });
+        fs_err::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (mode, fallback);
+    Ok(())
+}
+
+fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".awsproxy-backup");
+    path.with_file_name(name)
+}
+
+fn apply(step: &Step) -> anyhow::Result<()> {
+    let mode = mode_of(&step.path);
+    // `.npmrc` files hold registry tokens: a new one is private.
+    let fallback = if step.tool == Tool::Npm {
+        Mode::Secret
+    } else {
+        Mode::Public
+    };
+    match &step.plan {
+        Plan::Unchanged => {}
+        Plan::Write(text) => {
+            if let Some(old) = &step.current {
+                let backup = backup_path(&step.path);
+                if !backup.exists() {
+                    write_keeping_mode(&backup, old, mode, fallback)?;
+                }
+            }
+            write_keeping_mode(&step.path, text, mode, fallback)?;
+        }
+        Plan::Delete => fs_err::remove_file(&step.path)?,
+    }
+    Ok(())
+}
+
+fn describe(step: &Step, undo: bool) -> String {
+    let (tool, path) = (step.tool.as_str(), step.path.display());
+    match (&step.plan, undo) {
+        (Plan::Unchanged, false) => format!("{tool}: already set up in {path}"),
+        (Plan::Unchanged, true) => format!("{tool}: nothing to undo in {path}"),
+        (Plan::Write(_), false) => format!(
+            "{tool}: set up {path} ({})",
+            step.url.as_deref().unwrap_or_default()
+        ),
+        (Plan::Write(_), true) => format!("{tool}: removed awsproxy's block from {path}"),
+        (Plan::Delete, _) => format!("{tool}: removed {path} (awsproxy had created it)"),
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &SetupArgs) -> anyhow::Result<ExitStatus> {
+    let env: Env = std::env::vars().collect();
+    let locations = Locations {
+        home: &ctx.paths.home,
+        config_home: ctx
+            .paths
+            .config_dir
+            .parent()
+            .map_or_else(|| ctx.paths.home.join(".config"), Path::to_path_buf),
+        env: &env,
+    };
+    if args.status {
+        return status(ctx, args, &locations);
+    }
+    let steps = plan(ctx, args, &locations, &env)?;
+    for step in &steps {
+        if args.dry_run {
+            let new = match &step.plan {
+                Plan::Unchanged => step.current.clone(),
+                Plan::Write(text) => Some(text.clone()),
+                Plan::Delete => None,
+            };
+            let text = diff::unified(
+                &step.path.display().to_string(),
+                step.current.as_deref(),
+                new.as_deref(),
+            );
+            if text.is_empty() {
+                ctx.printer.message(&describe(step, args.undo));
+            } else {
+                ctx.printer.data(&text)?;
+            }
+            continue;
+        }
+        apply(step)?;
+        ctx.printer.message(&describe(step, args.undo));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// One row of `setup --status`.
+#[derive(Debug, Serialize)]
+struct Row {
+    tool: &'static str,
+    file: String,
+    /// `set up`, `not set up`, `no file` or `damaged block`.
+    state: &'static str,
+    mount: Option<String>,
+    url: Option<String>,
+}
+
+fn status(ctx: &Ctx, args: &SetupArgs, locations: &Locations<'_>) -> anyhow::Result<ExitStatus> {
+    let mut rows = Vec::new();
+    for tool in Tool::ALL {
+        let mut files = vec![locations.user_file(tool)];
+        if let Some(dir) = args.project.as_deref().filter(|_| tool.has_project_file()) {
+            files.push(locations.file(tool, Some(dir))?);
+        }
+        for path in files {
+            let current = read(&path).ok().flatten();
+            let (state, url) = match (&current, setup::configured_url(tool, current.as_deref())) {
+                (None, _) => ("no file", None),
+                (Some(_), Err(_)) => ("damaged block", None),
+                (Some(_), Ok(None)) => ("not set up", None),
+                (Some(_), Ok(Some(url))) => ("set up", Some(url)),
+            };
+            rows.push(Row {
+                tool: tool.as_str(),
+                file: path.display().to_string(),
+                state,
+                mount: url.as_deref().and_then(setup::mount_of).map(str::to_owned),
+                url,
+            });
+        }
+    }
+    if args.json {
+        ctx.printer.json(&rows)?;
+        return Ok(ExitStatus::Success);
+    }
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::NOTHING);
+    table.set_header(["TOOL", "FILE", "MOUNT", "STATE"]);
+    for r in &rows {
+        table.add_row([r.tool, &r.file, r.mount.as_deref().unwrap_or("-"), r.state]);
+    }
+    ctx.printer.data(&table.to_string())?;
+    Ok(ExitStatus::Success)
+}
