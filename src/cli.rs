@@ -188,6 +188,15 @@ pub enum SsoCommand {
     /// Exits 0 when every listed session is valid, 3 when any needs a login.
     Status(SsoStatusArgs),
 
+    /// List the accounts and roles a session reaches; write them as profiles
+    ///
+    /// Asks the SSO portal (ListAccounts, ListAccountRoles) with the session's
+    /// cached token. `--write` keeps one `[profile …]` per account and role in a
+    /// marked block of ~/.aws/config (AWS_CONFIG_FILE), replaced on every run;
+    /// your own profiles and comments are never touched.
+    #[command(after_help = SSO_PROFILES_EXAMPLES)]
+    Profiles(SsoProfilesArgs),
+
     /// Keep sessions fresh with their refresh tokens; notify when a login is needed
     ///
     /// Refreshes each token when less than `[sso] refresh_ahead` (default 20m) is
@@ -266,6 +275,41 @@ pub struct CredsServeArgs {
     /// Print the environment variables a client needs, then exit
     #[arg(long, value_name = "CLIENT")]
     pub print_env: Option<String>,
+}
+
+const SSO_PROFILES_EXAMPLES: &str = "Examples:
+  awsproxy sso profiles corp                       # a table of accounts, roles and profile names
+  awsproxy sso profiles corp --write --dry-run     # the diff --write would apply to ~/.aws/config
+  awsproxy sso profiles corp --write --prefix corp- --template '{account_name}.{role_name}'";
+
+#[derive(Debug, Args)]
+pub struct SsoProfilesArgs {
+    /// The sso-session (default: the only one)
+    pub session: Option<String>,
+
+    /// Write the profiles into the awsproxy block of the AWS config file
+    #[arg(long)]
+    pub write: bool,
+
+    /// With --write: print the diff and change nothing
+    #[arg(long, requires = "write")]
+    pub dry_run: bool,
+
+    /// Profile names: {account_name}, {account_id}, {role_name}, {session}
+    #[arg(long, value_name = "TEMPLATE", default_value = crate::sso::profiles::DEFAULT_TEMPLATE)]
+    pub template: String,
+
+    /// Prepended to every profile name
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub prefix: String,
+
+    /// The profiles' `region` (default: the session's `sso_region`)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
 }
 
 const CONSOLE_EXAMPLES: &str = "Examples:

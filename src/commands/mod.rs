@@ -15,6 +15,7 @@ mod serve;
 mod setup;
 mod sso_login;
 mod sso_logout;
+mod sso_profiles;
 mod sso_status;
 mod sso_watch;
 mod token_get;
@@ -98,6 +99,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Serve(args) => serve::run(&ctx, &args),
         Command::Sso(SsoCommand::Login(args)) => sso_login::run(&ctx, &args),
         Command::Sso(SsoCommand::Status(args)) => sso_status::run(&ctx, &args),
+        Command::Sso(SsoCommand::Profiles(args)) => sso_profiles::run(&ctx, &args),
         Command::Sso(SsoCommand::Watch(args)) => sso_watch::run(&ctx, &args),
         Command::Sso(SsoCommand::Logout(args)) => sso_logout::run(&ctx, &args),
         Command::Creds(CredsCommand::Serve(args)) => creds_serve::run(&ctx, &args),

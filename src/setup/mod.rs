@@ -12,7 +12,7 @@
 //! | maven  | `~/.m2/settings.xml`                | —                      | `<!-- -->`   |
 //! | gradle | `~/.gradle/init.d/awsproxy.gradle`  | —                      | the whole file |
 
-mod block;
+pub(crate) mod block;
 pub(crate) mod diff;
 mod ini;
 mod maven;

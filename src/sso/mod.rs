@@ -23,6 +23,7 @@ pub mod client;
 pub mod lock;
 pub mod login;
 pub mod notify;
+pub mod profiles;
 pub mod refresh;
 pub mod registration;
 pub mod state;

@@ -71,3 +71,23 @@ def test_sso_status_reads_a_token_botocore_refreshed(env, fake_aws_factory):
     corp = next(r for r in rows if r["name"] == "corp")
     assert corp["state"] == "valid" and corp["refreshable"] is True, corp
     assert corp["needs_login"] is False
+
+
+def test_botocore_uses_profiles_written_by_awsproxy_sso_profiles(env, fake_aws):
+    e, _ = setup(env, fake_aws)
+    config = pathlib.Path(e["AWS_CONFIG_FILE"])
+    before = config.read_text()
+    run(e, "sso", "login", "corp", "--use-device-code", "--no-browser", timeout=120)
+    run(e, "sso", "profiles", "corp", "--write")
+    written = config.read_text()
+    assert written.startswith(before) and "# >>> awsproxy >>>" in written, written
+    script = (
+        "import boto3, botocore.session\n"
+        "profiles = botocore.session.Session().full_config['profiles']\n"
+        "assert profiles['dev']['sso_role_name'] == 'DeveloperRole'\n"
+        "c = boto3.Session(profile_name='fake-dev-ReadOnly').get_credentials().get_frozen_credentials()\n"
+        "print(c.access_key)\n"
+    )
+    proc = subprocess.run(["python", "-c", script], env=e, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().startswith("ASIAFAKE"), proc.stdout

@@ -27,4 +27,5 @@ mod pypi;
 mod security;
 mod serve;
 mod sso;
+mod sso_profiles;
 mod token;

@@ -77,6 +77,9 @@ pub struct PortalState {
     pub role_credential_requests: Vec<RoleCredentialsRequest>,
     /// Tokens revoked by `Logout`, in order.
     pub logged_out: Vec<String>,
+    /// Items per page when the caller sets no `max_result` (the real portal's
+    /// pages are small; tests lower this to make clients paginate).
+    pub page_size: usize,
 }
 
 impl Default for PortalState {
@@ -90,6 +93,7 @@ impl Default for PortalState {
             credential_lifetime: Duration::from_secs(3600),
             role_credential_requests: Vec::new(),
             logged_out: Vec::new(),
+            page_size: 1000,
         }
     }
 }
@@ -158,6 +162,7 @@ fn prologue(st: &mut FakeState, operation: &str, headers: &HeaderMap) -> Result<
 fn page(
     params: &std::collections::BTreeMap<String, String>,
     len: usize,
+    page_size: usize,
 ) -> (usize, usize, Option<String>) {
     let start = params
         .get("next_token")
@@ -168,7 +173,7 @@ fn page(
         .get("max_result")
         .and_then(|m| m.parse::<usize>().ok())
         .filter(|m| *m > 0)
-        .unwrap_or(1000);
+        .unwrap_or(page_size);
     let end = start.saturating_add(max).min(len);
     let next = (end < len).then(|| format!("fake-page-{end}"));
     (start, end, next)
@@ -246,7 +251,7 @@ async fn list_accounts(
         return rejection.into_response();
     }
     let params = parse_form(query.unwrap_or_default().as_bytes());
-    let (start, end, next) = page(&params, st.portal.accounts.len());
+    let (start, end, next) = page(&params, st.portal.accounts.len(), st.portal.page_size);
     let list: Vec<_> = st.portal.accounts[start..end]
         .iter()
         .map(|a| json!({ "accountId": a.account_id, "accountName": a.account_name, "emailAddress": a.email_address }))
@@ -282,7 +287,7 @@ async fn list_account_roles(
         .find(|a| a.account_id == account_id)
         .map(|a| a.roles.clone())
         .unwrap_or_default();
-    let (start, end, next) = page(&params, roles.len());
+    let (start, end, next) = page(&params, roles.len(), st.portal.page_size);
     let list: Vec<_> = roles[start..end]
         .iter()
         .map(|r| json!({ "roleName": r, "accountId": account_id }))
