@@ -236,6 +236,11 @@ pub struct SsoStatusArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     pub json: bool,
+
+    /// One short line for a shell prompt (`corp 3h05m`, `corp login!`); reads
+    /// only local files and always exits 0
+    #[arg(long, conflicts_with = "json")]
+    pub prompt: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,5 @@
-//! `awsproxy sso status [SESSION..] [--json]`: one row per session. Exits 0 when
+//! `awsproxy sso status [SESSION..] [--json|--prompt]`: one row per session
+//! (or one short line for a shell prompt). Exits 0 when
 //! every listed session has a valid token, 3 (`LoginRequired`) when any needs a login.
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
@@ -9,6 +10,20 @@ use crate::error::ExitStatus;
 use crate::sso::status::{self, SessionStatus, human_duration};
 
 pub fn run(ctx: &Ctx, args: &SsoStatusArgs) -> anyhow::Result<ExitStatus> {
+    if args.prompt {
+        // A prompt must never show an error or slow the shell: any failure is
+        // an empty marker.
+        let line = ctx
+            .config()
+            .ok()
+            .and_then(|config| status::sessions(&ctx.paths, &config, &args.sessions).ok())
+            .map(|s| status::prompt_line(&s))
+            .unwrap_or_default();
+        if !line.is_empty() {
+            ctx.printer.data(&format!("{line}\n"))?;
+        }
+        return Ok(ExitStatus::Success);
+    }
     let config = ctx.config()?;
     let sessions = status::sessions(&ctx.paths, &config, &args.sessions)?;
     for s in &sessions {

@@ -165,6 +165,26 @@ pub fn names(sessions: &[super::SsoSession]) -> String {
         .join(", ")
 }
 
+/// The `sso status --prompt` marker: each session with a token or needing a
+/// login, as `NAME 3h05m` or `NAME login!`, space-separated (empty when none).
+pub fn prompt_line(sessions: &[SessionStatus]) -> String {
+    sessions
+        .iter()
+        .filter_map(|s| {
+            if s.needs_login {
+                return Some(format!("{} login!", s.name));
+            }
+            let left = s.expires_in_seconds.filter(|l| *l > 0)?;
+            Some(if left >= 3600 {
+                format!("{} {}h{:02}m", s.name, left / 3600, (left % 3600) / 60)
+            } else {
+                format!("{} {}m", s.name, left / 60)
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `1h 5m`, `12m`, `expired 3m ago`.
 pub fn human_duration(seconds: i64) -> String {
     let abs = seconds.unsigned_abs();

@@ -464,8 +464,20 @@ async fn status_json_shape_and_exit_code_3_when_expired() {
         table.stdout
     );
 
+    let prompt = ctx.run(&["sso", "status", "--prompt", "corp"]);
+    prompt.assert_code(0);
+    assert_eq!(prompt.stdout, "corp login!\n");
+
     login_device(&ctx, "corp");
     ctx.run(&["sso", "status", "corp"]).assert_code(0);
+    let prompt = ctx.run(&["sso", "status", "--prompt", "corp"]);
+    prompt.assert_code(0);
+    let marker = prompt.stdout.trim();
+    assert!(
+        marker.starts_with("corp ") && marker.ends_with('m') && !marker.contains("login"),
+        "{marker}"
+    );
+
     let unknown = ctx.run(&["sso", "status", "nope"]);
     unknown.assert_code(2);
     assert!(
@@ -478,6 +490,12 @@ async fn status_json_shape_and_exit_code_3_when_expired() {
         "{}",
         unknown.stderr
     );
+    // A broken config file gives an empty marker, never an error in the prompt.
+    let broken = ctx.config("not = [valid");
+    let prompt = broken.run(&["sso", "status", "--prompt"]);
+    prompt.assert_code(0);
+    assert_eq!(prompt.stdout, "");
+    assert_eq!(prompt.stderr, "");
 }
 
 #[tokio::test]
