@@ -50,6 +50,9 @@ pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
 pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
 /// The profile SDKs use when none is given.
 pub const AWS_PROFILE: &str = "AWS_PROFILE";
+/// The watcher's notifier instead of the desktop's (run through `sh` with the
+/// title and message; prints `login`, `snooze`, `dismiss` or nothing).
+pub const AWSPROXY_NOTIFY_CMD: &str = "AWSPROXY_NOTIFY_CMD";
 /// `awsproxy console`: the federation endpoint instead of the partition's
 /// (tests, and networks that reach sign-in through another name).
 pub const AWSPROXY_FEDERATION_URL: &str = "AWSPROXY_FEDERATION_URL";

@@ -28,7 +28,7 @@ use tokio::time::Instant;
 
 use super::aws_config::AwsConfig;
 use super::login::{self, LoginOptions, Ui};
-use super::notify::{DesktopNotifier, Notifier};
+use super::notify::{Choice, DesktopNotifier, Notifier};
 use super::refresh::{self, RefreshError, RefreshOutcome};
 use super::state::SessionState;
 use super::token_cache::{self, format_timestamp, parse_timestamp};
@@ -329,11 +329,11 @@ impl Watcher {
                 let choice = prompt(&message).await;
                 let mut login_now = false;
                 SessionState::update(&state_dir, &session.cache_key, |s| match choice {
-                    PromptChoice::LogIn => login_now = true,
-                    PromptChoice::Snooze(d) => {
+                    Choice::LogIn => login_now = true,
+                    Choice::Snooze(d) => {
                         s.snoozed_until = Some(format_timestamp(now + d));
                     }
-                    PromptChoice::DontRemind => s.notified_for = Some(key.to_owned()),
+                    Choice::DontRemind => s.notified_for = Some(key.to_owned()),
                 });
                 if login_now {
                     return self
@@ -346,10 +346,30 @@ impl Watcher {
                 }
             }
             LoginMode::Notify => {
-                self.notifier.notify(session, &message);
+                // Marked first: no second notification while this one is open.
                 SessionState::update(&state_dir, &session.cache_key, |s| {
                     s.notified_for = Some(key.to_owned());
                 });
+                let notifier = self.notifier.clone();
+                let paths = self.settings.paths.clone();
+                let target = session.clone();
+                let answered = async move {
+                    let shown = target.clone();
+                    let choice =
+                        tokio::task::spawn_blocking(move || notifier.notify(&shown, &message))
+                            .await
+                            .ok()
+                            .flatten();
+                    if let Some(choice) = choice {
+                        act_on(&paths, &target, choice).await;
+                    }
+                };
+                if self.background_logins {
+                    // Someone may answer much later; other sessions go on meanwhile.
+                    tokio::spawn(answered);
+                } else {
+                    answered.await;
+                }
             }
             LoginMode::Auto => {
                 SessionState::update(&state_dir, &session.cache_key, |s| {
@@ -402,6 +422,28 @@ impl Watcher {
             Ok(expires_at) => (SessionAction::Refreshed { expires_at }, MAX_SLEEP),
             Err(()) => (action, MAX_SLEEP),
         }
+    }
+}
+
+/// What a notification's answer does: a login (the session lock keeps it to
+/// one browser tab, whoever else is logging in), a snooze (reminded again
+/// after it), or nothing more until the next expiry.
+async fn act_on(paths: &Paths, session: &SsoSession, choice: Choice) {
+    match choice {
+        Choice::LogIn => {
+            if let Err(e) = login::login(paths, session, &LoginOptions::default(), &Ui::log()).await
+            {
+                tracing::error!(session = %session.name, "login from the notification failed: {e:#}");
+            }
+        }
+        Choice::Snooze(d) => {
+            let until = format_timestamp(OffsetDateTime::now_utc() + d);
+            SessionState::update(&paths.state_dir, &session.cache_key, |s| {
+                s.snoozed_until = Some(until);
+                s.notified_for = None;
+            });
+        }
+        Choice::DontRemind => {}
     }
 }
 
@@ -481,14 +523,8 @@ fn backoff_delay(failures: u32) -> Duration {
         .min(BACKOFF_MAX)
 }
 
-enum PromptChoice {
-    LogIn,
-    Snooze(time::Duration),
-    DontRemind,
-}
-
 /// Asks on the terminal; anything but a clear answer snoozes for 15 minutes.
-async fn prompt(message: &str) -> PromptChoice {
+async fn prompt(message: &str) -> Choice {
     let message = message.to_owned();
     let answer = tokio::task::spawn_blocking(move || {
         dialoguer::Select::new()
@@ -505,11 +541,11 @@ async fn prompt(message: &str) -> PromptChoice {
     })
     .await;
     match answer {
-        Ok(Ok(Some(0))) => PromptChoice::LogIn,
-        Ok(Ok(Some(2))) => PromptChoice::Snooze(time::Duration::hours(1)),
-        Ok(Ok(Some(3))) => PromptChoice::Snooze(time::Duration::hours(4)),
-        Ok(Ok(Some(4))) => PromptChoice::DontRemind,
-        _ => PromptChoice::Snooze(time::Duration::minutes(15)),
+        Ok(Ok(Some(0))) => Choice::LogIn,
+        Ok(Ok(Some(2))) => Choice::Snooze(time::Duration::hours(1)),
+        Ok(Ok(Some(3))) => Choice::Snooze(time::Duration::hours(4)),
+        Ok(Ok(Some(4))) => Choice::DontRemind,
+        _ => Choice::Snooze(time::Duration::minutes(15)),
     }
 }
 
@@ -527,8 +563,9 @@ mod tests {
     struct Counting(Mutex<Vec<String>>);
 
     impl Notifier for Counting {
-        fn notify(&self, _: &SsoSession, message: &str) {
+        fn notify(&self, _: &SsoSession, message: &str) -> Option<Choice> {
             self.0.lock().unwrap().push(message.to_owned());
+            None
         }
     }
 

@@ -329,6 +329,84 @@ async fn refresh_failure_notifies_exactly_once() {
     assert_eq!(notes.lines().count(), 2, "{notes}");
 }
 
+/// A notifier (`AWSPROXY_NOTIFY_CMD`) that logs each message and answers
+/// with the contents of `answer` (`login`, `snooze`, `dismiss` or empty).
+fn scripted_notifier(ctx: &TestContext) -> (PathBuf, PathBuf) {
+    let log = ctx.root().join("notified.log");
+    let answer = ctx.root().join("answer");
+    ctx.write(&answer, "");
+    let script = ctx.write(
+        &ctx.root().join("notify.sh"),
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$2\" >> '{}'\ncat '{}'\n",
+            log.display(),
+            answer.display()
+        ),
+    );
+    make_executable(&script);
+    (script, answer)
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |t| t.lines().count())
+}
+
+#[tokio::test]
+async fn a_notification_can_log_in_snooze_or_stop_reminders_until_the_next_expiry() {
+    let aws = FakeAws::start().await;
+    aws.state().oidc.access_token_lifetime = Duration::from_secs(600);
+    aws.state().oidc.refresh_mode = RefreshMode::Fail;
+    let ctx = context(&aws);
+    let (script, answer) = scripted_notifier(&ctx);
+    let log = ctx.root().join("notified.log");
+    let ctx = ctx.env("AWSPROXY_NOTIFY_CMD", script.display().to_string());
+    login_device(&ctx, "corp");
+    let state = ctx
+        .state_home()
+        .join("awsproxy/sso/sessions")
+        .join(format!("{}.json", hex::encode(sha1::Sha1::digest(b"corp"))));
+
+    // Snooze: reminded again only once the snooze is over.
+    std::fs::write(&answer, "snooze").unwrap();
+    ctx.run(&["sso", "watch", "--once"]).assert_code(3);
+    assert_eq!(lines(&log), 1);
+    let st = read_json(&state);
+    let until = time::OffsetDateTime::parse(
+        st["snoozedUntil"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let ahead = until - time::OffsetDateTime::now_utc();
+    assert!(
+        ahead > time::Duration::minutes(55) && ahead <= time::Duration::hours(1),
+        "{ahead}"
+    );
+    ctx.run(&["sso", "watch", "--once"]).assert_code(3);
+    assert_eq!(lines(&log), 1, "reminded while snoozed");
+    let mut past = st.clone();
+    past["snoozedUntil"] = "2020-01-01T00:00:00Z".into();
+    std::fs::write(&state, past.to_string()).unwrap();
+
+    // Don't remind: nothing more for this expiry...
+    std::fs::write(&answer, "dismiss").unwrap();
+    ctx.run(&["sso", "watch", "--once"]).assert_code(3);
+    assert_eq!(lines(&log), 2, "not reminded after the snooze");
+    ctx.run(&["sso", "watch", "--once"]).assert_code(3);
+    assert_eq!(lines(&log), 2, "reminded after don't-remind");
+
+    // ...until the next one; then "Log in now" runs the login itself.
+    login_device(&ctx, "corp");
+    let logins = aws.state().oidc.device_authorizations.len();
+    std::fs::write(&answer, "login").unwrap();
+    ctx.run(&["sso", "watch", "--once"]);
+    assert_eq!(lines(&log), 3, "a new expiry is a new reminder");
+    assert_eq!(
+        aws.state().oidc.device_authorizations.len(),
+        logins + 1,
+        "Log in now started no login"
+    );
+}
+
 #[tokio::test]
 async fn concurrent_logins_make_one_authorization() {
     let aws = FakeAws::start().await;
