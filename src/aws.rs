@@ -70,6 +70,16 @@ pub async fn resolve_region(explicit: Option<&str>, profile: Option<&str>) -> Re
         .unwrap_or_else(|| Region::new(FALLBACK_REGION))
 }
 
+/// The `region` a profile sets in the AWS config file, if it sets one.
+pub async fn profile_region(profile: &str) -> Option<Region> {
+    use aws_config::meta::region::ProvideRegion as _;
+    ProfileFileRegionProvider::builder()
+        .profile_name(profile)
+        .build()
+        .region()
+        .await
+}
+
 /// A `ProviderConfig` for aws-config's credential providers (profile, default chain):
 /// it carries the region those providers use for their own STS/SSO calls.
 pub fn provider_config(region: Region) -> ProviderConfig {

@@ -29,9 +29,15 @@ async fn sign_in(ctx: &Ctx, args: &ConsoleArgs) -> anyhow::Result<ExitStatus> {
         .clone()
         .or_else(|| std::env::var(env_vars::AWS_PROFILE).ok())
         .unwrap_or_else(|| "default".to_owned());
-    let region = crate::aws::resolve_region(args.region.as_deref(), Some(&profile))
-        .await
-        .to_string();
+    // The profile's own region wins over the environment's: the console
+    // opens where that profile works.
+    let region = match (&args.region, crate::aws::profile_region(&profile).await) {
+        (Some(r), _) => r.clone(),
+        (None, Some(r)) => r.to_string(),
+        (None, None) => crate::aws::resolve_region(None, Some(&profile))
+            .await
+            .to_string(),
+    };
     let partition = console::partition(&region);
     let federation = match std::env::var(env_vars::AWSPROXY_FEDERATION_URL) {
         Ok(u) if !u.is_empty() => u,

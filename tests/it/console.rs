@@ -67,6 +67,8 @@ async fn a_role_profile_signs_in_for_the_role_lifetime_in_its_region() {
             "[profile dev]\nrole_arn = arn:aws:iam::210987654321:role/Dev\nsource_profile = base\nregion = eu-west-1\n",
         )
         .env("AWS_ENDPOINT_URL_STS", aws.endpoint())
+        // The profile's region wins over the environment's.
+        .env("AWS_REGION", "us-east-1")
         .env(
             "AWSPROXY_FEDERATION_URL",
             format!("http://{}/federation", fed.addr()),

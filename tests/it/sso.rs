@@ -631,3 +631,65 @@ async fn ctrl_c_cancels_a_login_cleanly() {
     next.assert_code(0);
     assert!(!next.stderr.contains("waiting for it"), "{}", next.stderr);
 }
+
+#[tokio::test]
+async fn two_identity_center_instances_work_side_by_side() {
+    let aws = FakeAws::start().await;
+    aws.state().oidc.access_token_lifetime = Duration::from_secs(600);
+    let ctx = context(&aws).aws_config(
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n\
+         [sso-session lab]\nsso_start_url = https://lab.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n",
+    );
+    login_device(&ctx, "corp");
+    login_device(&ctx, "lab");
+    // Each its own registration and token file.
+    assert_eq!(
+        aws.state().oidc.clients.len(),
+        2,
+        "one registration per instance"
+    );
+    let corp = read_json(&cache_path(&ctx, "corp"));
+    let lab = read_json(&cache_path(&ctx, "lab"));
+    assert_eq!(corp["startUrl"], "https://corp.awsapps.com/start");
+    assert_eq!(lab["startUrl"], "https://lab.awsapps.com/start");
+    assert_eq!(lab["region"], "eu-west-1");
+    assert_ne!(corp["clientId"], lab["clientId"]);
+    assert_ne!(corp["accessToken"], lab["accessToken"]);
+
+    let out = ctx.run(&["sso", "status", "--json"]);
+    out.assert_code(0);
+    let all: Value = serde_json::from_str(&out.stdout).unwrap();
+    let valid: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] == "valid")
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(valid, ["corp", "lab"], "{all}");
+    let prompt = ctx.run(&["sso", "status", "--prompt"]);
+    assert!(
+        prompt.stdout.starts_with("corp ") && prompt.stdout.contains(" lab "),
+        "{}",
+        prompt.stdout
+    );
+
+    // Both refresh in one pass (10-minute tokens are inside the refresh window).
+    let refreshes = aws.state().oidc.refreshes;
+    ctx.run(&["sso", "watch", "--once"]).assert_code(0);
+    assert_eq!(aws.state().oidc.refreshes, refreshes + 2);
+
+    // The portal answers each session with its own token.
+    for session in ["corp", "lab"] {
+        let out = ctx.run(&["sso", "profiles", session, "--json"]);
+        out.assert_code(0);
+        assert!(out.stdout.contains("fake-dev"), "{}", out.stdout);
+    }
+    let out = ctx.run(&["sso", "profiles"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("corp") && out.stderr.contains("lab"),
+        "{}",
+        out.stderr
+    );
+}
