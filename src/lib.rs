@@ -34,10 +34,12 @@ pub mod paths;
 pub(crate) mod printer;
 pub(crate) mod pypi;
 pub mod secret;
+pub(crate) mod shell;
 pub mod services;
 pub(crate) mod sso;
 pub(crate) mod supervisor;
 pub mod tls;
+pub(crate) mod trust;
 
 pub use error::{Error, ExitStatus};
 
