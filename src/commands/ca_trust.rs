@@ -14,6 +14,7 @@ pub fn run(ctx: &Ctx, args: &CaTrustArgs) -> anyhow::Result<ExitStatus> {
         &ctx.paths,
         ca.cert_path().to_owned(),
         ca.cert_pem().to_owned(),
+        |name| std::env::var(name).ok(),
     );
     let action = if args.undo {
         Action::Undo

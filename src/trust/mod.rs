@@ -80,16 +80,17 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn resolve(paths: &Paths, ca_path: PathBuf, ca_pem: String) -> Self {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    /// `var` reads the environment (`doctor` passes its snapshot).
+    pub fn resolve(
+        paths: &Paths,
+        ca_path: PathBuf,
+        ca_pem: String,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        let var = |name: &str| var(name).filter(|v| !v.is_empty());
         let root = var(env_vars::AWSPROXY_TRUST_ROOT).map_or_else(|| PathBuf::from("/"), PathBuf::from);
         let update_command = match var(env_vars::AWSPROXY_TRUST_UPDATE) {
-            Some(cmd) => Some(
-                cmd.to_string_lossy()
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect(),
-            ),
+            Some(cmd) => Some(cmd.split_whitespace().map(str::to_owned).collect()),
             None if root == Path::new("/") => Some(Vec::new()),
             None => None,
         };
