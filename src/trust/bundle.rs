@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{Applied, Settings, State, Store, StoreKind, contains_cert};
+use super::{Applied, Settings, State, Store, StoreKind, pem_bodies};
 use crate::fsutil::{self, Mode};
 
 /// Where the system's roots are, first found wins (Debian, Fedora, macOS/Alpine).
@@ -27,14 +27,14 @@ impl Bundle<'_> {
             .iter()
             .find_map(|p| std::fs::read_to_string(self.0.system_path(p)).ok())
             .unwrap_or_default();
-        let mut text = roots;
-        if !contains_cert(&text, &self.0.ca_pem) {
-            if !text.is_empty() && !text.ends_with('\n') {
-                text.push('\n');
-            }
-            text.push_str("# awsproxy interception CA\n");
-            text.push_str(&self.0.ca_pem);
+        // The system roots may hold the CA already (after the system store is
+        // trusted): leave it out of them, so the bundle is the same either way.
+        let mut text = without_cert(&roots, &self.0.ca_pem);
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
         }
+        text.push_str("# awsproxy interception CA\n");
+        text.push_str(&self.0.ca_pem);
         text
     }
 }
@@ -64,5 +64,54 @@ impl Store for Bundle<'_> {
     fn remove(&self) -> anyhow::Result<Applied> {
         fs_err::remove_file(self.path())?;
         Ok(Applied::Done(None))
+    }
+}
+
+/// `text` without the PEM block of the certificate `pem`.
+fn without_cert(text: &str, pem: &str) -> String {
+    let Some(ours) = pem_bodies(pem).into_iter().next() else {
+        return text.to_owned();
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut block: Option<(String, String)> = None; // (lines, body)
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        match &mut block {
+            None if trimmed == "-----BEGIN CERTIFICATE-----" => {
+                block = Some((line.to_owned(), String::new()));
+            }
+            None => out.push_str(line),
+            Some((lines, body)) => {
+                lines.push_str(line);
+                if trimmed == "-----END CERTIFICATE-----" {
+                    if *body != ours {
+                        out.push_str(lines);
+                    }
+                    block = None;
+                } else {
+                    body.push_str(trimmed);
+                }
+            }
+        }
+    }
+    if let Some((lines, _)) = block {
+        out.push_str(&lines);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "-----BEGIN CERTIFICATE-----\nAAAA\nBBBB\n-----END CERTIFICATE-----\n";
+    const B: &str = "-----BEGIN CERTIFICATE-----\nCCCC\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn without_cert_drops_only_that_block() {
+        let text = format!("# a\n{A}# b\n{B}");
+        assert_eq!(without_cert(&text, B), format!("# a\n{A}# b\n"));
+        assert_eq!(without_cert(&text, A), format!("# a\n# b\n{B}"));
+        assert_eq!(without_cert(&text, "no pem"), text);
     }
 }

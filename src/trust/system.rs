@@ -15,18 +15,22 @@ pub(super) struct Layout {
     /// The file awsproxy writes there.
     pub file: &'static str,
     pub update: &'static str,
+    /// Its arguments after a removal (Debian's tool drops stale links only with `--fresh`).
+    pub update_after_removal: &'static [&'static str],
 }
 
 pub(super) const DEBIAN: Layout = Layout {
     dir: "/usr/local/share/ca-certificates",
     file: "awsproxy.crt",
     update: "update-ca-certificates",
+    update_after_removal: &["--fresh"],
 };
 
 pub(super) const FEDORA: Layout = Layout {
     dir: "/etc/pki/ca-trust/source/anchors",
     file: "awsproxy.pem",
     update: "update-ca-trust",
+    update_after_removal: &[],
 };
 
 pub(super) enum System<'a> {
@@ -53,13 +57,17 @@ impl<'a> System<'a> {
 
     /// Runs the refresh tool (or the `AWSPROXY_TRUST_UPDATE` stand-in); says so
     /// when a test root means nothing is run.
-    fn refresh(settings: &Settings, layout: Layout) -> anyhow::Result<Applied> {
+    fn refresh(settings: &Settings, layout: Layout, removed: bool) -> anyhow::Result<Applied> {
         match settings.update_command.as_deref() {
             None => Ok(Applied::Done(Some(format!(
                 "{} not run: AWSPROXY_TRUST_ROOT is set",
                 layout.update
             )))),
-            Some([]) => run(Path::new(layout.update), &[]).map(|_| Applied::Done(None)),
+            Some([]) => {
+                let args: &[&str] = if removed { layout.update_after_removal } else { &[] };
+                let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+                run(Path::new(layout.update), &args).map(|_| Applied::Done(None))
+            }
             Some([program, args @ ..]) => {
                 let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
                 run(Path::new(program), &args).map(|_| Applied::Done(None))
@@ -82,7 +90,11 @@ pub(super) fn sudo_command(settings: &Settings, layout: Layout, add: bool) -> St
             layout.update
         )
     } else {
-        format!("sudo rm -f {target} && sudo {}", layout.update)
+        let update = std::iter::once(layout.update)
+            .chain(layout.update_after_removal.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        format!("sudo rm -f {target} && sudo {update}")
     }
 }
 
@@ -128,7 +140,7 @@ impl Store for System<'_> {
             System::Linux(s, l) if !s.is_root => Ok(Applied::NeedsRoot(sudo_command(s, *l, true))),
             System::Linux(s, l) => {
                 fsutil::atomic_write(&System::anchor(s, *l), s.ca_pem.as_bytes(), Mode::Public)?;
-                System::refresh(s, *l)
+                System::refresh(s, *l, false)
             }
             System::Keychain(s) => {
                 let keychain = System::keychain(s);
@@ -154,7 +166,7 @@ impl Store for System<'_> {
             System::Linux(s, l) if !s.is_root => Ok(Applied::NeedsRoot(sudo_command(s, *l, false))),
             System::Linux(s, l) => {
                 fs_err::remove_file(System::anchor(s, *l))?;
-                System::refresh(s, *l)
+                System::refresh(s, *l, true)
             }
             System::Keychain(s) => {
                 run(
