@@ -12,6 +12,7 @@ mod support;
 
 mod agent;
 mod cache;
+mod ca_trust;
 mod cargo;
 mod cli;
 mod creds;
