@@ -216,3 +216,68 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, addr.port())
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ConfigSource;
+
+    fn config(text: &str) -> Config {
+        let source = ConfigSource::EmbeddedDefault;
+        Config {
+            file: crate::config::parse(text, &source).unwrap(),
+            source,
+        }
+    }
+
+    fn paths() -> Paths {
+        Paths {
+            config_dir: "/c".into(),
+            cache_dir: "/k".into(),
+            data_dir: "/nonexistent/data".into(),
+            state_dir: "/s".into(),
+            home: "/h".into(),
+        }
+    }
+
+    fn names(env: &Env) -> Vec<&str> {
+        env.vars.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    #[test]
+    fn a_wildcard_listener_is_reached_on_loopback_and_exempted() {
+        let c = config("[proxy]\nlisten = \"0.0.0.0:3128\"\nintercept = false\n[repos]\nlisten = \"192.0.2.7:9000\"\n");
+        let env = variables(&c, &paths(), &Settings::default(), None).unwrap();
+        assert_eq!(env.vars[0], ("HTTPS_PROXY".into(), "http://127.0.0.1:3128".into()));
+        let no_proxy = &env.vars.iter().find(|(n, _)| n == "NO_PROXY").unwrap().1;
+        assert!(no_proxy.ends_with(",fd00:ec2::23,192.0.2.7"), "{no_proxy}");
+        assert!(!names(&env).contains(&"SSL_CERT_FILE"), "no interception, no CA");
+    }
+
+    #[test]
+    fn ipv6_listeners_are_bracketed_and_overrides_win() {
+        let c = config("[proxy]\nlisten = \"[::1]:3128\"\n");
+        let settings = Settings {
+            proxy: Some("[::]:4000".parse().unwrap()),
+            ..Settings::default()
+        };
+        let env = variables(&c, &paths(), &settings, None).unwrap();
+        assert_eq!(env.vars[0].1, "http://[::1]:4000");
+    }
+
+    #[test]
+    fn unset_names_every_ca_variable_even_before_ca_trust() {
+        let c = config("[proxy]\nlisten = \"127.0.0.1:3128\"\n");
+        let set = variables(&c, &paths(), &Settings::default(), None).unwrap();
+        assert!(!names(&set).contains(&"SSL_CERT_FILE"));
+        assert!(set.notes[0].contains("awsproxy ca trust"), "{:?}", set.notes);
+        let all = Settings {
+            all: true,
+            ..Settings::default()
+        };
+        let unset = variables(&c, &paths(), &all, None).unwrap();
+        for name in BUNDLE_VARS.iter().chain(&["NODE_EXTRA_CA_CERTS", "JAVA_TOOL_OPTIONS"]) {
+            assert!(names(&unset).contains(name), "{name}");
+        }
+    }
+}

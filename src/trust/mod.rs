@@ -48,11 +48,11 @@ pub fn java_truststore_path(paths: &Paths) -> PathBuf {
 /// The `JAVA_TOOL_OPTIONS` value that makes every JVM use the user trust store.
 pub fn java_tool_options(truststore: &Path) -> String {
     let path = truststore.display().to_string();
-    // The JVM splits JAVA_TOOL_OPTIONS on white space unless quoted.
-    let path = if path.contains(char::is_whitespace) {
-        format!("\"{path}\"")
-    } else {
-        path
+    // The JVM splits JAVA_TOOL_OPTIONS on white space outside '...' or "...".
+    let path = match (path.contains(char::is_whitespace), path.contains('"')) {
+        (false, _) => path,
+        (true, false) => format!("\"{path}\""),
+        (true, true) => format!("'{path}'"),
     };
     format!(
         "-Djavax.net.ssl.trustStore={path} -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword={JAVA_TRUSTSTORE_PASSWORD}"
@@ -328,3 +328,92 @@ fn sh_word(path: &Path) -> String {
     crate::shell::quote_posix(&path.display().to_string())
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &Path, is_root: bool) -> Settings {
+        Settings {
+            ca_path: dir.join("data/ca.pem"),
+            ca_pem: "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n".into(),
+            data_dir: dir.join("data"),
+            home: dir.join("home"),
+            root: dir.join("root"),
+            update_command: None,
+            is_root,
+            java_home: None,
+        }
+    }
+
+    #[test]
+    fn without_root_the_system_store_reports_the_exact_sudo_commands() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(dir.path(), false);
+        std::fs::create_dir_all(s.system_path(system::DEBIAN.dir)).unwrap();
+        let store = system::System::detect(&s);
+        let trust = apply_one(&store, Action::Trust, false);
+        assert_eq!(trust.outcome, Outcome::NeedsRoot);
+        let anchor = s.system_path(system::DEBIAN.dir).join("awsproxy.crt");
+        assert_eq!(
+            trust.command.unwrap(),
+            format!(
+                "sudo install -m 0644 {} {} && sudo update-ca-certificates",
+                s.ca_path.display(),
+                anchor.display()
+            )
+        );
+        assert!(!anchor.exists(), "nothing written without root");
+        std::fs::write(&anchor, &s.ca_pem).unwrap();
+        assert_eq!(apply_one(&store, Action::Trust, false).outcome, Outcome::Already);
+        let undo = apply_one(&store, Action::Undo, false);
+        assert_eq!(undo.outcome, Outcome::NeedsRoot);
+        assert_eq!(
+            undo.command.unwrap(),
+            format!("sudo rm -f {} && sudo update-ca-certificates --fresh", anchor.display())
+        );
+    }
+
+    #[test]
+    fn fedora_layout_and_quoted_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(dir.path(), false);
+        s.ca_path = dir.path().join("it's here/ca.pem");
+        std::fs::create_dir_all(s.system_path(system::FEDORA.dir)).unwrap();
+        let report = apply_one(&system::System::detect(&s), Action::Trust, false);
+        let command = report.command.unwrap();
+        assert!(command.contains("'\\''s here/ca.pem'"), "{command}");
+        assert!(command.ends_with("/etc/pki/ca-trust/source/anchors/awsproxy.pem && sudo update-ca-trust"), "{command}");
+    }
+
+    #[test]
+    fn as_root_under_a_test_root_the_refresh_tool_is_not_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(dir.path(), true);
+        std::fs::create_dir_all(s.system_path(system::DEBIAN.dir)).unwrap();
+        let report = apply_one(&system::System::detect(&s), Action::Trust, false);
+        assert_eq!(report.outcome, Outcome::Trusted);
+        assert!(report.detail.unwrap().contains("not run: AWSPROXY_TRUST_ROOT is set"));
+    }
+
+    #[test]
+    fn no_known_layout_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(dir.path(), true);
+        let report = apply_one(&system::System::detect(&s), Action::Trust, false);
+        assert_eq!(report.outcome, Outcome::Skipped);
+    }
+
+    #[test]
+    fn certificates_compare_by_body() {
+        let pem = "-----BEGIN CERTIFICATE-----\nQU\nJD\n-----END CERTIFICATE-----\n";
+        assert!(contains_cert(&format!("junk\n{pem}"), "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----"));
+        assert!(!contains_cert(pem, "no certificate"));
+    }
+
+    #[test]
+    fn java_tool_options_quote_paths_with_spaces() {
+        assert!(java_tool_options(Path::new("/a/ts.p12")).starts_with("-Djavax.net.ssl.trustStore=/a/ts.p12 "));
+        assert!(java_tool_options(Path::new("/a b/ts.p12")).starts_with("-Djavax.net.ssl.trustStore=\"/a b/ts.p12\" "));
+    }
+}

@@ -17,6 +17,7 @@ mod cargo;
 mod cli;
 mod creds;
 mod doctor;
+mod env;
 mod fake_conformance;
 mod forward;
 mod generated;
