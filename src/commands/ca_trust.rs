@@ -28,13 +28,11 @@ pub fn run(ctx: &Ctx, args: &CaTrustArgs) -> anyhow::Result<ExitStatus> {
         ctx.printer.data(&render(&reports))?;
         hints(ctx, &reports, action);
     }
-    Ok(
-        if reports.iter().any(|r| r.outcome == Outcome::Failed) {
-            ExitStatus::Failure
-        } else {
-            ExitStatus::Success
-        },
-    )
+    Ok(if reports.iter().any(|r| r.outcome == Outcome::Failed) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// One line per store: `STORE  OUTCOME  where (why)`, then the sudo command.
@@ -62,9 +60,9 @@ fn render(reports: &[Report]) -> String {
 /// What to do next, on stderr.
 fn hints(ctx: &Ctx, reports: &[Report], action: Action) {
     let done = |kind| {
-        reports.iter().any(|r| {
-            r.store == kind && matches!(r.outcome, Outcome::Trusted | Outcome::Already)
-        })
+        reports
+            .iter()
+            .any(|r| r.store == kind && matches!(r.outcome, Outcome::Trusted | Outcome::Already))
     };
     if action == Action::Trust && done(StoreKind::Bundle) {
         ctx.printer.message(

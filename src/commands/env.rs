@@ -118,7 +118,10 @@ fn variables(
         .or(file.repos.as_ref().map(|r| r.listen.0))
         .map(reachable);
     if let Some(proxy) = &file.proxy {
-        let url = format!("http://{}", reachable(settings.proxy.unwrap_or(proxy.listen.0)));
+        let url = format!(
+            "http://{}",
+            reachable(settings.proxy.unwrap_or(proxy.listen.0))
+        );
         for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
             env.set(name, &url);
         }
@@ -147,7 +150,8 @@ fn variables(
             return Err(Error::Usage {
                 message: format!("no PyPI or npm mount named `{name}`"),
                 hint: Some(if known.is_empty() {
-                    "add a `[[repos.pypi]]` or `[[repos.npm]]` section to the configuration".to_owned()
+                    "add a `[[repos.pypi]]` or `[[repos.npm]]` section to the configuration"
+                        .to_owned()
                 } else {
                     format!("configured: {}", known.join(", "))
                 }),
@@ -191,7 +195,12 @@ fn ca_variables(env: &mut Env, paths: &Paths, all: bool) {
 }
 
 /// The mount of one format the variables point at: `--mount`, or the only one.
-fn pick<'a>(env: &mut Env, format: &str, names: &[&'a str], mount: Option<&str>) -> Option<&'a str> {
+fn pick<'a>(
+    env: &mut Env,
+    format: &str,
+    names: &[&'a str],
+    mount: Option<&str>,
+) -> Option<&'a str> {
     match (mount, names) {
         (Some(wanted), _) => names.iter().find(|n| **n == wanted).copied(),
         (None, [only]) => Some(only),
@@ -215,7 +224,6 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
     };
     SocketAddr::new(ip, addr.port())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -246,12 +254,20 @@ mod tests {
 
     #[test]
     fn a_wildcard_listener_is_reached_on_loopback_and_exempted() {
-        let c = config("[proxy]\nlisten = \"0.0.0.0:3128\"\nintercept = false\n[repos]\nlisten = \"192.0.2.7:9000\"\n");
+        let c = config(
+            "[proxy]\nlisten = \"0.0.0.0:3128\"\nintercept = false\n[repos]\nlisten = \"192.0.2.7:9000\"\n",
+        );
         let env = variables(&c, &paths(), &Settings::default(), None).unwrap();
-        assert_eq!(env.vars[0], ("HTTPS_PROXY".into(), "http://127.0.0.1:3128".into()));
+        assert_eq!(
+            env.vars[0],
+            ("HTTPS_PROXY".into(), "http://127.0.0.1:3128".into())
+        );
         let no_proxy = &env.vars.iter().find(|(n, _)| n == "NO_PROXY").unwrap().1;
         assert!(no_proxy.ends_with(",fd00:ec2::23,192.0.2.7"), "{no_proxy}");
-        assert!(!names(&env).contains(&"SSL_CERT_FILE"), "no interception, no CA");
+        assert!(
+            !names(&env).contains(&"SSL_CERT_FILE"),
+            "no interception, no CA"
+        );
     }
 
     #[test]
@@ -270,13 +286,20 @@ mod tests {
         let c = config("[proxy]\nlisten = \"127.0.0.1:3128\"\n");
         let set = variables(&c, &paths(), &Settings::default(), None).unwrap();
         assert!(!names(&set).contains(&"SSL_CERT_FILE"));
-        assert!(set.notes[0].contains("awsproxy ca trust"), "{:?}", set.notes);
+        assert!(
+            set.notes[0].contains("awsproxy ca trust"),
+            "{:?}",
+            set.notes
+        );
         let all = Settings {
             all: true,
             ..Settings::default()
         };
         let unset = variables(&c, &paths(), &all, None).unwrap();
-        for name in BUNDLE_VARS.iter().chain(&["NODE_EXTRA_CA_CERTS", "JAVA_TOOL_OPTIONS"]) {
+        for name in BUNDLE_VARS
+            .iter()
+            .chain(&["NODE_EXTRA_CA_CERTS", "JAVA_TOOL_OPTIONS"])
+        {
             assert!(names(&unset).contains(name), "{name}");
         }
     }

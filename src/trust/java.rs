@@ -37,7 +37,10 @@ impl Java<'_> {
             .ok_or_else(|| format!("no JDK found at {}", keytool.display()))?;
         let cacerts = home.join("lib").join("security").join("cacerts");
         if !cacerts.is_file() {
-            return Err(format!("the JDK at {} has no lib/security/cacerts", home.display()));
+            return Err(format!(
+                "the JDK at {} has no lib/security/cacerts",
+                home.display()
+            ));
         }
         Ok(Jdk { keytool, cacerts })
     }

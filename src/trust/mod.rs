@@ -88,7 +88,8 @@ impl Settings {
         var: impl Fn(&str) -> Option<String>,
     ) -> Self {
         let var = |name: &str| var(name).filter(|v| !v.is_empty());
-        let root = var(env_vars::AWSPROXY_TRUST_ROOT).map_or_else(|| PathBuf::from("/"), PathBuf::from);
+        let root =
+            var(env_vars::AWSPROXY_TRUST_ROOT).map_or_else(|| PathBuf::from("/"), PathBuf::from);
         let update_command = match var(env_vars::AWSPROXY_TRUST_UPDATE) {
             Some(cmd) => Some(cmd.split_whitespace().map(str::to_owned).collect()),
             None if root == Path::new("/") => Some(Vec::new()),
@@ -313,7 +314,11 @@ fn run(program: &Path, args: &[&std::ffi::OsStr]) -> anyhow::Result<String> {
     } else {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
-        let said = if stderr.trim().is_empty() { stdout } else { stderr };
+        let said = if stderr.trim().is_empty() {
+            stdout
+        } else {
+            stderr
+        };
         Err(anyhow::anyhow!(
             "{} failed ({}): {}",
             program.display(),
@@ -327,7 +332,6 @@ fn run(program: &Path, args: &[&std::ffi::OsStr]) -> anyhow::Result<String> {
 fn sh_word(path: &Path) -> String {
     crate::shell::quote_posix(&path.display().to_string())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -365,12 +369,18 @@ mod tests {
         );
         assert!(!anchor.exists(), "nothing written without root");
         std::fs::write(&anchor, &s.ca_pem).unwrap();
-        assert_eq!(apply_one(&store, Action::Trust, false).outcome, Outcome::Already);
+        assert_eq!(
+            apply_one(&store, Action::Trust, false).outcome,
+            Outcome::Already
+        );
         let undo = apply_one(&store, Action::Undo, false);
         assert_eq!(undo.outcome, Outcome::NeedsRoot);
         assert_eq!(
             undo.command.unwrap(),
-            format!("sudo rm -f {} && sudo update-ca-certificates --fresh", anchor.display())
+            format!(
+                "sudo rm -f {} && sudo update-ca-certificates --fresh",
+                anchor.display()
+            )
         );
     }
 
@@ -383,7 +393,11 @@ mod tests {
         let report = apply_one(&system::System::detect(&s), Action::Trust, false);
         let command = report.command.unwrap();
         assert!(command.contains("'\\''s here/ca.pem'"), "{command}");
-        assert!(command.ends_with("/etc/pki/ca-trust/source/anchors/awsproxy.pem && sudo update-ca-trust"), "{command}");
+        assert!(
+            command
+                .ends_with("/etc/pki/ca-trust/source/anchors/awsproxy.pem && sudo update-ca-trust"),
+            "{command}"
+        );
     }
 
     #[test]
@@ -393,7 +407,12 @@ mod tests {
         std::fs::create_dir_all(s.system_path(system::DEBIAN.dir)).unwrap();
         let report = apply_one(&system::System::detect(&s), Action::Trust, false);
         assert_eq!(report.outcome, Outcome::Trusted);
-        assert!(report.detail.unwrap().contains("not run: AWSPROXY_TRUST_ROOT is set"));
+        assert!(
+            report
+                .detail
+                .unwrap()
+                .contains("not run: AWSPROXY_TRUST_ROOT is set")
+        );
     }
 
     #[test]
@@ -407,13 +426,22 @@ mod tests {
     #[test]
     fn certificates_compare_by_body() {
         let pem = "-----BEGIN CERTIFICATE-----\nQU\nJD\n-----END CERTIFICATE-----\n";
-        assert!(contains_cert(&format!("junk\n{pem}"), "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----"));
+        assert!(contains_cert(
+            &format!("junk\n{pem}"),
+            "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----"
+        ));
         assert!(!contains_cert(pem, "no certificate"));
     }
 
     #[test]
     fn java_tool_options_quote_paths_with_spaces() {
-        assert!(java_tool_options(Path::new("/a/ts.p12")).starts_with("-Djavax.net.ssl.trustStore=/a/ts.p12 "));
-        assert!(java_tool_options(Path::new("/a b/ts.p12")).starts_with("-Djavax.net.ssl.trustStore=\"/a b/ts.p12\" "));
+        assert!(
+            java_tool_options(Path::new("/a/ts.p12"))
+                .starts_with("-Djavax.net.ssl.trustStore=/a/ts.p12 ")
+        );
+        assert!(
+            java_tool_options(Path::new("/a b/ts.p12"))
+                .starts_with("-Djavax.net.ssl.trustStore=\"/a b/ts.p12\" ")
+        );
     }
 }

@@ -48,7 +48,14 @@ impl Store for Nss<'_> {
             ));
         }
         let db = self.db();
-        let args: [&OsStr; 6] = ["-L".as_ref(), "-d".as_ref(), &db, "-n".as_ref(), ALIAS.as_ref(), "-a".as_ref()];
+        let args: [&OsStr; 6] = [
+            "-L".as_ref(),
+            "-d".as_ref(),
+            &db,
+            "-n".as_ref(),
+            ALIAS.as_ref(),
+            "-a".as_ref(),
+        ];
         match run(&certutil, &args) {
             Ok(pem) if contains_cert(&pem, &self.0.ca_pem) => State::Current,
             Ok(_) => State::Outdated,
@@ -83,8 +90,28 @@ impl Store for Nss<'_> {
         let certutil = self.certutil().map_err(anyhow::Error::msg)?;
         let db = self.db();
         // One nickname can hold several certificates: delete until none is left.
-        while run(&certutil, &["-L".as_ref(), "-d".as_ref(), &db, "-n".as_ref(), ALIAS.as_ref()]).is_ok() {
-            run(&certutil, &["-D".as_ref(), "-n".as_ref(), ALIAS.as_ref(), "-d".as_ref(), &db])?;
+        while run(
+            &certutil,
+            &[
+                "-L".as_ref(),
+                "-d".as_ref(),
+                &db,
+                "-n".as_ref(),
+                ALIAS.as_ref(),
+            ],
+        )
+        .is_ok()
+        {
+            run(
+                &certutil,
+                &[
+                    "-D".as_ref(),
+                    "-n".as_ref(),
+                    ALIAS.as_ref(),
+                    "-d".as_ref(),
+                    &db,
+                ],
+            )?;
         }
         Ok(Applied::Done(None))
     }

@@ -64,7 +64,11 @@ impl<'a> System<'a> {
                 layout.update
             )))),
             Some([]) => {
-                let args: &[&str] = if removed { layout.update_after_removal } else { &[] };
+                let args: &[&str] = if removed {
+                    layout.update_after_removal
+                } else {
+                    &[]
+                };
                 let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
                 run(Path::new(layout.update), &args).map(|_| Applied::Done(None))
             }

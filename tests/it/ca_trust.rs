@@ -51,7 +51,12 @@ fn trust_context(config: &str) -> (TestContext, PathBuf) {
     let mut db = std::ffi::OsString::from("sql:");
     db.push(nss_db(&ctx));
     let status = Command::new(tool("certutil", "libnss3-tools"))
-        .args(["-N".as_ref(), "--empty-password".as_ref(), "-d".as_ref(), db.as_os_str()])
+        .args([
+            "-N".as_ref(),
+            "--empty-password".as_ref(),
+            "-d".as_ref(),
+            db.as_os_str(),
+        ])
         .status()
         .unwrap();
     assert!(status.success());
@@ -98,25 +103,44 @@ fn trust_is_idempotent_dry_run_changes_nothing_and_undo_removes_it_all() {
     assert!(!nss_list(&ctx).contains("awsproxy"));
 
     let trusted = ctx.run(&["ca", "trust", "--json"]);
-    assert_eq!(outcomes(trusted.assert_code(0)), all("trusted"), "{}", trusted.stderr);
+    assert_eq!(
+        outcomes(trusted.assert_code(0)),
+        all("trusted"),
+        "{}",
+        trusted.stderr
+    );
     let ca = std::fs::read_to_string(data.join("ca.pem")).unwrap();
     let bundle = std::fs::read_to_string(data.join("ca-bundle.pem")).unwrap();
     let system_roots = std::fs::read_to_string(
-        ctx.root().join("trust-root/etc/ssl/certs/ca-certificates.crt"),
+        ctx.root()
+            .join("trust-root/etc/ssl/certs/ca-certificates.crt"),
     )
     .unwrap();
-    assert!(bundle.starts_with(&system_roots) && bundle.ends_with(&ca), "{bundle}");
+    assert!(
+        bundle.starts_with(&system_roots) && bundle.ends_with(&ca),
+        "{bundle}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(data.join("ca-bundle.pem")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(data.join("ca-bundle.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o644);
     }
     assert_eq!(std::fs::read_to_string(&anchor).unwrap(), ca);
     assert!(mark.exists(), "the refresh tool ran");
     assert!(nss_list(&ctx).contains("awsproxy"), "{}", nss_list(&ctx));
     let keytool = Command::new(tool("keytool", "default-jdk-headless"))
-        .args(["-list", "-alias", "awsproxy", "-storepass", "changeit", "-keystore"])
+        .args([
+            "-list",
+            "-alias",
+            "awsproxy",
+            "-storepass",
+            "changeit",
+            "-keystore",
+        ])
         .arg(data.join("java-truststore.p12"))
         .output()
         .unwrap();
@@ -125,7 +149,12 @@ fn trust_is_idempotent_dry_run_changes_nothing_and_undo_removes_it_all() {
     let again = ctx.run(&["ca", "trust", "--json"]);
     assert_eq!(outcomes(again.assert_code(0)), all("already"));
     let human = ctx.run(&["ca", "trust"]);
-    assert_eq!(human.stdout.matches("already trusted").count(), 4, "{}", human.stdout);
+    assert_eq!(
+        human.stdout.matches("already trusted").count(),
+        4,
+        "{}",
+        human.stdout
+    );
 
     let doctor: serde_json::Value =
         serde_json::from_str(&ctx.run(&["doctor", "--json"]).stdout).unwrap();
@@ -138,7 +167,13 @@ fn trust_is_idempotent_dry_run_changes_nothing_and_undo_removes_it_all() {
             .find(|f| f["check"] == check.as_str())
             .unwrap_or_else(|| panic!("no {check}: {doctor:#}"));
         assert_eq!(finding["outcome"], "pass", "{finding}");
-        assert!(finding["summary"].as_str().unwrap().contains("trusts the CA"), "{finding}");
+        assert!(
+            finding["summary"]
+                .as_str()
+                .unwrap()
+                .contains("trusts the CA"),
+            "{finding}"
+        );
     }
 
     std::fs::remove_file(&mark).unwrap();
@@ -277,11 +312,16 @@ async fn curl_python_node_and_java_trust_the_proxy_with_what_awsproxy_env_prints
     let url = |client: &str| format!("https://127.0.0.1:{}/{client}", origin.port());
     let expect = |client: &str| format!("hello from origin: /{client}");
 
-    let curl = client(&tool("curl", "curl"), &["-sS", "--fail", &url("curl")], &vars, &work);
+    let curl = client(
+        &tool("curl", "curl"),
+        &["-sS", "--fail", &url("curl")],
+        &vars,
+        &work,
+    );
     assert_eq!(curl, expect("curl"));
 
     // pyenv's shim needs the real HOME: run the interpreter itself.
-    let python = std::process::Command::new("python3")
+    let python = Command::new("python3")
         .args(["-c", "import sys; print(sys.executable)"])
         .output()
         .unwrap();
@@ -293,7 +333,12 @@ async fn curl_python_node_and_java_trust_the_proxy_with_what_awsproxy_env_prints
     assert_eq!(py, expect("python"));
 
     std::fs::write(work.join("fetch.js"), FETCH_NODE).unwrap();
-    let node = client(&tool("node", "nodejs"), &["fetch.js", &url("node")], &vars, &work);
+    let node = client(
+        &tool("node", "nodejs"),
+        &["fetch.js", &url("node")],
+        &vars,
+        &work,
+    );
     assert_eq!(node, expect("node"));
 
     std::fs::write(work.join("Fetch.java"), FETCH_JAVA).unwrap();
@@ -313,7 +358,10 @@ async fn curl_python_node_and_java_trust_the_proxy_with_what_awsproxy_env_prints
             .iter()
             .find(|s| s.uri.path() == format!("/{name}"))
             .unwrap_or_else(|| panic!("{name} reached the origin: {seen:#?}"));
-        assert!(request.headers.contains_key("x-forwarded-for"), "{name}: {request:?}");
+        assert!(
+            request.headers.contains_key("x-forwarded-for"),
+            "{name}: {request:?}"
+        );
     }
     drop(daemon);
 }

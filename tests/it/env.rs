@@ -87,11 +87,17 @@ fn posix_shells_and_fish_evaluate_the_lines_to_the_exact_values() {
         json["NO_PROXY"],
         "localhost,127.0.0.1,::1,169.254.169.254,169.254.170.2,169.254.170.23,fd00:ec2::23"
     );
-    assert_eq!(json["PIP_INDEX_URL"], "http://127.0.0.1:9000/pypi/corp/simple/");
+    assert_eq!(
+        json["PIP_INDEX_URL"],
+        "http://127.0.0.1:9000/pypi/corp/simple/"
+    );
     assert_eq!(json["UV_DEFAULT_INDEX"], json["PIP_INDEX_URL"]);
     assert_eq!(json["NPM_CONFIG_REGISTRY"], "http://127.0.0.1:9000/npm/js/");
     assert!(json["JAVA_TOOL_OPTIONS"].contains("awsproxy/java-truststore.p12"));
-    assert!(json.values().all(|v| !v.contains("AKIA")), "no secrets: {json:#?}");
+    assert!(
+        json.values().all(|v| !v.contains("AKIA")),
+        "no secrets: {json:#?}"
+    );
 
     let want = expected(&json);
     let posix_print: String = NAMES
@@ -112,7 +118,11 @@ fn posix_shells_and_fish_evaluate_the_lines_to_the_exact_values() {
         };
         assert_eq!(seen, want, "{sh} with:\n{set}");
         let script = format!("{set}\n{unset}\n{posix_unset_check}");
-        assert_eq!(shell(sh, &script).unwrap(), "unset\n".repeat(NAMES.len()), "{sh}");
+        assert_eq!(
+            shell(sh, &script).unwrap(),
+            "unset\n".repeat(NAMES.len()),
+            "{sh}"
+        );
     }
 
     let set = stdout(&ctx, &["env", "--shell", "fish"]);
@@ -141,11 +151,26 @@ fn the_shell_comes_from_shell_and_mount_picks_one_of_several() {
         .env("SHELL", "/usr/bin/fish");
     let out = ctx.run(&["env"]);
     out.assert_code(0);
-    assert!(out.stdout.starts_with("set -gx HTTPS_PROXY "), "{}", out.stdout);
+    assert!(
+        out.stdout.starts_with("set -gx HTTPS_PROXY "),
+        "{}",
+        out.stdout
+    );
     assert!(!out.stdout.contains("PIP_INDEX_URL"), "{}", out.stdout);
-    assert!(out.stderr.contains("several PyPI mounts (corp, other)"), "{}", out.stderr);
-    assert!(out.stderr.contains("awsproxy ca trust"), "no bundle yet: {}", out.stderr);
-    assert!(!out.stdout.contains("SSL_CERT_FILE"), "no bundle, no CA variables");
+    assert!(
+        out.stderr.contains("several PyPI mounts (corp, other)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("awsproxy ca trust"),
+        "no bundle yet: {}",
+        out.stderr
+    );
+    assert!(
+        !out.stdout.contains("SSL_CERT_FILE"),
+        "no bundle, no CA variables"
+    );
 
     let picked = ctx.run(&["env", "--shell", "bash", "--mount", "other"]);
     picked.assert_code(0);
@@ -156,11 +181,19 @@ fn the_shell_comes_from_shell_and_mount_picks_one_of_several() {
         "{}",
         picked.stdout
     );
-    assert!(!picked.stdout.contains("NPM_CONFIG_REGISTRY"), "{}", picked.stdout);
+    assert!(
+        !picked.stdout.contains("NPM_CONFIG_REGISTRY"),
+        "{}",
+        picked.stdout
+    );
 
     let unknown = ctx.run(&["env", "--mount", "nope"]);
     unknown.assert_code(2);
-    assert!(unknown.stderr.contains("configured: corp, other, js"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("configured: corp, other, js"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]

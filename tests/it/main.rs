@@ -11,8 +11,8 @@
 mod support;
 
 mod agent;
-mod cache;
 mod ca_trust;
+mod cache;
 mod cargo;
 mod cli;
 mod creds;
