@@ -71,8 +71,10 @@ fn hints(ctx: &Ctx, reports: &[Report], action: Action) {
     }
     if action == Action::Trust && done(StoreKind::Java) {
         ctx.printer.message(&format!(
-            "Java: JAVA_TOOL_OPTIONS='{}' (`awsproxy env` exports it)",
-            trust::java_tool_options(&trust::java_truststore_path(&ctx.paths))
+            "Java: JAVA_TOOL_OPTIONS={} (`awsproxy env` exports it)",
+            crate::shell::quote_posix(&trust::java_tool_options(&trust::java_truststore_path(
+                &ctx.paths
+            )))
         ));
     }
 }

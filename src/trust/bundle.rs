@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{Applied, Settings, State, Store, StoreKind, pem_bodies};
+use super::{Note, Settings, State, Store, StoreKind, pem_bodies};
 use crate::fsutil::{self, Mode};
 
 /// Where the system's roots are, first found wins (Debian, Fedora, macOS/Alpine).
@@ -56,14 +56,14 @@ impl Store for Bundle<'_> {
         }
     }
 
-    fn add(&self) -> anyhow::Result<Applied> {
+    fn add(&self) -> anyhow::Result<Note> {
         fsutil::atomic_write(&self.path(), self.expected().as_bytes(), Mode::Public)?;
-        Ok(Applied::Done(None))
+        Ok(None)
     }
 
-    fn remove(&self) -> anyhow::Result<Applied> {
+    fn remove(&self) -> anyhow::Result<Note> {
         fs_err::remove_file(self.path())?;
-        Ok(Applied::Done(None))
+        Ok(None)
     }
 }
 

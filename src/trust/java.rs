@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use super::{
-    ALIAS, Applied, JAVA_TRUSTSTORE_PASSWORD, Settings, State, Store, StoreKind, contains_cert,
+    ALIAS, JAVA_TRUSTSTORE_PASSWORD, Note, Settings, State, Store, StoreKind, contains_cert,
     on_path, run,
 };
 
@@ -81,7 +81,7 @@ impl Store for Java<'_> {
         }
     }
 
-    fn add(&self) -> anyhow::Result<Applied> {
+    fn add(&self) -> anyhow::Result<Note> {
         let jdk = self.jdk().map_err(anyhow::Error::msg)?;
         crate::fsutil::create_private_dir(&self.0.data_dir)?;
         // Built beside the target, then renamed over it: JVMs never read half a store.
@@ -140,12 +140,12 @@ impl Store for Java<'_> {
         )?;
         set_public(&store)?;
         fs_err::rename(&store, self.path())?;
-        Ok(Applied::Done(None))
+        Ok(None)
     }
 
-    fn remove(&self) -> anyhow::Result<Applied> {
+    fn remove(&self) -> anyhow::Result<Note> {
         fs_err::remove_file(self.path())?;
-        Ok(Applied::Done(None))
+        Ok(None)
     }
 }
 

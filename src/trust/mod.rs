@@ -146,14 +146,8 @@ pub enum State {
     Unavailable(String),
 }
 
-/// What adding or removing did.
-#[derive(Debug)]
-pub enum Applied {
-    /// Done, with anything the user should know about it.
-    Done(Option<String>),
-    /// Only root can do it: the exact command to run.
-    NeedsRoot(String),
-}
+/// What the user should know about a change that was made, if anything.
+type Note = Option<String>;
 
 /// One trust store.
 trait Store {
@@ -161,8 +155,13 @@ trait Store {
     /// Where it is, for humans.
     fn location(&self) -> String;
     fn state(&self) -> State;
-    fn add(&self) -> anyhow::Result<Applied>;
-    fn remove(&self) -> anyhow::Result<Applied>;
+    fn add(&self) -> anyhow::Result<Note>;
+    fn remove(&self) -> anyhow::Result<Note>;
+    /// When only root may change the store and this process is not root: the
+    /// command that does `action` with sudo (reported instead, dry run or not).
+    fn root_command(&self, _action: Action) -> Option<String> {
+        None
+    }
 }
 
 fn stores(settings: &Settings) -> Vec<Box<dyn Store + '_>> {
@@ -248,6 +247,9 @@ fn apply_one(store: &dyn Store, action: Action, dry_run: bool) -> Report {
         (Action::Trust, _) => (Outcome::WouldTrust, Outcome::Trusted),
         (Action::Undo, _) => (Outcome::WouldRemove, Outcome::Removed),
     };
+    if let Some(command) = store.root_command(action) {
+        return report(Outcome::NeedsRoot, None, Some(command));
+    }
     if dry_run {
         return report(would, None, None);
     }
@@ -256,8 +258,7 @@ fn apply_one(store: &dyn Store, action: Action, dry_run: bool) -> Report {
         Action::Undo => store.remove(),
     };
     match applied {
-        Ok(Applied::Done(note)) => report(done, note, None),
-        Ok(Applied::NeedsRoot(command)) => report(Outcome::NeedsRoot, None, Some(command)),
+        Ok(note) => report(done, note, None),
         Err(e) => report(Outcome::Failed, Some(format!("{e:#}")), None),
     }
 }
@@ -356,8 +357,11 @@ mod tests {
         let s = settings(dir.path(), false);
         std::fs::create_dir_all(s.system_path(system::DEBIAN.dir)).unwrap();
         let store = system::System::detect(&s);
+        let dry = apply_one(&store, Action::Trust, true);
+        assert_eq!(dry.outcome, Outcome::NeedsRoot, "a dry run says so too");
         let trust = apply_one(&store, Action::Trust, false);
         assert_eq!(trust.outcome, Outcome::NeedsRoot);
+        assert_eq!(dry.command, trust.command);
         let anchor = s.system_path(system::DEBIAN.dir).join("awsproxy.crt");
         assert_eq!(
             trust.command.unwrap(),

@@ -4,7 +4,7 @@
 use std::ffi::OsStr;
 use std::path::PathBuf;
 
-use super::{ALIAS, Applied, Settings, State, Store, StoreKind, contains_cert, on_path, run};
+use super::{ALIAS, Note, Settings, State, Store, StoreKind, contains_cert, on_path, run};
 
 pub(super) struct Nss<'a>(pub &'a Settings);
 
@@ -63,7 +63,7 @@ impl Store for Nss<'_> {
         }
     }
 
-    fn add(&self) -> anyhow::Result<Applied> {
+    fn add(&self) -> anyhow::Result<Note> {
         let certutil = self.certutil().map_err(anyhow::Error::msg)?;
         if self.state() == State::Outdated {
             self.remove()?;
@@ -83,10 +83,10 @@ impl Store for Nss<'_> {
                 &db,
             ],
         )?;
-        Ok(Applied::Done(None))
+        Ok(None)
     }
 
-    fn remove(&self) -> anyhow::Result<Applied> {
+    fn remove(&self) -> anyhow::Result<Note> {
         let certutil = self.certutil().map_err(anyhow::Error::msg)?;
         let db = self.db();
         // One nickname can hold several certificates: delete until none is left.
@@ -113,6 +113,6 @@ impl Store for Nss<'_> {
                 ],
             )?;
         }
-        Ok(Applied::Done(None))
+        Ok(None)
     }
 }

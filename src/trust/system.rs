@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Applied, Settings, State, Store, StoreKind, contains_cert, run, sh_word};
+use super::{Action, Note, Settings, State, Store, StoreKind, contains_cert, run, sh_word};
 use crate::fsutil::{self, Mode};
 
 /// A Linux layout: where anchors go and what rebuilds the bundle from them.
@@ -57,12 +57,12 @@ impl<'a> System<'a> {
 
     /// Runs the refresh tool (or the `AWSPROXY_TRUST_UPDATE` stand-in); says so
     /// when a test root means nothing is run.
-    fn refresh(settings: &Settings, layout: Layout, removed: bool) -> anyhow::Result<Applied> {
+    fn refresh(settings: &Settings, layout: Layout, removed: bool) -> anyhow::Result<Note> {
         match settings.update_command.as_deref() {
-            None => Ok(Applied::Done(Some(format!(
+            None => Ok(Some(format!(
                 "{} not run: AWSPROXY_TRUST_ROOT is set",
                 layout.update
-            )))),
+            ))),
             Some([]) => {
                 let args: &[&str] = if removed {
                     layout.update_after_removal
@@ -70,11 +70,11 @@ impl<'a> System<'a> {
                     &[]
                 };
                 let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
-                run(Path::new(layout.update), &args).map(|_| Applied::Done(None))
+                run(Path::new(layout.update), &args).map(|_| None)
             }
             Some([program, args @ ..]) => {
                 let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
-                run(Path::new(program), &args).map(|_| Applied::Done(None))
+                run(Path::new(program), &args).map(|_| None)
             }
         }
     }
@@ -138,10 +138,16 @@ impl Store for System<'_> {
         }
     }
 
-    fn add(&self) -> anyhow::Result<Applied> {
+    fn root_command(&self, action: Action) -> Option<String> {
         match self {
-            System::Unknown => Ok(Applied::Done(None)),
-            System::Linux(s, l) if !s.is_root => Ok(Applied::NeedsRoot(sudo_command(s, *l, true))),
+            System::Linux(s, l) if !s.is_root => Some(sudo_command(s, *l, action == Action::Trust)),
+            _ => None,
+        }
+    }
+
+    fn add(&self) -> anyhow::Result<Note> {
+        match self {
+            System::Unknown => Ok(None),
             System::Linux(s, l) => {
                 fsutil::atomic_write(&System::anchor(s, *l), s.ca_pem.as_bytes(), Mode::Public)?;
                 System::refresh(s, *l, false)
@@ -159,15 +165,14 @@ impl Store for System<'_> {
                         s.ca_path.as_os_str(),
                     ],
                 )?;
-                Ok(Applied::Done(None))
+                Ok(None)
             }
         }
     }
 
-    fn remove(&self) -> anyhow::Result<Applied> {
+    fn remove(&self) -> anyhow::Result<Note> {
         match self {
-            System::Unknown => Ok(Applied::Done(None)),
-            System::Linux(s, l) if !s.is_root => Ok(Applied::NeedsRoot(sudo_command(s, *l, false))),
+            System::Unknown => Ok(None),
             System::Linux(s, l) => {
                 fs_err::remove_file(System::anchor(s, *l))?;
                 System::refresh(s, *l, true)
@@ -187,7 +192,7 @@ impl Store for System<'_> {
                         keychain.as_os_str(),
                     ],
                 )?;
-                Ok(Applied::Done(None))
+                Ok(None)
             }
         }
     }
