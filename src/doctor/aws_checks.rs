@@ -129,8 +129,10 @@ pub fn ca_stores(ctx: &Context, config: &Config) -> Vec<Finding> {
                 State::Current => Finding::pass(check, format!("{location} trusts the CA")),
                 State::Outdated => Finding::warn(
                     check,
-                    format!("{location} holds another awsproxy CA"),
-                    "run `awsproxy ca trust` to replace it",
+                    format!(
+                        "{location} is out of date (another awsproxy CA, or older system roots)"
+                    ),
+                    "run `awsproxy ca trust` to refresh it",
                 ),
                 State::Missing => Finding::warn(
                     check,

@@ -87,6 +87,17 @@ fn all(outcome: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// `doctor`'s `ca:*` findings by check name.
+fn doctor_stores(ctx: &TestContext) -> BTreeMap<String, serde_json::Value> {
+    let findings: Vec<serde_json::Value> =
+        serde_json::from_str(&ctx.run(&["doctor", "--json"]).stdout).unwrap();
+    findings
+        .into_iter()
+        .filter(|f| f["check"].as_str().unwrap().starts_with("ca:"))
+        .map(|f| (f["check"].as_str().unwrap().to_owned(), f))
+        .collect()
+}
+
 const PROXY_CONFIG: &str = "[proxy]\nlisten = \"127.0.0.1:0\"\n";
 
 #[test]
@@ -101,6 +112,15 @@ fn trust_is_idempotent_dry_run_changes_nothing_and_undo_removes_it_all() {
     assert_eq!(outcomes(dry.assert_code(0)), all("would-trust"));
     assert!(!data.join("ca-bundle.pem").exists() && !anchor.exists() && !mark.exists());
     assert!(!nss_list(&ctx).contains("awsproxy"));
+
+    let before = doctor_stores(&ctx);
+    assert_eq!(before["ca:nss"]["outcome"], "warn", "{before:#?}");
+    assert!(
+        before["ca:bundle"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("awsproxy ca trust")
+    );
 
     let trusted = ctx.run(&["ca", "trust", "--json"]);
     assert_eq!(
@@ -156,16 +176,9 @@ fn trust_is_idempotent_dry_run_changes_nothing_and_undo_removes_it_all() {
         human.stdout
     );
 
-    let doctor: serde_json::Value =
-        serde_json::from_str(&ctx.run(&["doctor", "--json"]).stdout).unwrap();
-    for store in ["bundle", "nss", "java", "system"] {
-        let check = format!("ca:{store}");
-        let finding = doctor
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["check"] == check.as_str())
-            .unwrap_or_else(|| panic!("no {check}: {doctor:#}"));
+    let after = doctor_stores(&ctx);
+    assert_eq!(after.len(), 4, "{after:#?}");
+    for finding in after.values() {
         assert_eq!(finding["outcome"], "pass", "{finding}");
         assert!(
             finding["summary"]
