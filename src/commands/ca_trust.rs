@@ -5,17 +5,22 @@ use super::Ctx;
 use crate::cli::CaTrustArgs;
 use crate::error::ExitStatus;
 use crate::tls::CertificateAuthority;
+use crate::tls::ca::CERT_FILE;
 use crate::trust::{self, Action, Outcome, Report, Settings, StoreKind};
 
 pub fn run(ctx: &Ctx, args: &CaTrustArgs) -> anyhow::Result<ExitStatus> {
     ctx.config()?;
-    let ca = CertificateAuthority::load_or_create(&ctx.paths.data_dir)?;
-    let settings = Settings::resolve(
-        &ctx.paths,
-        ca.cert_path().to_owned(),
-        ca.cert_pem().to_owned(),
-        |name| std::env::var(name).ok(),
-    );
+    // Only trusting creates the CA: a dry run or an undo changes nothing, and
+    // without a CA no store can hold it.
+    let ca_path = ctx.paths.data_dir.join(CERT_FILE);
+    let ca_pem = if args.dry_run || args.undo {
+        std::fs::read_to_string(&ca_path).unwrap_or_default()
+    } else {
+        CertificateAuthority::load_or_create(&ctx.paths.data_dir)?
+            .cert_pem()
+            .to_owned()
+    };
+    let settings = Settings::resolve(&ctx.paths, ca_path, ca_pem, |name| std::env::var(name).ok());
     let action = if args.undo {
         Action::Undo
     } else {

@@ -112,7 +112,9 @@ fn trust_is_idempotent_dry_run_changes_nothing_and_undo_removes_it_all() {
     assert_eq!(outcomes(dry.assert_code(0)), all("would-trust"));
     assert!(!data.join("ca-bundle.pem").exists() && !anchor.exists() && !mark.exists());
     assert!(!nss_list(&ctx).contains("awsproxy"));
+    assert!(!data.exists(), "a dry run does not even create the CA");
 
+    ctx.run(&["ca", "export"]).assert_code(0);
     let before = doctor_stores(&ctx);
     assert_eq!(before["ca:nss"]["outcome"], "warn", "{before:#?}");
     assert!(
