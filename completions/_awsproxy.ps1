@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and purge the HTTP cache (disk or S3 store)')
             [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'The certificate authority used for TLS interception')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration file, or print the embedded default')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent')
             [CompletionResult]::new('install-agent', 'install-agent', [CompletionResultType]::ParameterValue, 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)')
             [CompletionResult]::new('uninstall-agent', 'uninstall-agent', [CompletionResultType]::ParameterValue, 'Stop and remove the agent installed by `install-agent`')
@@ -356,6 +357,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print or write the CA certificate (created on first use)')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust the CA in the system store, the NSS database, Java and a combined bundle')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -375,12 +377,33 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'awsproxy;ca;trust' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would change without changing anything')
+            [CompletionResult]::new('--undo', '--undo', [CompletionResultType]::ParameterName, 'Remove the CA from every store it was added to')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'awsproxy;ca;help' {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print or write the CA certificate (created on first use)')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust the CA in the system store, the NSS database, Java and a combined bundle')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'awsproxy;ca;help;export' {
+            break
+        }
+        'awsproxy;ca;help;trust' {
             break
         }
         'awsproxy;ca;help;help' {
@@ -445,6 +468,24 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;config;help;help' {
+            break
+        }
+        'awsproxy;env' {
+            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'The shell to write for [default: from $SHELL, else bash]')
+            [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'The PyPI or npm mount to point PIP_INDEX_URL/NPM_CONFIG_REGISTRY at [default: the only one configured]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('--unset', '--unset', [CompletionResultType]::ParameterName, 'Print the lines that unset the same variables')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the variables as a JSON object instead')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'awsproxy;doctor' {
@@ -519,6 +560,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect and purge the HTTP cache (disk or S3 store)')
             [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'The certificate authority used for TLS interception')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration file, or print the embedded default')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent')
             [CompletionResult]::new('install-agent', 'install-agent', [CompletionResultType]::ParameterValue, 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)')
             [CompletionResult]::new('uninstall-agent', 'uninstall-agent', [CompletionResultType]::ParameterValue, 'Stop and remove the agent installed by `install-agent`')
@@ -579,9 +621,13 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
         }
         'awsproxy;help;ca' {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print or write the CA certificate (created on first use)')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust the CA in the system store, the NSS database, Java and a combined bundle')
             break
         }
         'awsproxy;help;ca;export' {
+            break
+        }
+        'awsproxy;help;ca;trust' {
             break
         }
         'awsproxy;help;config' {
@@ -593,6 +639,9 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;help;config;default' {
+            break
+        }
+        'awsproxy;help;env' {
             break
         }
         'awsproxy;help;doctor' {

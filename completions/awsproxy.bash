@@ -34,6 +34,9 @@ _awsproxy() {
             awsproxy,doctor)
                 cmd="awsproxy__subcmd__doctor"
                 ;;
+            awsproxy,env)
+                cmd="awsproxy__subcmd__env"
+                ;;
             awsproxy,help)
                 cmd="awsproxy__subcmd__help"
                 ;;
@@ -58,11 +61,17 @@ _awsproxy() {
             awsproxy__subcmd__ca,help)
                 cmd="awsproxy__subcmd__ca__subcmd__help"
                 ;;
+            awsproxy__subcmd__ca,trust)
+                cmd="awsproxy__subcmd__ca__subcmd__trust"
+                ;;
             awsproxy__subcmd__ca__subcmd__help,export)
                 cmd="awsproxy__subcmd__ca__subcmd__help__subcmd__export"
                 ;;
             awsproxy__subcmd__ca__subcmd__help,help)
                 cmd="awsproxy__subcmd__ca__subcmd__help__subcmd__help"
+                ;;
+            awsproxy__subcmd__ca__subcmd__help,trust)
+                cmd="awsproxy__subcmd__ca__subcmd__help__subcmd__trust"
                 ;;
             awsproxy__subcmd__cache,help)
                 cmd="awsproxy__subcmd__cache__subcmd__help"
@@ -136,6 +145,9 @@ _awsproxy() {
             awsproxy__subcmd__help,doctor)
                 cmd="awsproxy__subcmd__help__subcmd__doctor"
                 ;;
+            awsproxy__subcmd__help,env)
+                cmd="awsproxy__subcmd__help__subcmd__env"
+                ;;
             awsproxy__subcmd__help,help)
                 cmd="awsproxy__subcmd__help__subcmd__help"
                 ;;
@@ -156,6 +168,9 @@ _awsproxy() {
                 ;;
             awsproxy__subcmd__help__subcmd__ca,export)
                 cmd="awsproxy__subcmd__help__subcmd__ca__subcmd__export"
+                ;;
+            awsproxy__subcmd__help__subcmd__ca,trust)
+                cmd="awsproxy__subcmd__help__subcmd__ca__subcmd__trust"
                 ;;
             awsproxy__subcmd__help__subcmd__cache,ls)
                 cmd="awsproxy__subcmd__help__subcmd__cache__subcmd__ls"
@@ -239,7 +254,7 @@ _awsproxy() {
 
     case "${cmd}" in
         awsproxy)
-            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config doctor install-agent uninstall-agent completions help"
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,7 +280,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__ca)
-            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version export help"
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version export trust help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,7 +340,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__ca__subcmd__help)
-            opts="export help"
+            opts="export trust help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -359,6 +374,46 @@ _awsproxy() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__ca__subcmd__help__subcmd__trust)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__ca__subcmd__trust)
+            opts="-v -q -h -V --dry-run --undo --json --config --log-level --log-format --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -836,8 +891,42 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__env)
+            opts="-v -q -h -V --shell --unset --mount --json --config --log-level --log-format --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --shell)
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell" -- "${cur}"))
+                    return 0
+                    ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__help)
-            opts="serve sso creds token cache ca config doctor install-agent uninstall-agent completions help"
+            opts="serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -851,7 +940,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help__subcmd__ca)
-            opts="export"
+            opts="export trust"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -865,6 +954,20 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help__subcmd__ca__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__help__subcmd__ca__subcmd__trust)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1019,6 +1122,20 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__help__subcmd__env)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand cache 'Inspect and purge the HTTP cache (disk or S3 store)'
             cand ca 'The certificate authority used for TLS interception'
             cand config 'Check the configuration file, or print the embedded default'
+            cand env 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`'
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
@@ -321,6 +322,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand export 'Print or write the CA certificate (created on first use)'
+            cand trust 'Trust the CA in the system store, the NSS database, Java and a combined bundle'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'awsproxy;ca;export'= {
@@ -338,11 +340,30 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'awsproxy;ca;trust'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --dry-run 'Say what would change without changing anything'
+            cand --undo 'Remove the CA from every store it was added to'
+            cand --json 'Print JSON instead of a table'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'awsproxy;ca;help'= {
             cand export 'Print or write the CA certificate (created on first use)'
+            cand trust 'Trust the CA in the system store, the NSS database, Java and a combined bundle'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'awsproxy;ca;help;export'= {
+        }
+        &'awsproxy;ca;help;trust'= {
         }
         &'awsproxy;ca;help;help'= {
         }
@@ -399,6 +420,23 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;config;help;default'= {
         }
         &'awsproxy;config;help;help'= {
+        }
+        &'awsproxy;env'= {
+            cand --shell 'The shell to write for [default: from $SHELL, else bash]'
+            cand --mount 'The PyPI or npm mount to point PIP_INDEX_URL/NPM_CONFIG_REGISTRY at [default: the only one configured]'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --unset 'Print the lines that unset the same variables'
+            cand --json 'Print the variables as a JSON object instead'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'awsproxy;doctor'= {
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
@@ -468,6 +506,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand cache 'Inspect and purge the HTTP cache (disk or S3 store)'
             cand ca 'The certificate authority used for TLS interception'
             cand config 'Check the configuration file, or print the embedded default'
+            cand env 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`'
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
@@ -513,8 +552,11 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         }
         &'awsproxy;help;ca'= {
             cand export 'Print or write the CA certificate (created on first use)'
+            cand trust 'Trust the CA in the system store, the NSS database, Java and a combined bundle'
         }
         &'awsproxy;help;ca;export'= {
+        }
+        &'awsproxy;help;ca;trust'= {
         }
         &'awsproxy;help;config'= {
             cand check 'Validate the configuration file; exit 2 with file:line:column when invalid'
@@ -523,6 +565,8 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;help;config;check'= {
         }
         &'awsproxy;help;config;default'= {
+        }
+        &'awsproxy;help;env'= {
         }
         &'awsproxy;help;doctor'= {
         }

@@ -105,6 +105,18 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
 
+    /// Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`
+    ///
+    /// Proxy variables for `[proxy] listen` with a NO_PROXY that exempts loopback
+    /// and the metadata addresses, the CA bundle variables (REQUESTS_CA_BUNDLE,
+    /// SSL_CERT_FILE, CURL_CA_BUNDLE, ...) at the bundle `awsproxy ca trust`
+    /// writes, JAVA_TOOL_OPTIONS for its Java trust store, and PIP_INDEX_URL,
+    /// UV_DEFAULT_INDEX and NPM_CONFIG_REGISTRY for the configured mounts.
+    ///
+    /// For example: `eval "$(awsproxy env)"`, `awsproxy env --shell fish | source`,
+    /// `awsproxy env --shell powershell | Invoke-Expression`; undo with `--unset`.
+    Env(EnvArgs),
+
     /// Diagnose configuration, SSO, credentials, ports, CA trust and the agent
     Doctor(DoctorArgs),
 
@@ -455,6 +467,54 @@ pub struct CachePurgeArgs {
 pub enum CaCommand {
     /// Print or write the CA certificate (created on first use)
     Export(CaExportArgs),
+
+    /// Trust the CA in the system store, the NSS database, Java and a combined bundle
+    ///
+    /// Writes $XDG_DATA_HOME/awsproxy/ca-bundle.pem (the system roots plus the CA,
+    /// for `awsproxy env`), adds the CA to ~/.pki/nssdb with certutil (Chromium,
+    /// Firefox), writes a Java trust store $XDG_DATA_HOME/awsproxy/java-truststore.p12
+    /// (the JDK's cacerts plus the CA) and adds the CA to the system store (root
+    /// only: otherwise it prints the sudo command). Each store reports trusted,
+    /// already trusted, skipped (and why) or needs root. Safe to run twice.
+    ///
+    /// For example: `awsproxy ca trust --dry-run`, then `awsproxy ca trust`;
+    /// `awsproxy ca trust --undo` removes exactly what it added.
+    Trust(CaTrustArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CaTrustArgs {
+    /// Say what would change without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Remove the CA from every store it was added to
+    #[arg(long)]
+    pub undo: bool,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The shell to write for [default: from $SHELL, else bash]
+    #[arg(long, value_enum, value_name = "SHELL")]
+    pub shell: Option<crate::shell::Shell>,
+
+    /// Print the lines that unset the same variables
+    #[arg(long)]
+    pub unset: bool,
+
+    /// The PyPI or npm mount to point PIP_INDEX_URL/NPM_CONFIG_REGISTRY at
+    /// [default: the only one configured]
+    #[arg(long, value_name = "NAME")]
+    pub mount: Option<String>,
+
+    /// Print the variables as a JSON object instead
+    #[arg(long, conflicts_with = "shell")]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

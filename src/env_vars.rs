@@ -76,3 +76,16 @@ pub const HTTPS_PROXY: &str = "HTTPS_PROXY";
 pub const ALL_PROXY: &str = "ALL_PROXY";
 /// Hosts reached directly, bypassing the proxies above (lowercase honoured too).
 pub const NO_PROXY: &str = "NO_PROXY";
+
+/// For tests and unusual layouts: a directory prefixed to every system path
+/// `ca trust` reads or writes (`/usr/local/share/ca-certificates`,
+/// `/etc/pki/ca-trust/source/anchors`, the system root bundles). When set,
+/// the system store's refresh tool is not run unless `AWSPROXY_TRUST_UPDATE` names one.
+pub const AWSPROXY_TRUST_ROOT: &str = "AWSPROXY_TRUST_ROOT";
+/// For tests and unusual layouts: the command `ca trust` runs instead of
+/// `update-ca-certificates`/`update-ca-trust` after changing the system store.
+pub const AWSPROXY_TRUST_UPDATE: &str = "AWSPROXY_TRUST_UPDATE";
+/// The JDK `ca trust` uses for `keytool` and `cacerts` (else `keytool` on PATH).
+pub const JAVA_HOME: &str = "JAVA_HOME";
+/// The user's login shell: `awsproxy env` writes for it unless `--shell` says otherwise.
+pub const SHELL: &str = "SHELL";

@@ -37,9 +37,11 @@ pub(crate) mod pypi;
 pub mod secret;
 pub mod services;
 pub(crate) mod setup;
+pub(crate) mod shell;
 pub(crate) mod sso;
 pub(crate) mod supervisor;
 pub mod tls;
+pub(crate) mod trust;
 
 pub use error::{Error, ExitStatus};
 

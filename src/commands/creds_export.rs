@@ -10,6 +10,7 @@ use crate::cli::{CredsExportArgs, ExportFormat};
 use crate::creds::{CacheOptions, CredentialCache, SourceSpec, rfc3339};
 use crate::error::ExitStatus;
 use crate::paths::Paths;
+use crate::shell::quote_posix as shell_quote;
 use crate::sso::aws_config::{ProfileFile, profile_names};
 
 /// The credential_process answer (`Version` must be the integer 1).
@@ -126,29 +127,4 @@ fn check_profile_exists(paths: &Paths, profile: &str) -> Result<(), crate::Error
         ),
         hint: Some(hint),
     })
-}
-
-/// The value as one shell word: bare when it is plainly safe, else single-quoted.
-fn shell_quote(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+/=_-.:@%".contains(&b));
-    if plain {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', "'\\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_quoting() {
-        assert_eq!(shell_quote("AKIDabc/+="), "AKIDabc/+=");
-        assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
-        assert_eq!(shell_quote(""), "''");
-    }
 }

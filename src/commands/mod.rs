@@ -2,6 +2,7 @@
 //! and returns the exit status; `dispatch` is the only place that knows the tree.
 
 mod ca_export;
+mod ca_trust;
 mod cache_ls;
 mod cache_purge;
 mod completions;
@@ -10,6 +11,7 @@ mod console;
 mod creds_export;
 mod creds_serve;
 mod doctor;
+mod env;
 mod install_agent;
 mod serve;
 mod setup;
@@ -108,6 +110,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Cache(CacheCommand::Ls(args)) => cache_ls::run(&ctx, &args),
         Command::Cache(CacheCommand::Purge(args)) => cache_purge::run(&ctx, &args),
         Command::Ca(CaCommand::Export(args)) => ca_export::run(&ctx, &args),
+        Command::Ca(CaCommand::Trust(args)) => ca_trust::run(&ctx, &args),
+        Command::Env(args) => env::run(&ctx, &args),
         Command::InstallAgent(args) => install_agent::install(&ctx, &args),
         Command::UninstallAgent(args) => install_agent::uninstall(&ctx, &args),
         Command::Setup(args) => setup::run(&ctx, &args),

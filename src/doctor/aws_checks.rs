@@ -102,9 +102,51 @@ pub fn ca(ctx: &Context, config: &Config) -> Finding {
                 "{} is not in the system trust store ({bundle})",
                 path.display()
             ),
-            "trust it so HTTPS through the proxy works: see \"Trusting the awsproxy CA\" in the README (update-ca-certificates, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, ...)",
+            "run `awsproxy ca trust` and `eval \"$(awsproxy env)\"` so HTTPS through the proxy works; see \"Trusting the awsproxy CA\" in the README",
         )
     }
+}
+
+/// Each store `awsproxy ca trust` writes (`ca:bundle`, `ca:nss`, `ca:java`,
+/// `ca:system`): whether it trusts the CA, once there is one to trust.
+pub fn ca_stores(ctx: &Context, config: &Config) -> Vec<Finding> {
+    use crate::trust::{self, State};
+    if !config.file.proxy.as_ref().is_some_and(|p| p.intercept) {
+        return Vec::new();
+    }
+    let ca_path = ctx.paths.data_dir.join(crate::tls::ca::CERT_FILE);
+    let Ok(ca_pem) = std::fs::read_to_string(&ca_path) else {
+        return Vec::new();
+    };
+    let settings = trust::Settings::resolve(&ctx.paths, ca_path, ca_pem, |name| {
+        ctx.var(name).map(str::to_owned)
+    });
+    trust::states(&settings)
+        .into_iter()
+        .map(|(store, location, state)| {
+            let check = format!("ca:{}", store.as_str());
+            match state {
+                State::Current => Finding::pass(check, format!("{location} trusts the CA")),
+                State::Outdated => Finding::warn(
+                    check,
+                    format!(
+                        "{location} is out of date (another awsproxy CA, or older system roots)"
+                    ),
+                    "run `awsproxy ca trust` to refresh it",
+                ),
+                State::Missing => Finding::warn(
+                    check,
+                    format!("{location} does not trust the CA"),
+                    if store == trust::StoreKind::System {
+                        "run `awsproxy ca trust` as root, or the sudo command it prints"
+                    } else {
+                        "run `awsproxy ca trust`"
+                    },
+                ),
+                State::Unavailable(why) => Finding::pass(check, format!("skipped: {why}")),
+            }
+        })
+        .collect()
 }
 
 /// A check's future, boxed: the SDK's futures are large.

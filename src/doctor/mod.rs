@@ -130,6 +130,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.extend(aws_checks::session_config(ctx));
     findings.extend(aws_checks::sso_sessions(ctx, config));
     findings.push(aws_checks::ca(ctx, config));
+    findings.extend(aws_checks::ca_stores(ctx, config));
     findings.push(checks::agent(ctx));
     match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

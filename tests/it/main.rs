@@ -11,12 +11,14 @@
 mod support;
 
 mod agent;
+mod ca_trust;
 mod cache;
 mod cargo;
 mod cli;
 mod console;
 mod creds;
 mod doctor;
+mod env;
 mod fake_conformance;
 mod forward;
 mod generated;

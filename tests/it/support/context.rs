@@ -104,7 +104,8 @@ impl TestContext {
     }
 
     /// The binary with a clean environment: only PATH, the temp HOME and XDG dirs,
-    /// AWS files inside the temp HOME, no instance metadata lookups.
+    /// AWS files inside the temp HOME, no instance metadata lookups, system trust
+    /// store paths under the temp dir.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(bin());
         cmd.env_clear()
@@ -120,6 +121,8 @@ impl TestContext {
                 self.home().join(".aws/credentials"),
             )
             .env("AWS_EC2_METADATA_DISABLED", "true")
+            // Tests run as root: `ca trust` must never reach the real system store.
+            .env("AWSPROXY_TRUST_ROOT", self.root().join("trust-root"))
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
         for (k, v) in &self.env {
