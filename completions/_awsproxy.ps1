@@ -41,8 +41,10 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration file, or print the embedded default')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent')
+            [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS console signed in as a profile''s role')
             [CompletionResult]::new('install-agent', 'install-agent', [CompletionResultType]::ParameterValue, 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)')
             [CompletionResult]::new('uninstall-agent', 'uninstall-agent', [CompletionResultType]::ParameterValue, 'Stop and remove the agent installed by `install-agent`')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -80,6 +82,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to an SSO session and write the AWS CLI''s token cache')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show sessions, time left and whether they can refresh on their own')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the accounts and roles a session reaches; write them as profiles')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Keep sessions fresh with their refresh tokens; notify when a login is needed')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out of a session and remove its cached token')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -106,6 +109,27 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('--prompt', '--prompt', [CompletionResultType]::ParameterName, 'One short line for a shell prompt (`corp 3h05m`, `corp login!`); reads only local files and always exits 0')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'awsproxy;sso;profiles' {
+            [CompletionResult]::new('--template', '--template', [CompletionResultType]::ParameterName, 'Profile names: {account_name}, {account_id}, {role_name}, {session}')
+            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Prepended to every profile name')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The profiles'' `region` (default: the session''s `sso_region`)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Write the profiles into the awsproxy block of the AWS config file')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'With --write: print the diff and change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
@@ -149,6 +173,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
         'awsproxy;sso;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to an SSO session and write the AWS CLI''s token cache')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show sessions, time left and whether they can refresh on their own')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the accounts and roles a session reaches; write them as profiles')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Keep sessions fresh with their refresh tokens; notify when a login is needed')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out of a session and remove its cached token')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -158,6 +183,9 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;sso;help;status' {
+            break
+        }
+        'awsproxy;sso;help;profiles' {
             break
         }
         'awsproxy;sso;help;watch' {
@@ -504,6 +532,25 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'awsproxy;console' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The AWS profile (default: `AWS_PROFILE`, else `default`)')
+            [CompletionResult]::new('--browser', '--browser', [CompletionResultType]::ParameterName, 'The browser command to run with the URL (default: `BROWSER`, else the system''s)')
+            [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'A console page to open instead of the home page')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The console''s region (default: the profile''s)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Print the sign-in URL instead of opening a browser (valid 15 minutes; it signs in whoever opens it)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'awsproxy;install-agent' {
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Write for this platform instead of the current one (for tests)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
@@ -538,6 +585,27 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'awsproxy;setup' {
+            [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'The mount to use (required when the tool''s format has several)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Edit the project''s file in DIR (default: the current directory) instead of the user''s: uv.toml, .npmrc or .cargo/config.toml')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff that would be applied; change nothing')
+            [CompletionResult]::new('--undo', '--undo', [CompletionResultType]::ParameterName, 'Remove awsproxy''s block (and a file awsproxy created) again')
+            [CompletionResult]::new('--replace-crates-io', '--replace-crates-io', [CompletionResultType]::ParameterName, 'cargo: also replace crates.io with the mount (`[source.crates-io]`)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'List each tool''s file, the mount it uses and its state')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'With --status: print JSON instead of a table')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'awsproxy;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
@@ -562,8 +630,10 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check the configuration file, or print the embedded default')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent')
+            [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS console signed in as a profile''s role')
             [CompletionResult]::new('install-agent', 'install-agent', [CompletionResultType]::ParameterValue, 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)')
             [CompletionResult]::new('uninstall-agent', 'uninstall-agent', [CompletionResultType]::ParameterValue, 'Stop and remove the agent installed by `install-agent`')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -574,6 +644,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
         'awsproxy;help;sso' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to an SSO session and write the AWS CLI''s token cache')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show sessions, time left and whether they can refresh on their own')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the accounts and roles a session reaches; write them as profiles')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Keep sessions fresh with their refresh tokens; notify when a login is needed')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out of a session and remove its cached token')
             break
@@ -582,6 +653,9 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;help;sso;status' {
+            break
+        }
+        'awsproxy;help;sso;profiles' {
             break
         }
         'awsproxy;help;sso;watch' {
@@ -647,10 +721,16 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
         'awsproxy;help;doctor' {
             break
         }
+        'awsproxy;help;console' {
+            break
+        }
         'awsproxy;help;install-agent' {
             break
         }
         'awsproxy;help;uninstall-agent' {
+            break
+        }
+        'awsproxy;help;setup' {
             break
         }
         'awsproxy;help;completions' {

@@ -28,6 +28,9 @@ _awsproxy() {
             awsproxy,config)
                 cmd="awsproxy__subcmd__config"
                 ;;
+            awsproxy,console)
+                cmd="awsproxy__subcmd__console"
+                ;;
             awsproxy,creds)
                 cmd="awsproxy__subcmd__creds"
                 ;;
@@ -45,6 +48,9 @@ _awsproxy() {
                 ;;
             awsproxy,serve)
                 cmd="awsproxy__subcmd__serve"
+                ;;
+            awsproxy,setup)
+                cmd="awsproxy__subcmd__setup"
                 ;;
             awsproxy,sso)
                 cmd="awsproxy__subcmd__sso"
@@ -139,6 +145,9 @@ _awsproxy() {
             awsproxy__subcmd__help,config)
                 cmd="awsproxy__subcmd__help__subcmd__config"
                 ;;
+            awsproxy__subcmd__help,console)
+                cmd="awsproxy__subcmd__help__subcmd__console"
+                ;;
             awsproxy__subcmd__help,creds)
                 cmd="awsproxy__subcmd__help__subcmd__creds"
                 ;;
@@ -156,6 +165,9 @@ _awsproxy() {
                 ;;
             awsproxy__subcmd__help,serve)
                 cmd="awsproxy__subcmd__help__subcmd__serve"
+                ;;
+            awsproxy__subcmd__help,setup)
+                cmd="awsproxy__subcmd__help__subcmd__setup"
                 ;;
             awsproxy__subcmd__help,sso)
                 cmd="awsproxy__subcmd__help__subcmd__sso"
@@ -196,6 +208,9 @@ _awsproxy() {
             awsproxy__subcmd__help__subcmd__sso,logout)
                 cmd="awsproxy__subcmd__help__subcmd__sso__subcmd__logout"
                 ;;
+            awsproxy__subcmd__help__subcmd__sso,profiles)
+                cmd="awsproxy__subcmd__help__subcmd__sso__subcmd__profiles"
+                ;;
             awsproxy__subcmd__help__subcmd__sso,status)
                 cmd="awsproxy__subcmd__help__subcmd__sso__subcmd__status"
                 ;;
@@ -214,6 +229,9 @@ _awsproxy() {
             awsproxy__subcmd__sso,logout)
                 cmd="awsproxy__subcmd__sso__subcmd__logout"
                 ;;
+            awsproxy__subcmd__sso,profiles)
+                cmd="awsproxy__subcmd__sso__subcmd__profiles"
+                ;;
             awsproxy__subcmd__sso,status)
                 cmd="awsproxy__subcmd__sso__subcmd__status"
                 ;;
@@ -228,6 +246,9 @@ _awsproxy() {
                 ;;
             awsproxy__subcmd__sso__subcmd__help,logout)
                 cmd="awsproxy__subcmd__sso__subcmd__help__subcmd__logout"
+                ;;
+            awsproxy__subcmd__sso__subcmd__help,profiles)
+                cmd="awsproxy__subcmd__sso__subcmd__help__subcmd__profiles"
                 ;;
             awsproxy__subcmd__sso__subcmd__help,status)
                 cmd="awsproxy__subcmd__sso__subcmd__help__subcmd__status"
@@ -254,7 +275,7 @@ _awsproxy() {
 
     case "${cmd}" in
         awsproxy)
-            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help"
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +736,48 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__console)
+            opts="-v -q -h -V --profile --print --browser --destination --region --config --log-level --log-format --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --browser)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --destination)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__creds)
             opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -926,7 +989,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help)
-            opts="serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help"
+            opts="serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1079,6 +1142,20 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__help__subcmd__console)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__help__subcmd__creds)
             opts="serve export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1191,8 +1268,22 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__help__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__help__subcmd__sso)
-            opts="login status watch logout"
+            opts="login status profiles watch logout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1220,6 +1311,20 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help__subcmd__sso__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__help__subcmd__sso__subcmd__profiles)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1379,8 +1484,42 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__setup)
+            opts="-v -q -h -V --mount --project --dry-run --undo --replace-crates-io --status --json --config --log-level --log-format --verbose --quiet --help --version pip uv npm cargo maven gradle"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__sso)
-            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version login status watch logout help"
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version login status profiles watch logout help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1406,7 +1545,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__sso__subcmd__help)
-            opts="login status watch logout help"
+            opts="login status profiles watch logout help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1448,6 +1587,20 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__sso__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__sso__subcmd__help__subcmd__profiles)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1545,8 +1698,46 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__sso__subcmd__profiles)
+            opts="-v -q -h -V --write --dry-run --template --prefix --region --json --config --log-level --log-format --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__sso__subcmd__status)
-            opts="-v -q -h -V --json --config --log-level --log-format --verbose --quiet --help --version"
+            opts="-v -q -h -V --json --prompt --config --log-level --log-format --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -38,8 +38,10 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand config 'Check the configuration file, or print the embedded default'
             cand env 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`'
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
+            cand console 'Open the AWS console signed in as a profile''s role'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
+            cand setup 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -75,6 +77,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand --version 'Print version'
             cand login 'Log in to an SSO session and write the AWS CLI''s token cache'
             cand status 'Show sessions, time left and whether they can refresh on their own'
+            cand profiles 'List the accounts and roles a session reaches; write them as profiles'
             cand watch 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
             cand logout 'Log out of a session and remove its cached token'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -99,6 +102,26 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
             cand --log-format 'Log format on stderr'
+            cand --json 'Print JSON instead of a table'
+            cand --prompt 'One short line for a shell prompt (`corp 3h05m`, `corp login!`); reads only local files and always exits 0'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'awsproxy;sso;profiles'= {
+            cand --template 'Profile names: {account_name}, {account_id}, {role_name}, {session}'
+            cand --prefix 'Prepended to every profile name'
+            cand --region 'The profiles'' `region` (default: the session''s `sso_region`)'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --write 'Write the profiles into the awsproxy block of the AWS config file'
+            cand --dry-run 'With --write: print the diff and change nothing'
             cand --json 'Print JSON instead of a table'
             cand -v 'More log output (repeat for more)'
             cand --verbose 'More log output (repeat for more)'
@@ -139,6 +162,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;sso;help'= {
             cand login 'Log in to an SSO session and write the AWS CLI''s token cache'
             cand status 'Show sessions, time left and whether they can refresh on their own'
+            cand profiles 'List the accounts and roles a session reaches; write them as profiles'
             cand watch 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
             cand logout 'Log out of a session and remove its cached token'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -146,6 +170,8 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;sso;help;login'= {
         }
         &'awsproxy;sso;help;status'= {
+        }
+        &'awsproxy;sso;help;profiles'= {
         }
         &'awsproxy;sso;help;watch'= {
         }
@@ -453,6 +479,24 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'awsproxy;console'= {
+            cand --profile 'The AWS profile (default: `AWS_PROFILE`, else `default`)'
+            cand --browser 'The browser command to run with the URL (default: `BROWSER`, else the system''s)'
+            cand --destination 'A console page to open instead of the home page'
+            cand --region 'The console''s region (default: the profile''s)'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --print 'Print the sign-in URL instead of opening a browser (valid 15 minutes; it signs in whoever opens it)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'awsproxy;install-agent'= {
             cand --platform 'Write for this platform instead of the current one (for tests)'
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
@@ -485,6 +529,26 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'awsproxy;setup'= {
+            cand --mount 'The mount to use (required when the tool''s format has several)'
+            cand --project 'Edit the project''s file in DIR (default: the current directory) instead of the user''s: uv.toml, .npmrc or .cargo/config.toml'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --dry-run 'Print the unified diff that would be applied; change nothing'
+            cand --undo 'Remove awsproxy''s block (and a file awsproxy created) again'
+            cand --replace-crates-io 'cargo: also replace crates.io with the mount (`[source.crates-io]`)'
+            cand --status 'List each tool''s file, the mount it uses and its state'
+            cand --json 'With --status: print JSON instead of a table'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'awsproxy;completions'= {
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
@@ -508,8 +572,10 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand config 'Check the configuration file, or print the embedded default'
             cand env 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`'
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
+            cand console 'Open the AWS console signed in as a profile''s role'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
+            cand setup 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -518,12 +584,15 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;help;sso'= {
             cand login 'Log in to an SSO session and write the AWS CLI''s token cache'
             cand status 'Show sessions, time left and whether they can refresh on their own'
+            cand profiles 'List the accounts and roles a session reaches; write them as profiles'
             cand watch 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
             cand logout 'Log out of a session and remove its cached token'
         }
         &'awsproxy;help;sso;login'= {
         }
         &'awsproxy;help;sso;status'= {
+        }
+        &'awsproxy;help;sso;profiles'= {
         }
         &'awsproxy;help;sso;watch'= {
         }
@@ -570,9 +639,13 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         }
         &'awsproxy;help;doctor'= {
         }
+        &'awsproxy;help;console'= {
+        }
         &'awsproxy;help;install-agent'= {
         }
         &'awsproxy;help;uninstall-agent'= {
+        }
+        &'awsproxy;help;setup'= {
         }
         &'awsproxy;help;completions'= {
         }

@@ -45,8 +45,10 @@ complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "ca" -d 'The certi
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "config" -d 'Check the configuration file, or print the embedded default'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "env" -d 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "doctor" -d 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
+complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "console" -d 'Open the AWS console signed in as a profile\'s role'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "install-agent" -d 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "uninstall-agent" -d 'Stop and remove the agent installed by `install-agent`'
+complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "setup" -d 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy\'s repository mounts'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand serve" -l proxy-listen -d 'Forward proxy listen address (overrides `[proxy] listen`)' -r
@@ -66,23 +68,24 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand serve" -s v -l verbose
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand serve" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''
 info\t''
 debug\t''
 trace\t''"
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
 json\t'One JSON object per line'"
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -s q -l quiet -d 'Less log output (repeat for less)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -s V -l version -d 'Print version'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -f -a "login" -d 'Log in to an SSO session and write the AWS CLI\'s token cache'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -f -a "status" -d 'Show sessions, time left and whether they can refresh on their own'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -f -a "watch" -d 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -f -a "logout" -d 'Log out of a session and remove its cached token'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status watch logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -s q -l quiet -d 'Less log output (repeat for less)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -f -a "login" -d 'Log in to an SSO session and write the AWS CLI\'s token cache'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -f -a "status" -d 'Show sessions, time left and whether they can refresh on their own'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -f -a "profiles" -d 'List the accounts and roles a session reaches; write them as profiles'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -f -a "watch" -d 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -f -a "logout" -d 'Log out of a session and remove its cached token'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and not __fish_seen_subcommand_from login status profiles watch logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from login" -l profile -d 'Log in to the session used by this profile instead' -r
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from login" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from login" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
@@ -107,10 +110,29 @@ trace\t''"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from status" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from status" -l json -d 'Print JSON instead of a table'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from status" -l prompt -d 'One short line for a shell prompt (`corp 3h05m`, `corp login!`); reads only local files and always exits 0'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -l template -d 'Profile names: {account_name}, {account_id}, {role_name}, {session}' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -l prefix -d 'Prepended to every profile name' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -l region -d 'The profiles\' `region` (default: the session\'s `sso_region`)' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -l write -d 'Write the profiles into the awsproxy block of the AWS config file'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -l dry-run -d 'With --write: print the diff and change nothing'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -l json -d 'Print JSON instead of a table'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -s q -l quiet -d 'Less log output (repeat for less)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from profiles" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from watch" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from watch" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''
@@ -138,6 +160,7 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_s
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from help" -f -a "login" -d 'Log in to an SSO session and write the AWS CLI\'s token cache'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show sessions, time left and whether they can refresh on their own'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from help" -f -a "profiles" -d 'List the accounts and roles a session reaches; write them as profiles'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Log out of a session and remove its cached token'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -393,6 +416,23 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -s v -l verbos
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -l profile -d 'The AWS profile (default: `AWS_PROFILE`, else `default`)' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -l browser -d 'The browser command to run with the URL (default: `BROWSER`, else the system\'s)' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -l destination -d 'A console page to open instead of the home page' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -l region -d 'The console\'s region (default: the profile\'s)' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -l print -d 'Print the sign-in URL instead of opening a browser (valid 15 minutes; it signs in whoever opens it)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -s q -l quiet -d 'Less log output (repeat for less)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand console" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand install-agent" -l platform -d 'Write for this platform instead of the current one (for tests)' -r -f -a "linux\t'A systemd user unit'
 macos\t'A launchd agent'"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand install-agent" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
@@ -425,6 +465,25 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s v 
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l mount -d 'The mount to use (required when the tool\'s format has several)' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l project -d 'Edit the project\'s file in DIR (default: the current directory) instead of the user\'s: uv.toml, .npmrc or .cargo/config.toml' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l dry-run -d 'Print the unified diff that would be applied; change nothing'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l undo -d 'Remove awsproxy\'s block (and a file awsproxy created) again'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l replace-crates-io -d 'cargo: also replace crates.io with the mount (`[source.crates-io]`)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l status -d 'List each tool\'s file, the mount it uses and its state'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l json -d 'With --status: print JSON instead of a table'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -s q -l quiet -d 'Less log output (repeat for less)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand completions" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand completions" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''
@@ -437,21 +496,24 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand completions" -s v -l v
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand completions" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "serve" -d 'Run every configured service in one process (the daemon)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "sso" -d 'IAM Identity Center (SSO): log in, show, keep fresh and log out sessions'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "creds" -d 'Credentials for containers and tools: ECS endpoint and credential_process'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "token" -d 'CodeArtifact authorization tokens'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "cache" -d 'Inspect and purge the HTTP cache (disk or S3 store)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "ca" -d 'The certificate authority used for TLS interception'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "config" -d 'Check the configuration file, or print the embedded default'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "env" -d 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "doctor" -d 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "install-agent" -d 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "uninstall-agent" -d 'Stop and remove the agent installed by `install-agent`'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor install-agent uninstall-agent completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "serve" -d 'Run every configured service in one process (the daemon)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "sso" -d 'IAM Identity Center (SSO): log in, show, keep fresh and log out sessions'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "creds" -d 'Credentials for containers and tools: ECS endpoint and credential_process'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "token" -d 'CodeArtifact authorization tokens'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "cache" -d 'Inspect and purge the HTTP cache (disk or S3 store)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "ca" -d 'The certificate authority used for TLS interception'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "config" -d 'Check the configuration file, or print the embedded default'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "env" -d 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "doctor" -d 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "console" -d 'Open the AWS console signed in as a profile\'s role'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "install-agent" -d 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "uninstall-agent" -d 'Stop and remove the agent installed by `install-agent`'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "setup" -d 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy\'s repository mounts'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from sso" -f -a "login" -d 'Log in to an SSO session and write the AWS CLI\'s token cache'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from sso" -f -a "status" -d 'Show sessions, time left and whether they can refresh on their own'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from sso" -f -a "profiles" -d 'List the accounts and roles a session reaches; write them as profiles'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from sso" -f -a "watch" -d 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from sso" -f -a "logout" -d 'Log out of a session and remove its cached token'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from creds" -f -a "serve" -d 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
