@@ -317,9 +317,9 @@ pub fn render_page(
     if ca {
         html.push_str(concat!(
             "<p class=\"tip\" id=\"ca\">HTTPS through the forward proxy is intercepted with awsproxy's own CA, ",
-            "so tools must trust it: download <a href=\"/ca.pem\">ca.pem</a>, or run ",
-            "<code>awsproxy ca export --out awsproxy-ca.pem</code> and add it to your trust stores ",
-            "(see the README's forward proxy section).</p>"
+            "so tools must trust it: run <code>awsproxy ca trust</code> (the system store, NSS, Java ",
+            "and a bundle file) and <code>eval \"$(awsproxy env)\"</code> (the proxy and CA variables), ",
+            "or download <a href=\"/ca.pem\">ca.pem</a>.</p>"
         ));
     }
     for section in sections {

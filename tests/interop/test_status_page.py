@@ -71,7 +71,7 @@ def test_status_page_renders_in_chromium(env, tmp_path):
         assert f"<code>export HTTPS_PROXY=http://{proxy_url} HTTP_PROXY=http://{proxy_url}</code>" in dom, dom
         assert "/pypi/NAME/simple/" in dom and "No PyPI mounts configured" in dom
         # The interception CA is one click away.
-        assert 'href="/ca.pem"' in dom
+        assert 'href="/ca.pem"' in dom and "<code>awsproxy ca trust</code>" in dom
         with urllib.request.urlopen(serve.status_url + "ca.pem", timeout=5) as r:
             assert r.read().startswith(b"-----BEGIN CERTIFICATE-----")
 
