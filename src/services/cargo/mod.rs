@@ -46,12 +46,24 @@ pub const CHANGED_FOR: std::time::Duration = std::time::Duration::from_secs(120)
 /// One Cargo repository as a mount serves it.
 pub type CargoRepo = CaMount<CargoFiles>;
 
+/// What a mount knows about one `.crate`.
+#[derive(Debug, Clone)]
+pub struct Known {
+    /// sha256 from the index line.
+    pub cksum: String,
+    /// The index that listed it.
+    pub source: Source,
+    /// Where it downloads from, once a download worked out the `dl` URL (so
+    /// a hit needs no `config.json` lookup).
+    pub url: Option<url::Url>,
+}
+
 /// What a Cargo mount remembers.
 #[derive(Debug)]
 pub struct CargoFiles {
     /// `crate/version` (crate lower-cased) -> the `.crate`'s sha256 and the
     /// index that listed it.
-    checksums: Mutex<lru::LruCache<String, (String, Source)>>,
+    checksums: Mutex<lru::LruCache<String, Known>>,
     /// When a publish or yank last went through.
     changed: Mutex<Option<Instant>>,
 }
@@ -72,11 +84,11 @@ impl CargoFiles {
         format!("{}/{version}", name.to_ascii_lowercase())
     }
 
-    pub fn remember(&self, name: &str, version: &str, cksum: String, source: Source) {
-        lock(&self.checksums).put(Self::key(name, version), (cksum, source));
+    pub fn remember(&self, name: &str, version: &str, known: Known) {
+        lock(&self.checksums).put(Self::key(name, version), known);
     }
 
-    pub fn checksum(&self, name: &str, version: &str) -> Option<(String, Source)> {
+    pub fn checksum(&self, name: &str, version: &str) -> Option<Known> {
         lock(&self.checksums)
             .get(&Self::key(name, version))
             .cloned()

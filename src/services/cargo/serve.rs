@@ -12,7 +12,7 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use url::Url;
 
-use super::{CargoRepo, CargoShared};
+use super::{CargoRepo, CargoShared, Known};
 use crate::cache::{CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
 use crate::cargo::{config, index};
 use crate::codeartifact::fetch::{AuthScheme, Redirects};
@@ -252,7 +252,7 @@ async fn checksum(
     mount: &CargoRepo,
     name: &str,
     version: &str,
-) -> Result<(String, Source), Response> {
+) -> Result<Known, Response> {
     if let Some(known) = mount.files.checksum(name, version) {
         return Ok(known);
     }
@@ -264,10 +264,43 @@ async fn checksum(
         tracing::debug!(mount = %mount.label, name, version, "no such version in the index (or no usable cksum)");
         RepoError::NotFound.into_response()
     })?;
-    mount
-        .files
-        .remember(name, version, line.cksum.clone(), source);
-    Ok((line.cksum, source))
+    let known = Known {
+        cksum: line.cksum,
+        source,
+        url: None,
+    };
+    mount.files.remember(name, version, known.clone());
+    Ok(known)
+}
+
+/// Where `name` `version` downloads from: the `dl` template of its index's
+/// `config.json` (`Err` is the answer). The repository's `dl` must be on its
+/// own origin, since the token goes with the request.
+async fn download_url(
+    st: &CargoShared,
+    mount: &CargoRepo,
+    name: &str,
+    version: &str,
+    known: &Known,
+) -> Result<Url, Response> {
+    let (base, _, config) = upstream_config(st, mount, known.source, false).await?;
+    let Some(up) = config::parse(&config) else {
+        return Err(
+            RepoError::Upstream("the registry's config.json has no usable `dl`\n").into_response(),
+        );
+    };
+    // The public index's `dl` may be on another host (crates.io's is): no
+    // token goes there.
+    match Url::parse(&index::dl_url(&up.dl, name, version, &known.cksum)) {
+        Ok(u) if known.source == Source::Public || same_origin(&u, &base) => Ok(u),
+        _ => {
+            tracing::warn!(mount = %mount.label, "the registry's `dl` is not on the repository's own origin; not downloading");
+            Err(RepoError::Upstream(
+                "the registry's download URL is not on the repository's own host\n",
+            )
+            .into_response())
+        }
+    }
 }
 
 /// Is `url` on the repository's own origin (scheme, host and port)? The
@@ -285,36 +318,27 @@ async fn download(st: &CargoShared, mount: &CargoRepo, name: &str, version: &str
     if !index::valid_name(name) || !index::valid_version(version) {
         return RepoError::BadPath.into_response();
     }
-    let (cksum, source) = match checksum(st, mount, name, version).await {
-        Ok(c) => c,
+    let mut known = match checksum(st, mount, name, version).await {
+        Ok(k) => k,
         Err(r) => return r,
     };
-    let (base, _, config) = match upstream_config(st, mount, source, false).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let Some(up) = config::parse(&config) else {
-        return RepoError::Upstream("the registry's config.json has no usable `dl`\n")
-            .into_response();
-    };
-    // The public index's `dl` may be on another host (crates.io's is): no
-    // token goes there.
-    let url = match Url::parse(&index::dl_url(&up.dl, name, version, &cksum)) {
-        Ok(u) if source == Source::Public || same_origin(&u, &base) => u,
-        _ => {
-            tracing::warn!(mount = %mount.label, "the registry's `dl` is not on the repository's own origin; not downloading");
-            return RepoError::Upstream(
-                "the registry's download URL is not on the repository's own host\n",
-            )
-            .into_response();
-        }
+    let url = match known.url.clone() {
+        Some(u) => u,
+        None => match download_url(st, mount, name, version, &known).await {
+            Ok(u) => {
+                known.url = Some(u.clone());
+                mount.files.remember(name, version, known.clone());
+                u
+            }
+            Err(r) => return r,
+        },
     };
     let opts = LookupOptions {
         namespace: mount.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::Standard,
         immutable: true,
-        verify: Some(Verifier::Sha256(cksum)),
+        verify: Some(Verifier::Sha256(known.cksum)),
         ..LookupOptions::default()
     };
     let resp = cached(
@@ -323,7 +347,12 @@ async fn download(st: &CargoShared, mount: &CargoRepo, name: &str, version: &str
         None,
         false,
         opts,
-        mount.fetch_from(source, &st.client, AuthScheme::Bearer, Redirects::Follow),
+        mount.fetch_from(
+            known.source,
+            &st.client,
+            AuthScheme::Bearer,
+            Redirects::Follow,
+        ),
     )
     .await;
     if resp.status() != StatusCode::OK {
