@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent')
             [CompletionResult]::new('install-agent', 'install-agent', [CompletionResultType]::ParameterValue, 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)')
             [CompletionResult]::new('uninstall-agent', 'uninstall-agent', [CompletionResultType]::ParameterValue, 'Stop and remove the agent installed by `install-agent`')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -497,6 +498,27 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'awsproxy;setup' {
+            [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'The mount to use (required when the tool''s format has several)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Edit the project''s file in DIR (default: the current directory) instead of the user''s: uv.toml, .npmrc or .cargo/config.toml')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff that would be applied; change nothing')
+            [CompletionResult]::new('--undo', '--undo', [CompletionResultType]::ParameterName, 'Remove awsproxy''s block (and a file awsproxy created) again')
+            [CompletionResult]::new('--replace-crates-io', '--replace-crates-io', [CompletionResultType]::ParameterName, 'cargo: also replace crates.io with the mount (`[source.crates-io]`)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'List each tool''s file, the mount it uses and its state')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'With --status: print JSON instead of a table')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'awsproxy;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
@@ -522,6 +544,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent')
             [CompletionResult]::new('install-agent', 'install-agent', [CompletionResultType]::ParameterValue, 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)')
             [CompletionResult]::new('uninstall-agent', 'uninstall-agent', [CompletionResultType]::ParameterValue, 'Stop and remove the agent installed by `install-agent`')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -602,6 +625,9 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;help;uninstall-agent' {
+            break
+        }
+        'awsproxy;help;setup' {
             break
         }
         'awsproxy;help;completions' {

@@ -43,6 +43,9 @@ _awsproxy() {
             awsproxy,serve)
                 cmd="awsproxy__subcmd__serve"
                 ;;
+            awsproxy,setup)
+                cmd="awsproxy__subcmd__setup"
+                ;;
             awsproxy,sso)
                 cmd="awsproxy__subcmd__sso"
                 ;;
@@ -145,6 +148,9 @@ _awsproxy() {
             awsproxy__subcmd__help,serve)
                 cmd="awsproxy__subcmd__help__subcmd__serve"
                 ;;
+            awsproxy__subcmd__help,setup)
+                cmd="awsproxy__subcmd__help__subcmd__setup"
+                ;;
             awsproxy__subcmd__help,sso)
                 cmd="awsproxy__subcmd__help__subcmd__sso"
                 ;;
@@ -239,7 +245,7 @@ _awsproxy() {
 
     case "${cmd}" in
         awsproxy)
-            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config doctor install-agent uninstall-agent completions help"
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config doctor install-agent uninstall-agent setup completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -837,7 +843,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help)
-            opts="serve sso creds token cache ca config doctor install-agent uninstall-agent completions help"
+            opts="serve sso creds token cache ca config doctor install-agent uninstall-agent setup completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1074,6 +1080,20 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__help__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__help__subcmd__sso)
             opts="login status watch logout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1240,6 +1260,40 @@ _awsproxy() {
                     return 0
                     ;;
                 --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__setup)
+            opts="-v -q -h -V --mount --project --dry-run --undo --replace-crates-io --status --json --config --log-level --log-format --verbose --quiet --help --version pip uv npm cargo maven gradle"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

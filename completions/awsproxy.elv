@@ -39,6 +39,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
+            cand setup 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -447,6 +448,26 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'awsproxy;setup'= {
+            cand --mount 'The mount to use (required when the tool''s format has several)'
+            cand --project 'Edit the project''s file in DIR (default: the current directory) instead of the user''s: uv.toml, .npmrc or .cargo/config.toml'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --dry-run 'Print the unified diff that would be applied; change nothing'
+            cand --undo 'Remove awsproxy''s block (and a file awsproxy created) again'
+            cand --replace-crates-io 'cargo: also replace crates.io with the mount (`[source.crates-io]`)'
+            cand --status 'List each tool''s file, the mount it uses and its state'
+            cand --json 'With --status: print JSON instead of a table'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'awsproxy;completions'= {
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
@@ -471,6 +492,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
+            cand setup 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -529,6 +551,8 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;help;install-agent'= {
         }
         &'awsproxy;help;uninstall-agent'= {
+        }
+        &'awsproxy;help;setup'= {
         }
         &'awsproxy;help;completions'= {
         }

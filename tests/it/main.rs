@@ -25,5 +25,6 @@ mod npm;
 mod pypi;
 mod security;
 mod serve;
+mod setup;
 mod sso;
 mod token;
