@@ -90,7 +90,7 @@ fn base_url(repos: &ReposSection, env: &Env) -> String {
     let mut addr = env
         .get(env_vars::AWSPROXY_REPOS_LISTEN)
         .and_then(|v| v.parse::<crate::config::values::ListenAddr>().ok())
-        .unwrap_or_else(|| repos.listen.clone())
+        .unwrap_or(repos.listen)
         .0;
     if addr.ip().is_unspecified() {
         addr.set_ip(if addr.is_ipv4() {
@@ -296,7 +296,14 @@ fn backup_path(path: &Path) -> PathBuf {
 }
 
 fn apply(step: &Step) -> anyhow::Result<()> {
-    let mode = mode_of(&step.path);
+    // A symlinked dotfile stays a symlink: the file it points to is edited.
+    let real = if step.path.is_symlink() {
+        fs_err::canonicalize(&step.path)?
+    } else {
+        step.path.clone()
+    };
+    let path = real.as_path();
+    let mode = mode_of(path);
     // `.npmrc` files hold registry tokens: a new one is private.
     let fallback = if step.tool == Tool::Npm {
         Mode::Secret
@@ -307,12 +314,12 @@ fn apply(step: &Step) -> anyhow::Result<()> {
         Plan::Unchanged => {}
         Plan::Write(text) => {
             if let Some(old) = &step.current {
-                let backup = backup_path(&step.path);
+                let backup = backup_path(path);
                 if !backup.exists() {
                     write_keeping_mode(&backup, old, mode, fallback)?;
                 }
             }
-            write_keeping_mode(&step.path, text, mode, fallback)?;
+            write_keeping_mode(path, text, mode, fallback)?;
         }
         Plan::Delete => fs_err::remove_file(&step.path)?,
     }

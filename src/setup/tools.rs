@@ -96,7 +96,8 @@ pub(super) fn check_overrides(
 ) -> Result<(), Refusal> {
     match tool {
         Tool::Pip => {
-            env_override(env, &["PIP_INDEX_URL"])?;
+            // With PIP_CONFIG_FILE set, pip skips the user's pip.conf entirely.
+            env_override(env, &["PIP_INDEX_URL", "PIP_CONFIG_FILE"])?;
             let entries = ini::parse(outside, true).map_err(|e| unparseable(tool, e))?;
             for entry in entries {
                 if let ini::Entry::Key {
@@ -126,7 +127,16 @@ pub(super) fn check_overrides(
             }
         }
         Tool::Uv => {
-            env_override(env, &["UV_DEFAULT_INDEX", "UV_INDEX_URL"])?;
+            // UV_CONFIG_FILE and UV_NO_CONFIG make uv skip the user's uv.toml.
+            env_override(
+                env,
+                &[
+                    "UV_DEFAULT_INDEX",
+                    "UV_INDEX_URL",
+                    "UV_CONFIG_FILE",
+                    "UV_NO_CONFIG",
+                ],
+            )?;
             let table = toml_table(tool, outside)?;
             let default_index = table
                 .get("index")

@@ -356,3 +356,25 @@ fn mounts_are_chosen_or_asked_for() {
         out.stderr
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_dotfile_stays_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let ctx = ctx();
+    let original = "save-exact=true\n";
+    let real = ctx.write(&ctx.root().join("dotfiles/npmrc"), original);
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = ctx.home().join(".npmrc");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    ctx.run(&["setup", "npm"]).assert_code(0);
+    assert!(link.is_symlink());
+    assert!(read(&real).contains("registry=http://127.0.0.1:1/npm/main/"));
+    assert_eq!(
+        std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    ctx.run(&["setup", "npm", "--undo"]).assert_code(0);
+    assert!(link.is_symlink());
+    assert_eq!(read(&real), original);
+}
