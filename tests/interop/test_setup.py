@@ -1,0 +1,78 @@
+"""`awsproxy setup uv` checked by uv itself: after setup, at user level and with
+`--project`, uv asks the mount's URL for a package (the listener is a closed
+port, so the request fails at once and uv's error names the URL it used);
+`--undo` gives the files back byte for byte.
+"""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import run
+
+CONFIG = """
+[repos]
+listen = "127.0.0.1:1"
+
+[[repos.pypi]]
+name = "corp"
+domain = "d"
+domain_owner = "123456789012"
+repository = "r"
+"""
+
+UV = shutil.which("uv")
+
+
+def uv_fetches(env, cwd):
+    """The URL uv tried for `foo`, from its error."""
+    uv_env = dict(env, UV_CACHE_DIR=str(cwd / ".uv-cache"), UV_HTTP_RETRIES="0")
+    proc = subprocess.run(
+        [UV, "pip", "compile", "--no-header", "-"],
+        input="foo\n", cwd=cwd, env=uv_env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode != 0, proc.stdout
+    return proc.stderr
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed (tests/interop/requirements.txt has it)")
+def test_uv_uses_the_mount_at_user_and_project_level(env, tmp_path):
+    config = tmp_path / "config" / "awsproxy" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(CONFIG)
+    user = tmp_path / "config" / "uv" / "uv.toml"
+    user.parent.mkdir(parents=True)
+    original = "# mine\nnative-tls   = true\n"
+    user.write_text(original)
+    work = tmp_path / "work"
+    work.mkdir()
+
+    run(env, "setup", "uv")
+    assert "http://127.0.0.1:1/pypi/corp/simple/foo/" in uv_fetches(env, work)
+    assert "already set up" in run(env, "setup", "uv").stderr
+    run(env, "setup", "uv", "--undo")
+    assert user.read_text() == original
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+    run(env, "setup", "uv", "--project", str(project))
+    assert "http://127.0.0.1:1/pypi/corp/simple/foo/" in uv_fetches(env, project)
+    run(env, "setup", "uv", "--project", str(project), "--undo")
+    assert not (project / "uv.toml").exists()
+
+
+def test_a_default_index_outside_the_block_is_refused(env, tmp_path):
+    config = tmp_path / "config" / "awsproxy" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(CONFIG)
+    user = tmp_path / "config" / "uv" / "uv.toml"
+    user.parent.mkdir(parents=True)
+    original = '[[index]]\nurl = "https://pypi.example/simple/"\ndefault = true\n'
+    user.write_text(original)
+    proc = run(env, "setup", "uv", check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "hint:" in proc.stderr
+    assert user.read_text() == original
