@@ -16,6 +16,7 @@ mod block;
 pub(crate) mod diff;
 mod ini;
 mod maven;
+pub(crate) mod target;
 mod tools;
 
 use std::collections::BTreeMap;
