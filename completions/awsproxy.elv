@@ -39,7 +39,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
-            cand setup 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
+            cand setup 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -450,7 +450,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         }
         &'awsproxy;setup'= {
             cand --mount 'The mount to use (required when the tool''s format has several)'
-            cand --project 'Edit the project''s file in DIR (default: the current directory) instead of the user''s: uv.toml, .npmrc or .cargo/config.toml'
+            cand --project 'Edit the project''s file in DIR instead of the user''s: uv.toml, pyproject.toml (poetry, which has no user-level file), .npmrc or .cargo/config.toml. Without DIR (last on the line, after the tools): the current directory'
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
             cand --log-format 'Log format on stderr'
@@ -492,7 +492,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
-            cand setup 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
+            cand setup 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

@@ -233,7 +233,7 @@ struct Row {
 fn status(ctx: &Ctx, args: &SetupArgs, locations: &Locations<'_>) -> anyhow::Result<ExitStatus> {
     let mut rows = Vec::new();
     for tool in Tool::ALL {
-        let mut files = vec![locations.user_file(tool)];
+        let mut files: Vec<PathBuf> = locations.user_file(tool).into_iter().collect();
         if let Some(dir) = args.project.as_deref().filter(|_| tool.has_project_file()) {
             files.push(locations.file(tool, Some(dir))?);
         }

@@ -7,6 +7,7 @@
 //! |--------|-------------------------------------|------------------------|--------------|
 //! | pip    | `$XDG_CONFIG_HOME/pip/pip.conf`     | —                      | `#`          |
 //! | uv     | `$XDG_CONFIG_HOME/uv/uv.toml`       | `DIR/uv.toml`          | `#`          |
+//! | poetry | — (sources live in the project)     | `DIR/pyproject.toml`   | `#`          |
 //! | npm    | `~/.npmrc`                          | `DIR/.npmrc`           | `#`          |
 //! | cargo  | `$CARGO_HOME/config.toml`           | `DIR/.cargo/config.toml` | `#`        |
 //! | maven  | `~/.m2/settings.xml`                | —                      | `<!-- -->`   |
@@ -31,6 +32,7 @@ pub(crate) type Env = BTreeMap<String, String>;
 pub enum Tool {
     Pip,
     Uv,
+    Poetry,
     Npm,
     Cargo,
     Maven,
@@ -38,9 +40,10 @@ pub enum Tool {
 }
 
 impl Tool {
-    pub(crate) const ALL: [Tool; 6] = [
+    pub(crate) const ALL: [Tool; 7] = [
         Tool::Pip,
         Tool::Uv,
+        Tool::Poetry,
         Tool::Npm,
         Tool::Cargo,
         Tool::Maven,
@@ -51,6 +54,7 @@ impl Tool {
         match self {
             Tool::Pip => "pip",
             Tool::Uv => "uv",
+            Tool::Poetry => "poetry",
             Tool::Npm => "npm",
             Tool::Cargo => "cargo",
             Tool::Maven => "maven",
@@ -61,7 +65,7 @@ impl Tool {
     /// The `[[repos.FORMAT]]` whose mounts this tool uses.
     pub(crate) fn format(self) -> &'static str {
         match self {
-            Tool::Pip | Tool::Uv => "pypi",
+            Tool::Pip | Tool::Uv | Tool::Poetry => "pypi",
             Tool::Npm => "npm",
             Tool::Cargo => "cargo",
             Tool::Maven | Tool::Gradle => "maven",
@@ -70,7 +74,7 @@ impl Tool {
 
     /// Whether the tool has a project-level file `--project` can edit.
     pub(crate) fn has_project_file(self) -> bool {
-        matches!(self, Tool::Uv | Tool::Npm | Tool::Cargo)
+        matches!(self, Tool::Uv | Tool::Poetry | Tool::Npm | Tool::Cargo)
     }
 
     fn comment(self) -> Comment {
@@ -99,7 +103,7 @@ impl Endpoint {
     pub(crate) fn url(&self, tool: Tool) -> String {
         let (base, mount) = (&self.base, &self.mount);
         match tool {
-            Tool::Pip | Tool::Uv => format!("{base}/pypi/{mount}/simple/"),
+            Tool::Pip | Tool::Uv | Tool::Poetry => format!("{base}/pypi/{mount}/simple/"),
             Tool::Npm => format!("{base}/npm/{mount}/"),
             Tool::Cargo => format!("sparse+{base}/cargo/{mount}/"),
             Tool::Maven | Tool::Gradle => format!("{base}/maven/{mount}/"),

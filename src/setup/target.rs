@@ -25,8 +25,10 @@ impl Locations<'_> {
             .map(|(_, v)| PathBuf::from(v))
     }
 
-    pub(crate) fn user_file(&self, tool: Tool) -> PathBuf {
-        match tool {
+    /// The user-level file; poetry has none (its sources are per project).
+    pub(crate) fn user_file(&self, tool: Tool) -> Option<PathBuf> {
+        Some(match tool {
+            Tool::Poetry => return None,
             Tool::Pip => self.config_home.join("pip/pip.conf"),
             Tool::Uv => self.config_home.join("uv/uv.toml"),
             Tool::Npm => self
@@ -42,16 +44,26 @@ impl Locations<'_> {
                 .var(env_vars::GRADLE_USER_HOME)
                 .unwrap_or_else(|| self.home.join(".gradle"))
                 .join("init.d/awsproxy.gradle"),
-        }
+        })
     }
 
     /// The user-level file, or the project's in `project`.
     pub(crate) fn file(&self, tool: Tool, project: Option<&Path>) -> Result<PathBuf, Error> {
         let Some(dir) = project else {
-            return Ok(self.user_file(tool));
+            return self.user_file(tool).ok_or_else(|| Error::Usage {
+                message: format!(
+                    "{} keeps its sources in each project's pyproject.toml",
+                    tool.as_str()
+                ),
+                hint: Some(format!(
+                    "run `awsproxy setup {} --project [DIR]`",
+                    tool.as_str()
+                )),
+            });
         };
         Ok(match tool {
             Tool::Uv => dir.join("uv.toml"),
+            Tool::Poetry => dir.join("pyproject.toml"),
             Tool::Npm => dir.join(".npmrc"),
             Tool::Cargo => cargo_config(&dir.join(".cargo")),
             Tool::Pip | Tool::Maven | Tool::Gradle => {
@@ -246,17 +258,24 @@ mod tests {
             config_home: PathBuf::from("/x"),
             env: &env,
         };
-        assert_eq!(at.user_file(Tool::Pip), Path::new("/x/pip/pip.conf"));
-        assert_eq!(at.user_file(Tool::Npm), Path::new("/n/rc"));
         assert_eq!(
-            at.user_file(Tool::Gradle),
+            at.user_file(Tool::Pip).unwrap(),
+            Path::new("/x/pip/pip.conf")
+        );
+        assert_eq!(at.user_file(Tool::Npm).unwrap(), Path::new("/n/rc"));
+        assert_eq!(
+            at.user_file(Tool::Gradle).unwrap(),
             Path::new("/g/init.d/awsproxy.gradle")
         );
-        assert_eq!(at.user_file(Tool::Maven), Path::new("/h/.m2/settings.xml"));
+        assert_eq!(
+            at.user_file(Tool::Maven).unwrap(),
+            Path::new("/h/.m2/settings.xml")
+        );
         assert_eq!(
             at.file(Tool::Uv, Some(Path::new("/p"))).unwrap(),
             Path::new("/p/uv.toml")
         );
         assert!(at.file(Tool::Pip, Some(Path::new("/p"))).is_err());
+        assert!(at.file(Tool::Poetry, None).is_err());
     }
 }

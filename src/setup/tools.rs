@@ -50,7 +50,7 @@ pub(super) fn check_parses(tool: Tool, text: &str) -> Result<(), Refusal> {
         Tool::Npm => ini::parse(text, false)
             .map(drop)
             .map_err(|e| unparseable(tool, e)),
-        Tool::Uv | Tool::Cargo => toml_table(tool, text).map(drop),
+        Tool::Uv | Tool::Poetry | Tool::Cargo => toml_table(tool, text).map(drop),
         Tool::Maven => maven::check(text)
             .map(drop)
             .map_err(|e| unparseable(tool, e)),
@@ -156,6 +156,35 @@ pub(super) fn check_overrides(
                 ));
             }
         }
+        Tool::Poetry => {
+            let table = toml_table(tool, outside)?;
+            let sources = table
+                .get("tool")
+                .and_then(|t| t.get("poetry"))
+                .and_then(|p| p.get("source"))
+                .and_then(toml::Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let name = format!("awsproxy-{}", endpoint.mount);
+            let str_of = |s: &toml::Value, key: &str| {
+                s.get(key).and_then(toml::Value::as_str).map(str::to_owned)
+            };
+            if let Some(first) = sources.iter().find(|s| {
+                matches!(
+                    str_of(s, "priority").as_deref(),
+                    Some("primary" | "default")
+                ) || s.get("default").and_then(toml::Value::as_bool) == Some(true)
+                    || str_of(s, "name").as_deref() == Some(name.as_str())
+            }) {
+                return Err(overridden(
+                    format!(
+                        "pyproject.toml already has the source `{}` (primary, default or named like awsproxy's)",
+                        str_of(first, "name").unwrap_or_default()
+                    ),
+                    "remove it or make it `priority = \"supplemental\"` or `\"explicit\"`, then run the command again",
+                ));
+            }
+        }
         Tool::Cargo => {
             let var = format!(
                 "CARGO_REGISTRIES_{}_INDEX",
@@ -229,6 +258,11 @@ pub(super) fn placement(tool: Tool, outside: &str) -> Result<Placement, Refusal>
                 .unwrap_or(outside.len())))
         }
         Tool::Uv | Tool::Cargo => Ok(top(outside.len())),
+        Tool::Poetry if outside.trim().is_empty() => Err(Refusal::new(
+            "there is no pyproject.toml to add a source to",
+            "run `poetry init` (or pass --project DIR for the project's directory), then run the command again",
+        )),
+        Tool::Poetry => Ok(top(outside.len())),
         Tool::Maven => maven::placement(outside),
         Tool::Gradle => {
             if outside.trim().is_empty() {
@@ -273,6 +307,11 @@ pub(super) fn body(tool: Tool, endpoint: &Endpoint, place: &Placement) -> String
         }
         Tool::Uv => format!(
             "[[index]]\nname = {}\nurl = {}\ndefault = true\n",
+            toml_string(&format!("awsproxy-{}", endpoint.mount)),
+            toml_string(&url)
+        ),
+        Tool::Poetry => format!(
+            "[[tool.poetry.source]]\nname = {}\nurl = {}\npriority = \"primary\"\n",
             toml_string(&format!("awsproxy-{}", endpoint.mount)),
             toml_string(&url)
         ),

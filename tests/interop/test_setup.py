@@ -1,7 +1,8 @@
-"""`awsproxy setup uv` checked by uv itself: after setup, at user level and with
-`--project`, uv asks the mount's URL for a package (the listener is a closed
-port, so the request fails at once and uv's error names the URL it used);
-`--undo` gives the files back byte for byte.
+"""`awsproxy setup uv` and `awsproxy setup poetry` checked by the tools
+themselves: after setup, at user level and with `--project`, uv asks the
+mount's URL for a package (the listener is a closed port, so the request fails
+at once and uv's error names the URL it used), and `poetry source show` lists
+the mount as the primary source; `--undo` gives the files back byte for byte.
 """
 
 import os
@@ -24,6 +25,7 @@ repository = "r"
 """
 
 UV = shutil.which("uv")
+POETRY = shutil.which("poetry")
 
 
 def uv_fetches(env, cwd):
@@ -76,3 +78,30 @@ def test_a_default_index_outside_the_block_is_refused(env, tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "hint:" in proc.stderr
     assert user.read_text() == original
+
+
+@pytest.mark.skipif(POETRY is None, reason="poetry is not installed (tests/interop/requirements.txt has it)")
+def test_poetry_lists_the_mount_as_its_primary_source(env, tmp_path):
+    config = tmp_path / "config" / "awsproxy" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(CONFIG)
+    project = tmp_path / "project"
+    project.mkdir()
+    original = (
+        '[project]\nname = "p"\nversion = "0.1.0"\n\n'
+        '[build-system]\nrequires = ["poetry-core>=2.0"]\nbuild-backend = "poetry.core.masonry.api"'
+    )
+    (project / "pyproject.toml").write_text(original)
+
+    run(env, "setup", "poetry", "--project", str(project))
+    proc = subprocess.run(
+        [POETRY, "source", "show"], cwd=project, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = [" ".join(line.split()) for line in proc.stdout.splitlines()]
+    assert "name : awsproxy-corp" in lines, proc.stdout
+    assert "url : http://127.0.0.1:1/pypi/corp/simple/" in lines, proc.stdout
+    assert "priority : primary" in lines, proc.stdout
+
+    run(env, "setup", "poetry", "--project", str(project), "--undo")
+    assert (project / "pyproject.toml").read_text() == original
