@@ -62,11 +62,10 @@ fn toml_table(tool: Tool, text: &str) -> Result<toml::Table, Refusal> {
     toml::from_str::<toml::Table>(text).map_err(|e| unparseable(tool, e.message()))
 }
 
+/// A setting of the file, outside awsproxy's block, that would win over the
+/// block's or clash with it (pip refuses a key set twice in a section).
 fn overridden(what: String, hint: impl Into<String>) -> Refusal {
-    Refusal::new(
-        format!("{what}, which would win over awsproxy's setting"),
-        hint,
-    )
+    Refusal::new(format!("{what} outside awsproxy's block"), hint)
 }
 
 fn env_override(env: &Env, names: &[&str]) -> Result<(), Refusal> {
@@ -75,8 +74,8 @@ fn env_override(env: &Env, names: &[&str]) -> Result<(), Refusal> {
             .iter()
             .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_empty())
         {
-            return Err(overridden(
-                format!("the environment sets {key}"),
+            return Err(Refusal::new(
+                format!("the environment sets {key}, which would win over awsproxy's setting"),
                 format!("unset {key} (check your shell profile), then run the command again"),
             ));
         }
@@ -110,7 +109,7 @@ pub(super) fn check_overrides(
                     return Err(overridden(
                         format!("the file already sets `index-url` in [{section}]"),
                         format!(
-                            "remove that `index-url` line (or the [{section}] one, which pip prefers for its command), then run the command again"
+                            "remove the `index-url` line from [{section}] (awsproxy's block sets it in [global]), then run the command again"
                         ),
                     ));
                 }
