@@ -355,6 +355,14 @@ fn mounts_are_chosen_or_asked_for() {
         "{}",
         out.stderr
     );
+
+    // poetry's sources live in the project; pip has no project file.
+    let out = ctx.run(&["setup", "poetry"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("--project"), "{}", out.stderr);
+    let out = ctx.run(&["setup", "pip", "--project", "."]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("hint:"), "{}", out.stderr);
 }
 
 #[cfg(unix)]
