@@ -3,6 +3,8 @@ themselves: after setup, at user level and with `--project`, uv asks the
 mount's URL for a package (the listener is a closed port, so the request fails
 at once and uv's error names the URL it used), and `poetry source show` lists
 the mount as the primary source; `--undo` gives the files back byte for byte.
+End to end: with `awsproxy serve` in front of pypiserver, `setup pip uv` alone
+makes plain `pip download` and `uv pip compile` resolve through the mount.
 """
 
 import os
@@ -105,3 +107,49 @@ def test_poetry_lists_the_mount_as_its_primary_source(env, tmp_path):
 
     run(env, "setup", "poetry", "--project", str(project), "--undo")
     assert (project / "pyproject.toml").read_text() == original
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed (tests/interop/requirements.txt has it)")
+def test_pip_and_uv_install_through_serve_after_setup_alone(fake_aws_factory, env, tmp_path):
+    """The newcomer's path: `awsproxy serve` running, `awsproxy setup pip uv`,
+    then plain `pip download` and `uv pip compile` with no index flag."""
+    from test_pypi import STATIC, TOKEN, pip, start_pypiserver
+    from conftest import Daemon, free_port
+
+    up_port = free_port()
+    upstream = start_pypiserver(tmp_path, up_port)
+    fake = fake_aws_factory(
+        "--codeartifact-fixed-token", TOKEN,
+        "--codeartifact-endpoint", f"http://127.0.0.1:{up_port}/",
+    )
+    e = fake.env(env)
+    e.update(STATIC)
+    port = free_port()
+    config = tmp_path / "config" / "awsproxy" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
+        '[[repos.pypi]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        'region = "us-east-1"\nrepository = "repo"\n'
+    )
+    serve = Daemon(e, "serve")
+    try:
+        serve.url("repository listener")
+        run(e, "setup", "pip", "uv")
+        pip(e, "download", "--no-deps", "-d", str(tmp_path / "dl"), "demo-pkg")
+        assert [p.name for p in (tmp_path / "dl").iterdir()] == ["demo_pkg-1.0-py3-none-any.whl"]
+        work = tmp_path / "work"
+        work.mkdir()
+        proc = subprocess.run(
+            [UV, "pip", "compile", "--no-header", "-"],
+            input="demo-pkg\n", cwd=work, env=dict(e, UV_CACHE_DIR=str(work / ".uv-cache")),
+            capture_output=True, text=True, timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "demo-pkg==1.0" in proc.stdout, proc.stdout
+        run(e, "setup", "pip", "uv", "--undo")
+        assert not (tmp_path / "config" / "pip" / "pip.conf").exists()
+        assert not (tmp_path / "config" / "uv" / "uv.toml").exists()
+    finally:
+        upstream.terminate()
+        serve.stop()
