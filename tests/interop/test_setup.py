@@ -4,7 +4,8 @@ mount's URL for a package (the listener is a closed port, so the request fails
 at once and uv's error names the URL it used), and `poetry source show` lists
 the mount as the primary source; `--undo` gives the files back byte for byte.
 End to end: with `awsproxy serve` in front of pypiserver, `setup pip uv` alone
-makes plain `pip download` and `uv pip compile` resolve through the mount.
+makes plain `pip download` and `uv pip compile` resolve through the mount, and
+`setup npm --project` a plain `npm install`.
 """
 
 import os
@@ -152,4 +153,50 @@ def test_pip_and_uv_install_through_serve_after_setup_alone(fake_aws_factory, en
         assert not (tmp_path / "config" / "uv" / "uv.toml").exists()
     finally:
         upstream.terminate()
+        serve.stop()
+
+
+def test_npm_installs_through_serve_after_project_setup(fake_aws_factory, env, tmp_path):
+    """`awsproxy setup npm --project` then a plain `npm install` (no --registry)."""
+    from test_npm import NPM, STATIC, TOKEN, make_tarball, start_registry
+    from conftest import Daemon, free_port
+
+    up_port = free_port()
+    upstream, seen = start_registry(up_port, {"demo-pkg": ("1.0.0", make_tarball("demo-pkg", "1.0.0"))})
+    fake = fake_aws_factory(
+        "--codeartifact-fixed-token", TOKEN,
+        "--codeartifact-endpoint", f"http://127.0.0.1:{up_port}/",
+    )
+    e = fake.env(env)
+    e.update(STATIC)
+    port = free_port()
+    config = tmp_path / "config" / "awsproxy" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
+        '[[repos.npm]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        'region = "us-east-1"\nrepository = "repo"\n'
+    )
+    project = tmp_path / "web"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "web", "version": "0.0.0"}')
+    original = "# web's own settings\nsave-exact=true"
+    (project / ".npmrc").write_text(original)
+    serve = Daemon(e, "serve")
+    try:
+        serve.url("repository listener")
+        run(e, "setup", "npm", "--project", str(project))
+        clean = {k: v for k, v in e.items() if not k.lower().startswith("npm_")}
+        proc = subprocess.run(
+            [NPM, "install", "--no-audit", "--no-fund", "--cache", str(tmp_path / "npm-cache"), "demo-pkg"],
+            cwd=project, env=clean, capture_output=True, text=True, timeout=180,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert (project / "node_modules" / "demo-pkg" / "index.js").exists()
+        assert f"127.0.0.1:{port}/npm/corp/" in (project / "package-lock.json").read_text()
+        assert any(p.endswith("demo-pkg-1.0.0.tgz") for p in seen)
+        run(e, "setup", "npm", "--project", str(project), "--undo")
+        assert (project / ".npmrc").read_text() == original
+    finally:
+        upstream.shutdown()
         serve.stop()
