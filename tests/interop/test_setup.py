@@ -5,7 +5,8 @@ at once and uv's error names the URL it used), and `poetry source show` lists
 the mount as the primary source; `--undo` gives the files back byte for byte.
 End to end: with `awsproxy serve` in front of pypiserver, `setup pip uv` alone
 makes plain `pip download` and `uv pip compile` resolve through the mount, and
-`setup npm --project` a plain `npm install`.
+`setup npm --project` a plain `npm install`, and `setup cargo` a
+`cargo generate-lockfile` of a crate from the mount.
 """
 
 import os
@@ -197,6 +198,48 @@ def test_npm_installs_through_serve_after_project_setup(fake_aws_factory, env, t
         assert any(p.endswith("demo-pkg-1.0.0.tgz") for p in seen)
         run(e, "setup", "npm", "--project", str(project), "--undo")
         assert (project / ".npmrc").read_text() == original
+    finally:
+        upstream.shutdown()
+        serve.stop()
+
+
+def test_cargo_resolves_through_serve_after_setup(fake_aws_factory, env, tmp_path):
+    """`awsproxy setup cargo` into an existing CARGO_HOME config, then cargo
+    resolves a crate from the mount; undo restores the config byte for byte."""
+    from test_cargo import STATIC, TOKEN, cargo, make_crate, project, start_registry
+    from conftest import Daemon, free_port
+
+    up_port = free_port()
+    upstream, add, _seen = start_registry(up_port)
+    add("corp-dep", "0.1.0", make_crate("corp-dep", "0.1.0", "pub fn answer() -> u32 { 42 }\n"))
+    fake = fake_aws_factory(
+        "--codeartifact-fixed-token", TOKEN,
+        "--codeartifact-endpoint", f"http://127.0.0.1:{up_port}/",
+    )
+    e = fake.env(env)
+    e.update(STATIC)
+    port = free_port()
+    config = tmp_path / "config" / "awsproxy" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
+        '[[repos.cargo]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        'region = "us-east-1"\nrepository = "repo"\n'
+    )
+    home = tmp_path / "cargo-home"
+    home.mkdir()
+    original = "# mine\n[term]\ncolor   =   'never'\n"
+    (home / "config.toml").write_text(original)
+    serve = Daemon(e, "serve")
+    try:
+        serve.url("repository listener")
+        run(dict(e, CARGO_HOME=str(home)), "setup", "cargo")
+        app = project(tmp_path / "app", "app", ["corp-dep"], 'fn main() { corp_dep::answer(); }\n')
+        cargo(e, home, app, "generate-lockfile")
+        lock = (app / "Cargo.lock").read_text()
+        assert f"sparse+http://127.0.0.1:{port}/cargo/corp/" in lock, lock
+        run(dict(e, CARGO_HOME=str(home)), "setup", "cargo", "--undo")
+        assert (home / "config.toml").read_text() == original
     finally:
         upstream.shutdown()
         serve.stop()
