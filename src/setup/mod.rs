@@ -30,12 +30,19 @@ pub(crate) type Env = BTreeMap<String, String>;
 /// A tool `awsproxy setup` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Tool {
+    /// pip.conf `index-url` (user level only)
     Pip,
+    /// uv.toml default `[[index]]`
     Uv,
+    /// pyproject.toml primary source (--project only)
     Poetry,
+    /// .npmrc `registry=` (pnpm and yarn read it too)
     Npm,
+    /// .cargo/config.toml `[registries.NAME]`
     Cargo,
+    /// ~/.m2/settings.xml `<mirror>` of `*`
     Maven,
+    /// ~/.gradle/init.d/awsproxy.gradle init script
     Gradle,
 }
 
