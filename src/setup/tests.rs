@@ -246,3 +246,12 @@ fn poetry_adds_a_primary_source_to_the_project() {
     let err = setup(Tool::Poetry, None, &endpoint("corp"), &env).unwrap_err();
     assert!(err.message.contains("no pyproject.toml"), "{err:?}");
 }
+
+#[test]
+fn a_damaged_block_is_reported_not_guessed_at() {
+    let damaged = "[global]\n# >>> awsproxy >>>\nindex-url = x\n";
+    assert!(configured_url(Tool::Pip, Some(damaged)).is_err());
+    let err = undo(Tool::Pip, Some(damaged)).unwrap_err();
+    assert!(err.message.contains("damaged"), "{err:?}");
+    assert!(setup(Tool::Pip, Some(damaged), &endpoint("corp"), &Env::new()).is_err());
+}

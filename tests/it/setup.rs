@@ -317,6 +317,20 @@ fn uv_and_gradle_files_are_written_and_removed() {
         ("set up".to_owned(), "corp".into())
     );
     assert_eq!(state("pip", &pip_conf(&ctx)).0, "no file");
+    let table = ctx.run(&["setup", "--status"]);
+    table.assert_code(0);
+    let gradle_row = table
+        .stdout
+        .lines()
+        .find(|l| l.contains("awsproxy.gradle"))
+        .unwrap();
+    assert!(
+        table.stdout.contains("TOOL")
+            && gradle_row.contains("corp")
+            && gradle_row.contains("set up"),
+        "{}",
+        table.stdout
+    );
 
     ctx.run(&[
         "setup",
