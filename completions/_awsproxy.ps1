@@ -44,7 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS console signed in as a profile''s role')
             [CompletionResult]::new('install-agent', 'install-agent', [CompletionResultType]::ParameterValue, 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)')
             [CompletionResult]::new('uninstall-agent', 'uninstall-agent', [CompletionResultType]::ParameterValue, 'Stop and remove the agent installed by `install-agent`')
-            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy''s repository mounts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -587,7 +587,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
         }
         'awsproxy;setup' {
             [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'The mount to use (required when the tool''s format has several)')
-            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Edit the project''s file in DIR (default: the current directory) instead of the user''s: uv.toml, .npmrc or .cargo/config.toml')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Edit the project''s file in DIR instead of the user''s: uv.toml, pyproject.toml (poetry, which has no user-level file), .npmrc or .cargo/config.toml. Without DIR (last on the line, after the tools): the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
@@ -633,7 +633,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS console signed in as a profile''s role')
             [CompletionResult]::new('install-agent', 'install-agent', [CompletionResultType]::ParameterValue, 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)')
             [CompletionResult]::new('uninstall-agent', 'uninstall-agent', [CompletionResultType]::ParameterValue, 'Stop and remove the agent installed by `install-agent`')
-            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy''s repository mounts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

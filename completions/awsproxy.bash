@@ -1485,7 +1485,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__setup)
-            opts="-v -q -h -V --mount --project --dry-run --undo --replace-crates-io --status --json --config --log-level --log-format --verbose --quiet --help --version pip uv npm cargo maven gradle"
+            opts="-v -q -h -V --mount --project --dry-run --undo --replace-crates-io --status --json --config --log-level --log-format --verbose --quiet --help --version pip uv poetry npm cargo maven gradle"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -41,7 +41,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand console 'Open the AWS console signed in as a profile''s role'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
-            cand setup 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
+            cand setup 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -531,7 +531,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         }
         &'awsproxy;setup'= {
             cand --mount 'The mount to use (required when the tool''s format has several)'
-            cand --project 'Edit the project''s file in DIR (default: the current directory) instead of the user''s: uv.toml, .npmrc or .cargo/config.toml'
+            cand --project 'Edit the project''s file in DIR instead of the user''s: uv.toml, pyproject.toml (poetry, which has no user-level file), .npmrc or .cargo/config.toml. Without DIR (last on the line, after the tools): the current directory'
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
             cand --log-format 'Log format on stderr'
@@ -575,7 +575,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand console 'Open the AWS console signed in as a profile''s role'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
-            cand setup 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
+            cand setup 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

@@ -48,7 +48,7 @@ complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "doctor" -d 'Diagn
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "console" -d 'Open the AWS console signed in as a profile\'s role'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "install-agent" -d 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "uninstall-agent" -d 'Stop and remove the agent installed by `install-agent`'
-complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "setup" -d 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy\'s repository mounts'
+complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "setup" -d 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy\'s repository mounts'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c awsproxy -n "__fish_awsproxy_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand serve" -l proxy-listen -d 'Forward proxy listen address (overrides `[proxy] listen`)' -r
@@ -466,7 +466,7 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s q 
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand uninstall-agent" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l mount -d 'The mount to use (required when the tool\'s format has several)' -r
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l project -d 'Edit the project\'s file in DIR (default: the current directory) instead of the user\'s: uv.toml, .npmrc or .cargo/config.toml' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l project -d 'Edit the project\'s file in DIR instead of the user\'s: uv.toml, pyproject.toml (poetry, which has no user-level file), .npmrc or .cargo/config.toml. Without DIR (last on the line, after the tools): the current directory' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand setup" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''
@@ -508,7 +508,7 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_s
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "console" -d 'Open the AWS console signed in as a profile\'s role'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "install-agent" -d 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "uninstall-agent" -d 'Stop and remove the agent installed by `install-agent`'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "setup" -d 'Point pip, uv, npm, cargo, Maven or Gradle at awsproxy\'s repository mounts'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "setup" -d 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy\'s repository mounts'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "completions" -d 'Print a shell completion script'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and not __fish_seen_subcommand_from serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from sso" -f -a "login" -d 'Log in to an SSO session and write the AWS CLI\'s token cache'

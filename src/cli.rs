@@ -22,6 +22,7 @@ Examples:
   awsproxy setup pip npm                 # pip.conf and ~/.npmrc, one mount each
   awsproxy setup cargo --mount crates    # when several [[repos.cargo]] exist
   awsproxy setup uv npm --project .      # ./uv.toml and ./.npmrc
+  awsproxy setup poetry --project        # ./pyproject.toml
   awsproxy setup maven --dry-run         # print the diff, change nothing
   awsproxy setup pip npm --undo          # remove awsproxy's blocks again
   awsproxy setup --status                # what is set up where (--json too)
@@ -141,7 +142,7 @@ pub enum Command {
     /// Stop and remove the agent installed by `install-agent`
     UninstallAgent(UninstallAgentArgs),
 
-    /// Point pip, uv, npm, cargo, Maven or Gradle at awsproxy's repository mounts
+    /// Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy's repository mounts
     ///
     /// Edits each tool's own configuration file (user level by default, the
     /// project's with --project) inside a block between `>>> awsproxy >>>` and
@@ -601,8 +602,10 @@ pub struct SetupArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "undo")]
     pub mount: Option<String>,
 
-    /// Edit the project's file in DIR (default: the current directory) instead
-    /// of the user's: uv.toml, .npmrc or .cargo/config.toml
+    /// Edit the project's file in DIR instead of the user's: uv.toml,
+    /// pyproject.toml (poetry, which has no user-level file), .npmrc or
+    /// .cargo/config.toml. Without DIR (last on the line, after the tools): the
+    /// current directory
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
     pub project: Option<PathBuf>,
 

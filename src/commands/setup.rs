@@ -1,6 +1,7 @@
 //! `awsproxy setup TOOL… [--mount NAME] [--project [DIR]] [--dry-run] [--undo]`
-//! and `awsproxy setup --status`: find each tool's config file, let
-//! `crate::setup` say what its text should become, and write it atomically
+//! and `awsproxy setup --status`: find each tool's config file and mount
+//! (`crate::setup::target`), let `crate::setup` say what its text should
+//! become, and write it atomically
 //! (keeping its mode, with a one-time backup). Every tool is planned before any
 //! file is written, so a refusal leaves every file as it was.
 
@@ -10,179 +11,10 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::SetupArgs;
-use crate::config::ReposSection;
-use crate::env_vars;
 use crate::error::{Error, ExitStatus, Hinted};
 use crate::fsutil::{self, Mode};
-use crate::setup::{self, Endpoint, Env, Plan, Tool, diff};
-
-/// Where a tool's file is, from the environment the tool itself reads.
-struct Locations<'a> {
-    home: &'a Path,
-    config_home: PathBuf,
-    env: &'a Env,
-}
-
-impl Locations<'_> {
-    fn var(&self, name: &str) -> Option<PathBuf> {
-        self.env
-            .iter()
-            .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_empty())
-            .map(|(_, v)| PathBuf::from(v))
-    }
-
-    fn user_file(&self, tool: Tool) -> PathBuf {
-        match tool {
-            Tool::Pip => self.config_home.join("pip/pip.conf"),
-            Tool::Uv => self.config_home.join("uv/uv.toml"),
-            Tool::Npm => self
-                .var(env_vars::NPM_CONFIG_USERCONFIG)
-                .unwrap_or_else(|| self.home.join(".npmrc")),
-            Tool::Cargo => cargo_config(
-                &self
-                    .var(env_vars::CARGO_HOME)
-                    .unwrap_or_else(|| self.home.join(".cargo")),
-            ),
-            Tool::Maven => self.home.join(".m2/settings.xml"),
-            Tool::Gradle => self
-                .var(env_vars::GRADLE_USER_HOME)
-                .unwrap_or_else(|| self.home.join(".gradle"))
-                .join("init.d/awsproxy.gradle"),
-        }
-    }
-
-    fn file(&self, tool: Tool, project: Option<&Path>) -> anyhow::Result<PathBuf> {
-        let Some(dir) = project else {
-            return Ok(self.user_file(tool));
-        };
-        Ok(match tool {
-            Tool::Uv => dir.join("uv.toml"),
-            Tool::Npm => dir.join(".npmrc"),
-            Tool::Cargo => cargo_config(&dir.join(".cargo")),
-            Tool::Pip | Tool::Maven | Tool::Gradle => {
-                return Err(Error::Usage {
-                    message: format!("{} has no project-level file for --project", tool.as_str()),
-                    hint: Some(format!(
-                        "run `awsproxy setup {}` without --project for the user-level file",
-                        tool.as_str()
-                    )),
-                }
-                .into());
-            }
-        })
-    }
-}
-
-/// Cargo reads `config` when it exists without `config.toml`.
-fn cargo_config(dir: &Path) -> PathBuf {
-    let legacy = dir.join("config");
-    let toml = dir.join("config.toml");
-    if !toml.exists() && legacy.is_file() {
-        legacy
-    } else {
-        toml
-    }
-}
-
-/// The base URL of the repository listener: `AWSPROXY_REPOS_LISTEN` (as `serve`
-/// reads it), else `[repos] listen`; an unspecified address means loopback.
-fn base_url(repos: &ReposSection, env: &Env) -> String {
-    let mut addr = env
-        .get(env_vars::AWSPROXY_REPOS_LISTEN)
-        .and_then(|v| v.parse::<crate::config::values::ListenAddr>().ok())
-        .unwrap_or_else(|| repos.listen.clone())
-        .0;
-    if addr.ip().is_unspecified() {
-        addr.set_ip(if addr.is_ipv4() {
-            std::net::Ipv4Addr::LOCALHOST.into()
-        } else {
-            std::net::Ipv6Addr::LOCALHOST.into()
-        });
-    }
-    format!("http://{addr}")
-}
-
-/// The mounts of the tool's format, with whether each accepts uploads.
-fn mounts(repos: &ReposSection, tool: Tool) -> Vec<(String, bool)> {
-    match tool.format() {
-        "pypi" => repos
-            .pypi
-            .iter()
-            .map(|m| (m.name.clone(), m.allow_upload))
-            .collect(),
-        "npm" => repos
-            .npm
-            .iter()
-            .map(|m| (m.name.clone(), m.allow_publish))
-            .collect(),
-        "cargo" => repos
-            .cargo
-            .iter()
-            .map(|m| (m.name.clone(), m.allow_publish))
-            .collect(),
-        _ => repos
-            .maven
-            .iter()
-            .map(|m| (m.name.clone(), m.allow_deploy))
-            .collect(),
-    }
-}
-
-fn endpoint(
-    repos: &ReposSection,
-    env: &Env,
-    tool: Tool,
-    args: &SetupArgs,
-    source: &str,
-) -> anyhow::Result<Endpoint> {
-    let all = mounts(repos, tool);
-    let names = || {
-        all.iter()
-            .map(|(n, _)| n.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let format = tool.format();
-    let chosen = match (&args.mount, all.as_slice()) {
-        (_, []) => {
-            return Err(Error::Usage {
-                message: format!("{source} has no `[[repos.{format}]]` mount for {}", tool.as_str()),
-                hint: Some(format!(
-                    "add a `[[repos.{format}]]` section (see `awsproxy config default` and the README), then run the command again"
-                )),
-            }
-            .into());
-        }
-        (None, [one]) => one,
-        (None, _) => {
-            return Err(Error::Usage {
-                message: format!(
-                    "{source} has several `[[repos.{format}]]` mounts: {}",
-                    names()
-                ),
-                hint: Some(format!(
-                    "say which with --mount, e.g. `awsproxy setup {} --mount {}`",
-                    tool.as_str(),
-                    all[0].0
-                )),
-            }
-            .into());
-        }
-        (Some(wanted), _) => all
-            .iter()
-            .find(|(n, _)| n == wanted)
-            .ok_or_else(|| Error::Usage {
-                message: format!("no `[[repos.{format}]]` mount named `{wanted}` in {source}"),
-                hint: Some(format!("configured: {}", names())),
-            })?,
-    };
-    Ok(Endpoint {
-        base: base_url(repos, env),
-        mount: chosen.0.clone(),
-        publish: chosen.1,
-        replace_crates_io: args.replace_crates_io && tool == Tool::Cargo,
-    })
-}
+use crate::setup::target::{self, Locations};
+use crate::setup::{self, Env, Plan, Tool, diff};
 
 fn read(path: &Path) -> anyhow::Result<Option<String>> {
     match fs_err::read(path) {
@@ -225,7 +57,14 @@ fn plan(
             None => (setup::undo(tool, current.as_deref()), None),
             Some(config) => {
                 let repos = config.file.repos.clone().unwrap_or_default();
-                let ep = endpoint(&repos, env, tool, args, &config.source.to_string())?;
+                let ep = target::endpoint(
+                    &repos,
+                    env,
+                    tool,
+                    args.mount.as_deref(),
+                    args.replace_crates_io,
+                    &config.source.to_string(),
+                )?;
                 (
                     setup::setup(tool, current.as_deref(), &ep, env),
                     Some(ep.url(tool)),
@@ -296,7 +135,14 @@ fn backup_path(path: &Path) -> PathBuf {
 }
 
 fn apply(step: &Step) -> anyhow::Result<()> {
-    let mode = mode_of(&step.path);
+    // A symlinked dotfile stays a symlink: the file it points to is edited.
+    let real = if step.path.is_symlink() {
+        fs_err::canonicalize(&step.path)?
+    } else {
+        step.path.clone()
+    };
+    let path = real.as_path();
+    let mode = mode_of(path);
     // `.npmrc` files hold registry tokens: a new one is private.
     let fallback = if step.tool == Tool::Npm {
         Mode::Secret
@@ -307,12 +153,12 @@ fn apply(step: &Step) -> anyhow::Result<()> {
         Plan::Unchanged => {}
         Plan::Write(text) => {
             if let Some(old) = &step.current {
-                let backup = backup_path(&step.path);
+                let backup = backup_path(path);
                 if !backup.exists() {
                     write_keeping_mode(&backup, old, mode, fallback)?;
                 }
             }
-            write_keeping_mode(&step.path, text, mode, fallback)?;
+            write_keeping_mode(path, text, mode, fallback)?;
         }
         Plan::Delete => fs_err::remove_file(&step.path)?,
     }
@@ -387,7 +233,7 @@ struct Row {
 fn status(ctx: &Ctx, args: &SetupArgs, locations: &Locations<'_>) -> anyhow::Result<ExitStatus> {
     let mut rows = Vec::new();
     for tool in Tool::ALL {
-        let mut files = vec![locations.user_file(tool)];
+        let mut files: Vec<PathBuf> = locations.user_file(tool).into_iter().collect();
         if let Some(dir) = args.project.as_deref().filter(|_| tool.has_project_file()) {
             files.push(locations.file(tool, Some(dir))?);
         }

@@ -7,6 +7,7 @@
 //! |--------|-------------------------------------|------------------------|--------------|
 //! | pip    | `$XDG_CONFIG_HOME/pip/pip.conf`     | —                      | `#`          |
 //! | uv     | `$XDG_CONFIG_HOME/uv/uv.toml`       | `DIR/uv.toml`          | `#`          |
+//! | poetry | — (sources live in the project)     | `DIR/pyproject.toml`   | `#`          |
 //! | npm    | `~/.npmrc`                          | `DIR/.npmrc`           | `#`          |
 //! | cargo  | `$CARGO_HOME/config.toml`           | `DIR/.cargo/config.toml` | `#`        |
 //! | maven  | `~/.m2/settings.xml`                | —                      | `<!-- -->`   |
@@ -16,6 +17,7 @@ pub(crate) mod block;
 pub(crate) mod diff;
 mod ini;
 mod maven;
+pub(crate) mod target;
 mod tools;
 
 use std::collections::BTreeMap;
@@ -28,18 +30,27 @@ pub(crate) type Env = BTreeMap<String, String>;
 /// A tool `awsproxy setup` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Tool {
+    /// pip.conf `index-url` (user level only)
     Pip,
+    /// uv.toml default `[[index]]`
     Uv,
+    /// pyproject.toml primary source (--project only)
+    Poetry,
+    /// .npmrc `registry=` (pnpm and yarn read it too)
     Npm,
+    /// .cargo/config.toml `[registries.NAME]`
     Cargo,
+    /// ~/.m2/settings.xml `<mirror>` of `*`
     Maven,
+    /// ~/.gradle/init.d/awsproxy.gradle init script
     Gradle,
 }
 
 impl Tool {
-    pub(crate) const ALL: [Tool; 6] = [
+    pub(crate) const ALL: [Tool; 7] = [
         Tool::Pip,
         Tool::Uv,
+        Tool::Poetry,
         Tool::Npm,
         Tool::Cargo,
         Tool::Maven,
@@ -50,6 +61,7 @@ impl Tool {
         match self {
             Tool::Pip => "pip",
             Tool::Uv => "uv",
+            Tool::Poetry => "poetry",
             Tool::Npm => "npm",
             Tool::Cargo => "cargo",
             Tool::Maven => "maven",
@@ -60,7 +72,7 @@ impl Tool {
     /// The `[[repos.FORMAT]]` whose mounts this tool uses.
     pub(crate) fn format(self) -> &'static str {
         match self {
-            Tool::Pip | Tool::Uv => "pypi",
+            Tool::Pip | Tool::Uv | Tool::Poetry => "pypi",
             Tool::Npm => "npm",
             Tool::Cargo => "cargo",
             Tool::Maven | Tool::Gradle => "maven",
@@ -69,7 +81,7 @@ impl Tool {
 
     /// Whether the tool has a project-level file `--project` can edit.
     pub(crate) fn has_project_file(self) -> bool {
-        matches!(self, Tool::Uv | Tool::Npm | Tool::Cargo)
+        matches!(self, Tool::Uv | Tool::Poetry | Tool::Npm | Tool::Cargo)
     }
 
     fn comment(self) -> Comment {
@@ -98,7 +110,7 @@ impl Endpoint {
     pub(crate) fn url(&self, tool: Tool) -> String {
         let (base, mount) = (&self.base, &self.mount);
         match tool {
-            Tool::Pip | Tool::Uv => format!("{base}/pypi/{mount}/simple/"),
+            Tool::Pip | Tool::Uv | Tool::Poetry => format!("{base}/pypi/{mount}/simple/"),
             Tool::Npm => format!("{base}/npm/{mount}/"),
             Tool::Cargo => format!("sparse+{base}/cargo/{mount}/"),
             Tool::Maven | Tool::Gradle => format!("{base}/maven/{mount}/"),

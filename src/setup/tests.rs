@@ -229,3 +229,29 @@ fn undo_of_a_file_without_a_block_changes_nothing() {
         assert_eq!(undo(tool, Some("")).unwrap(), Plan::Unchanged);
     }
 }
+
+#[test]
+fn poetry_adds_a_primary_source_to_the_project() {
+    let original = "[tool.poetry]\nname = \"p\"\n\n[[tool.poetry.source]]\nname = \"extra\"\nurl = \"https://x/simple/\"\npriority = \"supplemental\"\n\n[build-system]\nrequires = [\"poetry-core\"]\n";
+    let new = round_trip(Tool::Poetry, Some(original), &endpoint("corp"));
+    let table: toml::Table = toml::from_str(&new).unwrap();
+    let sources = table["tool"]["poetry"]["source"].as_array().unwrap();
+    assert_eq!(sources.len(), 2);
+    assert_eq!(sources[1]["name"].as_str(), Some("awsproxy-corp"));
+    assert_eq!(sources[1]["priority"].as_str(), Some("primary"));
+    let env = Env::new();
+    let primary =
+        "[[tool.poetry.source]]\nname = \"corp\"\nurl = \"https://x/\"\npriority = \"primary\"\n";
+    assert!(setup(Tool::Poetry, Some(primary), &endpoint("corp"), &env).is_err());
+    let err = setup(Tool::Poetry, None, &endpoint("corp"), &env).unwrap_err();
+    assert!(err.message.contains("no pyproject.toml"), "{err:?}");
+}
+
+#[test]
+fn a_damaged_block_is_reported_not_guessed_at() {
+    let damaged = "[global]\n# >>> awsproxy >>>\nindex-url = x\n";
+    assert!(configured_url(Tool::Pip, Some(damaged)).is_err());
+    let err = undo(Tool::Pip, Some(damaged)).unwrap_err();
+    assert!(err.message.contains("damaged"), "{err:?}");
+    assert!(setup(Tool::Pip, Some(damaged), &endpoint("corp"), &Env::new()).is_err());
+}

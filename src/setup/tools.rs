@@ -50,7 +50,7 @@ pub(super) fn check_parses(tool: Tool, text: &str) -> Result<(), Refusal> {
         Tool::Npm => ini::parse(text, false)
             .map(drop)
             .map_err(|e| unparseable(tool, e)),
-        Tool::Uv | Tool::Cargo => toml_table(tool, text).map(drop),
+        Tool::Uv | Tool::Poetry | Tool::Cargo => toml_table(tool, text).map(drop),
         Tool::Maven => maven::check(text)
             .map(drop)
             .map_err(|e| unparseable(tool, e)),
@@ -62,11 +62,10 @@ fn toml_table(tool: Tool, text: &str) -> Result<toml::Table, Refusal> {
     toml::from_str::<toml::Table>(text).map_err(|e| unparseable(tool, e.message()))
 }
 
+/// A setting of the file, outside awsproxy's block, that would win over the
+/// block's or clash with it (pip refuses a key set twice in a section).
 fn overridden(what: String, hint: impl Into<String>) -> Refusal {
-    Refusal::new(
-        format!("{what}, which would win over awsproxy's setting"),
-        hint,
-    )
+    Refusal::new(format!("{what} outside awsproxy's block"), hint)
 }
 
 fn env_override(env: &Env, names: &[&str]) -> Result<(), Refusal> {
@@ -75,8 +74,8 @@ fn env_override(env: &Env, names: &[&str]) -> Result<(), Refusal> {
             .iter()
             .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_empty())
         {
-            return Err(overridden(
-                format!("the environment sets {key}"),
+            return Err(Refusal::new(
+                format!("the environment sets {key}, which would win over awsproxy's setting"),
                 format!("unset {key} (check your shell profile), then run the command again"),
             ));
         }
@@ -96,7 +95,8 @@ pub(super) fn check_overrides(
 ) -> Result<(), Refusal> {
     match tool {
         Tool::Pip => {
-            env_override(env, &["PIP_INDEX_URL"])?;
+            // With PIP_CONFIG_FILE set, pip skips the user's pip.conf entirely.
+            env_override(env, &["PIP_INDEX_URL", "PIP_CONFIG_FILE"])?;
             let entries = ini::parse(outside, true).map_err(|e| unparseable(tool, e))?;
             for entry in entries {
                 if let ini::Entry::Key {
@@ -109,7 +109,7 @@ pub(super) fn check_overrides(
                     return Err(overridden(
                         format!("the file already sets `index-url` in [{section}]"),
                         format!(
-                            "remove that `index-url` line (or the [{section}] one, which pip prefers for its command), then run the command again"
+                            "remove the `index-url` line from [{section}] (awsproxy's block sets it in [global]), then run the command again"
                         ),
                     ));
                 }
@@ -126,7 +126,16 @@ pub(super) fn check_overrides(
             }
         }
         Tool::Uv => {
-            env_override(env, &["UV_DEFAULT_INDEX", "UV_INDEX_URL"])?;
+            // UV_CONFIG_FILE and UV_NO_CONFIG make uv skip the user's uv.toml.
+            env_override(
+                env,
+                &[
+                    "UV_DEFAULT_INDEX",
+                    "UV_INDEX_URL",
+                    "UV_CONFIG_FILE",
+                    "UV_NO_CONFIG",
+                ],
+            )?;
             let table = toml_table(tool, outside)?;
             let default_index = table
                 .get("index")
@@ -143,6 +152,35 @@ pub(super) fn check_overrides(
                 return Err(overridden(
                     "the file already names a default index (`[[index]]` with `default = true`, or `index-url`)".to_owned(),
                     "remove that setting, then run the command again",
+                ));
+            }
+        }
+        Tool::Poetry => {
+            let table = toml_table(tool, outside)?;
+            let sources = table
+                .get("tool")
+                .and_then(|t| t.get("poetry"))
+                .and_then(|p| p.get("source"))
+                .and_then(toml::Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let name = format!("awsproxy-{}", endpoint.mount);
+            let str_of = |s: &toml::Value, key: &str| {
+                s.get(key).and_then(toml::Value::as_str).map(str::to_owned)
+            };
+            if let Some(first) = sources.iter().find(|s| {
+                matches!(
+                    str_of(s, "priority").as_deref(),
+                    Some("primary" | "default")
+                ) || s.get("default").and_then(toml::Value::as_bool) == Some(true)
+                    || str_of(s, "name").as_deref() == Some(name.as_str())
+            }) {
+                return Err(overridden(
+                    format!(
+                        "pyproject.toml already has the source `{}` (primary, default or named like awsproxy's)",
+                        str_of(first, "name").unwrap_or_default()
+                    ),
+                    "remove it or make it `priority = \"supplemental\"` or `\"explicit\"`, then run the command again",
                 ));
             }
         }
@@ -219,6 +257,11 @@ pub(super) fn placement(tool: Tool, outside: &str) -> Result<Placement, Refusal>
                 .unwrap_or(outside.len())))
         }
         Tool::Uv | Tool::Cargo => Ok(top(outside.len())),
+        Tool::Poetry if outside.trim().is_empty() => Err(Refusal::new(
+            "there is no pyproject.toml to add a source to",
+            "run `poetry init` (or pass --project DIR for the project's directory), then run the command again",
+        )),
+        Tool::Poetry => Ok(top(outside.len())),
         Tool::Maven => maven::placement(outside),
         Tool::Gradle => {
             if outside.trim().is_empty() {
@@ -263,6 +306,11 @@ pub(super) fn body(tool: Tool, endpoint: &Endpoint, place: &Placement) -> String
         }
         Tool::Uv => format!(
             "[[index]]\nname = {}\nurl = {}\ndefault = true\n",
+            toml_string(&format!("awsproxy-{}", endpoint.mount)),
+            toml_string(&url)
+        ),
+        Tool::Poetry => format!(
+            "[[tool.poetry.source]]\nname = {}\nurl = {}\npriority = \"primary\"\n",
             toml_string(&format!("awsproxy-{}", endpoint.mount)),
             toml_string(&url)
         ),

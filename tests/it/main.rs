@@ -28,6 +28,7 @@ mod npm;
 mod pypi;
 mod security;
 mod serve;
+mod setup;
 mod sso;
 mod sso_profiles;
 mod token;
