@@ -274,6 +274,15 @@ pub struct PypiMount {
     /// Accept `POST` uploads (`twine upload`).
     #[serde(default)]
     pub allow_upload: bool,
+    /// How long a project the repository answered 404 for is answered 404
+    /// without asking again ("0s": always ask); an upload through the mount
+    /// forgets them all.
+    #[serde(default = "default_negative_ttl")]
+    pub negative_ttl: HumanDuration,
+}
+
+fn default_negative_ttl() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(60))
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -57,6 +57,7 @@ pub(crate) fn mount(name: &str) -> PypiMount {
         fallback_deny: Vec::new(),
         fallback_index: None,
         allow_upload: false,
+        negative_ttl: awsproxy::config::values::HumanDuration(Duration::from_secs(60)),
     }
 }
 
@@ -599,6 +600,57 @@ async fn an_upload_through_a_mount_makes_its_next_page_fresh() {
         "one revalidation per page after an upload, then the cache again"
     );
     env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn a_missing_project_is_remembered_until_it_expires_or_an_upload() {
+    let env = setup(vec![PypiMount {
+        allow_upload: true,
+        ..mount("corp")
+    }])
+    .await;
+    // A resolver probing a name the repository lacks, pip's `max-age=0` and all.
+    for _ in 0..3 {
+        let got = env
+            .req_with("GET", "/pypi/corp/simple/nope/", PIP_INDEX_HEADERS, None)
+            .await;
+        assert_eq!(got.status, 404);
+    }
+    assert_eq!(
+        env.up().count("/simple/nope/"),
+        1,
+        "each probe went upstream"
+    );
+    // An upload through the mount may be that project: asked again.
+    let got = env
+        .req(
+            "POST",
+            "/pypi/corp/",
+            None,
+            Some((
+                "multipart/form-data; boundary=x",
+                Bytes::from_static(b"twine"),
+            )),
+        )
+        .await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    env.up().add("nope", "1.0", "nope-1.0.tar.gz", b"now here");
+    let found = env
+        .req_with("GET", "/pypi/corp/simple/nope/", PIP_INDEX_HEADERS, None)
+        .await;
+    assert_eq!(found.status, 200, "{}", found.text());
+    env.assert_no_leaks();
+
+    // `negative_ttl = "0s"` asks every time.
+    let env = setup(vec![PypiMount {
+        negative_ttl: awsproxy::config::values::HumanDuration(Duration::ZERO),
+        ..mount("corp")
+    }])
+    .await;
+    for _ in 0..2 {
+        assert_eq!(env.get("/pypi/corp/simple/nope/").await.status, 404);
+    }
+    assert_eq!(env.up().count("/simple/nope/"), 2);
 }
 
 #[tokio::test]

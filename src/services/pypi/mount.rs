@@ -38,6 +38,10 @@ pub struct FallbackConfig {
     pub index: Url,
 }
 
+/// How long a 404 for a project is remembered when the mount doesn't say
+/// (`[[repos.pypi]] negative_ttl`; the no-config form uses this).
+pub const DEFAULT_NEGATIVE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Counters for `/metrics`.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -87,6 +91,10 @@ pub struct PypiRepo {
     /// Index page variants -> [`Self::uploads`] when they were last revalidated:
     /// a page stored before an upload is revalidated once after it.
     revalidated: Mutex<lru::LruCache<String, u64>>,
+    /// How long a 404 for a project is remembered (zero: not at all).
+    negative_ttl: std::time::Duration,
+    /// Projects the repository answered 404 for -> when, and [`Self::uploads`] then.
+    missing: Mutex<lru::LruCache<String, (std::time::Instant, u64)>>,
     pub stats: Stats,
 }
 
@@ -118,6 +126,7 @@ impl PypiRepo {
         };
         Ok(Self {
             allow_upload: m.allow_upload,
+            negative_ttl: m.negative_ttl.0,
             ..Self::new(
                 format!("pypi:{}", m.name),
                 format!("/pypi/{}/", m.name),
@@ -180,7 +189,33 @@ impl PypiRepo {
             revalidated: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(PAGES).unwrap_or(NonZeroUsize::MIN),
             )),
+            negative_ttl: DEFAULT_NEGATIVE_TTL,
+            missing: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(PAGES).unwrap_or(NonZeroUsize::MIN),
+            )),
             stats: Stats::default(),
+        }
+    }
+
+    /// The repository answered 404 for `project`.
+    pub fn note_missing(&self, project: &str) {
+        if !self.negative_ttl.is_zero() {
+            let uploads = self.uploads.load(Ordering::Relaxed);
+            lock(&self.missing).put(project.to_owned(), (std::time::Instant::now(), uploads));
+        }
+    }
+
+    /// Was `project` a 404 within [`Self::negative_ttl`], with no upload since?
+    pub fn known_missing(&self, project: &str) -> bool {
+        let uploads = self.uploads.load(Ordering::Relaxed);
+        let mut missing = lock(&self.missing);
+        match missing.get(project) {
+            Some((at, seen)) if *seen == uploads && at.elapsed() < self.negative_ttl => true,
+            Some(_) => {
+                missing.pop(project);
+                false
+            }
+            None => false,
         }
     }
 

@@ -243,6 +243,17 @@ async fn private_page(
     let Ok(url) = base.join(&path) else {
         return Err(RepoError::NotFound.into_response());
     };
+    // A project just answered 404 is not asked for again at once: resolvers
+    // probe many names, and pip's `max-age=0` on every page would otherwise
+    // send each probe to the repository.
+    if let Some(p) = pkg
+        && mount.known_missing(p)
+    {
+        return Err(match &mount.fallback {
+            Some(fb) if fb.policy.permits(p) => fallback_index(st, mount, p, page).await,
+            _ => RepoError::NotFound.into_response(),
+        });
+    }
     let resp = get_page(
         st,
         mount,
@@ -264,9 +275,16 @@ async fn private_page(
             let files = format!("{}+f/", mount.local_base);
             render(mount, &url, resp, |_| maps, base.host_str(), &files).await
         }
-        StatusCode::NOT_FOUND => Err(match (pkg, &mount.fallback) {
-            (Some(p), Some(fb)) if fb.policy.permits(p) => fallback_index(st, mount, p, page).await,
-            _ => RepoError::NotFound.into_response(),
+        StatusCode::NOT_FOUND => Err({
+            if let Some(p) = pkg {
+                mount.note_missing(p);
+            }
+            match (pkg, &mount.fallback) {
+                (Some(p), Some(fb)) if fb.policy.permits(p) => {
+                    fallback_index(st, mount, p, page).await
+                }
+                _ => RepoError::NotFound.into_response(),
+            }
         }),
         s if s.is_redirection() => Err({
             let loc = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok());
