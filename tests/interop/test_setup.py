@@ -13,8 +13,6 @@ import os
 import shutil
 import subprocess
 
-import pytest
-
 from conftest import run
 
 CONFIG = """
@@ -28,22 +26,26 @@ domain_owner = "123456789012"
 repository = "r"
 """
 
-UV = shutil.which("uv")
-POETRY = shutil.which("poetry")
+def tool(name):
+    """A client from tests/interop/requirements.txt (never skipped: install it)."""
+    path = shutil.which(name)
+    assert path, f"{name} is not installed: tests/interop/run.sh installs tests/interop/requirements.txt"
+    return path
+
+
 
 
 def uv_fetches(env, cwd):
     """The URL uv tried for `foo`, from its error."""
     uv_env = dict(env, UV_CACHE_DIR=str(cwd / ".uv-cache"), UV_HTTP_RETRIES="0")
     proc = subprocess.run(
-        [UV, "pip", "compile", "--no-header", "-"],
+        [tool("uv"), "pip", "compile", "--no-header", "-"],
         input="foo\n", cwd=cwd, env=uv_env, capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode != 0, proc.stdout
     return proc.stderr
 
 
-@pytest.mark.skipif(UV is None, reason="uv is not installed (tests/interop/requirements.txt has it)")
 def test_uv_uses_the_mount_at_user_and_project_level(env, tmp_path):
     config = tmp_path / "config" / "awsproxy" / "config.toml"
     config.parent.mkdir(parents=True)
@@ -84,7 +86,6 @@ def test_a_default_index_outside_the_block_is_refused(env, tmp_path):
     assert user.read_text() == original
 
 
-@pytest.mark.skipif(POETRY is None, reason="poetry is not installed (tests/interop/requirements.txt has it)")
 def test_poetry_lists_the_mount_as_its_primary_source(env, tmp_path):
     config = tmp_path / "config" / "awsproxy" / "config.toml"
     config.parent.mkdir(parents=True)
@@ -99,7 +100,7 @@ def test_poetry_lists_the_mount_as_its_primary_source(env, tmp_path):
 
     run(env, "setup", "poetry", "--project", str(project))
     proc = subprocess.run(
-        [POETRY, "source", "show"], cwd=project, env=env, capture_output=True, text=True, timeout=60,
+        [tool("poetry"), "source", "show"], cwd=project, env=env, capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     lines = [" ".join(line.split()) for line in proc.stdout.splitlines()]
@@ -111,7 +112,6 @@ def test_poetry_lists_the_mount_as_its_primary_source(env, tmp_path):
     assert (project / "pyproject.toml").read_text() == original
 
 
-@pytest.mark.skipif(UV is None, reason="uv is not installed (tests/interop/requirements.txt has it)")
 def test_pip_and_uv_install_through_serve_after_setup_alone(fake_aws_factory, env, tmp_path):
     """The newcomer's path: `awsproxy serve` running, `awsproxy setup pip uv`,
     then plain `pip download` and `uv pip compile` with no index flag."""
@@ -143,7 +143,7 @@ def test_pip_and_uv_install_through_serve_after_setup_alone(fake_aws_factory, en
         work = tmp_path / "work"
         work.mkdir()
         proc = subprocess.run(
-            [UV, "pip", "compile", "--no-header", "-"],
+            [tool("uv"), "pip", "compile", "--no-header", "-"],
             input="demo-pkg\n", cwd=work, env=dict(e, UV_CACHE_DIR=str(work / ".uv-cache")),
             capture_output=True, text=True, timeout=120,
         )
