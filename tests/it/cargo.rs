@@ -167,6 +167,28 @@ async fn a_config_json_pointing_downloads_elsewhere_gets_no_token() {
 }
 
 #[tokio::test]
+async fn a_config_json_pointing_publishes_elsewhere_gets_no_token() {
+    let env = setup(true).await;
+    let aws = FakeAws::start().await;
+    let elsewhere = CargoUpstream::start(aws.shared());
+    env.up.state.lock().unwrap().api =
+        Some(format!("http://{}/cargo/repo/", elsewhere.authority()));
+    let got = env
+        .req(
+            "PUT",
+            "/cargo/crates/api/v1/crates/new",
+            &[("authorization", "unused")],
+            Bytes::from_static(b"\x02\x00\x00\x00{}\x00\x00\x00\x00"),
+        )
+        .await;
+    assert_eq!(got.status, 502, "{}", got.text());
+    assert!(got.text().contains("own host"), "{}", got.text());
+    assert_eq!(elsewhere.requests(), 0, "the publish went to another host");
+    assert!(env.up.writes().is_empty());
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
 async fn publish_and_yank_need_the_opt_in_and_no_browser() {
     let auth = [("authorization", "unused-client-token")];
     let body = Bytes::from_static(b"\x02\x00\x00\x00{}\x00\x00\x00\x00");

@@ -43,6 +43,8 @@ pub struct UpstreamState {
     pub fail_index: bool,
     /// `config.json`'s `dl` instead of the registry's own.
     pub dl: Option<String>,
+    /// `config.json`'s `api` instead of the registry's own.
+    pub api: Option<String>,
 }
 
 pub struct CargoUpstream {
@@ -218,7 +220,7 @@ async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
                 .unwrap_or_else(|| format!("{base}/cargo/repo/api/v1/crates"));
         let config = serde_json::json!({
             "dl": dl,
-            "api": format!("{base}/cargo/repo/"),
+            "api": s.api.clone().unwrap_or_else(|| format!("{base}/cargo/repo/")),
             "auth-required": true,
         });
         return reply(
