@@ -563,27 +563,32 @@ pub fn file_response(resp: http::Response<Body>, content_type: &'static str) -> 
     r
 }
 
-/// The checks before a publish: not from a web page, the mount's opt-in
-/// (`setting` names it), credentials of some kind. `Some` is the refusal.
-pub fn publish_refusal<F>(
-    mount: &CaMount<F>,
+/// The checks before a publish (a PyPI upload, an npm or Cargo publish): not
+/// from a web page, the mount's opt-in (`setting` names it, e.g.
+/// `allow_upload` on `[[repos.pypi]]`), credentials of some kind. `Some` is
+/// the refusal.
+pub fn publish_refusal<M: BoardRow>(
+    mount: &M,
+    allowed: bool,
     headers: &HeaderMap,
     setting: &str,
 ) -> Option<Response> {
     let refused = |r: PublishRefusal| {
-        tracing::info!(mount = %mount.label, refusal = r.as_str(), "publish refused");
+        tracing::info!(mount = %mount.label(), refusal = r.as_str(), "publish refused");
         r.response().map(AxumBody::new)
     };
     match check_publish(headers) {
         Err(r @ PublishRefusal::FromBrowser) => Some(refused(r)),
-        _ if !mount.allow_publish => {
-            tracing::info!(mount = %mount.label, "publish refused: off for this mount");
-            Some((
-                StatusCode::FORBIDDEN,
-                [(CONTENT_TYPE, "text/plain; charset=utf-8")],
-                format!("publishing is off for this mount (set `allow_publish = true` on its {setting} mount)\n"),
+        _ if !allowed => {
+            tracing::info!(mount = %mount.label(), "publish refused: off for this mount");
+            Some(
+                (
+                    StatusCode::FORBIDDEN,
+                    [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    format!("publishing is off for this mount (set {setting})\n"),
+                )
+                    .into_response(),
             )
-                .into_response())
         }
         Err(r) => Some(refused(r)),
         Ok(()) => None,
@@ -593,22 +598,21 @@ pub fn publish_refusal<F>(
 /// Streams the client's request body to `url` with `method` and the token
 /// (the client's own `Authorization` is dropped), keeping only its
 /// `Content-Type` and length. The upstream's answer is reduced to its status:
-/// `ok_body` (JSON) on success, a [`RepoError`] otherwise, so nothing the
-/// repository said reaches the client.
-pub async fn publish_upstream<F>(
+/// `Ok(status)` for a success (the caller words it), a [`RepoError`] answer
+/// otherwise, so nothing the repository said reaches the client.
+pub async fn publish_upstream<M: BoardRow>(
     client: &UpstreamClient,
-    mount: &CaMount<F>,
+    mount: &M,
     method: Method,
     url: &Url,
     scheme: AuthScheme,
     req: Request,
-    ok_body: &'static str,
-) -> Response {
+) -> Result<StatusCode, Response> {
     let Ok(uri) = url.as_str().parse::<http::Uri>() else {
-        return RepoError::Upstream("bad repository endpoint\n").into_response();
+        return Err(RepoError::Upstream("bad repository endpoint\n").into_response());
     };
-    let Ok(token) = mount.upstream.token.get().await else {
-        return RepoError::NoToken.into_response();
+    let Ok(token) = mount.repository().token.get().await else {
+        return Err(RepoError::NoToken.into_response());
     };
     let (parts, body) = req.into_parts();
     let mut out = http::Request::new(crate::net::streamed(body));
@@ -628,25 +632,33 @@ pub async fn publish_upstream<F>(
     match client.send(out).await {
         Ok(resp) => {
             let status = resp.status();
-            tracing::debug!(mount = %mount.label, %status, "publish");
+            tracing::debug!(mount = %mount.label(), %status, "publish");
             if status.is_success() {
-                let mut r = RepoError::Other(status, ok_body).into_response();
-                r.headers_mut()
-                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                r
+                Ok(status)
             } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                RepoError::TokenRefused.into_response()
+                Err(RepoError::TokenRefused.into_response())
             } else if status.is_client_error() {
-                RepoError::Other(status, "the repository rejected the publish\n").into_response()
+                Err(
+                    RepoError::Other(status, "the repository rejected the publish\n")
+                        .into_response(),
+                )
             } else {
-                RepoError::UpstreamFailed.into_response()
+                Err(RepoError::UpstreamFailed.into_response())
             }
         }
         Err(e) => {
-            tracing::debug!(mount = %mount.label, error = %e, "publish failed");
-            RepoError::Unreachable.into_response()
+            tracing::debug!(mount = %mount.label(), error = %e, "publish failed");
+            Err(RepoError::Unreachable.into_response())
         }
     }
+}
+
+/// A publish's success as JSON (`body`), with the repository's status.
+pub fn published_json(status: StatusCode, body: &'static str) -> Response {
+    let mut r = RepoError::Other(status, body).into_response();
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::cargo::{config, index};
 use crate::codeartifact::fetch::{AuthScheme, Redirects};
 use crate::services::ca_mount::{
     PublicFallback, Source, cached, carry_cache_status, collect, file_response, origin,
-    publish_refusal, publish_upstream, upstream_error, wants_revalidation,
+    publish_refusal, publish_upstream, published_json, upstream_error, wants_revalidation,
 };
 use crate::services::repo_error::RepoError;
 
@@ -371,7 +371,8 @@ async fn publish(
     req: Request,
 ) -> Response {
     mount.stats.record(None);
-    if let Some(refused) = publish_refusal(mount, req.headers(), "[[repos.cargo]]") {
+    let setting = "`allow_publish = true` on its [[repos.cargo]] mount";
+    if let Some(refused) = publish_refusal(mount, mount.allow_publish, req.headers(), setting) {
         return refused;
     }
     let (base, _, config) = match upstream_config(st, mount, Source::Private, false).await {
@@ -396,11 +397,13 @@ async fn publish(
         }
     };
     let ok = if api == "new" { PUBLISHED } else { OK };
-    let resp = publish_upstream(&st.client, mount, method, &url, AuthScheme::Bearer, req, ok).await;
-    if resp.status().is_success() {
-        mount.files.changed();
+    match publish_upstream(&st.client, mount, method, &url, AuthScheme::Bearer, req).await {
+        Ok(status) => {
+            mount.files.changed();
+            published_json(status, ok)
+        }
+        Err(r) => r,
     }
-    resp
 }
 
 #[cfg(test)]

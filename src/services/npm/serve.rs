@@ -20,7 +20,7 @@ use crate::npm::document::{Integrity, rewrite};
 use crate::npm::names::PackageName;
 use crate::services::ca_mount::{
     PublicFallback, Source, cached, carry_cache_status, collect, file_response, origin,
-    publish_refusal, publish_upstream, upstream_error, wants_revalidation,
+    publish_refusal, publish_upstream, published_json, upstream_error, wants_revalidation,
 };
 use crate::services::repo_error::RepoError;
 use axum::response::IntoResponse as _;
@@ -205,7 +205,8 @@ async fn tarball(st: &NpmShared, mount: &NpmRepo, pkg: &PackageName, local: &str
 /// `npm publish`: the client's body streamed to `BASE/PKG` with the token.
 async fn publish(st: &NpmShared, mount: &NpmRepo, rest: &str, req: Request) -> Response {
     mount.stats.record(None);
-    if let Some(refused) = publish_refusal(mount, req.headers(), "[[repos.npm]]") {
+    let setting = "`allow_publish = true` on its [[repos.npm]] mount";
+    if let Some(refused) = publish_refusal(mount, mount.allow_publish, req.headers(), setting) {
         return refused;
     }
     let Some(pkg) = PackageName::parse(rest) else {
@@ -217,16 +218,19 @@ async fn publish(st: &NpmShared, mount: &NpmRepo, rest: &str, req: Request) -> R
     let Ok(url) = base.join(&pkg.registry_path()) else {
         return RepoError::Upstream("bad repository endpoint\n").into_response();
     };
-    publish_upstream(
+    match publish_upstream(
         &st.client,
         mount,
         Method::PUT,
         &url,
         AuthScheme::Bearer,
         req,
-        "{\"ok\":true}\n",
     )
     .await
+    {
+        Ok(status) => published_json(status, "{\"ok\":true}\n"),
+        Err(r) => r,
+    }
 }
 
 #[cfg(test)]
