@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use crate::support::cargo_upstream::CargoUpstream;
 use crate::support::fakes::FakeAws;
-use crate::support::repo_env::RepoEnv;
+use crate::support::repo_env::WithUpstream;
 
 fn mount(allow_publish: bool) -> CargoMount {
     CargoMount {
@@ -27,37 +27,18 @@ fn mount(allow_publish: bool) -> CargoMount {
     }
 }
 
-struct Env {
-    listener: RepoEnv,
-    up: CargoUpstream,
-}
-
-impl std::ops::Deref for Env {
-    type Target = RepoEnv;
-    fn deref(&self) -> &RepoEnv {
-        &self.listener
-    }
-}
+type Env = WithUpstream<CargoUpstream>;
 
 async fn setup(allow_publish: bool) -> Env {
     setup_with(mount(allow_publish)).await
 }
 
 async fn setup_with(mount: CargoMount) -> Env {
-    let aws = FakeAws::start().await;
-    let up = CargoUpstream::start(aws.shared());
     let section = ReposSection {
         cargo: vec![mount],
         ..ReposSection::default()
     };
-    let listener = Box::pin(RepoEnv::start(aws, up.authority(), section)).await;
-    Env { listener, up }
-}
-
-impl Env {
-    fn assert_no_leaks(&self) {
-        self.listener.assert_no_leaks(self.up.unauthorized());
-    }
+    Box::pin(WithUpstream::start(CargoUpstream::start, section)).await
 }
 
 const DOWNLOAD: &str = "/cargo/crates/api/v1/crates/foo-bar/1.0.0/download";

@@ -6,9 +6,8 @@
 use awsproxy::config::{Fallback, NpmMount, ReposSection};
 use bytes::Bytes;
 
-use crate::support::fakes::FakeAws;
 use crate::support::npm_upstream::NpmUpstream;
-use crate::support::repo_env::RepoEnv;
+use crate::support::repo_env::WithUpstream;
 
 fn mount(allow_publish: bool) -> NpmMount {
     NpmMount {
@@ -27,38 +26,18 @@ fn mount(allow_publish: bool) -> NpmMount {
     }
 }
 
-struct Env {
-    listener: RepoEnv,
-    up: NpmUpstream,
-}
-
-impl std::ops::Deref for Env {
-    type Target = RepoEnv;
-    fn deref(&self) -> &RepoEnv {
-        &self.listener
-    }
-}
+type Env = WithUpstream<NpmUpstream>;
 
 async fn setup(allow_publish: bool) -> Env {
     setup_with(mount(allow_publish)).await
 }
 
 async fn setup_with(mount: NpmMount) -> Env {
-    let aws = FakeAws::start().await;
-    let up = NpmUpstream::start(aws.shared());
-    // The whole listener, so the seed routes are checked beside PyPI's.
     let section = ReposSection {
         npm: vec![mount],
         ..ReposSection::default()
     };
-    let listener = Box::pin(RepoEnv::start(aws, up.authority(), section)).await;
-    Env { listener, up }
-}
-
-impl Env {
-    fn assert_no_leaks(&self) {
-        self.listener.assert_no_leaks(self.up.unauthorized());
-    }
+    Box::pin(WithUpstream::start(NpmUpstream::start, section)).await
 }
 
 fn tarball_path(doc: &serde_json::Value, version: &str, base: &str) -> String {

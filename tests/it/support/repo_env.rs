@@ -178,3 +178,59 @@ impl RepoEnv {
         assert_eq!(unauthorized, 0, "a request went up without a valid token");
     }
 }
+
+/// A fake repository behind the listener: its address (never to reach a
+/// client) and how many requests it refused for want of a valid token.
+pub trait FakeRepository {
+    fn authority(&self) -> String;
+    fn unauthorized(&self) -> usize;
+}
+
+impl FakeRepository for super::npm_upstream::NpmUpstream {
+    fn authority(&self) -> String {
+        Self::authority(self)
+    }
+    fn unauthorized(&self) -> usize {
+        Self::unauthorized(self)
+    }
+}
+
+impl FakeRepository for super::cargo_upstream::CargoUpstream {
+    fn authority(&self) -> String {
+        Self::authority(self)
+    }
+    fn unauthorized(&self) -> usize {
+        Self::unauthorized(self)
+    }
+}
+
+/// The listener with one fake repository `up` (made from the AWS fake's
+/// state) serving `section`.
+pub struct WithUpstream<U> {
+    pub listener: RepoEnv,
+    pub up: U,
+}
+
+impl<U: FakeRepository> WithUpstream<U> {
+    pub async fn start(
+        make: impl FnOnce(super::fakes::SharedState) -> U,
+        section: ReposSection,
+    ) -> Self {
+        let aws = FakeAws::start().await;
+        let up = make(aws.shared());
+        let listener = Box::pin(RepoEnv::start(aws, up.authority(), section)).await;
+        Self { listener, up }
+    }
+
+    /// [`RepoEnv::assert_no_leaks`], with the fake's refusals.
+    pub fn assert_no_leaks(&self) {
+        self.listener.assert_no_leaks(self.up.unauthorized());
+    }
+}
+
+impl<U> std::ops::Deref for WithUpstream<U> {
+    type Target = RepoEnv;
+    fn deref(&self) -> &RepoEnv {
+        &self.listener
+    }
+}
