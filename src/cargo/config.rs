@@ -1,7 +1,11 @@
 //! The registry's `config.json`, rewritten for the client: `dl` and `api`
 //! point at the mount, `auth-required` is dropped (the proxy adds the token
-//! upstream, so cargo must send none), every other key is kept.
+//! upstream, so cargo must send none), every other key is kept byte for byte
+//! (as raw JSON: a number is not re-rounded through `f64`).
 
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// The upstream `config.json` as the proxy reads it.
@@ -26,18 +30,13 @@ pub fn parse(body: &[u8]) -> Option<Upstream> {
 /// (cargo appends `/api/v1/...`), no `auth-required`. `local` is the
 /// client-facing base, e.g. `http://127.0.0.1:9000/cargo/NAME/`.
 pub fn rewrite(body: &[u8], local: &str) -> Option<Vec<u8>> {
-    let mut v: Map<String, Value> = serde_json::from_slice(body).ok()?;
-    v.get("dl")?.as_str()?;
+    parse(body)?;
+    let mut v: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(body).ok()?;
     v.remove("auth-required");
-    v.insert(
-        "dl".to_owned(),
-        Value::String(format!("{local}api/v1/crates")),
-    );
-    v.insert(
-        "api".to_owned(),
-        Value::String(local.trim_end_matches('/').to_owned()),
-    );
-    serde_json::to_vec(&Value::Object(v)).ok()
+    let raw = |s: &str| RawValue::from_string(serde_json::to_string(s).ok()?).ok();
+    v.insert("dl".to_owned(), raw(&format!("{local}api/v1/crates"))?);
+    v.insert("api".to_owned(), raw(local.trim_end_matches('/'))?);
+    serde_json::to_vec(&v).ok()
 }
 
 #[cfg(test)]
@@ -60,5 +59,17 @@ mod tests {
         assert!(rewrite(b"{}", "http://x/").is_none());
         assert!(rewrite(b"not json", "http://x/").is_none());
         assert!(parse(br#"{"dl":1}"#).is_none());
+    }
+
+    #[test]
+    fn other_keys_keep_their_bytes() {
+        // A number past f64's precision, seen re-rounded by a fuzzer when the
+        // config went through `Value`.
+        let big = "66666666666666666666666666666666666666666666666666666";
+        let up = format!(r#"{{"dl":"https://x/","deps":[ 1,{big}],"a":1.0}}"#);
+        let out = rewrite(up.as_bytes(), "http://127.0.0.1:9000/cargo/x/").unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains(&format!(r#""deps":[ 1,{big}]"#)), "{out}");
+        assert!(out.contains(r#""a":1.0"#), "{out}");
     }
 }
