@@ -4,6 +4,8 @@
 //! [`crate::codeartifact`].
 
 pub mod files;
+pub mod json;
 pub mod names;
 pub mod page;
 pub mod rewrite;
+pub mod wheel;

@@ -24,6 +24,19 @@ pub struct Link {
     /// `Some` when the page says the file has a PEP 658 metadata file
     /// (`FILE.metadata`), with its sha256 when given.
     pub metadata: Option<Option<String>>,
+    /// What the page says besides the URL: the file name (an HTML link's
+    /// text), `requires-python` and `yanked`.
+    pub about: About,
+}
+
+/// A link's file name and PEP 592/503 attributes, as the page gave them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct About {
+    /// The link's text (HTML) or `filename` (JSON), trimmed; empty if none.
+    pub text: String,
+    pub requires_python: Option<String>,
+    /// `Some` when yanked, with the reason (empty when none was given).
+    pub yanked: Option<String>,
 }
 
 /// A parsed page.
@@ -69,9 +82,11 @@ impl Page {
                 // The tag's other attributes lie between the neighbouring values.
                 let after_previous = i.checked_sub(1).map_or(0, |p| spans[p].end);
                 let before_next = spans.get(i + 1).map_or(text.len(), |n| n.start);
+                let tag = Tag::around(&text, span, after_previous..before_next);
                 Link {
                     sha256: sha256_fragment(&href),
-                    metadata: html_metadata(&text, span, after_previous..before_next),
+                    metadata: tag.metadata(),
+                    about: tag.about(),
                     href,
                 }
             })
@@ -101,10 +116,20 @@ impl Page {
                     _ => None,
                 });
             files.push(i);
+            let yanked = match &f["yanked"] {
+                serde_json::Value::Bool(true) => Some(String::new()),
+                serde_json::Value::String(why) => Some(why.clone()),
+                _ => None,
+            };
             links.push(Link {
                 href: url.to_owned(),
                 sha256: f["hashes"]["sha256"].as_str().and_then(hex_sha256),
                 metadata,
+                about: About {
+                    text: f["filename"].as_str().unwrap_or_default().to_owned(),
+                    requires_python: f["requires-python"].as_str().map(str::to_owned),
+                    yanked,
+                },
             });
         }
         Self {
@@ -116,25 +141,62 @@ impl Page {
     /// The page with each link's `href` replaced by what `map` gives for it
     /// (links it gives `None` for stay as they are), and the links as the
     /// rewritten page has them.
-    pub fn rewrite(&self, mut map: impl FnMut(&Link) -> Option<String>) -> (Vec<u8>, Vec<Link>) {
+    pub fn rewrite(&self, map: impl FnMut(&Link) -> Option<String>) -> (Vec<u8>, Vec<Link>) {
+        self.rewrite_with(map, |_| None)
+    }
+
+    /// [`Self::rewrite`], and each mapped link the page gives no metadata
+    /// for gets the PEP 658 metadata hash `metadata` gives for it (called with
+    /// the mapped link): `data-core-metadata` and `data-dist-info-metadata`
+    /// in HTML, `core-metadata` and `dist-info-metadata` in JSON.
+    pub fn rewrite_with(
+        &self,
+        mut map: impl FnMut(&Link) -> Option<String>,
+        mut metadata: impl FnMut(&Link) -> Option<String>,
+    ) -> (Vec<u8>, Vec<Link>) {
         let mut links = self.links.clone();
+        // Maps one link; `Some(sha256)` when metadata is to be added.
+        let mut edit = |link: &mut Link| -> Option<Option<String>> {
+            let mapped = map(link)?;
+            // The hash the client will see (and check) is the rewritten link's.
+            link.sha256 = sha256_fragment(&mapped).or(link.sha256.take());
+            link.href = mapped;
+            let added = if link.metadata.is_none() {
+                metadata(link).and_then(|h| hex_sha256(&h))
+            } else {
+                None
+            };
+            if let Some(h) = &added {
+                link.metadata = Some(Some(h.clone()));
+            }
+            Some(added)
+        };
         match &self.body {
             Body::Html { text, spans } => {
                 let mut out = String::with_capacity(text.len());
                 let mut at = 0;
                 for (span, link) in spans.iter().zip(links.iter_mut()) {
                     out.push_str(&text[at..span.start]);
-                    match map(link) {
-                        Some(mapped) => {
-                            out.push_str(&escape(&mapped));
-                            // The hash the client will see (and check) is the
-                            // rewritten link's.
-                            link.sha256 = sha256_fragment(&mapped).or(link.sha256.take());
-                            link.href = mapped;
-                        }
-                        None => out.push_str(&text[span.clone()]),
-                    }
                     at = span.end;
+                    let Some(added) = edit(link) else {
+                        out.push_str(&text[span.clone()]);
+                        continue;
+                    };
+                    out.push_str(&escape(&link.href));
+                    if let Some(h) = added {
+                        // After the value's closing quote, if it has one.
+                        if let Some(q) = text[at..]
+                            .chars()
+                            .next()
+                            .filter(|c| matches!(c, '"' | '\''))
+                        {
+                            out.push(q);
+                            at += 1;
+                        }
+                        out.push_str(&format!(
+                            " data-core-metadata=\"sha256={h}\" data-dist-info-metadata=\"sha256={h}\""
+                        ));
+                    }
                 }
                 out.push_str(&text[at..]);
                 (out.into_bytes(), links)
@@ -142,15 +204,24 @@ impl Page {
             Body::Json { doc, files } => {
                 let mut doc = doc.clone();
                 for (i, link) in files.iter().zip(links.iter_mut()) {
-                    if let Some(mapped) = map(link) {
-                        doc["files"][*i]["url"] = serde_json::Value::String(mapped.clone());
-                        link.href = mapped;
+                    let Some(added) = edit(link) else { continue };
+                    let file = &mut doc["files"][*i];
+                    file["url"] = serde_json::Value::String(link.href.clone());
+                    if let Some(h) = added {
+                        let hashes = serde_json::json!({ "sha256": h });
+                        file["core-metadata"] = hashes.clone();
+                        file["dist-info-metadata"] = hashes;
                     }
                 }
                 // Serialising a `Value` does not fail.
                 (serde_json::to_vec(&doc).unwrap_or_default(), links)
             }
         }
+    }
+
+    /// Whether the page came as PEP 691 JSON.
+    pub fn is_json(&self) -> bool {
+        matches!(self.body, Body::Json { .. })
     }
 }
 
@@ -167,32 +238,77 @@ fn hex_sha256(h: &str) -> Option<String> {
     (h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).then(|| h.to_ascii_lowercase())
 }
 
-/// `data-core-metadata` / `data-dist-info-metadata` of the tag around `span`,
-/// looked for inside `within` (which holds no other link's `href` value).
-fn html_metadata(text: &str, span: &Range<usize>, within: Range<usize>) -> Option<Option<String>> {
-    static META: LazyLock<Option<regex_lite::Regex>> = LazyLock::new(|| {
-        regex_lite::Regex::new(
-            r#"(?i)\sdata-(?:core|dist-info)-metadata\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#,
-        )
-        .ok()
-    });
-    let start = text[within.start..span.start]
-        .rfind('<')
-        .map_or(within.start, |i| within.start + i);
-    // A tag ends at its `>`, or where the next one starts if it never closes.
-    let end = text[span.end..within.end]
-        .find(['>', '<'])
-        .map_or(within.end, |i| span.end + i);
-    // The tag around the `href` value, never the value itself: an attribute
-    // spelled inside a quoted value is not an attribute.
-    let meta = META.as_ref()?;
-    let c = meta
-        .captures(&text[start..span.start])
-        .or_else(|| meta.captures(&text[span.end..end]))?;
-    let v = unescape(c.get(1).or(c.get(2)).or(c.get(3))?.as_str());
-    match v.to_ascii_lowercase().as_str() {
-        "" | "false" => None,
-        v => Some(v.strip_prefix("sha256=").and_then(hex_sha256)),
+/// The tag around one link's `href` value: its other attributes (before and
+/// after the value, never the value itself: an attribute spelled inside a
+/// quoted value is not an attribute) and the text up to the next tag.
+struct Tag<'a> {
+    before: &'a str,
+    after: &'a str,
+    text: &'a str,
+}
+
+impl<'a> Tag<'a> {
+    /// The tag around `span`, looked for inside `within` (which holds no
+    /// other link's `href` value).
+    fn around(text: &'a str, span: &Range<usize>, within: Range<usize>) -> Self {
+        let start = text[within.start..span.start]
+            .rfind('<')
+            .map_or(within.start, |i| within.start + i);
+        // A tag ends at its `>`, or where the next one starts if it never closes.
+        let end = text[span.end..within.end]
+            .find(['>', '<'])
+            .map_or(within.end, |i| span.end + i);
+        let content = match text[end..].strip_prefix('>') {
+            Some(rest) => &rest[..rest.find('<').unwrap_or(rest.len())],
+            None => "",
+        };
+        Self {
+            before: &text[start..span.start],
+            after: &text[span.end..end],
+            text: content,
+        }
+    }
+
+    /// The value of the `data-NAME` attribute (`NAME` one of those the
+    /// pattern names), decoded;
+    /// `Some("")` for one without a value.
+    fn attr(&self, name: &str) -> Option<String> {
+        static ATTR: LazyLock<Option<regex_lite::Regex>> = LazyLock::new(|| {
+            regex_lite::Regex::new(
+                r#"(?i)\sdata-(core-metadata|dist-info-metadata|requires-python|yanked)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?"#,
+            )
+            .ok()
+        });
+        let re = ATTR.as_ref()?;
+        [self.before, self.after].iter().find_map(|part| {
+            re.captures_iter(part)
+                .find(|c| c[1].eq_ignore_ascii_case(name))
+                .map(|c| {
+                    c.get(2)
+                        .or(c.get(3))
+                        .or(c.get(4))
+                        .map_or_else(String::new, |v| unescape(v.as_str()))
+                })
+        })
+    }
+
+    /// `data-core-metadata` (or the older `data-dist-info-metadata`).
+    fn metadata(&self) -> Option<Option<String>> {
+        let v = self
+            .attr("core-metadata")
+            .or_else(|| self.attr("dist-info-metadata"))?;
+        match v.to_ascii_lowercase().as_str() {
+            "" | "false" => None,
+            v => Some(v.strip_prefix("sha256=").and_then(hex_sha256)),
+        }
+    }
+
+    fn about(&self) -> About {
+        About {
+            text: unescape(self.text.trim()),
+            requires_python: self.attr("requires-python"),
+            yanked: self.attr("yanked"),
+        }
     }
 }
 
@@ -273,7 +389,19 @@ mod tests {
             href: href.to_owned(),
             sha256: sha.map(str::to_owned),
             metadata: metadata.map(|m| m.map(str::to_owned)),
+            about: About::default(),
         }
+    }
+
+    /// The links without what [`About`] holds.
+    fn bare(links: &[Link]) -> Vec<Link> {
+        links
+            .iter()
+            .map(|l| Link {
+                about: About::default(),
+                ..l.clone()
+            })
+            .collect()
     }
 
     #[test]
@@ -288,7 +416,7 @@ mod tests {
         );
         let page = Page::parse(html.as_bytes(), false).unwrap();
         assert_eq!(
-            page.links,
+            bare(&page.links),
             vec![
                 link(
                     &format!("x.whl#sha256={h}"),
@@ -333,7 +461,7 @@ mod tests {
         );
         let page = Page::parse(json.as_bytes(), true).unwrap();
         assert_eq!(
-            page.links,
+            bare(&page.links),
             vec![
                 link("a.whl", Some(&h), Some(Some(&h))),
                 link("b.whl", None, Some(None))
@@ -368,6 +496,84 @@ mod tests {
         assert_eq!(page.links[0].metadata, None);
         let page = Page::html("<a data-core-metadata=true href=\"x.whl\">x</a>".to_owned());
         assert_eq!(page.links[0].metadata, Some(None));
+    }
+
+    #[test]
+    fn metadata_is_added_to_mapped_links_without_any() {
+        let h = "ab".repeat(32);
+        let up = "cd".repeat(32);
+        let html = format!(
+            "<a href=\"a.whl\">a</a> <a href=b.whl>b</a> <a href='c.whl' data-core-metadata=\"sha256={up}\">c</a> <a href=d.whl>d</a>"
+        );
+        let page = Page::parse(html.as_bytes(), false).unwrap();
+        let (out, links) = page.rewrite_with(
+            |l| (l.href != "d.whl").then(|| format!("/m/{}", l.href)),
+            |l| {
+                Some(if l.href.starts_with("/m/") {
+                    h.clone()
+                } else {
+                    "x".into()
+                })
+            },
+        );
+        let out = String::from_utf8(out).unwrap();
+        let attrs =
+            format!(" data-core-metadata=\"sha256={h}\" data-dist-info-metadata=\"sha256={h}\"");
+        assert_eq!(
+            out,
+            format!(
+                "<a href=\"/m/a.whl\"{attrs}>a</a> <a href=/m/b.whl{attrs}>b</a> \
+                 <a href='/m/c.whl' data-core-metadata=\"sha256={up}\">c</a> <a href=d.whl>d</a>"
+            )
+        );
+        let meta: Vec<_> = links.iter().map(|l| l.metadata.clone()).collect();
+        assert_eq!(
+            meta,
+            [
+                Some(Some(h.clone())),
+                Some(Some(h.clone())),
+                Some(Some(up)),
+                None
+            ]
+        );
+        // What the client parses is what the mount reports.
+        assert_eq!(Page::parse(out.as_bytes(), false).unwrap().links, links);
+
+        let json = r#"{"files":[{"url":"a.whl","filename":"a.whl"},{"url":"b.whl","core-metadata":true}]}"#;
+        let page = Page::parse(json.as_bytes(), true).unwrap();
+        let (out, links) =
+            page.rewrite_with(|l| Some(format!("/m/{}", l.href)), |_| Some(h.clone()));
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["files"][0]["core-metadata"]["sha256"], h.as_str());
+        assert_eq!(doc["files"][1]["core-metadata"], true);
+        assert_eq!(links[0].metadata, Some(Some(h)));
+        assert_eq!(links[0].about.text, "a.whl");
+    }
+
+    #[test]
+    fn link_text_and_attributes() {
+        let page = Page::html(
+            "<a href=\"x.whl\" data-requires-python=\"&lt;4,&gt;=3.9\" data-yanked=''> x.whl </a>\
+             <a data-yanked=\"bad\" href=y.whl>y.whl</a><a href=z>"
+                .to_owned(),
+        );
+        let about: Vec<_> = page.links.iter().map(|l| l.about.clone()).collect();
+        assert_eq!(
+            about,
+            [
+                About {
+                    text: "x.whl".into(),
+                    requires_python: Some("<4,>=3.9".into()),
+                    yanked: Some(String::new()),
+                },
+                About {
+                    text: "y.whl".into(),
+                    requires_python: None,
+                    yanked: Some("bad".into()),
+                },
+                About::default(),
+            ]
+        );
     }
 
     #[test]
