@@ -171,14 +171,7 @@ impl HttpCache {
             // (RFC 9111 3.5) nor make it a signed one.
             parts.headers.remove(header::AUTHORIZATION);
         }
-        let host = host_of(&parts.uri, &parts.headers);
-        let key = CacheKey::namespaced(
-            opts.namespace.clone(),
-            &parts.method,
-            &parts.uri,
-            Some(&host),
-            &opts.ignore_query,
-        );
+        let key = key_for(&parts.method, &parts.uri, &parts.headers, &opts);
         let preq = policy::policy_request(&key.method, &key.url, &parts.headers);
         let credential = match opts.upstream_auth {
             UpstreamAuth::Client => Credential::of(&parts.uri, &parts.headers),
@@ -225,6 +218,77 @@ impl HttpCache {
             return self.pass_through(&r, CacheStatus::fwd(fwd)).await;
         }
         self.miss(&r, fwd).await
+    }
+
+    /// The entry [`HttpCache::handle`] would serve `req` from (its key, and
+    /// the `Vary` variant the request selects) with only `range` of its body
+    /// ([`Store::get_range`]: `Found::meta` is the whole entry's).
+    ///
+    /// `None` when nothing usable is stored: no entry, another body than
+    /// `opts.verify` expects, an entry stored for a signed request, a store
+    /// failure (logged). Freshness is not asked: this reads what is stored
+    /// (files whose body never changes, checked by `opts.verify`). With
+    /// `[cache] hmac_key` the store refuses parts, so the whole verified body
+    /// is read and cut to the range; its end arrives only once the whole
+    /// body matched its signature.
+    pub async fn stored_range(
+        &self,
+        req: &Request<()>,
+        opts: &LookupOptions,
+        range: std::ops::Range<u64>,
+    ) -> Option<Found> {
+        let key = key_for(req.method(), req.uri(), req.headers(), opts);
+        let preq = policy::policy_request(&key.method, &key.url, req.headers());
+        let mut hash = key.hash();
+        for first in [true, false] {
+            let found = self.read_range(&hash, range.clone()).await?;
+            if found.meta.signed.is_some()
+                || opts
+                    .verify
+                    .as_ref()
+                    .is_some_and(|v| !v.accepts(&found.meta.sha256))
+            {
+                return None;
+            }
+            let decision = policy::decide(
+                CachePolicy::NoRefresh,
+                &found.meta,
+                &preq,
+                SystemTime::now(),
+            );
+            if !matches!(decision, Decision::Mismatch) {
+                return Some(found);
+            }
+            let vary = policy::vary_names(&found.meta.response_headers());
+            if !first || vary.is_empty() || vary.iter().any(|v| v == "*") {
+                return None;
+            }
+            hash = key.variant_hash(&vary, preq.headers());
+        }
+        None
+    }
+
+    /// Reads `range` of an entry from the store; from a store that refuses
+    /// parts (signed), the whole body cut to the range, read to its end so
+    /// a forged body fails the part.
+    async fn read_range(&self, hash: &str, range: std::ops::Range<u64>) -> Option<Found> {
+        let store = &self.inner.store;
+        let read = match store.get_range(hash, range.clone()).await {
+            Err(store::StoreError::RangesUnsupported) => store.get(hash).await.map(|found| {
+                found.map(|Found { meta, body }| Found {
+                    body: super::range::slice(body, store::clamp(&range, meta.body_len), true),
+                    meta,
+                })
+            }),
+            read => read,
+        };
+        match read {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(store = store.kind(), error = %e.log_text(), "cache lookup failed; treating it as a miss");
+                None
+            }
+        }
     }
 
     /// Serves (or revalidates) a stored entry; `Err` says why it can't be used.
@@ -670,6 +734,22 @@ impl HttpCache {
 fn final_answer(resp: Response<Body>, status: CacheStatus) -> Response<Body> {
     let status = status.detail(super::NoStoreReason::NoStore.as_str());
     with_status(strip_hop_by_hop(resp), &status)
+}
+
+/// The key `handle` files a request under.
+fn key_for(
+    method: &Method,
+    uri: &http::Uri,
+    headers: &HeaderMap,
+    opts: &LookupOptions,
+) -> CacheKey {
+    CacheKey::namespaced(
+        opts.namespace.clone(),
+        method,
+        uri,
+        Some(&host_of(uri, headers)),
+        &opts.ignore_query,
+    )
 }
 
 /// The request's target authority: the URI's, else the `Host` header's

@@ -55,6 +55,7 @@ mod fill;
 pub mod hot;
 pub mod key;
 pub mod policy;
+pub mod range;
 mod respond;
 pub mod rules;
 pub mod stats;

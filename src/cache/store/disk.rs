@@ -266,12 +266,14 @@ fn file_body(file: std::fs::File, len: u64) -> Body {
     StreamBody::new(stream).boxed_unsync()
 }
 
-impl Store for DiskStore {
-    fn kind(&self) -> &'static str {
-        "disk"
-    }
-
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
+impl DiskStore {
+    /// Opens an entry, its body positioned at the start of `range` (the
+    /// whole body when `None`).
+    fn open_range<'a>(
+        &'a self,
+        key: &'a str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
         Box::pin(async move {
             let Some(path) = self.entry_path(key) else {
                 return Ok(None);
@@ -286,9 +288,10 @@ impl Store for DiskStore {
                 match read_meta(&mut file, &key) {
                     Ok((meta, _)) => {
                         let _ = file.set_modified(SystemTime::now());
-                        file.seek(SeekFrom::Start(HEADER_LEN))
+                        let part = super::clamp(&range.unwrap_or(0..u64::MAX), meta.body_len);
+                        file.seek(SeekFrom::Start(HEADER_LEN + part.start))
                             .map_err(|e| StoreError::io("cannot read a cache entry", e))?;
-                        let body = file_body(file, meta.body_len);
+                        let body = file_body(file, part.end - part.start);
                         Ok(Some(Found { meta, body }))
                     }
                     Err(StoreError::Corrupt(why)) => {
@@ -302,6 +305,24 @@ impl Store for DiskStore {
             .await
             .map_err(|e| StoreError::io("cache lookup task failed", std::io::Error::other(e)))?
         })
+    }
+}
+
+impl Store for DiskStore {
+    fn kind(&self) -> &'static str {
+        "disk"
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
+        self.open_range(key, None)
+    }
+
+    fn get_range<'a>(
+        &'a self,
+        key: &'a str,
+        range: std::ops::Range<u64>,
+    ) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
+        self.open_range(key, Some(range))
     }
 
     fn begin<'a>(

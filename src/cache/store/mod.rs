@@ -13,6 +13,7 @@ pub mod meta;
 pub mod s3;
 pub mod signed;
 
+use std::ops::Range;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use meta::{EntryMeta, META_VERSION, from_header_map};
@@ -55,6 +56,13 @@ pub enum StoreError {
         #[source]
         source: BoxError,
     },
+    /// [`Store::get_range`] on a store that serves only bodies it has
+    /// checked whole ([`signed::SignedStore`]): read the entry with
+    /// [`Store::get`] instead.
+    #[error(
+        "this cache store cannot serve part of an entry (`[cache] hmac_key` checks whole bodies)"
+    )]
+    RangesUnsupported,
 }
 
 impl From<meta::Corrupt> for StoreError {
@@ -102,6 +110,13 @@ pub struct Found {
     pub body: Body,
 }
 
+/// `range` clamped to a body of `len` bytes: what [`Store::get_range`]
+/// streams. Empty when it starts at or past the end.
+pub fn clamp(range: &Range<u64>, len: u64) -> Range<u64> {
+    let end = range.end.min(len);
+    range.start.min(end)..end
+}
+
 /// A cache storage backend. Every method is safe to call concurrently, from
 /// several processes (`serve` and `cache purge`), and for S3 from several hosts.
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -111,6 +126,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Opens an entry. Missing -> `Ok(None)`; corrupt -> removed and `Ok(None)`.
     /// Counts as a use for LRU.
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Found>, StoreError>>;
+
+    /// Opens bytes `range` of an entry's body without reading the rest (a
+    /// zip's central directory, an HTTP `Range`). `Found::meta` is the whole
+    /// entry's (`body_len` is the full length); `Found::body` streams only
+    /// [`clamp`]`(range, body_len)`, which is empty when the range starts past
+    /// the end. Missing or corrupt: as [`Store::get`]. A use for LRU.
+    ///
+    /// [`StoreError::RangesUnsupported`] from the signed store: a part cannot
+    /// be checked against the signed SHA-256, so it never serves one; callers
+    /// fall back to `get` (the whole, verified body) and skip to the range.
+    fn get_range<'a>(
+        &'a self,
+        key: &'a str,
+        range: Range<u64>,
+    ) -> BoxFuture<'a, Result<Option<Found>, StoreError>>;
 
     /// Starts writing an entry; nothing is visible until `commit`.
     fn begin<'a>(

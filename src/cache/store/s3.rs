@@ -330,6 +330,43 @@ impl S3Store {
         Ok(SIDECAR.to_owned())
     }
 
+    /// An entry's metadata with an empty body (a range past its end): one
+    /// `HeadObject`.
+    async fn get_empty(&self, key: &str) -> Result<Option<Found>, StoreError> {
+        let head = match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(self.object(key))
+            .send()
+            .await
+        {
+            Ok(head) => head,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Ok(None),
+            Err(e) => {
+                self.note(&e);
+                return Err(sdk(format!("cannot read {}", self.location(key)), e));
+            }
+        };
+        match self.decode_meta(key, head.metadata()).await {
+            Ok(meta)
+                if head.content_length().and_then(|l| u64::try_from(l).ok())
+                    == Some(meta.body_len) =>
+            {
+                Ok(Some(Found {
+                    meta,
+                    body: crate::net::full(bytes::Bytes::new()),
+                }))
+            }
+            Ok(_) | Err(StoreError::Corrupt(_)) => {
+                tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
+                let _ = self.delete(key).await;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         for object in [self.object(key), format!("{}.meta", self.object(key))] {
             self.client
@@ -389,6 +426,79 @@ impl Store for S3Store {
                     if out.content_length().and_then(|l| u64::try_from(l).ok())
                         == Some(meta.body_len) =>
                 {
+                    meta
+                }
+                Ok(_) | Err(StoreError::Corrupt(_)) => {
+                    tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
+                    let _ = self.delete(key).await;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
+            Ok(Some(Found {
+                meta,
+                body: byte_stream_body(out.body),
+            }))
+        })
+    }
+
+    fn get_range<'a>(
+        &'a self,
+        key: &'a str,
+        range: std::ops::Range<u64>,
+    ) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
+        Box::pin(async move {
+            if self.skipping() {
+                return Ok(None);
+            }
+            if range.is_empty() {
+                return self.get_empty(key).await;
+            }
+            let out = match self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(self.object(key))
+                .range(format!("bytes={}-{}", range.start, range.end - 1))
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                    return Ok(None);
+                }
+                // The range starts at or past the end (or the object is empty).
+                Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => {
+                    return self.get_empty(key).await;
+                }
+                Err(e) => {
+                    self.note(&e);
+                    return Err(sdk(format!("cannot read {}", self.location(key)), e));
+                }
+            };
+            // `Content-Range: bytes A-B/TOTAL`: TOTAL is the whole object's length.
+            let total = out
+                .content_range()
+                .and_then(|r| r.rsplit('/').next())
+                .and_then(|t| t.parse::<u64>().ok());
+            if total.is_none() {
+                return Err(backend(
+                    format!("cannot read part of {}", self.location(key)),
+                    std::io::Error::other(
+                        "the S3 backend answered a Range request without Content-Range",
+                    ),
+                ));
+            }
+            let got = out.content_length().and_then(|l| u64::try_from(l).ok());
+            let meta = match self.decode_meta(key, out.metadata()).await {
+                Ok(meta) if total == Some(meta.body_len) => {
+                    let part = super::clamp(&range, meta.body_len);
+                    if got != Some(part.end - part.start) {
+                        return Err(backend(
+                            format!("cannot read part of {}", self.location(key)),
+                            std::io::Error::other("S3 sent another length than the range asked"),
+                        ));
+                    }
                     meta
                 }
                 Ok(_) | Err(StoreError::Corrupt(_)) => {

@@ -22,6 +22,10 @@
 //! gets metadata the engine read through this store, so its length and
 //! SHA-256 are ones a tag vouched for.
 //!
+//! Ranges ([`Store::get_range`]) are refused with
+//! [`StoreError::RangesUnsupported`]: a part of a body cannot be checked
+//! against the signed SHA-256, so callers read the whole verified body.
+//!
 //! A rollback is not detected: a writer of the bucket may put back an older
 //! entry that awsproxy itself signed for the same key (it is served only as
 //! long as its own `stored_at` and headers keep it fresh). Without a key the
@@ -218,6 +222,16 @@ impl Store for SignedStore {
                 }
             }
         })
+    }
+
+    /// Never: a part cannot be checked against the signed SHA-256, and
+    /// serving unchecked bytes is what the key exists to prevent.
+    fn get_range<'a>(
+        &'a self,
+        _key: &'a str,
+        _range: std::ops::Range<u64>,
+    ) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
+        Box::pin(async { Err(StoreError::RangesUnsupported) })
     }
 
     fn begin<'a>(

@@ -8,6 +8,7 @@ mod cli;
 mod failures;
 mod faults;
 mod faults_serve;
+mod ranges;
 mod store;
 
 use std::sync::Arc;

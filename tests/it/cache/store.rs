@@ -97,6 +97,44 @@ async fn read(store: &dyn Store, key: &str) -> Option<Bytes> {
     Some(found.body.collect().await.unwrap().to_bytes())
 }
 
+async fn read_range(store: &dyn Store, key: &str, range: std::ops::Range<u64>) -> (u64, Bytes) {
+    let found = store.get_range(key, range).await.unwrap().unwrap();
+    let body = found.body.collect().await.unwrap().to_bytes();
+    (found.meta.body_len, body)
+}
+
+/// `get_range` streams only the clamped range, with the whole entry's metadata.
+async fn ranges(store: &dyn Store, key: &str, body: &[u8]) {
+    let len = body.len() as u64;
+    let at = |r: std::ops::Range<usize>| Bytes::copy_from_slice(&body[r]);
+    // Across the disk store's read chunks, and the last bytes (a zip's end).
+    assert_eq!(
+        read_range(store, key, 1_000_000..2_100_000).await,
+        (len, at(1_000_000..2_100_000))
+    );
+    assert_eq!(
+        read_range(store, key, len - 22..len).await,
+        (len, at(body.len() - 22..body.len()))
+    );
+    // Clamped to the body; past the end: empty, still with the metadata.
+    assert_eq!(
+        read_range(store, key, len - 5..len + 100).await,
+        (len, at(body.len() - 5..body.len()))
+    );
+    assert_eq!(
+        read_range(store, key, len + 1..len + 9).await,
+        (len, Bytes::new())
+    );
+    assert_eq!(read_range(store, key, 7..7).await, (len, Bytes::new()));
+    assert!(
+        store
+            .get_range(&"c".repeat(64), 0..10)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 /// What every store must do.
 async fn store_suite(store: &dyn Store) {
     let k1 = "a".repeat(64);
@@ -118,6 +156,7 @@ async fn store_suite(store: &dyn Store) {
     put(store, &k2, &big).await;
     assert_eq!(read(store, &k1).await.unwrap(), "one");
     assert_eq!(read(store, &k2).await.unwrap().len(), big.len());
+    ranges(store, &k2, &big).await;
     // Metadata updates keep the body.
     let mut m = store.get(&k1).await.unwrap().unwrap().meta;
     m.response_headers.push(("etag".into(), "\"z\"".into()));
@@ -321,4 +360,26 @@ async fn s3_store_uploads_large_bodies_in_parts() {
             .count(),
         3
     );
+}
+
+#[tokio::test]
+async fn the_signed_store_refuses_ranges_and_serves_the_whole_body() {
+    use awsproxy::cache::store::StoreError;
+    use awsproxy::cache::store::signed::{HmacKey, SignedStore};
+    let dir = tempfile::tempdir().unwrap();
+    let disk = std::sync::Arc::new(DiskStore::open(dir.path(), 1 << 30).unwrap());
+    let key = HmacKey::new(&awsproxy::secret::Secret::new("team key"));
+    let store = SignedStore::new(disk, key);
+    let k = "d".repeat(64);
+    let body = b"signed body";
+    let mut p = store.begin(&k).await.unwrap();
+    p.write(body).await.unwrap();
+    let mut m = meta(&k, "http://h/signed", body.len() as u64);
+    m.sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body));
+    p.commit(m).await.unwrap();
+    assert!(matches!(
+        store.get_range(&k, 0..4).await,
+        Err(StoreError::RangesUnsupported)
+    ));
+    assert_eq!(read(&store, &k).await.unwrap(), "signed body");
 }
