@@ -127,6 +127,26 @@ impl HttpCache {
         settled
     }
 
+    /// Waits up to `timeout` for the fill of the entry `req` names (under
+    /// `opts`' namespace) to end, if one is in flight; `false` on timeout.
+    /// For work that reads an entry ([`Self::stored_range`]) right after
+    /// serving it.
+    pub async fn fill_settled(
+        &self,
+        req: &Request<()>,
+        opts: &LookupOptions,
+        timeout: std::time::Duration,
+    ) -> bool {
+        let hash = key_for(req.method(), req.uri(), req.headers(), opts).hash();
+        let rx = lock(&self.inner.inflight).get(&hash).cloned();
+        let Some(mut rx) = rx else {
+            return true;
+        };
+        tokio::time::timeout(timeout, async { while rx.changed().await.is_ok() {} })
+            .await
+            .is_ok()
+    }
+
     /// The options `[[proxy.rule]]` choose for a request (forward proxy).
     pub fn options_for<B>(&self, req: &Request<B>) -> LookupOptions {
         let host = host_of(req.uri(), req.headers());

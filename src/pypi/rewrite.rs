@@ -75,6 +75,8 @@ pub fn rewrite_json(
 #[derive(Debug)]
 pub struct Rewritten {
     pub body: Vec<u8>,
+    /// Every link as the rewritten page has it.
+    pub links: Vec<super::page::Link>,
     /// The links under the mount's files prefix, as the client will ask for them.
     pub files: Vec<FileLink>,
 }
@@ -87,17 +89,22 @@ pub enum Refused {
 }
 
 /// Maps each link of `page` (found at `page_url`) with the first of `maps`
-/// that covers it, and lists the links under `files` (the mount's `+f/` or
-/// `+fb/`). With `upstream_host`, a result that still names that host is
-/// refused (it would show clients where the repository lives).
+/// that covers it, adds the metadata hash `metadata` gives for a mapped link
+/// the page gives none for, and lists the links under `files` (the mount's
+/// `+f/` or `+fb/`). With `upstream_host`, a result that still names that
+/// host is refused (it would show clients where the repository lives).
 pub fn rewrite_page(
     page_url: &Url,
     page: &Page,
     maps: &[LinkMap],
+    metadata: impl FnMut(&super::page::Link) -> Option<String>,
     upstream_host: Option<&str>,
     files: &str,
 ) -> Result<Rewritten, Refused> {
-    let (body, links) = page.rewrite(|l| maps.iter().find_map(|m| m.map(page_url, &l.href)));
+    let (body, links) = page.rewrite_with(
+        |l| maps.iter().find_map(|m| m.map(page_url, &l.href)),
+        metadata,
+    );
     if let Some(host) = upstream_host
         && String::from_utf8_lossy(&body).contains(host)
     {
@@ -106,6 +113,7 @@ pub fn rewrite_page(
     Ok(Rewritten {
         body,
         files: file_links(&links, files),
+        links,
     })
 }
 
@@ -223,7 +231,7 @@ mod tests {
         );
         let page = Page::parse(html.as_bytes(), false).unwrap();
         let maps = fallback_maps(&page_url, &page, "/pypi/c/+fb/p/");
-        let out = rewrite_page(&page_url, &page, &maps, None, "/pypi/c/+fb/").unwrap();
+        let out = rewrite_page(&page_url, &page, &maps, |_| None, None, "/pypi/c/+fb/").unwrap();
         let body = String::from_utf8(out.body).unwrap();
         assert_eq!(
             body,
@@ -262,6 +270,7 @@ mod tests {
                 &page(),
                 &parsed,
                 &[links()],
+                |_| None,
                 host.host_str(),
                 "/pypi/corp/+f/"
             )

@@ -769,3 +769,104 @@ async fn file_downloads_follow_upstream_redirects() {
     assert_eq!(env.up().count("/blob/foo/1.0/foo-1.0.tar.gz"), 1);
     env.assert_no_leaks();
 }
+
+const JSON: &str = "application/vnd.pypi.simple.v1+json";
+
+/// A page as pip asks for it (JSON) and as older clients do (HTML), until
+/// `ready` says the page is what the test waits for (bounded: 100 tries).
+async fn page_until(env: &Env, path: &str, ready: impl Fn(&str) -> bool) -> String {
+    for _ in 0..100 {
+        let page = env.get(path).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        if ready(&page.text()) {
+            return page.text();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{path} never became ready");
+}
+
+#[tokio::test]
+async fn an_html_only_repository_gets_json_pages_and_metadata_from_stored_wheels() {
+    let env = setup(vec![mount("corp")]).await;
+    env.up().state.lock().unwrap().html_only = true;
+    let metadata = "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: idna\n";
+    let wheel = crate::support::wheel::wheel("demo", "1.0", metadata);
+    env.up()
+        .add("demo", "1.0", "demo-1.0-py3-none-any.whl", &wheel);
+    // Not a zip: stored and served, but never given metadata.
+    env.up()
+        .add("demo", "0.9", "demo-0.9-py3-none-any.whl", b"not a zip");
+
+    // JSON made from the HTML page, links rewritten, hashes kept.
+    let json = env
+        .req("GET", "/pypi/corp/simple/demo/", Some(JSON), None)
+        .await;
+    assert_eq!(json.status, 200, "{}", json.text());
+    assert_eq!(json.header("content-type"), JSON);
+    assert_eq!(json.header("vary"), "Accept");
+    let doc: serde_json::Value = serde_json::from_str(&json.text()).unwrap();
+    assert_eq!(doc["meta"]["api-version"], "1.0");
+    assert_eq!(doc["name"], "demo");
+    let files = doc["files"].as_array().unwrap();
+    let new = files
+        .iter()
+        .find(|f| f["filename"] == "demo-1.0-py3-none-any.whl")
+        .unwrap();
+    let url = new["url"].as_str().unwrap().to_owned();
+    assert_eq!(
+        url,
+        "/pypi/corp/+f/demo/simple/demo/1.0/demo-1.0-py3-none-any.whl"
+    );
+    assert_eq!(new["hashes"]["sha256"], sha(&wheel));
+    assert!(new.get("core-metadata").is_none(), "nothing stored yet");
+    let root = env.req("GET", "/pypi/corp/simple/", Some(JSON), None).await;
+    let root: serde_json::Value = serde_json::from_str(&root.text()).unwrap();
+    assert_eq!(root["projects"], serde_json::json!([{ "name": "demo" }]));
+
+    // Once the wheels are stored, the page advertises the good one's metadata.
+    assert_eq!(env.get(&url).await.status, 200);
+    let bad = url.replace("1.0", "0.9");
+    assert_eq!(env.get(&bad).await.status, 200);
+    let meta_sha = sha(metadata.as_bytes());
+    let html = page_until(&env, "/pypi/corp/simple/demo/", |p| {
+        p.contains("data-core-metadata")
+    })
+    .await;
+    assert!(
+        html.contains(&format!(
+            "data-core-metadata=\"sha256={meta_sha}\" data-dist-info-metadata=\"sha256={meta_sha}\""
+        )),
+        "{html}"
+    );
+    assert_eq!(html.matches("data-core-metadata").count(), 1, "{html}");
+    let json = env
+        .req("GET", "/pypi/corp/simple/demo/", Some(JSON), None)
+        .await;
+    let doc: serde_json::Value = serde_json::from_str(&json.text()).unwrap();
+    let new = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["filename"] == "demo-1.0-py3-none-any.whl")
+        .unwrap()
+        .clone();
+    assert_eq!(new["core-metadata"]["sha256"], meta_sha.as_str());
+
+    // The metadata file comes from the stored wheel; the upstream has none
+    // and is never asked for it.
+    let got = env.get(&format!("{url}.metadata")).await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    assert_eq!(got.text(), metadata);
+    assert_eq!(env.up().count(".metadata"), 0);
+    let again = env.get(&format!("{url}.metadata")).await;
+    assert!(
+        again.header("cache-status").contains("hit"),
+        "{}",
+        again.header("cache-status")
+    );
+    // No metadata for the file that isn't a wheel awsproxy can read.
+    assert_eq!(env.get(&format!("{bad}.metadata")).await.status, 404);
+    assert_eq!(env.up().count("demo-1.0-py3-none-any.whl"), 1);
+    env.assert_no_leaks();
+}

@@ -13,6 +13,7 @@
 //! `endpoint`); the seed form keeps only repositories it resolved ([`seeds`]). Tokens live in memory ([`crate::codeartifact::token`]); no response to
 //! a client carries the token or the upstream host.
 
+mod metadata;
 mod mount;
 mod pages;
 mod upload;

@@ -96,6 +96,8 @@ pub struct PypiRepo {
     /// Projects the repository answered 404 for -> when, and [`Self::uploads`] then.
     missing: Mutex<lru::LruCache<String, (std::time::Instant, u64)>>,
     pub stats: Stats,
+    /// Wheels whose PEP 658 metadata this mount extracted ([`super::metadata`]).
+    pub metadata: super::metadata::Generated,
 }
 
 impl PypiRepo {
@@ -194,6 +196,7 @@ impl PypiRepo {
                 NonZeroUsize::new(PAGES).unwrap_or(NonZeroUsize::MIN),
             )),
             stats: Stats::default(),
+            metadata: super::metadata::Generated::default(),
         }
     }
 

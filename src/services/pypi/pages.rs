@@ -8,16 +8,18 @@ use std::sync::Arc;
 use axum::body::Body as AxumBody;
 use axum::extract::Request;
 use axum::response::Response;
-use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION, VARY};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt as _;
 use url::Url;
 
+use super::metadata::{MetadataFetch, Wheel, extract_later};
 use super::mount::PypiRepo;
 use super::{PypiShared, is_read};
-use crate::cache::{Body, CachePolicy, CacheStatus, LookupOptions, UpstreamAuth, Verifier};
+use crate::cache::{Body, CachePolicy, CacheStatus, Fetch, LookupOptions, UpstreamAuth, Verifier};
 use crate::codeartifact::fetch::{AuthScheme, DowngradeRefused, Redirects, RepoFetch};
-use crate::pypi::files::upstream_url;
+use crate::pypi::files::{link_path, upstream_url};
+use crate::pypi::json;
 use crate::pypi::names::normalize;
 use crate::pypi::page::Page;
 use crate::pypi::rewrite::{LinkMap, Refused, fallback_maps, rewrite_page};
@@ -90,6 +92,21 @@ fn path_safe(rest: &str) -> bool {
 struct PageRequest {
     accept: Option<HeaderValue>,
     refresh: Refresh,
+}
+
+impl PageRequest {
+    /// PEP 691 JSON (made from HTML when the upstream has only that).
+    fn wants_json(&self) -> bool {
+        canonical_accept(self.accept.as_ref()) == JSON_ACCEPT
+    }
+}
+
+/// The format a page goes to the client in, and the project it is of
+/// (`None`: the project list).
+#[derive(Debug, Clone, Copy)]
+struct Want<'a> {
+    json: bool,
+    project: Option<&'a str>,
 }
 
 /// Whether a stored index page may be served as it is.
@@ -273,7 +290,11 @@ async fn private_page(
                 local_base: local,
             }];
             let files = format!("{}+f/", mount.local_base);
-            render(mount, &url, resp, |_| maps, base.host_str(), &files).await
+            let want = Want {
+                json: page.wants_json(),
+                project: pkg,
+            };
+            render(mount, &url, resp, |_| maps, base.host_str(), &files, want).await
         }
         StatusCode::NOT_FOUND => Err({
             if let Some(p) = pkg {
@@ -345,7 +366,7 @@ async fn get_cached(
     url: &Url,
     accept: Option<HeaderValue>,
     refresh: Refresh,
-    fetch: Arc<RepoFetch>,
+    fetch: Arc<dyn Fetch>,
     opts: LookupOptions,
 ) -> http::Response<Body> {
     let mut req = http::Request::new(());
@@ -384,9 +405,10 @@ fn net_empty() -> Body {
     crate::cache::into_body(http_body_util::Empty::<bytes::Bytes>::new())
 }
 
-/// Buffers, parses and rewrites a page with the maps `maps` gives for it, and
-/// remembers its file links under `files` (the mount's `+f/` or `+fb/`): the
-/// only files the mount will fetch.
+/// Buffers, parses and rewrites a page with the maps `maps` gives for it
+/// (adding the metadata the mount extracted), and remembers its file links
+/// under `files` (the mount's `+f/` or `+fb/`): the only files the mount will
+/// fetch. A client that wants JSON gets PEP 691 JSON made from an HTML page.
 async fn render(
     mount: &PypiRepo,
     page_url: &Url,
@@ -394,6 +416,7 @@ async fn render(
     maps: impl FnOnce(&Page) -> Vec<LinkMap>,
     upstream_host: Option<&str>,
     files: &str,
+    want: Want<'_>,
 ) -> Result<ClientPage, Response> {
     let (parts, body) = resp.into_parts();
     let bytes = match collect(body).await {
@@ -412,7 +435,8 @@ async fn render(
         return Err(RepoError::Upstream("the index page is not valid JSON\n").into_response());
     };
     let maps = maps(&page);
-    let rewritten = match rewrite_page(page_url, &page, &maps, upstream_host, files) {
+    let metadata = |l: &crate::pypi::page::Link| mount.metadata.get(&link_path(&l.href));
+    let rewritten = match rewrite_page(page_url, &page, &maps, metadata, upstream_host, files) {
         Ok(r) => r,
         Err(Refused::LinksOutside) => {
             tracing::debug!(mount = %mount.label, "index page links outside the repository");
@@ -425,9 +449,20 @@ async fn render(
     for link in rewritten.files {
         mount.remember_file(link);
     }
+    let mut headers = client_headers(&parts.headers, false);
+    headers.insert(VARY, HeaderValue::from_static("Accept"));
+    let body = if want.json && !page.is_json() {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(json::CONTENT_TYPE));
+        match want.project {
+            Some(p) => json::project(p, &rewritten.links),
+            None => json::index(&rewritten.links),
+        }
+    } else {
+        rewritten.body
+    };
     Ok(ClientPage {
-        headers: client_headers(&parts.headers, false),
-        body: rewritten.body,
+        headers,
+        body,
         status: parts.extensions.get::<CacheStatus>().copied(),
     })
 }
@@ -464,14 +499,46 @@ async fn private_file(st: &PypiShared, mount: &PypiRepo, pkg: &str, rest: &str) 
     let Some(url) = upstream_url(&base, rest) else {
         return RepoError::NotFound.into_response();
     };
-    file(
-        st,
-        mount,
-        &url,
-        sha,
-        upstream(st, mount, Fetched::File, Repository::Private),
-    )
-    .await
+    let repo: Arc<dyn Fetch> = upstream(st, mount, Fetched::File, Repository::Private);
+    // A metadata file the mount made itself is read out of its stored wheel.
+    if let Some(wheel_path) = local.strip_suffix(".metadata")
+        && let Some(made) = mount.metadata.get(wheel_path)
+        && sha.as_deref() == Some(made.as_str())
+        && let Some(wheel_url) = upstream_url(&base, &rest[..rest.len() - ".metadata".len()])
+        && let Some(wheel) = stored_wheel(st, mount, wheel_path, wheel_url, repo.clone())
+    {
+        return file(st, mount, &url, sha, Arc::new(MetadataFetch(wheel))).await;
+    }
+    let resp = file(st, mount, &url, sha.clone(), repo.clone()).await;
+    if resp.status() == StatusCode::OK
+        && let Some(wheel) = stored_wheel(st, mount, &local, url, repo)
+    {
+        extract_later(&mount.metadata, local, wheel);
+    }
+    resp
+}
+
+/// The wheel at `path` (client-facing) as [`super::metadata`] reads it: only
+/// a `.whl` the page listed with a sha256, which its stored body has.
+fn stored_wheel(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    path: &str,
+    url: Url,
+    fetch: Arc<dyn Fetch>,
+) -> Option<Wheel> {
+    let filename = path.rsplit('/').next()?;
+    if !filename.ends_with(".whl") {
+        return None;
+    }
+    let sha256 = mount.listed_file(path).flatten()?;
+    Some(Wheel {
+        cache: st.ctx.cache.clone(),
+        url,
+        filename: filename.to_owned(),
+        opts: file_opts(mount, Some(sha256)),
+        fetch,
+    })
 }
 
 /// What [`PypiRepo::listed_file`] says about `local`, after reading the project
@@ -526,21 +593,27 @@ async fn fallback_file(
     .await
 }
 
-async fn file(
-    st: &PypiShared,
-    mount: &PypiRepo,
-    url: &Url,
-    sha: Option<String>,
-    fetch: Arc<RepoFetch>,
-) -> Response {
-    let opts = LookupOptions {
+/// How a mount's files go through the cache: immutable and checked when the
+/// page gave a sha256.
+fn file_opts(mount: &PypiRepo, sha: Option<String>) -> LookupOptions {
+    LookupOptions {
         namespace: mount.namespace.clone(),
         upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::Standard,
         immutable: sha.is_some(),
         verify: sha.map(Verifier::Sha256),
         ..LookupOptions::default()
-    };
+    }
+}
+
+async fn file(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    url: &Url,
+    sha: Option<String>,
+    fetch: Arc<dyn Fetch>,
+) -> Response {
+    let opts = file_opts(mount, sha);
     let resp = get_cached(st, url, None, Refresh::IfStale, fetch, opts).await;
     match resp.status() {
         StatusCode::OK => {
@@ -601,6 +674,10 @@ async fn fallback_page(
     }
     let root = format!("{}+fb/{pkg}/", mount.local_base);
     let files = format!("{}+fb/", mount.local_base);
+    let want = Want {
+        json: page.wants_json(),
+        project: Some(pkg),
+    };
     render(
         mount,
         &url,
@@ -608,6 +685,7 @@ async fn fallback_page(
         |page| fallback_maps(&url, page, &root),
         None,
         &files,
+        want,
     )
     .await
 }

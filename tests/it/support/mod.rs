@@ -13,5 +13,6 @@ pub mod pypi_upstream;
 pub mod raw;
 pub mod repo_env;
 pub mod tls_origin;
+pub mod wheel;
 
 pub use context::TestContext;

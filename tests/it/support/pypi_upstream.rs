@@ -12,7 +12,8 @@
 //! | GET | `/blob/PKG/VER/FILE` | the file's bytes (where `redirect_files` sends downloads) |
 //! | POST | `/pypi/REPO/` | an upload (recorded) |
 //!
-//! `401` for a missing/unknown/expired token, or for every request while
+//! With `html_only`, pages are HTML whatever the `Accept` (CodeArtifact's
+//! behaviour). `401` for a missing/unknown/expired token, or for every request while
 //! [`PypiUpstream::set_reject_all`] is on.
 
 use std::collections::BTreeMap;
@@ -44,6 +45,8 @@ pub struct UpstreamState {
     pub reject_all: bool,
     /// File downloads answer `302` to `/blob/PKG/VER/FILE` (which serves the bytes).
     pub redirect_files: bool,
+    /// Pages are PEP 503 HTML whatever the `Accept` (as CodeArtifact's are).
+    pub html_only: bool,
     /// `(method, path, authorized)` of every request.
     pub seen: Vec<(String, String, bool)>,
     /// Bodies of uploads and their content types.
@@ -192,11 +195,12 @@ async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
             .body(Body::from("unauthorized"))
             .unwrap();
     }
-    let json = req
-        .headers()
-        .get("accept")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.starts_with("application/vnd.pypi.simple.v1+json"));
+    let json = !ctx.state.lock().unwrap().html_only
+        && req
+            .headers()
+            .get("accept")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.starts_with("application/vnd.pypi.simple.v1+json"));
     let base = ctx.base.lock().unwrap().clone();
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method.as_str(), parts.as_slice()) {
