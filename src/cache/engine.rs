@@ -2,9 +2,11 @@
 //!
 //! lookup -> fresh: stream from the store (`hit`) | stale: revalidate (`304`
 //! serves the stored body) or serve within `stale-while-revalidate` and refresh
-//! in the background | miss: one upstream request per key (coalesced), tee the
-//! body to the client and the store. Upstream failures fall back to stale
-//! entries where the policy or `stale-if-error` allows.
+//! in the background (one refresh per key at a time) | miss: one upstream
+//! request per key (coalesced), tee the body to the client and the store.
+//! Upstream failures fall back to stale entries where the policy or
+//! `stale-if-error` allows. The upstream is always asked for whole bodies: a
+//! client's `Range` is cut from what is stored or streamed ([`ranged`]).
 //!
 //! An entry stored for a signed request ([`Credential`]: a presigned URL's
 //! `X-Amz-Signature`, or `Authorization`) is the origin's answer to that
@@ -15,21 +17,26 @@
 //! passed on), whatever the policy, freshness or `stale-if-error` say. The
 //! memory tier never holds such entries.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use http::{HeaderMap, Method, Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 
+mod ranged;
+
+use ranged::{cut, cut_fresh};
+
 use super::bans::Bans;
 use super::fill::{self, Fill};
 use super::hot::{HotEntry, HotTier};
 use super::key::Credential;
 use super::policy::{self, CacheStatus, Decision, Fwd};
+use super::range;
 use super::respond::{
-    client_has_it, not_modified, refreshed, serve_stored, stale_status, strip_hop_by_hop,
-    upstream_error, validators, with_cookies_of, with_status,
+    client_has_it, not_modified, refreshed, stale_status, strip_hop_by_hop, upstream_error,
+    validators, with_cookies_of, with_status,
 };
 use super::store::{self, EntryMeta, Found, Store};
 use super::{
@@ -48,6 +55,9 @@ struct Inner {
     store: Arc<dyn Store>,
     settings: CacheSettings,
     inflight: Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
+    /// Keys being refreshed in the background (`stale-while-revalidate`):
+    /// one refresh per key at a time.
+    refreshing: Mutex<HashSet<String>>,
     bans: Bans,
     hot: HotTier,
 }
@@ -67,6 +77,9 @@ struct Req {
     upstream: String,
     /// The request's own signature or `Authorization`, if any.
     credential: Option<Credential>,
+    /// The client's `Range` and `If-Range` (taken out of `parts`): the
+    /// upstream is asked for the whole body, and the part cut here.
+    ranges: HeaderMap,
 }
 
 /// Removes the in-flight marker of a key, releasing coalesced waiters.
@@ -82,6 +95,30 @@ impl Drop for InflightGuard {
     }
 }
 
+/// Marks a key as refreshed in the background until dropped.
+struct RefreshGuard {
+    cache: Arc<Inner>,
+    hash: String,
+}
+
+impl RefreshGuard {
+    /// `None` when a refresh of `hash` is already running.
+    fn take(cache: &Arc<Inner>, hash: &str) -> Option<Self> {
+        lock(&cache.refreshing)
+            .insert(hash.to_owned())
+            .then(|| Self {
+                cache: cache.clone(),
+                hash: hash.to_owned(),
+            })
+    }
+}
+
+impl Drop for RefreshGuard {
+    fn drop(&mut self) {
+        lock(&self.cache.refreshing).remove(&self.hash);
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -94,6 +131,7 @@ impl HttpCache {
                 hot: HotTier::new(settings.memory_size),
                 settings,
                 inflight: Mutex::new(HashMap::new()),
+                refreshing: Mutex::new(HashSet::new()),
                 bans: Bans::default(),
             }),
         }
@@ -191,6 +229,13 @@ impl HttpCache {
             // (RFC 9111 3.5) nor make it a signed one.
             parts.headers.remove(header::AUTHORIZATION);
         }
+        // A stored entry is always a whole body: the client's range is cut
+        // from it here, never asked of the upstream (a `206` is not stored).
+        let ranges = if parts.method == Method::GET && policy != CachePolicy::NoCache {
+            range::take(&mut parts.headers)
+        } else {
+            HeaderMap::new()
+        };
         let key = key_for(&parts.method, &parts.uri, &parts.headers, &opts);
         let preq = policy::policy_request(&key.method, &key.url, &parts.headers);
         let credential = match opts.upstream_auth {
@@ -207,6 +252,7 @@ impl HttpCache {
             fetch,
             upstream: authority_of(&parts.uri, &parts.headers),
             parts,
+            ranges,
         };
         let head = r.parts.method == Method::HEAD;
         if policy == CachePolicy::NoCache || !(r.parts.method == Method::GET || head) {
@@ -240,77 +286,6 @@ impl HttpCache {
         self.miss(&r, fwd).await
     }
 
-    /// The entry [`HttpCache::handle`] would serve `req` from (its key, and
-    /// the `Vary` variant the request selects) with only `range` of its body
-    /// ([`Store::get_range`]: `Found::meta` is the whole entry's).
-    ///
-    /// `None` when nothing usable is stored: no entry, another body than
-    /// `opts.verify` expects, an entry stored for a signed request, a store
-    /// failure (logged). Freshness is not asked: this reads what is stored
-    /// (files whose body never changes, checked by `opts.verify`). With
-    /// `[cache] hmac_key` the store refuses parts, so the whole verified body
-    /// is read and cut to the range; its end arrives only once the whole
-    /// body matched its signature.
-    pub async fn stored_range(
-        &self,
-        req: &Request<()>,
-        opts: &LookupOptions,
-        range: std::ops::Range<u64>,
-    ) -> Option<Found> {
-        let key = key_for(req.method(), req.uri(), req.headers(), opts);
-        let preq = policy::policy_request(&key.method, &key.url, req.headers());
-        let mut hash = key.hash();
-        for first in [true, false] {
-            let found = self.read_range(&hash, range.clone()).await?;
-            if found.meta.signed.is_some()
-                || opts
-                    .verify
-                    .as_ref()
-                    .is_some_and(|v| !v.accepts(&found.meta.sha256))
-            {
-                return None;
-            }
-            let decision = policy::decide(
-                CachePolicy::NoRefresh,
-                &found.meta,
-                &preq,
-                SystemTime::now(),
-            );
-            if !matches!(decision, Decision::Mismatch) {
-                return Some(found);
-            }
-            let vary = policy::vary_names(&found.meta.response_headers());
-            if !first || vary.is_empty() || vary.iter().any(|v| v == "*") {
-                return None;
-            }
-            hash = key.variant_hash(&vary, preq.headers());
-        }
-        None
-    }
-
-    /// Reads `range` of an entry from the store; from a store that refuses
-    /// parts (signed), the whole body cut to the range, read to its end so
-    /// a forged body fails the part.
-    async fn read_range(&self, hash: &str, range: std::ops::Range<u64>) -> Option<Found> {
-        let store = &self.inner.store;
-        let read = match store.get_range(hash, range.clone()).await {
-            Err(store::StoreError::RangesUnsupported) => store.get(hash).await.map(|found| {
-                found.map(|Found { meta, body }| Found {
-                    body: super::range::slice(body, store::clamp(&range, meta.body_len), true),
-                    meta,
-                })
-            }),
-            read => read,
-        };
-        match read {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(store = store.kind(), error = %e.log_text(), "cache lookup failed; treating it as a miss");
-                None
-            }
-        }
-    }
-
     /// Serves (or revalidates) a stored entry; `Err` says why it can't be used.
     async fn use_entry(&self, r: &Req, found: Found, head: bool) -> Result<Response<Body>, Fwd> {
         // An entry whose body is not the one the caller expects is replaced.
@@ -337,23 +312,30 @@ impl HttpCache {
                     let age = policy::semantics(&found.meta).age(now).as_secs();
                     return Ok(not_modified(&found.meta, age, &status));
                 }
-                Ok(serve_stored(found, status, head))
+                Ok(self.serve(r, found, status, head).await)
             }
             Decision::StaleWhileRevalidate(reval) => {
-                let this = self.clone();
-                let bg = r.clone();
-                let meta = found.meta.clone();
-                tokio::spawn(async move {
-                    if let Some(stale) = this.lookup(&bg.hash).await
-                        && stale.meta == meta
-                    {
-                        let resp = this.revalidate(&bg, stale, reval, Fwd::Stale).await;
-                        // Drain so the refreshed body is stored.
-                        let _ = resp.into_body().collect().await;
-                    }
-                });
+                // Requests that come while the entry is refreshed are served
+                // it too, and start nothing.
+                if let Some(guard) = RefreshGuard::take(&self.inner, &r.hash) {
+                    let this = self.clone();
+                    let mut bg = r.clone();
+                    // The refresh stores the whole body; nobody reads a part of it.
+                    bg.ranges.clear();
+                    let meta = found.meta.clone();
+                    tokio::spawn(async move {
+                        let _guard = guard;
+                        if let Some(stale) = this.lookup(&bg.hash).await
+                            && stale.meta == meta
+                        {
+                            let resp = this.revalidate(&bg, stale, reval, Fwd::Stale).await;
+                            // Drain so the refreshed body is stored.
+                            let _ = resp.into_body().collect().await;
+                        }
+                    });
+                }
                 let status = CacheStatus::hit().detail("stale-while-revalidate");
-                Ok(serve_stored(found, status, head))
+                Ok(self.serve(r, found, status, head).await)
             }
             Decision::Revalidate(reval) if !head => {
                 Ok(self.revalidate(r, found, reval, Fwd::Stale).await)
@@ -412,7 +394,14 @@ impl HttpCache {
                 &status,
             ));
         }
-        Some(with_status(entry.response(now, head), &status))
+        let resp = with_status(entry.response(now, head), &status);
+        if r.ranges.is_empty() {
+            return Some(resp);
+        }
+        let len = entry.meta.body_len;
+        let requested = r.requested(entry.meta.status, &entry.meta.response_headers(), len);
+        // Cut from memory: the body is already there (and was checked whole).
+        Some(cut(resp, requested, len, false))
     }
 
     /// Counts a hit in the background (it is bookkeeping for `cache ls`).
@@ -549,7 +538,7 @@ impl HttpCache {
                 {
                     drop(guard);
                     self.record_hit(&r.hash);
-                    return serve_stored(found, CacheStatus::hit(), false);
+                    return self.serve(r, found, CacheStatus::hit(), false).await;
                 }
                 return self
                     .fetch_and_fill(r, None, CacheStatus::fwd(fwd), Some(guard))
@@ -584,7 +573,7 @@ impl HttpCache {
             self.record_hit(&r.hash);
             let mut status = CacheStatus::hit();
             status.collapsed = true;
-            return serve_stored(found, status, false);
+            return self.serve(r, found, status, false).await;
         }
         // Nothing usable was stored: fetch for ourselves (not coalesced).
         self.fetch_and_fill(r, None, CacheStatus::fwd(fwd), None)
@@ -626,14 +615,17 @@ impl HttpCache {
                     if let Err(e) = self.inner.store.update_meta(&meta).await {
                         tracing::warn!(url = %meta.url, error = %e.log_text(), "cannot refresh a cache entry");
                     }
-                    let served = serve_stored(
-                        Found {
-                            meta,
-                            body: found.body,
-                        },
-                        status,
-                        false,
-                    );
+                    let served = self
+                        .serve(
+                            r,
+                            Found {
+                                meta,
+                                body: found.body,
+                            },
+                            status,
+                            false,
+                        )
+                        .await;
                     return with_cookies_of(served, resp.headers());
                 }
                 // The validators don't match ours: fetch the whole response.
@@ -641,7 +633,7 @@ impl HttpCache {
             }
             Ok(Fetched::Upstream(resp)) if resp.status().is_server_error() && stale_if_error => {
                 status.fwd_status = Some(resp.status().as_u16());
-                serve_stored(found, stale_status(status), false)
+                self.serve(r, found, stale_status(status), false).await
             }
             Ok(Fetched::Upstream(resp)) => {
                 status.fwd_status = Some(resp.status().as_u16());
@@ -649,7 +641,7 @@ impl HttpCache {
             }
             Err(e) if stale_if_error => {
                 tracing::warn!(url = %r.key.url, error = %e, "upstream failed; serving stale content");
-                serve_stored(found, stale_status(status), false)
+                self.serve(r, found, stale_status(status), false).await
             }
             Err(e) => upstream_error(&e, status),
         }
@@ -687,7 +679,7 @@ impl HttpCache {
             r.opts.store_set_cookie,
         ) {
             status.detail = Some(reason.as_str());
-            return with_status(resp, &status);
+            return cut_fresh(r, with_status(resp, &status), false);
         }
         let pending = match self.inner.store.begin(&r.hash).await {
             Ok(p) => p,
@@ -746,7 +738,15 @@ impl HttpCache {
             guard: guard.map(|g| Box::new(g) as Box<dyn Send>),
             idle_timeout: self.inner.settings.idle_timeout,
         });
-        with_status(Response::from_parts(parts, body), &status)
+        let mut resp = with_status(Response::from_parts(parts, body), &status);
+        if resp.status() == StatusCode::OK && expected_len.is_some() {
+            resp.headers_mut().insert(
+                header::ACCEPT_RANGES,
+                http::HeaderValue::from_static("bytes"),
+            );
+        }
+        // A checked body's part ends only once the whole body matched.
+        cut_fresh(r, resp, r.opts.verify.is_some())
     }
 }
 

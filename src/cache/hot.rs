@@ -64,6 +64,9 @@ impl HotEntry {
         // As `serve_stored`: a tampered entry can't smuggle framing headers.
         crate::net::strip_hop_by_hop(&mut headers);
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        if meta.status == 200 {
+            headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        }
         // Entries that vary on request headers, or were stored for an
         // `Authorization` or a signed URL, always go through the full decision.
         let now = SystemTime::now();

@@ -272,20 +272,24 @@ pub struct LookupOptions {
     /// How long a successful upstream response that carries no
     /// `Cache-Control` is fresh (`max-age`); `None`: RFC 9111 heuristics.
     pub default_max_age: Option<Duration>,
+    /// How long past its freshness such a response may still be served at
+    /// once while it is refreshed in the background (`stale-while-revalidate`,
+    /// RFC 5861); `None`: revalidated before it is served.
+    pub default_stale_while_revalidate: Option<Duration>,
     /// The request header an upstream response varies on when it names no
     /// `Vary` itself (PyPI pages follow `Accept` without saying so).
     pub default_vary: Option<http::HeaderName>,
 }
 
 impl LookupOptions {
-    /// Applies [`Self::default_max_age`] and [`Self::default_vary`] to an
-    /// upstream response, before it is judged and stored.
+    /// Applies [`Self::default_max_age`], [`Self::default_stale_while_revalidate`]
+    /// and [`Self::default_vary`] to an upstream response, before it is
+    /// judged and stored.
     pub(crate) fn apply_defaults(&self, resp: &mut http::Response<Body>) {
         use http::header::{CACHE_CONTROL, VARY};
-        if let Some(age) = self.default_max_age
+        if let Some(v) = self.default_cache_control()
             && resp.status().is_success()
             && !resp.headers().contains_key(CACHE_CONTROL)
-            && let Ok(v) = http::HeaderValue::from_str(&format!("max-age={}", age.as_secs()))
         {
             resp.headers_mut().insert(CACHE_CONTROL, v);
         }
@@ -295,6 +299,24 @@ impl LookupOptions {
         {
             resp.headers_mut().insert(VARY, v);
         }
+    }
+
+    /// The `Cache-Control` the defaults give a response that has none.
+    fn default_cache_control(&self) -> Option<http::HeaderValue> {
+        let directives: Vec<String> = [
+            self.default_max_age
+                .map(|d| format!("max-age={}", d.as_secs())),
+            self.default_stale_while_revalidate
+                .filter(|d| !d.is_zero())
+                .map(|d| format!("stale-while-revalidate={}", d.as_secs())),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if directives.is_empty() {
+            return None;
+        }
+        http::HeaderValue::from_str(&directives.join(", ")).ok()
     }
 }
 

@@ -12,7 +12,6 @@ use bytes::Bytes;
 use http::{HeaderMap, header};
 use http_body_util::{BodyExt, StreamBody};
 
-use super::store::EntryMeta;
 use super::{Body, BoxError};
 
 /// What a `Range` header asks of a body.
@@ -64,9 +63,10 @@ pub fn parse(value: &str, len: u64) -> Requested {
     }
 }
 
-/// The `Range` a request asks of `meta`'s body, honouring `If-Range`: a
-/// validator that no longer names the stored entry gets the whole body.
-pub fn requested(req: &HeaderMap, meta: &EntryMeta) -> Requested {
+/// The `Range` request headers `req` asks of a `len`-byte response with
+/// `resp` headers (a stored entry's, or a fill's), honouring `If-Range`: a
+/// validator that no longer names that response gets the whole body.
+pub fn requested(req: &HeaderMap, resp: &HeaderMap, len: u64) -> Requested {
     let mut values = req.get_all(header::RANGE).iter();
     let (Some(value), None) = (values.next(), values.next()) else {
         return Requested::Whole;
@@ -75,35 +75,43 @@ pub fn requested(req: &HeaderMap, meta: &EntryMeta) -> Requested {
         return Requested::Whole;
     };
     if let Some(cond) = req.get(header::IF_RANGE)
-        && !if_range_matches(cond.to_str().unwrap_or(""), meta)
+        && !if_range_matches(cond.to_str().unwrap_or(""), resp)
     {
         return Requested::Whole;
     }
-    parse(value, meta.body_len)
+    parse(value, len)
 }
 
-/// Does an `If-Range` value name the stored entry? A strong `ETag` equal to
-/// the stored one, or exactly its `Last-Modified` date (RFC 9110 13.1.5);
-/// weak tags never match.
-pub fn if_range_matches(value: &str, meta: &EntryMeta) -> bool {
+/// Does an `If-Range` value name the response with headers `resp`? A strong
+/// `ETag` equal to its own, or exactly its `Last-Modified` date (RFC 9110
+/// 13.1.5); weak tags never match.
+pub fn if_range_matches(value: &str, resp: &HeaderMap) -> bool {
     let value = value.trim();
-    let stored = |name: &str| {
-        meta.response_headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-    };
+    let stored = |name| resp.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if value.starts_with('"') || value.starts_with("W/") {
         return !value.starts_with("W/")
-            && stored("etag").is_some_and(|etag| !etag.starts_with("W/") && etag == value);
+            && stored(header::ETAG).is_some_and(|etag| !etag.starts_with("W/") && etag == value);
     }
     match (
         httpdate::parse_http_date(value),
-        stored("last-modified").and_then(|v| httpdate::parse_http_date(&v).ok()),
+        stored(header::LAST_MODIFIED).and_then(|v| httpdate::parse_http_date(v).ok()),
     ) {
         (Ok(asked), Some(modified)) => asked == modified,
         _ => false,
     }
+}
+
+/// Takes the range headers (`Range`, `If-Range`) out of a request: the
+/// cache always asks the upstream for the whole body and cuts the part itself.
+pub fn take(headers: &mut HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for name in [header::RANGE, header::IF_RANGE] {
+        for v in headers.get_all(&name) {
+            out.append(name.clone(), v.clone());
+        }
+        headers.remove(&name);
+    }
+    out
 }
 
 /// `Content-Range` of a part of a body of `len` bytes.
@@ -235,31 +243,16 @@ mod tests {
         }
     }
 
-    fn meta(headers: &[(&str, &str)]) -> EntryMeta {
-        EntryMeta {
-            version: super::super::store::META_VERSION,
-            key: "k".repeat(64),
-            method: "GET".into(),
-            url: "https://files.test/x.whl".into(),
-            status: 200,
-            request_headers: Vec::new(),
-            response_headers: headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            stored_at_ms: 0,
-            body_len: 100,
-            sha256: String::new(),
-            immutable: false,
-            namespace: String::new(),
-            signed: None,
-            hmac: None,
-        }
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap()))
+            .collect()
     }
 
     #[test]
     fn if_range_needs_the_strong_etag_or_the_exact_date() {
-        let m = meta(&[
+        let m = headers(&[
             ("etag", "\"v1\""),
             ("last-modified", "Tue, 01 Dec 2026 10:00:00 GMT"),
         ]);
@@ -269,24 +262,38 @@ mod tests {
         assert!(if_range_matches("Tue, 01 Dec 2026 10:00:00 GMT", &m));
         assert!(!if_range_matches("Tue, 01 Dec 2026 10:00:01 GMT", &m));
         assert!(!if_range_matches("garbage", &m));
-        let weak = meta(&[("etag", "W/\"v1\"")]);
+        let weak = headers(&[("etag", "W/\"v1\"")]);
         assert!(!if_range_matches("W/\"v1\"", &weak));
         assert!(!if_range_matches("\"v1\"", &weak));
-        assert!(!if_range_matches("\"v1\"", &meta(&[])));
+        assert!(!if_range_matches("\"v1\"", &HeaderMap::new()));
     }
 
     #[test]
     fn a_failed_if_range_asks_for_the_whole_body() {
-        let m = meta(&[("etag", "\"v1\"")]);
+        let m = headers(&[("etag", "\"v1\"")]);
         let mut req = HeaderMap::new();
         req.insert(header::RANGE, "bytes=0-9".parse().unwrap());
-        assert_eq!(requested(&req, &m), Requested::Part(0..10));
+        assert_eq!(requested(&req, &m, 100), Requested::Part(0..10));
         req.insert(header::IF_RANGE, "\"v0\"".parse().unwrap());
-        assert_eq!(requested(&req, &m), Requested::Whole);
+        assert_eq!(requested(&req, &m, 100), Requested::Whole);
         req.insert(header::IF_RANGE, "\"v1\"".parse().unwrap());
-        assert_eq!(requested(&req, &m), Requested::Part(0..10));
+        assert_eq!(requested(&req, &m, 100), Requested::Part(0..10));
         req.append(header::RANGE, "bytes=20-29".parse().unwrap());
-        assert_eq!(requested(&req, &m), Requested::Whole);
+        assert_eq!(requested(&req, &m, 100), Requested::Whole);
+    }
+
+    #[test]
+    fn take_moves_the_range_headers_out_of_a_request() {
+        let mut req = headers(&[
+            ("range", "bytes=0-1"),
+            ("if-range", "\"v1\""),
+            ("accept", "*/*"),
+        ]);
+        let taken = take(&mut req);
+        assert_eq!(taken.len(), 2);
+        assert_eq!(taken["range"], "bytes=0-1");
+        assert_eq!(req.len(), 1);
+        assert!(take(&mut req).is_empty());
     }
 
     fn chunked(chunks: &[&'static [u8]]) -> Body {

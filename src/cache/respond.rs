@@ -1,5 +1,6 @@
 //! The responses [`super::HttpCache`] builds itself: a stored entry served
-//! (with `Age` and `Cache-Status`), a `304` for a client that has it, the
+//! (with `Age` and `Cache-Status`; a `206` or `416` for a `Range`), a `304`
+//! for a client that has it, the
 //! answer to an upstream failure, and the metadata a `304` from upstream refreshes.
 
 use std::time::SystemTime;
@@ -7,6 +8,7 @@ use std::time::SystemTime;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 
 use super::policy::{self, CacheStatus, Fwd};
+use super::range;
 use super::store::{self, EntryMeta, Found};
 use super::{Body, FetchError};
 
@@ -105,7 +107,50 @@ pub(super) fn serve_stored(found: Found, status: CacheStatus, head: bool) -> Res
     let h = resp.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.body_len));
     h.insert(header::AGE, HeaderValue::from(age));
+    if meta.status == 200 {
+        h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    }
     with_status(resp, &status)
+}
+
+/// A whole `200` of `len` bytes answered with `part` of it (`body` streams
+/// that part): `206` with `Content-Range`.
+pub(super) fn partial(
+    resp: Response<Body>,
+    part: &std::ops::Range<u64>,
+    len: u64,
+    body: Body,
+) -> Response<Body> {
+    let (mut parts, _whole) = resp.into_parts();
+    parts.status = StatusCode::PARTIAL_CONTENT;
+    let h = &mut parts.headers;
+    h.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(part.end - part.start),
+    );
+    if let Ok(v) = HeaderValue::from_str(&range::content_range(part, len)) {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    Response::from_parts(parts, body)
+}
+
+/// A whole `200` of `len` bytes answered for a range past its end: `416`
+/// with `Content-Range: bytes */LEN` and no body (the validators and
+/// `Cache-Status` stay).
+pub(super) fn unsatisfiable(resp: Response<Body>, len: u64) -> Response<Body> {
+    let (mut parts, _whole) = resp.into_parts();
+    parts.status = StatusCode::RANGE_NOT_SATISFIABLE;
+    let h = &mut parts.headers;
+    for name in [header::CONTENT_TYPE, header::CONTENT_ENCODING] {
+        h.remove(name);
+    }
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(0));
+    if let Ok(v) = HeaderValue::from_str(&range::unsatisfied_range(len)) {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    Response::from_parts(parts, crate::net::empty())
 }
 
 /// Adds the `Set-Cookie`s of an upstream answer (a `304`) to the response

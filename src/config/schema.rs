@@ -279,10 +279,19 @@ pub struct PypiMount {
     /// forgets them all.
     #[serde(default = "default_negative_ttl")]
     pub negative_ttl: HumanDuration,
+    /// How long past its freshness an index page is served at once to a
+    /// client asking for a revalidated copy (pip's `max-age=0`), while it is
+    /// refreshed in the background ("0s": revalidated first).
+    #[serde(default = "default_stale_while_revalidate")]
+    pub stale_while_revalidate: HumanDuration,
 }
 
 fn default_negative_ttl() -> HumanDuration {
     HumanDuration(std::time::Duration::from_secs(60))
+}
+
+fn default_stale_while_revalidate() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(300))
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -273,3 +273,29 @@ fn allowed_hosts_entries_are_names_or_addresses_without_ports() {
     let e = err("[creds]\nallowed_hosts = [\"*\"]\n");
     assert_eq!(e.key, "creds.allowed_hosts[0]", "{e}");
 }
+
+#[test]
+fn pypi_stale_while_revalidate_defaults_to_five_minutes_and_names_its_key() {
+    let mount = "[[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"123456789012\"\nrepository = \"r\"\n";
+    let f = parse(mount, &ConfigSource::EmbeddedDefault).unwrap();
+    let pypi = &f.repos.as_ref().unwrap().pypi[0];
+    assert_eq!(
+        pypi.stale_while_revalidate.0,
+        std::time::Duration::from_secs(300)
+    );
+    let f = parse(
+        &format!("{mount}stale_while_revalidate = \"0s\"\n"),
+        &ConfigSource::EmbeddedDefault,
+    )
+    .unwrap();
+    assert!(f.repos.unwrap().pypi[0].stale_while_revalidate.0.is_zero());
+
+    let e = err(&format!("{mount}stale_while_revalidate = \"a while\"\n"));
+    assert_eq!(e.key, "repos.pypi[0].stale_while_revalidate");
+    assert_eq!(e.line, 6);
+    assert!(
+        e.to_string()
+            .starts_with("cfg.toml:6:26: key `repos.pypi[0].stale_while_revalidate`: "),
+        "{e}"
+    );
+}

@@ -547,12 +547,20 @@ pub fn carry_cache_status(from: &http::response::Parts, to: &mut Response) {
     }
 }
 
-/// A `200` file from the cache, streamed, with only its validators, length
-/// and cache headers (nothing else the upstream sent reaches the client).
+/// A file from the cache (a `200`, or a `206`/`416` for a `Range`),
+/// streamed, with only its validators, length, range and cache headers
+/// (nothing else the upstream sent reaches the client).
 pub fn file_response(resp: http::Response<Body>, content_type: &'static str) -> Response {
     let (parts, body) = resp.into_parts();
     let mut r = Response::new(AxumBody::new(body));
-    for n in ["content-length", "etag", "last-modified"] {
+    *r.status_mut() = parts.status;
+    for n in [
+        "content-length",
+        "etag",
+        "last-modified",
+        "content-range",
+        "accept-ranges",
+    ] {
         if let Some(v) = parts.headers.get(n) {
             r.headers_mut().insert(n, v.clone());
         }

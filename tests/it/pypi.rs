@@ -58,6 +58,7 @@ pub(crate) fn mount(name: &str) -> PypiMount {
         fallback_index: None,
         allow_upload: false,
         negative_ttl: awsproxy::config::values::HumanDuration(Duration::from_secs(60)),
+        stale_while_revalidate: awsproxy::config::values::HumanDuration(Duration::from_secs(300)),
     }
 }
 
@@ -531,7 +532,12 @@ fn versions(page: &Got) -> Vec<String> {
 
 #[tokio::test]
 async fn pip_asking_for_a_fresh_index_page_gets_one() {
-    let env = setup(vec![mount("corp")]).await;
+    // Without the background window, pip's `max-age=0` revalidates first.
+    let env = setup(vec![PypiMount {
+        stale_while_revalidate: awsproxy::config::values::HumanDuration(Duration::ZERO),
+        ..mount("corp")
+    }])
+    .await;
     env.up().add("pkg", "0.1.0", "pkg-0.1.0.tar.gz", b"one");
     let first = env
         .req_with("GET", "/pypi/corp/simple/pkg/", PIP_INDEX_HEADERS, None)
@@ -868,5 +874,137 @@ async fn an_html_only_repository_gets_json_pages_and_metadata_from_stored_wheels
     // No metadata for the file that isn't a wheel awsproxy can read.
     assert_eq!(env.get(&format!("{bad}.metadata")).await.status, 404);
     assert_eq!(env.up().count("demo-1.0-py3-none-any.whl"), 1);
+    env.assert_no_leaks();
+}
+
+#[tokio::test]
+async fn range_requests_on_files_are_answered_from_the_stored_file() {
+    let env = setup(vec![mount("corp")]).await;
+    let wheel: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let len = wheel.len();
+    env.up()
+        .add("foo", "1.0", "foo-1.0-py3-none-any.whl", &wheel);
+    let page = env.get("/pypi/corp/simple/foo/").await;
+    let link = href_with(&page.text(), "foo-1.0");
+    let path = link.split('#').next().unwrap();
+    let get = async |range: &str| env.req_with("GET", path, &[("range", range)], None).await;
+
+    // A miss: the whole wheel is fetched and stored, the client gets its part
+    // (uv reads a zip's end first).
+    let tail = get("bytes=-100").await;
+    assert_eq!(tail.status, 206, "{}", tail.header("cache-status"));
+    assert_eq!(tail.body.as_ref().unwrap().as_ref(), &wheel[len - 100..]);
+    assert_eq!(
+        tail.header("content-range"),
+        format!("bytes {}-{}/{len}", len - 100, len - 1)
+    );
+    assert_eq!(tail.header("content-length"), "100");
+    assert_eq!(tail.header("accept-ranges"), "bytes");
+    // Hits.
+    let middle = get("bytes=1000-1999").await;
+    assert_eq!(middle.status, 206);
+    assert_eq!(middle.body.as_ref().unwrap().as_ref(), &wheel[1000..2000]);
+    assert!(middle.header("cache-status").contains("hit"));
+    let past = get("bytes=400000-").await;
+    assert_eq!(past.status, 416);
+    assert_eq!(past.header("content-range"), format!("bytes */{len}"));
+    let stale = env
+        .req_with(
+            "GET",
+            path,
+            &[("range", "bytes=0-9"), ("if-range", "\"another\"")],
+            None,
+        )
+        .await;
+    assert_eq!(stale.status, 200);
+    assert_eq!(stale.body.as_ref().unwrap().as_ref(), wheel.as_slice());
+    let head = env.req("HEAD", path, None, None).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("accept-ranges"), "bytes");
+    assert_eq!(head.header("content-length"), len.to_string());
+    assert_eq!(env.up().count("foo-1.0-py3-none-any.whl"), 1);
+    env.assert_no_leaks();
+}
+
+/// Waits (bounded) until the upstream has seen `n` requests for `suffix`.
+async fn upstream_saw(env: &Env, suffix: &str, n: usize) {
+    for _ in 0..1000 {
+        if env.up().count(suffix) >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "the upstream saw {} requests for {suffix}, not {n}",
+        env.up().count(suffix)
+    );
+}
+
+#[tokio::test]
+async fn pips_max_age_0_gets_the_stored_page_at_once_and_one_background_refresh() {
+    let env = Arc::new(setup(vec![mount("corp")]).await);
+    env.up().add("pkg", "0.1.0", "pkg-0.1.0.tar.gz", b"one");
+    let pip = |env: Arc<Env>| async move {
+        env.req_with("GET", "/pypi/corp/simple/pkg/", PIP_INDEX_HEADERS, None)
+            .await
+    };
+    assert_eq!(versions(&pip(env.clone()).await), ["pkg-0.1.0.tar.gz"]);
+    env.up().add("pkg", "0.2.0", "pkg-0.2.0.tar.gz", b"two");
+
+    // The repository is slow (held): pip is answered from the store while
+    // its refresh waits upstream, and concurrent pips start no other one.
+    env.up().hold_pages();
+    // (The bound only turns a hang into a failure: nothing can answer from
+    // the repository before it is released.)
+    let answers = tokio::time::timeout(
+        Duration::from_secs(60),
+        futures_util::future::join_all((0..5).map(|_| pip(env.clone()))),
+    )
+    .await
+    .expect("pip waited for the held repository");
+    for got in &answers {
+        assert_eq!(got.status, 200, "{}", got.text());
+        assert_eq!(versions(got), ["pkg-0.1.0.tar.gz"]);
+        assert!(
+            got.header("cache-status")
+                .contains("stale-while-revalidate"),
+            "{}",
+            got.header("cache-status")
+        );
+    }
+    upstream_saw(&env, "/simple/pkg/", 2).await;
+    // Time for any other refresh to arrive (there must be none).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(env.up().count("/simple/pkg/"), 2, "one background refresh");
+
+    // An explicit `no-cache` still waits for the repository.
+    let no_cache = tokio::spawn({
+        let env = env.clone();
+        async move {
+            env.req_with(
+                "GET",
+                "/pypi/corp/simple/pkg/",
+                &[
+                    ("accept", "application/vnd.pypi.simple.v1+json"),
+                    ("cache-control", "no-cache"),
+                ],
+                None,
+            )
+            .await
+        }
+    });
+    upstream_saw(&env, "/simple/pkg/", 3).await;
+    assert!(
+        !no_cache.is_finished(),
+        "no-cache was answered while the repository was held"
+    );
+    env.up().release_pages();
+    let got = no_cache.await.unwrap();
+    assert_eq!(versions(&got), ["pkg-0.1.0.tar.gz", "pkg-0.2.0.tar.gz"]);
+    // The refreshed page is what pip gets next.
+    assert_eq!(
+        versions(&pip(env.clone()).await),
+        ["pkg-0.1.0.tar.gz", "pkg-0.2.0.tar.gz"]
+    );
     env.assert_no_leaks();
 }

@@ -42,6 +42,12 @@ pub struct FallbackConfig {
 /// (`[[repos.pypi]] negative_ttl`; the no-config form uses this).
 pub const DEFAULT_NEGATIVE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How long past its freshness an index page is served at once to a client
+/// asking for a revalidated copy, while it is refreshed in the background,
+/// when the mount doesn't say (`[[repos.pypi]] stale_while_revalidate`; the
+/// no-config form uses this).
+pub const DEFAULT_STALE_WHILE_REVALIDATE: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Counters for `/metrics`.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -93,6 +99,8 @@ pub struct PypiRepo {
     revalidated: Mutex<lru::LruCache<String, u64>>,
     /// How long a 404 for a project is remembered (zero: not at all).
     negative_ttl: std::time::Duration,
+    /// `stale_while_revalidate` of index pages (zero: off).
+    stale_while_revalidate: std::time::Duration,
     /// Projects the repository answered 404 for -> when, and [`Self::uploads`] then.
     missing: Mutex<lru::LruCache<String, (std::time::Instant, u64)>>,
     pub stats: Stats,
@@ -129,6 +137,7 @@ impl PypiRepo {
         Ok(Self {
             allow_upload: m.allow_upload,
             negative_ttl: m.negative_ttl.0,
+            stale_while_revalidate: m.stale_while_revalidate.0,
             ..Self::new(
                 format!("pypi:{}", m.name),
                 format!("/pypi/{}/", m.name),
@@ -192,12 +201,19 @@ impl PypiRepo {
                 NonZeroUsize::new(PAGES).unwrap_or(NonZeroUsize::MIN),
             )),
             negative_ttl: DEFAULT_NEGATIVE_TTL,
+            stale_while_revalidate: DEFAULT_STALE_WHILE_REVALIDATE,
             missing: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(PAGES).unwrap_or(NonZeroUsize::MIN),
             )),
             stats: Stats::default(),
             metadata: super::metadata::Generated::default(),
         }
+    }
+
+    /// How long past its freshness an index page may be served while it is
+    /// refreshed in the background (`None`: off).
+    pub fn stale_while_revalidate(&self) -> Option<std::time::Duration> {
+        (!self.stale_while_revalidate.is_zero()).then_some(self.stale_while_revalidate)
     }
 
     /// The repository answered 404 for `project`.

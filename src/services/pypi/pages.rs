@@ -44,13 +44,14 @@ pub async fn dispatch(st: &PypiShared, mount: Arc<PypiRepo>, rest: &str, req: Re
         accept: req.headers().get(ACCEPT).cloned(),
         refresh: Refresh::asked(req.headers()),
     };
+    let ranges = file_ranges(req.headers(), head);
     let parts: Vec<&str> = rest.split('/').collect();
     let resp = match parts.as_slice() {
         ["simple", ""] => index(st, &mount, None, page).await,
         ["simple", pkg, ""] => index(st, &mount, Some(&normalize(pkg)), page).await,
         ["simple", pkg] => redirect(&format!("{}simple/{}/", mount.local_base, normalize(pkg))),
         ["+f", pkg, rest @ ..] if !rest.is_empty() => {
-            private_file(st, &mount, &normalize(pkg), &rest.join("/")).await
+            private_file(st, &mount, &normalize(pkg), &rest.join("/"), ranges).await
         }
         ["+fb", pkg, scheme, authority, rest @ ..] if !rest.is_empty() => {
             fallback_file(
@@ -60,6 +61,7 @@ pub async fn dispatch(st: &PypiShared, mount: Arc<PypiRepo>, rest: &str, req: Re
                 scheme,
                 authority,
                 &rest.join("/"),
+                ranges,
             )
             .await
         }
@@ -115,29 +117,47 @@ enum Refresh {
     /// While it is fresh.
     #[default]
     IfStale,
-    /// Only after revalidating it upstream (`Cache-Control: no-cache` to the cache).
+    /// A revalidated copy, as pip asks for every page (`max-age=0` to the
+    /// cache): within the mount's `stale_while_revalidate` window past its
+    /// freshness the stored page is served at once and refreshed in the
+    /// background; past it (or with the window off), revalidated first.
+    Soon,
+    /// Only after revalidating it upstream (`no-cache` to the cache): the
+    /// client's `no-cache`, and a page stored before an upload through the mount.
     Now,
 }
 
 impl Refresh {
-    /// [`Refresh::Now`] when the client asked for a revalidated copy
-    /// (`Cache-Control: no-cache` or `max-age=0`, as pip always sends, or
-    /// `Pragma: no-cache`). The mount builds its own request to the cache, so
-    /// this is the one thing of the client's caching headers it passes on.
+    /// What the client asked for: [`Refresh::Now`] for `Cache-Control:
+    /// no-cache` or `Pragma: no-cache`, [`Refresh::Soon`] for `max-age=0`.
+    /// The mount builds its own request to the cache, so this is the one
+    /// thing of the client's caching headers it passes on.
     fn asked(headers: &HeaderMap) -> Self {
         let directives = crate::cache::policy::directives(headers);
-        let cc = directives.iter().any(|(k, v)| {
-            k == "no-cache" || (k == "max-age" && v.as_deref().is_some_and(|v| v.trim() == "0"))
-        });
+        let no_cache = directives.iter().any(|(k, _)| k == "no-cache");
+        let max_age_0 = directives
+            .iter()
+            .any(|(k, v)| k == "max-age" && v.as_deref().is_some_and(|v| v.trim() == "0"));
         let pragma = headers
             .get_all(http::header::PRAGMA)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .any(|v| v.to_ascii_lowercase().contains("no-cache"));
-        if cc || pragma {
+        if no_cache || pragma {
             Self::Now
+        } else if max_age_0 {
+            Self::Soon
         } else {
             Self::IfStale
+        }
+    }
+
+    /// The `Cache-Control` of the mount's request to the cache.
+    fn cache_control(self) -> Option<HeaderValue> {
+        match self {
+            Self::IfStale => None,
+            Self::Soon => Some(HeaderValue::from_static("max-age=0")),
+            Self::Now => Some(HeaderValue::from_static("no-cache")),
         }
     }
 }
@@ -163,7 +183,13 @@ fn client_headers(from: &HeaderMap, file: bool) -> HeaderMap {
     let mut out = HeaderMap::new();
     let mut names = vec!["content-type", "cache-status", "age"];
     if file {
-        names.extend(["content-length", "etag", "last-modified"]);
+        names.extend([
+            "content-length",
+            "etag",
+            "last-modified",
+            "content-range",
+            "accept-ranges",
+        ]);
     }
     for n in names {
         if let Some(v) = from.get(n) {
@@ -333,6 +359,9 @@ fn index_opts(mount: &PypiRepo) -> LookupOptions {
         upstream_auth: UpstreamAuth::Service,
         policy: CachePolicy::StaleIfError,
         default_max_age: Some(super::INDEX_MAX_AGE),
+        // pip's `max-age=0` ([`Refresh::Soon`]) gets the stored page at once
+        // within this window, refreshed in the background.
+        default_stale_while_revalidate: mount.stale_while_revalidate(),
         // The format follows `Accept`; keep the cache's variants apart.
         default_vary: Some(ACCEPT),
         ..LookupOptions::default()
@@ -381,9 +410,8 @@ async fn get_cached(
     if let Some(a) = accept {
         req.headers_mut().insert(ACCEPT, a);
     }
-    if refresh == Refresh::Now {
-        req.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(cc) = refresh.cache_control() {
+        req.headers_mut().insert(CACHE_CONTROL, cc);
     }
     st.ctx.cache.handle(req, opts, fetch).await
 }
@@ -485,7 +513,13 @@ async fn collect(mut body: Body) -> Result<bytes::Bytes, String> {
 /// A file of the private repository, only if a page this mount rewrote lists it
 /// (read the project page first when none has yet): any other path under the
 /// repository base (raw pages, say) is never fetched.
-async fn private_file(st: &PypiShared, mount: &PypiRepo, pkg: &str, rest: &str) -> Response {
+async fn private_file(
+    st: &PypiShared,
+    mount: &PypiRepo,
+    pkg: &str,
+    rest: &str,
+    ranges: HeaderMap,
+) -> Response {
     let local = format!("{}+f/{pkg}/{rest}", mount.local_base);
     let base = match mount.upstream.base().await {
         Ok(b) => b,
@@ -507,9 +541,9 @@ async fn private_file(st: &PypiShared, mount: &PypiRepo, pkg: &str, rest: &str) 
         && let Some(wheel_url) = upstream_url(&base, &rest[..rest.len() - ".metadata".len()])
         && let Some(wheel) = stored_wheel(st, mount, wheel_path, wheel_url, repo.clone())
     {
-        return file(st, mount, &url, sha, Arc::new(MetadataFetch(wheel))).await;
+        return file(st, mount, &url, sha, Arc::new(MetadataFetch(wheel)), ranges).await;
     }
-    let resp = file(st, mount, &url, sha.clone(), repo.clone()).await;
+    let resp = file(st, mount, &url, sha.clone(), repo.clone(), ranges).await;
     if resp.status() == StatusCode::OK
         && let Some(wheel) = stored_wheel(st, mount, &local, url, repo)
     {
@@ -563,6 +597,7 @@ async fn fallback_file(
     scheme: &str,
     authority: &str,
     rest: &str,
+    ranges: HeaderMap,
 ) -> Response {
     let Some(fb) = &mount.fallback else {
         return RepoError::NotFound.into_response();
@@ -589,8 +624,18 @@ async fn fallback_file(
         &url,
         Some(sha),
         upstream(st, mount, Fetched::File, Repository::Public),
+        ranges,
     )
     .await
+}
+
+/// The client's `Range` and `If-Range` for a file (none for a `HEAD`,
+/// which is answered whole): the cache cuts the part from the stored file.
+fn file_ranges(headers: &HeaderMap, head: bool) -> HeaderMap {
+    if head {
+        return HeaderMap::new();
+    }
+    crate::cache::range::take(&mut headers.clone())
 }
 
 /// How a mount's files go through the cache: immutable and checked when the
@@ -606,19 +651,29 @@ fn file_opts(mount: &PypiRepo, sha: Option<String>) -> LookupOptions {
     }
 }
 
+/// A file through the cache; `ranges` (the client's `Range`, `If-Range`)
+/// may make it a `206` or `416`.
 async fn file(
     st: &PypiShared,
     mount: &PypiRepo,
     url: &Url,
     sha: Option<String>,
     fetch: Arc<dyn Fetch>,
+    ranges: HeaderMap,
 ) -> Response {
     let opts = file_opts(mount, sha);
-    let resp = get_cached(st, url, None, Refresh::IfStale, fetch, opts).await;
+    let Ok(uri) = url.as_str().parse() else {
+        return RepoError::UpstreamFailed.into_response();
+    };
+    let mut req = http::Request::new(());
+    *req.uri_mut() = uri;
+    *req.headers_mut() = ranges;
+    let resp = st.ctx.cache.handle(req, opts, fetch).await;
     match resp.status() {
-        StatusCode::OK => {
+        StatusCode::OK | StatusCode::PARTIAL_CONTENT | StatusCode::RANGE_NOT_SATISFIABLE => {
             let (parts, body) = resp.into_parts();
             let mut r = Response::new(AxumBody::new(body));
+            *r.status_mut() = parts.status;
             *r.headers_mut() = client_headers(&parts.headers, true);
             carry_status(&mut r, &parts);
             r

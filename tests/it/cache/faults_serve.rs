@@ -17,7 +17,7 @@ use crate::support::daemon::Daemon;
 use crate::support::origin::{Mode, Origin, Reply};
 
 /// The origins are on 127.0.0.1, which proxy clients may reach only when allowed.
-const CONFIG: &str = "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\nallow_destinations = [\"127.0.0.1\"]\n";
+pub(super) const CONFIG: &str = "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\nallow_destinations = [\"127.0.0.1\"]\n";
 
 /// One response read off a raw connection.
 #[derive(Debug)]
@@ -56,6 +56,11 @@ impl Raw {
 
 /// Sends `GET url` to the forward proxy at `proxy` (`http://host:port`).
 fn send_get(proxy: &str, url: &str) -> std::net::TcpStream {
+    send_get_with(proxy, url, &[])
+}
+
+/// [`send_get`] with more request headers.
+fn send_get_with(proxy: &str, url: &str, headers: &[(&str, &str)]) -> std::net::TcpStream {
     let addr = proxy.trim_start_matches("http://");
     let host = url
         .trim_start_matches("http://")
@@ -64,9 +69,13 @@ fn send_get(proxy: &str, url: &str) -> std::net::TcpStream {
         .unwrap_or_default();
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     write!(
         s,
-        "GET {url} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n"
+        "GET {url} HTTP/1.1\r\nhost: {host}\r\n{extra}connection: close\r\n\r\n"
     )
     .unwrap();
     s
@@ -107,6 +116,10 @@ fn read_raw(mut s: std::net::TcpStream) -> Raw {
 
 pub(super) fn proxy_get(proxy: &str, url: &str) -> Raw {
     read_raw(send_get(proxy, url))
+}
+
+pub(super) fn proxy_get_with(proxy: &str, url: &str, headers: &[(&str, &str)]) -> Raw {
+    read_raw(send_get_with(proxy, url, headers))
 }
 
 pub(super) fn sha(bytes: &[u8]) -> String {

@@ -9,6 +9,7 @@ mod failures;
 mod faults;
 mod faults_serve;
 mod ranges;
+mod refresh;
 mod store;
 
 use std::sync::Arc;

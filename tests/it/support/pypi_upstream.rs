@@ -12,8 +12,11 @@
 //! | GET | `/blob/PKG/VER/FILE` | the file's bytes (where `redirect_files` sends downloads) |
 //! | POST | `/pypi/REPO/` | an upload (recorded) |
 //!
-//! With `html_only`, pages are HTML whatever the `Accept` (CodeArtifact's
-//! behaviour). `401` for a missing/unknown/expired token, or for every request while
+//! Project pages can be held ([`PypiUpstream::hold_pages`]) to show what a
+//! client gets while the repository is slow. With `html_only`, pages are HTML
+//! whatever the `Accept` (CodeArtifact's behaviour).
+//!
+//! `401` for a missing/unknown/expired token, or for every request while
 //! [`PypiUpstream::set_reject_all`] is on.
 
 use std::collections::BTreeMap;
@@ -51,6 +54,9 @@ pub struct UpstreamState {
     pub seen: Vec<(String, String, bool)>,
     /// Bodies of uploads and their content types.
     pub uploads: Vec<(String, Bytes)>,
+    /// While set, project pages are counted and then held until it is
+    /// closed ([`PypiUpstream::hold_pages`]).
+    pub page_gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 pub struct PypiUpstream {
@@ -123,6 +129,19 @@ impl PypiUpstream {
                 bytes: Bytes::copy_from_slice(bytes),
                 sha256: sha.to_owned(),
             });
+    }
+
+    /// Holds every project page request (after counting it) until
+    /// [`Self::release_pages`].
+    pub fn hold_pages(&self) {
+        self.state.lock().unwrap().page_gate = Some(Arc::new(tokio::sync::Semaphore::new(0)));
+    }
+
+    /// Lets held page requests (and later ones) answer.
+    pub fn release_pages(&self) {
+        if let Some(gate) = self.state.lock().unwrap().page_gate.take() {
+            gate.close();
+        }
     }
 
     pub fn set_reject_all(&self, on: bool) {
@@ -237,6 +256,10 @@ async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
             }
         }
         ("GET", ["pypi", repo, "simple", project, ""]) => {
+            let gate = ctx.state.lock().unwrap().page_gate.clone();
+            if let Some(gate) = gate {
+                let _ = gate.acquire().await;
+            }
             let files = ctx.state.lock().unwrap().projects.get(*project).cloned();
             let Some(files) = files else {
                 return reply(404, "text/plain", "no such project");
