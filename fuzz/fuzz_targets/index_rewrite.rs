@@ -1,7 +1,8 @@
 //! Index-page rewriting and the file links read back from the rewritten page:
 //! - nothing panics, whatever the page;
 //! - the page model ([`page::Page`]) of a rewritten page, parsed again, has the
-//!   links the rewrite reported (the hand tokenizer agrees with itself);
+//!   links the rewrite reported (the hand tokenizer agrees with itself),
+//!   with PEP 658 metadata attributes added or not;
 //! - every link the rewriter mapped is among the page's file links, with the
 //!   path the router looks up, so the mount serves it (the mount serves nothing
 //!   else under `+f/`);
@@ -38,6 +39,17 @@ fuzz_target!(|data: &[u8]| {
     let (again, reported) = model.rewrite(|l| links.map(&page, &l.href));
     assert_eq!(again, out.as_bytes());
     assert_eq!(Page::html(out.clone()).links, reported, "{out}");
+    // As the mount rewrites: metadata added to every other mapped link.
+    let mut nth = 0;
+    let (with_metadata, reported) = model.rewrite_with(
+        |l| links.map(&page, &l.href),
+        |_| {
+            nth += 1;
+            (nth % 2 == 1).then(|| format!("{nth:064x}"))
+        },
+    );
+    let with_metadata = String::from_utf8(with_metadata).unwrap();
+    assert_eq!(Page::html(with_metadata.clone()).links, reported, "{with_metadata}");
     for raw in model.links.iter().map(|l| l.href.clone()) {
         if let Some(mapped) = links.map(&page, &raw) {
             let path = link_path(&mapped);

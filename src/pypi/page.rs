@@ -155,13 +155,14 @@ impl Page {
         mut metadata: impl FnMut(&Link) -> Option<String>,
     ) -> (Vec<u8>, Vec<Link>) {
         let mut links = self.links.clone();
-        // Maps one link; `Some(sha256)` when metadata is to be added.
-        let mut edit = |link: &mut Link| -> Option<Option<String>> {
+        // Maps one link; `Some(sha256)` when metadata is to be added (only
+        // where the page has room for it: `can_add`).
+        let mut edit = |link: &mut Link, can_add: bool| -> Option<Option<String>> {
             let mapped = map(link)?;
             // The hash the client will see (and check) is the rewritten link's.
             link.sha256 = sha256_fragment(&mapped).or(link.sha256.take());
             link.href = mapped;
-            let added = if link.metadata.is_none() {
+            let added = if link.metadata.is_none() && can_add {
                 metadata(link).and_then(|h| hex_sha256(&h))
             } else {
                 None
@@ -175,21 +176,19 @@ impl Page {
             Body::Html { text, spans } => {
                 let mut out = String::with_capacity(text.len());
                 let mut at = 0;
-                for (span, link) in spans.iter().zip(links.iter_mut()) {
+                for (i, (span, link)) in spans.iter().zip(links.iter_mut()).enumerate() {
                     out.push_str(&text[at..span.start]);
                     at = span.end;
-                    let Some(added) = edit(link) else {
+                    let next_start = spans.get(i + 1).map_or(text.len(), |n| n.start);
+                    let room = attribute_room(text, span, next_start);
+                    let Some(added) = edit(link, room.is_some()) else {
                         out.push_str(&text[span.clone()]);
                         continue;
                     };
                     out.push_str(&escape(&link.href));
                     if let Some(h) = added {
                         // After the value's closing quote, if it has one.
-                        if let Some(q) = text[at..]
-                            .chars()
-                            .next()
-                            .filter(|c| matches!(c, '"' | '\''))
-                        {
+                        if let Some(q) = room.flatten() {
                             out.push(q);
                             at += 1;
                         }
@@ -204,7 +203,9 @@ impl Page {
             Body::Json { doc, files } => {
                 let mut doc = doc.clone();
                 for (i, link) in files.iter().zip(links.iter_mut()) {
-                    let Some(added) = edit(link) else { continue };
+                    let Some(added) = edit(link, true) else {
+                        continue;
+                    };
                     let file = &mut doc["files"][*i];
                     file["url"] = serde_json::Value::String(link.href.clone());
                     if let Some(h) = added {
@@ -223,6 +224,28 @@ impl Page {
     pub fn is_json(&self) -> bool {
         matches!(self.body, Body::Json { .. })
     }
+}
+
+/// Whether attributes can be added right after the `href` value at `span`
+/// without changing how the page parses: `Some(Some(quote))` after a closed
+/// quoted value, `Some(None)` after an unquoted value that a space or `>`
+/// ends, `None` for a value that runs to the end of the page or whose tag
+/// also holds the next link (`next_start`), whose attributes they would become.
+fn attribute_room(text: &str, span: &Range<usize>, next_start: usize) -> Option<Option<char>> {
+    let opening = text[..span.start]
+        .chars()
+        .next_back()
+        .filter(|c| matches!(c, '"' | '\''));
+    let after = &text[span.end..];
+    let room = match opening {
+        Some(q) => after.starts_with(q).then_some(Some(q)),
+        None => after
+            .starts_with(|c: char| c.is_whitespace() || c == '>')
+            .then_some(None),
+    }?;
+    // The next link's value must lie past this tag's end.
+    let tag_end = after.find(['>', '<']).map(|i| span.end + i);
+    tag_end.filter(|&e| e < next_start).map(|_| room)
 }
 
 /// The expected sha256 (lowercase hex) in a link's `#sha256=` fragment.
@@ -249,16 +272,22 @@ struct Tag<'a> {
 
 impl<'a> Tag<'a> {
     /// The tag around `span`, looked for inside `within` (which holds no
-    /// other link's `href` value).
+    /// other link's `href` value, so rewriting another link's value never
+    /// changes what this one reads).
     fn around(text: &'a str, span: &Range<usize>, within: Range<usize>) -> Self {
-        let start = text[within.start..span.start]
-            .rfind('<')
-            .map_or(within.start, |i| within.start + i);
+        // It starts at its `<`, or after the last tag's `>` when the value
+        // stands in text (so another tag's attributes never count).
+        let before = &text[within.start..span.start];
+        let start = before.rfind(['<', '>']).map_or(within.start, |i| {
+            within.start + i + usize::from(before.as_bytes()[i] == b'>')
+        });
         // A tag ends at its `>`, or where the next one starts if it never closes.
         let end = text[span.end..within.end]
             .find(['>', '<'])
             .map_or(within.end, |i| span.end + i);
-        let content = match text[end..].strip_prefix('>') {
+        // The text ends at the next tag, and never runs into the next link's
+        // value (which a rewrite changes) when that tag is malformed.
+        let content = match text[end..within.end].strip_prefix('>') {
             Some(rest) => &rest[..rest.find('<').unwrap_or(rest.len())],
             None => "",
         };
@@ -582,5 +611,55 @@ mod tests {
             let page = Page::parse(html.as_bytes(), false).unwrap();
             let _ = page.rewrite(|l| Some(l.href.clone()));
         }
+    }
+
+    /// Found by the `index_rewrite` fuzzer (its input is a seed): a quoted
+    /// value that runs over the next tag leaves a link whose text, up to the
+    /// next `<`, spans the next link's value; rewriting that value must not
+    /// change the first link's text.
+    #[test]
+    fn a_links_text_stops_at_the_next_links_value() {
+        let html = "<a x href=\"a>\n<b href=\"b>\ntext\" y href=\"c\n";
+        let page = Page::html(html.to_owned());
+        let (out, reported) = page.rewrite(|l| Some(format!("/local/{}", l.href)));
+        let again = Page::html(String::from_utf8(out).unwrap());
+        assert_eq!(again.links, reported);
+        assert_eq!(reported.len(), 2);
+        assert_eq!(reported[1].href, "/local/c\n");
+        assert_eq!(reported[0].about.text, "text\" y href=\"");
+    }
+
+    /// Metadata attributes are added only where they become the link's own:
+    /// not after an unclosed value, nor inside a tag that also holds the next
+    /// link; and a value standing in text never takes another tag's.
+    #[test]
+    fn metadata_is_added_only_where_the_page_parses_it_back() {
+        let h = "c".repeat(64);
+        for html in [
+            "<a href=\"x.whl\">x</a>",
+            "<a href=x.whl>x</a>",
+            "<a href=\"x.whl",
+            "<a href=\"x.whl\" href=\"y.whl\">",
+            "<a href=\"x.whl\">x\n\" href=\"y.whl",
+        ] {
+            let page = Page::html(html.to_owned());
+            let (out, reported) = page.rewrite_with(|l| Some(l.href.clone()), |_| Some(h.clone()));
+            let out = String::from_utf8(out).unwrap();
+            assert_eq!(Page::html(out.clone()).links, reported, "{html} -> {out}");
+        }
+        let added = |html: &str| {
+            let page = Page::html(html.to_owned());
+            let (_, links) = page.rewrite_with(|l| Some(l.href.clone()), |_| Some(h.clone()));
+            links
+                .iter()
+                .map(|l| l.metadata.is_some())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            added("<a href=\"x.whl\">x</a><a href=y.whl>y</a>"),
+            [true, true]
+        );
+        assert_eq!(added("<a href=\"x.whl"), [false]);
+        assert_eq!(added("<a href=\"x.whl\" href=\"y.whl\">"), [false, true]);
     }
 }
