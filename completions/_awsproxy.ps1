@@ -323,6 +323,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List cached entries')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Remove cached entries (safe while `serve` is running)')
+            [CompletionResult]::new('warm', 'warm', [CompletionResultType]::ParameterValue, 'Fetch what a requirements file or lockfile names into the cache, through the running `serve`''s PyPI mount')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -357,9 +358,30 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'awsproxy;cache;warm' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'A pip requirements file (its `-r`/`-c` files too); repeatable')
+            [CompletionResult]::new('--requirement', '--requirement', [CompletionResultType]::ParameterName, 'A pip requirements file (its `-r`/`-c` files too); repeatable')
+            [CompletionResult]::new('--lock', '--lock', [CompletionResultType]::ParameterName, 'A uv.lock or poetry.lock; repeatable')
+            [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'The `[[repos.pypi]]` mount (needed when there are several)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('--all-platforms', '--all-platforms', [CompletionResultType]::ParameterName, 'Also wheels for other operating systems and architectures')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON summary (files, bytes, failures)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'awsproxy;cache;help' {
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List cached entries')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Remove cached entries (safe while `serve` is running)')
+            [CompletionResult]::new('warm', 'warm', [CompletionResultType]::ParameterValue, 'Fetch what a requirements file or lockfile names into the cache, through the running `serve`''s PyPI mount')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -367,6 +389,9 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;cache;help;purge' {
+            break
+        }
+        'awsproxy;cache;help;warm' {
             break
         }
         'awsproxy;cache;help;help' {
@@ -685,12 +710,16 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
         'awsproxy;help;cache' {
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List cached entries')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Remove cached entries (safe while `serve` is running)')
+            [CompletionResult]::new('warm', 'warm', [CompletionResultType]::ParameterValue, 'Fetch what a requirements file or lockfile names into the cache, through the running `serve`''s PyPI mount')
             break
         }
         'awsproxy;help;cache;ls' {
             break
         }
         'awsproxy;help;cache;purge' {
+            break
+        }
+        'awsproxy;help;cache;warm' {
             break
         }
         'awsproxy;help;ca' {

@@ -88,6 +88,9 @@ _awsproxy() {
             awsproxy__subcmd__cache,purge)
                 cmd="awsproxy__subcmd__cache__subcmd__purge"
                 ;;
+            awsproxy__subcmd__cache,warm)
+                cmd="awsproxy__subcmd__cache__subcmd__warm"
+                ;;
             awsproxy__subcmd__cache__subcmd__help,help)
                 cmd="awsproxy__subcmd__cache__subcmd__help__subcmd__help"
                 ;;
@@ -96,6 +99,9 @@ _awsproxy() {
                 ;;
             awsproxy__subcmd__cache__subcmd__help,purge)
                 cmd="awsproxy__subcmd__cache__subcmd__help__subcmd__purge"
+                ;;
+            awsproxy__subcmd__cache__subcmd__help,warm)
+                cmd="awsproxy__subcmd__cache__subcmd__help__subcmd__warm"
                 ;;
             awsproxy__subcmd__config,check)
                 cmd="awsproxy__subcmd__config__subcmd__check"
@@ -189,6 +195,9 @@ _awsproxy() {
                 ;;
             awsproxy__subcmd__help__subcmd__cache,purge)
                 cmd="awsproxy__subcmd__help__subcmd__cache__subcmd__purge"
+                ;;
+            awsproxy__subcmd__help__subcmd__cache,warm)
+                cmd="awsproxy__subcmd__help__subcmd__cache__subcmd__warm"
                 ;;
             awsproxy__subcmd__help__subcmd__config,check)
                 cmd="awsproxy__subcmd__help__subcmd__config__subcmd__check"
@@ -443,7 +452,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__cache)
-            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version ls purge help"
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version ls purge warm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,7 +478,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__cache__subcmd__help)
-            opts="ls purge help"
+            opts="ls purge warm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -524,6 +533,20 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__cache__subcmd__help__subcmd__warm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__cache__subcmd__ls)
             opts="-v -q -h -V --json --config --log-level --log-format --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -557,6 +580,48 @@ _awsproxy() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__cache__subcmd__warm)
+            opts="-r -v -q -h -V --requirement --lock --mount --all-platforms --json --config --log-level --log-format --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --requirement)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1045,7 +1110,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help__subcmd__cache)
-            opts="ls purge"
+            opts="ls purge warm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1073,6 +1138,20 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help__subcmd__cache__subcmd__purge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__help__subcmd__cache__subcmd__warm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

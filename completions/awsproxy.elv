@@ -293,6 +293,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand --version 'Print version'
             cand ls 'List cached entries'
             cand purge 'Remove cached entries (safe while `serve` is running)'
+            cand warm 'Fetch what a requirements file or lockfile names into the cache, through the running `serve`''s PyPI mount'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'awsproxy;cache;ls'= {
@@ -324,14 +325,36 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'awsproxy;cache;warm'= {
+            cand -r 'A pip requirements file (its `-r`/`-c` files too); repeatable'
+            cand --requirement 'A pip requirements file (its `-r`/`-c` files too); repeatable'
+            cand --lock 'A uv.lock or poetry.lock; repeatable'
+            cand --mount 'The `[[repos.pypi]]` mount (needed when there are several)'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --all-platforms 'Also wheels for other operating systems and architectures'
+            cand --json 'Print a JSON summary (files, bytes, failures)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'awsproxy;cache;help'= {
             cand ls 'List cached entries'
             cand purge 'Remove cached entries (safe while `serve` is running)'
+            cand warm 'Fetch what a requirements file or lockfile names into the cache, through the running `serve`''s PyPI mount'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'awsproxy;cache;help;ls'= {
         }
         &'awsproxy;cache;help;purge'= {
+        }
+        &'awsproxy;cache;help;warm'= {
         }
         &'awsproxy;cache;help;help'= {
         }
@@ -614,10 +637,13 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;help;cache'= {
             cand ls 'List cached entries'
             cand purge 'Remove cached entries (safe while `serve` is running)'
+            cand warm 'Fetch what a requirements file or lockfile names into the cache, through the running `serve`''s PyPI mount'
         }
         &'awsproxy;help;cache;ls'= {
         }
         &'awsproxy;help;cache;purge'= {
+        }
+        &'awsproxy;help;cache;warm'= {
         }
         &'awsproxy;help;ca'= {
             cand export 'Print or write the CA certificate (created on first use)'

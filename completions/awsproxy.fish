@@ -247,21 +247,22 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and __fish_seen
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print a CodeArtifact authorization token (cached until 15 minutes before expiry)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''
 info\t''
 debug\t''
 trace\t''"
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
 json\t'One JSON object per line'"
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -s q -l quiet -d 'Less log output (repeat for less)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -s V -l version -d 'Print version'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -f -a "ls" -d 'List cached entries'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -f -a "purge" -d 'Remove cached entries (safe while `serve` is running)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -s q -l quiet -d 'Less log output (repeat for less)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -f -a "ls" -d 'List cached entries'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -f -a "purge" -d 'Remove cached entries (safe while `serve` is running)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -f -a "warm" -d 'Fetch what a requirements file or lockfile names into the cache, through the running `serve`\'s PyPI mount'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and not __fish_seen_subcommand_from ls purge warm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from ls" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from ls" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''
@@ -289,8 +290,26 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from purge" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from purge" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -s r -l requirement -d 'A pip requirements file (its `-r`/`-c` files too); repeatable' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l lock -d 'A uv.lock or poetry.lock; repeatable' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l mount -d 'The `[[repos.pypi]]` mount (needed when there are several)' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l all-platforms -d 'Also wheels for other operating systems and architectures'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l json -d 'Print a JSON summary (files, bytes, failures)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -s q -l quiet -d 'Less log output (repeat for less)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List cached entries'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "purge" -d 'Remove cached entries (safe while `serve` is running)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "warm" -d 'Fetch what a requirements file or lockfile names into the cache, through the running `serve`\'s PyPI mount'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand ca; and not __fish_seen_subcommand_from export trust help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand ca; and not __fish_seen_subcommand_from export trust help" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
@@ -521,6 +540,7 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "get" -d 'Print a CodeArtifact authorization token (cached until 15 minutes before expiry)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "ls" -d 'List cached entries'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "purge" -d 'Remove cached entries (safe while `serve` is running)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "warm" -d 'Fetch what a requirements file or lockfile names into the cache, through the running `serve`\'s PyPI mount'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from ca" -f -a "export" -d 'Print or write the CA certificate (created on first use)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from ca" -f -a "trust" -d 'Trust the CA in the system store, the NSS database, Java and a combined bundle'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration file; exit 2 with file:line:column when invalid'

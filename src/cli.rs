@@ -432,6 +432,48 @@ pub enum CacheCommand {
 
     /// Remove cached entries (safe while `serve` is running)
     Purge(CachePurgeArgs),
+
+    /// Fetch what a requirements file or lockfile names into the cache,
+    /// through the running `serve`'s PyPI mount
+    #[command(after_help = WARM_HELP)]
+    Warm(CacheWarmArgs),
+}
+
+const WARM_HELP: &str = "\
+Examples:
+  awsproxy cache warm -r requirements.txt
+  awsproxy cache warm --lock uv.lock --mount corp --json
+
+Pinned requirements (`name==version`) warm that version's files; unpinned
+ones warm the project page only (pin with `pip freeze` or `uv pip compile`).
+Wheels for other platforms are skipped unless --all-platforms.";
+
+#[derive(Debug, Args)]
+pub struct CacheWarmArgs {
+    /// A pip requirements file (its `-r`/`-c` files too); repeatable
+    #[arg(
+        short = 'r',
+        long = "requirement",
+        value_name = "FILE",
+        required_unless_present = "lock"
+    )]
+    pub requirements: Vec<PathBuf>,
+
+    /// A uv.lock or poetry.lock; repeatable
+    #[arg(long, value_name = "FILE")]
+    pub lock: Vec<PathBuf>,
+
+    /// The `[[repos.pypi]]` mount (needed when there are several)
+    #[arg(long, value_name = "NAME")]
+    pub mount: Option<String>,
+
+    /// Also wheels for other operating systems and architectures
+    #[arg(long)]
+    pub all_platforms: bool,
+
+    /// Print a JSON summary (files, bytes, failures)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

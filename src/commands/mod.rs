@@ -5,6 +5,7 @@ mod ca_export;
 mod ca_trust;
 mod cache_ls;
 mod cache_purge;
+mod cache_warm;
 mod completions;
 mod config_check;
 mod console;
@@ -109,6 +110,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Token(TokenCommand::Get(args)) => token_get::run(&ctx, &args),
         Command::Cache(CacheCommand::Ls(args)) => cache_ls::run(&ctx, &args),
         Command::Cache(CacheCommand::Purge(args)) => cache_purge::run(&ctx, &args),
+        Command::Cache(CacheCommand::Warm(args)) => cache_warm::run(&ctx, &args),
         Command::Ca(CaCommand::Export(args)) => ca_export::run(&ctx, &args),
         Command::Ca(CaCommand::Trust(args)) => ca_trust::run(&ctx, &args),
         Command::Env(args) => env::run(&ctx, &args),

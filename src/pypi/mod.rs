@@ -8,4 +8,5 @@ pub mod json;
 pub mod names;
 pub mod page;
 pub mod rewrite;
+pub mod warm;
 pub mod wheel;

@@ -1008,3 +1008,126 @@ async fn pips_max_age_0_gets_the_stored_page_at_once_and_one_background_refresh(
     );
     env.assert_no_leaks();
 }
+
+/// `awsproxy cache warm` (the real binary) fetches through the listener what a
+/// requirements file and a uv.lock name: pinned versions' files for this
+/// platform, pages only for unpinned names; a second run finds them cached,
+/// and a missing project fails the run (exit 1) with a line that names it.
+#[tokio::test]
+async fn cache_warm_fetches_pinned_files_through_the_mount() {
+    let env = setup(vec![mount("corp")]).await;
+    env.up()
+        .add("demo", "1.0", "demo-1.0-py3-none-any.whl", b"wheel 1.0");
+    env.up().add("demo", "1.0", "demo-1.0.tar.gz", b"sdist 1.0");
+    env.up().add(
+        "demo",
+        "1.0",
+        "demo-1.0-cp312-cp312-win_amd64.whl",
+        b"windows",
+    );
+    env.up()
+        .add("demo", "0.9", "demo-0.9-py3-none-any.whl", b"wheel 0.9");
+    env.up()
+        .add("other", "2.0", "other-2.0.tar.gz", b"other sdist");
+    env.up().add("loose", "3.0", "loose-3.0.tar.gz", b"loose");
+
+    let dir = tempfile::tempdir().unwrap();
+    let addr = env.base.trim_start_matches("http://");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[repos]\nlisten = \"{addr}\"\n\n[[repos.pypi]]\nname = \"corp\"\ndomain = \"fake-domain\"\n\
+             domain_owner = \"{OWNER}\"\nregion = \"us-east-1\"\nrepository = \"repo\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("more.txt"), "Loose>=1\n").unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "# pinned\nDemo==1.0  # a comment\n-r more.txt\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        "version = 1\n[[package]]\nname = \"other\"\nversion = \"2.0\"\n\
+         source = { registry = \"http://x/simple/\" }\n\
+         sdist = { url = \"http://x/f/other-2.0.tar.gz\", hash = \"sha256:00\" }\n",
+    )
+    .unwrap();
+    let (c, d) = (config.clone(), dir.path().to_owned());
+    let (code, doc) = tokio::task::spawn_blocking(move || warm(&c, &d))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0), "{doc}");
+    let files: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    // The wheel that fits (not the Windows one, not the sdist of a version
+    // with a wheel), the locked sdist; the unpinned project's page only.
+    let expected = if cfg!(windows) {
+        vec![
+            "demo-1.0-cp312-cp312-win_amd64.whl",
+            "demo-1.0-py3-none-any.whl",
+            "other-2.0.tar.gz",
+        ]
+    } else {
+        vec!["demo-1.0-py3-none-any.whl", "other-2.0.tar.gz"]
+    };
+    assert_eq!(files, expected, "{doc}");
+    assert_eq!(doc["projects"], 3);
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["cached"] == false)
+    );
+    assert_eq!(env.up().count("demo-1.0-py3-none-any.whl"), 1);
+    assert_eq!(env.up().count("loose-3.0.tar.gz"), 0);
+    assert_eq!(env.up().count("/loose/"), 1, "the unpinned page was read");
+
+    // Warm again: every file is a hit, the upstream isn't asked for any.
+    std::fs::write(dir.path().join("more.txt"), "nothere==1.0\n").unwrap();
+    let (c, d) = (config.clone(), dir.path().to_owned());
+    let (code, doc) = tokio::task::spawn_blocking(move || warm(&c, &d))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(1), "{doc}");
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["cached"] == true),
+        "{doc}"
+    );
+    assert_eq!(env.up().count("demo-1.0-py3-none-any.whl"), 1);
+    assert_eq!(doc["failed"][0]["project"], "nothere", "{doc}");
+    assert!(
+        doc["failed"][0]["error"].as_str().unwrap().contains("404"),
+        "{doc}"
+    );
+}
+
+/// Runs `awsproxy cache warm --json` on `dir`'s requirements.txt and uv.lock.
+fn warm(config: &std::path::Path, dir: &std::path::Path) -> (Option<i32>, serde_json::Value) {
+    let out = std::process::Command::new(crate::support::context::bin())
+        .arg("--config")
+        .arg(config)
+        .args(["cache", "warm", "-r"])
+        .arg(dir.join("requirements.txt"))
+        .arg("--lock")
+        .arg(dir.join("uv.lock"))
+        .arg("--json")
+        .env("HOME", dir)
+        .env_remove("AWSPROXY_REPOS_LISTEN")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), doc)
+}
