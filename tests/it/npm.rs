@@ -234,6 +234,50 @@ async fn audit_search_and_traversal_are_refused() {
     env.assert_no_leaks();
 }
 
+/// `npm dist-tag ls` reads the tags from the package document (through the
+/// cache); `npm dist-tag add/rm` get a clear 501, never reaching the repository.
+#[tokio::test]
+async fn dist_tags_are_listed_from_the_document_and_changes_refused() {
+    let env = setup(false).await;
+    env.up.add("left-pad", "1.0.0", b"x");
+    env.up.add("@s/p", "2.0.0", b"y");
+    for (path, version) in [
+        ("/npm/main/-/package/left-pad/dist-tags", "1.0.0"),
+        ("/npm/main/-/package/@s%2fp/dist-tags", "2.0.0"),
+    ] {
+        let got = env.get(path).await;
+        assert_eq!(got.status, 200, "{path}: {}", got.text());
+        assert_eq!(
+            got.json(),
+            serde_json::json!({ "latest": version }),
+            "{path}"
+        );
+    }
+    let before = env.up.state.lock().unwrap().seen.len();
+    for method in ["PUT", "DELETE"] {
+        let got = env
+            .req(
+                method,
+                "/npm/main/-/package/left-pad/dist-tags/beta",
+                &[],
+                Bytes::from_static(b"\"1.0.0\""),
+            )
+            .await;
+        assert_eq!(got.status, 501, "{method}");
+        assert!(got.text().contains("dist-tag"), "{}", got.text());
+    }
+    assert_eq!(
+        env.get("/npm/main/-/package/nope/dist-tags").await.status,
+        404
+    );
+    assert_eq!(
+        env.up.state.lock().unwrap().seen.len(),
+        before + 1,
+        "only the missing document was asked for"
+    );
+    env.assert_no_leaks();
+}
+
 #[tokio::test]
 async fn the_seed_url_form_works_without_config_and_never_publishes() {
     let env = setup(false).await;

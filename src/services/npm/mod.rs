@@ -5,6 +5,7 @@
 //! | `GET /npm/NAME/PKG` (`PKG` = `name`, `@scope/name` or `@scope%2fname`) | the package document (full or abbreviated by `Accept`), tarball links rewritten to the mount |
 //! | `GET /npm/NAME/-/PKG/-/FILE.tgz` | a tarball a served document listed (any other: 404, never fetched), cached immutably, checked against the document's `dist.integrity` (sha512) or `dist.shasum` before it is stored |
 //! | `PUT /npm/NAME/PKG` | `npm publish`, streamed upstream with the token, only with `allow_publish = true` |
+//! | `GET /npm/NAME/-/package/PKG/dist-tags` | the document's `dist-tags` (`npm dist-tag ls`); `PUT`/`DELETE` of a tag: `501` |
 //! | `/npm/NAME/-/v1/search`, `/npm/NAME/-/npm/v1/security/...` | `501`: not proxied |
 //! | `/{account}/{region}/{domain}/{repo}/npm/...` | the same without config (no publishing), credentials from the default chain ([`super::seeds`]) |
 //!

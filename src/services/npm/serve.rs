@@ -1,7 +1,7 @@
 //! The requests of one npm mount: package documents (through the cache,
 //! rewritten for the client), tarballs (only those a served document listed,
-//! verified before they are stored), `npm publish`, and the endpoints awsproxy
-//! does not proxy.
+//! verified before they are stored), `npm publish`, `npm dist-tag ls`, and the
+//! endpoints awsproxy does not proxy.
 
 use std::sync::Arc;
 
@@ -35,6 +35,11 @@ pub async fn dispatch(st: &NpmShared, mount: Arc<NpmRepo>, rest: &str, req: Requ
     if rest.starts_with("-/v1/search") || rest.starts_with("-/npm/v1/security/") {
         mount.stats.record(None);
         return RepoError::Other(StatusCode::NOT_IMPLEMENTED, "awsproxy does not proxy npm search or audit (`npm audit`, `npm search`) to CodeArtifact\n").into_response();
+    }
+    if let Some(tags) = rest.strip_prefix("-/package/") {
+        let resp = dist_tags(st, &mount, tags, req.method(), req.headers()).await;
+        mount.stats.record(resp.extensions().get::<CacheStatus>());
+        return resp;
     }
     if req.method() == Method::PUT {
         return publish(st, &mount, rest, req).await;
@@ -73,6 +78,56 @@ pub async fn dispatch(st: &NpmShared, mount: Arc<NpmRepo>, rest: &str, req: Requ
         return Response::from_parts(parts, AxumBody::empty());
     }
     resp
+}
+
+/// `-/package/PKG/dist-tags[/TAG]` (`npm dist-tag`): the tags are read from
+/// the package document (so through the cache); changing them is not proxied.
+async fn dist_tags(
+    st: &NpmShared,
+    mount: &NpmRepo,
+    tail: &str,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Response {
+    let Some((pkg, tag)) = tail.split_once("/dist-tags") else {
+        return RepoError::NotFound.into_response();
+    };
+    if method != Method::GET && method != Method::HEAD {
+        return RepoError::Other(
+            StatusCode::NOT_IMPLEMENTED,
+            "awsproxy does not change dist-tags; run `npm dist-tag` against the repository itself\n",
+        )
+        .into_response();
+    }
+    let Some(pkg) = PackageName::parse(pkg).filter(|_| tag.is_empty() || tag == "/") else {
+        return RepoError::Other(StatusCode::BAD_REQUEST, "bad package name\n").into_response();
+    };
+    let resp = document(st, mount, &pkg, headers).await;
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let status = resp.extensions().get::<CacheStatus>().cloned();
+    let body = match axum::body::to_bytes(resp.into_body(), MAX_DOCUMENT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return RepoError::Other(
+                StatusCode::BAD_GATEWAY,
+                "the package document was cut short\n",
+            )
+            .into_response();
+        }
+    };
+    let tags = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|doc| doc.get("dist-tags").cloned())
+        .unwrap_or_else(|| serde_json::json!({}));
+    let mut out = Response::new(AxumBody::from(tags.to_string()));
+    out.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(status) = status {
+        out.extensions_mut().insert(status);
+    }
+    out
 }
 
 fn unresolved() -> Response {

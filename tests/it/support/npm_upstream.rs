@@ -217,7 +217,10 @@ async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
             }),
         );
     }
-    let mut doc = serde_json::json!({ "name": pkg, "versions": vs });
+    // As registries do: `latest` is the last version published.
+    let latest = versions.last().map(|v| v.version.clone());
+    let mut doc =
+        serde_json::json!({ "name": pkg, "dist-tags": { "latest": latest }, "versions": vs });
     let ct = if abbreviated {
         doc["modified"] = "2026-01-01T00:00:00.000Z".into();
         "application/vnd.npm.install-v1+json"
