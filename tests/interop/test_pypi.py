@@ -6,6 +6,8 @@ A second `pip download` succeeds with the upstream stopped (served from the cach
 """
 
 import base64
+import json
+import urllib.parse
 import hashlib
 import os
 import subprocess
@@ -103,5 +105,99 @@ def test_pip_install_and_download_through_the_proxy(fake_aws_factory, env, tmp_p
     finally:
         if upstream.poll() is None:
             upstream.terminate()
+        serve.stop()
+    assert TOKEN not in serve.log(), serve.log()
+
+
+def requests_in(log):
+    """(method, path) of each request line awsproxy logs at debug level (`-v`)."""
+    import re
+    out = []
+    for line in log.splitlines():
+        if " request method=" not in line:
+            continue
+        method = re.search(r"method=(\S+)", line)
+        path = re.search(r"path=\"?([^\"\s]+)", line)
+        if method and path:
+            out.append((method.group(1), path.group(1)))
+    return out
+
+
+def test_pip_and_uv_resolve_from_json_pages_and_metadata_without_the_wheel(fake_aws_factory, env, tmp_path):
+    """pypiserver serves HTML only and no PEP 658 metadata. Once awsproxy has
+    stored a wheel it advertises the wheel's METADATA, and resolution by pip
+    (`install --dry-run`) and uv (`pip compile`, which asks for PEP 691 JSON)
+    reads the `.metadata` file, never the wheel; a range of the wheel is its bytes."""
+    import shutil
+    import time
+    import urllib.request
+
+    up_port = free_port()
+    upstream = start_pypiserver(tmp_path, up_port)
+    fake = fake_aws_factory(
+        "--codeartifact-fixed-token", TOKEN,
+        "--codeartifact-endpoint", f"http://127.0.0.1:{up_port}/",
+    )
+    e = fake.env(env)
+    e.update(STATIC)
+    port = free_port()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
+        '[[repos.pypi]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        'region = "us-east-1"\nrepository = "repo"\n'
+    )
+    serve = Daemon(e, "-v", "--config", str(cfg), "serve")
+    index = f"{serve.url('repository listener')}/pypi/corp/simple/"
+    try:
+        pip(e, "download", "--no-deps", "--index-url", index, "-d", str(tmp_path / "dl"), "demo-pkg")
+        wheel = (tmp_path / "dl" / "demo_pkg-1.0-py3-none-any.whl").read_bytes()
+        # Metadata is extracted in the background once the wheel is stored.
+        deadline = time.monotonic() + 20
+        while True:
+            page = urllib.request.urlopen(index + "demo-pkg/").read().decode()
+            if "data-core-metadata" in page or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert 'data-core-metadata="sha256=' in page, page
+
+        seen = len(serve.log())
+        report = tmp_path / "report.json"
+        pip(e, "install", "--dry-run", "--ignore-installed", "--no-deps", "--index-url", index,
+            "--report", str(report), "demo-pkg")
+        pip_requests = requests_in(serve.log()[seen:])
+        assert any(p.endswith(".whl.metadata") for _, p in pip_requests), pip_requests
+        assert not any(p.endswith(".whl") for _, p in pip_requests), pip_requests
+
+        seen = len(serve.log())
+        uv = shutil.which("uv")
+        assert uv, "uv is not installed: tests/interop/run.sh installs tests/interop/requirements.txt"
+        proc = subprocess.run(
+            [uv, "pip", "compile", "--no-header", "--no-cache", "--index-url", index, "-"],
+            input="demo-pkg\n", cwd=tmp_path, env=dict(e, UV_CACHE_DIR=str(tmp_path / "uv-cache")),
+            capture_output=True, text=True, timeout=120,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "demo-pkg==1.0" in proc.stdout, proc.stdout
+        uv_requests = requests_in(serve.log()[seen:])
+        assert any(p.endswith(".whl.metadata") for _, p in uv_requests), uv_requests
+        assert not any(p.endswith(".whl") for _, p in uv_requests), uv_requests
+        # uv asked for JSON: the page it got says so.
+        req = urllib.request.Request(index + "demo-pkg/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+        with urllib.request.urlopen(req) as r:
+            assert r.headers["Content-Type"] == "application/vnd.pypi.simple.v1+json"
+            doc = json.loads(r.read())
+        url = doc["files"][0]["url"]
+        assert doc["files"][0]["core-metadata"]["sha256"]
+
+        # A range of the stored wheel is those bytes.
+        full = urllib.parse.urljoin(index + "demo-pkg/", url)
+        req = urllib.request.Request(full, headers={"Range": "bytes=10-29"})
+        with urllib.request.urlopen(req) as r:
+            assert r.status == 206
+            assert r.headers["Content-Range"] == f"bytes 10-29/{len(wheel)}"
+            assert r.read() == wheel[10:30]
+    finally:
+        upstream.terminate()
         serve.stop()
     assert TOKEN not in serve.log(), serve.log()
