@@ -10,7 +10,7 @@ use crate::support::cargo_upstream::CargoUpstream;
 use crate::support::fakes::FakeAws;
 use crate::support::repo_env::WithUpstream;
 
-fn mount(allow_publish: bool) -> CargoMount {
+pub(crate) fn mount(allow_publish: bool) -> CargoMount {
     CargoMount {
         name: "crates".to_owned(),
         domain: "fake-domain".to_owned(),

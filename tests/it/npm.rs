@@ -381,3 +381,30 @@ async fn the_public_fallback_serves_only_missing_permitted_names_and_never_gets_
         "public registry address leaked: {seen}"
     );
 }
+
+/// An npm and a Cargo mount of one domain, owner, region and identity share
+/// one CodeArtifact token: the second format's requests carry the token the
+/// first one fetched (the repository accepts it), and no second is issued.
+#[tokio::test]
+async fn mounts_of_different_formats_share_one_token() {
+    let section = ReposSection {
+        npm: vec![mount(false)],
+        cargo: vec![crate::cargo::mount(false)],
+        ..ReposSection::default()
+    };
+    let env = Box::pin(WithUpstream::start(NpmUpstream::start, section)).await;
+    env.up.add("left-pad", "1.0.0", b"x");
+    assert_eq!(env.get("/npm/main/left-pad").await.status, 200);
+    // The npm fake has no Cargo index: it answers 404, but only to a request
+    // whose Bearer token it accepted.
+    let _ = env.get("/cargo/crates/config.json").await;
+    let seen = env.up.state.lock().unwrap().seen.clone();
+    let cargo: Vec<_> = seen
+        .iter()
+        .filter(|(_, p, _)| p.starts_with("/cargo/"))
+        .collect();
+    assert!(!cargo.is_empty(), "the Cargo mount never asked: {seen:?}");
+    assert!(cargo.iter().all(|(_, _, ok)| *ok), "{cargo:?}");
+    assert_eq!(env.aws.state().codeartifact.tokens.len(), 1);
+    env.assert_no_leaks();
+}
