@@ -22,8 +22,11 @@ TOKEN = "interop-fixed-codeartifact-token"
 NPM = os.environ.get("NPM_BIN", "/usr/bin/npm")
 
 
-def make_tarball(name, version):
-    manifest = json.dumps({"name": name, "version": version, "main": "index.js"}).encode()
+def make_tarball(name, version, dependencies=None):
+    manifest = {"name": name, "version": version, "main": "index.js"}
+    if dependencies:
+        manifest["dependencies"] = dependencies
+    manifest = json.dumps(manifest).encode()
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w:gz") as tar:
         for path, data in [("package/package.json", manifest), ("package/index.js", b"module.exports = 42;\n")]:
@@ -34,8 +37,9 @@ def make_tarball(name, version):
 
 
 def start_registry(port, packages):
-    """`packages`: name -> (version, tarball bytes). Documents at `/NAME`
-    (`/@s%2fp` for scoped), tarballs at `/NAME/-/FILE.tgz`."""
+    """`packages`: name -> (version, tarball bytes[, dependencies]). Documents
+    at `/NAME` (`/@s%2fp` for scoped), tarballs at `/NAME/-/FILE.tgz`; `PUT
+    /NAME` (`npm publish`) adds a package. `seen` lists the paths asked for."""
     seen = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -52,21 +56,22 @@ def start_registry(port, packages):
             base = f"http://127.0.0.1:{port}"
             if "/-/" in path:
                 name, file = path.rsplit("/-/", 1)
-                version, data = packages.get(name, (None, None))
+                version, data = packages.get(name, (None, None))[:2]
                 if data is None or file != f"{name.split('/')[-1]}-{version}.tgz":
                     self.send_response(404)
                     self.end_headers()
                     return
                 body, ctype = data, "application/octet-stream"
             elif path in packages:
-                version, data = packages[path]
+                version, data = packages[path][:2]
+                deps = packages[path][2] if len(packages[path]) > 2 else {}
                 sri = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
                 file = f"{path.split('/')[-1]}-{version}.tgz"
                 doc = {
                     "name": path,
                     "dist-tags": {"latest": version},
                     "versions": {version: {
-                        "name": path, "version": version,
+                        "name": path, "version": version, "dependencies": deps,
                         "dist": {"tarball": f"{base}/{path}/-/{file}", "integrity": sri,
                                  "shasum": hashlib.sha1(data).hexdigest()},
                     }},
@@ -81,6 +86,23 @@ def start_registry(port, packages):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_PUT(self):
+            seen.append("PUT " + self.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                self.send_response(401)
+                self.end_headers()
+                return
+            doc = json.loads(body)
+            version = doc["dist-tags"]["latest"]
+            tarball = base64.b64decode(next(iter(doc["_attachments"].values()))["data"])
+            deps = doc["versions"][version].get("dependencies", {})
+            packages[doc["name"]] = (version, tarball, deps)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"ok":true}')
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -135,5 +157,77 @@ def test_npm_install_through_the_proxy(fake_aws_factory, env, tmp_path):
             assert "/npm/corp/-/@corp/tool/-/tool-2.1.0.tgz" in lock, lock
         assert any(p.endswith("demo-pkg-1.0.0.tgz") for p in seen)
     finally:
+        serve.stop()
+    assert TOKEN not in serve.log(), serve.log()
+
+
+def test_npm_publish_then_install_with_a_dependency_and_ci_from_the_lockfile(fake_aws_factory, env, tmp_path):
+    """`npm publish` through a mount with `allow_publish` (npm sends a placeholder
+    token; awsproxy sends the real one), then `npm install` of the new package
+    resolves its dependency through the mount, `npm ci` rebuilds node_modules
+    from the lockfile with an empty npm cache, and `npm dist-tag ls` reads the tags."""
+    up_port = free_port()
+    packages = {"demo-pkg": ("1.0.0", make_tarball("demo-pkg", "1.0.0"))}
+    upstream, seen = start_registry(up_port, packages)
+    fake = fake_aws_factory(
+        "--codeartifact-fixed-token", TOKEN,
+        "--codeartifact-endpoint", f"http://127.0.0.1:{up_port}/",
+    )
+    e = fake.env(env)
+    e.update(STATIC)
+    port = free_port()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
+        '[[repos.npm]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        'region = "us-east-1"\nrepository = "repo"\nallow_publish = true\n'
+    )
+    serve = Daemon(e, "--config", str(cfg), "serve")
+    registry = f"{serve.url('repository listener')}/npm/corp/"
+    clean = {k: v for k, v in e.items() if not k.lower().startswith("npm_")}
+
+    def run_npm(cwd, *args):
+        proc = subprocess.run(
+            [NPM, *args, "--no-audit", "--no-fund", "--registry", registry],
+            cwd=cwd, env=clean, capture_output=True, text=True, timeout=180,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
+
+    try:
+        lib = tmp_path / "lib"
+        lib.mkdir()
+        (lib / "package.json").write_text(json.dumps({
+            "name": "@corp/lib", "version": "1.0.0", "main": "index.js",
+            "dependencies": {"demo-pkg": "^1.0.0"},
+        }))
+        (lib / "index.js").write_text("module.exports = require('demo-pkg') + 1;\n")
+        # npm needs some credential for the registry; any will do.
+        (lib / ".npmrc").write_text(f"//127.0.0.1:{port}/npm/corp/:_authToken=placeholder\n")
+        run_npm(lib, "publish", "--cache", str(tmp_path / "cache-pub"))
+        assert "PUT /@corp%2flib" in seen, seen
+        assert packages["@corp/lib"][0] == "1.0.0"
+
+        app = tmp_path / "app"
+        app.mkdir()
+        (app / "package.json").write_text('{"name": "app", "version": "0.0.0"}')
+        run_npm(app, "install", "--cache", str(tmp_path / "cache-app"), "@corp/lib")
+        out = subprocess.run(["node", "-e", "console.log(require('@corp/lib'))"], cwd=app,
+                             capture_output=True, text=True, timeout=60)
+        assert out.stdout.strip() == "43", out.stdout + out.stderr
+        lock = (app / "package-lock.json").read_text()
+        assert "/npm/corp/-/demo-pkg/-/demo-pkg-1.0.0.tgz" in lock, lock
+        assert TOKEN not in lock and f"127.0.0.1:{up_port}" not in lock, lock
+
+        import shutil
+        shutil.rmtree(app / "node_modules")
+        run_npm(app, "ci", "--cache", str(tmp_path / "cache-ci"))
+        assert (app / "node_modules" / "demo-pkg" / "index.js").exists()
+        assert (app / "node_modules" / "@corp" / "lib" / "index.js").exists()
+
+        tags = run_npm(app, "dist-tag", "ls", "@corp/lib")
+        assert "latest: 1.0.0" in tags.stdout, tags.stdout
+    finally:
+        upstream.shutdown()
         serve.stop()
     assert TOKEN not in serve.log(), serve.log()
