@@ -115,7 +115,7 @@ def test_mvn_dependency_get_through_the_proxy(maven_serve, tmp_path):
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}
     r = subprocess.run(
-        ["mvn", "-B", "-s", str(settings), PLUGIN, "-Dartifact=com.example:hello:1.0"],
+        ["mvn", "-B", "-s", str(settings), PLUGIN, f"-Dartifact={artifact}"],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
@@ -159,12 +159,23 @@ def start_codeartifact_maven(files):
             self.end_headers()
             self.wfile.write(body)
 
+        def do_PUT(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            seen.append(("PUT " + self.path, self.headers.get("Authorization") == want))
+            if self.headers.get("Authorization") != want:
+                self.send_response(401)
+                self.end_headers()
+                return
+            files[self.path.lstrip("/")] = body
+            self.send_response(201)
+            self.end_headers()
+
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, seen
 
 
-def mvn_get(repos_url, tmp_path, name):
+def mvn_get(repos_url, tmp_path, name, artifact="com.example:hello:1.0"):
     local = tmp_path / name
     subprocess.run(["cp", "-rs", DEBIAN_REPO, str(local)], check=True)
     settings = tmp_path / f"{name}-settings.xml"
@@ -175,7 +186,7 @@ def mvn_get(repos_url, tmp_path, name):
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}
     r = subprocess.run(
-        ["mvn", "-B", "-s", str(settings), PLUGIN, "-Dartifact=com.example:hello:1.0"],
+        ["mvn", "-B", "-s", str(settings), PLUGIN, f"-Dartifact={artifact}"],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
@@ -216,5 +227,58 @@ def test_mvn_dependency_get_from_a_codeartifact_mount(fake_aws_factory, env, tmp
         local = mvn_get(repos_url, tmp_path, "m2-second")
         assert (local / GROUP_PATH / "hello-1.0.jar").read_bytes() == JAR
     finally:
+        serve.stop()
+    assert CA_TOKEN not in serve.log(), serve.log()
+
+
+def test_mvn_deploy_to_a_codeartifact_mount_then_resolve_it(fake_aws_factory, env, tmp_path):
+    """`mvn deploy:deploy-file` through a mount with `allow_deploy` (Maven's own
+    server credentials are placeholders; awsproxy sends the token), then the
+    deployed artifact resolves through the same mount."""
+    files = {}
+    upstream, seen = start_codeartifact_maven(files)
+    fake = fake_aws_factory(
+        "--codeartifact-fixed-token", CA_TOKEN,
+        "--codeartifact-endpoint", f"http://127.0.0.1:{upstream.server_address[1]}/",
+    )
+    e = fake.env(env)
+    e.update({"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret"})
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[repos]\nlisten = "127.0.0.1:0"\n\n'
+        '[[repos.maven]]\nname = "ca"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        'region = "us-east-1"\nrepository = "maven-store"\nallow_deploy = true\n'
+    )
+    serve = Daemon(e, "--config", str(cfg), "serve")
+    try:
+        repos_url = serve.url("repository listener")
+        local = tmp_path / "m2-deploy"
+        subprocess.run(["cp", "-rs", DEBIAN_REPO, str(local)], check=True)
+        settings = tmp_path / "deploy-settings.xml"
+        settings.write_text(
+            f"<settings><localRepository>{local}</localRepository>"
+            "<servers><server><id>awsproxy</id><username>aws</username>"
+            "<password>placeholder</password></server></servers></settings>"
+        )
+        jar = tmp_path / "made-2.0.jar"
+        jar.write_bytes(JAR)
+        r = subprocess.run(
+            ["mvn", "-B", "-s", str(settings),
+             "org.apache.maven.plugins:maven-deploy-plugin:3.0.0:deploy-file",
+             f"-Dfile={jar}", "-DgroupId=com.example", "-DartifactId=made", "-Dversion=2.0",
+             "-Dpackaging=jar", "-DgeneratePom=true", "-DrepositoryId=awsproxy",
+             f"-Durl={repos_url}/maven/ca/"],
+            capture_output=True, text=True,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}, timeout=300,
+        )
+        assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+        assert files["com/example/made/2.0/made-2.0.jar"] == JAR
+        assert "com/example/made/2.0/made-2.0.pom" in files
+        assert all(ok for p, ok in seen if p.startswith("PUT ")), seen
+
+        got = mvn_get(repos_url, tmp_path, "m2-get", "com.example:made:2.0")
+        assert (got / "com/example/made/2.0/made-2.0.jar").read_bytes() == JAR
+    finally:
+        upstream.shutdown()
         serve.stop()
     assert CA_TOKEN not in serve.log(), serve.log()
