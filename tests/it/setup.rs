@@ -293,6 +293,17 @@ fn uv_and_gradle_files_are_written_and_removed() {
     ctx.run(&["setup", "gradle"]).assert_code(0);
     let script = ctx.home().join(".gradle/init.d/awsproxy.gradle");
     assert!(read(&script).contains("def awsproxyMaven = 'http://127.0.0.1:1/maven/corp/'"));
+    // What the script sets when Gradle runs it, evaluated by Groovy (Gradle's
+    // language) against a stand-in for Gradle's API.
+    assert_eq!(
+        gradle_init_settings(&script),
+        [
+            "settingsEvaluated.pluginManagement.repositories.maven.url=http://127.0.0.1:1/maven/corp/",
+            "settingsEvaluated.pluginManagement.repositories.maven.allowInsecureProtocol=true",
+            "allprojects.repositories.maven.url=http://127.0.0.1:1/maven/corp/",
+            "allprojects.repositories.maven.allowInsecureProtocol=true",
+        ]
+    );
 
     let status = ctx.run(&[
         "setup",
@@ -399,4 +410,46 @@ fn a_symlinked_dotfile_stays_a_symlink() {
     ctx.run(&["setup", "npm", "--undo"]).assert_code(0);
     assert!(link.is_symlink());
     assert_eq!(read(&real), original);
+}
+
+/// The properties a Gradle init script sets, as `tests/it/data/gradle_init_eval.groovy`
+/// prints them (`groovy` is installed by `.ci/run`; never skipped).
+fn gradle_init_settings(script: &Path) -> Vec<String> {
+    let groovy = which("groovy")
+        .expect("groovy is not installed: .ci/run installs it (apt-get install groovy)");
+    // Groovy's launcher needs JAVA_HOME; take the JDK of the `java` on PATH.
+    let java_home = std::env::var_os("JAVA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let java = std::fs::canonicalize(which("java")?).ok()?;
+            Some(java.parent()?.parent()?.to_owned())
+        });
+    let mut cmd = Command::new(groovy);
+    if let Some(home) = java_home {
+        cmd.env("JAVA_HOME", home);
+    }
+    let out = cmd
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/it/data/gradle_init_eval.groovy"
+        ))
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
