@@ -6,7 +6,8 @@ the mount as the primary source; `--undo` gives the files back byte for byte.
 End to end: with `awsproxy serve` in front of pypiserver, `setup pip uv` alone
 makes plain `pip download` and `uv pip compile` resolve through the mount, and
 `setup npm --project` a plain `npm install`, and `setup cargo` a
-`cargo generate-lockfile` of a crate from the mount.
+`cargo generate-lockfile` of a crate from the mount, and `setup maven` makes
+plain `mvn dependency:get` fetch through a CodeArtifact Maven mount.
 """
 
 import os
@@ -240,6 +241,59 @@ def test_cargo_resolves_through_serve_after_setup(fake_aws_factory, env, tmp_pat
         assert f"sparse+http://127.0.0.1:{port}/cargo/corp/" in lock, lock
         run(dict(e, CARGO_HOME=str(home)), "setup", "cargo", "--undo")
         assert (home / "config.toml").read_text() == original
+    finally:
+        upstream.shutdown()
+        serve.stop()
+
+
+def test_maven_resolves_through_serve_after_setup(fake_aws_factory, env, tmp_path):
+    """`awsproxy setup maven` writes ~/.m2/settings.xml's mirror; then plain
+    `mvn dependency:get` (no -s) fetches through a CodeArtifact Maven mount;
+    undo removes the file it created."""
+    import hashlib
+    from test_maven import CA_TOKEN, DEBIAN_REPO, GROUP_PATH, JAR, PLUGIN, POM, start_codeartifact_maven
+    from conftest import Daemon
+
+    files = {}
+    for name, body in (("hello-1.0.jar", JAR), ("hello-1.0.pom", POM)):
+        files[f"{GROUP_PATH}/{name}"] = body
+        files[f"{GROUP_PATH}/{name}.sha1"] = hashlib.sha1(body).hexdigest().encode()
+    upstream, seen = start_codeartifact_maven(files)
+    fake = fake_aws_factory(
+        "--codeartifact-fixed-token", CA_TOKEN,
+        "--codeartifact-endpoint", f"http://127.0.0.1:{upstream.server_address[1]}/",
+    )
+    e = fake.env(env)
+    e.update({"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret"})
+    from conftest import free_port
+    port = free_port()
+    config = tmp_path / "config" / "awsproxy" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
+        '[[repos.maven]]\nname = "ca"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        'region = "us-east-1"\nrepository = "maven-store"\n'
+    )
+    serve = Daemon(e, "serve")
+    try:
+        serve.url("repository listener")
+        run(e, "setup", "maven")
+        settings = tmp_path / "home" / ".m2" / "settings.xml"
+        assert f"http://127.0.0.1:{port}/maven/ca/" in settings.read_text()
+        local = tmp_path / "m2"
+        subprocess.run(["cp", "-rs", DEBIAN_REPO, str(local)], check=True)
+        r = subprocess.run(
+            ["mvn", "-B", f"-Dmaven.repo.local={local}", PLUGIN, "-Dartifact=com.example:hello:1.0"],
+            capture_output=True, text=True, timeout=300,
+            # Java takes the home directory from the user database, not $HOME.
+            env={"PATH": "/usr/bin:/bin", "HOME": e["HOME"], "JAVA_TOOL_OPTIONS": "",
+                 "MAVEN_OPTS": f"-Duser.home={e['HOME']}"},
+        )
+        assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+        assert (local / GROUP_PATH / "hello-1.0.jar").read_bytes() == JAR
+        assert any(p.endswith("hello-1.0.jar") and ok for p, ok in seen), seen
+        run(e, "setup", "maven", "--undo")
+        assert not settings.exists()
     finally:
         upstream.shutdown()
         serve.stop()
