@@ -40,6 +40,9 @@ _awsproxy() {
             awsproxy,env)
                 cmd="awsproxy__subcmd__env"
                 ;;
+            awsproxy,exec)
+                cmd="awsproxy__subcmd__exec"
+                ;;
             awsproxy,help)
                 cmd="awsproxy__subcmd__help"
                 ;;
@@ -163,6 +166,9 @@ _awsproxy() {
             awsproxy__subcmd__help,env)
                 cmd="awsproxy__subcmd__help__subcmd__env"
                 ;;
+            awsproxy__subcmd__help,exec)
+                cmd="awsproxy__subcmd__help__subcmd__exec"
+                ;;
             awsproxy__subcmd__help,help)
                 cmd="awsproxy__subcmd__help__subcmd__help"
                 ;;
@@ -284,7 +290,7 @@ _awsproxy() {
 
     case "${cmd}" in
         awsproxy)
-            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help"
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config env doctor exec console install-agent uninstall-agent setup completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1053,8 +1059,38 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__exec)
+            opts="-v -q -h -V --profile --env --config --log-level --log-format --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__help)
-            opts="serve sso creds token cache ca config env doctor console install-agent uninstall-agent setup completions help"
+            opts="serve sso creds token cache ca config env doctor exec console install-agent uninstall-agent setup completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1292,6 +1328,20 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

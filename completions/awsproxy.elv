@@ -38,6 +38,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand config 'Check the configuration file, or print the embedded default'
             cand env 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`'
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
+            cand exec 'Run a command with AWS credentials that stay fresh while it runs'
             cand console 'Open the AWS console signed in as a profile''s role'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
@@ -502,6 +503,21 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'awsproxy;exec'= {
+            cand --profile 'The profile whose credentials the command gets (default: AWS_PROFILE, else the default chain)'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --env 'Export the current credentials as AWS_ACCESS_KEY_ID etc. with AWS_CREDENTIAL_EXPIRATION instead (they don''t refresh)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'awsproxy;console'= {
             cand --profile 'The AWS profile (default: `AWS_PROFILE`, else `default`)'
             cand --browser 'The browser command to run with the URL (default: `BROWSER`, else the system''s)'
@@ -595,6 +611,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand config 'Check the configuration file, or print the embedded default'
             cand env 'Print the shell lines that point tools at awsproxy: `eval "$(awsproxy env)"`'
             cand doctor 'Diagnose configuration, SSO, credentials, ports, CA trust and the agent'
+            cand exec 'Run a command with AWS credentials that stay fresh while it runs'
             cand console 'Open the AWS console signed in as a profile''s role'
             cand install-agent 'Run `awsproxy serve` at login: a systemd user unit (Linux) or launchd agent (macOS)'
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
@@ -664,6 +681,8 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;help;env'= {
         }
         &'awsproxy;help;doctor'= {
+        }
+        &'awsproxy;help;exec'= {
         }
         &'awsproxy;help;console'= {
         }

@@ -121,6 +121,16 @@ pub enum Command {
     /// Diagnose configuration, SSO, credentials, ports, CA trust and the agent
     Doctor(DoctorArgs),
 
+    /// Run a command with AWS credentials that stay fresh while it runs
+    ///
+    /// The command gets a private credentials endpoint (127.0.0.1, a random
+    /// token, gone when it exits) through AWS_CONTAINER_CREDENTIALS_FULL_URI, so
+    /// every SDK and the AWS CLI refresh from awsproxy; keys and AWS_PROFILE in
+    /// the environment, and a [default] profile with credentials, are hidden
+    /// from it (they would win). The exit code is the command's.
+    #[command(after_help = EXEC_EXAMPLES)]
+    Exec(ExecArgs),
+
     /// Open the AWS console signed in as a profile's role
     ///
     /// Exchanges the profile's temporary credentials (an assumed role or an SSO
@@ -423,6 +433,28 @@ pub struct TokenGetArgs {
     /// Print JSON (token, expiration, domain, owner, region)
     #[arg(long)]
     pub json: bool,
+}
+
+const EXEC_EXAMPLES: &str = "\
+Examples:
+  awsproxy exec --profile dev -- aws sts get-caller-identity
+  awsproxy exec --profile dev -- terraform plan
+  awsproxy exec --profile dev --env -- ./script.sh   # plain keys + AWS_CREDENTIAL_EXPIRATION";
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The profile whose credentials the command gets (default: AWS_PROFILE, else the default chain)
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Export the current credentials as AWS_ACCESS_KEY_ID etc. with
+    /// AWS_CREDENTIAL_EXPIRATION instead (they don't refresh)
+    #[arg(long)]
+    pub env: bool,
+
+    /// The command and its arguments (after `--`)
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Subcommand)]

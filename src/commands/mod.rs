@@ -13,6 +13,7 @@ mod creds_export;
 mod creds_serve;
 mod doctor;
 mod env;
+mod exec;
 mod install_agent;
 mod serve;
 mod setup;
@@ -111,6 +112,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Cache(CacheCommand::Ls(args)) => cache_ls::run(&ctx, &args),
         Command::Cache(CacheCommand::Purge(args)) => cache_purge::run(&ctx, &args),
         Command::Cache(CacheCommand::Warm(args)) => cache_warm::run(&ctx, &args),
+        Command::Exec(args) => exec::run(&ctx, &args),
         Command::Ca(CaCommand::Export(args)) => ca_export::run(&ctx, &args),
         Command::Ca(CaCommand::Trust(args)) => ca_trust::run(&ctx, &args),
         Command::Env(args) => env::run(&ctx, &args),

@@ -19,6 +19,7 @@ mod console;
 mod creds;
 mod doctor;
 mod env;
+mod exec;
 mod fake_conformance;
 mod forward;
 mod generated;
