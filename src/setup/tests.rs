@@ -265,7 +265,7 @@ fn commands_name_each_mount_with_its_tools() {
     )
     .unwrap();
     assert_eq!(
-        super::commands(file.repos.as_ref().unwrap()),
+        commands(file.repos.as_ref().unwrap()),
         [
             "awsproxy setup pip --mount corp",
             "awsproxy setup uv --mount corp",
