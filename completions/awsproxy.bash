@@ -1026,7 +1026,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__env)
-            opts="-v -q -h -V --shell --unset --mount --json --config --log-level --log-format --verbose --quiet --help --version"
+            opts="-v -q -h -V --shell --unset --mount --creds --json --config --log-level --log-format --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1037,6 +1037,10 @@ _awsproxy() {
                     return 0
                     ;;
                 --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creds)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

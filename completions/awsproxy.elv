@@ -474,6 +474,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;env'= {
             cand --shell 'The shell to write for [default: from $SHELL, else bash]'
             cand --mount 'The PyPI or npm mount to point PIP_INDEX_URL/NPM_CONFIG_REGISTRY at [default: the only one configured]'
+            cand --creds 'Also AWS_CONTAINER_CREDENTIALS_FULL_URI and the token (or token file) of this `[[creds.client]]`, for SDKs to use `creds serve`'
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
             cand --log-format 'Log format on stderr'

@@ -408,6 +408,7 @@ zsh\t''
 fish\t''
 powershell\t''"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand env" -l mount -d 'The PyPI or npm mount to point PIP_INDEX_URL/NPM_CONFIG_REGISTRY at [default: the only one configured]' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand env" -l creds -d 'Also AWS_CONTAINER_CREDENTIALS_FULL_URI and the token (or token file) of this `[[creds.client]]`, for SDKs to use `creds serve`' -r
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand env" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand env" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''

@@ -112,10 +112,12 @@ pub enum Command {
     /// and the metadata addresses, the CA bundle variables (REQUESTS_CA_BUNDLE,
     /// SSL_CERT_FILE, CURL_CA_BUNDLE, ...) at the bundle `awsproxy ca trust`
     /// writes, JAVA_TOOL_OPTIONS for its Java trust store, and PIP_INDEX_URL,
-    /// UV_DEFAULT_INDEX and NPM_CONFIG_REGISTRY for the configured mounts.
+    /// UV_DEFAULT_INDEX and NPM_CONFIG_REGISTRY for the configured mounts; with
+    /// `--creds CLIENT`, AWS_CONTAINER_CREDENTIALS_FULL_URI and the client's token.
     ///
     /// For example: `eval "$(awsproxy env)"`, `awsproxy env --shell fish | source`,
-    /// `awsproxy env --shell powershell | Invoke-Expression`; undo with `--unset`.
+    /// `awsproxy env --shell powershell | Invoke-Expression`,
+    /// `eval "$(awsproxy env --creds app)"`; undo with `--unset`.
     Env(EnvArgs),
 
     /// Diagnose configuration, SSO, credentials, ports, CA trust and the agent
@@ -586,6 +588,11 @@ pub struct EnvArgs {
     /// [default: the only one configured]
     #[arg(long, value_name = "NAME")]
     pub mount: Option<String>,
+
+    /// Also AWS_CONTAINER_CREDENTIALS_FULL_URI and the token (or token file)
+    /// of this `[[creds.client]]`, for SDKs to use `creds serve`
+    #[arg(long, value_name = "CLIENT")]
+    pub creds: Option<String>,
 
     /// Print the variables as a JSON object instead
     #[arg(long, conflicts_with = "shell")]

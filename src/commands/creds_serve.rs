@@ -2,7 +2,6 @@
 //! `/metrics`, reload on SIGHUP and on `clients_dir` changes, and a graceful stop on
 //! SIGTERM/SIGINT. `--print-env CLIENT` prints what a container needs instead.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -14,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::daemon::host::HostPolicy;
 use crate::daemon::{self, BoundListener, Signal, Signals};
-use crate::error::{Error, ExitStatus};
+use crate::error::ExitStatus;
 use crate::metrics::{self, Metrics};
 use crate::services::creds_endpoint::{self, CredsService, DIR_POLL_INTERVAL};
 
@@ -173,61 +172,15 @@ async fn serve(
 
 /// `--print-env CLIENT`: the two variables for docker compose or a shell.
 fn print_env(ctx: &Ctx, section: &CredsSection, name: &str) -> anyhow::Result<ExitStatus> {
-    let Some(client) = creds_endpoint::find_client(section, name) else {
-        let known = creds_endpoint::client_names(section);
-        return Err(Error::Usage {
-            message: format!("no creds client named `{name}`"),
-            hint: Some(if known.is_empty() {
-                "add a [[creds.client]] to the configuration".to_owned()
-            } else {
-                format!("configured clients: {}", known.join(", "))
-            }),
-        }
-        .into());
-    };
-    if section.listen.0.port() == 0 {
-        return Err(Error::Usage {
-            message: "`[creds] listen` has port 0, so the URL is not known in advance".to_owned(),
-            hint: Some("set a fixed port with --listen or `[creds] listen`".to_owned()),
-        }
-        .into());
+    let env = creds_endpoint::client_env(section, name)?;
+    for warning in &env.warnings {
+        ctx.printer.warn(warning);
     }
-    let mut out = format!(
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{}/v1/credentials\n",
-        client_address(section.listen.0)
-    );
-    match (&client.token_file, &client.token) {
-        (Some(path), _) => {
-            let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            if std::fs::read(&path).is_ok_and(|b| b.ends_with(b"\n")) {
-                ctx.printer.warn(&format!(
-                    "`{}` ends with a newline; SDKs send the file verbatim, so the token will not match (write it with `printf %s`)",
-                    path.display()
-                ));
-            }
-            out.push_str(&format!(
-                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={}\n",
-                path.display()
-            ));
-        }
-        (None, Some(token)) => {
-            out.push_str(&format!(
-                "AWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
-                token.0.expose()
-            ));
-        }
-        // Validation requires one of the two; a client without either is never loaded.
-        (None, None) => anyhow::bail!("client `{name}` has no token"),
-    }
+    let out: String = env
+        .vars
+        .iter()
+        .map(|(name, value)| format!("{name}={value}\n"))
+        .collect();
     ctx.printer.data(&out)?;
     Ok(ExitStatus::Success)
-}
-
-/// The address a client on this host uses: loopback when listening on all interfaces.
-fn client_address(listen: SocketAddr) -> SocketAddr {
-    match listen.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, listen.port()).into(),
-        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, listen.port()).into(),
-        _ => listen,
-    }
 }

@@ -1,6 +1,7 @@
-//! `awsproxy env [--shell SHELL] [--unset] [--mount NAME] [--json]`: the
-//! environment that points tools at awsproxy, as lines for `eval`. Values are
-//! addresses and file paths from the configuration: never a secret.
+//! `awsproxy env [--shell SHELL] [--unset] [--mount NAME] [--creds CLIENT] [--json]`:
+//! the environment that points tools at awsproxy, as lines for `eval`. Values are
+//! addresses and file paths from the configuration, and with `--creds` a client's
+//! token when it is inline in the configuration (on stdout only, never logged).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -10,6 +11,7 @@ use crate::config::Config;
 use crate::env_vars;
 use crate::error::{Error, ExitStatus};
 use crate::paths::Paths;
+use crate::services::creds_endpoint;
 use crate::shell::Shell;
 use crate::tls::ca::CERT_FILE;
 use crate::trust;
@@ -45,11 +47,21 @@ pub fn run(ctx: &Ctx, args: &EnvArgs) -> anyhow::Result<ExitStatus> {
     let settings = Settings {
         proxy: listen(env_vars::AWSPROXY_PROXY_LISTEN),
         repos: listen(env_vars::AWSPROXY_REPOS_LISTEN),
+        creds: listen(env_vars::AWSPROXY_CREDS_LISTEN),
         all: args.unset,
     };
-    let env = variables(&config, &ctx.paths, &settings, args.mount.as_deref())?;
+    let env = variables(
+        &config,
+        &ctx.paths,
+        &settings,
+        args.mount.as_deref(),
+        args.creds.as_deref(),
+    )?;
     for note in &env.notes {
         ctx.printer.message(note);
+    }
+    for warning in &env.warnings {
+        ctx.printer.warn(warning);
     }
     if args.json {
         if args.unset {
@@ -89,6 +101,7 @@ pub fn run(ctx: &Ctx, args: &EnvArgs) -> anyhow::Result<ExitStatus> {
 struct Settings {
     proxy: Option<SocketAddr>,
     repos: Option<SocketAddr>,
+    creds: Option<SocketAddr>,
     all: bool,
 }
 
@@ -97,6 +110,8 @@ struct Env {
     vars: Vec<(String, String)>,
     /// Why a variable was left out, for stderr.
     notes: Vec<String>,
+    /// Problems with a variable that was set, for stderr even with `--quiet`.
+    warnings: Vec<String>,
 }
 
 impl Env {
@@ -110,6 +125,7 @@ fn variables(
     paths: &Paths,
     settings: &Settings,
     mount: Option<&str>,
+    creds: Option<&str>,
 ) -> Result<Env, Error> {
     let mut env = Env::default();
     let file = &config.file;
@@ -166,7 +182,41 @@ fn variables(
             env.set("NPM_CONFIG_REGISTRY", format!("http://{repos}/npm/{name}/"));
         }
     }
+    if let Some(name) = creds {
+        creds_variables(&mut env, config, settings, name)?;
+    }
     Ok(env)
+}
+
+/// `--creds CLIENT`: what `creds serve --print-env CLIENT` prints; for `--unset`
+/// both token variables, whichever the client uses.
+fn creds_variables(
+    env: &mut Env,
+    config: &Config,
+    settings: &Settings,
+    name: &str,
+) -> Result<(), Error> {
+    let mut section = config.file.creds.clone().unwrap_or_default();
+    if let Some(listen) = settings.creds {
+        section.listen = crate::config::values::ListenAddr(listen);
+    }
+    if settings.all {
+        creds_endpoint::client_or_usage(&section, name)?;
+        for var in [
+            creds_endpoint::FULL_URI_VAR,
+            creds_endpoint::TOKEN_VAR,
+            creds_endpoint::TOKEN_FILE_VAR,
+        ] {
+            env.set(var, "");
+        }
+        return Ok(());
+    }
+    let client = creds_endpoint::client_env(&section, name)?;
+    env.warnings.extend(client.warnings);
+    for (var, value) in client.vars {
+        env.set(var, value);
+    }
+    Ok(())
 }
 
 /// The CA variables, each only once its file exists (a missing bundle would
@@ -257,7 +307,7 @@ mod tests {
         let c = config(
             "[proxy]\nlisten = \"0.0.0.0:3128\"\nintercept = false\n[repos]\nlisten = \"192.0.2.7:9000\"\n",
         );
-        let env = variables(&c, &paths(), &Settings::default(), None).unwrap();
+        let env = variables(&c, &paths(), &Settings::default(), None, None).unwrap();
         assert_eq!(
             env.vars[0],
             ("HTTPS_PROXY".into(), "http://127.0.0.1:3128".into())
@@ -277,14 +327,14 @@ mod tests {
             proxy: Some("[::]:4000".parse().unwrap()),
             ..Settings::default()
         };
-        let env = variables(&c, &paths(), &settings, None).unwrap();
+        let env = variables(&c, &paths(), &settings, None, None).unwrap();
         assert_eq!(env.vars[0].1, "http://[::1]:4000");
     }
 
     #[test]
     fn unset_names_every_ca_variable_even_before_ca_trust() {
         let c = config("[proxy]\nlisten = \"127.0.0.1:3128\"\n");
-        let set = variables(&c, &paths(), &Settings::default(), None).unwrap();
+        let set = variables(&c, &paths(), &Settings::default(), None, None).unwrap();
         assert!(!names(&set).contains(&"SSL_CERT_FILE"));
         assert!(
             set.notes[0].contains("awsproxy ca trust"),
@@ -295,7 +345,7 @@ mod tests {
             all: true,
             ..Settings::default()
         };
-        let unset = variables(&c, &paths(), &all, None).unwrap();
+        let unset = variables(&c, &paths(), &all, None, None).unwrap();
         for name in BUNDLE_VARS
             .iter()
             .chain(&["NODE_EXTRA_CA_CERTS", "JAVA_TOOL_OPTIONS"])

@@ -26,6 +26,7 @@
 
 mod clients;
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -41,6 +42,7 @@ use serde_json::json;
 use self::clients::Clients;
 use crate::config::CredsSection;
 use crate::creds::{CacheOptions, SourceMetrics, rfc3339};
+use crate::error::Error;
 use crate::metrics::{CounterFamily, Metrics};
 
 /// The longest the endpoint takes to answer, below the SDKs' 2 s timeout.
@@ -326,6 +328,86 @@ pub fn find_client(section: &CredsSection, name: &str) -> Option<crate::config::
         .into_iter()
         .find(|r| r.client.name == name)
         .map(|r| r.client)
+}
+
+/// The endpoint's URL variable.
+pub const FULL_URI_VAR: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+/// The token variable, for a client whose token is inline in the configuration.
+pub const TOKEN_VAR: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+/// The token-file variable, for a client with `token_file`.
+pub const TOKEN_FILE_VAR: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+
+/// The client called `name`, or a usage error naming the configured ones.
+pub fn client_or_usage(
+    section: &CredsSection,
+    name: &str,
+) -> Result<crate::config::CredsClient, Error> {
+    find_client(section, name).ok_or_else(|| {
+        let known = client_names(section);
+        Error::Usage {
+            message: format!("no creds client named `{name}`"),
+            hint: Some(if known.is_empty() {
+                "add a [[creds.client]] to the configuration".to_owned()
+            } else {
+                format!("configured clients: {}", known.join(", "))
+            }),
+        }
+    })
+}
+
+/// What a client of the endpoint sets (`creds serve --print-env`, `env --creds`).
+#[derive(Debug)]
+pub struct ClientEnv {
+    /// The URL, then the token file's path or else the token itself.
+    pub vars: Vec<(&'static str, String)>,
+    /// Problems for stderr (never the token).
+    pub warnings: Vec<String>,
+}
+
+/// The variables for client `name` of the endpoint at `section.listen`.
+pub fn client_env(section: &CredsSection, name: &str) -> Result<ClientEnv, Error> {
+    let client = client_or_usage(section, name)?;
+    if section.listen.0.port() == 0 {
+        return Err(Error::Usage {
+            message: "`[creds] listen` has port 0, so the URL is not known in advance".to_owned(),
+            hint: Some("set a fixed port with --listen or `[creds] listen`".to_owned()),
+        });
+    }
+    let url = format!("http://{}/v1/credentials", client_address(section.listen.0));
+    let mut env = ClientEnv {
+        vars: vec![(FULL_URI_VAR, url)],
+        warnings: Vec::new(),
+    };
+    match (&client.token_file, &client.token) {
+        (Some(path), _) => {
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            if std::fs::read(&path).is_ok_and(|b| b.ends_with(b"\n")) {
+                env.warnings.push(format!(
+                    "`{}` ends with a newline; SDKs send the file verbatim, so the token will not match (write it with `printf %s`)",
+                    path.display()
+                ));
+            }
+            env.vars.push((TOKEN_FILE_VAR, path.display().to_string()));
+        }
+        (None, Some(token)) => env.vars.push((TOKEN_VAR, token.0.expose().to_owned())),
+        // Validation requires one of the two; a client without either is never loaded.
+        (None, None) => {
+            return Err(Error::Usage {
+                message: format!("creds client `{name}` has no token"),
+                hint: Some("give it `token` or `token_file`".to_owned()),
+            });
+        }
+    }
+    Ok(env)
+}
+
+/// The address a client on this host uses: loopback when listening on all interfaces.
+pub fn client_address(listen: SocketAddr) -> SocketAddr {
+    match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, listen.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, listen.port()).into(),
+        _ => listen,
+    }
 }
 
 /// The names of every client in `section` and its `clients_dir`.

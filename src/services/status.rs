@@ -431,6 +431,14 @@ mod tests {
             },
         );
         board.set_health("proxy", Health::Healthy);
+        board.set_service(
+            "repos",
+            ServiceInfo {
+                url: "http://127.0.0.1:9000/".into(),
+                purpose: "repository listener".into(),
+                usage: "or `awsproxy setup pip --mount <a&b>`".into(),
+            },
+        );
         board.add_section("sso", || Section {
             title: "SSO sessions".into(),
             columns: vec!["session".into(), "expires in".into()],
@@ -458,6 +466,10 @@ mod tests {
         assert!(
             html.contains("<code>export HTTPS_PROXY=http://127.0.0.1:3128</code>"),
             "{html}"
+        );
+        assert!(
+            html.contains("or <code>awsproxy setup pip --mount &lt;a&amp;b&gt;</code>"),
+            "usage lines are escaped: {html}"
         );
         assert!(
             html.contains("<code>awsproxy sso login</code>"),

@@ -241,5 +241,21 @@ pub(crate) fn mount_of(url: &str) -> Option<&str> {
         .filter(|m| !m.is_empty())
 }
 
+/// The tools the status page offers a `setup` line for, one per format (pip
+/// and uv for PyPI). Poetry has only a project file, Gradle follows Maven.
+const SUGGESTED: [Tool; 5] = [Tool::Pip, Tool::Uv, Tool::Npm, Tool::Cargo, Tool::Maven];
+
+/// `awsproxy setup TOOL --mount NAME` for each configured mount and its tools.
+pub(crate) fn commands(repos: &crate::config::ReposSection) -> Vec<String> {
+    SUGGESTED
+        .iter()
+        .flat_map(|tool| {
+            target::mounts(repos, *tool)
+                .into_iter()
+                .map(move |(mount, _)| format!("awsproxy setup {} --mount {mount}", tool.as_str()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -109,7 +109,7 @@ fn base_url(repos: &ReposSection, env: &Env) -> String {
 }
 
 /// The mounts of the tool's format, with whether each accepts uploads.
-fn mounts(repos: &ReposSection, tool: Tool) -> Vec<(String, bool)> {
+pub(super) fn mounts(repos: &ReposSection, tool: Tool) -> Vec<(String, bool)> {
     match tool.format() {
         "pypi" => repos
             .pypi

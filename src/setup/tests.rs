@@ -255,3 +255,21 @@ fn a_damaged_block_is_reported_not_guessed_at() {
     assert!(err.message.contains("damaged"), "{err:?}");
     assert!(setup(Tool::Pip, Some(damaged), &endpoint("corp"), &Env::new()).is_err());
 }
+
+#[test]
+fn commands_name_each_mount_with_its_tools() {
+    let source = crate::config::ConfigSource::EmbeddedDefault;
+    let file = crate::config::parse(
+        "[repos]\n[[repos.pypi]]\nname = \"corp\"\ndomain = \"d\"\ndomain_owner = \"111122223333\"\nrepository = \"r\"\n[[repos.npm]]\nname = \"js\"\ndomain = \"d\"\ndomain_owner = \"111122223333\"\nrepository = \"r\"\n",
+        &source,
+    )
+    .unwrap();
+    assert_eq!(
+        commands(file.repos.as_ref().unwrap()),
+        [
+            "awsproxy setup pip --mount corp",
+            "awsproxy setup uv --mount corp",
+            "awsproxy setup npm --mount js",
+        ]
+    );
+}

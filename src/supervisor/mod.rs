@@ -115,8 +115,8 @@ pub struct ServiceDef {
     pub key: &'static str,
     /// What a user reads in the startup line (and the status page).
     pub label: &'static str,
-    /// The one line that uses it, given its address (status page).
-    pub usage: fn(SocketAddr) -> String,
+    /// The one line that uses it, given its address and settings (status page).
+    pub usage: fn(SocketAddr, &Settings) -> String,
     pub placement: fn(&ConfigFile) -> Placement,
     /// Whether the service's resolved settings differ in a new configuration
     /// (it is then restarted; `[server]` limits and its socket are compared
@@ -245,7 +245,7 @@ impl Supervisor {
                     ServiceInfo {
                         url: format!("http://{}/", l.addr),
                         purpose: def.label.to_owned(),
-                        usage: (def.usage)(l.addr),
+                        usage: (def.usage)(l.addr, settings),
                     },
                 );
                 tracing::info!(service = name, address = %l.addr, "listening");
@@ -256,7 +256,7 @@ impl Supervisor {
                     ServiceInfo {
                         url: "(in the background)".to_owned(),
                         purpose: def.label.to_owned(),
-                        usage: (def.usage)(SocketAddr::from(([0, 0, 0, 0], 0))),
+                        usage: (def.usage)(SocketAddr::from(([0, 0, 0, 0], 0)), settings),
                     },
                 );
                 tracing::info!(service = name, "started");

@@ -1,6 +1,8 @@
 //! The services `serve` can run, one [`ServiceDef`] each, in start order.
 
-use super::settings::SsoSettings;
+use std::net::SocketAddr;
+
+use super::settings::{Settings, SsoSettings};
 use super::{Placement, ServiceDef, Shared, run_logged};
 use crate::cache::HttpCache;
 use crate::daemon::host::HostPolicy;
@@ -16,7 +18,7 @@ fn metrics() -> ServiceDef {
         name: "metrics",
         key: "[metrics] listen",
         label: "status page, /healthz, /metrics",
-        usage: |_| "this page; Prometheus scrapes `/metrics`, probes use `/healthz`".to_owned(),
+        usage: |_, _| "this page; Prometheus scrapes `/metrics`, probes use `/healthz`".to_owned(),
         placement: |f| {
             f.metrics
                 .as_ref()
@@ -48,7 +50,7 @@ fn sso_watcher() -> ServiceDef {
         name: "sso",
         key: "[sso]",
         label: "SSO watcher",
-        usage: |_| {
+        usage: |_, _| {
             "keeps SSO sessions fresh; `awsproxy sso login` when one needs a login".to_owned()
         },
         placement: |f| {
@@ -167,7 +169,7 @@ fn creds() -> ServiceDef {
         name: "creds",
         key: "[creds] listen",
         label: "ECS credentials endpoint",
-        usage: |a| {
+        usage: |a, _| {
             format!(
                 "`AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{a}/v1/credentials` with `AWS_CONTAINER_AUTHORIZATION_TOKEN` = the client's token"
             )
@@ -210,7 +212,7 @@ fn proxy() -> ServiceDef {
         name: "proxy",
         key: "[proxy] listen",
         label: "forward proxy (HTTPS_PROXY)",
-        usage: |a| format!("`export HTTPS_PROXY=http://{a} HTTP_PROXY=http://{a}`"),
+        usage: |a, _| format!("`export HTTPS_PROXY=http://{a} HTTP_PROXY=http://{a}`"),
         placement: |f| {
             f.proxy
                 .as_ref()
@@ -260,11 +262,7 @@ fn repos() -> ServiceDef {
         name: "repos",
         key: "[repos] listen",
         label: "repository listener (PyPI, npm, Cargo, Maven)",
-        usage: |a| {
-            format!(
-                "`pip install --index-url http://{a}/pypi/NAME/simple/ …`, `npm --registry http://{a}/npm/NAME/`: the mounts are listed below"
-            )
-        },
+        usage: repos_usage,
         placement: |f| {
             f.repos
                 .as_ref()
@@ -313,6 +311,22 @@ fn repos() -> ServiceDef {
             )))
         },
     }
+}
+
+/// The repository listener's line, then a `setup` command per mount.
+fn repos_usage(a: SocketAddr, settings: &Settings) -> String {
+    let mut usage = format!(
+        "`pip install --index-url http://{a}/pypi/NAME/simple/ …`, `npm --registry http://{a}/npm/NAME/`: the mounts are listed below"
+    );
+    let commands = crate::setup::commands(&settings.repos.section);
+    if !commands.is_empty() {
+        let commands: Vec<String> = commands.iter().map(|c| format!("`{c}`")).collect();
+        usage.push_str(&format!(
+            ". Or point a tool at a mount: {}",
+            commands.join(", ")
+        ));
+    }
+    usage
 }
 
 /// After a listener stops: let fills whose bodies were in flight commit.

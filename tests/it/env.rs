@@ -211,3 +211,116 @@ fn without_the_proxy_only_the_mounts_are_exported() {
         )])
     );
 }
+
+/// `--creds CLIENT`: the endpoint URL and the client's token (by file when it
+/// has one), evaluated by each shell and then accepted by `creds serve` itself.
+#[test]
+fn creds_adds_the_container_credentials_variables_that_the_endpoint_accepts() {
+    use crate::creds::harness::{Daemon, http_get};
+    use crate::support::fakes::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY};
+
+    const TOKEN: &str = "inline-t0ken 'quoted' $x";
+    let ctx = TestContext::new();
+    let token_file = ctx.write(&ctx.root().join("it's $a dir/app-token"), "file-token-abcd");
+    let keys = format!(
+        "access_key_id = \"{FAKE_ACCESS_KEY_ID}\"\nsecret_access_key = \"{FAKE_SECRET_ACCESS_KEY}\"\n"
+    );
+    let ctx = ctx.config(&format!(
+        "{CONFIG}\n[creds]\nlisten = \"0.0.0.0:1338\"\nallow_non_loopback = true\n[[creds.client]]\nname = \"app\"\ntoken_file = \"{}\"\n{keys}[[creds.client]]\nname = \"inline\"\ntoken = \"{}\"\n{keys}",
+        token_file.display(),
+        TOKEN
+    ));
+
+    let json: BTreeMap<String, String> =
+        serde_json::from_str(&stdout(&ctx, &["env", "--json", "--creds", "app"])).unwrap();
+    assert_eq!(
+        json["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+        "http://127.0.0.1:1338/v1/credentials"
+    );
+    assert_eq!(
+        json["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"],
+        token_file.display().to_string()
+    );
+    assert!(!json.contains_key("AWS_CONTAINER_AUTHORIZATION_TOKEN"));
+    assert_eq!(
+        json["PIP_INDEX_URL"],
+        "http://127.0.0.1:9000/pypi/corp/simple/"
+    );
+
+    let d = Daemon::start(&ctx);
+    let ctx = ctx.env("AWSPROXY_CREDS_LISTEN", d.addr.to_string());
+    let names = [
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    ];
+    let url = format!("http://{}/v1/credentials", d.addr);
+    for (client, token, file) in [
+        ("inline", TOKEN, String::from("unset")),
+        ("app", "unset", token_file.display().to_string()),
+    ] {
+        let want = format!("{url}\n{token}\n{file}\n");
+        let posix_print: String = names
+            .iter()
+            .map(|n| format!("printf '%s\\n' \"${{{n}-unset}}\"\n"))
+            .collect();
+        let fish_print: String = names
+            .iter()
+            .map(|n| format!("set -q {n}; and printf '%s\\n' \"${n}\"; or echo unset\n"))
+            .collect();
+        for sh in ["bash", "zsh", "fish"] {
+            let out = ctx.run(&[
+                "--log-level",
+                "debug",
+                "env",
+                "--shell",
+                sh,
+                "--creds",
+                client,
+            ]);
+            out.assert_code(0);
+            assert!(
+                !out.stderr.contains("t0ken"),
+                "the token is logged: {}",
+                out.stderr
+            );
+            let set = out.stdout;
+            let unset = stdout(&ctx, &["env", "--shell", sh, "--unset", "--creds", client]);
+            let print = if sh == "fish" {
+                &fish_print
+            } else {
+                &posix_print
+            };
+            let Some(seen) = shell(sh, &format!("{set}\n{print}")) else {
+                assert_ne!(sh, "bash", "bash is always installed");
+                continue;
+            };
+            assert_eq!(seen, want, "{sh} with:\n{set}");
+            let seen = shell(sh, &format!("{set}\n{unset}\n{print}")).unwrap();
+            assert_eq!(seen, "unset\n".repeat(3), "{sh} with:\n{unset}");
+        }
+        // What an SDK does with the variables: GET the URL with the token (the
+        // file's content, for a token file).
+        let sent = if client == "app" {
+            std::fs::read_to_string(&token_file).unwrap()
+        } else {
+            token.to_owned()
+        };
+        let r = http_get(d.addr, "/v1/credentials", Some(&sent));
+        assert_eq!(
+            r.json()["AccessKeyId"],
+            FAKE_ACCESS_KEY_ID,
+            "{client}: {r:?}"
+        );
+    }
+
+    let unknown = ctx.run(&["env", "--creds", "nope"]);
+    unknown.assert_code(2);
+    assert!(
+        unknown.stderr.contains("no creds client named `nope`")
+            && unknown.stderr.contains("app, inline"),
+        "{}",
+        unknown.stderr
+    );
+    assert_eq!(ctx.run(&["env", "--unset", "--creds", "nope"]).code, 2);
+}

@@ -432,6 +432,25 @@ async fn every_service_at_once_against_the_fakes_with_a_reload() {
     let (status, _, body) = get_with(&format!("{metrics}/healthz"), &[]).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
 
+    // The repository listener's row names a `setup` command per mount and tool.
+    let page = body_text(&format!("{metrics}/")).await;
+    let row = page
+        .split("<tr data-component=\"repos\">")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no repos row: {page}"));
+    for tool in ["pip", "uv"] {
+        let line = format!("<code>awsproxy setup {tool} --mount corp</code>");
+        assert!(row.contains(&line), "{line}: {row}");
+    }
+    assert!(
+        row.contains("<code>awsproxy setup maven --mount releases</code>")
+            && row.contains("/pypi/NAME/simple/")
+            && !row.contains("setup npm")
+            && !row.contains("setup cargo"),
+        "{row}"
+    );
+
     // SIGHUP with a second client: only the credentials endpoint restarts.
     let both = format!(
         "{app}[[creds.client]]\nname = \"other\"\ntoken = \"other-token\"\naccess_key_id = \"{FAKE_ACCESS_KEY_ID}\"\nsecret_access_key = \"{FAKE_SECRET_ACCESS_KEY}\"\n"
