@@ -1,5 +1,5 @@
-"""The ECS credentials endpoint and credential_process, used by botocore/boto3
-and the AWS CLI, with STS played by moto."""
+"""The ECS credentials endpoint, credential_process and `awsproxy exec`, used by
+botocore/boto3 and the AWS CLI, with STS played by moto."""
 
 import json
 import subprocess
@@ -87,3 +87,31 @@ def test_credential_process_wraps_a_profile_for_boto3(env, moto, tmp_path):
     proc = subprocess.run(["python", "-c", script], env=e, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "assumed-role/InteropRole/via-process" in proc.stdout
+
+
+def test_awsproxy_exec_gives_the_aws_cli_and_boto3_an_sso_profiles_credentials(env, fake_aws, moto, tmp_path):
+    """`awsproxy exec --profile dev` (an SSO profile) runs the AWS CLI and boto3
+    with only the child's endpoint: both call STS (moto) with the role's
+    credentials, and the endpoint stops answering once the command exits."""
+    import socket
+    from test_sso import setup as sso_setup
+
+    e, _ = sso_setup(env, fake_aws)
+    run(e, "sso", "login", "corp", "--use-device-code", "--no-browser", timeout=120)
+    e = dict(e, AWS_ENDPOINT_URL_STS=moto, AWS_ACCESS_KEY_ID="AKIDSHOULDNOTBEUSED", AWS_SECRET_ACCESS_KEY="x")
+    cli = run(e, "exec", "--profile", "dev", "--", "aws", "sts", "get-caller-identity", "--output", "json")
+    assert json.loads(cli.stdout)["Account"], cli.stdout
+    uri_file = tmp_path / "uri"
+    script = (
+        "import boto3, os, json\n"
+        "c = boto3.Session().get_credentials()\n"
+        f"open({str(uri_file)!r}, 'w').write(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'])\n"
+        "print(json.dumps({'method': c.method, 'key': c.get_frozen_credentials().access_key}))\n"
+    )
+    py = run(e, "exec", "--profile", "dev", "--", "python", "-c", script)
+    got = json.loads(py.stdout)
+    assert got["method"] == "container-role", got
+    assert got["key"].startswith("ASIAFAKE"), got
+    host, port = uri_file.read_text().split("//")[1].split("/")[0].rsplit(":", 1)
+    with socket.socket() as s:
+        assert s.connect_ex((host, int(port))) != 0, "the endpoint outlived the command"
