@@ -124,6 +124,32 @@ def fake_aws_factory():
         fake.stop()
 
 
+def codeartifact_env(fake_aws_factory, env, token, upstream_url, keys=None):
+    """The AWS fake issuing `token` as every CodeArtifact token, with
+    GetRepositoryEndpoint answering `upstream_url`, and `env` pointed at it with
+    static keys (`keys`, or the fake's usual ones). Returns (fake, env)."""
+    fake = fake_aws_factory(
+        "--codeartifact-fixed-token", token,
+        "--codeartifact-endpoint", upstream_url,
+    )
+    e = fake.env(env)
+    e.update(keys or {"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret-access-key"})
+    return fake, e
+
+
+def mount_config(path, fmt, name, repository="repo", port=0, extra=""):
+    """Writes an awsproxy config with the repository listener on 127.0.0.1:`port`
+    and one `[[repos.FMT]]` mount `name` of the fake's CodeArtifact domain
+    (`extra`: more lines for the mount). Returns `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
+        f'[[repos.{fmt}]]\nname = "{name}"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        f'region = "us-east-1"\nrepository = "{repository}"\n{extra}'
+    )
+    return path
+
+
 @pytest.fixture
 def fake_aws(fake_aws_factory):
     return fake_aws_factory()

@@ -16,7 +16,7 @@ import subprocess
 import boto3
 import pytest
 
-from conftest import Daemon
+from conftest import Daemon, codeartifact_env, mount_config
 
 BUCKET = "artifacts"
 GROUP_PATH = "com/example/hello/1.0"
@@ -115,7 +115,7 @@ def test_mvn_dependency_get_through_the_proxy(maven_serve, tmp_path):
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}
     r = subprocess.run(
-        ["mvn", "-B", "-s", str(settings), PLUGIN, f"-Dartifact={artifact}"],
+        ["mvn", "-B", "-s", str(settings), PLUGIN, "-Dartifact=com.example:hello:1.0"],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
@@ -201,18 +201,8 @@ def test_mvn_dependency_get_from_a_codeartifact_mount(fake_aws_factory, env, tmp
         files[path + ".sha1"] = hashlib.sha1(body).hexdigest().encode()
         files[path + ".sha256"] = hashlib.sha256(body).hexdigest().encode()
     upstream, seen = start_codeartifact_maven(files)
-    fake = fake_aws_factory(
-        "--codeartifact-fixed-token", CA_TOKEN,
-        "--codeartifact-endpoint", f"http://127.0.0.1:{upstream.server_address[1]}/",
-    )
-    e = fake.env(env)
-    e.update({"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret"})
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        '[repos]\nlisten = "127.0.0.1:0"\n\n'
-        '[[repos.maven]]\nname = "ca"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
-        'region = "us-east-1"\nrepository = "maven-store"\n'
-    )
+    fake, e = codeartifact_env(fake_aws_factory, env, CA_TOKEN, f"http://127.0.0.1:{upstream.server_address[1]}/")
+    cfg = mount_config(tmp_path / "config.toml", "maven", "ca", "maven-store")
     serve = Daemon(e, "--config", str(cfg), "serve")
     try:
         repos_url = serve.url("repository listener")
@@ -237,18 +227,8 @@ def test_mvn_deploy_to_a_codeartifact_mount_then_resolve_it(fake_aws_factory, en
     deployed artifact resolves through the same mount."""
     files = {}
     upstream, seen = start_codeartifact_maven(files)
-    fake = fake_aws_factory(
-        "--codeartifact-fixed-token", CA_TOKEN,
-        "--codeartifact-endpoint", f"http://127.0.0.1:{upstream.server_address[1]}/",
-    )
-    e = fake.env(env)
-    e.update({"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret"})
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        '[repos]\nlisten = "127.0.0.1:0"\n\n'
-        '[[repos.maven]]\nname = "ca"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
-        'region = "us-east-1"\nrepository = "maven-store"\nallow_deploy = true\n'
-    )
+    _, e = codeartifact_env(fake_aws_factory, env, CA_TOKEN, f"http://127.0.0.1:{upstream.server_address[1]}/")
+    cfg = mount_config(tmp_path / "config.toml", "maven", "ca", "maven-store", extra="allow_deploy = true\n")
     serve = Daemon(e, "--config", str(cfg), "serve")
     try:
         repos_url = serve.url("repository listener")

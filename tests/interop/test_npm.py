@@ -15,7 +15,7 @@ import tarfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from conftest import Daemon, free_port
+from conftest import Daemon, codeartifact_env, free_port, mount_config
 
 STATIC = {"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret-access-key"}
 TOKEN = "interop-fixed-codeartifact-token"
@@ -126,19 +126,8 @@ def test_npm_install_through_the_proxy(fake_aws_factory, env, tmp_path):
         "@corp/tool": ("2.1.0", make_tarball("@corp/tool", "2.1.0")),
     }
     upstream, seen = start_registry(up_port, packages)
-    fake = fake_aws_factory(
-        "--codeartifact-fixed-token", TOKEN,
-        "--codeartifact-endpoint", f"http://127.0.0.1:{up_port}/",
-    )
-    e = fake.env(env)
-    e.update(STATIC)
-    port = free_port()
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
-        '[[repos.npm]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
-        'region = "us-east-1"\nrepository = "repo"\n'
-    )
+    fake, e = codeartifact_env(fake_aws_factory, env, TOKEN, f"http://127.0.0.1:{up_port}/")
+    cfg = mount_config(tmp_path / "config.toml", "npm", "corp")
     serve = Daemon(e, "--config", str(cfg), "serve")
     registry = f"{serve.url('repository listener')}/npm/corp/"
     try:
@@ -169,19 +158,9 @@ def test_npm_publish_then_install_with_a_dependency_and_ci_from_the_lockfile(fak
     up_port = free_port()
     packages = {"demo-pkg": ("1.0.0", make_tarball("demo-pkg", "1.0.0"))}
     upstream, seen = start_registry(up_port, packages)
-    fake = fake_aws_factory(
-        "--codeartifact-fixed-token", TOKEN,
-        "--codeartifact-endpoint", f"http://127.0.0.1:{up_port}/",
-    )
-    e = fake.env(env)
-    e.update(STATIC)
+    _, e = codeartifact_env(fake_aws_factory, env, TOKEN, f"http://127.0.0.1:{up_port}/")
     port = free_port()
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
-        '[[repos.npm]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
-        'region = "us-east-1"\nrepository = "repo"\nallow_publish = true\n'
-    )
+    cfg = mount_config(tmp_path / "config.toml", "npm", "corp", port=port, extra="allow_publish = true\n")
     serve = Daemon(e, "--config", str(cfg), "serve")
     registry = f"{serve.url('repository listener')}/npm/corp/"
     clean = {k: v for k, v in e.items() if not k.lower().startswith("npm_")}

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import Daemon, free_port, wait_for_port
+from conftest import Daemon, codeartifact_env, free_port, mount_config, wait_for_port
 
 STATIC = {"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret-access-key"}
 TOKEN = "interop-fixed-codeartifact-token"
@@ -74,19 +74,8 @@ def pip(env, *args):
 def test_pip_install_and_download_through_the_proxy(fake_aws_factory, env, tmp_path):
     up_port = free_port()
     upstream = start_pypiserver(tmp_path, up_port)
-    fake = fake_aws_factory(
-        "--codeartifact-fixed-token", TOKEN,
-        "--codeartifact-endpoint", f"http://127.0.0.1:{up_port}/",
-    )
-    e = fake.env(env)
-    e.update(STATIC)
-    port = free_port()
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
-        '[[repos.pypi]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
-        'region = "us-east-1"\nrepository = "repo"\n'
-    )
+    fake, e = codeartifact_env(fake_aws_factory, env, TOKEN, f"http://127.0.0.1:{up_port}/")
+    cfg = mount_config(tmp_path / "config.toml", "pypi", "corp")
     serve = Daemon(e, "--config", str(cfg), "serve")
     index = f"{serve.url('repository listener')}/pypi/corp/simple/"
     try:
@@ -134,19 +123,8 @@ def test_pip_and_uv_resolve_from_json_pages_and_metadata_without_the_wheel(fake_
 
     up_port = free_port()
     upstream = start_pypiserver(tmp_path, up_port)
-    fake = fake_aws_factory(
-        "--codeartifact-fixed-token", TOKEN,
-        "--codeartifact-endpoint", f"http://127.0.0.1:{up_port}/",
-    )
-    e = fake.env(env)
-    e.update(STATIC)
-    port = free_port()
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
-        '[[repos.pypi]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
-        'region = "us-east-1"\nrepository = "repo"\n'
-    )
+    fake, e = codeartifact_env(fake_aws_factory, env, TOKEN, f"http://127.0.0.1:{up_port}/")
+    cfg = mount_config(tmp_path / "config.toml", "pypi", "corp")
     serve = Daemon(e, "-v", "--config", str(cfg), "serve")
     index = f"{serve.url('repository listener')}/pypi/corp/simple/"
     try:

@@ -252,28 +252,16 @@ def test_maven_resolves_through_serve_after_setup(fake_aws_factory, env, tmp_pat
     undo removes the file it created."""
     import hashlib
     from test_maven import CA_TOKEN, DEBIAN_REPO, GROUP_PATH, JAR, PLUGIN, POM, start_codeartifact_maven
-    from conftest import Daemon
+    from conftest import Daemon, codeartifact_env, free_port, mount_config
 
     files = {}
     for name, body in (("hello-1.0.jar", JAR), ("hello-1.0.pom", POM)):
         files[f"{GROUP_PATH}/{name}"] = body
         files[f"{GROUP_PATH}/{name}.sha1"] = hashlib.sha1(body).hexdigest().encode()
     upstream, seen = start_codeartifact_maven(files)
-    fake = fake_aws_factory(
-        "--codeartifact-fixed-token", CA_TOKEN,
-        "--codeartifact-endpoint", f"http://127.0.0.1:{upstream.server_address[1]}/",
-    )
-    e = fake.env(env)
-    e.update({"AWS_ACCESS_KEY_ID": "AKIDFAKESTATIC", "AWS_SECRET_ACCESS_KEY": "fake-static-secret"})
-    from conftest import free_port
+    _, e = codeartifact_env(fake_aws_factory, env, CA_TOKEN, f"http://127.0.0.1:{upstream.server_address[1]}/")
     port = free_port()
-    config = tmp_path / "config" / "awsproxy" / "config.toml"
-    config.parent.mkdir(parents=True)
-    config.write_text(
-        f'[repos]\nlisten = "127.0.0.1:{port}"\n\n'
-        '[[repos.maven]]\nname = "ca"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
-        'region = "us-east-1"\nrepository = "maven-store"\n'
-    )
+    mount_config(tmp_path / "config" / "awsproxy" / "config.toml", "maven", "ca", "maven-store", port=port)
     serve = Daemon(e, "serve")
     try:
         serve.url("repository listener")
