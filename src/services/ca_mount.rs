@@ -53,6 +53,8 @@ pub struct CaMount<F> {
     /// `FORMAT/NAME/IDENTITY`: two identities never share entries.
     pub namespace: Namespace,
     pub allow_publish: bool,
+    /// A repository of the no-config form (which never publishes).
+    pub seed: bool,
     /// `fallback = "missing"`: where names the repository lacks may come from.
     pub fallback: Option<PublicFallback>,
     pub stats: Stats,
@@ -114,6 +116,11 @@ impl PublicFallback {
 }
 
 impl<F> CaMount<F> {
+    /// The mount's name: `NAME` of a configured one, `ACCOUNT/REGION/DOMAIN/REPO` of a seed.
+    pub fn name(&self) -> &str {
+        self.label.split_once(':').map_or(&self.label, |(_, n)| n)
+    }
+
     /// A configured mount (`[[repos.FORMAT]]`); its token is kept fresh by
     /// the caller's [`CaRepository::spawn_refresher`].
     pub fn named(
@@ -152,6 +159,7 @@ impl<F> CaMount<F> {
             ),
             namespace,
             allow_publish: m.allow_publish,
+            seed: false,
             fallback: m.fallback.clone(),
             stats: Stats::default(),
             files,
@@ -182,6 +190,7 @@ impl<F> CaMount<F> {
             upstream: CaRepository::new(source, &ctx.tokens, seed.repo.clone(), format, None),
             namespace,
             allow_publish: false,
+            seed: true,
             fallback: None,
             stats: Stats::default(),
             files,
