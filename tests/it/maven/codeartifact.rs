@@ -236,7 +236,11 @@ async fn the_seed_url_form_serves_verified_cached_revalidated_files_without_conf
     s.srv.wait_stored(1).await;
     let again = s.get(&format!("{SEED}/{JAR}")).await;
     assert_eq!(again.text(), "jar bytes");
-    assert!(again.header("cache-status").contains("hit"), "{:?}", again.headers);
+    assert!(
+        again.header("cache-status").contains("hit"),
+        "{:?}",
+        again.headers
+    );
     assert_eq!(s.up.count(JAR), 1, "one upstream fetch for two requests");
     let asked = s.aws.state().codeartifact.endpoint_requests.clone();
     assert!(
@@ -321,7 +325,10 @@ async fn a_bad_seed_gets_the_answer_of_every_format_and_is_remembered() {
         retry_after: FAILED_FOR,
     })
     .response("[[repos.maven]]");
-    let expected_retry = expected.headers()["retry-after"].to_str().unwrap().to_owned();
+    let expected_retry = expected.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let expected_body = expected.into_body().collect().await.unwrap().to_bytes();
 
     let first = s.get(&junk).await;
