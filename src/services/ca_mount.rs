@@ -1,6 +1,8 @@
 //! What the CodeArtifact mounts of the formats built on the shared core (npm,
-//! Cargo) have in common: the mount itself ([`CaMount`], generic over what
-//! the format remembers about the files it served), the format's router with
+//! Cargo, Maven) have in common: the mount itself ([`CaMount`], generic over what
+//! the format remembers about the files it served), the mounts of a format
+//! with their no-config table ([`Mounts`]; Maven routes them beside its S3
+//! mounts), the format's router with
 //! its named and no-config routes ([`router`]), its rows on the status
 //! page, `/healthz` and `/metrics` ([`register_board`]), and the steps of a
 //! request that don't depend on the format: a lookup through the cache
