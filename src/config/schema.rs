@@ -216,6 +216,27 @@ macro_rules! codeartifact_mount {
     };
 }
 codeartifact_mount!(PypiMount, "pypi");
+
+impl MavenMount {
+    /// Its CodeArtifact repository (`None` for an S3 mount, or without all
+    /// of `domain`, `domain_owner` and `repository`).
+    pub fn codeartifact(&self) -> Option<CodeArtifactMount> {
+        let (Some(domain), Some(owner), Some(repository)) =
+            (&self.domain, &self.domain_owner, &self.repository)
+        else {
+            return None;
+        };
+        Some(CodeArtifactMount {
+            format: "maven",
+            name: self.name.clone(),
+            domain: domain.clone(),
+            domain_owner: owner.clone(),
+            region: self.region.clone(),
+            repository: repository.clone(),
+            profile: self.profile.clone(),
+        })
+    }
+}
 codeartifact_mount!(NpmMount, "npm");
 codeartifact_mount!(CargoMount, "cargo");
 
@@ -226,21 +247,7 @@ impl ReposSection {
             .chain(self.npm.iter().map(NpmMount::codeartifact))
             .chain(self.cargo.iter().map(CargoMount::codeartifact))
             .collect();
-        for m in &self.maven {
-            if let (Some(domain), Some(owner), Some(repository)) =
-                (&m.domain, &m.domain_owner, &m.repository)
-            {
-                all.push(CodeArtifactMount {
-                    format: "maven",
-                    name: m.name.clone(),
-                    domain: domain.clone(),
-                    domain_owner: owner.clone(),
-                    region: m.region.clone(),
-                    repository: repository.clone(),
-                    profile: m.profile.clone(),
-                });
-            }
-        }
+        all.extend(self.maven.iter().filter_map(MavenMount::codeartifact));
         all
     }
 }

@@ -1,6 +1,8 @@
 //! What the CodeArtifact mounts of the formats built on the shared core (npm,
-//! Cargo) have in common: the mount itself ([`CaMount`], generic over what
-//! the format remembers about the files it served), the format's router with
+//! Cargo, Maven) have in common: the mount itself ([`CaMount`], generic over what
+//! the format remembers about the files it served), the mounts of a format
+//! with their no-config table ([`Mounts`]; Maven routes them beside its S3
+//! mounts), the format's router with
 //! its named and no-config routes ([`router`]), its rows on the status
 //! page, `/healthz` and `/metrics` ([`register_board`]), and the steps of a
 //! request that don't depend on the format: a lookup through the cache
@@ -53,6 +55,8 @@ pub struct CaMount<F> {
     /// `FORMAT/NAME/IDENTITY`: two identities never share entries.
     pub namespace: Namespace,
     pub allow_publish: bool,
+    /// A repository of the no-config form (which never publishes).
+    pub seed: bool,
     /// `fallback = "missing"`: where names the repository lacks may come from.
     pub fallback: Option<PublicFallback>,
     pub stats: Stats,
@@ -114,6 +118,11 @@ impl PublicFallback {
 }
 
 impl<F> CaMount<F> {
+    /// The mount's name: `NAME` of a configured one, `ACCOUNT/REGION/DOMAIN/REPO` of a seed.
+    pub fn name(&self) -> &str {
+        self.label.split_once(':').map_or(&self.label, |(_, n)| n)
+    }
+
     /// A configured mount (`[[repos.FORMAT]]`); its token is kept fresh by
     /// the caller's [`CaRepository::spawn_refresher`].
     pub fn named(
@@ -152,6 +161,7 @@ impl<F> CaMount<F> {
             ),
             namespace,
             allow_publish: m.allow_publish,
+            seed: false,
             fallback: m.fallback.clone(),
             stats: Stats::default(),
             files,
@@ -182,6 +192,7 @@ impl<F> CaMount<F> {
             upstream: CaRepository::new(source, &ctx.tokens, seed.repo.clone(), format, None),
             namespace,
             allow_publish: false,
+            seed: true,
             fallback: None,
             stats: Stats::default(),
             files,
@@ -245,7 +256,6 @@ pub struct Mounts<F> {
     named: HashMap<String, Arc<CaMount<F>>>,
     /// The no-config form's repositories.
     seeds: SeedTable<Arc<CaMount<F>>>,
-    dispatch: Dispatch<F>,
 }
 
 impl<F> Mounts<F> {
@@ -257,6 +267,55 @@ impl<F> Mounts<F> {
         seed.sort_by(|a, b| a.label.cmp(&b.label));
         all.extend(seed);
         all
+    }
+
+    /// The configured mount `/FORMAT/NAME/`.
+    pub fn named(&self, name: &str) -> Option<Arc<CaMount<F>>> {
+        self.named.get(name).cloned()
+    }
+}
+
+impl<F: Default + Send + Sync + 'static> Mounts<F> {
+    /// The configured mounts of `format` (each token kept fresh in the
+    /// background) and an empty no-config table.
+    pub async fn new(
+        format: Format,
+        configured: Vec<MountConfig>,
+        ctx: &RepoContext,
+    ) -> anyhow::Result<Arc<Self>> {
+        let client = UpstreamClient::new(&ctx.upstream)?;
+        let mut named = HashMap::new();
+        for m in configured {
+            let creds = ctx.mount_creds(m.repository.profile.as_deref()).await;
+            let mount = CaMount::named(format, &m, creds, ctx, F::default())?;
+            mount.upstream.spawn_refresher();
+            named.insert(m.repository.name.clone(), Arc::new(mount));
+        }
+        Ok(Arc::new(Self {
+            ctx: ctx.clone(),
+            client,
+            format,
+            named,
+            seeds: SeedTable::new(Instant::now()),
+        }))
+    }
+
+    /// The mount of a no-config URL (see [`super::seeds`] for the limits),
+    /// or the answer to the client when there is none (`404`, or `503` with
+    /// `Retry-After`).
+    pub async fn seed(&self, seed: &SeedParts) -> Result<Arc<CaMount<F>>, Response> {
+        self.seeds
+            .mount(seed, async || {
+                CaMount::seed(
+                    self.format,
+                    seed,
+                    self.ctx.mount_creds(None).await,
+                    &self.ctx,
+                    F::default(),
+                )
+            })
+            .await
+            .map_err(|e| e.response(&format!("[[repos.{}]]", self.format.as_str())))
     }
 }
 
@@ -280,52 +339,56 @@ pub async fn router<F: Default + std::fmt::Debug + Send + Sync + 'static>(
     board: Board,
     dispatch: Dispatch<F>,
 ) -> anyhow::Result<Router> {
-    let client = UpstreamClient::new(&ctx.upstream)?;
-    let mut named = HashMap::new();
-    for m in configured {
-        let creds = ctx.mount_creds(m.repository.profile.as_deref()).await;
-        let mount = CaMount::named(format, &m, creds, ctx, F::default())?;
-        mount.upstream.spawn_refresher();
-        named.insert(m.repository.name.clone(), Arc::new(mount));
-    }
-    let shared = Arc::new(Mounts {
-        ctx: ctx.clone(),
-        client,
-        format,
-        named,
-        seeds: SeedTable::new(Instant::now()),
-        dispatch,
-    });
+    let shared = Mounts::<F>::new(format, configured, ctx).await?;
     let weak = Arc::downgrade(&shared);
     register_board(ctx, format, board, move || {
         weak.upgrade().map(|s| s.all()).unwrap_or_default()
     });
-    let kind = format.as_str();
     Ok(Router::new()
         .route(
-            &format!("/{kind}/{{name}}/{{*rest}}"),
+            &format!("/{}/{{name}}/{{*rest}}", format.as_str()),
             any(named_route::<F>),
         )
-        .route(
-            &format!("/{{account}}/{{region}}/{{domain}}/{{repo}}/{kind}/{{*rest}}"),
-            any(seed_route::<F>),
-        )
-        .with_state(shared))
+        .route(&seed_path(format), any(seed_route::<F>))
+        .with_state(Routed { shared, dispatch }))
+}
+
+/// The no-config route of `format`, `/{account}/{region}/{domain}/{repo}/FORMAT/{*rest}`.
+pub fn seed_path(format: Format) -> String {
+    format!(
+        "/{{account}}/{{region}}/{{domain}}/{{repo}}/{}/{{*rest}}",
+        format.as_str()
+    )
+}
+
+/// The state of [`router`]'s routes.
+struct Routed<F> {
+    shared: Arc<Mounts<F>>,
+    dispatch: Dispatch<F>,
+}
+
+impl<F> Clone for Routed<F> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            dispatch: self.dispatch,
+        }
+    }
 }
 
 async fn named_route<F: Send + Sync + 'static>(
-    State(st): State<Arc<Mounts<F>>>,
+    State(st): State<Routed<F>>,
     Path((name, rest)): Path<(String, String)>,
     req: Request,
 ) -> Response {
-    match st.named.get(&name).cloned() {
-        Some(m) => (st.dispatch)(st.clone(), m, rest, req).await,
+    match st.shared.named(&name) {
+        Some(m) => (st.dispatch)(st.shared.clone(), m, rest, req).await,
         None => RepoError::NotFound.into_response(),
     }
 }
 
 async fn seed_route<F: Default + Send + Sync + 'static>(
-    State(st): State<Arc<Mounts<F>>>,
+    State(st): State<Routed<F>>,
     Path((account, region, domain, repo, rest)): Path<(String, String, String, String, String)>,
     req: Request,
 ) -> Response {
@@ -335,21 +398,9 @@ async fn seed_route<F: Default + Send + Sync + 'static>(
         domain,
         repo,
     };
-    let mount = st
-        .seeds
-        .mount(&seed, async || {
-            CaMount::seed(
-                st.format,
-                &seed,
-                st.ctx.mount_creds(None).await,
-                &st.ctx,
-                F::default(),
-            )
-        })
-        .await;
-    match mount {
-        Ok(m) => (st.dispatch)(st.clone(), m, rest, req).await,
-        Err(e) => e.response(&format!("[[repos.{}]]", st.format.as_str())),
+    match st.shared.seed(&seed).await {
+        Ok(m) => (st.dispatch)(st.shared.clone(), m, rest, req).await,
+        Err(refused) => refused,
     }
 }
 

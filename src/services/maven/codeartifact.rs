@@ -1,5 +1,9 @@
 //! CodeArtifact Maven repositories at `/maven/NAME/` (a `[[repos.maven]]`
-//! mount with `domain`, `domain_owner` and `repository` instead of `bucket`).
+//! mount with `domain`, `domain_owner` and `repository` instead of `bucket`),
+//! and without config at `/{account}/{region}/{domain}/{repo}/maven/`: the
+//! shared [`CaMount`] with the no-config form's [`super::super::seeds`] rules
+//! (credentials from the default chain; `PUT` refused with `403`, as that
+//! form never publishes).
 //!
 //! The same routes and path rules as the S3 mounts ([`super::route`],
 //! [`RepoPath`]): release files are cached immutably and checked against the
@@ -16,7 +20,6 @@
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context as _;
 use axum::extract::Request;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Response, StatusCode, header};
@@ -24,16 +27,14 @@ use http_body_util::BodyExt as _;
 use url::Url;
 
 use super::s3::text;
-use crate::cache::key::Namespace;
-use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions, UpstreamAuth, Verifier};
+use crate::cache::{Body, CachePolicy, LookupOptions, UpstreamAuth, Verifier};
 use crate::codeartifact::endpoint::Format;
-use crate::codeartifact::fetch::{AuthScheme, Redirects, RepoFetch, basic_auth};
-use crate::codeartifact::repository::{CaRepository, dir_url};
-use crate::codeartifact::token::TokenSource;
+use crate::codeartifact::fetch::{AuthScheme, Redirects, basic_auth};
 use crate::config::MavenMount;
 use crate::maven::content;
 use crate::maven::path::RepoPath;
 use crate::net::{self, UpstreamClient};
+use crate::services::ca_mount::{CaMount, MountConfig, Mounts};
 use crate::services::repo_error::RepoError;
 use crate::services::repos::{RepoContext, check_publish};
 
@@ -51,81 +52,57 @@ const PASSED: [header::HeaderName; 6] = [
     header::ACCEPT_RANGES,
 ];
 
-/// One CodeArtifact Maven repository as a mount serves it.
+/// What a CodeArtifact Maven mount remembers: the checksums it has read, by
+/// repository path (release files never change).
 #[derive(Debug)]
-pub struct CaMaven {
-    pub name: String,
-    pub upstream: CaRepository,
-    /// `maven/NAME/IDENTITY`, apart from every other mount's entries.
-    pub namespace: Namespace,
-    pub allow_deploy: bool,
-    client: UpstreamClient,
-    /// Checksums already read, by repository path (release files never change).
+pub struct MavenFiles {
     verifiers: Mutex<lru::LruCache<String, Option<Verifier>>>,
 }
 
-impl CaMaven {
-    /// A mount from its (validated) configuration.
-    pub async fn new(
-        m: &MavenMount,
-        ctx: &RepoContext,
-        client: UpstreamClient,
-    ) -> anyhow::Result<Self> {
-        let (Some(domain), Some(owner), Some(repository)) =
-            (&m.domain, &m.domain_owner, &m.repository)
-        else {
+impl Default for MavenFiles {
+    fn default() -> Self {
+        Self {
+            verifiers: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+}
+
+/// One CodeArtifact Maven repository as a mount serves it (configured, or
+/// of the no-config form, which never deploys).
+pub type CaMaven = CaMount<MavenFiles>;
+
+/// The CodeArtifact Maven mounts, configured and no-config.
+pub type CaMavens = Mounts<MavenFiles>;
+
+/// The configured CodeArtifact mounts of `mounts` (those without `bucket`),
+/// each token kept fresh in the background.
+pub async fn mounts(mounts: &[MavenMount], ctx: &RepoContext) -> anyhow::Result<Arc<CaMavens>> {
+    let mut configured = Vec::new();
+    for m in mounts.iter().filter(|m| m.bucket.is_none()) {
+        let Some(repository) = m.codeartifact() else {
             anyhow::bail!(
                 "maven mount {}: needs domain, domain_owner and repository",
                 m.name
             );
         };
-        let fixed = m
-            .endpoint
-            .as_deref()
-            .map(|e| dir_url(e).with_context(|| format!("maven mount {}: endpoint `{e}`", m.name)))
-            .transpose()?;
-        let creds = ctx.mount_creds(m.profile.as_deref()).await;
-        let namespace = Namespace::repository("maven", &m.name, &creds.spec().name);
-        let source = TokenSource {
-            domain: domain.clone(),
-            owner: owner.clone(),
-            region: m.region.clone(),
-            endpoint: ctx.codeartifact.endpoint.clone(),
-            creds,
-        };
-        let upstream = CaRepository::new(
-            source,
-            &ctx.tokens,
-            repository.clone(),
-            Format::Maven,
-            fixed,
-        );
-        upstream.spawn_refresher();
-        Ok(Self {
-            name: m.name.clone(),
-            upstream,
-            namespace,
-            allow_deploy: m.allow_deploy,
-            client,
-            verifiers: Mutex::new(lru::LruCache::new(
-                NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN),
-            )),
-        })
+        configured.push(MountConfig {
+            repository,
+            endpoint: m.endpoint.clone(),
+            allow_publish: m.allow_deploy,
+            fallback: None,
+        });
     }
+    Mounts::new(Format::Maven, configured, ctx).await
+}
 
-    fn fetch(&self, redirects: Redirects) -> Arc<RepoFetch> {
-        Arc::new(RepoFetch {
-            client: self.client.clone(),
-            token: Some((self.upstream.token.clone(), AuthScheme::BasicAws)),
-            redirects,
-        })
-    }
-
+impl CaMount<MavenFiles> {
     /// The repository URL of `path` (each segment percent-encoded, so the
     /// URL stays under the base).
     async fn url(&self, segments: &[String]) -> Result<Url, RepoError> {
         let base = self.upstream.base().await.map_err(|e| {
-            tracing::debug!(mount = %self.name, error = %e, "cannot resolve the repository endpoint");
+            tracing::debug!(mount = %self.label, error = %e, "cannot resolve the repository endpoint");
             RepoError::NoEndpoint
         })?;
         let encoded: Vec<String> = segments
@@ -137,9 +114,13 @@ impl CaMaven {
     }
 
     /// The `.sha256` (else `.sha1`) checksum the repository has for `path`.
-    async fn verifier(&self, path: &RepoPath) -> Result<Option<Verifier>, RepoError> {
+    async fn verifier(
+        &self,
+        client: &UpstreamClient,
+        path: &RepoPath,
+    ) -> Result<Option<Verifier>, RepoError> {
         let repo_path = path.segments().join("/");
-        if let Some(v) = lock(&self.verifiers).get(&repo_path) {
+        if let Some(v) = lock(&self.files.verifiers).get(&repo_path) {
             return Ok(v.clone());
         }
         let mut found = None;
@@ -150,7 +131,7 @@ impl CaMaven {
                 last.push_str(ext);
             }
             let url = self.url(&segments).await?;
-            let Some(bytes) = self.small(&url).await? else {
+            let Some(bytes) = self.small(client, &url).await? else {
                 continue;
             };
             let hex = content::parse_sidecar(&bytes, len)
@@ -162,12 +143,12 @@ impl CaMaven {
             });
             break;
         }
-        lock(&self.verifiers).put(repo_path, found.clone());
+        lock(&self.files.verifiers).put(repo_path, found.clone());
         Ok(found)
     }
 
     /// A small file read whole; `None` when the repository has none.
-    async fn small(&self, url: &Url) -> Result<Option<Bytes>, RepoError> {
+    async fn small(&self, client: &UpstreamClient, url: &Url) -> Result<Option<Bytes>, RepoError> {
         let Ok(uri) = url.as_str().parse::<http::Uri>() else {
             return Err(RepoError::BadPath);
         };
@@ -176,7 +157,7 @@ impl CaMaven {
             .map_err(|_| RepoError::BadPath)?
             .into_parts();
         let resp = self
-            .fetch(Redirects::Follow)
+            .fetch(client, AuthScheme::BasicAws, Redirects::Follow)
             .send(&parts)
             .await
             .map_err(|_| RepoError::Unreachable)?;
@@ -207,20 +188,26 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Answers a request to a CodeArtifact mount.
+/// Answers a request to a CodeArtifact mount (`sub` is the path below its root).
 pub async fn serve(
-    cache: &HttpCache,
+    st: &CaMavens,
     m: &Arc<CaMaven>,
     sub: Option<&str>,
     req: Request,
 ) -> Response<Body> {
-    let resp = match super::route(m.allow_deploy, sub, req.method()) {
-        super::Route::Redirect => return super::redirect(&m.name),
+    let resp = match super::route(m.allow_publish, sub, req.method()) {
+        super::Route::Redirect => return super::redirect(&m.local_base),
         super::Route::BadPath(e) => {
-            tracing::debug!(mount = %m.name, reason = %e, "bad path");
+            tracing::debug!(mount = %m.label, reason = %e, "bad path");
             return super::error(RepoError::BadPath);
         }
-        super::Route::NotAllowed => return super::not_allowed(m.allow_deploy, req.method()),
+        super::Route::NotAllowed if m.seed && req.method() == Method::PUT => {
+            tracing::info!(mount = %m.label, "deploy refused: the no-config URL form never deploys");
+            return super::error(RepoError::Forbidden(
+                "deploys need a [[repos.maven]] mount with `allow_deploy = true`; the no-config URL form never accepts them\n",
+            ));
+        }
+        super::Route::NotAllowed => return super::not_allowed(m.allow_publish, req.method()),
         super::Route::Listing { .. } => {
             return super::error(RepoError::Other(
                 StatusCode::NOT_FOUND,
@@ -229,18 +216,18 @@ pub async fn serve(
         }
         super::Route::Deploy(path) => {
             if let Err(r) = check_publish(req.headers()) {
-                tracing::info!(mount = %m.name, refusal = r.as_str(), "deploy refused");
+                tracing::info!(mount = %m.label, refusal = r.as_str(), "deploy refused");
                 return r.response();
             }
-            deploy(m, &path, req).await
+            deploy(&st.client, m, &path, req).await
         }
-        super::Route::Object { path, head } => object(cache, m, &path, head).await,
+        super::Route::Object { path, head } => object(st, m, &path, head).await,
     };
     resp.unwrap_or_else(super::error)
 }
 
 async fn object(
-    cache: &HttpCache,
+    st: &CaMavens,
     m: &Arc<CaMaven>,
     path: &RepoPath,
     head: bool,
@@ -250,7 +237,7 @@ async fn object(
     let verify = if mutable || content::is_sidecar(file) || head {
         None
     } else {
-        m.verifier(path).await?
+        m.verifier(&st.client, path).await?
     };
     let url = m.url(path.segments()).await?;
     let method = if head { Method::HEAD } else { Method::GET };
@@ -278,7 +265,8 @@ async fn object(
         }),
         ..LookupOptions::default()
     };
-    let resp = cache.handle(creq, opts, m.fetch(Redirects::Follow)).await;
+    let fetch = m.fetch(&st.client, AuthScheme::BasicAws, Redirects::Follow);
+    let resp = st.ctx.cache.handle(creq, opts, fetch).await;
     match resp.status() {
         s if s.is_success() || s == StatusCode::NOT_MODIFIED => Ok(for_client(resp, file)),
         StatusCode::NOT_FOUND => Err(RepoError::NotFound),
@@ -313,12 +301,13 @@ fn for_client(resp: Response<Body>, file: &str) -> Response<Body> {
 
 /// `mvn deploy`: the body streamed to the repository with the token.
 async fn deploy(
+    client: &UpstreamClient,
     m: &Arc<CaMaven>,
     path: &RepoPath,
     req: Request,
 ) -> Result<Response<Body>, RepoError> {
     let token = m.upstream.token.get().await.map_err(|e| {
-        tracing::debug!(mount = %m.name, error = %crate::error::chain_text(e.as_ref()), "no token for a deploy");
+        tracing::debug!(mount = %m.label, error = %crate::error::chain_text(e.as_ref()), "no token for a deploy");
         RepoError::NoToken
     })?;
     let url = m.url(path.segments()).await?;
@@ -337,15 +326,15 @@ async fn deploy(
     }
     out.headers_mut()
         .insert(header::AUTHORIZATION, basic_auth(&token));
-    let resp = m.client.send(out).await.map_err(|e| {
-        tracing::debug!(mount = %m.name, error = %e, "deploy failed");
+    let resp = client.send(out).await.map_err(|e| {
+        tracing::debug!(mount = %m.label, error = %e, "deploy failed");
         RepoError::Unreachable
     })?;
     let status = resp.status();
-    tracing::debug!(mount = %m.name, %status, "deploy");
+    tracing::debug!(mount = %m.label, %status, "deploy");
     if status.is_success() {
         if content::is_sidecar(path.file_name().unwrap_or_default()) {
-            lock(&m.verifiers).clear();
+            lock(&m.files.verifiers).clear();
         }
         return Ok(text(
             StatusCode::CREATED,

@@ -1,5 +1,6 @@
 //! Maven repositories on the repository listener: S3 buckets (this module),
-//! and CodeArtifact repositories ([`codeartifact`]), both at `/maven/NAME/`.
+//! and CodeArtifact repositories ([`codeartifact`]), both at `/maven/NAME/`;
+//! CodeArtifact ones also without config.
 //!
 //! | route                        | what                                                        |
 //! |------------------------------|-------------------------------------------------------------|
@@ -7,6 +8,7 @@
 //! | `GET/HEAD /maven/NAME/DIR/`  | HTML listing of `prefix/DIR/` (ListObjectsV2, delimiter `/`)  |
 //! | `PUT /maven/NAME/PATH`       | upload (`mvn deploy`) when the mount has `allow_deploy = true` and the request has credentials and no sign of a browser (see [`check_publish`]); else 405 |
 //! | `/maven/NAME`                | redirect to `/maven/NAME/`                                   |
+//! | `/{account}/{region}/{domain}/{repo}/maven/PATH` | a CodeArtifact repository without config: the same as a CodeArtifact mount, credentials from the default chain, `PUT` refused (`403`: the no-config form never deploys; see [`super::seeds`]) |
 //!
 //! Paths are validated by [`crate::maven::path::RepoPath`] (400 before any S3
 //! call). Release files are cached forever, checked against their `.sha256` (or
@@ -28,21 +30,24 @@ mod upstream;
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::routing::any;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::BodyExt as _;
 
 use self::fetch::ObjectFetch;
 use self::s3::{Mount, S3Failure, text};
+use super::ca_mount::seed_path;
 use super::repo_error::RepoError;
 use super::repos::{RepoContext, check_publish};
+use super::seeds::SeedParts;
 use super::status::{Health, Section};
 use crate::cache::tee::{Spill, SpillError};
 use crate::cache::{Body, CachePolicy, HttpCache, LookupOptions, UpstreamAuth};
+use crate::codeartifact::endpoint::Format;
 use crate::config::MavenMount;
 use crate::creds::{CredentialCache, CredsError};
 use crate::maven::content;
@@ -75,8 +80,8 @@ impl Default for Tuning {
 #[derive(Debug)]
 struct Shared {
     mounts: HashMap<String, Arc<Mount>>,
-    /// CodeArtifact mounts ([`codeartifact`]).
-    ca_mounts: HashMap<String, Arc<codeartifact::CaMaven>>,
+    /// CodeArtifact mounts, configured and no-config ([`codeartifact`]).
+    ca: Arc<codeartifact::CaMavens>,
     cache: HttpCache,
     tuning: Tuning,
     requests: CounterFamily,
@@ -99,9 +104,6 @@ pub async fn router_with(
     ctx: &RepoContext,
     tuning: Tuning,
 ) -> anyhow::Result<Router> {
-    if mounts.is_empty() {
-        return Ok(Router::new());
-    }
     // What `serve` resolved from `[proxy] upstream_ca` and `upstream_proxy`,
     // built only when some mount has an upstream.
     let outbound = if mounts.iter().any(|(m, _)| m.upstream.is_some()) {
@@ -109,28 +111,26 @@ pub async fn router_with(
     } else {
         None
     };
+    let configs: Vec<MavenMount> = mounts.iter().map(|(m, _)| m.clone()).collect();
+    let ca = Box::pin(codeartifact::mounts(&configs, ctx)).await?;
     let mut built = HashMap::new();
-    let mut ca_mounts = HashMap::new();
     for (m, creds) in mounts {
-        if m.bucket.is_none() {
-            let client = crate::net::UpstreamClient::new(&ctx.upstream)?;
-            let mount = Box::pin(codeartifact::CaMaven::new(&m, ctx, client)).await?;
-            ca_mounts.insert(m.name.clone(), Arc::new(mount));
-            continue;
+        if m.bucket.is_some() {
+            let mount = build_mount(&m, creds, outbound.as_ref()).await;
+            built.insert(m.name.clone(), Arc::new(mount));
         }
-        let mount = build_mount(&m, creds, outbound.as_ref()).await;
-        built.insert(m.name.clone(), Arc::new(mount));
     }
-    let requests = register_status(ctx, &built, &ca_mounts);
+    let requests = register_status(ctx, &built, Arc::downgrade(&ca));
     let shared = Arc::new(Shared {
         mounts: built,
-        ca_mounts,
+        ca,
         cache: ctx.cache.clone(),
         tuning,
         requests,
     });
     Ok(Router::new()
         .route("/maven/{*rest}", any(handle))
+        .route(&seed_path(Format::Maven), any(handle_seed))
         .with_state(shared))
 }
 
@@ -169,7 +169,7 @@ async fn build_mount(
 fn register_status(
     ctx: &RepoContext,
     built: &HashMap<String, Arc<Mount>>,
-    ca_mounts: &HashMap<String, Arc<codeartifact::CaMaven>>,
+    ca: Weak<codeartifact::CaMavens>,
 ) -> CounterFamily {
     let requests = ctx.board.metrics("maven").counter_family(
         "awsproxy_maven_requests",
@@ -177,16 +177,17 @@ fn register_status(
     );
     let mut sorted: Vec<Arc<Mount>> = built.values().cloned().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut ca: Vec<Arc<codeartifact::CaMaven>> = ca_mounts.values().cloned().collect();
-    ca.sort_by(|a, b| a.name.cmp(&b.name));
-    let (table_mounts, table_ca) = (sorted.clone(), ca.clone());
+    // Configured CodeArtifact mounts, then the no-config ones that work.
+    let ca_all = move || ca.upgrade().map(|c| c.all()).unwrap_or_default();
+    let (table_mounts, table_ca) = (sorted.clone(), ca_all.clone());
     ctx.board
-        .add_section("maven", move || mounts_section(&table_mounts, &table_ca));
+        .add_section("maven", move || mounts_section(&table_mounts, &table_ca()));
     ctx.board.add_probe("maven", move || {
         let mut all = probes(&sorted);
         all.extend(
-            ca.iter()
-                .map(|m| (format!("maven:{}", m.name), m.upstream.health())),
+            ca_all()
+                .iter()
+                .map(|m| (m.label.clone(), m.upstream.health())),
         );
         all
     });
@@ -215,7 +216,7 @@ fn mounts_section(mounts: &[Arc<Mount>], ca: &[Arc<codeartifact::CaMaven>]) -> S
             .chain(ca.iter().map(|m| {
                 let [expires, state] = m.upstream.status_cells();
                 vec![
-                    format!("/maven/{}/", m.name),
+                    m.local_base.clone(),
                     format!(
                         "CodeArtifact {}/{}",
                         m.upstream.domain, m.upstream.repository
@@ -255,13 +256,8 @@ async fn handle(State(st): State<Arc<Shared>>, req: Request) -> Response<axum::b
         Some((n, s)) => (n, Some(s)),
         None => (rest, None),
     };
-    if let Some(m) = st.ca_mounts.get(name).cloned() {
-        let resp = codeartifact::serve(&st.cache, &m, sub, req).await;
-        let class = format!("{}xx", resp.status().as_u16() / 100);
-        st.requests
-            .get_or_create(&vec![("mount", m.name.clone()), ("status", class)])
-            .inc();
-        return finish(resp);
+    if let Some(m) = st.ca.named(name) {
+        return serve_ca(&st, &m, sub, req).await;
     }
     let Some(mount) = st.mounts.get(name).cloned() else {
         tracing::debug!(mount = %name, "no such Maven mount");
@@ -271,6 +267,42 @@ async fn handle(State(st): State<Arc<Shared>>, req: Request) -> Response<axum::b
     let class = format!("{}xx", resp.status().as_u16() / 100);
     st.requests
         .get_or_create(&vec![("mount", mount.name.clone()), ("status", class)])
+        .inc();
+    finish(resp)
+}
+
+/// `/{account}/{region}/{domain}/{repo}/maven/PATH`: the no-config form of a
+/// CodeArtifact mount (never deploys), `PATH` taken undecoded as for `/maven/NAME/`.
+async fn handle_seed(
+    State(st): State<Arc<Shared>>,
+    Path((account, region, domain, repo, _)): Path<(String, String, String, String, String)>,
+    req: Request,
+) -> Response<axum::body::Body> {
+    let seed = SeedParts {
+        account,
+        region,
+        domain,
+        repo,
+    };
+    let m = match st.ca.seed(&seed).await {
+        Ok(m) => m,
+        Err(refused) => return refused,
+    };
+    let raw = req.uri().path().to_owned();
+    let sub = raw.splitn(7, '/').nth(6);
+    serve_ca(&st, &m, sub, req).await
+}
+
+async fn serve_ca(
+    st: &Shared,
+    m: &Arc<codeartifact::CaMaven>,
+    sub: Option<&str>,
+    req: Request,
+) -> Response<axum::body::Body> {
+    let resp = codeartifact::serve(&st.ca, m, sub, req).await;
+    let class = format!("{}xx", resp.status().as_u16() / 100);
+    st.requests
+        .get_or_create(&vec![("mount", m.name().to_owned()), ("status", class)])
         .inc();
     finish(resp)
 }
@@ -322,7 +354,7 @@ fn route(allow_deploy: bool, sub: Option<&str>, method: &Method) -> Route {
 
 async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> Response<Body> {
     match route(m.allow_deploy, sub, req.method()) {
-        Route::Redirect => redirect(&m.name),
+        Route::Redirect => redirect(&format!("/maven/{}/", m.name)),
         Route::BadPath(e) => {
             tracing::debug!(mount = %m.name, reason = %e, "bad path");
             error(RepoError::BadPath)
@@ -345,9 +377,10 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
     }
 }
 
-fn redirect(name: &str) -> Response<Body> {
-    let mut resp = text(StatusCode::PERMANENT_REDIRECT, format!("/maven/{name}/\n"));
-    if let Ok(v) = HeaderValue::from_str(&format!("/maven/{name}/")) {
+/// A redirect to the mount's root (`base` ends in `/`).
+fn redirect(base: &str) -> Response<Body> {
+    let mut resp = text(StatusCode::PERMANENT_REDIRECT, format!("{base}\n"));
+    if let Ok(v) = HeaderValue::from_str(base) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
     resp

@@ -12,6 +12,8 @@ use crate::support::fakes::FakeAws;
 use crate::support::maven_upstream::MavenUpstream;
 
 const METADATA: &str = "com/example/lib/maven-metadata.xml";
+/// The configured mount's repository through the no-config URL form.
+const SEED: &str = "/123456789012/us-east-1/fake-domain/maven-store/maven";
 
 fn ca_mount(allow_deploy: bool) -> MavenMount {
     MavenMount {
@@ -38,12 +40,20 @@ struct Setup {
 }
 
 async fn setup(allow_deploy: bool) -> Setup {
+    setup_with(vec![ca_mount(allow_deploy)]).await
+}
+
+/// The fakes and a listener with `mounts` (none: only the no-config form).
+async fn setup_with(mounts: Vec<MavenMount>) -> Setup {
     let aws = FakeAws::start().await;
     let up = MavenUpstream::start(aws.shared());
     aws.state().codeartifact.repository_endpoint =
         format!("{}/{{format}}/{{repository}}/", up.url());
     let srv = serve_with_options(
-        vec![(ca_mount(allow_deploy), static_creds("unused", "unused"))],
+        mounts
+            .into_iter()
+            .map(|m| (m, static_creds("unused", "unused")))
+            .collect(),
         Tuning::default(),
         Default::default(),
         crate::pypi::options(&aws),
@@ -212,4 +222,138 @@ async fn deploys_go_through_only_when_enabled_and_never_from_a_browser() {
     assert_eq!(ok.status, 201, "{}", ok.text());
     on.assert_clean(&ok);
     assert_eq!(on.up.file(JAR).unwrap().as_ref(), b"deployed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_url_form_serves_verified_cached_revalidated_files_without_config() {
+    let s = setup_with(Vec::new()).await;
+    s.up.add(JAR, b"jar bytes");
+    let r = s.get(&format!("{SEED}/{JAR}")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "jar bytes");
+    assert_eq!(r.header("content-type"), "application/java-archive");
+    assert!(r.header("x-served-by").is_empty());
+    s.srv.wait_stored(1).await;
+    let again = s.get(&format!("{SEED}/{JAR}")).await;
+    assert_eq!(again.text(), "jar bytes");
+    assert!(
+        again.header("cache-status").contains("hit"),
+        "{:?}",
+        again.headers
+    );
+    assert_eq!(s.up.count(JAR), 1, "one upstream fetch for two requests");
+    let asked = s.aws.state().codeartifact.endpoint_requests.clone();
+    assert!(
+        asked.iter().any(|r| r.format == "maven"
+            && r.repository == "maven-store"
+            && r.domain_owner.as_deref() == Some("123456789012")),
+        "{asked:?}"
+    );
+
+    // Checked against the repository's checksum before it is stored.
+    let evil = "com/example/evil/1.0/evil-1.0.jar";
+    s.up.add(evil, b"the real bytes");
+    s.up.tamper(evil, b"something else");
+    let r = s.srv.get(&format!("{SEED}/{evil}")).await;
+    assert!(
+        r.status >= 500 || r.body.is_err(),
+        "a body that fails its checksum must not reach the client whole: {}",
+        r.status
+    );
+    assert_eq!(
+        s.srv.cache.store().list().await.unwrap().len(),
+        1,
+        "only the good jar is stored"
+    );
+
+    // Metadata revalidated on each request.
+    s.up.add(METADATA, b"<metadata>1.0</metadata>");
+    assert_eq!(
+        s.get(&format!("{SEED}/{METADATA}")).await.text(),
+        "<metadata>1.0</metadata>"
+    );
+    s.srv.wait_stored(2).await;
+    s.up.add(METADATA, b"<metadata>2.0</metadata>");
+    assert_eq!(
+        s.get(&format!("{SEED}/{METADATA}")).await.text(),
+        "<metadata>2.0</metadata>"
+    );
+    assert_eq!(s.up.count(METADATA), 2);
+
+    // The path rules of every Maven mount.
+    assert_eq!(s.get(&format!("{SEED}/com/example/")).await.status, 404);
+    assert_eq!(
+        s.srv
+            .raw_status(&format!("{SEED}/com/../../etc/passwd"))
+            .await,
+        400
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploy_through_the_seed_url_form_is_refused_before_the_repository() {
+    // Even with a configured mount of the same repository that deploys.
+    let s = setup(true).await;
+    let put = s
+        .srv
+        .send(
+            "PUT",
+            &format!("{SEED}/{JAR}"),
+            &[("authorization", "Basic eDp5")],
+            b"deployed",
+        )
+        .await;
+    s.assert_clean(&put);
+    assert_eq!(put.status, 403, "{}", put.text());
+    assert!(put.text().contains("no-config"), "{}", put.text());
+    assert!(s.up.file(JAR).is_none());
+    let seen = s.up.state.lock().unwrap().seen.clone();
+    assert!(
+        seen.iter().all(|(m, _, _)| m != "PUT"),
+        "a PUT reached the repository: {seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_seed_gets_the_answer_of_every_format_and_is_remembered() {
+    use awsproxy::services::seeds::{FAILED_FOR, Refusal, SeedError};
+    use http_body_util::BodyExt as _;
+
+    let s = setup_with(Vec::new()).await;
+    let junk = format!("/999999999999/us-east-1/junk/repo/maven/{JAR}");
+    let expected = SeedError::Refused(Refusal::Failed {
+        retry_after: FAILED_FOR,
+    })
+    .response("[[repos.maven]]");
+    let expected_retry = expected.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let expected_body = expected.into_body().collect().await.unwrap().to_bytes();
+
+    let first = s.get(&junk).await;
+    assert_eq!(first.status, 503, "{}", first.text());
+    assert_eq!(first.header("retry-after"), expected_retry);
+    assert_eq!(first.body.as_deref().unwrap(), &expected_body[..]);
+    let again = s.get(&junk).await;
+    assert_eq!(again.status, 503);
+    assert!(!again.header("retry-after").is_empty());
+    let calls = s
+        .aws
+        .state()
+        .codeartifact
+        .endpoint_requests
+        .iter()
+        .filter(|r| r.domain_owner.as_deref() == Some("999999999999"))
+        .count();
+    assert_eq!(calls, 1, "the failure was not remembered");
+
+    // A malformed seed is a 404 without any AWS call.
+    assert_eq!(
+        s.get(&format!("/not-an-account/us-east-1/junk/repo/maven/{JAR}"))
+            .await
+            .status,
+        404
+    );
+    assert!(s.up.state.lock().unwrap().seen.is_empty());
 }
