@@ -490,10 +490,32 @@ pub(crate) fn register_board<M: BoardRow>(
         &format!("Client requests per {kind} mount"),
         per_mount(|m| m.stats().requests.load(Ordering::Relaxed)),
     );
+    token_metrics(&metrics, kind, mounts);
+}
+
+/// `awsproxy_FORMAT_token_refreshes` and `_token_expiry_seconds` of the
+/// CodeArtifact mounts `mounts()` returns (a format that builds its own
+/// status board, such as Maven's, registers these alone).
+pub(crate) fn token_metrics<M: BoardRow>(
+    metrics: &crate::metrics::Metrics,
+    kind: &str,
+    mounts: impl Fn() -> Vec<Arc<M>> + Clone + Send + Sync + 'static,
+) {
+    let refreshed = mounts.clone();
     metrics.counters_read_at_scrape(
         &format!("awsproxy_{kind}_token_refreshes"),
         "CodeArtifact tokens fetched",
-        per_mount(|m| m.repository().token.refreshes()),
+        move || {
+            refreshed()
+                .iter()
+                .map(|m| {
+                    (
+                        vec![("mount", m.label().to_owned())],
+                        m.repository().token.refreshes(),
+                    )
+                })
+                .collect()
+        },
     );
     let expiry = metrics.int_gauge_family(
         &format!("awsproxy_{kind}_token_expiry_seconds"),

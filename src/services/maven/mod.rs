@@ -171,7 +171,9 @@ fn register_status(
     built: &HashMap<String, Arc<Mount>>,
     ca: Weak<codeartifact::CaMavens>,
 ) -> CounterFamily {
-    let requests = ctx.board.metrics("maven").counter_family(
+    // One handle: asking the board again would drop what this one registered.
+    let metrics = ctx.board.metrics("maven");
+    let requests = metrics.counter_family(
         "awsproxy_maven_requests",
         "Requests to Maven mounts, by mount and response status class",
     );
@@ -179,6 +181,7 @@ fn register_status(
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     // Configured CodeArtifact mounts, then the no-config ones that work.
     let ca_all = move || ca.upgrade().map(|c| c.all()).unwrap_or_default();
+    crate::services::ca_mount::token_metrics(&metrics, "maven", ca_all.clone());
     let (table_mounts, table_ca) = (sorted.clone(), ca_all.clone());
     ctx.board
         .add_section("maven", move || mounts_section(&table_mounts, &table_ca()));

@@ -357,3 +357,34 @@ async fn a_bad_seed_gets_the_answer_of_every_format_and_is_remembered() {
     );
     assert!(s.up.state.lock().unwrap().seen.is_empty());
 }
+
+/// A CodeArtifact Maven mount's token is in `/metrics` as the other formats'
+/// are (`awsproxy_maven_token_refreshes`, `_token_expiry_seconds`), next to
+/// the Maven request counter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_metrics_are_exported() {
+    use tower::ServiceExt as _;
+    let s = setup(false).await;
+    s.up.add(JAR, b"jar bytes");
+    assert_eq!(s.get(&format!("/maven/ca/{JAR}")).await.status, 200);
+    let req = http::Request::get("/metrics")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = awsproxy::services::status::router(s.srv.board.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        text.contains("awsproxy_maven_token_refreshes_total{mount=\"maven:ca\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("awsproxy_maven_token_expiry_seconds{mount=\"maven:ca\"}"),
+        "{text}"
+    );
+    assert!(text.contains("awsproxy_maven_requests"), "{text}");
+}
