@@ -134,10 +134,21 @@ pub async fn serve_router(
     hosts: HostPolicy,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let router = router.layer(axum::middleware::from_fn_with_state(
-        Arc::new(hosts),
-        log_request,
-    ));
+    let hosts = Arc::new(arc_swap::ArcSwap::from_pointee(hosts));
+    serve_router_with_hosts(listener, router, limits, hosts, shutdown).await
+}
+
+/// [`serve_router`] with a `Host` policy the caller may replace while it
+/// serves (a reload of `allowed_hosts` then needs no restart, so no
+/// connection is dropped).
+pub async fn serve_router_with_hosts(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    limits: ServerLimits,
+    hosts: Arc<arc_swap::ArcSwap<HostPolicy>>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let router = router.layer(axum::middleware::from_fn_with_state(hosts, log_request));
     accept::serve(listener, limits, shutdown.cancelled_owned(), |slot| {
         let router = router.clone();
         let peer = axum::extract::ConnectInfo(slot.peer());
@@ -161,7 +172,7 @@ pub async fn serve_router(
 /// something else"), forbids content sniffing, and grants no cross-origin read.
 /// One layer does all of it: each layer costs every request a boxed future.
 async fn log_request(
-    axum::extract::State(hosts): axum::extract::State<Arc<HostPolicy>>,
+    axum::extract::State(hosts): axum::extract::State<Arc<arc_swap::ArcSwap<HostPolicy>>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -169,6 +180,7 @@ async fn log_request(
         .then(|| (request.method().clone(), request.uri().path().to_owned()))
         .filter(|(_, path)| !matches!(path.as_str(), "/health" | "/healthz"));
     let started = std::time::Instant::now();
+    let hosts = hosts.load();
     let mut response = match hosts.check_request(&request) {
         Verdict::Allowed => next.run(request).await,
         refused => {

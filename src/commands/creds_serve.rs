@@ -2,7 +2,11 @@
 //! `/metrics`, reload on SIGHUP and on `clients_dir` changes, and a graceful stop on
 //! SIGTERM/SIGINT. `--print-env CLIENT` prints what a container needs instead.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use anyhow::Context;
 
@@ -66,13 +70,17 @@ impl Loader {
     }
 }
 
-/// The HTTP server on the endpoint's socket, restartable with new limits and
-/// allowed hosts (the socket stays bound, so no connection is refused meanwhile).
+/// The HTTP server on the endpoint's socket: restarted for new limits (the
+/// socket stays bound, so no connection is refused meanwhile), while new
+/// allowed hosts are swapped in without a restart (which could close a
+/// connection accepted just before it).
 struct Server {
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     stop: CancellationToken,
     limits: daemon::ServerLimits,
     allowed_hosts: Vec<String>,
+    hosts: Arc<ArcSwap<HostPolicy>>,
+    addr: SocketAddr,
 }
 
 impl Server {
@@ -82,13 +90,13 @@ impl Server {
         limits: daemon::ServerLimits,
         allowed_hosts: Vec<String>,
     ) -> anyhow::Result<Self> {
-        let hosts = HostPolicy::new("[creds]", listener.addr, &allowed_hosts).with_ecs_addresses();
+        let hosts = Arc::new(ArcSwap::from_pointee(policy(listener.addr, &allowed_hosts)));
         let stop = CancellationToken::new();
-        let task = tokio::spawn(daemon::serve_router(
+        let task = tokio::spawn(daemon::serve_router_with_hosts(
             listener.tokio_listener()?,
             app,
             limits.clone(),
-            hosts,
+            hosts.clone(),
             stop.clone(),
         ));
         Ok(Self {
@@ -96,7 +104,17 @@ impl Server {
             stop,
             limits,
             allowed_hosts,
+            hosts,
+            addr: listener.addr,
         })
+    }
+
+    /// New `allowed_hosts` for the requests from now on, on the same
+    /// connections (nothing restarts).
+    fn set_allowed_hosts(&mut self, allowed_hosts: Vec<String>) {
+        self.hosts
+            .store(Arc::new(policy(self.addr, &allowed_hosts)));
+        self.allowed_hosts = allowed_hosts;
     }
 
     /// Stops accepting, lets requests in flight finish.
@@ -153,10 +171,13 @@ async fn serve(
                         if new.listen.0 != configured_listen {
                             tracing::warn!(listen = %new.listen.0, "SIGHUP: `[creds] listen` changed; restart `creds serve` to move the endpoint (it stays on {addr})");
                         }
-                        if limits != server.limits || new.allowed_hosts != server.allowed_hosts {
+                        if limits != server.limits {
                             server.stop().await?;
                             server = Server::start(&listener, app.clone(), limits, new.allowed_hosts)?;
                             tracing::info!("SIGHUP: `[server]` limits and `[creds] allowed_hosts` applied");
+                        } else if new.allowed_hosts != server.allowed_hosts {
+                            server.set_allowed_hosts(new.allowed_hosts);
+                            tracing::info!("SIGHUP: `[creds] allowed_hosts` applied");
                         }
                     }
                     Err(e) => tracing::error!("SIGHUP: keeping the current clients; the configuration is invalid: {e}"),
@@ -183,4 +204,10 @@ fn print_env(ctx: &Ctx, section: &CredsSection, name: &str) -> anyhow::Result<Ex
         .collect();
     ctx.printer.data(&out)?;
     Ok(ExitStatus::Success)
+}
+
+/// The endpoint's `Host` policy: loopback, its address, the ECS addresses
+/// and `allowed_hosts`.
+fn policy(addr: SocketAddr, allowed_hosts: &[String]) -> HostPolicy {
+    HostPolicy::new("[creds]", addr, allowed_hosts).with_ecs_addresses()
 }
