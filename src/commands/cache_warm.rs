@@ -287,8 +287,8 @@ async fn reachable(client: &HttpClient, index: &Url) -> anyhow::Result<()> {
     }
 }
 
-/// A GET through the listener: its status, `Cache-Status` and body length
-/// (the body is read and dropped, or kept when `keep`).
+/// A GET through the listener: its status, its `Cache-Status` and the body
+/// (for [`drain`]).
 async fn get(
     client: &HttpClient,
     url: &Url,
@@ -310,7 +310,7 @@ async fn get(
     Ok((status, cache, resp.into_body()))
 }
 
-/// Reads a body to its end, counting bytes (`max` caps what is kept).
+/// Reads a body to its end, counting its bytes; keeps them when `keep`.
 async fn drain(mut body: hyper::body::Incoming, keep: bool) -> Result<(u64, Vec<u8>), String> {
     let mut n = 0u64;
     let mut kept = Vec::new();
