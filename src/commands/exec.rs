@@ -11,7 +11,6 @@
 //! credentials instead, with `AWS_CREDENTIAL_EXPIRATION`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
@@ -22,10 +21,12 @@ use crate::config::values::{ListenAddr, SecretValue};
 use crate::config::{CredsClient, CredsSection};
 use crate::daemon::host::HostPolicy;
 use crate::daemon::{self, BoundListener};
+use crate::env_vars;
 use crate::error::{Error, ExitStatus, Hinted};
 use crate::metrics::Metrics;
 use crate::secret::Secret;
 use crate::services::creds_endpoint::CredsService;
+use crate::sso::aws_config::{ProfileFile, profile_names};
 
 /// Set in the child: a nested `exec` is refused.
 const NESTED: &str = "AWSPROXY_EXEC";
@@ -207,31 +208,27 @@ fn hide_default_profiles(
     ctx: &Ctx,
     cmd: &mut tokio::process::Command,
 ) -> anyhow::Result<Vec<tempfile::NamedTempFile>> {
-    let home = ctx.paths.home.clone();
-    let file = |var: &str, default: &str| -> PathBuf {
-        std::env::var_os(var)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home.join(default))
-    };
     let mut kept = Vec::new();
-    let credentials = file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+    let credentials = ctx.paths.aws_credentials_file();
     if let Ok(text) = std::fs::read_to_string(&credentials)
-        && has_section(&text, "default")
+        && profile_names(&text, ProfileFile::Credentials)
+            .iter()
+            .any(|p| p == "default")
     {
         let empty = tempfile::NamedTempFile::new()?;
-        cmd.env("AWS_SHARED_CREDENTIALS_FILE", empty.path());
+        cmd.env(env_vars::AWS_SHARED_CREDENTIALS_FILE, empty.path());
         ctx.printer.message(&format!(
             "awsproxy exec: the command won't see {}: its [default] would win over awsproxy's credentials",
             credentials.display()
         ));
         kept.push(empty);
     }
-    let config = file("AWS_CONFIG_FILE", ".aws/config");
+    let config = ctx.paths.aws_config_file();
     if let Ok(text) = std::fs::read_to_string(&config)
         && let Some(stripped) = without_default_credentials(&text)
     {
         let copy = write_temp(&stripped)?;
-        cmd.env("AWS_CONFIG_FILE", copy.path());
+        cmd.env(env_vars::AWS_CONFIG_FILE, copy.path());
         ctx.printer.message(&format!(
             "awsproxy exec: the command sees {} without [default]'s credential settings (they would win over awsproxy's)",
             config.display()
@@ -253,10 +250,6 @@ fn write_temp(text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
 fn header(line: &str) -> Option<&str> {
     let t = line.trim();
     t.strip_prefix('[')?.strip_suffix(']').map(str::trim)
-}
-
-fn has_section(text: &str, name: &str) -> bool {
-    text.lines().any(|l| header(l) == Some(name))
 }
 
 /// `text` without the credential keys of its `[default]` (or `[profile
@@ -328,7 +321,5 @@ mod tests {
             "# mine\n[default]\nregion = eu-west-1\n\n[profile dev]\ncredential_process = y\n"
         );
         assert_eq!(without_default_credentials("[default]\nregion = x\n"), None);
-        assert!(has_section("[ default ]\n", "default"));
-        assert!(!has_section("[defaults]\n", "default"));
     }
 }
