@@ -134,8 +134,14 @@ pub async fn serve_router(
     hosts: HostPolicy,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let hosts = Arc::new(arc_swap::ArcSwap::from_pointee(hosts));
-    serve_router_with_hosts(listener, router, limits, hosts, shutdown).await
+    serve_with(
+        listener,
+        router,
+        limits,
+        Hosts::Fixed(Arc::new(hosts)),
+        shutdown,
+    )
+    .await
 }
 
 /// [`serve_router`] with a `Host` policy the caller may replace while it
@@ -146,6 +152,24 @@ pub async fn serve_router_with_hosts(
     router: axum::Router,
     limits: ServerLimits,
     hosts: Arc<arc_swap::ArcSwap<HostPolicy>>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    serve_with(listener, router, limits, Hosts::Swappable(hosts), shutdown).await
+}
+
+/// The `Host` policy of a listener: fixed for its life (every listener but
+/// the ones a reload changes in place), or replaceable.
+#[derive(Clone)]
+enum Hosts {
+    Fixed(Arc<HostPolicy>),
+    Swappable(Arc<arc_swap::ArcSwap<HostPolicy>>),
+}
+
+async fn serve_with(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    limits: ServerLimits,
+    hosts: Hosts,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let router = router.layer(axum::middleware::from_fn_with_state(hosts, log_request));
@@ -172,7 +196,7 @@ pub async fn serve_router_with_hosts(
 /// something else"), forbids content sniffing, and grants no cross-origin read.
 /// One layer does all of it: each layer costs every request a boxed future.
 async fn log_request(
-    axum::extract::State(hosts): axum::extract::State<Arc<arc_swap::ArcSwap<HostPolicy>>>,
+    axum::extract::State(hosts): axum::extract::State<Hosts>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -180,7 +204,14 @@ async fn log_request(
         .then(|| (request.method().clone(), request.uri().path().to_owned()))
         .filter(|(_, path)| !matches!(path.as_str(), "/health" | "/healthz"));
     let started = std::time::Instant::now();
-    let hosts = hosts.load();
+    let swapped;
+    let hosts: &HostPolicy = match &hosts {
+        Hosts::Fixed(policy) => policy,
+        Hosts::Swappable(current) => {
+            swapped = current.load();
+            &swapped
+        }
+    };
     let mut response = match hosts.check_request(&request) {
         Verdict::Allowed => next.run(request).await,
         refused => {
