@@ -116,13 +116,15 @@ fn requirement(line: &str) -> Option<Wanted> {
     })
 }
 
+/// What `uv.lock` and `poetry.lock` share: `[[package]]` tables.
+#[derive(Deserialize)]
+struct Lock<P> {
+    #[serde(default = "Vec::new")]
+    package: Vec<P>,
+}
+
 /// A `uv.lock` file's packages from an index, with the files it lists.
 pub fn uv_lock(text: &str) -> Result<Vec<Wanted>, toml::de::Error> {
-    #[derive(Deserialize)]
-    struct Lock {
-        #[serde(default)]
-        package: Vec<Package>,
-    }
     #[derive(Deserialize)]
     struct Package {
         name: String,
@@ -137,7 +139,7 @@ pub fn uv_lock(text: &str) -> Result<Vec<Wanted>, toml::de::Error> {
     struct File {
         url: Option<String>,
     }
-    let lock: Lock = toml::from_str(text)?;
+    let lock: Lock<Package> = toml::from_str(text)?;
     Ok(lock
         .package
         .into_iter()
@@ -163,11 +165,6 @@ pub fn uv_lock(text: &str) -> Result<Vec<Wanted>, toml::de::Error> {
 /// A `poetry.lock` file's packages with the files it lists.
 pub fn poetry_lock(text: &str) -> Result<Vec<Wanted>, toml::de::Error> {
     #[derive(Deserialize)]
-    struct Lock {
-        #[serde(default)]
-        package: Vec<Package>,
-    }
-    #[derive(Deserialize)]
     struct Package {
         name: String,
         version: String,
@@ -179,7 +176,7 @@ pub fn poetry_lock(text: &str) -> Result<Vec<Wanted>, toml::de::Error> {
     struct File {
         file: String,
     }
-    let lock: Lock = toml::from_str(text)?;
+    let lock: Lock<Package> = toml::from_str(text)?;
     Ok(lock
         .package
         .into_iter()
