@@ -105,20 +105,7 @@ def test_mvn_dependency_get_through_the_proxy(maven_serve, tmp_path):
     assert shutil.os.path.isdir(plugin_dir), (
         "apt-get install libmaven-dependency-plugin-java junit4 (.ci/run does this)"
     )
-    local = tmp_path / "m2"
-    subprocess.run(["cp", "-rs", DEBIAN_REPO, str(local)], check=True)
-    settings = tmp_path / "settings.xml"
-    settings.write_text(
-        f"<settings><localRepository>{local}</localRepository>"
-        "<mirrors><mirror><id>awsproxy</id><mirrorOf>*</mirrorOf>"
-        f"<url>{maven_serve.repos_url}/maven/corp/</url></mirror></mirrors></settings>"
-    )
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}
-    r = subprocess.run(
-        ["mvn", "-B", "-s", str(settings), PLUGIN, "-Dartifact=com.example:hello:1.0"],
-        capture_output=True, text=True, env=env, timeout=300,
-    )
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    local = mvn_get(maven_serve.repos_url, tmp_path, "m2", mount="corp")
     fetched = local / GROUP_PATH / "hello-1.0.jar"
     assert fetched.read_bytes() == JAR
     assert (local / GROUP_PATH / "hello-1.0.pom").read_bytes() == POM
@@ -175,21 +162,35 @@ def start_codeartifact_maven(files):
     return server, seen
 
 
-def mvn_get(repos_url, tmp_path, name, artifact="com.example:hello:1.0"):
-    local = tmp_path / name
-    subprocess.run(["cp", "-rs", DEBIAN_REPO, str(local)], check=True)
+def offline_repo(path):
+    """A local repository holding Debian's Maven plugins (mvn runs offline here)."""
+    subprocess.run(["cp", "-rs", DEBIAN_REPO, str(path)], check=True)
+    return path
+
+
+def mvn(home, *args, **env):
+    """Runs `mvn -B ARGS` with `home` as the user's home (Java reads it from
+    the user database, not $HOME, hence `-Duser.home`); asserts it succeeds."""
+    r = subprocess.run(
+        ["mvn", "-B", *args], capture_output=True, text=True, timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "JAVA_TOOL_OPTIONS": "",
+             "MAVEN_OPTS": f"-Duser.home={home}", **env},
+    )
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    return r
+
+
+def mvn_get(repos_url, tmp_path, name, artifact="com.example:hello:1.0", mount="ca"):
+    """`mvn dependency:get` of `artifact` through `/maven/MOUNT/` into a fresh
+    local repository `tmp_path/name`, which it returns."""
+    local = offline_repo(tmp_path / name)
     settings = tmp_path / f"{name}-settings.xml"
     settings.write_text(
         f"<settings><localRepository>{local}</localRepository>"
         "<mirrors><mirror><id>awsproxy</id><mirrorOf>*</mirrorOf>"
-        f"<url>{repos_url}/maven/ca/</url></mirror></mirrors></settings>"
+        f"<url>{repos_url}/maven/{mount}/</url></mirror></mirrors></settings>"
     )
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}
-    r = subprocess.run(
-        ["mvn", "-B", "-s", str(settings), PLUGIN, f"-Dartifact={artifact}"],
-        capture_output=True, text=True, env=env, timeout=300,
-    )
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    mvn(tmp_path, "-s", str(settings), PLUGIN, f"-Dartifact={artifact}")
     return local
 
 
@@ -232,8 +233,7 @@ def test_mvn_deploy_to_a_codeartifact_mount_then_resolve_it(fake_aws_factory, en
     serve = Daemon(e, "--config", str(cfg), "serve")
     try:
         repos_url = serve.url("repository listener")
-        local = tmp_path / "m2-deploy"
-        subprocess.run(["cp", "-rs", DEBIAN_REPO, str(local)], check=True)
+        local = offline_repo(tmp_path / "m2-deploy")
         settings = tmp_path / "deploy-settings.xml"
         settings.write_text(
             f"<settings><localRepository>{local}</localRepository>"
@@ -242,16 +242,11 @@ def test_mvn_deploy_to_a_codeartifact_mount_then_resolve_it(fake_aws_factory, en
         )
         jar = tmp_path / "made-2.0.jar"
         jar.write_bytes(JAR)
-        r = subprocess.run(
-            ["mvn", "-B", "-s", str(settings),
-             "org.apache.maven.plugins:maven-deploy-plugin:3.0.0:deploy-file",
-             f"-Dfile={jar}", "-DgroupId=com.example", "-DartifactId=made", "-Dversion=2.0",
-             "-Dpackaging=jar", "-DgeneratePom=true", "-DrepositoryId=awsproxy",
-             f"-Durl={repos_url}/maven/ca/"],
-            capture_output=True, text=True,
-            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": ""}, timeout=300,
-        )
-        assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+        mvn(tmp_path, "-s", str(settings),
+            "org.apache.maven.plugins:maven-deploy-plugin:3.0.0:deploy-file",
+            f"-Dfile={jar}", "-DgroupId=com.example", "-DartifactId=made", "-Dversion=2.0",
+            "-Dpackaging=jar", "-DgeneratePom=true", "-DrepositoryId=awsproxy",
+            f"-Durl={repos_url}/maven/ca/")
         assert files["com/example/made/2.0/made-2.0.jar"] == JAR
         assert "com/example/made/2.0/made-2.0.pom" in files
         assert all(ok for p, ok in seen if p.startswith("PUT ")), seen

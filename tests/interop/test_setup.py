@@ -251,7 +251,7 @@ def test_maven_resolves_through_serve_after_setup(fake_aws_factory, env, tmp_pat
     `mvn dependency:get` (no -s) fetches through a CodeArtifact Maven mount;
     undo removes the file it created."""
     import hashlib
-    from test_maven import CA_TOKEN, DEBIAN_REPO, GROUP_PATH, JAR, PLUGIN, POM, start_codeartifact_maven
+    from test_maven import CA_TOKEN, GROUP_PATH, JAR, PLUGIN, POM, mvn, offline_repo, start_codeartifact_maven
     from conftest import Daemon, codeartifact_env, free_port, mount_config
 
     files = {}
@@ -268,16 +268,8 @@ def test_maven_resolves_through_serve_after_setup(fake_aws_factory, env, tmp_pat
         run(e, "setup", "maven")
         settings = tmp_path / "home" / ".m2" / "settings.xml"
         assert f"http://127.0.0.1:{port}/maven/ca/" in settings.read_text()
-        local = tmp_path / "m2"
-        subprocess.run(["cp", "-rs", DEBIAN_REPO, str(local)], check=True)
-        r = subprocess.run(
-            ["mvn", "-B", f"-Dmaven.repo.local={local}", PLUGIN, "-Dartifact=com.example:hello:1.0"],
-            capture_output=True, text=True, timeout=300,
-            # Java takes the home directory from the user database, not $HOME.
-            env={"PATH": "/usr/bin:/bin", "HOME": e["HOME"], "JAVA_TOOL_OPTIONS": "",
-                 "MAVEN_OPTS": f"-Duser.home={e['HOME']}"},
-        )
-        assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+        local = offline_repo(tmp_path / "m2")
+        mvn(e["HOME"], f"-Dmaven.repo.local={local}", PLUGIN, "-Dartifact=com.example:hello:1.0")
         assert (local / GROUP_PATH / "hello-1.0.jar").read_bytes() == JAR
         assert any(p.endswith("hello-1.0.jar") and ok for p, ok in seen), seen
         run(e, "setup", "maven", "--undo")
