@@ -96,6 +96,10 @@ where
 /// The request header that picks a policy when `[proxy] allow_policy_header` is set.
 pub const POLICY_HEADER: &str = "x-awsproxy-policy";
 
+/// The `default_max_age` of files that never change once published (a
+/// release, a wheel's metadata): a year, the longest RFC 9111 advises.
+pub const IMMUTABLE_MAX_AGE: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// How the cache reaches the upstream. Implemented by each service.
 pub trait Fetch: Send + Sync + std::fmt::Debug {
     /// Sends `req` (absolute URI, the client's headers plus any conditional

@@ -261,7 +261,7 @@ async fn object(
         default_max_age: Some(if mutable {
             std::time::Duration::ZERO
         } else {
-            std::time::Duration::from_secs(365 * 24 * 3600)
+            crate::cache::IMMUTABLE_MAX_AGE
         }),
         ..LookupOptions::default()
     };

@@ -25,7 +25,6 @@ pub struct ObjectFetch {
     /// The repository path (for the upstream URL).
     pub path: String,
     pub content_type: &'static str,
-    pub cache_control: &'static str,
     /// Copy an upstream fetch into the bucket (release files only).
     pub write_back: bool,
     pub verify: Option<Verifier>,
@@ -37,7 +36,6 @@ impl Fetch for ObjectFetch {
         let key = self.key.clone();
         let path = self.path.clone();
         let content_type = self.content_type;
-        let cache_control = self.cache_control;
         let write_back = self.write_back;
         let verify = self.verify.clone();
         Box::pin(async move {
@@ -88,7 +86,6 @@ impl Fetch for ObjectFetch {
                     let mut resp = Response::new(body);
                     let h = resp.headers_mut();
                     insert(h, header::CONTENT_TYPE, Some(content_type));
-                    insert(h, header::CACHE_CONTROL, Some(cache_control));
                     insert(h, header::ETAG, etag.as_deref());
                     insert(
                         h,
@@ -115,7 +112,6 @@ impl Fetch for ObjectFetch {
                             head,
                             inm.as_deref(),
                             content_type,
-                            cache_control,
                             write_back.then_some(verify),
                         )
                         .await
@@ -126,11 +122,6 @@ impl Fetch for ObjectFetch {
                     let mut resp = Response::new(empty());
                     *resp.status_mut() = StatusCode::NOT_MODIFIED;
                     insert(resp.headers_mut(), header::ETAG, etag.as_deref());
-                    insert(
-                        resp.headers_mut(),
-                        header::CACHE_CONTROL,
-                        Some(cache_control),
-                    );
                     Ok(resp.into())
                 }
                 S3Failure::Other { ref detail } => Err(FetchError::msg(format!(

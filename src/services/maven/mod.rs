@@ -31,6 +31,7 @@ mod upstream;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -484,6 +485,13 @@ async fn object(
         policy: CachePolicy::Standard,
         verify: verify.clone(),
         immutable: !plan.mutable,
+        // Neither S3 nor the upstream's answer says how long to keep a file:
+        // metadata is stale at once (revalidated on each request), releases never.
+        default_max_age: Some(if plan.mutable {
+            Duration::ZERO
+        } else {
+            crate::cache::IMMUTABLE_MAX_AGE
+        }),
         ..LookupOptions::default()
     };
     let cache_control = plan.cache_control();
@@ -492,7 +500,6 @@ async fn object(
         key: plan.key,
         path: plan.repo_path,
         content_type: plan.content_type,
-        cache_control,
         write_back: plan.write_back,
         verify,
     });
@@ -503,7 +510,13 @@ async fn object(
     else {
         return error(RepoError::BadPath);
     };
-    let resp = st.cache.handle(creq, opts, fetch).await;
+    let mut resp = st.cache.handle(creq, opts, fetch).await;
+    // What clients may do with the file is the mount's to say, whatever the
+    // cache stored (refusals keep their own `no-store`).
+    if resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    }
     conditional(req.headers(), resp)
 }
 

@@ -79,7 +79,6 @@ impl Upstream {
         head: bool,
         if_none_match: Option<&str>,
         content_type: &'static str,
-        cache_control: &'static str,
         write_back: Option<Option<Verifier>>,
     ) -> Result<Fetched, FetchError> {
         let method = if head {
@@ -131,10 +130,6 @@ impl Upstream {
             }
         }
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(cache_control),
-        );
         Ok(out.into())
     }
 }

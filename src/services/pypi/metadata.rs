@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::StatusCode;
-use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http_body_util::BodyExt as _;
 use sha2::{Digest as _, Sha256};
 use url::Url;
@@ -156,6 +156,18 @@ impl Wheel {
 #[derive(Debug)]
 pub struct MetadataFetch(pub Wheel);
 
+impl MetadataFetch {
+    /// The lookup of a metadata entry: `base` (the wheel's mount and
+    /// namespace) for a file that never changes once extracted.
+    pub fn options(base: LookupOptions) -> LookupOptions {
+        LookupOptions {
+            immutable: true,
+            default_max_age: Some(crate::cache::IMMUTABLE_MAX_AGE),
+            ..base
+        }
+    }
+}
+
 impl Fetch for MetadataFetch {
     fn fetch(&self, _req: http::Request<()>) -> BoxFuture<'static, Result<Fetched, FetchError>> {
         let wheel = self.0.clone();
@@ -172,10 +184,6 @@ impl Fetch for MetadataFetch {
                         http::HeaderValue::from_static("text/plain; charset=utf-8"),
                     );
                     h.insert(CONTENT_LENGTH, m.len().into());
-                    h.insert(
-                        CACHE_CONTROL,
-                        http::HeaderValue::from_static("max-age=31536000, immutable"),
-                    );
                     Ok(Fetched::Upstream(resp))
                 }
                 None => {
@@ -214,11 +222,10 @@ async fn extract(wheel: &Wheel) -> Option<String> {
     let mut req = http::Request::new(());
     *req.uri_mut() = uri;
     // Its hash is the one computed here; nothing to check it against yet.
-    let opts = LookupOptions {
-        immutable: true,
+    let opts = MetadataFetch::options(LookupOptions {
         verify: None,
         ..wheel.opts.clone()
-    };
+    });
     let resp = wheel
         .cache
         .handle(req, opts, Arc::new(MetadataFetch(wheel.clone())))

@@ -541,9 +541,10 @@ async fn private_file(
         && let Some(wheel_url) = upstream_url(&base, &rest[..rest.len() - ".metadata".len()])
         && let Some(wheel) = stored_wheel(st, mount, wheel_path, wheel_url, repo.clone())
     {
-        return file(st, mount, &url, sha, Arc::new(MetadataFetch(wheel)), ranges).await;
+        let opts = MetadataFetch::options(file_opts(mount, sha));
+        return file(st, &url, opts, Arc::new(MetadataFetch(wheel)), ranges).await;
     }
-    let resp = file(st, mount, &url, sha.clone(), repo.clone(), ranges).await;
+    let resp = file(st, &url, file_opts(mount, sha.clone()), repo.clone(), ranges).await;
     if resp.status() == StatusCode::OK
         && let Some(wheel) = stored_wheel(st, mount, &local, url, repo)
     {
@@ -620,9 +621,8 @@ async fn fallback_file(
     };
     file(
         st,
-        mount,
         &url,
-        Some(sha),
+        file_opts(mount, Some(sha)),
         upstream(st, mount, Fetched::File, Repository::Public),
         ranges,
     )
@@ -655,13 +655,11 @@ fn file_opts(mount: &PypiRepo, sha: Option<String>) -> LookupOptions {
 /// may make it a `206` or `416`.
 async fn file(
     st: &PypiShared,
-    mount: &PypiRepo,
     url: &Url,
-    sha: Option<String>,
+    opts: LookupOptions,
     fetch: Arc<dyn Fetch>,
     ranges: HeaderMap,
 ) -> Response {
-    let opts = file_opts(mount, sha);
     let Ok(uri) = url.as_str().parse() else {
         return RepoError::UpstreamFailed.into_response();
     };
