@@ -29,7 +29,7 @@ use http_body_util::BodyExt as _;
 use url::Url;
 
 use super::repo_error::RepoError;
-use super::repos::{PublishRefusal, RepoContext, check_publish};
+use super::repos::{RepoContext, check_publish};
 use super::seeds::{SeedMount, SeedParts, SeedTable};
 pub use crate::cache::BoxFuture;
 use crate::cache::key::Namespace;
@@ -305,7 +305,7 @@ impl<F: Default + Send + Sync + 'static> Mounts<F> {
     /// `Retry-After`).
     pub async fn seed(&self, seed: &SeedParts) -> Result<Arc<CaMount<F>>, Response> {
         self.seeds
-            .mount(seed, async || {
+            .mount(seed, self.format, async || {
                 CaMount::seed(
                     self.format,
                     seed,
@@ -315,7 +315,7 @@ impl<F: Default + Send + Sync + 'static> Mounts<F> {
                 )
             })
             .await
-            .map_err(|e| e.response(&format!("[[repos.{}]]", self.format.as_str())))
+            .map_err(axum::response::IntoResponse::into_response)
     }
 }
 
@@ -652,28 +652,16 @@ pub fn publish_refusal<M: BoardRow>(
     mount: &M,
     allowed: bool,
     headers: &HeaderMap,
-    setting: &str,
+    setting: &'static str,
 ) -> Option<Response> {
-    let refused = |r: PublishRefusal| {
-        tracing::info!(mount = %mount.label(), refusal = r.as_str(), "publish refused");
-        r.response().map(AxumBody::new)
+    let refusal = match check_publish(headers) {
+        Err(r @ RepoError::PublishFromBrowser) => r,
+        _ if !allowed => RepoError::PublishOff { setting },
+        Err(r) => r,
+        Ok(()) => return None,
     };
-    match check_publish(headers) {
-        Err(r @ PublishRefusal::FromBrowser) => Some(refused(r)),
-        _ if !allowed => {
-            tracing::info!(mount = %mount.label(), "publish refused: off for this mount");
-            Some(
-                (
-                    StatusCode::FORBIDDEN,
-                    [(CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    format!("publishing is off for this mount (set {setting})\n"),
-                )
-                    .into_response(),
-            )
-        }
-        Err(r) => Some(refused(r)),
-        Ok(()) => None,
-    }
+    tracing::info!(mount = %mount.label(), ?refusal, "publish refused");
+    Some(refusal.into_response())
 }
 
 /// Streams the client's request body to `url` with `method` and the token

@@ -17,8 +17,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use http::header::{AUTHORIZATION, ORIGIN, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use http::HeaderMap;
+use http::header::{AUTHORIZATION, ORIGIN};
 
 use crate::cache::HttpCache;
 use crate::codeartifact::repository::CaRepository;
@@ -26,6 +26,7 @@ use crate::codeartifact::token::Tokens;
 use crate::config::ReposSection;
 use crate::creds::{CredsRegistry, SourceSpec};
 use crate::paths::Paths;
+use crate::services::repo_error::RepoError;
 use crate::services::status::{Section, StatusBoard};
 
 /// What every mount needs, shared by all mounts of one listener.
@@ -115,16 +116,6 @@ pub(crate) fn codeartifact_section<'a>(
     }
 }
 
-/// Why a publish request (a PyPI upload, a Maven deploy) was refused before
-/// anything reached the repository.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PublishRefusal {
-    /// `Origin` or `Sec-Fetch-Site` shows that a web page sent it.
-    FromBrowser,
-    /// No `Authorization` header.
-    NoCredentials,
-}
-
 /// A publish must not come from a web page, and must carry an `Authorization`
 /// header (any value: awsproxy adds the real credentials upstream).
 ///
@@ -136,59 +127,23 @@ pub(crate) enum PublishRefusal {
 /// rebound DNS name could fake) and any `Sec-Fetch-Site` but `none` (the user
 /// typed the URL) mean a page sent it. twine, mvn, gradle and curl send
 /// neither header.
-pub(crate) fn check_publish(headers: &HeaderMap) -> Result<(), PublishRefusal> {
+pub(crate) fn check_publish(headers: &HeaderMap) -> Result<(), RepoError> {
     let fetch_site = headers
         .get("sec-fetch-site")
         .map(|v| v.as_bytes().eq_ignore_ascii_case(b"none"));
     if headers.contains_key(ORIGIN) || fetch_site == Some(false) {
-        return Err(PublishRefusal::FromBrowser);
+        return Err(RepoError::PublishFromBrowser);
     }
     match headers.get(AUTHORIZATION) {
         Some(v) if !v.is_empty() => Ok(()),
-        _ => Err(PublishRefusal::NoCredentials),
-    }
-}
-
-impl PublishRefusal {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::FromBrowser => "from-browser",
-            Self::NoCredentials => "no-credentials",
-        }
-    }
-
-    /// `403` for a web page; `401` with a `Basic` challenge otherwise, so
-    /// clients that send credentials only when asked (mvn) send them.
-    pub(crate) fn response(self) -> Response<crate::net::Body> {
-        let (status, body) = match self {
-            Self::FromBrowser => (
-                StatusCode::FORBIDDEN,
-                "awsproxy: a web page may not publish to this repository\n",
-            ),
-            Self::NoCredentials => (
-                StatusCode::UNAUTHORIZED,
-                "awsproxy: publishing needs credentials (any user and password: awsproxy adds its own)\n",
-            ),
-        };
-        let mut resp = Response::new(crate::net::full(body));
-        *resp.status_mut() = status;
-        let h = resp.headers_mut();
-        h.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        if self == Self::NoCredentials {
-            h.insert(
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"awsproxy\""),
-            );
-        }
-        resp
+        _ => Err(RepoError::PublishNeedsCredentials),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use http::HeaderValue;
+
     use super::*;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -216,7 +171,7 @@ mod tests {
         );
         assert_eq!(
             check_publish(&headers(&[])),
-            Err(PublishRefusal::NoCredentials)
+            Err(RepoError::PublishNeedsCredentials)
         );
         for browser in [
             [
@@ -239,16 +194,9 @@ mod tests {
         ] {
             assert_eq!(
                 check_publish(&headers(&browser)),
-                Err(PublishRefusal::FromBrowser),
+                Err(RepoError::PublishFromBrowser),
                 "{browser:?}"
             );
         }
-        let r = PublishRefusal::NoCredentials.response();
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        assert!(r.headers().contains_key(WWW_AUTHENTICATE));
-        assert_eq!(
-            PublishRefusal::FromBrowser.response().status(),
-            StatusCode::FORBIDDEN
-        );
     }
 }

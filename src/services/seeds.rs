@@ -22,10 +22,9 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode};
-
+use crate::codeartifact::endpoint::Format;
 use crate::codeartifact::repository::CaRepository;
+use crate::services::repo_error::RepoError;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -65,9 +64,14 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn retry_after(self) -> Duration {
+    /// The client's answer (a `503` with `Retry-After`).
+    fn answer(self, format: Format) -> RepoError {
         match self {
-            Self::Failed { retry_after } | Self::Busy { retry_after } => retry_after,
+            Self::Failed { retry_after } => RepoError::SeedFailed { retry_after },
+            Self::Busy { retry_after } => RepoError::SeedBusy {
+                retry_after,
+                format,
+            },
         }
     }
 }
@@ -202,52 +206,6 @@ pub trait SeedMount: Send + Sync {
     fn repository(&self) -> &CaRepository;
 }
 
-/// Why a seed URL gets no mount: the answer to the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeedError {
-    /// The URL's account, region, domain or repository is malformed.
-    NotFound,
-    Refused(Refusal),
-    /// No AWS credentials to ask with.
-    NoCredentials,
-}
-
-impl SeedError {
-    /// `404`, or `503` with `Retry-After`; `section` (e.g. `[[repos.npm]]`)
-    /// names what to configure instead.
-    pub fn response(self, section: &str) -> Response {
-        let (status, body) = match self {
-            Self::NotFound => (StatusCode::NOT_FOUND, "not found\n".to_owned()),
-            Self::NoCredentials => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no AWS credentials to reach this repository with (run `awsproxy doctor`)\n"
-                    .to_owned(),
-            ),
-            Self::Refused(Refusal::Failed { .. }) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "CodeArtifact did not resolve this repository (GetRepositoryEndpoint failed; see the log); awsproxy asks again after Retry-After seconds\n".to_owned(),
-            ),
-            Self::Refused(Refusal::Busy { .. }) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("too many new repositories through the no-config URL form at once; try again shortly, or configure {section} mounts\n"),
-            ),
-        };
-        let mut resp = (
-            status,
-            [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            body,
-        )
-            .into_response();
-        if let Self::Refused(why) = self {
-            let secs = why.retry_after().as_secs_f64().ceil().max(1.0);
-            if let Ok(v) = HeaderValue::from_str(&format!("{secs:.0}")) {
-                resp.headers_mut().insert(http::header::RETRY_AFTER, v);
-            }
-        }
-        resp
-    }
-}
-
 /// The four parts of a seed URL, `/{account}/{region}/{domain}/{repo}/`.
 #[derive(Debug, Clone)]
 pub struct SeedParts {
@@ -271,23 +229,27 @@ impl<M: SeedMount + 'static> SeedTable<Arc<M>> {
     /// The mount of a seed URL: one that worked, or `make()`'s once
     /// `GetRepositoryEndpoint` answers for it (one probe per seed at a time,
     /// everyone else waits for its outcome).
+    ///
+    /// Refused: `404` for a malformed URL, else a `503` with `Retry-After`
+    /// (`format` names the mounts to configure instead).
     pub async fn mount(
         &self,
         parts: &SeedParts,
+        format: Format,
         make: impl AsyncFnOnce() -> M,
-    ) -> Result<Arc<M>, SeedError> {
+    ) -> Result<Arc<M>, RepoError> {
         if !crate::codeartifact::repository::seed_parts_valid(
             &parts.account,
             &parts.region,
             &parts.domain,
             &parts.repo,
         ) {
-            return Err(SeedError::NotFound);
+            return Err(RepoError::NotFound);
         }
         let key = parts.key();
         let probe = match self.lookup(&key, Instant::now()) {
             Step::Ready(m) => return Ok(m),
-            Step::Refused(why) => return Err(SeedError::Refused(why)),
+            Step::Refused(why) => return Err(why.answer(format)),
             Step::Wait(probe) => probe,
             Step::Try => self.begin(&key, Arc::new(make().await)),
         };
@@ -311,10 +273,10 @@ impl<M: SeedMount + 'static> SeedTable<Arc<M>> {
         self.finish(&key, &probe, outcome, Instant::now());
         match outcome {
             Outcome::Works => Ok(probe.mount.clone()),
-            Outcome::Failed => Err(SeedError::Refused(Refusal::Failed {
+            Outcome::Failed => Err(RepoError::SeedFailed {
                 retry_after: FAILED_FOR,
-            })),
-            Outcome::NoCredentials => Err(SeedError::NoCredentials),
+            }),
+            Outcome::NoCredentials => Err(RepoError::NoAwsCredentials),
         }
     }
 }

@@ -95,9 +95,7 @@ fn plain_segment(s: &str) -> bool {
 
 fn not_proxied(mount: &CargoRepo) -> Response {
     mount.stats.record(None);
-    RepoError::Other(
-        StatusCode::NOT_IMPLEMENTED,
-        "awsproxy proxies Cargo's index, downloads, publish and yank only (`cargo search` and `cargo owner` are not proxied)\n",
+    RepoError::NotProxied("awsproxy proxies Cargo's index, downloads, publish and yank only (`cargo search` and `cargo owner` are not proxied)\n",
     )
     .into_response()
 }
@@ -210,8 +208,7 @@ async fn upstream_config(
 /// `config.json` for the client: `dl` and `api` at the mount, no `auth-required`.
 async fn config_json(st: &CargoShared, mount: &CargoRepo, headers: &HeaderMap) -> Response {
     let Some(origin) = origin(headers) else {
-        return RepoError::Other(StatusCode::BAD_REQUEST, "a Host header is needed\n")
-            .into_response();
+        return RepoError::NoHost.into_response();
     };
     let no_cache = wants_revalidation(headers);
     let (_, parts, bytes) = match upstream_config(st, mount, Source::Private, no_cache).await {

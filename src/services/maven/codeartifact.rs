@@ -215,9 +215,9 @@ pub async fn serve(
             ));
         }
         super::Route::Deploy(path) => {
-            if let Err(r) = check_publish(req.headers()) {
-                tracing::info!(mount = %m.label, refusal = r.as_str(), "deploy refused");
-                return r.response();
+            if let Err(refusal) = check_publish(req.headers()) {
+                tracing::info!(mount = %m.label, ?refusal, "deploy refused");
+                return super::error(refusal);
             }
             deploy(&st.client, m, &path, req).await
         }

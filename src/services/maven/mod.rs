@@ -364,9 +364,9 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
             error(RepoError::BadPath)
         }
         Route::Deploy(path) => {
-            if let Err(r) = check_publish(req.headers()) {
-                tracing::info!(mount = %m.name, refusal = r.as_str(), "deploy refused");
-                return r.response();
+            if let Err(refusal) = check_publish(req.headers()) {
+                tracing::info!(mount = %m.name, ?refusal, "deploy refused");
+                return error(refusal);
             }
             deploy(m, &path, req).await
         }
@@ -514,8 +514,10 @@ async fn object(
     // What clients may do with the file is the mount's to say, whatever the
     // cache stored (refusals keep their own `no-store`).
     if resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED {
-        resp.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        );
     }
     conditional(req.headers(), resp)
 }

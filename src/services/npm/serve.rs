@@ -34,7 +34,7 @@ const FULL: &str = "application/json";
 pub async fn dispatch(st: &NpmShared, mount: Arc<NpmRepo>, rest: &str, req: Request) -> Response {
     if rest.starts_with("-/v1/search") || rest.starts_with("-/npm/v1/security/") {
         mount.stats.record(None);
-        return RepoError::Other(StatusCode::NOT_IMPLEMENTED, "awsproxy does not proxy npm search or audit (`npm audit`, `npm search`) to CodeArtifact\n").into_response();
+        return RepoError::NotProxied("awsproxy does not proxy npm search or audit (`npm audit`, `npm search`) to CodeArtifact\n").into_response();
     }
     if let Some(tags) = rest.strip_prefix("-/package/") {
         let resp = dist_tags(st, &mount, tags, req.method(), req.headers()).await;
@@ -60,16 +60,14 @@ pub async fn dispatch(st: &NpmShared, mount: Arc<NpmRepo>, rest: &str, req: Requ
                     )
                     .await
                 }
-                _ => {
-                    RepoError::Other(StatusCode::BAD_REQUEST, "bad package name\n").into_response()
-                }
+                _ => RepoError::BadPackageName.into_response(),
             },
             None => RepoError::NotFound.into_response(),
         }
     } else {
         match PackageName::parse(rest) {
             Some(pkg) => document(st, &mount, &pkg, req.headers()).await,
-            None => RepoError::Other(StatusCode::BAD_REQUEST, "bad package name\n").into_response(),
+            None => RepoError::BadPackageName.into_response(),
         }
     };
     mount.stats.record(resp.extensions().get::<CacheStatus>());
@@ -93,14 +91,12 @@ async fn dist_tags(
         return RepoError::NotFound.into_response();
     };
     if method != Method::GET && method != Method::HEAD {
-        return RepoError::Other(
-            StatusCode::NOT_IMPLEMENTED,
-            "awsproxy does not change dist-tags; run `npm dist-tag` against the repository itself\n",
+        return RepoError::NotProxied("awsproxy does not change dist-tags; run `npm dist-tag` against the repository itself\n",
         )
         .into_response();
     }
     let Some(pkg) = PackageName::parse(pkg).filter(|_| tag.is_empty() || tag == "/") else {
-        return RepoError::Other(StatusCode::BAD_REQUEST, "bad package name\n").into_response();
+        return RepoError::BadPackageName.into_response();
     };
     let resp = document(st, mount, &pkg, headers).await;
     if resp.status() != StatusCode::OK {
@@ -154,8 +150,7 @@ async fn document(
     headers: &HeaderMap,
 ) -> Response {
     let Some(origin) = origin(headers) else {
-        return RepoError::Other(StatusCode::BAD_REQUEST, "a Host header is needed\n")
-            .into_response();
+        return RepoError::NoHost.into_response();
     };
     let Ok(base) = mount.upstream.base().await else {
         return unresolved();
@@ -265,7 +260,7 @@ async fn publish(st: &NpmShared, mount: &NpmRepo, rest: &str, req: Request) -> R
         return refused;
     }
     let Some(pkg) = PackageName::parse(rest) else {
-        return RepoError::Other(StatusCode::BAD_REQUEST, "bad package name\n").into_response();
+        return RepoError::BadPackageName.into_response();
     };
     let Ok(base) = mount.upstream.base().await else {
         return unresolved();

@@ -93,11 +93,13 @@ impl PypiShared {
     /// The mount of a no-config seed URL (see [`super::seeds`] for the limits).
     async fn seed_mount(&self, seed: &SeedParts) -> Result<Arc<PypiRepo>, Response> {
         self.seeds
-            .mount(seed, async || {
-                PypiRepo::seed(seed, self.ctx.mount_creds(None).await, &self.ctx)
-            })
+            .mount(
+                seed,
+                crate::codeartifact::endpoint::Format::Pypi,
+                async || PypiRepo::seed(seed, self.ctx.mount_creds(None).await, &self.ctx),
+            )
             .await
-            .map_err(|e| e.response("[[repos.pypi]]"))
+            .map_err(IntoResponse::into_response)
     }
 }
 

@@ -316,15 +316,17 @@ async fn a_deploy_through_the_seed_url_form_is_refused_before_the_repository() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_seed_gets_the_answer_of_every_format_and_is_remembered() {
-    use awsproxy::services::seeds::{FAILED_FOR, Refusal, SeedError};
+    use awsproxy::services::repo_error::RepoError;
+    use awsproxy::services::seeds::FAILED_FOR;
+    use axum::response::IntoResponse as _;
     use http_body_util::BodyExt as _;
 
     let s = setup_with(Vec::new()).await;
     let junk = format!("/999999999999/us-east-1/junk/repo/maven/{JAR}");
-    let expected = SeedError::Refused(Refusal::Failed {
+    let expected = RepoError::SeedFailed {
         retry_after: FAILED_FOR,
-    })
-    .response("[[repos.maven]]");
+    }
+    .into_response();
     let expected_retry = expected.headers()["retry-after"]
         .to_str()
         .unwrap()
