@@ -207,7 +207,10 @@ impl HttpCache {
     /// The URI must be absolute (`https://host/path`), or origin-form with a
     /// `Host` header (then `http` is assumed). Only `GET` and `HEAD` use the
     /// cache; other methods are passed to `fetch` without a body, so send
-    /// requests with bodies upstream yourself.
+    /// requests with bodies upstream yourself. The request carries end-to-end
+    /// fields only: the forward proxy strips hop-by-hop ones before its
+    /// `Via` (and before choosing cache or pass-through), and the repository
+    /// services build their requests themselves.
     pub async fn handle(
         &self,
         req: Request<()>,
@@ -222,7 +225,10 @@ impl HttpCache {
         {
             policy = p;
         }
-        crate::net::strip_hop_by_hop(&mut parts.headers);
+        debug_assert!(
+            !parts.headers.contains_key(header::CONNECTION),
+            "the caller strips hop-by-hop fields before the cache sees a request"
+        );
         if opts.upstream_auth == UpstreamAuth::Service {
             // The service signs upstream with its own credentials: the client's
             // are never checked there, so they neither mark a request private

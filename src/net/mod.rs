@@ -53,6 +53,17 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
         .boxed_unsync()
 }
 
+/// A plain-text answer (`text/plain; charset=utf-8`) with `status`.
+pub fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
+    let mut response = Response::new(full(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
 /// Wraps hyper's incoming body (or any other) as a [`Body`], still streaming.
 pub fn boxed<B>(body: B) -> Body
 where
@@ -143,13 +154,8 @@ pub struct ErrorAnswer {
 
 impl ErrorAnswer {
     pub fn to_response(&self) -> Response<Body> {
-        let mut response = Response::new(full(self.text.clone()));
-        *response.status_mut() = self.status;
+        let mut response = text(self.status, self.text.clone());
         let headers = response.headers_mut();
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
         if let Some(error) = self.proxy_status
             && let Ok(value) = http::HeaderValue::from_str(&format!("awsproxy; error={error}"))
         {

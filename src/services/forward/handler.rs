@@ -238,13 +238,7 @@ impl ProxyError {
 
     /// The plain-text answer, marked as the proxy's own.
     pub(super) fn response(self) -> Response<Body> {
-        let mut response = Response::new(net::full(self.message()));
-        *response.status_mut() = self.status();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        own(response)
+        own(net::text(self.status(), self.message()))
     }
 }
 

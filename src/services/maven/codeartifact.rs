@@ -26,13 +26,13 @@ use http::{HeaderMap, Method, Response, StatusCode, header};
 use http_body_util::BodyExt as _;
 use url::Url;
 
-use super::s3::text;
 use crate::cache::{Body, CachePolicy, LookupOptions, UpstreamAuth, Verifier};
 use crate::codeartifact::endpoint::Format;
 use crate::codeartifact::fetch::{AuthScheme, Redirects, basic_auth};
 use crate::config::MavenMount;
 use crate::maven::content;
 use crate::maven::path::RepoPath;
+use crate::net::text;
 use crate::net::{self, UpstreamClient};
 use crate::services::ca_mount::{CaMount, MountConfig, Mounts};
 use crate::services::repo_error::RepoError;

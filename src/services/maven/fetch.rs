@@ -10,7 +10,7 @@ use aws_smithy_types::date_time::Format;
 use axum::response::IntoResponse as _;
 use http::{HeaderValue, Response, StatusCode, header};
 
-use super::s3::{Mount, S3Failure, classify, insert};
+use super::s3::{S3Failure, S3Mount, classify, insert};
 use crate::cache::store::s3::byte_stream_body;
 use crate::cache::{Body, BoxFuture, Fetch, FetchError, Fetched, Verifier};
 use crate::net::{self, empty};
@@ -20,7 +20,7 @@ use crate::services::repo_error::RepoError;
 /// headers the cache adds when revalidating).
 #[derive(Debug)]
 pub struct ObjectFetch {
-    pub mount: Arc<Mount>,
+    pub mount: Arc<S3Mount>,
     pub key: String,
     /// The repository path (for the upstream URL).
     pub path: String,
@@ -50,35 +50,28 @@ impl Fetch for ObjectFetch {
                 .get(header::IF_MODIFIED_SINCE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| aws_smithy_types::DateTime::from_str(v, Format::HttpDate).ok());
+            // HeadObject and GetObject take the same conditions, in builders
+            // of their own types.
+            macro_rules! read {
+                ($op:ident) => {
+                    m.client
+                        .$op()
+                        .bucket(&m.bucket)
+                        .key(&key)
+                        .set_if_none_match(inm.clone())
+                        .set_if_modified_since(ims)
+                        .send()
+                        .await
+                        .map_err(|e| classify(&e))
+                };
+            }
             let result = if head {
-                m.client
-                    .head_object()
-                    .bucket(&m.bucket)
-                    .key(&key)
-                    .set_if_none_match(inm.clone())
-                    .set_if_modified_since(ims)
-                    .send()
-                    .await
-                    .map(|o| (empty(), o.content_length, o.e_tag, o.last_modified))
-                    .map_err(|e| classify(&e))
+                read!(head_object).map(|o| (empty(), o.content_length, o.e_tag, o.last_modified))
             } else {
-                m.client
-                    .get_object()
-                    .bucket(&m.bucket)
-                    .key(&key)
-                    .set_if_none_match(inm.clone())
-                    .set_if_modified_since(ims)
-                    .send()
-                    .await
-                    .map(|o| {
-                        (
-                            byte_stream_body(o.body),
-                            o.content_length,
-                            o.e_tag,
-                            o.last_modified,
-                        )
-                    })
-                    .map_err(|e| classify(&e))
+                read!(get_object).map(|o| {
+                    let body = byte_stream_body(o.body);
+                    (body, o.content_length, o.e_tag, o.last_modified)
+                })
             };
             m.record(result.as_ref().err());
             let failure = match result {
@@ -166,7 +159,7 @@ pub fn s3_error(f: &S3Failure) -> RepoError {
 }
 
 /// The client's answer for a failure (the detail goes to the log).
-pub fn failure_response(m: &Mount, key: &str, f: &S3Failure) -> Response<Body> {
+pub fn failure_response(m: &S3Mount, key: &str, f: &S3Failure) -> Response<Body> {
     let location = m.location(key);
     match f {
         S3Failure::NotFound => tracing::debug!(%location, "not in the bucket"),

@@ -40,7 +40,7 @@ use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::BodyExt as _;
 
 use self::fetch::ObjectFetch;
-use self::s3::{Mount, S3Failure, text};
+use self::s3::{S3Failure, S3Mount};
 use super::ca_mount::seed_path;
 use super::repo_error::RepoError;
 use super::repos::{RepoContext, check_publish};
@@ -79,8 +79,8 @@ impl Default for Tuning {
 }
 
 #[derive(Debug)]
-struct Shared {
-    mounts: HashMap<String, Arc<Mount>>,
+struct MavenShared {
+    mounts: HashMap<String, Arc<S3Mount>>,
     /// CodeArtifact mounts, configured and no-config ([`codeartifact`]).
     ca: Arc<codeartifact::CaMavens>,
     cache: HttpCache,
@@ -122,7 +122,7 @@ pub async fn router_with(
         }
     }
     let requests = register_status(ctx, &built, Arc::downgrade(&ca));
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(MavenShared {
         mounts: built,
         ca,
         cache: ctx.cache.clone(),
@@ -140,14 +140,14 @@ async fn build_mount(
     m: &MavenMount,
     creds: CredentialCache,
     outbound: Option<&crate::net::UpstreamClient>,
-) -> Mount {
+) -> S3Mount {
     let client = s3::client(m, &creds).await;
     let upstream = m
         .upstream
         .as_deref()
         .zip(outbound)
-        .map(|(base, c)| upstream::Upstream::new(base, c.clone()));
-    Mount {
+        .map(|(base, c)| upstream::PullThrough::new(base, c.clone()));
+    S3Mount {
         namespace: crate::cache::key::Namespace::repository("maven", &m.name, &creds.spec().name),
         name: m.name.clone(),
         bucket: m.bucket.clone().unwrap_or_default(),
@@ -169,7 +169,7 @@ async fn build_mount(
 /// board; returns the request counter.
 fn register_status(
     ctx: &RepoContext,
-    built: &HashMap<String, Arc<Mount>>,
+    built: &HashMap<String, Arc<S3Mount>>,
     ca: Weak<codeartifact::CaMavens>,
 ) -> CounterFamily {
     // One handle: asking the board again would drop what this one registered.
@@ -178,7 +178,7 @@ fn register_status(
         "awsproxy_maven_requests",
         "Requests to Maven mounts, by mount and response status class",
     );
-    let mut sorted: Vec<Arc<Mount>> = built.values().cloned().collect();
+    let mut sorted: Vec<Arc<S3Mount>> = built.values().cloned().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     // Configured CodeArtifact mounts, then the no-config ones that work.
     let ca_all = move || ca.upgrade().map(|c| c.all()).unwrap_or_default();
@@ -199,7 +199,7 @@ fn register_status(
 }
 
 /// The status page's table of mounts.
-fn mounts_section(mounts: &[Arc<Mount>], ca: &[Arc<codeartifact::CaMaven>]) -> Section {
+fn mounts_section(mounts: &[Arc<S3Mount>], ca: &[Arc<codeartifact::CaMaven>]) -> Section {
     Section {
         title: "Maven mounts".to_owned(),
         columns: ["mount", "location", "profile", "state"]
@@ -240,7 +240,7 @@ fn mounts_section(mounts: &[Arc<Mount>], ca: &[Arc<codeartifact::CaMaven>]) -> S
 }
 
 /// One health probe per mount: its last S3 error, if any.
-fn probes(mounts: &[Arc<Mount>]) -> Vec<(String, Health)> {
+fn probes(mounts: &[Arc<S3Mount>]) -> Vec<(String, Health)> {
     mounts
         .iter()
         .map(|m| {
@@ -253,7 +253,7 @@ fn probes(mounts: &[Arc<Mount>]) -> Vec<(String, Health)> {
         .collect()
 }
 
-async fn handle(State(st): State<Arc<Shared>>, req: Request) -> Response<axum::body::Body> {
+async fn handle(State(st): State<Arc<MavenShared>>, req: Request) -> Response<axum::body::Body> {
     let raw = req.uri().path().to_owned();
     let rest = raw.strip_prefix("/maven/").unwrap_or_default();
     let (name, sub) = match rest.split_once('/') {
@@ -278,7 +278,7 @@ async fn handle(State(st): State<Arc<Shared>>, req: Request) -> Response<axum::b
 /// `/{account}/{region}/{domain}/{repo}/maven/PATH`: the no-config form of a
 /// CodeArtifact mount (never deploys), `PATH` taken undecoded as for `/maven/NAME/`.
 async fn handle_seed(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Arc<MavenShared>>,
     Path((account, region, domain, repo, _)): Path<(String, String, String, String, String)>,
     req: Request,
 ) -> Response<axum::body::Body> {
@@ -298,7 +298,7 @@ async fn handle_seed(
 }
 
 async fn serve_ca(
-    st: &Shared,
+    st: &MavenShared,
     m: &Arc<codeartifact::CaMaven>,
     sub: Option<&str>,
     req: Request,
@@ -356,7 +356,12 @@ fn route(allow_deploy: bool, sub: Option<&str>, method: &Method) -> Route {
     }
 }
 
-async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> Response<Body> {
+async fn serve(
+    st: &MavenShared,
+    m: &Arc<S3Mount>,
+    sub: Option<&str>,
+    req: Request,
+) -> Response<Body> {
     match route(m.allow_deploy, sub, req.method()) {
         Route::Redirect => redirect(&format!("/maven/{}/", m.name)),
         Route::BadPath(e) => {
@@ -383,7 +388,7 @@ async fn serve(st: &Shared, m: &Arc<Mount>, sub: Option<&str>, req: Request) -> 
 
 /// A redirect to the mount's root (`base` ends in `/`).
 fn redirect(base: &str) -> Response<Body> {
-    let mut resp = text(StatusCode::PERMANENT_REDIRECT, format!("{base}\n"));
+    let mut resp = crate::net::text(StatusCode::PERMANENT_REDIRECT, format!("{base}\n"));
     if let Ok(v) = HeaderValue::from_str(base) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
@@ -455,8 +460,8 @@ fn range_of(req: &Request, head: bool) -> Option<&str> {
 }
 
 async fn object(
-    st: &Shared,
-    m: &Arc<Mount>,
+    st: &MavenShared,
+    m: &Arc<S3Mount>,
     path: &RepoPath,
     head: bool,
     req: Request,
@@ -523,7 +528,7 @@ async fn object(
 }
 
 /// The cache's URL for a mount's object: one host per bucket, the S3 key as path.
-fn cache_url(m: &Mount, path: &RepoPath) -> String {
+fn cache_url(m: &S3Mount, path: &RepoPath) -> String {
     let mut url = format!("http://{}.s3.maven.awsproxy/", m.bucket);
     let mut segments: Vec<&str> = Vec::new();
     if !m.prefix.is_empty() {
@@ -538,7 +543,7 @@ fn cache_url(m: &Mount, path: &RepoPath) -> String {
     url
 }
 
-fn creds_failure(m: &Mount, e: &CredsError) -> Response<Body> {
+fn creds_failure(m: &S3Mount, e: &CredsError) -> Response<Body> {
     match e {
         CredsError::LoginRequired { .. } => {
             let f = S3Failure::LoginRequired {
@@ -622,7 +627,12 @@ fn http_date(v: &str) -> Option<i64> {
         .map(|d| d.secs())
 }
 
-async fn listing(st: &Shared, m: &Arc<Mount>, path: &RepoPath, head: bool) -> Response<Body> {
+async fn listing(
+    st: &MavenShared,
+    m: &Arc<S3Mount>,
+    path: &RepoPath,
+    head: bool,
+) -> Response<Body> {
     let prefix = path.key(&m.prefix);
     // The mount's root lists `prefix/` (or the bucket's root when there is no prefix).
     let prefix = if prefix == "/" { String::new() } else { prefix };
@@ -662,7 +672,7 @@ async fn listing(st: &Shared, m: &Arc<Mount>, path: &RepoPath, head: bool) -> Re
 }
 
 /// `PUT` (`mvn deploy`): spills the body to a temp file, then one `PutObject`.
-async fn deploy(m: &Arc<Mount>, path: &RepoPath, req: Request) -> Response<Body> {
+async fn deploy(m: &Arc<S3Mount>, path: &RepoPath, req: Request) -> Response<Body> {
     if let Err(e) = m.creds.get().await {
         return creds_failure(m, &e);
     }
@@ -695,7 +705,7 @@ async fn deploy(m: &Arc<Mount>, path: &RepoPath, req: Request) -> Response<Body>
     {
         Ok(()) => {
             m.forget_verifier(&key);
-            text(
+            crate::net::text(
                 StatusCode::CREATED,
                 format!("stored {}\n", m.location(&key)),
             )

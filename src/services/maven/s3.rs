@@ -29,7 +29,7 @@ pub enum S3Failure {
 
 /// A built mount.
 #[derive(Debug)]
-pub struct Mount {
+pub struct S3Mount {
     pub name: String,
     /// This mount's cache entries: `maven/NAME/IDENTITY` (the credentials'
     /// source name), apart from the forward proxy's and other mounts'.
@@ -39,7 +39,7 @@ pub struct Mount {
     pub profile: Option<String>,
     pub client: aws_sdk_s3::Client,
     pub creds: CredentialCache,
-    pub upstream: Option<super::upstream::Upstream>,
+    pub upstream: Option<super::upstream::PullThrough>,
     pub allow_deploy: bool,
     pub write_back: bool,
     /// Sidecar digests already looked up, by key (release files never change).
@@ -132,7 +132,7 @@ where
     }
 }
 
-impl Mount {
+impl S3Mount {
     /// `s3://bucket/key`, for messages.
     pub fn location(&self, key: &str) -> String {
         format!("s3://{}/{key}", self.bucket)
@@ -384,14 +384,4 @@ pub fn insert(h: &mut http::HeaderMap, name: header::HeaderName, value: Option<&
     if let Some(v) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
         h.insert(name, v);
     }
-}
-
-pub fn text(status: StatusCode, body: String) -> Response<Body> {
-    let mut resp = Response::new(crate::net::full(body));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    resp
 }

@@ -10,7 +10,7 @@ use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 
 use super::fetch::refusal;
-use super::s3::Mount;
+use super::s3::S3Mount;
 use crate::cache::tee::{self, Checked, Sink, SinkFailed, Spill, Tee};
 use crate::cache::{Body, BoxFuture, FetchError, Fetched, Verifier};
 use crate::net::UpstreamClient;
@@ -21,13 +21,13 @@ const SIDECAR_LIMIT: usize = 4096;
 
 /// A mount's upstream repository.
 #[derive(Debug, Clone)]
-pub struct Upstream {
+pub struct PullThrough {
     /// Base URL ending in `/`.
     pub base: String,
     pub client: UpstreamClient,
 }
 
-impl Upstream {
+impl PullThrough {
     pub fn new(base: &str, client: UpstreamClient) -> Self {
         let mut base = base.to_owned();
         if !base.ends_with('/') {
@@ -73,7 +73,7 @@ impl Upstream {
     #[allow(clippy::too_many_arguments)]
     pub async fn fetch(
         &self,
-        m: &Arc<Mount>,
+        m: &Arc<S3Mount>,
         path: &str,
         key: &str,
         head: bool,
@@ -137,7 +137,7 @@ impl Upstream {
 /// A spill file uploaded as `key` once the body is complete and verified.
 struct BucketSink {
     spill: Spill,
-    mount: Arc<Mount>,
+    mount: Arc<S3Mount>,
     key: String,
     content_type: &'static str,
 }
@@ -182,7 +182,7 @@ impl Sink for BucketSink {
 /// length and digest check out is then uploaded as `key`.
 fn tee_to_bucket(
     body: Body,
-    m: Arc<Mount>,
+    m: Arc<S3Mount>,
     key: String,
     verify: Option<Verifier>,
     expected_len: Option<u64>,
