@@ -67,7 +67,7 @@ fn home_relative(path: &str) -> Result<std::path::PathBuf, String> {
     let Some(rest) = path.strip_prefix("~/") else {
         return Ok(path.into());
     };
-    let home = std::env::var_os("HOME")
+    let home = std::env::var_os(crate::env_vars::HOME)
         .filter(|h| !h.is_empty())
         .ok_or_else(|| format!("`${{file:{path}}}` needs HOME to be set"))?;
     Ok(Path::new(&home).join(rest))
