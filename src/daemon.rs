@@ -11,6 +11,7 @@
 //! What a listener may bind is [`exposure`]'s rule; which `Host` it answers is
 //! [`host`]'s, applied to every request by the one middleware of [`serve_router`].
 
+pub mod access;
 pub mod exposure;
 pub mod host;
 
@@ -125,8 +126,8 @@ impl Signals {
 
 /// Serves `router` on `listener` until `shutdown` fires, then lets in-flight
 /// requests finish for up to the grace period of `limits`. Handlers can
-/// extract `ConnectInfo<SocketAddr>`. Requests whose `Host` `hosts` refuses
-/// never reach the router.
+/// extract `ConnectInfo<SocketAddr>`. Requests whose `Host` `hosts` refuses,
+/// or that lack a token `limits.access` wants, never reach the router.
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     router: axum::Router,
@@ -172,7 +173,8 @@ async fn serve_with(
     hosts: Hosts,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let router = router.layer(axum::middleware::from_fn_with_state(hosts, log_request));
+    let gate = (hosts, limits.access.clone());
+    let router = router.layer(axum::middleware::from_fn_with_state(gate, log_request));
     accept::serve(listener, limits, shutdown.cancelled_owned(), |slot| {
         let router = router.clone();
         let peer = axum::extract::ConnectInfo(slot.peer());
@@ -196,7 +198,7 @@ async fn serve_with(
 /// something else"), forbids content sniffing, and grants no cross-origin read.
 /// One layer does all of it: each layer costs every request a boxed future.
 async fn log_request(
-    axum::extract::State(hosts): axum::extract::State<Hosts>,
+    axum::extract::State((hosts, access)): axum::extract::State<(Hosts, access::Access)>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -213,7 +215,10 @@ async fn log_request(
         }
     };
     let mut response = match hosts.check_request(&request) {
-        Verdict::Allowed => next.run(request).await,
+        Verdict::Allowed => match access.check_request(request.headers(), request.uri().path()) {
+            Ok(_) => next.run(request).await,
+            Err(denied) => denied.response().map(axum::body::Body::new),
+        },
         refused => {
             tracing::debug!(verdict = refused.as_str(), "refused by the Host check");
             let text = [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")];

@@ -21,6 +21,34 @@ pub struct ConfigFile {
     pub metrics: Option<MetricsSection>,
     pub log: Option<LogSection>,
     pub server: Option<ServerSection>,
+    pub access: Option<AccessSection>,
+}
+
+/// `[access]`: tokens for the listeners other machines may reach (the
+/// forward proxy, the repository and status listeners; the credentials
+/// endpoint has its own per-client tokens).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessSection {
+    #[serde(default)]
+    pub token: Vec<AccessToken>,
+}
+
+/// `[[access.token]]`: one user or machine of a shared awsproxy. Once a token
+/// names a listener, every request to it needs one.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessToken {
+    /// Who it is (logs, `/metrics`; the user name of the proxy's Basic credentials).
+    pub name: String,
+    /// The token (`${file:…}` or `${env:…}` keeps it out of the file).
+    pub token: Option<SecretValue>,
+    /// Or its SHA-256, hex, so the configuration never holds the token.
+    pub sha256: Option<String>,
+    /// The listeners it opens: `proxy`, `repos`, `metrics` (default: all).
+    pub listeners: Option<Vec<String>>,
+    /// The repository mounts it may use, as `FORMAT/NAME` (default: all).
+    pub mounts: Option<Vec<String>>,
 }
 
 /// `[sso]`: which sessions awsproxy keeps fresh, and what happens when a human is needed.
@@ -154,6 +182,10 @@ pub struct ReposSection {
     /// can reach it; `doctor` warns).
     #[serde(default)]
     pub allow_non_loopback: bool,
+    /// Client networks (`"10.0.0.0/8"`) or addresses this listener serves;
+    /// others are closed at accept (loopback always may). Empty: any.
+    #[serde(default)]
+    pub allow_clients: Vec<String>,
     /// Names (or `*.suffix`, or IP addresses) this listener answers besides
     /// loopback, `localhost` and its own address: what a team deployment's
     /// clients call it. Other `Host` values get 421 (DNS rebinding).
@@ -174,6 +206,7 @@ impl Default for ReposSection {
         Self {
             listen: default_repos_listen(),
             allow_non_loopback: false,
+            allow_clients: Vec::new(),
             allowed_hosts: Vec::new(),
             pypi: Vec::new(),
             maven: Vec::new(),
@@ -408,6 +441,10 @@ pub struct ProxySection {
     /// can reach it; `doctor` warns).
     #[serde(default)]
     pub allow_non_loopback: bool,
+    /// Client networks (`"10.0.0.0/8"`) or addresses this listener serves;
+    /// others are closed at accept (loopback always may). Empty: any.
+    #[serde(default)]
+    pub allow_clients: Vec<String>,
     /// Intercept TLS with awsproxy's own CA so HTTPS responses can be cached.
     #[serde(default = "yes")]
     pub intercept: bool,
@@ -441,6 +478,7 @@ impl Default for ProxySection {
         Self {
             listen: default_proxy_listen(),
             allow_non_loopback: false,
+            allow_clients: Vec::new(),
             intercept: true,
             upstream_ca: Vec::new(),
             passthrough_hosts: Vec::new(),
@@ -566,6 +604,10 @@ pub struct MetricsSection {
     /// can reach it; `doctor` warns).
     #[serde(default)]
     pub allow_non_loopback: bool,
+    /// Client networks (`"10.0.0.0/8"`) or addresses this listener serves;
+    /// others are closed at accept (loopback always may). Empty: any.
+    #[serde(default)]
+    pub allow_clients: Vec<String>,
     /// Names (or `*.suffix`, or IP addresses) this listener answers besides
     /// loopback, `localhost` and its own address: what a team deployment's
     /// clients call it. Other `Host` values get 421 (DNS rebinding).
@@ -578,6 +620,7 @@ impl Default for MetricsSection {
         Self {
             listen: default_metrics_listen(),
             allow_non_loopback: false,
+            allow_clients: Vec::new(),
             allowed_hosts: Vec::new(),
         }
     }

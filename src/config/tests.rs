@@ -299,3 +299,57 @@ fn pypi_stale_while_revalidate_defaults_to_five_minutes_and_names_its_key() {
         "{e}"
     );
 }
+
+#[test]
+fn access_entries_are_checked_with_their_position() {
+    let pypi = "[repos]\n[[repos.pypi]]\nname = \"team\"\ndomain = \"d\"\ndomain_owner = \"111122223333\"\nrepository = \"r\"\n";
+    for (text, key, line, says) in [
+        (
+            "[repos]\nallow_clients = [\"10.0.0.0/8\", \"corp\"]\n".to_owned(),
+            "repos.allow_clients[1]",
+            2,
+            "is not a network",
+        ),
+        (
+            "[[access.token]]\nname = \"ci\"\n".to_owned(),
+            "access.token[0].token",
+            1,
+            "exactly one of `token` and `sha256`",
+        ),
+        (
+            "[[access.token]]\nname = \"ci\"\nsha256 = \"abc\"\n".to_owned(),
+            "access.token[0].sha256",
+            3,
+            "64 hex digits",
+        ),
+        (
+            "[[access.token]]\nname = \"ci\"\ntoken = \"t\"\nlisteners = [\"repos\", \"creds\"]\n".to_owned(),
+            "access.token[0].listeners[1]",
+            4,
+            "not a listener",
+        ),
+        (
+            format!("{pypi}[[access.token]]\nname = \"ci\"\ntoken = \"t\"\nmounts = [\"pypi/tema\"]\n"),
+            "access.token[0].mounts[0]",
+            10,
+            "not a configured mount",
+        ),
+        (
+            "[[access.token]]\nname = \"ci\"\ntoken = \"a\"\n[[access.token]]\nname = \"ci\"\ntoken = \"b\"\n".to_owned(),
+            "access.token[1].name",
+            5,
+            "already used",
+        ),
+    ] {
+        let e = err(&text);
+        assert_eq!(e.key, key, "{e}");
+        assert_eq!(e.line, line, "{e}");
+        assert!(e.message.contains(says), "{e}");
+    }
+    let ok = format!(
+        "{}{}[[access.token]]\nname = \"ci\"\ntoken = \"t\"\nmounts = [\"pypi/team\"]\n",
+        "[repos]\nallow_clients = [\"10.0.0.0/8\", \"192.0.2.7\"]\n",
+        pypi.trim_start_matches("[repos]\n")
+    );
+    parse(&ok, &ConfigSource::EmbeddedDefault).unwrap();
+}

@@ -51,7 +51,111 @@ pub fn validate(file: &ConfigFile) -> Result<(), Invalid> {
         validate_server(server)?;
     }
     validate_listeners(file)?;
-    validate_allowed_hosts(file)
+    validate_allowed_hosts(file)?;
+    validate_access(file)
+}
+
+/// `allow_clients` entries are networks; `[[access.token]]`s have a unique
+/// name, one secret, known listeners and mounts that exist.
+fn validate_access(file: &ConfigFile) -> Result<(), Invalid> {
+    for section in crate::daemon::access::LISTENERS {
+        for (i, entry) in crate::daemon::access::allow_clients(file, section)
+            .iter()
+            .enumerate()
+        {
+            if let Err(message) = crate::daemon::access::parse_network(entry) {
+                return Err(invalid(
+                    vec![key(section), key("allow_clients"), Seg::Index(i)],
+                    message,
+                    Some(
+                        "list the client networks this listener serves, like \"10.0.0.0/8\""
+                            .to_owned(),
+                    ),
+                ));
+            }
+        }
+    }
+    let Some(access) = &file.access else {
+        return Ok(());
+    };
+    unique_names(
+        access.token.iter().map(|t| t.name.as_str()),
+        "access",
+        "token",
+    )?;
+    let mounts: Vec<String> = file
+        .repos
+        .iter()
+        .flat_map(|r| {
+            let named = |format: &str, names: Vec<&String>| {
+                names
+                    .into_iter()
+                    .map(move |n| format!("{format}/{n}"))
+                    .collect::<Vec<_>>()
+            };
+            let mut all = named("pypi", r.pypi.iter().map(|m| &m.name).collect());
+            all.extend(named("npm", r.npm.iter().map(|m| &m.name).collect()));
+            all.extend(named("maven", r.maven.iter().map(|m| &m.name).collect()));
+            all.extend(named("cargo", r.cargo.iter().map(|m| &m.name).collect()));
+            all
+        })
+        .collect();
+    for (i, t) in access.token.iter().enumerate() {
+        check_name(&t.name, at("access", "token", i, "name"))?;
+        if t.name.contains(':') {
+            return Err(invalid(
+                at("access", "token", i, "name"),
+                "a token name can't hold `:`",
+                None,
+            ));
+        }
+        match (&t.token, &t.sha256) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(invalid(
+                    at("access", "token", i, "token"),
+                    format!("token `{}` needs exactly one of `token` and `sha256`", t.name),
+                    Some("`token = \"${file:/run/secrets/awsproxy-ci}\"`, or `sha256` = the hex SHA-256 of the token (`printf %s TOKEN | sha256sum`)".to_owned()),
+                ));
+            }
+            (None, Some(hex)) if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                return Err(invalid(
+                    at("access", "token", i, "sha256"),
+                    "is not a hex SHA-256 (64 hex digits)",
+                    Some("`printf %s TOKEN | sha256sum` prints it".to_owned()),
+                ));
+            }
+            _ => {}
+        }
+        for (j, l) in t.listeners.iter().flatten().enumerate() {
+            if !crate::daemon::access::LISTENERS.contains(&l.as_str()) {
+                return Err(invalid(
+                    vec![key("access"), key("token"), Seg::Index(i), key("listeners"), Seg::Index(j)],
+                    format!("`{l}` is not a listener tokens apply to"),
+                    Some("use \"proxy\", \"repos\" or \"metrics\" (the credentials endpoint has its own `[[creds.client]]` tokens)".to_owned()),
+                ));
+            }
+        }
+        for (j, m) in t.mounts.iter().flatten().enumerate() {
+            if !mounts.contains(m) {
+                return Err(invalid(
+                    vec![
+                        key("access"),
+                        key("token"),
+                        Seg::Index(i),
+                        key("mounts"),
+                        Seg::Index(j),
+                    ],
+                    format!("`{m}` is not a configured mount"),
+                    Some(if mounts.is_empty() {
+                        "write mounts as FORMAT/NAME of a `[[repos.FORMAT]]` mount; none is configured".to_owned()
+                    } else {
+                        format!("write mounts as FORMAT/NAME: {}", mounts.join(", "))
+                    }),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `[server]`: limits that still protect the process at their extremes.

@@ -58,6 +58,9 @@ pub struct ServerLimits {
     pub tunnel_idle_timeout: Duration,
     /// How long in-flight requests (and tunnels) may run after shutdown starts.
     pub grace: Duration,
+    /// Who may connect and what they must send ([`super::access`]); one
+    /// listener's, set with [`Self::with_access`]. Open by default.
+    pub access: super::access::Access,
 }
 
 impl Default for ServerLimits {
@@ -67,6 +70,7 @@ impl Default for ServerLimits {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             tunnel_idle_timeout: DEFAULT_TUNNEL_IDLE_TIMEOUT,
             grace: super::SHUTDOWN_GRACE,
+            access: super::access::Access::default(),
         }
     }
 }
@@ -94,7 +98,13 @@ impl ServerLimits {
                 .tunnel_idle_timeout
                 .map_or(defaults.tunnel_idle_timeout, |d| d.0),
             grace: defaults.grace,
+            access: defaults.access,
         }
+    }
+
+    /// These limits for a listener with `access`.
+    pub fn with_access(self, access: super::access::Access) -> Self {
+        Self { access, ..self }
     }
 }
 
@@ -232,6 +242,11 @@ pub async fn serve<M, S, B>(
             () = &mut shutdown => break,
         };
         backoff.succeeded();
+        if !limits.access.admits_peer(peer.ip()) {
+            // Closed before a byte of HTTP is read (`allow_clients`).
+            drop(stream);
+            continue;
+        }
         // Small responses (cache hits, index pages, credentials) would otherwise
         // wait for Nagle's algorithm and the peer's delayed ACK: ~40 ms each.
         let _ = stream.set_nodelay(true);

@@ -1,11 +1,13 @@
-//! Which addresses a listener may bind. awsproxy has no access control of its
-//! own: whoever reaches a listener uses it as the user would (the forward
-//! proxy, the private repositories, the status page; the credentials endpoint
-//! still wants each client's token). So `serve` and `creds serve` refuse a
-//! listener that is not on loopback unless its section says
-//! `allow_non_loopback = true`. The credentials endpoint may also use the ECS
-//! link-local addresses ([`super::host::ECS_ADDRESSES`]) without it: they are
-//! what containers are told to call, and they are not routed off the link.
+//! Which addresses a listener may bind. Without access control, whoever
+//! reaches a listener uses it as the user would (the forward proxy, the
+//! private repositories, the status page; the credentials endpoint still
+//! wants each client's token). So `serve` and `creds serve` refuse a listener
+//! that is not on loopback unless it has access control ([`super::access`]:
+//! `allow_clients`, `[[access.token]]`s) or its section says
+//! `allow_non_loopback = true` (a firewall decides who reaches it). The
+//! credentials endpoint may also use the ECS link-local addresses
+//! ([`super::host::ECS_ADDRESSES`]) without either: they are what containers
+//! are told to call, and they are not routed off the link.
 
 use std::net::SocketAddr;
 
@@ -20,6 +22,8 @@ pub struct Listen {
     pub addr: SocketAddr,
     /// The section's `allow_non_loopback`.
     pub allowed: bool,
+    /// `allow_clients` or a token applies to it ([`super::access`]).
+    pub controlled: bool,
 }
 
 impl Listen {
@@ -38,6 +42,7 @@ pub fn listens(file: &ConfigFile) -> Vec<Listen> {
             section,
             addr,
             allowed,
+            controlled: super::access::Access::resolve(file, section).is_configured(),
         })
     };
     [
@@ -77,7 +82,7 @@ pub fn listens(file: &ConfigFile) -> Vec<Listen> {
 pub fn refuse_exposed(file: &ConfigFile, source: &ConfigSource) -> Result<(), Error> {
     match listens(file)
         .into_iter()
-        .find(|l| !l.is_local() && !l.allowed)
+        .find(|l| !l.is_local() && !l.allowed && !l.controlled)
     {
         None => Ok(()),
         Some(l) => Err(refusal(&l, source)),
@@ -97,12 +102,21 @@ fn refusal(l: &Listen, source: &ConfigSource) -> Error {
             "`[{section}] listen` is {}, which is not a loopback address (configuration: {source}; {flag} override it)",
             l.addr
         ),
-        hint: Some(format!(
-            "anyone who can reach port {} there would use it as you: awsproxy has no access control of its own. \
-             Listen on 127.0.0.1, or, where a firewall or network policy decides who reaches it, \
-             set `allow_non_loopback = true` in `[{section}]` (see the README's Security section)",
-            l.addr.port()
-        )),
+        hint: Some(if section == "creds" {
+            format!(
+                "anyone who can reach port {} there could try client tokens. Listen on 127.0.0.1 or the ECS address 169.254.170.2, \
+                 or set `allow_non_loopback = true` in `[creds]` where a firewall or network policy decides who reaches it",
+                l.addr.port()
+            )
+        } else {
+            format!(
+                "anyone who can reach port {} there would use it as you. Listen on 127.0.0.1, or give it access control: \
+                 `allow_clients = [\"10.0.0.0/8\"]` in `[{section}]` and/or `[[access.token]]` entries (see the README's \
+                 \"Sharing awsproxy with a team\" section); or, where a firewall or network policy decides who reaches it, \
+                 set `allow_non_loopback = true` in `[{section}]`",
+                l.addr.port()
+            )
+        }),
     }
 }
 
@@ -122,6 +136,8 @@ mod tests {
             "[creds]\nlisten = \"169.254.170.2:80\"\n",
             "[creds]\nlisten = \"[fd00:ec2::23]:80\"\n",
             "[repos]\nlisten = \"0.0.0.0:9000\"\nallow_non_loopback = true\n",
+            "[repos]\nlisten = \"0.0.0.0:9000\"\nallow_clients = [\"10.0.0.0/8\"]\n",
+            "[proxy]\nlisten = \"0.0.0.0:3128\"\n[[access.token]]\nname = \"ci\"\ntoken = \"t\"\nlisteners = [\"proxy\"]\n",
         ] {
             assert!(
                 refuse_exposed(&file(ok), &ConfigSource::EmbeddedDefault).is_ok(),
@@ -142,6 +158,10 @@ mod tests {
             (
                 "[creds]\nlisten = \"0.0.0.0:1338\"\n[metrics]\nlisten = \"0.0.0.0:0\"\nallow_non_loopback = true\n",
                 "`[creds] listen`",
+            ),
+            (
+                "[proxy]\nlisten = \"0.0.0.0:3128\"\n[[access.token]]\nname = \"ci\"\ntoken = \"t\"\nlisteners = [\"repos\"]\n",
+                "`[proxy] listen`",
             ),
         ] {
             let err = refuse_exposed(&file(bad), &ConfigSource::File("/etc/awsproxy.toml".into()))

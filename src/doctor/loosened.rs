@@ -19,29 +19,37 @@ pub fn findings(config: &Config) -> Vec<Finding> {
 }
 
 /// A listener off loopback serves whoever reaches it, as the user: with
-/// `allow_non_loopback` that is a warning, without it `serve` refuses to start.
+/// `allow_non_loopback` alone that is a warning, with access control a
+/// warning that tokens cross the network in clear (awsproxy's listeners speak
+/// plain HTTP), without either `serve` refuses to start.
 fn exposed_listeners(config: &Config) -> Vec<Finding> {
     crate::daemon::exposure::listens(&config.file)
         .into_iter()
         .filter(|l| !l.is_local())
         .map(|l| {
             let check = format!("listen:{}", l.section);
-            let reach = format!(
-                "`[{}] listen` is {}: anyone who can reach it uses it as you (awsproxy has no access control of its own)",
-                l.section, l.addr
-            );
-            if l.allowed {
+            let at = format!("`[{}] listen` is {}", l.section, l.addr);
+            if l.controlled {
                 Finding::warn(
                     check,
-                    format!("{reach}; `allow_non_loopback` is on"),
-                    "keep it only where a firewall or network policy decides who reaches this address; otherwise listen on 127.0.0.1",
+                    format!("{at}, with access control, over plain HTTP: tokens and what clients fetch cross the network unencrypted"),
+                    "keep it on a network you trust (a pod network, a VPC), or put a TLS-terminating load balancer in front of it",
+                )
+            } else if l.allowed {
+                Finding::warn(
+                    check,
+                    format!("{at}: anyone who can reach it uses it as you (no access control); `allow_non_loopback` is on"),
+                    format!(
+                        "keep it only where a firewall or network policy decides who reaches this address; otherwise add `allow_clients` or `[[access.token]]` entries, or listen on 127.0.0.1 (section `[{}]`)",
+                        l.section
+                    ),
                 )
             } else {
                 Finding::fail(
                     check,
-                    format!("{reach}; `serve` refuses to start this way"),
+                    format!("{at}: anyone who can reach it would use it as you; `serve` refuses to start this way"),
                     format!(
-                        "listen on 127.0.0.1, or set `allow_non_loopback = true` in `[{}]` where a firewall or network policy decides who reaches it",
+                        "listen on 127.0.0.1, or add `allow_clients` / `[[access.token]]` entries, or set `allow_non_loopback = true` in `[{}]` where a firewall or network policy decides who reaches it",
                         l.section
                     ),
                 )

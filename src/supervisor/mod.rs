@@ -45,6 +45,8 @@ pub struct Shared {
     pub cache_stats: Arc<crate::cache::stats::CacheStats>,
     /// Every listener's bound address: destinations the forward proxy refuses.
     pub own_listeners: crate::net::destination::OwnListeners,
+    /// `awsproxy_access_requests_total`, shared by the listeners with access control.
+    pub access_requests: crate::metrics::CounterFamily,
     store: Arc<tokio::sync::Mutex<Option<OpenStore>>>,
 }
 
@@ -52,13 +54,17 @@ impl Shared {
     pub fn new(paths: Paths, board: StatusBoard) -> Self {
         Self {
             paths,
-            board,
             creds: Arc::new(crate::creds::CredsRegistry::new(
                 crate::creds::CacheOptions::default(),
             )),
             tokens: Arc::default(),
             cache_stats: Arc::default(),
             own_listeners: Default::default(),
+            access_requests: board.metrics("access").counter_family(
+                "awsproxy_access_requests",
+                "Requests to listeners with access control, by listener, token name and outcome",
+            ),
+            board,
             store: Arc::default(),
         }
     }

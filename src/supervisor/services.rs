@@ -24,7 +24,7 @@ fn metrics() -> ServiceDef {
                 .as_ref()
                 .map_or(Placement::Off, |m| Placement::Listen(m.listen.0))
         },
-        changed: |a, b| a.metrics != b.metrics,
+        changed: |a, b| a.metrics != b.metrics || a.metrics_access != b.metrics_access,
         start: |shared, settings, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
@@ -34,10 +34,16 @@ fn metrics() -> ServiceDef {
                 &settings.metrics.allowed_hosts,
             );
             let router = crate::services::status::router(shared.board.clone());
+            let limits = (settings.limits.clone()).with_access(
+                settings
+                    .metrics_access
+                    .clone()
+                    .counted(&shared.access_requests),
+            );
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "metrics",
-                daemon::serve_router(listener, router, settings.limits.clone(), hosts, token),
+                daemon::serve_router(listener, router, limits, hosts, token),
             )))
         },
     }
@@ -222,7 +228,13 @@ fn proxy() -> ServiceDef {
         start: |shared, settings, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the forward proxy needs a listener"))?;
-            let limits = settings.limits.clone();
+            let limits = (settings.limits.clone()).with_access(
+                settings
+                    .proxy
+                    .access
+                    .clone()
+                    .counted(&shared.access_requests),
+            );
             let settings = settings.proxy.clone();
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
@@ -272,7 +284,13 @@ fn repos() -> ServiceDef {
         start: |shared, settings, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;
-            let limits = settings.limits.clone();
+            let limits = (settings.limits.clone()).with_access(
+                settings
+                    .repos
+                    .access
+                    .clone()
+                    .counted(&shared.access_requests),
+            );
             let settings = settings.repos.clone();
             let hosts = HostPolicy::new(
                 "[repos]",

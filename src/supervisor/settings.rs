@@ -5,6 +5,7 @@
 
 use crate::cache::CacheSettings;
 use crate::config::{CacheSection, Config, CredsSection, MetricsSection, ReposSection};
+use crate::daemon::access::Access;
 use crate::daemon::{self, ServerLimits};
 use crate::net::ClientSettings;
 use crate::paths::Paths;
@@ -16,6 +17,8 @@ pub struct Settings {
     /// `[server]`, for every listener.
     pub limits: ServerLimits,
     pub metrics: MetricsSection,
+    /// The status listener's `allow_clients` and tokens.
+    pub metrics_access: Access,
     pub sso: SsoSettings,
     pub creds: CredsSection,
     pub proxy: ProxySettings,
@@ -33,6 +36,8 @@ pub struct SsoSettings {
 #[derive(Debug, Clone)]
 pub struct ProxySettings {
     pub section: crate::config::ProxySection,
+    /// `allow_clients` and the `[[access.token]]`s for the proxy.
+    pub access: Access,
     /// Rules from `[[proxy.rule]]`, memory tier from `[cache] memory_size`.
     pub cache: CacheSettings,
     /// The store to open.
@@ -43,6 +48,8 @@ pub struct ProxySettings {
 #[derive(Debug, Clone)]
 pub struct ReposSettings {
     pub section: ReposSection,
+    /// `allow_clients` and the `[[access.token]]`s for the repository listener.
+    pub access: Access,
     /// No proxy rules; memory tier from `[cache] memory_size`.
     pub cache: CacheSettings,
     /// The store to open.
@@ -57,6 +64,7 @@ impl ProxySettings {
     /// are resolved from the section and `[cache] memory_size`.)
     pub fn differs(&self, other: &Self) -> bool {
         self.section != other.section
+            || self.access != other.access
             || self.store != other.store
             || self.cache.memory_size != other.cache.memory_size
     }
@@ -76,6 +84,7 @@ impl ReposSettings {
             )
         };
         self.section != other.section
+            || self.access != other.access
             || self.store != other.store
             || self.cache.memory_size != other.cache.memory_size
             || upstream(&self.upstream) != upstream(&other.upstream)
@@ -106,6 +115,7 @@ impl Settings {
         Ok(Self {
             limits: ServerLimits::resolve(file.server.as_ref(), daemon::open_file_limit()),
             metrics: file.metrics.clone().unwrap_or_default(),
+            metrics_access: Access::resolve(file, "metrics"),
             sso: SsoSettings {
                 watch: WatchSettings::resolve(paths, config, false),
                 config: config.clone(),
@@ -113,11 +123,13 @@ impl Settings {
             creds: file.creds.clone().unwrap_or_default(),
             proxy: ProxySettings {
                 section: proxy_section,
+                access: Access::resolve(file, "proxy"),
                 cache: proxy_cache,
                 store: store.clone(),
             },
             repos: ReposSettings {
                 section: file.repos.clone().unwrap_or_default(),
+                access: Access::resolve(file, "repos"),
                 cache: CacheSettings {
                     memory_size,
                     ..CacheSettings::default()

@@ -31,11 +31,18 @@ impl ForwardProxy {
         slot: Slot,
     ) -> Result<Response<Body>, Infallible> {
         let peer = slot.peer();
+        let target = absolute_target(req.uri());
+        // The CA certificate is public: a new machine fetches it before it
+        // has anything else set up.
+        let ca = req.method() != Method::CONNECT && is_ca_request(&req, target.as_ref());
+        if !ca && let Err(denied) = slot.limits().access.check_proxy(req.headers()) {
+            tracing::debug!(%peer, "proxy request without a valid token");
+            return Ok(own(denied.proxy_response()));
+        }
         if req.method() == Method::CONNECT {
             return Ok(self.connect(req, slot).await);
         }
-        let target = absolute_target(req.uri());
-        if is_ca_request(&req, target.as_ref()) {
+        if ca {
             return Ok(self.ca_response(req.uri().path()));
         }
         let Some(target) = target else {

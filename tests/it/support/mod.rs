@@ -7,6 +7,7 @@ pub mod context;
 pub mod daemon;
 pub mod fakes;
 pub mod maven_upstream;
+pub mod netns;
 pub mod npm_upstream;
 pub mod origin;
 pub mod pypi_upstream;

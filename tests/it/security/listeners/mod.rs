@@ -9,8 +9,10 @@
 //! |---|---|---|
 //! | `host.rs` | a web page whose name rebinds to 127.0.0.1 | only loopback, `localhost`, the listener's own address and configured names are answered; others get 421 and no private byte |
 //! | `headers.rs` | a web page in the user's browser | `nosniff` everywhere, a locked-down status page, no CORS allow headers |
+//! | `access.rs` | another machine, or a client without the team's token | with `[[access.token]]`s every request needs one (401/407, 403 outside its mounts), tokens never reach an upstream, a log or `/metrics`; `allow_clients` closes other networks' connections (a network namespace is the other machine) |
 //! | `exposure.rs` | anyone on the network | `serve` and `creds serve` refuse non-loopback listeners unless the section allows it; `doctor` warns when one does |
 
+mod access;
 mod exposure;
 mod headers;
 mod host;
@@ -38,12 +40,17 @@ pub(super) struct Stack {
     pub creds: String,
     pub proxy: String,
     _ctx: TestContext,
-    _daemon: Daemon,
+    daemon: Daemon,
 }
 
 impl Stack {
     /// `section_extra` is added to each of `[repos]`, `[metrics]` and `[creds]`.
     pub async fn start(section_extra: &str) -> Self {
+        Self::start_with(section_extra, "").await
+    }
+
+    /// [`Self::start`] with `tail` (more tables) at the end of the configuration.
+    pub async fn start_with(section_extra: &str, tail: &str) -> Self {
         let aws = FakeAws::start().await;
         let pypi = PypiUpstream::start(aws.shared());
         aws.state().codeartifact.repository_endpoint =
@@ -60,7 +67,7 @@ impl Stack {
              [[repos.pypi]]\nname = \"corp\"\ndomain = \"fake-domain\"\ndomain_owner = \"{OWNER}\"\n\
              region = \"us-east-1\"\nrepository = \"repo\"\n\
              [[repos.maven]]\nname = \"corp\"\nbucket = \"{BUCKET}\"\nprefix = \"maven2\"\n\
-             region = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n",
+             region = \"us-east-1\"\nendpoint = \"{}\"\nforce_path_style = true\n{tail}",
             s3.endpoint()
         );
         let ctx = TestContext::new()
@@ -91,8 +98,13 @@ impl Stack {
             creds,
             proxy,
             _ctx: ctx,
-            _daemon: daemon,
+            daemon,
         }
+    }
+
+    /// What the daemon logged so far.
+    pub fn log(&self) -> String {
+        self.daemon.log()
     }
 }
 
