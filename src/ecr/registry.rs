@@ -52,8 +52,13 @@ pub struct BadServerUrl {
 /// Anything else (user info, a query, spaces, an empty or malformed host) is refused.
 pub fn parse_server_url(input: &str) -> Result<String, BadServerUrl> {
     let text = input.trim_matches(|c: char| c.is_ascii_whitespace());
+    // User info is a password: never echoed.
+    let shown = match text.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => text.to_owned(),
+    };
     let bad = |why| BadServerUrl {
-        input: text.escape_debug().take(200).collect(),
+        input: shown.escape_debug().take(200).collect(),
         why,
     };
     let rest = match text.split_once("://") {
@@ -206,6 +211,7 @@ mod tests {
         }
         let err = parse_server_url("https://u:secret@public.ecr.aws").unwrap_err();
         assert!(err.to_string().contains("user name"), "{err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
     }
 
     #[test]
