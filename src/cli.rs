@@ -24,6 +24,7 @@ Examples:
   awsproxy setup uv npm --project .      # ./uv.toml and ./.npmrc
   awsproxy setup poetry --project        # ./pyproject.toml
   awsproxy setup maven --dry-run         # print the diff, change nothing
+  awsproxy setup docker                  # credHelpers for the [[docker.registry]] hosts
   awsproxy setup pip npm --undo          # remove awsproxy's blocks again
   awsproxy setup --status                # what is set up where (--json too)
 
@@ -162,7 +163,9 @@ pub enum Command {
     /// again changes nothing; --undo removes exactly the block (and a file awsproxy
     /// created); the first edit keeps the old file as FILE.awsproxy-backup. It
     /// refuses, with a hint, a file it cannot parse and a setting outside its block
-    /// (or in the environment) that would win over its own.
+    /// (or in the environment) that would win over its own. `docker` adds the
+    /// `[[docker.registry]]` hosts to `credHelpers` in $DOCKER_CONFIG/config.json
+    /// (JSON has no comments: what it added is recorded, and --undo removes that).
     #[command(after_help = SETUP_HELP)]
     Setup(SetupArgs),
 
