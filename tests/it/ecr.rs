@@ -485,3 +485,129 @@ fn registry_config_errors_name_the_line_and_key() {
         .config("[[docker.registry]]\nhost = \"127.0.0.1:5000\"\nregion = \"us-east-1\"\n");
     ctx.run(&["config", "check"]).assert_code(0);
 }
+
+#[test]
+fn setup_docker_adds_credhelpers_keeps_every_other_key_and_undoes_exactly_that() {
+    let ctx = TestContext::new().config(&format!(
+        "[[docker.registry]]\nhost = \"{PRIVATE}\"\n\n[[docker.registry]]\nhost = \"{PUBLIC}\"\n"
+    ));
+    let docker_dir = ctx.root().join("docker");
+    let ctx = ctx.env("DOCKER_CONFIG", docker_dir.to_str().unwrap());
+    let file = docker_dir.join("config.json");
+    let original = "{\n\t\"auths\": {\n\t\t\"ghcr.io\": {\n\t\t\t\"auth\": \"dXNlcjpwYXNz\"\n\t\t}\n\t},\n\t\"credHelpers\": {\n\t\t\"gcr.io\": \"gcloud\"\n\t},\n\t\"credsStore\": \"pass\",\n\t\"currentContext\": \"default\"\n}\n";
+    ctx.write(&file, original);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // --dry-run: the diff on stdout, nothing written, nothing recorded.
+    let out = ctx.run(&["setup", "docker", "--dry-run"]);
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains(&format!(
+            "+\t\t\"{PRIVATE}\": \"awsproxy\",\n+\t\t\"{PUBLIC}\": \"awsproxy\"\n"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+    assert!(!ctx.state_home().join("awsproxy/setup").exists());
+
+    let out = ctx.run(&["setup", "docker"]);
+    out.assert_code(0);
+    assert!(out.stderr.contains("docker: set up"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("docker-credential-awsproxy is not on PATH"),
+        "{}",
+        out.stderr
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["credHelpers"],
+        serde_json::json!({"gcr.io": "gcloud", PRIVATE: "awsproxy", PUBLIC: "awsproxy"})
+    );
+    assert_eq!(v["auths"]["ghcr.io"]["auth"], "dXNlcjpwYXNz");
+    assert_eq!(v["credsStore"], "pass");
+    assert_eq!(v["currentContext"], "default");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "the file's mode is kept"
+    );
+
+    // Twice is once.
+    let out = ctx.run(&["setup", "docker"]);
+    out.assert_code(0);
+    assert!(out.stderr.contains("already set up"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+
+    let out = ctx.run(&["setup", "--status", "--json"]);
+    out.assert_code(0);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tool"] == "docker")
+        .unwrap();
+    assert_eq!(row["state"], "set up");
+    assert_eq!(row["file"], file.to_str().unwrap());
+
+    // The user adds a registry of their own after setup: undo leaves it.
+    let edited = text.replace(
+        "\"gcr.io\": \"gcloud\",",
+        "\"gcr.io\": \"gcloud\",\n\t\t\"mine.example\": \"awsproxy\",",
+    );
+    std::fs::write(&file, &edited).unwrap();
+    let out = ctx.run(&["setup", "docker", "--undo", "--dry-run"]);
+    out.assert_code(0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
+    let out = ctx.run(&["setup", "docker", "--undo"]);
+    out.assert_code(0);
+    assert!(
+        out.stderr
+            .contains("removed awsproxy's credHelpers entries"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        original.replace(
+            "\"gcr.io\": \"gcloud\"",
+            "\"gcr.io\": \"gcloud\",\n\t\t\"mine.example\": \"awsproxy\""
+        ),
+        "exactly awsproxy's entries are gone"
+    );
+    let out = ctx.run(&["setup", "docker", "--undo"]);
+    out.assert_code(0);
+    assert!(out.stderr.contains("nothing to undo"), "{}", out.stderr);
+
+    // A host mapped to another helper is the user's choice: refused, file untouched.
+    let theirs = format!("{{\"credHelpers\": {{\"{PUBLIC}\": \"ecr-login\"}}}}");
+    std::fs::write(&file, &theirs).unwrap();
+    let out = ctx.run(&["setup", "docker"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("docker-credential-ecr-login"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), theirs);
+
+    // No file: created (0600), and undo deletes it again.
+    std::fs::remove_file(&file).unwrap();
+    ctx.run(&["setup", "docker"]).assert_code(0);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    ctx.run(&["setup", "docker", "--undo"]).assert_code(0);
+    assert!(!file.exists());
+
+    // Without registries there is nothing to set up.
+    let ctx = TestContext::new().env("DOCKER_CONFIG", docker_dir.to_str().unwrap());
+    let out = ctx.run(&["setup", "docker"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("[[docker.registry]]"), "{}", out.stderr);
+}
