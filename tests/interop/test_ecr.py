@@ -154,6 +154,8 @@ def test_skopeo_copies_to_and_from_a_registry_through_the_helper_with_an_sso_pro
 
         pull = skopeo(e, "copy", "--src-tls-verify=false", image, f"oci:{tmp_path / 'out'}:v1")
         assert pull.returncode == 0, pull.stderr
+        for stderr in (push.stderr, pull.stderr):
+            assert PASSWORD not in stderr, "the password reached a log line"
         # skopeo ran the helper again, which answered from its cache: no ECR call.
         assert "ECR token from the cache" in pull.stderr, pull.stderr
         assert fake.calls("ecr:GetAuthorizationToken") == 1
