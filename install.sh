@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install awsproxy with its shell completions and man pages under a prefix.
+# Install awsproxy with its shell completions and man pages under a prefix, and
+# the docker-credential-awsproxy link Docker runs for `"credHelpers": {...: "awsproxy"}`.
 #
 #   ./install.sh                     build with cargo, install under ~/.local
 #   ./install.sh --prefix /usr/local
@@ -14,7 +15,7 @@ binary=""
 uninstall=0
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -43,6 +44,10 @@ fishdir="${prefix}/share/fish/vendor_completions.d"
 mandir="${prefix}/share/man/man1"
 
 if [ "$uninstall" -eq 1 ]; then
+  # The helper link only when it is ours (a link to the awsproxy next to it).
+  if [ -L "${bindir}/docker-credential-awsproxy" ] && [ "$(readlink "${bindir}/docker-credential-awsproxy")" = awsproxy ]; then
+    rm -f "${bindir}/docker-credential-awsproxy"
+  fi
   rm -f "${bindir}/awsproxy" "${bashdir}/awsproxy" "${zshdir}/_awsproxy" "${fishdir}/awsproxy.fish"
   rm -f "${mandir}"/awsproxy.1 "${mandir}"/awsproxy-*.1
   echo "removed awsproxy from ${prefix}"
@@ -66,6 +71,13 @@ fi
 
 install -d "$bindir" "$bashdir" "$zshdir" "$fishdir" "$mandir"
 install -m 0755 "$binary" "${bindir}/awsproxy"
+# Docker, skopeo and podman run `docker-credential-awsproxy`; the binary acts as
+# `awsproxy docker-credential` under that name. A relative link survives moving the prefix.
+if [ -e "${bindir}/docker-credential-awsproxy" ] && [ ! -L "${bindir}/docker-credential-awsproxy" ]; then
+  echo "note: ${bindir}/docker-credential-awsproxy exists and is not a link; left as it is" >&2
+else
+  ln -sfn awsproxy "${bindir}/docker-credential-awsproxy"
+fi
 install -m 0644 "${repo}/completions/awsproxy.bash" "${bashdir}/awsproxy"
 install -m 0644 "${repo}/completions/_awsproxy" "${zshdir}/_awsproxy"
 install -m 0644 "${repo}/completions/awsproxy.fish" "${fishdir}/awsproxy.fish"

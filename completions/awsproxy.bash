@@ -34,6 +34,9 @@ _awsproxy() {
             awsproxy,creds)
                 cmd="awsproxy__subcmd__creds"
                 ;;
+            awsproxy,docker-credential)
+                cmd="awsproxy__subcmd__docker__subcmd__credential"
+                ;;
             awsproxy,doctor)
                 cmd="awsproxy__subcmd__doctor"
                 ;;
@@ -159,6 +162,9 @@ _awsproxy() {
                 ;;
             awsproxy__subcmd__help,creds)
                 cmd="awsproxy__subcmd__help__subcmd__creds"
+                ;;
+            awsproxy__subcmd__help,docker-credential)
+                cmd="awsproxy__subcmd__help__subcmd__docker__subcmd__credential"
                 ;;
             awsproxy__subcmd__help,doctor)
                 cmd="awsproxy__subcmd__help__subcmd__doctor"
@@ -290,7 +296,7 @@ _awsproxy() {
 
     case "${cmd}" in
         awsproxy)
-            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config env doctor exec console install-agent uninstall-agent setup completions help"
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve sso creds token cache ca config env doctor exec console install-agent uninstall-agent setup completions docker-credential help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -999,6 +1005,32 @@ _awsproxy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsproxy__subcmd__docker__subcmd__credential)
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version get list store erase version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsproxy__subcmd__doctor)
             opts="-v -q -h -V --config-only --json --config --log-level --log-format --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1094,7 +1126,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help)
-            opts="serve sso creds token cache ca config env doctor exec console install-agent uninstall-agent setup completions help"
+            opts="serve sso creds token cache ca config env doctor exec console install-agent uninstall-agent setup completions docker-credential help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1306,6 +1338,20 @@ _awsproxy() {
         awsproxy__subcmd__help__subcmd__creds__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__help__subcmd__docker__subcmd__credential)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1618,7 +1664,7 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__setup)
-            opts="-v -q -h -V --mount --project --dry-run --undo --replace-crates-io --status --json --config --log-level --log-format --verbose --quiet --help --version pip uv poetry npm cargo maven gradle"
+            opts="-v -q -h -V --mount --project --dry-run --undo --replace-crates-io --status --json --config --log-level --log-format --verbose --quiet --help --version pip uv poetry npm cargo maven gradle docker"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

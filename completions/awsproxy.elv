@@ -44,6 +44,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
             cand setup 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
+            cand docker-credential 'The Docker credential helper for ECR (what `docker-credential-awsproxy` runs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'awsproxy;serve'= {
@@ -602,6 +603,19 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'awsproxy;docker-credential'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'awsproxy;help'= {
             cand serve 'Run every configured service in one process (the daemon)'
             cand sso 'IAM Identity Center (SSO): log in, show, keep fresh and log out sessions'
@@ -618,6 +632,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand uninstall-agent 'Stop and remove the agent installed by `install-agent`'
             cand setup 'Point pip, uv, poetry, npm, cargo, Maven or Gradle at awsproxy''s repository mounts'
             cand completions 'Print a shell completion script'
+            cand docker-credential 'The Docker credential helper for ECR (what `docker-credential-awsproxy` runs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'awsproxy;help;serve'= {
@@ -694,6 +709,8 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;help;setup'= {
         }
         &'awsproxy;help;completions'= {
+        }
+        &'awsproxy;help;docker-credential'= {
         }
         &'awsproxy;help;help'= {
         }

@@ -24,6 +24,7 @@ Examples:
   awsproxy setup uv npm --project .      # ./uv.toml and ./.npmrc
   awsproxy setup poetry --project        # ./pyproject.toml
   awsproxy setup maven --dry-run         # print the diff, change nothing
+  awsproxy setup docker                  # credHelpers for the [[docker.registry]] hosts
   awsproxy setup pip npm --undo          # remove awsproxy's blocks again
   awsproxy setup --status                # what is set up where (--json too)
 
@@ -162,7 +163,9 @@ pub enum Command {
     /// again changes nothing; --undo removes exactly the block (and a file awsproxy
     /// created); the first edit keeps the old file as FILE.awsproxy-backup. It
     /// refuses, with a hint, a file it cannot parse and a setting outside its block
-    /// (or in the environment) that would win over its own.
+    /// (or in the environment) that would win over its own. `docker` adds the
+    /// `[[docker.registry]]` hosts to `credHelpers` in $DOCKER_CONFIG/config.json
+    /// (JSON has no comments: what it added is recorded, and --undo removes that).
     #[command(after_help = SETUP_HELP)]
     Setup(SetupArgs),
 
@@ -170,6 +173,70 @@ pub enum Command {
     ///
     /// For example: `awsproxy completions bash > ~/.local/share/bash-completion/completions/awsproxy`
     Completions(CompletionsArgs),
+
+    /// The Docker credential helper for ECR (what `docker-credential-awsproxy` runs)
+    ///
+    /// Speaks the Docker credential-helper protocol: `get` reads a registry's
+    /// server URL on stdin and prints `{"ServerURL", "Username": "AWS", "Secret"}`
+    /// with an ECR authorization token, fetched with the credentials of the
+    /// registry's profile (`[[docker.registry]]`, `[docker] profile`, else
+    /// AWS_PROFILE) and cached until 15 minutes before it expires; `list`
+    /// prints the configured registries. `store` and `erase` are refused:
+    /// tokens are fetched, never stored. Invoked as `docker-credential-awsproxy`
+    /// (a link to awsproxy that `install.sh` makes) the binary runs this command.
+    #[command(after_help = DOCKER_CREDENTIAL_HELP)]
+    DockerCredential(DockerCredentialArgs),
+}
+
+/// The executable name Docker runs for `"credHelpers": {"HOST": "awsproxy"}`.
+pub const DOCKER_HELPER_NAME: &str = "docker-credential-awsproxy";
+
+/// The process arguments, with `docker-credential` put after the program
+/// name when the binary runs as [`DOCKER_HELPER_NAME`] (a link to it), so
+/// `docker-credential-awsproxy get` is `awsproxy docker-credential get`.
+pub fn args_os() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .and_then(|s| s.to_str())
+        .map(str::to_owned);
+    if invoked_as.as_deref() == Some(DOCKER_HELPER_NAME) {
+        args.insert(1, "docker-credential".into());
+    }
+    args
+}
+
+const DOCKER_CREDENTIAL_HELP: &str = "\
+Examples:
+  echo 123456789012.dkr.ecr.eu-west-1.amazonaws.com | docker-credential-awsproxy get
+  docker-credential-awsproxy list
+  awsproxy setup docker          # credHelpers in ~/.docker/config.json
+
+Exit codes: 0 credentials printed, 1 no credentials (for a registry that is
+not ECR: `credentials not found in native keychain` on stdout, as Docker
+expects), 2 a server URL that is not a registry host, or store/erase,
+3 the profile's SSO session needs `awsproxy sso login`.";
+
+#[derive(Debug, Args)]
+pub struct DockerCredentialArgs {
+    /// The helper action Docker asks for
+    #[arg(value_enum)]
+    pub action: DockerCredentialAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DockerCredentialAction {
+    /// Read a server URL on stdin; print its credentials as JSON
+    Get,
+    /// Print the configured registries as a JSON object of host to user name
+    List,
+    /// Refused: ECR tokens are fetched, not stored
+    Store,
+    /// Refused: nothing is stored to erase
+    Erase,
+    /// Print the version
+    Version,
 }
 
 #[derive(Debug, Args)]

@@ -89,3 +89,6 @@ pub const AWSPROXY_TRUST_UPDATE: &str = "AWSPROXY_TRUST_UPDATE";
 pub const JAVA_HOME: &str = "JAVA_HOME";
 /// The user's login shell: `awsproxy env` writes for it unless `--shell` says otherwise.
 pub const SHELL: &str = "SHELL";
+/// Docker's configuration directory (`config.json`; else `~/.docker`): where
+/// `setup docker` writes `credHelpers`, as Docker, skopeo and podman read it.
+pub const DOCKER_CONFIG: &str = "DOCKER_CONFIG";

@@ -22,6 +22,7 @@ pub mod creds;
 pub(crate) mod daemon;
 pub mod docs;
 pub(crate) mod doctor;
+pub(crate) mod ecr;
 pub(crate) mod env_vars;
 pub mod error;
 pub(crate) mod fsutil;

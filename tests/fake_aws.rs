@@ -15,10 +15,13 @@
 //! | `--codeartifact-endpoint TEMPLATE` | `repositoryEndpoint` template (`{format}`, `{repository}`, ...) |
 //! | `--codeartifact-token-lifetime SECS` | lifetime of CodeArtifact tokens |
 //! | `--codeartifact-fixed-token TOKEN` | issue this token every time (e.g. pypiserver's password) |
+//! | `--ecr-password PASSWORD` | ECR tokens are `AWS:PASSWORD` every time (a registry's htpasswd) |
+//! | `--ecr-token-lifetime SECS` | lifetime of ECR tokens (default 12 h) |
 //!
-//! The control server answers `GET /calls` with the per-operation call counts and
+//! The control server answers `GET /calls` with the per-operation call counts,
 //! `GET /codeartifact/tokens` with the tokens issued so far (the upstream fake of an
-//! interop test checks `aws:<token>` against them).
+//! interop test checks `aws:<token>` against them) and `GET /ecr/tokens` with the
+//! ECR passwords issued (`[{"password", "public", "region"}]`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -73,9 +76,16 @@ fn main() {
             if let Some(d) = seconds("--codeartifact-token-lifetime") {
                 state.codeartifact.token_lifetime = Some(d);
             }
+            if let Some(p) = option("--ecr-password") {
+                state.ecr.password = Some(p);
+            }
+            if let Some(d) = seconds("--ecr-token-lifetime") {
+                state.ecr.token_lifetime = d;
+            }
         }
         let shared = aws.shared();
         let calls_state = shared.clone();
+        let ecr_state = shared.clone();
         let control = axum::Router::new()
             .route(
                 "/calls",
@@ -94,6 +104,22 @@ fn main() {
                         .tokens
                         .iter()
                         .map(|t| t.token.clone())
+                        .collect();
+                    async move { axum::Json(tokens) }
+                }),
+            )
+            .route(
+                "/ecr/tokens",
+                get(move || {
+                    let tokens: Vec<serde_json::Value> = ecr_state
+                        .lock()
+                        .unwrap()
+                        .ecr
+                        .tokens
+                        .iter()
+                        .map(|t| {
+                            serde_json::json!({"password": t.password, "public": t.public, "region": t.region})
+                        })
                         .collect();
                     async move { axum::Json(tokens) }
                 }),

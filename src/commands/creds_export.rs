@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx, args: &CredsExportArgs) -> anyhow::Result<ExitStatus> {
 /// A profile that neither of the AWS CLI's files defines is a usage error that
 /// names both files and the profiles they do define (the SDK would only say
 /// "the credential provider was not enabled").
-fn check_profile_exists(paths: &Paths, profile: &str) -> Result<(), crate::Error> {
+pub(super) fn check_profile_exists(paths: &Paths, profile: &str) -> Result<(), crate::Error> {
     let config = paths.aws_config_file();
     let credentials = paths.aws_credentials_file();
     let mut known = Vec::new();

@@ -11,6 +11,7 @@ mod config_check;
 mod console;
 mod creds_export;
 mod creds_serve;
+mod docker_credential;
 mod doctor;
 mod env;
 mod exec;
@@ -119,5 +120,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::InstallAgent(args) => install_agent::install(&ctx, &args),
         Command::UninstallAgent(args) => install_agent::uninstall(&ctx, &args),
         Command::Setup(args) => setup::run(&ctx, &args),
+        Command::DockerCredential(args) => docker_credential::run(&ctx, &args),
     }
 }

@@ -14,7 +14,7 @@ use crate::cli::SetupArgs;
 use crate::error::{Error, ExitStatus, Hinted};
 use crate::fsutil::{self, Mode};
 use crate::setup::target::{self, Locations};
-use crate::setup::{self, Env, Plan, Tool, diff};
+use crate::setup::{self, Env, Plan, Tool, diff, docker};
 
 fn read(path: &Path) -> anyhow::Result<Option<String>> {
     match fs_err::read(path) {
@@ -37,6 +37,64 @@ struct Step {
     current: Option<String>,
     plan: Plan,
     url: Option<String>,
+    /// docker: the record of what awsproxy added, written after the file.
+    record: Option<(PathBuf, Option<docker::Record>)>,
+}
+
+/// Where `setup docker` keeps what it added to `config`.
+fn record_path(ctx: &Ctx, config: &Path) -> PathBuf {
+    ctx.paths
+        .state_dir
+        .join("setup")
+        .join(docker::record_name(config))
+}
+
+/// `setup docker` (or its undo): the `[[docker.registry]]` hosts in `credHelpers`.
+fn docker_step(ctx: &Ctx, args: &SetupArgs, path: PathBuf) -> anyhow::Result<Step> {
+    let current = read(&path)?;
+    let record_file = record_path(ctx, &path);
+    let previous: Option<docker::Record> =
+        read(&record_file)?.and_then(|text| serde_json::from_str(&text).ok());
+    let refused = |r: setup::Refusal| Error::Usage {
+        message: format!("docker: refusing to edit {}: {}", path.display(), r.message),
+        hint: Some(r.hint),
+    };
+    let (plan, url, record) = if args.undo {
+        let plan = docker::undo(current.as_deref(), previous.as_ref()).map_err(refused)?;
+        (plan, None, None)
+    } else {
+        let config = ctx.config()?;
+        let hosts: Vec<String> = config
+            .file
+            .docker
+            .iter()
+            .flat_map(|d| d.registry.iter().map(|r| r.host.clone()))
+            .collect();
+        if hosts.is_empty() {
+            return Err(Error::Usage {
+                message: format!("{} has no `[[docker.registry]]`", config.source),
+                hint: Some(
+                    "add one per ECR registry, e.g. `[[docker.registry]]` with `host = \"123456789012.dkr.ecr.us-east-1.amazonaws.com\"` (see the README's ECR section), then run the command again".to_owned(),
+                ),
+            }
+            .into());
+        }
+        let (plan, record) =
+            docker::setup(current.as_deref(), &hosts, previous.as_ref()).map_err(refused)?;
+        (
+            plan,
+            Some(format!("credHelpers {}", hosts.join(", "))),
+            Some(record),
+        )
+    };
+    Ok(Step {
+        tool: Tool::Docker,
+        path,
+        current,
+        plan,
+        url,
+        record: Some((record_file, record)),
+    })
 }
 
 fn plan(
@@ -52,6 +110,10 @@ fn plan(
     let mut steps = Vec::new();
     for tool in tools {
         let path = locations.file(tool, args.project.as_deref())?;
+        if tool == Tool::Docker {
+            steps.push(docker_step(ctx, args, path)?);
+            continue;
+        }
         let current = read(&path)?;
         let (plan, url) = match &config {
             None => (setup::undo(tool, current.as_deref()), None),
@@ -86,6 +148,7 @@ fn plan(
             current,
             plan,
             url,
+            record: None,
         });
     }
     Ok(steps)
@@ -143,8 +206,8 @@ fn apply(step: &Step) -> anyhow::Result<()> {
     };
     let path = real.as_path();
     let mode = mode_of(path);
-    // `.npmrc` files hold registry tokens: a new one is private.
-    let fallback = if step.tool == Tool::Npm {
+    // `.npmrc` and Docker's config.json hold registry tokens: a new one is private.
+    let fallback = if matches!(step.tool, Tool::Npm | Tool::Docker) {
         Mode::Secret
     } else {
         Mode::Public
@@ -162,6 +225,13 @@ fn apply(step: &Step) -> anyhow::Result<()> {
         }
         Plan::Delete => fs_err::remove_file(&step.path)?,
     }
+    match &step.record {
+        Some((file, Some(record))) if !record.added.is_empty() => {
+            fsutil::atomic_write(file, &serde_json::to_vec_pretty(record)?, Mode::Public)?;
+        }
+        Some((file, _)) if file.exists() => fs_err::remove_file(file)?,
+        _ => {}
+    }
     Ok(())
 }
 
@@ -174,6 +244,9 @@ fn describe(step: &Step, undo: bool) -> String {
             "{tool}: set up {path} ({})",
             step.url.as_deref().unwrap_or_default()
         ),
+        (Plan::Write(_), true) if step.tool == Tool::Docker => {
+            format!("{tool}: removed awsproxy's credHelpers entries from {path}")
+        }
         (Plan::Write(_), true) => format!("{tool}: removed awsproxy's block from {path}"),
         (Plan::Delete, _) => format!("{tool}: removed {path} (awsproxy had created it)"),
     }
@@ -215,8 +288,21 @@ pub fn run(ctx: &Ctx, args: &SetupArgs) -> anyhow::Result<ExitStatus> {
         }
         apply(step)?;
         ctx.printer.message(&describe(step, args.undo));
+        if step.tool == Tool::Docker && !args.undo && !helper_on_path(&env) {
+            ctx.printer.warn(&format!(
+                "{name} is not on PATH, and Docker runs it by that name: run install.sh, or `ln -s \"$(command -v awsproxy)\" ~/.local/bin/{name}`",
+                name = crate::cli::DOCKER_HELPER_NAME
+            ));
+        }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Whether Docker finds `docker-credential-awsproxy` on the PATH.
+fn helper_on_path(env: &Env) -> bool {
+    env.get("PATH").is_some_and(|path| {
+        std::env::split_paths(path).any(|dir| dir.join(crate::cli::DOCKER_HELPER_NAME).is_file())
+    })
 }
 
 /// One row of `setup --status`.
@@ -239,6 +325,22 @@ fn status(ctx: &Ctx, args: &SetupArgs, locations: &Locations<'_>) -> anyhow::Res
         }
         for path in files {
             let current = read(&path).ok().flatten();
+            if tool == Tool::Docker {
+                let (state, hosts) = match docker::configured(current.as_deref()) {
+                    _ if current.is_none() => ("no file", None),
+                    Err(_) => ("does not parse", None),
+                    Ok(h) if h.is_empty() => ("not set up", None),
+                    Ok(h) => ("set up", Some(h.join(", "))),
+                };
+                rows.push(Row {
+                    tool: tool.as_str(),
+                    file: path.display().to_string(),
+                    state,
+                    mount: hosts.clone(),
+                    url: hosts,
+                });
+                continue;
+            }
             let (state, url) = match (&current, setup::configured_url(tool, current.as_deref())) {
                 (None, _) => ("no file", None),
                 (Some(_), Err(_)) => ("damaged block", None),

@@ -22,6 +22,7 @@ pub struct ConfigFile {
     pub log: Option<LogSection>,
     pub server: Option<ServerSection>,
     pub access: Option<AccessSection>,
+    pub docker: Option<DockerSection>,
 }
 
 /// `[access]`: tokens for the listeners other machines may reach (the
@@ -645,6 +646,40 @@ pub struct ServerSection {
     /// A passthrough `CONNECT` tunnel closes after this long with no bytes
     /// either way.
     pub tunnel_idle_timeout: Option<HumanDuration>,
+}
+
+/// `[docker]`: the Docker credential helper (`docker-credential-awsproxy`) and
+/// the registries `awsproxy setup docker` adds to Docker's `credHelpers`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerSection {
+    /// The AWS profile for registries that name none (else `AWS_PROFILE`,
+    /// else keys in the environment or a `[default]` profile).
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub registry: Vec<DockerRegistry>,
+}
+
+impl DockerSection {
+    /// The registry entry for `host`, if one is configured.
+    pub fn registry(&self, host: &str) -> Option<&DockerRegistry> {
+        self.registry.iter().find(|r| r.host == host)
+    }
+}
+
+/// `[[docker.registry]]`: one registry the helper answers for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerRegistry {
+    /// `ACCOUNT.dkr.ecr.REGION.amazonaws.com` (also `dkr.ecr-fips`,
+    /// `.amazonaws.com.cn`), `public.ecr.aws`, or another name (with its port)
+    /// under which an ECR registry is reached, such as a mirror, with `region`.
+    pub host: String,
+    /// The AWS profile whose credentials get this registry's token.
+    pub profile: Option<String>,
+    /// Only for a host that is not an ECR name: the region of the registry's
+    /// account whose token it is given (the token goes to that host).
+    pub region: Option<String>,
 }
 
 /// `[log]`: defaults for `--log-level` and `--log-format`.

@@ -50,6 +50,9 @@ pub fn validate(file: &ConfigFile) -> Result<(), Invalid> {
     if let Some(server) = &file.server {
         validate_server(server)?;
     }
+    if let Some(docker) = &file.docker {
+        validate_docker(docker)?;
+    }
     validate_listeners(file)?;
     validate_allowed_hosts(file)?;
     validate_access(file)
@@ -156,6 +159,95 @@ fn validate_access(file: &ConfigFile) -> Result<(), Invalid> {
         }
     }
     Ok(())
+}
+
+/// `[docker]`: registry hosts as Docker names them, each once; a name that is
+/// not an ECR host says which region's registry it stands for.
+fn validate_docker(docker: &DockerSection) -> Result<(), Invalid> {
+    if docker
+        .profile
+        .as_deref()
+        .is_some_and(|p| p.trim().is_empty())
+    {
+        return Err(invalid(
+            vec![key("docker"), key("profile")],
+            "the profile name is empty",
+            None,
+        ));
+    }
+    for (i, r) in docker.registry.iter().enumerate() {
+        if let Some(first) = docker.registry[..i].iter().position(|o| o.host == r.host) {
+            return Err(invalid(
+                at("docker", "registry", i, "host"),
+                format!(
+                    "`{}` is already configured in docker.registry[{first}]",
+                    r.host
+                ),
+                Some("each registry host appears once".to_owned()),
+            ));
+        }
+        let example = "use `ACCOUNT.dkr.ecr.REGION.amazonaws.com` or `public.ecr.aws`".to_owned();
+        match crate::ecr::parse_server_url(&r.host) {
+            Ok(host) if host == r.host => {}
+            Ok(host) => {
+                return Err(invalid(
+                    at("docker", "registry", i, "host"),
+                    format!("`{}` is not written as Docker names it", r.host),
+                    Some(format!("write the bare host in lower case: `{host}`")),
+                ));
+            }
+            Err(e) => {
+                return Err(invalid(
+                    at("docker", "registry", i, "host"),
+                    e.why,
+                    Some(example),
+                ));
+            }
+        }
+        if r.profile.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Err(invalid(
+                at("docker", "registry", i, "profile"),
+                "the profile name is empty",
+                None,
+            ));
+        }
+        match (crate::ecr::classify(&r.host), &r.region) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    at("docker", "registry", i, "region"),
+                    format!("`{}` names its region itself", r.host),
+                    Some(
+                        "remove `region`: it is only for a host that is not an ECR name".to_owned(),
+                    ),
+                ));
+            }
+            (None, None) => {
+                return Err(invalid(
+                    at("docker", "registry", i, "host"),
+                    format!("`{}` is not an ECR registry host", r.host),
+                    Some(format!(
+                        "{example}; for another name of an ECR registry (a mirror), also set `region`"
+                    )),
+                ));
+            }
+            (None, Some(region)) if !valid_region(region) => {
+                return Err(invalid(
+                    at("docker", "registry", i, "region"),
+                    format!("`{region}` is not an AWS region name"),
+                    Some("for example `us-east-1`".to_owned()),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn valid_region(region: &str) -> bool {
+    region.contains('-')
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// `[server]`: limits that still protect the process at their extremes.

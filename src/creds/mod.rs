@@ -60,7 +60,10 @@ impl CredsError {
     pub fn into_anyhow(self) -> anyhow::Error {
         match &self {
             CredsError::LoginRequired { profile, name, .. } => {
-                let session = profile.clone().unwrap_or_else(|| name.clone());
+                // `profile NAME` makes the hint `sso login --profile NAME`.
+                let session = profile
+                    .as_ref()
+                    .map_or_else(|| name.clone(), |p| format!("profile {p}"));
                 anyhow::Error::new(crate::Error::LoginRequired { session })
                     .context(self.to_string())
             }
@@ -105,6 +108,13 @@ mod tests {
         assert_eq!(
             crate::error::exit_status_of(&err),
             crate::ExitStatus::LoginRequired
+        );
+        let mut report = Vec::new();
+        crate::error::report(&err, &mut report);
+        let report = String::from_utf8(report).unwrap();
+        assert!(
+            report.contains("hint: run `awsproxy sso login --profile dev`"),
+            "the profile's session, not a session named like the profile: {report}"
         );
     }
 }

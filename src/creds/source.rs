@@ -112,9 +112,11 @@ impl SourceSpec {
         let region = crate::aws::resolve_region(self.region.as_deref(), self.profile_name()).await;
         let conf = crate::aws::provider_config(region.clone());
         let base = match &self.base {
+            // The chain's own region lookup would ask instance metadata: give it ours.
             BaseSource::DefaultChain => SharedCredentialsProvider::new(
                 DefaultCredentialsChain::builder()
                     .configure(conf)
+                    .region(region.clone())
                     .build()
                     .await,
             ),

@@ -12,10 +12,13 @@
 //! | cargo  | `$CARGO_HOME/config.toml`           | `DIR/.cargo/config.toml` | `#`        |
 //! | maven  | `~/.m2/settings.xml`                | —                      | `<!-- -->`   |
 //! | gradle | `~/.gradle/init.d/awsproxy.gradle`  | —                      | the whole file |
+//! | docker | `$DOCKER_CONFIG/config.json` (`~/.docker/config.json`) | — | JSON members, recorded ([`docker`]) |
 
 pub(crate) mod block;
 pub(crate) mod diff;
+pub(crate) mod docker;
 mod ini;
+mod json;
 mod maven;
 pub(crate) mod target;
 mod tools;
@@ -44,10 +47,12 @@ pub enum Tool {
     Maven,
     /// ~/.gradle/init.d/awsproxy.gradle init script
     Gradle,
+    /// ~/.docker/config.json `credHelpers` for the `[[docker.registry]]` hosts
+    Docker,
 }
 
 impl Tool {
-    pub(crate) const ALL: [Tool; 7] = [
+    pub(crate) const ALL: [Tool; 8] = [
         Tool::Pip,
         Tool::Uv,
         Tool::Poetry,
@@ -55,6 +60,7 @@ impl Tool {
         Tool::Cargo,
         Tool::Maven,
         Tool::Gradle,
+        Tool::Docker,
     ];
 
     pub(crate) fn as_str(self) -> &'static str {
@@ -66,16 +72,19 @@ impl Tool {
             Tool::Cargo => "cargo",
             Tool::Maven => "maven",
             Tool::Gradle => "gradle",
+            Tool::Docker => "docker",
         }
     }
 
-    /// The `[[repos.FORMAT]]` whose mounts this tool uses.
+    /// The `[[repos.FORMAT]]` whose mounts this tool uses (`docker`: none,
+    /// its registries are `[[docker.registry]]`).
     pub(crate) fn format(self) -> &'static str {
         match self {
             Tool::Pip | Tool::Uv | Tool::Poetry => "pypi",
             Tool::Npm => "npm",
             Tool::Cargo => "cargo",
             Tool::Maven | Tool::Gradle => "maven",
+            Tool::Docker => "docker",
         }
     }
 
@@ -114,6 +123,7 @@ impl Endpoint {
             Tool::Npm => format!("{base}/npm/{mount}/"),
             Tool::Cargo => format!("sparse+{base}/cargo/{mount}/"),
             Tool::Maven | Tool::Gradle => format!("{base}/maven/{mount}/"),
+            Tool::Docker => String::new(),
         }
     }
 }

@@ -44,6 +44,10 @@ impl Locations<'_> {
                 .var(env_vars::GRADLE_USER_HOME)
                 .unwrap_or_else(|| self.home.join(".gradle"))
                 .join("init.d/awsproxy.gradle"),
+            Tool::Docker => self
+                .var(env_vars::DOCKER_CONFIG)
+                .unwrap_or_else(|| self.home.join(".docker"))
+                .join("config.json"),
         })
     }
 
@@ -66,7 +70,7 @@ impl Locations<'_> {
             Tool::Poetry => dir.join("pyproject.toml"),
             Tool::Npm => dir.join(".npmrc"),
             Tool::Cargo => cargo_config(&dir.join(".cargo")),
-            Tool::Pip | Tool::Maven | Tool::Gradle => {
+            Tool::Pip | Tool::Maven | Tool::Gradle | Tool::Docker => {
                 return Err(Error::Usage {
                     message: format!("{} has no project-level file for --project", tool.as_str()),
                     hint: Some(format!(

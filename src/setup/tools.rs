@@ -54,7 +54,7 @@ pub(super) fn check_parses(tool: Tool, text: &str) -> Result<(), Refusal> {
         Tool::Maven => maven::check(text)
             .map(drop)
             .map_err(|e| unparseable(tool, e)),
-        Tool::Gradle => Ok(()),
+        Tool::Gradle | Tool::Docker => Ok(()),
     }
 }
 
@@ -215,7 +215,7 @@ pub(super) fn check_overrides(
             }
         }
         Tool::Maven => maven::check_overrides(outside)?,
-        Tool::Gradle => {}
+        Tool::Gradle | Tool::Docker => {}
     }
     Ok(())
 }
@@ -256,7 +256,7 @@ pub(super) fn placement(tool: Tool, outside: &str) -> Result<Placement, Refusal>
                 })
                 .unwrap_or(outside.len())))
         }
-        Tool::Uv | Tool::Cargo => Ok(top(outside.len())),
+        Tool::Uv | Tool::Cargo | Tool::Docker => Ok(top(outside.len())),
         Tool::Poetry if outside.trim().is_empty() => Err(Refusal::new(
             "there is no pyproject.toml to add a source to",
             "run `poetry init` (or pass --project DIR for the project's directory), then run the command again",
@@ -336,6 +336,8 @@ pub(super) fn body(tool: Tool, endpoint: &Endpoint, place: &Placement) -> String
         }
         Tool::Maven => maven::body(&endpoint.mount, &url, place),
         Tool::Gradle => gradle_script(&url),
+        // JSON has no comment lines: `setup::docker` edits its members instead.
+        Tool::Docker => String::new(),
     }
 }
 

@@ -48,9 +48,22 @@ fn installs_binary_completions_and_man_pages_idempotently() {
         assert!(prefix.join(file).is_file(), "{file} not installed");
     }
 
+    // The credential helper is a relative link that runs as `docker-credential`.
+    let helper = prefix.join("bin/docker-credential-awsproxy");
+    assert_eq!(std::fs::read_link(&helper).unwrap(), Path::new("awsproxy"));
+    let version = Command::new(&helper).arg("version").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&version.stdout).starts_with("docker-credential-awsproxy "),
+        "{version:?}"
+    );
+
     let out = install(&prefix, &["--uninstall"], &path_env);
     assert!(out.status.success());
     assert!(!installed.exists());
+    assert!(
+        helper.symlink_metadata().is_err(),
+        "the helper link is removed too"
+    );
     assert!(!prefix.join("share/man/man1/awsproxy.1").exists());
 }
 

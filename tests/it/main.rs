@@ -18,6 +18,7 @@ mod cli;
 mod console;
 mod creds;
 mod doctor;
+mod ecr;
 mod env;
 mod exec;
 mod fake_conformance;

@@ -12,6 +12,7 @@
 //! | [`sso_portal`] | SSO portal (restJson, bearer token) | `GET /federation/credentials`, `GET /assignment/accounts`, `GET /assignment/roles`, `POST /logout` |
 //! | [`sts`] | STS (awsQuery, SigV4) | `POST /` |
 //! | [`codeartifact`] | CodeArtifact control plane (restJson, SigV4) | `POST /v1/authorization-token`, `GET /v1/repository/endpoint` |
+//! | [`ecr`] | ECR and ECR Public `GetAuthorizationToken` (awsJson1.1, SigV4) | `POST /` with their `X-Amz-Target` (before STS) |
 //! | [`s3`] | S3 ([`FakeS3`], separate server) | everything (path-style) |
 //!
 //! Anything else answers `404` and is recorded in [`FakeState::unmatched`].
@@ -36,13 +37,15 @@
 //! (`RegisterClient`, `StartDeviceAuthorization`, `CreateToken`, `Authorize`,
 //! `DeviceVerification`, `GetRoleCredentials`, `ListAccounts`, `ListAccountRoles`,
 //! `Logout`, `AssumeRole`, `GetCallerIdentity`, `GetAuthorizationToken`,
-//! `GetRepositoryEndpoint`), and any of them can be made to fail with
+//! `GetRepositoryEndpoint`; ECR's as `ecr:GetAuthorizationToken` and
+//! `ecr-public:GetAuthorizationToken`), and any of them can be made to fail with
 //! [`FakeAws::inject_error`].
 //!
 //! Secrets and key ids issued here are obviously fake (`ASIAFAKE…` key ids of 16
 //! characters, `fake-…` secrets and tokens) and never match the shape of real AWS keys.
 
 pub mod codeartifact;
+pub mod ecr;
 pub mod s3;
 pub mod sso_oidc;
 pub mod sso_portal;
@@ -51,6 +54,8 @@ pub mod sts;
 // Re-exported for the tests; not every test file uses every name.
 #[allow(unused_imports)]
 pub use codeartifact::{CodeArtifactDomain, CodeArtifactState};
+#[allow(unused_imports)]
+pub use ecr::{EcrState, EcrToken};
 #[allow(unused_imports)]
 pub use s3::{FakeS3, S3RequestRecord};
 #[allow(unused_imports)]
@@ -231,6 +236,8 @@ pub struct FakeState {
     pub sts: StsState,
     /// CodeArtifact script and records.
     pub codeartifact: CodeArtifactState,
+    /// ECR and ECR Public script and records.
+    pub ecr: EcrState,
     /// Access tokens issued by the OIDC fake or seeded, accepted by the portal.
     pub access_tokens: HashMap<String, AccessTokenRecord>,
     /// AWS credentials issued by the portal and STS fakes, by access key id.
@@ -264,6 +271,7 @@ impl FakeState {
             portal: PortalState::default(),
             sts: StsState::default(),
             codeartifact: CodeArtifactState::default(),
+            ecr: EcrState::default(),
             access_tokens: HashMap::new(),
             credentials: HashMap::new(),
             known_access_keys: HashSet::from([FAKE_ACCESS_KEY_ID.to_owned()]),
@@ -659,6 +667,10 @@ fn router(state: SharedState) -> Router {
         .merge(sts::routes())
         .merge(codeartifact::routes())
         .fallback(unmatched)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ecr::intercept,
+        ))
         .with_state(state)
 }
 
