@@ -187,6 +187,13 @@ pub struct ReposSection {
     /// others are closed at accept (loopback always may). Empty: any.
     #[serde(default)]
     pub allow_clients: Vec<String>,
+    /// TLS with this certificate chain (PEM, leaf first)...
+    pub tls_cert: Option<PathBuf>,
+    /// ...and its private key (PEM). Re-read on SIGHUP.
+    pub tls_key: Option<PathBuf>,
+    /// Or TLS with a certificate from awsproxy's own CA for these names.
+    #[serde(default)]
+    pub tls_ca_names: Vec<String>,
     /// Names (or `*.suffix`, or IP addresses) this listener answers besides
     /// loopback, `localhost` and its own address: what a team deployment's
     /// clients call it. Other `Host` values get 421 (DNS rebinding).
@@ -208,6 +215,9 @@ impl Default for ReposSection {
             listen: default_repos_listen(),
             allow_non_loopback: false,
             allow_clients: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            tls_ca_names: Vec::new(),
             allowed_hosts: Vec::new(),
             pypi: Vec::new(),
             maven: Vec::new(),
@@ -446,6 +456,13 @@ pub struct ProxySection {
     /// others are closed at accept (loopback always may). Empty: any.
     #[serde(default)]
     pub allow_clients: Vec<String>,
+    /// TLS with this certificate chain (PEM, leaf first)...
+    pub tls_cert: Option<PathBuf>,
+    /// ...and its private key (PEM). Re-read on SIGHUP.
+    pub tls_key: Option<PathBuf>,
+    /// Or TLS with a certificate from awsproxy's own CA for these names.
+    #[serde(default)]
+    pub tls_ca_names: Vec<String>,
     /// Intercept TLS with awsproxy's own CA so HTTPS responses can be cached.
     #[serde(default = "yes")]
     pub intercept: bool,
@@ -480,6 +497,9 @@ impl Default for ProxySection {
             listen: default_proxy_listen(),
             allow_non_loopback: false,
             allow_clients: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            tls_ca_names: Vec::new(),
             intercept: true,
             upstream_ca: Vec::new(),
             passthrough_hosts: Vec::new(),
@@ -609,6 +629,13 @@ pub struct MetricsSection {
     /// others are closed at accept (loopback always may). Empty: any.
     #[serde(default)]
     pub allow_clients: Vec<String>,
+    /// TLS with this certificate chain (PEM, leaf first)...
+    pub tls_cert: Option<PathBuf>,
+    /// ...and its private key (PEM). Re-read on SIGHUP.
+    pub tls_key: Option<PathBuf>,
+    /// Or TLS with a certificate from awsproxy's own CA for these names.
+    #[serde(default)]
+    pub tls_ca_names: Vec<String>,
     /// Names (or `*.suffix`, or IP addresses) this listener answers besides
     /// loopback, `localhost` and its own address: what a team deployment's
     /// clients call it. Other `Host` values get 421 (DNS rebinding).
@@ -622,6 +649,9 @@ impl Default for MetricsSection {
             listen: default_metrics_listen(),
             allow_non_loopback: false,
             allow_clients: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            tls_ca_names: Vec::new(),
             allowed_hosts: Vec::new(),
         }
     }

@@ -353,3 +353,28 @@ fn access_entries_are_checked_with_their_position() {
     );
     parse(&ok, &ConfigSource::EmbeddedDefault).unwrap();
 }
+
+#[test]
+fn tls_settings_come_in_pairs_and_name_their_key() {
+    for (text, key) in [
+        ("[repos]\ntls_cert = \"/c.pem\"\n", "repos.tls_cert"),
+        ("[metrics]\ntls_key = \"/k.pem\"\n", "metrics.tls_key"),
+        (
+            "[proxy]\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\ntls_ca_names = [\"a.example\"]\n",
+            "proxy.tls_ca_names",
+        ),
+        (
+            "[repos]\ntls_ca_names = [\"*.example\"]\n",
+            "repos.tls_ca_names[0]",
+        ),
+    ] {
+        let e = err(text);
+        assert_eq!(e.key, key, "{e}");
+        assert!(e.hint.is_some(), "{e}");
+    }
+    parse(
+        "[repos]\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n[metrics]\ntls_ca_names = [\"awsproxy.corp.example\"]\n",
+        &ConfigSource::EmbeddedDefault,
+    )
+    .unwrap();
+}

@@ -55,7 +55,66 @@ pub fn validate(file: &ConfigFile) -> Result<(), Invalid> {
     }
     validate_listeners(file)?;
     validate_allowed_hosts(file)?;
-    validate_access(file)
+    validate_access(file)?;
+    validate_tls(file)
+}
+
+/// `tls_cert` and `tls_key` come together, and not with `tls_ca_names`.
+fn validate_tls(file: &ConfigFile) -> Result<(), Invalid> {
+    let sections = [
+        (
+            "proxy",
+            file.proxy
+                .as_ref()
+                .map(|s| (&s.tls_cert, &s.tls_key, &s.tls_ca_names)),
+        ),
+        (
+            "repos",
+            file.repos
+                .as_ref()
+                .map(|s| (&s.tls_cert, &s.tls_key, &s.tls_ca_names)),
+        ),
+        (
+            "metrics",
+            file.metrics
+                .as_ref()
+                .map(|s| (&s.tls_cert, &s.tls_key, &s.tls_ca_names)),
+        ),
+    ];
+    for (section, tls) in sections {
+        let Some((cert, tls_key, names)) = tls else {
+            continue;
+        };
+        let problem = match (cert.is_some(), tls_key.is_some(), names.is_empty()) {
+            (true, false, _) => Some(("tls_cert", "needs `tls_key` beside it")),
+            (false, true, _) => Some(("tls_key", "needs `tls_cert` beside it")),
+            (true, true, false) => Some(("tls_ca_names", "can't be set with `tls_cert`")),
+            _ => None,
+        };
+        if let Some((field, message)) = problem {
+            return Err(invalid(
+                vec![key(section), key(field)],
+                message,
+                Some("set `tls_cert` and `tls_key` (PEM files), or only `tls_ca_names` for a certificate from awsproxy's CA".to_owned()),
+            ));
+        }
+        for (i, name) in names.iter().enumerate() {
+            if let Err(message) = crate::daemon::host::AllowedHost::parse(name).and_then(|_| {
+                if name.contains('*') {
+                    Err("a wildcard can't be a certificate name here".to_owned())
+                } else {
+                    Ok(())
+                }
+            }) {
+                return Err(invalid(
+                    vec![key(section), key("tls_ca_names"), Seg::Index(i)],
+                    message,
+                    Some("list the names clients use, like \"awsproxy.corp.example\"".to_owned()),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `allow_clients` entries are networks; `[[access.token]]`s have a unique

@@ -61,6 +61,8 @@ pub struct ServerLimits {
     /// Who may connect and what they must send ([`super::access`]); one
     /// listener's, set with [`Self::with_access`]. Open by default.
     pub access: super::access::Access,
+    /// TLS on the listener ([`Self::with_tls`]); plain HTTP by default.
+    pub tls: Option<crate::tls::listener::ListenerTls>,
 }
 
 impl Default for ServerLimits {
@@ -71,6 +73,7 @@ impl Default for ServerLimits {
             tunnel_idle_timeout: DEFAULT_TUNNEL_IDLE_TIMEOUT,
             grace: super::SHUTDOWN_GRACE,
             access: super::access::Access::default(),
+            tls: None,
         }
     }
 }
@@ -99,12 +102,18 @@ impl ServerLimits {
                 .map_or(defaults.tunnel_idle_timeout, |d| d.0),
             grace: defaults.grace,
             access: defaults.access,
+            tls: defaults.tls,
         }
     }
 
     /// These limits for a listener with `access`.
     pub fn with_access(self, access: super::access::Access) -> Self {
         Self { access, ..self }
+    }
+
+    /// These limits for a listener that speaks TLS (`None`: plain HTTP).
+    pub fn with_tls(self, tls: Option<crate::tls::listener::ListenerTls>) -> Self {
+        Self { tls, ..self }
     }
 }
 
@@ -261,8 +270,27 @@ pub async fn serve<M, S, B>(
         };
         let service = make_service(&slot);
         let conn_slot = slot.clone();
+        let tls = limits.tls.clone();
         slot.spawn(async move {
-            if let Err(error) = serve_connection(stream, service, &conn_slot).await {
+            let served: Result<(), BoxError> = match tls {
+                None => serve_connection(stream, service, &conn_slot)
+                    .await
+                    .map_err(Into::into),
+                // The handshake has the header timer's time, like a request head.
+                Some(tls) => match tokio::time::timeout(
+                    conn_slot.limits().header_timeout,
+                    tls.acceptor.accept(stream),
+                )
+                .await
+                {
+                    Ok(Ok(stream)) => serve_connection(stream, service, &conn_slot)
+                        .await
+                        .map_err(Into::into),
+                    Ok(Err(error)) => Err(error.into()),
+                    Err(_) => Err("TLS handshake timed out".into()),
+                },
+            };
+            if let Err(error) = served {
                 tracing::debug!(%peer, %error, "client connection ended with an error");
             }
         });

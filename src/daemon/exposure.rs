@@ -24,6 +24,8 @@ pub struct Listen {
     pub allowed: bool,
     /// `allow_clients` or a token applies to it ([`super::access`]).
     pub controlled: bool,
+    /// It speaks TLS (`tls_cert` or `tls_ca_names`).
+    pub tls: bool,
 }
 
 impl Listen {
@@ -43,6 +45,7 @@ pub fn listens(file: &ConfigFile) -> Vec<Listen> {
             addr,
             allowed,
             controlled: super::access::Access::resolve(file, section).is_configured(),
+            tls: tls_of(file, section),
         })
     };
     [
@@ -74,6 +77,27 @@ pub fn listens(file: &ConfigFile) -> Vec<Listen> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// Does `section`'s listener speak TLS?
+fn tls_of(file: &ConfigFile, section: &str) -> bool {
+    let on =
+        |cert: &Option<std::path::PathBuf>, names: &[String]| cert.is_some() || !names.is_empty();
+    match section {
+        "proxy" => file
+            .proxy
+            .as_ref()
+            .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
+        "repos" => file
+            .repos
+            .as_ref()
+            .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
+        "metrics" => file
+            .metrics
+            .as_ref()
+            .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
+        _ => false,
+    }
 }
 
 /// Refuses the first listener of `file` that is off loopback without its

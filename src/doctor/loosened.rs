@@ -29,11 +29,16 @@ fn exposed_listeners(config: &Config) -> Vec<Finding> {
         .map(|l| {
             let check = format!("listen:{}", l.section);
             let at = format!("`[{}] listen` is {}", l.section, l.addr);
-            if l.controlled {
+            if l.controlled && l.tls {
+                Finding::pass(check, format!("{at}, with access control and TLS"))
+            } else if l.controlled {
                 Finding::warn(
                     check,
                     format!("{at}, with access control, over plain HTTP: tokens and what clients fetch cross the network unencrypted"),
-                    "keep it on a network you trust (a pod network, a VPC), or put a TLS-terminating load balancer in front of it",
+                    format!(
+                        "set `tls_cert` and `tls_key` (or `tls_ca_names`) in `[{}]`, or keep it on a network you trust (a pod network, a VPC)",
+                        l.section
+                    ),
                 )
             } else if l.allowed {
                 Finding::warn(

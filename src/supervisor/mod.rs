@@ -249,7 +249,7 @@ impl Supervisor {
                 self.shared.board.set_service(
                     name,
                     ServiceInfo {
-                        url: format!("http://{}/", l.addr),
+                        url: format!("{}://{}/", settings.scheme(name), l.addr),
                         purpose: def.label.to_owned(),
                         usage: (def.usage)(l.addr, settings),
                     },
@@ -287,10 +287,10 @@ impl Supervisor {
                 let running = self.running.get(d.name)?;
                 Some((
                     d.label,
-                    running
-                        .listener
-                        .as_ref()
-                        .map_or_else(|| "running".to_owned(), |l| format!("http://{}/", l.addr)),
+                    running.listener.as_ref().map_or_else(
+                        || "running".to_owned(),
+                        |l| format!("{}://{}/", self.settings.scheme(d.name), l.addr),
+                    ),
                 ))
             })
             .collect()

@@ -24,7 +24,11 @@ fn metrics() -> ServiceDef {
                 .as_ref()
                 .map_or(Placement::Off, |m| Placement::Listen(m.listen.0))
         },
-        changed: |a, b| a.metrics != b.metrics || a.metrics_access != b.metrics_access,
+        changed: |a, b| {
+            a.metrics != b.metrics
+                || a.metrics_access != b.metrics_access
+                || a.metrics_tls != b.metrics_tls
+        },
         start: |shared, settings, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the metrics service needs a listener"))?;
@@ -34,12 +38,14 @@ fn metrics() -> ServiceDef {
                 &settings.metrics.allowed_hosts,
             );
             let router = crate::services::status::router(shared.board.clone());
-            let limits = (settings.limits.clone()).with_access(
-                settings
-                    .metrics_access
-                    .clone()
-                    .counted(&shared.access_requests),
-            );
+            let limits = (settings.limits.clone())
+                .with_access(
+                    settings
+                        .metrics_access
+                        .clone()
+                        .counted(&shared.access_requests),
+                )
+                .with_tls(settings.metrics_tls.clone());
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),
                 "metrics",
@@ -228,13 +234,15 @@ fn proxy() -> ServiceDef {
         start: |shared, settings, listener, token| {
             let listener =
                 listener.ok_or_else(|| anyhow::anyhow!("the forward proxy needs a listener"))?;
-            let limits = (settings.limits.clone()).with_access(
-                settings
-                    .proxy
-                    .access
-                    .clone()
-                    .counted(&shared.access_requests),
-            );
+            let limits = (settings.limits.clone())
+                .with_access(
+                    settings
+                        .proxy
+                        .access
+                        .clone()
+                        .counted(&shared.access_requests),
+                )
+                .with_tls(settings.proxy.tls.clone());
             let settings = settings.proxy.clone();
             let shared = shared.clone();
             Ok(tokio::spawn(run_logged(
@@ -284,13 +292,15 @@ fn repos() -> ServiceDef {
         start: |shared, settings, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the repository listener needs a listener"))?;
-            let limits = (settings.limits.clone()).with_access(
-                settings
-                    .repos
-                    .access
-                    .clone()
-                    .counted(&shared.access_requests),
-            );
+            let limits = (settings.limits.clone())
+                .with_access(
+                    settings
+                        .repos
+                        .access
+                        .clone()
+                        .counted(&shared.access_requests),
+                )
+                .with_tls(settings.repos.tls.clone());
             let settings = settings.repos.clone();
             let hosts = HostPolicy::new(
                 "[repos]",

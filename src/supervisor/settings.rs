@@ -10,6 +10,7 @@ use crate::daemon::{self, ServerLimits};
 use crate::net::ClientSettings;
 use crate::paths::Paths;
 use crate::sso::watch::WatchSettings;
+use crate::tls::listener::{self, ListenerTls};
 
 /// What each service runs with, for one configuration.
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct Settings {
     pub metrics: MetricsSection,
     /// The status listener's `allow_clients` and tokens.
     pub metrics_access: Access,
+    /// The status listener's TLS (`tls_cert`/`tls_key` or `tls_ca_names`).
+    pub metrics_tls: Option<ListenerTls>,
     pub sso: SsoSettings,
     pub creds: CredsSection,
     pub proxy: ProxySettings,
@@ -38,6 +41,7 @@ pub struct ProxySettings {
     pub section: crate::config::ProxySection,
     /// `allow_clients` and the `[[access.token]]`s for the proxy.
     pub access: Access,
+    pub tls: Option<ListenerTls>,
     /// Rules from `[[proxy.rule]]`, memory tier from `[cache] memory_size`.
     pub cache: CacheSettings,
     /// The store to open.
@@ -50,6 +54,7 @@ pub struct ReposSettings {
     pub section: ReposSection,
     /// `allow_clients` and the `[[access.token]]`s for the repository listener.
     pub access: Access,
+    pub tls: Option<ListenerTls>,
     /// No proxy rules; memory tier from `[cache] memory_size`.
     pub cache: CacheSettings,
     /// The store to open.
@@ -65,6 +70,7 @@ impl ProxySettings {
     pub fn differs(&self, other: &Self) -> bool {
         self.section != other.section
             || self.access != other.access
+            || self.tls != other.tls
             || self.store != other.store
             || self.cache.memory_size != other.cache.memory_size
     }
@@ -85,6 +91,7 @@ impl ReposSettings {
         };
         self.section != other.section
             || self.access != other.access
+            || self.tls != other.tls
             || self.store != other.store
             || self.cache.memory_size != other.cache.memory_size
             || upstream(&self.upstream) != upstream(&other.upstream)
@@ -92,6 +99,17 @@ impl ReposSettings {
 }
 
 impl Settings {
+    /// `https` for a service whose listener speaks TLS, else `http`.
+    pub fn scheme(&self, service: &str) -> &'static str {
+        let tls = match service {
+            "proxy" => self.proxy.tls.is_some(),
+            "repos" => self.repos.tls.is_some(),
+            "metrics" => self.metrics_tls.is_some(),
+            _ => false,
+        };
+        if tls { "https" } else { "http" }
+    }
+
     /// Resolves `config` for every service; fails on settings no service could run with.
     pub fn resolve(paths: &Paths, config: &Config) -> anyhow::Result<Self> {
         let file = &config.file;
@@ -112,10 +130,26 @@ impl Settings {
                 ..Default::default()
             },
         };
+        let proxy_tls = ListenerTls::resolve(
+            listener::keys(
+                "proxy",
+                &proxy_section.tls_cert,
+                &proxy_section.tls_key,
+                &proxy_section.tls_ca_names,
+            ),
+            &paths.data_dir,
+        )?;
         Ok(Self {
             limits: ServerLimits::resolve(file.server.as_ref(), daemon::open_file_limit()),
             metrics: file.metrics.clone().unwrap_or_default(),
             metrics_access: Access::resolve(file, "metrics"),
+            metrics_tls: match &file.metrics {
+                Some(m) => ListenerTls::resolve(
+                    listener::keys("metrics", &m.tls_cert, &m.tls_key, &m.tls_ca_names),
+                    &paths.data_dir,
+                )?,
+                None => None,
+            },
             sso: SsoSettings {
                 watch: WatchSettings::resolve(paths, config, false),
                 config: config.clone(),
@@ -124,10 +158,18 @@ impl Settings {
             proxy: ProxySettings {
                 section: proxy_section,
                 access: Access::resolve(file, "proxy"),
+                tls: proxy_tls,
                 cache: proxy_cache,
                 store: store.clone(),
             },
             repos: ReposSettings {
+                tls: match &file.repos {
+                    Some(r) => ListenerTls::resolve(
+                        listener::keys("repos", &r.tls_cert, &r.tls_key, &r.tls_ca_names),
+                        &paths.data_dir,
+                    )?,
+                    None => None,
+                },
                 section: file.repos.clone().unwrap_or_default(),
                 access: Access::resolve(file, "repos"),
                 cache: CacheSettings {

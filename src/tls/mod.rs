@@ -1,12 +1,14 @@
 //! TLS for the forward proxy: awsproxy's own interception CA ([`ca`]), the
-//! per-host leaf certificates it mints on demand ([`leaf`]), and the one crypto
-//! provider every rustls config in awsproxy uses.
+//! per-host leaf certificates it mints on demand ([`leaf`]), TLS on
+//! awsproxy's own listeners ([`listener`]), and the one crypto provider every
+//! rustls config in awsproxy uses.
 //!
 //! The provider is aws-lc-rs, the one the AWS SDK already compiles, so the
 //! binary carries a single TLS implementation.
 
 pub mod ca;
 pub mod leaf;
+pub mod listener;
 
 use std::sync::{Arc, OnceLock};
 

@@ -45,6 +45,19 @@ impl TestCa {
         }
     }
 
+    /// A leaf for `names` signed by this CA, as `cert.pem` and `key.pem` in `dir`.
+    pub fn leaf_files(&self, dir: &Path, names: &[&str]) -> (PathBuf, PathBuf) {
+        let key = KeyPair::generate().unwrap();
+        let params =
+            CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+                .unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert_path, cert.pem()).unwrap();
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        (cert_path, key_path)
+    }
+
     /// A server config with a leaf for `localhost` and `127.0.0.1` signed by this CA.
     pub fn server_config(&self) -> rustls::ServerConfig {
         let key = KeyPair::generate().unwrap();

@@ -16,6 +16,7 @@ mod access;
 mod exposure;
 mod headers;
 mod host;
+mod tls;
 
 use crate::security::repos::Got;
 use crate::support::TestContext;
