@@ -212,7 +212,7 @@ class Daemon:
                     raise AssertionError(f"no line matching {pattern!r} within {timeout}s:\n{self.log()}")
 
     def url(self, label):
-        return self.wait_for(re.escape(label) + r".*?(http://\S+?)/?\s*$").group(1)
+        return self.wait_for(re.escape(label) + r".*?(https?://\S+?)/?\s*$").group(1)
 
     def log(self):
         return "".join(line for line in self.lines if line)

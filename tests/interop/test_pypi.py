@@ -10,6 +10,7 @@ import json
 import urllib.parse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -179,3 +180,61 @@ def test_pip_and_uv_resolve_from_json_pages_and_metadata_without_the_wheel(fake_
         upstream.terminate()
         serve.stop()
     assert TOKEN not in serve.log(), serve.log()
+
+
+def test_pip_and_uv_install_from_a_shared_awsproxy_with_a_token_over_tls(fake_aws_factory, env, tmp_path):
+    """A team's awsproxy: the repository listener wants a token and speaks TLS
+    with a certificate from awsproxy's CA. pip and uv send the token as the
+    index URL's password and trust the CA from a file."""
+    up_port = free_port()
+    upstream = start_pypiserver(tmp_path, up_port)
+    fake, e = codeartifact_env(fake_aws_factory, env, TOKEN, f"http://127.0.0.1:{up_port}/")
+    team_token = "team-token-0123456789abcdef"
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[repos]\nlisten = "127.0.0.1:0"\ntls_ca_names = ["localhost"]\n\n'
+        '[[repos.pypi]]\nname = "corp"\ndomain = "fake-domain"\ndomain_owner = "123456789012"\n'
+        'region = "us-east-1"\nrepository = "repo"\n\n'
+        f'[[access.token]]\nname = "ci"\ntoken = "{team_token}"\n'
+    )
+    serve = Daemon(e, "--config", str(cfg), "serve")
+    url = serve.url("repository listener")
+    assert url.startswith("https://"), url
+    port = url.rsplit(":", 1)[1].strip("/")
+    ca = tmp_path / "awsproxy-ca.pem"
+    from conftest import run
+    run(e, "ca", "export", "--out", str(ca))
+
+    def index(password):
+        return f"https://ci:{password}@localhost:{port}/pypi/corp/simple/"
+
+    try:
+        pip(e, "download", "--no-deps", "--no-input", "--cert", str(ca), "--index-url", index(team_token),
+            "-d", str(tmp_path / "dl"), "demo-pkg")
+        assert [p.name for p in (tmp_path / "dl").iterdir()] == ["demo_pkg-1.0-py3-none-any.whl"]
+
+        # A wrong token gets nothing.
+        clean = {k: v for k, v in e.items() if not k.startswith("PIP_")}
+        wrong = subprocess.run(
+            [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-cache-dir", "download",
+             "--no-deps", "--no-input", "--cert", str(ca), "--index-url", index("not-the-token"),
+             "-d", str(tmp_path / "dl-wrong"), "demo-pkg"],
+            env=clean, capture_output=True, text=True, timeout=120,
+        )
+        assert wrong.returncode != 0, wrong.stdout + wrong.stderr
+        assert "401" in wrong.stdout + wrong.stderr, wrong.stdout + wrong.stderr
+
+        uv = shutil.which("uv")
+        assert uv, "uv is not installed: tests/interop/run.sh installs tests/interop/requirements.txt"
+        proc = subprocess.run(
+            [uv, "pip", "install", "--no-cache", "--no-deps", "--target", str(tmp_path / "site"),
+             "--index-url", index(team_token), "demo-pkg"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+            env=dict(e, UV_CACHE_DIR=str(tmp_path / "uv-cache"), SSL_CERT_FILE=str(ca)),
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert (tmp_path / "site" / "demo_pkg" / "__init__.py").exists()
+    finally:
+        upstream.terminate()
+        serve.stop()
+    assert team_token not in serve.log() and TOKEN not in serve.log(), serve.log()
