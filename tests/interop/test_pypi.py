@@ -118,7 +118,6 @@ def test_pip_and_uv_resolve_from_json_pages_and_metadata_without_the_wheel(fake_
     stored a wheel it advertises the wheel's METADATA, and resolution by pip
     (`install --dry-run`) and uv (`pip compile`, which asks for PEP 691 JSON)
     reads the `.metadata` file, never the wheel; a range of the wheel is its bytes."""
-    import shutil
     import time
     import urllib.request
 
