@@ -363,8 +363,8 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
         'awsproxy;cache;warm' {
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'A pip requirements file (its `-r`/`-c` files too); repeatable')
             [CompletionResult]::new('--requirement', '--requirement', [CompletionResultType]::ParameterName, 'A pip requirements file (its `-r`/`-c` files too); repeatable')
-            [CompletionResult]::new('--lock', '--lock', [CompletionResultType]::ParameterName, 'A uv.lock or poetry.lock; repeatable')
-            [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'The `[[repos.pypi]]` mount (needed when there are several)')
+            [CompletionResult]::new('--lock', '--lock', [CompletionResultType]::ParameterName, 'A uv.lock, poetry.lock or package-lock.json; repeatable')
+            [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'The `[[repos.pypi]]` (or, for package-lock.json, `[[repos.npm]]`) mount (needed when there are several)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')

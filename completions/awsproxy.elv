@@ -330,8 +330,8 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;cache;warm'= {
             cand -r 'A pip requirements file (its `-r`/`-c` files too); repeatable'
             cand --requirement 'A pip requirements file (its `-r`/`-c` files too); repeatable'
-            cand --lock 'A uv.lock or poetry.lock; repeatable'
-            cand --mount 'The `[[repos.pypi]]` mount (needed when there are several)'
+            cand --lock 'A uv.lock, poetry.lock or package-lock.json; repeatable'
+            cand --mount 'The `[[repos.pypi]]` (or, for package-lock.json, `[[repos.npm]]`) mount (needed when there are several)'
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
             cand --log-format 'Log format on stderr'

@@ -293,8 +293,8 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from purge" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -s r -l requirement -d 'A pip requirements file (its `-r`/`-c` files too); repeatable' -r -F
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l lock -d 'A uv.lock or poetry.lock; repeatable' -r -F
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l mount -d 'The `[[repos.pypi]]` mount (needed when there are several)' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l lock -d 'A uv.lock, poetry.lock or package-lock.json; repeatable' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l mount -d 'The `[[repos.pypi]]` (or, for package-lock.json, `[[repos.npm]]`) mount (needed when there are several)' -r
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand cache; and __fish_seen_subcommand_from warm" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''

@@ -544,10 +544,13 @@ const WARM_HELP: &str = "\
 Examples:
   awsproxy cache warm -r requirements.txt
   awsproxy cache warm --lock uv.lock --mount corp --json
+  awsproxy cache warm --lock package-lock.json
 
 Pinned requirements (`name==version`) warm that version's files; unpinned
 ones warm the project page only (pin with `pip freeze` or `uv pip compile`).
-Wheels for other platforms are skipped unless --all-platforms.";
+Wheels for other platforms are skipped unless --all-platforms. A
+package-lock.json warms the npm mount: each package's document and the
+tarball of each locked version.";
 
 #[derive(Debug, Args)]
 pub struct CacheWarmArgs {
@@ -560,11 +563,11 @@ pub struct CacheWarmArgs {
     )]
     pub requirements: Vec<PathBuf>,
 
-    /// A uv.lock or poetry.lock; repeatable
+    /// A uv.lock, poetry.lock or package-lock.json; repeatable
     #[arg(long, value_name = "FILE")]
     pub lock: Vec<PathBuf>,
 
-    /// The `[[repos.pypi]]` mount (needed when there are several)
+    /// The `[[repos.pypi]]` (or, for package-lock.json, `[[repos.npm]]`) mount (needed when there are several)
     #[arg(long, value_name = "NAME")]
     pub mount: Option<String>,
 

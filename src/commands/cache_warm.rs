@@ -1,9 +1,10 @@
-//! `awsproxy cache warm -r requirements.txt | --lock uv.lock [--mount NAME]`:
-//! fetch the pages and files a requirements file or lockfile names through the
-//! running `serve`'s PyPI mount, so they are in the cache (a CI image, or a
-//! laptop about to go offline). Everything goes through the repository
-//! listener, so files are verified and stored exactly as for pip; what to
-//! fetch is [`crate::pypi::warm`].
+//! `awsproxy cache warm -r requirements.txt | --lock uv.lock|package-lock.json
+//! [--mount NAME]`: fetch the pages and files a requirements file or lockfile
+//! names through the running `serve`'s PyPI (or, for a `package-lock.json`,
+//! npm) mount, so they are in the cache (a CI image, or a laptop about to go
+//! offline). Everything goes through the repository listener, so files are
+//! verified and stored exactly as for pip and npm; what to fetch is
+//! [`crate::pypi::warm`] and [`crate::npm::lock`].
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -63,18 +64,36 @@ struct Failure {
     error: String,
 }
 
+/// Is `path` an npm lockfile (by name)?
+fn is_npm_lock(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with("package-lock.json") || n.ends_with("npm-shrinkwrap.json"))
+}
+
 pub fn run(ctx: &Ctx, args: &CacheWarmArgs) -> anyhow::Result<ExitStatus> {
+    let npm = args.lock.iter().filter(|l| is_npm_lock(l)).count();
+    if npm > 0 && (npm < args.lock.len() || !args.requirements.is_empty()) {
+        return Err(Error::Usage {
+            message: "a package-lock.json warms an npm mount, the other files a PyPI mount".into(),
+            hint: Some("run `awsproxy cache warm` once per format".into()),
+        }
+        .into());
+    }
     let config = ctx.config()?;
     let repos = config.file.repos.clone().unwrap_or_default();
     let env: crate::setup::Env = std::env::vars().collect();
     let ep = target::endpoint(
         &repos,
         &env,
-        Tool::Pip,
+        if npm > 0 { Tool::Npm } else { Tool::Pip },
         args.mount.as_deref(),
         false,
         &config.source.to_string(),
     )?;
+    if npm > 0 {
+        return run_npm(ctx, args, &format!("{}/npm/{}/", ep.base, ep.mount));
+    }
     let mut summary = Summary {
         index: format!("{}/pypi/{}/simple/", ep.base, ep.mount),
         ..Summary::default()
@@ -104,17 +123,7 @@ pub fn run(ctx: &Ctx, args: &CacheWarmArgs) -> anyhow::Result<ExitStatus> {
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
     rt.block_on(reachable(&client, &index))?;
 
-    let bar = if ctx.printer.quiet || args.json {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(wanted.len() as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} projects {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.enable_steady_tick(Duration::from_millis(120));
+    let bar = progress(ctx, args, wanted.len(), "projects");
     let results: Vec<(Vec<FileRow>, Vec<Failure>)> = rt.block_on(
         futures_util::stream::iter(wanted.iter())
             .map(|w| {
@@ -130,6 +139,16 @@ pub fn run(ctx: &Ctx, args: &CacheWarmArgs) -> anyhow::Result<ExitStatus> {
             .collect(),
     );
     bar.finish_and_clear();
+    finish(ctx, args, summary, results)
+}
+
+/// Adds each project's rows to `summary`, reports it, and the exit status.
+fn finish(
+    ctx: &Ctx,
+    args: &CacheWarmArgs,
+    mut summary: Summary,
+    results: Vec<(Vec<FileRow>, Vec<Failure>)>,
+) -> anyhow::Result<ExitStatus> {
     for (files, failed) in results {
         summary.bytes += files.iter().map(|f| f.bytes).sum::<u64>();
         summary.files.extend(files);
@@ -142,6 +161,175 @@ pub fn run(ctx: &Ctx, args: &CacheWarmArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     })
+}
+
+/// A bar over `len` `things` (hidden with `--quiet` or `--json`).
+fn progress(ctx: &Ctx, args: &CacheWarmArgs, len: usize, things: &str) -> ProgressBar {
+    let bar = if ctx.printer.quiet || args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(len as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} [{{bar:30}}] {{pos}}/{{len}} {things} {{msg}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// The accept header npm sends for package documents (the abbreviated form).
+const NPM_ACCEPT: &str = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8";
+
+/// `cache warm --lock package-lock.json`: each package's document, then the
+/// tarball of each pinned version, through the npm mount at `registry`.
+fn run_npm(ctx: &Ctx, args: &CacheWarmArgs, registry: &str) -> anyhow::Result<ExitStatus> {
+    let mut by_name: BTreeMap<crate::npm::names::PackageName, Vec<String>> = BTreeMap::new();
+    let mut summary = Summary {
+        index: registry.to_owned(),
+        ..Summary::default()
+    };
+    for path in &args.lock {
+        let lock = crate::npm::lock::package_lock(&read_text(path)?).map_err(|e| Error::Usage {
+            message: format!("{}: {e}", path.display()),
+            hint: Some("regenerate it with `npm install --package-lock-only`".into()),
+        })?;
+        for p in lock.pinned {
+            by_name.entry(p.name).or_default().push(p.version);
+        }
+        summary.skipped.extend(lock.skipped);
+    }
+    summary.projects = by_name.len();
+    let registry = Url::parse(registry)?;
+    let rt = runtime()?;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    rt.block_on(reachable(&client, &registry))?;
+    let bar = progress(ctx, args, by_name.len(), "packages");
+    let results = rt.block_on(
+        futures_util::stream::iter(by_name.iter())
+            .map(|(name, versions)| {
+                let (client, registry, bar) = (&client, &registry, &bar);
+                async move {
+                    let out = npm_package(client, registry, name, versions).await;
+                    bar.inc(1);
+                    bar.set_message(name.to_string());
+                    out
+                }
+            })
+            .buffer_unordered(PARALLEL)
+            .collect(),
+    );
+    bar.finish_and_clear();
+    finish(ctx, args, summary, results)
+}
+
+/// One package: its document, then the tarball of each of `versions`.
+async fn npm_package(
+    client: &HttpClient,
+    registry: &Url,
+    name: &crate::npm::names::PackageName,
+    versions: &[String],
+) -> (Vec<FileRow>, Vec<Failure>) {
+    let fail = |file: &str, error: String| Failure {
+        project: name.to_string(),
+        file: file.to_owned(),
+        error,
+    };
+    let Ok(url) = registry.join(&name.registry_path()) else {
+        return (Vec::new(), vec![fail("", "not a package name".into())]);
+    };
+    let doc = match get(client, &url, Some(NPM_ACCEPT)).await {
+        Ok((status, _, body)) if status.is_success() => match drain(body, true).await {
+            Ok((_, bytes)) => serde_json::from_slice::<serde_json::Value>(&bytes).ok(),
+            Err(e) => return (Vec::new(), vec![fail("", e)]),
+        },
+        Ok((status, _, _)) => {
+            return (
+                Vec::new(),
+                vec![fail("", format!("the listener answered {status}"))],
+            );
+        }
+        Err(e) => return (Vec::new(), vec![fail("", e)]),
+    };
+    let files: Vec<(String, String)> = versions
+        .iter()
+        .map(|v| {
+            let tarball = doc
+                .as_ref()
+                .and_then(|d| d["versions"][v]["dist"]["tarball"].as_str());
+            (v.clone(), tarball.unwrap_or_default().to_owned())
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut failed = Vec::new();
+    for (version, tarball) in files {
+        let label = format!("{name}@{version}");
+        if tarball.is_empty() {
+            failed.push(fail(&label, "the document has no such version".into()));
+            continue;
+        }
+        // The mount rewrote it to point back at itself: never fetch another host.
+        let Some(url) = Url::parse(&tarball)
+            .ok()
+            .filter(|u| u.origin() == registry.origin())
+        else {
+            failed.push(fail(
+                &label,
+                "the tarball URL does not point at the mount".into(),
+            ));
+            continue;
+        };
+        fetch_file(
+            client,
+            &url,
+            name.to_string(),
+            label,
+            &mut rows,
+            &mut failed,
+        )
+        .await;
+    }
+    (rows, failed)
+}
+
+/// GETs `url` to its end as `file` of `project`: a row, or a failure.
+async fn fetch_file(
+    client: &HttpClient,
+    url: &Url,
+    project: String,
+    file: String,
+    rows: &mut Vec<FileRow>,
+    failed: &mut Vec<Failure>,
+) {
+    let fail = |error: String| Failure {
+        project: project.clone(),
+        file: file.clone(),
+        error,
+    };
+    match get(client, url, None).await {
+        Ok((status, cache, body)) if status == http::StatusCode::OK => {
+            match drain(body, false).await {
+                Ok((bytes, _)) => rows.push(FileRow {
+                    project: project.clone(),
+                    file: file.clone(),
+                    bytes,
+                    cached: cache.contains("; hit"),
+                }),
+                Err(e) => failed.push(fail(format!("download cut short: {e}"))),
+            }
+        }
+        Ok((status, _, body)) => {
+            let text = drain(body, true)
+                .await
+                .map(|(_, b)| String::from_utf8_lossy(&b).trim().to_owned())
+                .unwrap_or_default();
+            failed.push(fail(format!("{status}: {text}")));
+        }
+        Err(e) => failed.push(fail(e)),
+    }
 }
 
 fn report(ctx: &Ctx, args: &CacheWarmArgs, s: &Summary) -> anyhow::Result<()> {
@@ -196,7 +384,7 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
     fs_err::read_to_string(path).map_err(|e| {
         Hinted::new(
             e.to_string(),
-            "name a pip requirements file with -r, or a uv.lock / poetry.lock with --lock",
+            "name a pip requirements file with -r, or a uv.lock, poetry.lock or package-lock.json with --lock",
         )
         .into()
     })
@@ -236,7 +424,10 @@ fn read_lock(path: &Path) -> anyhow::Result<Vec<Wanted>> {
     } else {
         return Err(Error::Usage {
             message: format!("{}: not a lockfile awsproxy reads", path.display()),
-            hint: Some("--lock takes a uv.lock or a poetry.lock (by file name)".into()),
+            hint: Some(
+                "--lock takes a uv.lock, a poetry.lock or a package-lock.json (by file name)"
+                    .into(),
+            ),
         }
         .into());
     };
@@ -389,27 +580,15 @@ async fn project(
             failed.push(fail(filename, "the page's link is not a URL".into()));
             continue;
         };
-        match get(client, &url, None).await {
-            Ok((status, cache, body)) if status == http::StatusCode::OK => {
-                match drain(body, false).await {
-                    Ok((bytes, _)) => rows.push(FileRow {
-                        project: want.name.clone(),
-                        file: filename.clone(),
-                        bytes,
-                        cached: cache.contains("; hit"),
-                    }),
-                    Err(e) => failed.push(fail(filename, format!("download cut short: {e}"))),
-                }
-            }
-            Ok((status, _, body)) => {
-                let text = drain(body, true)
-                    .await
-                    .map(|(_, b)| String::from_utf8_lossy(&b).trim().to_owned())
-                    .unwrap_or_default();
-                failed.push(fail(filename, format!("{status}: {text}")));
-            }
-            Err(e) => failed.push(fail(filename, e)),
-        }
+        fetch_file(
+            client,
+            &url,
+            want.name.clone(),
+            filename.clone(),
+            &mut rows,
+            &mut failed,
+        )
+        .await;
     }
     (rows, failed)
 }

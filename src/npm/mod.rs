@@ -3,4 +3,5 @@
 //! itself and whose `dist.integrity` / `dist.shasum` it checks downloads against.
 
 pub mod document;
+pub mod lock;
 pub mod names;

@@ -4,7 +4,7 @@
 //! (`..`, other slashes, encoded characters) is refused.
 
 /// A valid package name, `name` or `@scope/name`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PackageName(String);
 
 /// npm's limit on a whole name.

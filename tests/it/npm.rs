@@ -408,3 +408,102 @@ async fn mounts_of_different_formats_share_one_token() {
     assert_eq!(env.aws.state().codeartifact.tokens.len(), 1);
     env.assert_no_leaks();
 }
+
+/// `awsproxy cache warm --lock package-lock.json` (the real binary): each
+/// locked package's document and tarball come through the mount into the
+/// cache (the second run finds them cached, and `npm install` would then
+/// need nothing from the registry); a version the registry lacks fails the
+/// run with its name; git dependencies are skipped.
+#[tokio::test]
+async fn cache_warm_fetches_the_tarballs_a_package_lock_names() {
+    let env = setup(false).await;
+    env.up.add("left-pad", "1.0.0", b"left-pad one");
+    env.up.add("left-pad", "1.1.0", b"left-pad one-one");
+    env.up.add("@s/p", "2.0.0", b"scoped");
+    let dir = tempfile::tempdir().unwrap();
+    let addr = env.base.trim_start_matches("http://");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[repos]\nlisten = \"{addr}\"\n\n[[repos.npm]]\nname = \"main\"\ndomain = \"fake-domain\"\n\
+             domain_owner = \"123456789012\"\nregion = \"us-east-1\"\nrepository = \"repo\"\n"
+        ),
+    )
+    .unwrap();
+    let lock = dir.path().join("package-lock.json");
+    let write_lock = |extra: &str| {
+        std::fs::write(
+            &lock,
+            format!(
+                r#"{{"name": "app", "lockfileVersion": 3, "packages": {{
+                "": {{"name": "app"}},
+                "node_modules/left-pad": {{"version": "1.1.0"}},
+                "node_modules/x/node_modules/left-pad": {{"version": "1.0.0"}},
+                "node_modules/@s/p": {{"version": "2.0.0"}},
+                "node_modules/g": {{"version": "git+https://example.com/g.git"}}{extra}
+            }}}}"#
+            ),
+        )
+        .unwrap();
+    };
+    write_lock("");
+    let run = {
+        let (config, lock, home) = (config.clone(), lock.clone(), dir.path().to_owned());
+        move || {
+            let out = std::process::Command::new(crate::support::context::bin())
+                .arg("--config")
+                .arg(&config)
+                .args(["cache", "warm", "--json", "--lock"])
+                .arg(&lock)
+                .env("HOME", &home)
+                .env_remove("AWSPROXY_REPOS_LISTEN")
+                .output()
+                .unwrap();
+            let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+            (out.status.code(), doc)
+        }
+    };
+    let (code, doc) = tokio::task::spawn_blocking(run.clone()).await.unwrap();
+    assert_eq!(code, Some(0), "{doc}");
+    let files: Vec<(&str, bool)> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["file"].as_str().unwrap(), f["cached"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("@s/p@2.0.0", false),
+            ("left-pad@1.0.0", false),
+            ("left-pad@1.1.0", false)
+        ]
+    );
+    assert_eq!(doc["projects"], 2);
+    assert_eq!(doc["skipped"][0], "g@git+https://example.com/g.git");
+    assert_eq!(env.up.count("/left-pad-1.1.0.tgz"), 1);
+
+    // Stored: the second run is all hits, and the registry sees no tarball request.
+    let (code, doc) = tokio::task::spawn_blocking(run.clone()).await.unwrap();
+    assert_eq!(code, Some(0), "{doc}");
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["cached"] == true),
+        "{doc}"
+    );
+    assert_eq!(env.up.count("/left-pad-1.1.0.tgz"), 1);
+    let got = env.get("/npm/main/-/@s/p/-/p-2.0.0.tgz").await;
+    assert_eq!(got.body.as_deref().unwrap(), b"scoped");
+
+    // A locked version the registry doesn't have fails the run, by name.
+    write_lock(r#", "node_modules/nope": {"version": "9.9.9"}"#);
+    let (code, doc) = tokio::task::spawn_blocking(run).await.unwrap();
+    assert_eq!(code, Some(1), "{doc}");
+    assert_eq!(doc["failed"][0]["project"], "nope", "{doc}");
+    env.assert_no_leaks();
+}
