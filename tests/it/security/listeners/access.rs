@@ -215,22 +215,12 @@ async fn serve_repos(
     (aws, pypi, ctx, daemon, port)
 }
 
-/// curl inside `machine` (no proxy from the environment): the HTTP status,
-/// or `Err(curl's exit code)` when no answer came.
-fn curl_from(machine: &OtherMachine, args: &[&str]) -> Result<String, i32> {
-    let out = machine
-        .command("curl")
-        .args([
-            "-sS",
-            "--noproxy",
-            "*",
-            "-m",
-            "10",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-        ])
+/// `curl` (no proxy from the environment) with `args`: the HTTP status, or
+/// `Err(curl's exit code)` when no answer came.
+fn curl_status(mut curl: std::process::Command, args: &[&str]) -> Result<String, i32> {
+    let out = curl
+        .args(["-sS", "--noproxy", "*", "-m", "10", "-o", "/dev/null"])
+        .args(["-w", "%{http_code}"])
         .args(args)
         .output()
         .expect("run curl");
@@ -238,6 +228,11 @@ fn curl_from(machine: &OtherMachine, args: &[&str]) -> Result<String, i32> {
         Some(0) => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
         code => Err(code.unwrap_or(-1)),
     }
+}
+
+/// [`curl_status`] inside `machine`.
+fn curl_from(machine: &OtherMachine, args: &[&str]) -> Result<String, i32> {
+    curl_status(machine.command("curl"), args)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,22 +281,11 @@ async fn another_machine_needs_an_allowed_network_and_a_token() {
     daemon.wait_for("not in allow_clients");
 
     // This machine's own tools still get in over loopback (with a token).
-    let local = std::process::Command::new("curl")
-        .args([
-            "-sS",
-            "--noproxy",
-            "*",
-            "-m",
-            "10",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-        ])
-        .args(["-u", &user, &page("127.0.0.1")])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&local.stdout), "200");
+    let local = curl_status(
+        std::process::Command::new("curl"),
+        &["-u", &user, &page("127.0.0.1")],
+    );
+    assert_eq!(local, Ok("200".to_owned()));
     assert_eq!(pypi.unauthorized(), 0);
 }
 
