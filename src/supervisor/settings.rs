@@ -15,6 +15,9 @@ use crate::sso::watch::WatchSettings;
 pub struct Settings {
     /// `[server]`, for every listener.
     pub limits: ServerLimits,
+    /// `[server] drain`: how long `serve` keeps serving after SIGTERM with
+    /// readiness already false.
+    pub drain: std::time::Duration,
     pub metrics: MetricsSection,
     pub sso: SsoSettings,
     pub creds: CredsSection,
@@ -105,6 +108,11 @@ impl Settings {
         };
         Ok(Self {
             limits: ServerLimits::resolve(file.server.as_ref(), daemon::open_file_limit()),
+            drain: file
+                .server
+                .as_ref()
+                .and_then(|s| s.drain)
+                .map_or(std::time::Duration::ZERO, |d| d.0),
             metrics: file.metrics.clone().unwrap_or_default(),
             sso: SsoSettings {
                 watch: WatchSettings::resolve(paths, config, false),

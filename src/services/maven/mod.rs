@@ -514,8 +514,10 @@ async fn object(
     // What clients may do with the file is the mount's to say, whatever the
     // cache stored (refusals keep their own `no-store`).
     if resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED {
-        resp.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        );
     }
     conditional(req.headers(), resp)
 }

@@ -544,7 +544,14 @@ async fn private_file(
         let opts = MetadataFetch::options(file_opts(mount, sha));
         return file(st, &url, opts, Arc::new(MetadataFetch(wheel)), ranges).await;
     }
-    let resp = file(st, &url, file_opts(mount, sha.clone()), repo.clone(), ranges).await;
+    let resp = file(
+        st,
+        &url,
+        file_opts(mount, sha.clone()),
+        repo.clone(),
+        ranges,
+    )
+    .await;
     if resp.status() == StatusCode::OK
         && let Some(wheel) = stored_wheel(st, mount, &local, url, repo)
     {
