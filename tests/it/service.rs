@@ -29,11 +29,11 @@ async fn sigterm_makes_readyz_503_while_requests_are_still_served_then_stops() {
     let origin = Origin::start();
     origin.set(
         "/slow",
-        Reply::ok("slow body").delay(Duration::from_secs(3)),
+        Reply::ok("slow body").delay(Duration::from_secs(5)),
     );
     origin.set("/fast", Reply::ok("fast body"));
     let ctx = TestContext::new().config(
-        "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\nallow_destinations = [\"127.0.0.1\"]\n[server]\ndrain = \"2s\"\n",
+        "[metrics]\nlisten = \"127.0.0.1:0\"\n[proxy]\nlisten = \"127.0.0.1:0\"\nallow_destinations = [\"127.0.0.1\"]\n[server]\ndrain = \"3s\"\n",
     );
     let mut daemon = spawn(&ctx, &[]);
     let metrics = daemon.url_of("status page");
@@ -53,6 +53,8 @@ async fn sigterm_makes_readyz_503_while_requests_are_still_served_then_stops() {
         assert!(Instant::now() < deadline, "the slow request never arrived");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    ctx.run(&["doctor", "--probe", &format!("{metrics}/readyz")])
+        .assert_code(0);
     let signalled = Instant::now();
     daemon.signal("TERM");
     daemon.wait_for("shutting down");
@@ -69,11 +71,17 @@ async fn sigterm_makes_readyz_503_while_requests_are_still_served_then_stops() {
     assert_eq!(ready["components"]["proxy"]["state"], "healthy", "{ready}");
     assert_eq!(json_of(&format!("{metrics}/livez")).await.0, 200);
     assert_eq!(json_of(&format!("{metrics}/healthz")).await.0, 200);
+    // The image's health check says the same.
+    let probe = ctx.run(&["doctor", "--probe", &format!("{metrics}/livez")]);
+    probe.assert_code(0);
+    assert_eq!(probe.stdout.trim(), format!("200 {metrics}/livez"));
+    ctx.run(&["doctor", "--probe", &format!("{metrics}/readyz")])
+        .assert_code(1);
     // New connections are still served during the drain.
     let (status, _, body) = via_proxy(&proxy, &origin.url("/fast")).await;
     assert_eq!((status, body.as_slice()), (200, b"fast body".as_slice()));
     assert!(
-        signalled.elapsed() < Duration::from_secs(2),
+        signalled.elapsed() < Duration::from_secs(3),
         "checked within the drain"
     );
 
@@ -81,13 +89,20 @@ async fn sigterm_makes_readyz_503_while_requests_are_still_served_then_stops() {
     assert_eq!((status, body.as_slice()), (200, b"slow body".as_slice()));
     assert_eq!(daemon.wait_exit(), 0);
     assert!(
-        signalled.elapsed() >= Duration::from_secs(2),
+        signalled.elapsed() >= Duration::from_secs(3),
         "serve kept running for the drain"
     );
     let (proxy_addr, _) = split_url(&proxy);
     assert!(tokio::net::TcpStream::connect(proxy_addr).await.is_err());
     let log = daemon.log();
     assert!(log.contains("drain over"), "{log}");
+    let probe = ctx.run(&["doctor", "--probe", &format!("{metrics}/livez")]);
+    probe.assert_code(1);
+    assert!(
+        probe.stderr.contains("hint: is `awsproxy serve` running"),
+        "{}",
+        probe.stderr
+    );
 }
 
 #[tokio::test]
