@@ -14,8 +14,14 @@ ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
 # Build: the same Debian release as the runtime, so the binary's glibc matches.
 FROM ${RUST_IMAGE} AS build
 WORKDIR /src
-COPY . .
-RUN cargo build --release --locked --bin awsproxy \
+# What the build reads (the manifest names tests/fake_aws.rs, so tests/ too);
+# the crate registry and target/ are caches kept between builds.
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY tests ./tests
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --bin awsproxy \
     && install -D -m 0755 target/release/awsproxy /out/awsproxy
 
 # Runtime: Debian slim, CA certificates (for AWS and the upstreams), the binary.
@@ -33,10 +39,12 @@ RUN apt-get update \
 COPY --from=build /out/awsproxy /usr/local/bin/awsproxy
 
 # Where awsproxy keeps its files (README "Files"): the cache (and CodeArtifact
-# tokens) under /var/cache/awsproxy, a volume; the CA key and state under
-# /var/lib/awsproxy. JSON logs, one object a line, for the container runtime.
+# tokens) under /var/cache/awsproxy, a volume; the interception CA (ca.pem,
+# ca-key.pem) and state under /var/lib/awsproxy. JSON logs, one object a line,
+# for the container runtime.
 ENV HOME=/var/lib/awsproxy \
     XDG_CACHE_HOME=/var/cache \
+    XDG_DATA_HOME=/var/lib \
     AWSPROXY_CONFIG=/etc/awsproxy/config.toml \
     AWSPROXY_LOG_FORMAT=json
 VOLUME ["/var/cache/awsproxy"]
