@@ -190,8 +190,10 @@ async fn json_logs_carry_the_request_id_the_response_returns() {
         "{log}"
     );
 
-    // Without one (or with one too long to keep), a fresh id, logged the same way.
-    for sent in [None, Some("x".repeat(200))] {
+    // Without one, with one too long to keep, or with one that would forge a
+    // field of a JSON line: a fresh id, logged the same way.
+    let forged = r#"x","level":"ERROR","message":"forged"#;
+    for sent in [None, Some("x".repeat(200)), Some(forged.to_owned())] {
         let headers: Vec<(&str, &str)> =
             sent.iter().map(|v| ("x-request-id", v.as_str())).collect();
         let (_, head, _) = get_with(&format!("{metrics}/"), &headers).await;
@@ -200,6 +202,7 @@ async fn json_logs_carry_the_request_id_the_response_returns() {
         daemon.wait_for(&format!("\"request_id\":\"{id}\""));
         assert!(!lines_of(&daemon.log(), &id).is_empty());
     }
+    assert!(!daemon.log().contains("forged"), "{}", daemon.log());
 
     // The forward proxy: the id is in its lines about the request and on the
     // answer; an origin's own id is left alone.
