@@ -15,13 +15,17 @@ ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
 FROM ${RUST_IMAGE} AS build
 WORKDIR /src
 # What the build reads (the manifest names tests/fake_aws.rs, so tests/ too);
-# the crate registry and target/ are caches kept between builds.
+# the crate registry and target/ are caches kept between builds, so a rebuild
+# compiles only awsproxy itself. COPY keeps the files' times, which can be older
+# than the cached build of them: touching the crate roots makes cargo rebuild
+# awsproxy from what was copied.
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY tests ./tests
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin awsproxy \
+    touch src/lib.rs src/main.rs \
+    && cargo build --release --locked --bin awsproxy \
     && install -D -m 0755 target/release/awsproxy /out/awsproxy
 
 # Runtime: Debian slim, CA certificates (for AWS and the upstreams), the binary.
