@@ -169,6 +169,8 @@ def test_compose_mounts_the_config_and_cache_and_checks_health_like_the_image():
     assert volumes["/etc/awsproxy/config.toml"].endswith(":ro")
     assert "/var/cache/awsproxy" in volumes
     assert svc["read_only"] is True and svc["cap_drop"] == ["ALL"]
+    # Published on the address the user names, never on every interface by default.
+    assert svc["ports"] and all(p.startswith("${AWSPROXY_ADDRESS:?") for p in svc["ports"]), svc["ports"]
     config = tomllib.loads((REPO / "deploy/compose/config.toml").read_text())
     drain = seconds(config["server"]["drain"])
     assert seconds(svc["stop_grace_period"]) > drain + 20
