@@ -545,6 +545,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;doctor' {
+            [CompletionResult]::new('--probe', '--probe', [CompletionResultType]::ParameterName, 'Only GET this http:// URL (e.g. `/livez` or `/readyz` of `[metrics] listen`): exit 0 on a 2xx answer within 3 seconds, else 1')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')

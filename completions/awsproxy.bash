@@ -1032,12 +1032,16 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__doctor)
-            opts="-v -q -h -V --config-only --json --config --log-level --log-format --verbose --quiet --help --version"
+            opts="-v -q -h -V --config-only --probe --json --config --log-level --log-format --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --probe)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

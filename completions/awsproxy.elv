@@ -491,6 +491,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand --version 'Print version'
         }
         &'awsproxy;doctor'= {
+            cand --probe 'Only GET this http:// URL (e.g. `/livez` or `/readyz` of `[metrics] listen`): exit 0 on a 2xx answer within 3 seconds, else 1'
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
             cand --log-format 'Log format on stderr'

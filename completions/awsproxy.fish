@@ -424,6 +424,7 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand env" -s v -l verbose -
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand env" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand env" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -l probe -d 'Only GET this http:// URL (e.g. `/livez` or `/readyz` of `[metrics] listen`): exit 0 on a 2xx answer within 3 seconds, else 1' -r
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand doctor" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''

@@ -122,6 +122,10 @@ pub enum Command {
     Env(EnvArgs),
 
     /// Diagnose configuration, SSO, credentials, ports, CA trust and the agent
+    ///
+    /// With `--probe URL`, only check that a running `serve` answers URL with
+    /// a 2xx (exit 0, else 1): the health check of a container image that has
+    /// no curl, e.g. `awsproxy doctor --probe http://127.0.0.1:9464/livez`.
     Doctor(DoctorArgs),
 
     /// Run a command with AWS credentials that stay fresh while it runs
@@ -707,6 +711,11 @@ pub struct DoctorArgs {
     /// Only validate the configuration file
     #[arg(long)]
     pub config_only: bool,
+
+    /// Only GET this http:// URL (e.g. `/livez` or `/readyz` of `[metrics]
+    /// listen`): exit 0 on a 2xx answer within 3 seconds, else 1
+    #[arg(long, value_name = "URL", conflicts_with = "config_only")]
+    pub probe: Option<String>,
 
     /// Print JSON instead of a table
     #[arg(long)]

@@ -2,7 +2,8 @@
 //! turning SIGTERM/SIGINT/SIGHUP into [`Signal`]s, and serving a router until a
 //! shutdown token fires, with a grace period for in-flight transfers.
 //! [`accept`] is the accept loop of every listener (timeouts, connection caps,
-//! back-off); [`nofile`] raises the open-file limit.
+//! back-off); [`nofile`] raises the open-file limit; [`request_id`] gives each
+//! request its id and log span.
 //!
 //! Listeners are bound as `std::net::TcpListener`s and handed to each run of a
 //! service as a clone, so a service restarted by a reload keeps its socket (no
@@ -17,6 +18,7 @@ pub mod host;
 
 pub(crate) mod accept;
 mod nofile;
+pub mod request_id;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -122,6 +124,12 @@ impl Signals {
     pub async fn next(&mut self) -> Signal {
         self.rx.recv().await.unwrap_or(Signal::Shutdown)
     }
+
+    /// Resolves at the next `Shutdown` (reloads in between are ignored: the
+    /// process is already stopping).
+    pub async fn next_shutdown(&mut self) {
+        while self.next().await != Signal::Shutdown {}
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` fires, then lets in-flight
@@ -204,7 +212,9 @@ async fn log_request(
 ) -> axum::response::Response {
     let logged = tracing::enabled!(tracing::Level::DEBUG)
         .then(|| (request.method().clone(), request.uri().path().to_owned()))
-        .filter(|(_, path)| !matches!(path.as_str(), "/health" | "/healthz"));
+        .filter(|(_, path)| {
+            !matches!(path.as_str(), "/health" | "/healthz" | "/livez" | "/readyz")
+        });
     let started = std::time::Instant::now();
     let swapped;
     let hosts: &HostPolicy = match &hosts {

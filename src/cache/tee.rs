@@ -150,7 +150,8 @@ pub struct Tee {
 /// Starts the tee task and returns the client's body.
 pub fn spawn(tee: Tee) -> Body {
     let (tx, rx) = mpsc::channel::<Result<Bytes, BoxError>>(8);
-    tokio::spawn(run(tee, tx));
+    // In the request's span: a failed fill logs with the request's id.
+    tokio::spawn(tracing::Instrument::in_current_span(run(tee, tx)));
     channel_body(rx)
 }
 

@@ -26,8 +26,8 @@ mod sso_watch;
 mod token_get;
 
 use crate::cli::{
-    CaCommand, CacheCommand, Cli, Command, ConfigCommand, CredsCommand, GlobalArgs, SsoCommand,
-    TokenCommand,
+    CaCommand, CacheCommand, Cli, Command, ConfigCommand, CredsCommand, DoctorArgs, GlobalArgs,
+    SsoCommand, TokenCommand,
 };
 use crate::config::Config;
 use crate::error::ExitStatus;
@@ -99,6 +99,11 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Config(ConfigCommand::Check(args)) => config_check::run(&ctx, args.json),
         Command::Config(ConfigCommand::Default) => config_check::print_default(&ctx),
         Command::Doctor(args) if args.config_only => config_check::run(&ctx, args.json),
+        Command::Doctor(DoctorArgs {
+            probe: Some(url),
+            json,
+            ..
+        }) => doctor::probe(&ctx, &url, json),
         Command::Doctor(args) => doctor::run(&ctx, &args),
         Command::Console(args) => console::run(&ctx, &args),
         Command::Serve(args) => serve::run(&ctx, &args),

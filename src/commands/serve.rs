@@ -1,5 +1,6 @@
 //! `awsproxy serve`: resolve the settings (flags > env > file > default), start
-//! the supervisor, print one line per listener, run until signalled.
+//! the supervisor, print one line per listener, run until signalled, then
+//! drain and stop.
 
 use super::Ctx;
 use crate::cli::ServeArgs;
@@ -7,7 +8,7 @@ use crate::config::{Config, ConfigFile};
 use crate::daemon::Signals;
 use crate::error::ExitStatus;
 use crate::services::status::StatusBoard;
-use crate::supervisor::{Shared, Supervisor};
+use crate::supervisor::{Shared, Stopped, Supervisor};
 
 /// Flags (and their `AWSPROXY_*` variables) override the file for sections that
 /// are present; they don't enable a service on their own.
@@ -42,17 +43,20 @@ pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let signals = Signals::install()?;
+    let stopped = runtime.block_on(async {
+        let mut signals = Signals::install()?;
         let shared = Shared::new(ctx.paths.clone(), StatusBoard::default());
         tracing::info!(config = %config.source, "starting");
         let mut supervisor = Supervisor::start(shared, config)?;
         for (label, url) in supervisor.listeners() {
             ctx.printer.message(&format!("awsproxy: {label:<32} {url}"));
         }
-        supervisor.run_until_signalled(signals, load).await;
-        supervisor.shutdown().await;
-        anyhow::Ok(())
+        supervisor.run_until_signalled(&mut signals, load).await;
+        anyhow::Ok(supervisor.drain_and_shutdown(&mut signals).await)
     })?;
+    if stopped == Stopped::AtOnce {
+        // Tasks still running (a transfer, a blocking file write) are not waited for.
+        runtime.shutdown_background();
+    }
     Ok(ExitStatus::Success)
 }

@@ -676,6 +676,10 @@ pub struct ServerSection {
     /// A passthrough `CONNECT` tunnel closes after this long with no bytes
     /// either way.
     pub tunnel_idle_timeout: Option<HumanDuration>,
+    /// After SIGTERM, how long `serve` keeps accepting requests while
+    /// `/readyz` already answers 503 (so a load balancer stops sending traffic
+    /// before the listeners close); default 0s.
+    pub drain: Option<HumanDuration>,
 }
 
 /// `[docker]`: the Docker credential helper (`docker-credential-awsproxy`) and

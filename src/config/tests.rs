@@ -259,6 +259,14 @@ fn server_limits_are_bounded() {
     assert!(e.hint.unwrap().contains("\"10m\""));
     let e = err("[server]\ntunnel_idle_timeout = \"2d\"\n");
     assert_eq!(e.key, "server.tunnel_idle_timeout");
+    let f = parse("[server]\ndrain = \"0s\"\n", &ConfigSource::EmbeddedDefault).unwrap();
+    assert_eq!(
+        f.server.unwrap().drain.unwrap().0,
+        std::time::Duration::ZERO
+    );
+    let e = err("[server]\ndrain = \"10m\"\n");
+    assert_eq!(e.key, "server.drain");
+    assert!(e.hint.unwrap().contains("\"5m\""));
 }
 
 #[test]

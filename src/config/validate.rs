@@ -345,8 +345,21 @@ fn validate_server(server: &ServerSection) -> Result<(), Invalid> {
             ));
         }
     }
+    if let Some(d) = server.drain
+        && d.0 > MAX_DRAIN
+    {
+        return Err(invalid(
+            vec![key("server"), key("drain")],
+            format!("{d} is out of range"),
+            Some("use a duration from \"0s\" to \"5m\"".to_owned()),
+        ));
+    }
     Ok(())
 }
+
+/// The longest `[server] drain`: orchestrators kill a pod that takes longer
+/// than its grace period (30s by default in Kubernetes) anyway.
+const MAX_DRAIN: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// The largest `[server] max_connections`.
 const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;

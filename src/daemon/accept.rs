@@ -153,9 +153,11 @@ impl Slot {
     }
 
     /// Runs `work` on its own task, holding this slot, until it ends or the
-    /// shutdown grace period is over.
+    /// shutdown grace period is over. It stays in the current span (a tunnel
+    /// logs with the id of the `CONNECT` that opened it).
     pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
         let slot = self.clone();
+        let work = tracing::Instrument::in_current_span(work);
         tokio::spawn(async move {
             tokio::select! {
                 () = work => {}
@@ -167,7 +169,8 @@ impl Slot {
 }
 
 /// Serves HTTP/1.1 on `io` with `service` under `slot`'s limits (header timer,
-/// keep-alive, upgrades for `CONNECT`), closing gracefully at shutdown.
+/// keep-alive, upgrades for `CONNECT`), closing gracefully at shutdown. Each
+/// request gets its id ([`super::request_id`]).
 pub async fn serve_connection<I, S, B>(io: I, service: S, slot: &Slot) -> hyper::Result<()>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -180,7 +183,7 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(slot.limits().header_timeout)
         .keep_alive(true)
-        .serve_connection(TokioIo::new(io), service)
+        .serve_connection(TokioIo::new(io), super::request_id::WithRequestId(service))
         .with_upgrades();
     tokio::pin!(conn);
     tokio::select! {

@@ -293,6 +293,7 @@ mod tests {
                 max_connections: Some(4096),
                 header_timeout: minutes(5),
                 tunnel_idle_timeout: minutes(60),
+                drain: minutes(1),
             }),
             [
                 "server.max_connections",
@@ -306,6 +307,7 @@ mod tests {
                 max_connections: Some(64),
                 header_timeout: Some(HumanDuration(std::time::Duration::from_secs(5))),
                 tunnel_idle_timeout: minutes(1),
+                drain: None,
             })
             .is_empty()
         );

@@ -8,6 +8,7 @@
 mod aws_checks;
 mod checks;
 mod loosened;
+pub mod probe;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@
 //! | [`creds_endpoint`] | ECS container-credentials endpoint |
 //! | [`forward`] | caching forward proxy with TLS interception |
 //! | [`repos`] | the repository listener: [`pypi`] and [`maven`] mounts |
-//! | [`status`] | `/healthz`, `/metrics` and the status page of `serve` |
+//! | [`status`] | `/healthz`, `/livez`, `/readyz`, `/metrics` and the status page of `serve` |
 
 pub mod ca_mount;
 pub mod cargo;

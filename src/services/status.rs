@@ -5,6 +5,8 @@
 //! |------------|-------------------------------------------------------------------|
 //! | `/`        | status page: services, SSO sessions, tokens, cache (HTML, no external assets) |
 //! | `/healthz` | 200 when every component is healthy, else 503; JSON body either way |
+//! | `/livez`   | 200 while the process serves (liveness: restart it when this fails) |
+//! | `/readyz`  | `/healthz`'s answer, and 503 from the first SIGTERM on while `serve` drains (readiness: send it traffic) |
 //! | `/metrics` | Prometheus text exposition                                        |
 //!
 //! Services report into a [`StatusBoard`]: their health, tables ("sections")
@@ -66,6 +68,8 @@ pub struct StatusBoard {
     sections: Arc<RwLock<Vec<(String, SectionFn)>>>,
     metrics: crate::metrics::Metrics,
     probes: Arc<RwLock<Vec<(String, ProbeFn)>>>,
+    /// Set by the first SIGTERM: why `/readyz` now refuses traffic.
+    draining: Arc<RwLock<Option<String>>>,
 }
 
 impl std::fmt::Debug for StatusBoard {
@@ -127,6 +131,12 @@ impl StatusBoard {
         upsert(&self.probes, component, Arc::new(probe));
     }
 
+    /// `serve` is stopping: `/readyz` answers 503 with `reason` (as component
+    /// [`DRAINING`]) from now on, while the listeners still serve.
+    pub fn set_draining(&self, reason: String) {
+        *write(&self.draining) = Some(reason);
+    }
+
     /// Static health merged with every probe's current answer.
     pub fn health_now(&self) -> BTreeMap<String, Health> {
         let mut health = read(&self.health).clone();
@@ -164,10 +174,15 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The component `/readyz` adds while `serve` drains.
+pub const DRAINING: &str = "serve";
+
 pub fn router(board: StatusBoard) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
         .route("/ca.pem", get(ca_pem))
         .route("/metrics", get(metrics))
         .with_state(board)
@@ -182,7 +197,29 @@ struct HealthBody {
 }
 
 async fn healthz(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
-    let components = board.health_now();
+    health_response(board.health_now())
+}
+
+/// Readiness: the components `/healthz` reports (stores that failed to open,
+/// mounts without a token or endpoint, SSO sessions needing a login), plus
+/// [`DRAINING`] once shutdown has begun, so a load balancer stops sending
+/// traffic before the listeners close.
+async fn readyz(axum::extract::State(board): axum::extract::State<StatusBoard>) -> Response {
+    let mut components = board.health_now();
+    if let Some(reason) = read(&board.draining).clone() {
+        components.insert(DRAINING.to_owned(), Health::Unhealthy { reason });
+    }
+    health_response(components)
+}
+
+/// Liveness: answering at all is the answer. Nothing here depends on AWS or
+/// a store, so an outage upstream never gets the process restarted.
+async fn livez() -> Response {
+    axum::Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+/// 200 with the components when all are healthy, else 503 naming the others.
+fn health_response(components: BTreeMap<String, Health>) -> Response {
     let unhealthy = unhealthy(&components);
     let code = if unhealthy.is_empty() {
         StatusCode::OK
@@ -417,6 +454,47 @@ mod tests {
             "no CodeArtifact token: SSO login needed"
         );
         assert_eq!(v["components"]["proxy"]["state"], "healthy");
+    }
+
+    #[tokio::test]
+    async fn readyz_follows_health_and_draining_livez_stays_up() {
+        let board = StatusBoard::default();
+        board.set_health("repos", Health::Healthy);
+        let router = router(board.clone());
+        assert_eq!(get(&router, "/readyz").await.0, StatusCode::OK);
+        assert_eq!(get(&router, "/livez").await.0, StatusCode::OK);
+
+        // An unhealthy component makes the process unready, not dead.
+        let reason = "no CodeArtifact token: SSO login needed";
+        board.set_health(
+            "pypi:corp",
+            Health::Unhealthy {
+                reason: reason.into(),
+            },
+        );
+        let (code, body) = get(&router, "/readyz").await;
+        assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["unhealthy"]["pypi:corp"], reason, "{body}");
+        let (code, body) = get(&router, "/livez").await;
+        assert_eq!(
+            (code, body.as_str()),
+            (StatusCode::OK, r#"{"status":"ok"}"#)
+        );
+
+        // Draining: unready with the reason; /healthz keeps its old meaning.
+        board.set_health("pypi:corp", Health::Healthy);
+        assert_eq!(get(&router, "/readyz").await.0, StatusCode::OK);
+        board.set_draining("draining: stopping in 5s".into());
+        let (code, body) = get(&router, "/readyz").await;
+        assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            v["unhealthy"][DRAINING], "draining: stopping in 5s",
+            "{body}"
+        );
+        assert_eq!(get(&router, "/healthz").await.0, StatusCode::OK);
+        assert_eq!(get(&router, "/livez").await.0, StatusCode::OK);
     }
 
     #[tokio::test]

@@ -409,18 +409,39 @@ impl Supervisor {
         }
     }
 
+    /// Stops after the first SIGTERM/SIGINT: `/readyz` answers 503 at once
+    /// while every listener keeps serving for `[server] drain` (a load
+    /// balancer sees the pod go unready before connections are refused); then
+    /// the listeners stop accepting and in-flight requests finish within the
+    /// grace period. Another SIGTERM/SIGINT cuts either wait short: it returns
+    /// `Stopped::AtOnce` and whatever still runs is dropped with the runtime.
+    pub async fn drain_and_shutdown(self, signals: &mut Signals) -> Stopped {
+        let drain = self.settings.drain;
+        self.shared.board.set_draining(format!(
+            "draining: shutting down (serving for {} more, then finishing in-flight requests)",
+            humantime::format_duration(drain)
+        ));
+        tracing::info!(drain = ?drain, "shutting down: /readyz answers 503; still serving during the drain");
+        tokio::select! {
+            () = tokio::time::sleep(drain) => {}
+            () = signals.next_shutdown() => return Stopped::at_once(),
+        }
+        tracing::info!("drain over: no new connections; finishing in-flight requests");
+        tokio::select! {
+            () = self.shutdown() => Stopped::Gracefully,
+            () = signals.next_shutdown() => Stopped::at_once(),
+        }
+    }
+
     /// Runs until SIGTERM/SIGINT; SIGHUP calls `load` and applies the result.
     pub async fn run_until_signalled(
         &mut self,
-        mut signals: Signals,
+        signals: &mut Signals,
         load: impl Fn() -> anyhow::Result<Config>,
     ) {
         loop {
             match signals.next().await {
-                Signal::Shutdown => {
-                    tracing::info!("shutting down");
-                    return;
-                }
+                Signal::Shutdown => return,
                 Signal::Reload => match load() {
                     Ok(new) => match self.reload(new).await {
                         Ok(restarted) => {
@@ -436,6 +457,23 @@ impl Supervisor {
                 },
             }
         }
+    }
+}
+
+/// How [`Supervisor::drain_and_shutdown`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The drain ran out and every listener finished its requests (or the
+    /// grace period ended).
+    Gracefully,
+    /// A second signal: in-flight requests are dropped.
+    AtOnce,
+}
+
+impl Stopped {
+    fn at_once() -> Self {
+        tracing::warn!("second shutdown signal: stopping at once, dropping in-flight requests");
+        Self::AtOnce
     }
 }
 

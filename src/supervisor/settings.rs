@@ -17,6 +17,9 @@ use crate::tls::listener::{self, ListenerTls};
 pub struct Settings {
     /// `[server]`, for every listener.
     pub limits: ServerLimits,
+    /// `[server] drain`: how long `serve` keeps serving after SIGTERM with
+    /// readiness already false.
+    pub drain: std::time::Duration,
     pub metrics: MetricsSection,
     /// The status listener's `allow_clients` and tokens.
     pub metrics_access: Access,
@@ -141,6 +144,11 @@ impl Settings {
         )?;
         Ok(Self {
             limits: ServerLimits::resolve(file.server.as_ref(), daemon::open_file_limit()),
+            drain: file
+                .server
+                .as_ref()
+                .and_then(|s| s.drain)
+                .map_or(std::time::Duration::ZERO, |d| d.0),
             metrics: file.metrics.clone().unwrap_or_default(),
             metrics_access: Access::resolve(file, "metrics"),
             metrics_tls: match &file.metrics {

@@ -30,6 +30,7 @@ mod npm;
 mod pypi;
 mod security;
 mod serve;
+mod service;
 mod setup;
 mod sso;
 mod sso_profiles;

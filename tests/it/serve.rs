@@ -221,7 +221,7 @@ async fn serves_the_credentials_endpoint_with_its_metrics_on_the_metrics_listene
 }
 
 /// `host:port` of an `http://` URL, and its path (`/` when empty).
-fn split_url(url: &str) -> (&str, String) {
+pub(crate) fn split_url(url: &str) -> (&str, String) {
     let rest = url.trim_start_matches("http://");
     rest.split_once('/')
         .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")))
@@ -229,7 +229,7 @@ fn split_url(url: &str) -> (&str, String) {
 
 /// Sends `GET target` (a path, or an absolute URL for a proxy) to `connect_to`
 /// and returns the open connection, for tests that read the response slowly.
-async fn open_get(
+pub(crate) async fn open_get(
     connect_to: &str,
     target: &str,
     host: &str,
@@ -247,14 +247,14 @@ async fn open_get(
 }
 
 /// A GET of `url` through the forward proxy at `proxy`.
-async fn via_proxy(proxy: &str, url: &str) -> (u16, String, Vec<u8>) {
+pub(crate) async fn via_proxy(proxy: &str, url: &str) -> (u16, String, Vec<u8>) {
     let (proxy, _) = split_url(proxy);
     let (host, _) = split_url(url);
     crate::support::raw::read_response(open_get(proxy, url, host, &[]).await).await
 }
 
 /// A GET of `url` with extra request headers.
-async fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
+pub(crate) async fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
     let (authority, path) = split_url(url);
     crate::support::raw::read_response(open_get(authority, &path, authority, headers).await).await
 }
