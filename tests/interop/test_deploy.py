@@ -108,22 +108,30 @@ def test_the_deployment_runs_two_hardened_replicas_with_probes_and_a_long_enough
 def test_example_configurations_pass_config_check(env, tmp_path):
     cm = tmp_path / "configmap.toml"
     cm.write_text(configmap_config())
-    for path in (cm, REPO / "deploy/compose/config.toml"):
+    # The compose file's token is a secret the container gets mounted.
+    token = tmp_path / "awsproxy-ci"
+    token.write_text("0123456789abcdef\n")
+    compose = tmp_path / "compose.toml"
+    compose.write_text((REPO / "deploy/compose/config.toml").read_text().replace("/run/secrets/awsproxy-ci", str(token)))
+    for path in (cm, compose):
         proc = run(env, "--config", str(path), "config", "check")
         assert "configuration OK" in proc.stdout + proc.stderr
         text = path.read_text()
-        # Every non-loopback listener says why it may be one.
+        # Every non-loopback listener has access control, not the firewall-only escape.
         config = tomllib.loads(text)
         for section in ("proxy", "repos", "metrics", "creds"):
             if section in config and not config[section]["listen"].startswith("127."):
-                assert config[section].get("allow_non_loopback") is True, section
+                assert config[section].get("allow_clients"), section
+                assert "allow_non_loopback" not in config[section], section
         assert "access control" in text
-    # `serve` itself refuses the same file without the consent.
+    # `serve` itself refuses the same file without it.
     refused = tmp_path / "refused.toml"
-    refused.write_text(configmap_config().replace("allow_non_loopback = true\n", ""))
+    refused.write_text(
+        "\n".join(l for l in configmap_config().splitlines() if not l.strip().startswith("allow_clients"))
+    )
     proc = run(env, "--config", str(refused), "serve", check=False, timeout=20)
     assert proc.returncode == 2, proc.stderr
-    assert "allow_non_loopback = true" in proc.stderr
+    assert "allow_clients" in proc.stderr
 
 
 def dockerfile():
