@@ -1,8 +1,8 @@
-//! A listener on a non-loopback address serves anyone who can reach it, as the
-//! user: awsproxy has no access control of its own there. `serve` and
-//! `creds serve` refuse to start that way, naming the key, the file and the
-//! setting that allows it; where a section sets `allow_non_loopback`, `doctor`
-//! warns.
+//! A listener on a non-loopback address without access control serves anyone
+//! who can reach it, as the user. `serve` and `creds serve` refuse to start
+//! that way, naming the key, the file and the settings that allow it; where a
+//! section sets `allow_non_loopback`, `doctor` warns. (With `allow_clients` or
+//! tokens, see `access.rs`.)
 
 use super::send;
 use crate::support::TestContext;
