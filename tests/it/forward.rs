@@ -75,7 +75,7 @@ impl Proxy {
             destinations,
         };
         let forwarder = Arc::new(PassThrough::new(client.clone()));
-        let proxy = ForwardProxy::new(settings, ca.clone(), client, forwarder).unwrap();
+        let proxy = ForwardProxy::new(settings, Some(ca.clone()), client, forwarder).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -426,7 +426,7 @@ async fn a_proxy_chained_to_itself_detects_the_loop() {
         destinations: loopback_allowed(),
     };
     let forwarder = Arc::new(PassThrough::new(client.clone()));
-    let proxy = ForwardProxy::new(settings, ca, client.clone(), forwarder).unwrap();
+    let proxy = ForwardProxy::new(settings, Some(ca), client.clone(), forwarder).unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let served = tokio::spawn(proxy.serve(listener, async move {
         let _ = stopped.await;

@@ -558,3 +558,50 @@ async fn a_fresh_status_page_says_what_to_add_instead_of_empty_tables() {
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
 }
+
+/// With interception off the forward proxy loads no CA, so a container's
+/// read-only data directory is fine: nothing is created there, and
+/// `http://awsproxy.ca/` says why there is no certificate.
+#[tokio::test]
+async fn a_proxy_without_interception_creates_no_ca() {
+    use tokio::io::AsyncWriteExt as _;
+    let ctx = TestContext::new().config("[proxy]\nlisten = \"127.0.0.1:0\"\nintercept = false\n");
+    let mut daemon = spawn(&ctx);
+    let proxy = daemon.url_of("forward proxy");
+    let addr = proxy.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        b"GET http://awsproxy.ca/ HTTP/1.1\r\nhost: awsproxy.ca\r\nconnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let (status, _, body) = crate::support::raw::read_response(s).await;
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("interception is off"), "{body}");
+    let created: Vec<_> = walk(&ctx.data_home());
+    assert!(
+        !created
+            .iter()
+            .any(|p| p.ends_with("ca.pem") || p.ends_with("ca-key.pem")),
+        "{created:?}"
+    );
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(), 0);
+}
+
+/// Every file below `dir` (none if it doesn't exist).
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

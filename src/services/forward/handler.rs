@@ -156,7 +156,10 @@ impl ForwardProxy {
     }
 
     fn ca_response(&self, path: &str) -> Response<Body> {
-        let ca = self.inner.minter.ca();
+        let Some(minter) = &self.inner.minter else {
+            return ProxyError::NoCa.response();
+        };
+        let ca = minter.ca();
         let (body, content_type, filename) = match path {
             "/" | "/cert.pem" | "/ca.pem" => (
                 net::full(ca.cert_pem().to_owned()),
@@ -214,6 +217,8 @@ pub(super) enum ProxyError {
     BadConnectTarget,
     /// A path on the CA host other than the certificate's.
     NoSuchCaFile,
+    /// The CA host, with interception off (no CA is loaded).
+    NoCa,
 }
 
 impl ProxyError {
@@ -221,7 +226,7 @@ impl ProxyError {
         match self {
             Self::NotAbsolute | Self::BadTarget | Self::BadConnectTarget => StatusCode::BAD_REQUEST,
             Self::Loop => StatusCode::LOOP_DETECTED,
-            Self::NoSuchCaFile => StatusCode::NOT_FOUND,
+            Self::NoSuchCaFile | Self::NoCa => StatusCode::NOT_FOUND,
         }
     }
 
@@ -239,6 +244,9 @@ impl ProxyError {
             Self::BadConnectTarget => "awsproxy: CONNECT needs a host:port target\n",
             Self::NoSuchCaFile => {
                 "awsproxy: the CA certificate is at / (PEM) and /cert.der (DER)\n"
+            }
+            Self::NoCa => {
+                "awsproxy: TLS interception is off (`[proxy] intercept = false`), so there is no CA to trust\n"
             }
         }
     }

@@ -84,7 +84,9 @@ async fn open(
     if first[0] != TLS_HANDSHAKE {
         return Some(Opened::Plain(io));
     }
-    let config = match proxy.inner.minter.server_config(host) {
+    // Without a CA every tunnel passes through (`is_passthrough`); never here.
+    let minter = proxy.inner.minter.as_ref()?;
+    let config = match minter.server_config(host) {
         Ok(config) => Arc::new(config),
         Err(error) => {
             tracing::warn!(%host, %error, "cannot build the interception TLS config");

@@ -87,7 +87,8 @@ pub struct ForwardProxy {
 
 struct Inner {
     settings: ForwardSettings,
-    minter: Arc<LeafMinter>,
+    /// `None` with interception off: no CA is loaded (a read-only data dir is fine).
+    minter: Option<Arc<LeafMinter>>,
     client: UpstreamClient,
     forwarder: Arc<dyn Forwarder>,
     /// This instance's `Via` pseudonym; seeing it on a request means a loop
@@ -105,14 +106,15 @@ impl std::fmt::Debug for ForwardProxy {
 
 impl ForwardProxy {
     /// `client` opens CONNECT passthrough tunnels; `forwarder` handles every
-    /// forwarded request.
+    /// forwarded request; `ca` signs intercepted hosts' leaves (`None`: no
+    /// interception, every tunnel passes through).
     pub fn new(
         settings: ForwardSettings,
-        ca: Arc<CertificateAuthority>,
+        ca: Option<Arc<CertificateAuthority>>,
         client: UpstreamClient,
         forwarder: Arc<dyn Forwarder>,
     ) -> anyhow::Result<Self> {
-        let minter = Arc::new(LeafMinter::new(ca)?);
+        let minter = ca.map(LeafMinter::new).transpose()?.map(Arc::new);
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
@@ -125,7 +127,7 @@ impl ForwardProxy {
     }
 
     /// The proxy `serve` runs, from the configuration: loads (or creates) the CA
-    /// under the data dir, builds the upstream client (checking destinations,
+    /// under the data dir when it intercepts, builds the upstream client (checking destinations,
     /// `own` listeners among them), and sends `GET`/`HEAD` through `cache`.
     pub fn with_cache(
         proxy: &ProxySection,
@@ -134,7 +136,13 @@ impl ForwardProxy {
         stats: Arc<crate::cache::stats::CacheStats>,
         own: OwnListeners,
     ) -> anyhow::Result<Self> {
-        let ca = Arc::new(CertificateAuthority::load_or_create(&paths.data_dir)?);
+        let ca = if proxy.intercept {
+            Some(Arc::new(CertificateAuthority::load_or_create(
+                &paths.data_dir,
+            )?))
+        } else {
+            None
+        };
         let settings = ForwardSettings::from_config(proxy, own);
         let client = UpstreamClient::new(&ClientSettings {
             destinations: Some(settings.destinations.clone()),
