@@ -28,6 +28,20 @@ fn prefix_len(ip: IpAddr) -> u8 {
     if ip.is_ipv4() { 32 } else { 128 }
 }
 
+/// Whether this process has `CAP_NET_ADMIN` (so [`add_to_loopback`] would be
+/// allowed), from `CapEff` in `/proc/self/status`. For `doctor`: a check, not a try.
+pub fn may_add() -> bool {
+    const CAP_NET_ADMIN: u32 = 12;
+    cfg!(target_os = "linux")
+        && std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))
+                .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+                .is_some_and(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
+        })
+}
+
 /// An address this process added to `lo`; dropping it removes the address.
 #[derive(Debug)]
 pub struct AddedAddress {
