@@ -169,7 +169,7 @@ mod tests {
             (creds_endpoint::TOKEN_FILE_VAR, CONTAINER_TOKEN_PATH.into())
         );
         let volume = format!("{}:/run/awsproxy/token:ro", file.display());
-        assert_eq!(spec.volumes, [volume.clone()]);
+        assert_eq!(spec.volumes, std::slice::from_ref(&volume));
         let docker = spec.render(ContainerEnvFormat::Docker);
         assert!(docker.ends_with(&format!(" -v '{volume}'")), "{docker}");
         assert!(

@@ -167,7 +167,7 @@ fn an_ecs_address_the_host_lacks_is_added_to_lo_reached_from_a_container_and_rem
     assert!(!host.lo().contains("169.254.170.2"), "{}", host.lo());
 
     let ctx = context("169.254.170.2:80");
-    let mut d = Daemon::spawn(host.wrap(&ctx.command().args(["creds", "serve"]), &[]));
+    let mut d = Daemon::spawn(host.wrap(ctx.command().args(["creds", "serve"]), &[]));
     d.wait_for("endpoint at http://169.254.170.2:80/v1/credentials");
     assert!(host.lo().contains("169.254.170.2/32"), "{}", host.lo());
     assert!(
@@ -200,7 +200,7 @@ fn an_ecs_address_the_host_lacks_is_added_to_lo_reached_from_a_container_and_rem
 fn serve_adds_and_removes_the_ipv6_address_too() {
     let host = Netns::new();
     let ctx = context("[fd00:ec2::23]:80");
-    let mut d = Daemon::spawn(host.wrap(&ctx.command().arg("serve"), &[]));
+    let mut d = Daemon::spawn(host.wrap(ctx.command().arg("serve"), &[]));
     d.wait_for("http://[fd00:ec2::23]:80/");
     assert!(host.lo().contains("fd00:ec2::23/128"), "{}", host.lo());
     let (status, body) = host.get("http://[fd00:ec2::23]/v1/credentials", "tok-app-1234");
@@ -215,7 +215,7 @@ fn an_address_that_was_already_there_is_left_in_place() {
     let host = Netns::new();
     host.sh("ip addr add 169.254.170.23/32 dev lo");
     let ctx = context("169.254.170.23:80");
-    let mut d = Daemon::spawn(host.wrap(&ctx.command().args(["creds", "serve"]), &[]));
+    let mut d = Daemon::spawn(host.wrap(ctx.command().args(["creds", "serve"]), &[]));
     d.wait_for("endpoint at http://169.254.170.23:80/");
     let (status, _) = host.get("http://169.254.170.23/v1/credentials", "tok-app-1234");
     assert_eq!(status, 200);
@@ -235,7 +235,7 @@ fn without_cap_net_admin_the_error_prints_the_command_and_why() {
     let ctx = context("169.254.170.2:1338");
     let out = host
         .wrap(
-            &ctx.command().args(["creds", "serve"]),
+            ctx.command().args(["creds", "serve"]),
             &["setpriv", "--bounding-set", "-net_admin"],
         )
         .output()
@@ -263,7 +263,7 @@ fn without_cap_net_bind_service_port_80_says_how_to_allow_it_and_the_address_goe
     let ctx = context("169.254.170.2:80");
     let out = host
         .wrap(
-            &ctx.command().args(["creds", "serve"]),
+            ctx.command().args(["creds", "serve"]),
             &["setpriv", "--bounding-set", "-net_bind_service"],
         )
         .output()
