@@ -17,7 +17,8 @@ use std::net::IpAddr;
 /// The shell command that adds `ip` to the loopback interface, for hints.
 pub fn add_command(ip: IpAddr) -> String {
     if cfg!(target_os = "linux") {
-        format!("sudo ip addr add {ip}/{} dev lo", prefix_len(ip))
+        let nodad = if ip.is_ipv6() { " nodad" } else { "" };
+        format!("sudo ip addr add {ip}/{} dev lo{nodad}", prefix_len(ip))
     } else {
         let family = if ip.is_ipv6() { "inet6 " } else { "" };
         format!("sudo ifconfig lo0 {family}alias {ip}/{} up", prefix_len(ip))
@@ -57,7 +58,7 @@ impl Drop for AddedAddress {
             Err(e) => tracing::warn!(
                 address = %self.ip,
                 "cannot remove the address awsproxy added to lo: {e} (remove it with `{}`)",
-                add_command(self.ip).replace(" add ", " del ")
+                add_command(self.ip).replace(" add ", " del ").replace(" nodad", "")
             ),
         }
     }
@@ -101,6 +102,7 @@ mod netlink {
     const NLMSG_ERROR: u16 = 2;
     const IFA_ADDRESS: u16 = 1;
     const IFA_LOCAL: u16 = 2;
+    const IFA_F_NODAD: u8 = 0x02;
     const AF_INET: u8 = 2;
     const AF_INET6: u8 = 10;
     /// The kernel gives the loopback device index 1 in every network namespace.
@@ -140,8 +142,11 @@ mod netlink {
         m.extend_from_slice(&(NLM_F_REQUEST | NLM_F_ACK | flags).to_ne_bytes());
         m.extend_from_slice(&seq.to_ne_bytes());
         m.extend_from_slice(&0u32.to_ne_bytes()); // port id: the kernel assigns it
-        // ifaddrmsg: family, prefix length, flags, scope, interface index.
-        m.extend_from_slice(&[family, prefix, 0, 0]);
+        // ifaddrmsg: family, prefix length, flags, scope, interface index. An
+        // IPv6 address would be "tentative" (unbindable) until duplicate
+        // address detection ends: skip it, as `ip addr add ... nodad` does.
+        let flags = if family == AF_INET6 { IFA_F_NODAD } else { 0 };
+        m.extend_from_slice(&[family, prefix, flags, 0]);
         m.extend_from_slice(&LOOPBACK_IFINDEX.to_ne_bytes());
         for kind in [IFA_LOCAL, IFA_ADDRESS] {
             let len = u16::try_from(4 + octets.len()).expect("short attribute");
@@ -210,7 +215,7 @@ mod tests {
 
         let v6 = encode(RTM_DELADDR, 0, "fd00:ec2::23".parse().unwrap(), 1);
         assert_eq!(v6.len(), 16 + 8 + 2 * 20);
-        assert_eq!(&v6[16..18], &[10, 128]);
+        assert_eq!(&v6[16..19], &[10, 128, 0x02]);
     }
 
     #[test]
@@ -235,7 +240,7 @@ mod tests {
         );
         assert_eq!(
             add_command("fd00:ec2::23".parse().unwrap()),
-            "sudo ip addr add fd00:ec2::23/128 dev lo"
+            "sudo ip addr add fd00:ec2::23/128 dev lo nodad"
         );
     }
 }
