@@ -41,7 +41,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct BoundListener {
     pub addr: SocketAddr,
     socket: std::net::TcpListener,
-    /// The ECS address awsproxy put on `lo` for this socket, removed with it.
+    /// The ECS address awsproxy put on `lo` for this socket (or a share of one
+    /// it put there for another), removed with the last share.
     _added: Option<ecs_address::AddedAddress>,
 }
 
@@ -52,7 +53,7 @@ impl BoundListener {
     pub fn bind(addr: SocketAddr, key: &'static str) -> anyhow::Result<Self> {
         let ip = addr.ip().to_canonical();
         let (socket, added) = match std::net::TcpListener::bind(addr) {
-            Ok(socket) => (socket, None),
+            Ok(socket) => (socket, ecs_address::share(ip)),
             Err(e)
                 if e.kind() == std::io::ErrorKind::AddrNotAvailable
                     && host::ECS_ADDRESSES.contains(&ip) =>

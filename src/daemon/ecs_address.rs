@@ -13,6 +13,7 @@
 
 use std::io;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, Weak};
 
 /// The shell command that adds `ip` to the loopback interface, for hints.
 pub fn add_command(ip: IpAddr) -> String {
@@ -43,14 +44,28 @@ pub fn may_add() -> bool {
         })
 }
 
-/// An address this process added to `lo`; dropping it removes the address.
-#[derive(Debug)]
+/// A share of an address this process added to `lo`. When the last share
+/// drops, the address is removed. A listener bound to an address another
+/// listener of this process added (a reload moving the endpoint to another
+/// port) takes a share with [`share`], so the address stays while either needs it.
+#[derive(Debug, Clone)]
 pub struct AddedAddress {
+    _owned: Arc<Owned>,
+}
+
+#[derive(Debug)]
+struct Owned {
     ip: IpAddr,
 }
 
-impl Drop for AddedAddress {
+/// The addresses this process added and still holds.
+static OURS: Mutex<Vec<Weak<Owned>>> = Mutex::new(Vec::new());
+
+impl Drop for Owned {
     fn drop(&mut self) {
+        OURS.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|w| w.strong_count() > 0);
         match netlink::request(netlink::RTM_DELADDR, 0, self.ip) {
             Ok(()) => {
                 tracing::info!(address = %self.ip, "removed the address awsproxy had added to lo")
@@ -64,6 +79,16 @@ impl Drop for AddedAddress {
     }
 }
 
+/// A share of `ip` if this process added it and holds it still.
+pub fn share(ip: IpAddr) -> Option<AddedAddress> {
+    OURS.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .filter_map(Weak::upgrade)
+        .find(|o| o.ip == ip)
+        .map(|owned| AddedAddress { _owned: owned })
+}
+
 /// Adds `ip/32` (`/128`) to `lo`. `Ok(None)`: it was there already (another
 /// process added it meanwhile), so it is not ours to remove. An error of kind
 /// `PermissionDenied` means the process lacks `CAP_NET_ADMIN`.
@@ -72,7 +97,11 @@ pub fn add_to_loopback(ip: IpAddr) -> io::Result<Option<AddedAddress>> {
     match netlink::request(netlink::RTM_NEWADDR, flags, ip) {
         Ok(()) => {
             tracing::info!(address = %ip, "added the address to lo for the credentials endpoint (removed at shutdown)");
-            Ok(Some(AddedAddress { ip }))
+            let owned = Arc::new(Owned { ip });
+            OURS.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(Arc::downgrade(&owned));
+            Ok(Some(AddedAddress { _owned: owned }))
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
         Err(e) => Err(e),

@@ -211,6 +211,28 @@ fn serve_adds_and_removes_the_ipv6_address_too() {
 }
 
 #[test]
+fn a_reload_that_moves_the_endpoint_to_another_port_keeps_the_address() {
+    let host = Netns::new();
+    let ctx = context("169.254.170.2:80");
+    let mut d = Daemon::spawn(host.wrap(ctx.command().arg("serve"), &[]));
+    d.wait_for("http://169.254.170.2:80/");
+    // The new listener binds the address the old one added; the old one
+    // closing must not take the address from it.
+    ctx.write(
+        &ctx.config_path(),
+        &format!("[creds]\nlisten = \"169.254.170.2:1338\"\n{CLIENTS}"),
+    );
+    d.signal("HUP");
+    d.wait_for("configuration reloaded");
+    assert!(host.lo().contains("169.254.170.2/32"), "{}", host.lo());
+    let (status, body) = host.get("http://169.254.170.2:1338/v1/credentials", "tok-app-1234");
+    assert_eq!(status, 200, "{body}\n{}", d.log());
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(), 0, "{}", d.log());
+    assert!(!host.lo().contains("169.254.170.2"), "{}", host.lo());
+}
+
+#[test]
 fn an_address_that_was_already_there_is_left_in_place() {
     let host = Netns::new();
     host.sh("ip addr add 169.254.170.23/32 dev lo");
