@@ -350,3 +350,53 @@ fn container_env_prints_the_ecs_url_and_warns_about_loopback() {
         out.stderr
     );
 }
+
+#[test]
+fn doctor_says_whether_containers_can_reach_the_endpoint() {
+    let host = Netns::new();
+    let ctx = context("169.254.170.2:80");
+    let finding = |prefix: &[&str]| {
+        let out = host
+            .wrap(ctx.command().args(["doctor", "--json"]), prefix)
+            .output()
+            .expect("doctor");
+        let all: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == "creds:containers")
+            .cloned()
+            .unwrap_or_else(|| panic!("no creds:containers in {all}"))
+    };
+    let may_add = finding(&[]);
+    assert_eq!(may_add["outcome"], "pass", "{may_add}");
+    assert!(
+        may_add["summary"]
+            .as_str()
+            .unwrap()
+            .contains("adds it to lo"),
+        "{may_add}"
+    );
+
+    let may_not = finding(&["setpriv", "--bounding-set", "-net_admin"]);
+    assert_eq!(may_not["outcome"], "warn", "{may_not}");
+    assert!(
+        may_not["hint"]
+            .as_str()
+            .unwrap()
+            .contains("sudo ip addr add 169.254.170.2/32 dev lo"),
+        "{may_not}"
+    );
+
+    host.sh("ip addr add 169.254.170.2/32 dev lo");
+    let present = finding(&["setpriv", "--bounding-set", "-net_admin"]);
+    assert_eq!(present["outcome"], "pass", "{present}");
+    assert!(
+        present["summary"]
+            .as_str()
+            .unwrap()
+            .contains("containers on a Docker bridge reach http://169.254.170.2/v1/credentials"),
+        "{present}"
+    );
+}
