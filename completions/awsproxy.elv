@@ -234,7 +234,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
             cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
             cand --log-format 'Log format on stderr'
-            cand --json 'Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"]}`'
+            cand --json 'Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"], "extra_hosts": [...]}`'
             cand -v 'More log output (repeat for more)'
             cand --verbose 'More log output (repeat for more)'
             cand -q 'Less log output (repeat for less)'

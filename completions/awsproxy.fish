@@ -212,7 +212,7 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l format -d 'Output format' -r -f -a "docker\t'`docker run` (and `podman run`) flags: `-e NAME=VALUE -v SRC:DST:ro`'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l format -d 'Output format' -r -f -a "docker\t'`docker run` (and `podman run`) flags: `-e NAME=VALUE -v SRC:DST:ro --add-host ...`'
 compose\t'A docker compose fragment: `environment:` and `volumes:` for a service'
 env\t'`NAME=VALUE` lines for `docker run --env-file` (mount the token file yourself)'"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l listen -d 'The endpoint\'s listen address (overrides `[creds] listen`, as for `creds serve`)' -r
@@ -224,7 +224,7 @@ debug\t''
 trace\t''"
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
 json\t'One JSON object per line'"
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l json -d 'Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"]}`'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l json -d 'Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"], "extra_hosts": [...]}`'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -368,7 +368,9 @@ pub enum CredsCommand {
     /// its token file mounted read-only at /run/awsproxy/token: as `docker run`
     /// flags, a compose fragment or an `--env-file`. Containers reach the
     /// endpoint when it listens on the ECS address (`[creds] listen =
-    /// "169.254.170.2:80"`); a loopback address is the container's own.
+    /// "169.254.170.2:80"`); a loopback address is the container's own. With
+    /// `[creds] tls_ca_names` (host.docker.internal) the URL is https, and
+    /// awsproxy's CA is mounted and named for the SDKs.
     #[command(after_help = CONTAINER_ENV_EXAMPLES)]
     ContainerEnv(CredsContainerEnvArgs),
 }
@@ -392,14 +394,14 @@ pub struct CredsContainerEnvArgs {
     #[arg(long, value_name = "ADDR", env = env_vars::AWSPROXY_CREDS_LISTEN)]
     pub listen: Option<ListenAddr>,
 
-    /// Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"]}`
+    /// Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"], "extra_hosts": [...]}`
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ContainerEnvFormat {
-    /// `docker run` (and `podman run`) flags: `-e NAME=VALUE -v SRC:DST:ro`
+    /// `docker run` (and `podman run`) flags: `-e NAME=VALUE -v SRC:DST:ro --add-host ...`
     Docker,
     /// A docker compose fragment: `environment:` and `volumes:` for a service
     Compose,

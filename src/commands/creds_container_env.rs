@@ -6,15 +6,24 @@
 //! (which may hold the token) on stdout; why a container could not reach the
 //! endpoint on stderr.
 
+use std::path::PathBuf;
+
 use super::Ctx;
 use crate::cli::{ContainerEnvFormat, CredsContainerEnvArgs};
 use crate::config::CredsSection;
 use crate::error::{Error, ExitStatus};
 use crate::services::creds_endpoint;
 use crate::shell::quote_posix;
+use crate::tls::CertificateAuthority;
+use crate::trust;
 
 /// Where the client's token file is mounted in the container.
 pub const CONTAINER_TOKEN_PATH: &str = "/run/awsproxy/token";
+/// Where awsproxy's CA certificate, and the bundle of it with the system's
+/// roots, are mounted when the endpoint speaks https with awsproxy's CA.
+const CONTAINER_CA_PATH: &str = "/run/awsproxy/ca.pem";
+const CONTAINER_BUNDLE_PATH: &str = "/run/awsproxy/ca-bundle.pem";
+const CONTAINER_TRUSTSTORE_PATH: &str = "/run/awsproxy/truststore.p12";
 
 pub fn run(ctx: &Ctx, args: &CredsContainerEnvArgs) -> anyhow::Result<ExitStatus> {
     let config = ctx.config()?;
@@ -22,7 +31,23 @@ pub fn run(ctx: &Ctx, args: &CredsContainerEnvArgs) -> anyhow::Result<ExitStatus
     if let Some(listen) = args.listen {
         section.listen = listen;
     }
-    let spec = ContainerSpec::for_client(&section, &args.client)?;
+    // With `tls_ca_names` the endpoint speaks https with a certificate from
+    // awsproxy's CA, which the container must trust.
+    let https = if let Some(name) = section.tls_ca_names.first() {
+        // The endpoint makes the CA the same way when it starts.
+        let ca = CertificateAuthority::load_or_create(&ctx.paths.data_dir)?;
+        let bundle = trust::bundle_path(&ctx.paths);
+        let truststore = trust::java_truststore_path(&ctx.paths);
+        Some(Https {
+            name: name.clone(),
+            ca: ca.cert_path().to_owned(),
+            bundle: bundle.is_file().then_some(bundle),
+            truststore: truststore.is_file().then_some(truststore),
+        })
+    } else {
+        None
+    };
+    let spec = ContainerSpec::for_client(&section, &args.client, https.as_ref())?;
     for warning in &spec.warnings {
         ctx.printer.warn(warning);
     }
@@ -35,6 +60,7 @@ pub fn run(ctx: &Ctx, args: &CredsContainerEnvArgs) -> anyhow::Result<ExitStatus
         ctx.printer.json(&serde_json::json!({
             "environment": environment,
             "volumes": spec.volumes,
+            "extra_hosts": spec.extra_hosts,
         }))?;
         return Ok(ExitStatus::Success);
     }
@@ -50,22 +76,40 @@ pub fn run(ctx: &Ctx, args: &CredsContainerEnvArgs) -> anyhow::Result<ExitStatus
     Ok(ExitStatus::Success)
 }
 
+/// The endpoint's https with awsproxy's CA: the name the container calls, and the CA files on this host.
+#[derive(Debug)]
+struct Https {
+    name: String,
+    ca: PathBuf,
+    /// The CA with the system's roots (`awsproxy ca trust` writes it).
+    bundle: Option<PathBuf>,
+    /// The JDK's roots and the CA (`awsproxy ca trust` writes it when it finds a JDK).
+    truststore: Option<PathBuf>,
+}
+
 /// The container's variables and mounts.
 #[derive(Debug)]
 struct ContainerSpec {
     env: Vec<(&'static str, String)>,
     /// `SRC:DST:ro`, as docker and compose write them.
     volumes: Vec<String>,
+    /// `NAME:ADDRESS` for `--add-host` / `extra_hosts`.
+    extra_hosts: Vec<String>,
     /// For stderr (never the token).
     warnings: Vec<String>,
 }
 
 impl ContainerSpec {
-    fn for_client(section: &CredsSection, name: &str) -> Result<Self, Error> {
+    fn for_client(
+        section: &CredsSection,
+        name: &str,
+        https: Option<&Https>,
+    ) -> Result<Self, Error> {
         let host = creds_endpoint::client_env(section, name)?;
         let mut spec = Self {
             env: Vec::new(),
             volumes: Vec::new(),
+            extra_hosts: Vec::new(),
             warnings: host.warnings,
         };
         for (var, value) in host.vars {
@@ -77,10 +121,55 @@ impl ContainerSpec {
                 spec.env.push((var, value));
             }
         }
-        if let Some((why, hint)) = creds_endpoint::container_problem(section.listen.0) {
-            spec.warnings.push(format!("{why}\nhint: {hint}"));
+        match https {
+            Some(https) => spec.trust(https),
+            // Over https (a certificate of the user's own) any host will do.
+            None if section.tls_cert.is_some() => {}
+            None => {
+                if let Some((why, hint)) = creds_endpoint::container_problem(section.listen.0) {
+                    spec.warnings.push(format!("{why}\nhint: {hint}"));
+                }
+            }
         }
         Ok(spec)
+    }
+
+    /// What the SDKs need to trust the endpoint's certificate, and the name
+    /// resolving in the container. botocore and the AWS CLI are not helped by a
+    /// variable: their container provider reads certifi's bundle only (not
+    /// `AWS_CA_BUNDLE`), so the README says how to add the CA to it.
+    fn trust(&mut self, https: &Https) {
+        let mount = |src: &std::path::Path, dst: &str| format!("{}:{dst}:ro", src.display());
+        self.volumes.push(mount(&https.ca, CONTAINER_CA_PATH));
+        // The JavaScript SDK (node) adds these to its roots.
+        self.env
+            .push(("NODE_EXTRA_CA_CERTS", CONTAINER_CA_PATH.to_owned()));
+        // OpenSSL-style clients (the Go and Rust SDKs, curl) replace their
+        // roots with it: only a bundle that has the public ones too will do.
+        match &https.bundle {
+            Some(bundle) => {
+                self.volumes.push(mount(bundle, CONTAINER_BUNDLE_PATH));
+                self.env
+                    .push(("SSL_CERT_FILE", CONTAINER_BUNDLE_PATH.to_owned()));
+            }
+            None => self.warnings.push(
+                "no CA bundle yet, so SSL_CERT_FILE (for the Go and Rust SDKs) is left out\nhint: run `awsproxy ca trust`, then this again".to_owned(),
+            ),
+        }
+        // Java: a copy of the JDK's roots with the CA.
+        if let Some(truststore) = &https.truststore {
+            self.volumes
+                .push(mount(truststore, CONTAINER_TRUSTSTORE_PATH));
+            self.env.push((
+                "JAVA_TOOL_OPTIONS",
+                trust::java_tool_options(std::path::Path::new(CONTAINER_TRUSTSTORE_PATH)),
+            ));
+        }
+        if https.name == "host.docker.internal" {
+            // Docker Desktop has the name; Docker Engine on Linux needs it mapped.
+            self.extra_hosts
+                .push("host.docker.internal:host-gateway".to_owned());
+        }
     }
 
     fn render(&self, format: ContainerEnvFormat) -> String {
@@ -95,6 +184,11 @@ impl ContainerSpec {
                         .iter()
                         .map(|v| format!("-v {}", quote_posix(v))),
                 )
+                .chain(
+                    self.extra_hosts
+                        .iter()
+                        .map(|h| format!("--add-host {}", quote_posix(h))),
+                )
                 .collect::<Vec<_>>()
                 .join(" "),
             // JSON strings are YAML double-quoted scalars; compose reads `$` as
@@ -105,10 +199,15 @@ impl ContainerSpec {
                 for (n, v) in &self.env {
                     out.push_str(&format!("  {n}: {}\n", scalar(v)));
                 }
-                if !self.volumes.is_empty() {
-                    out.push_str("volumes:\n");
-                    for v in &self.volumes {
-                        out.push_str(&format!("  - {}\n", scalar(v)));
+                for (key, list) in [
+                    ("volumes", &self.volumes),
+                    ("extra_hosts", &self.extra_hosts),
+                ] {
+                    if !list.is_empty() {
+                        out.push_str(&format!("{key}:\n"));
+                        for v in list {
+                            out.push_str(&format!("  - {}\n", scalar(v)));
+                        }
                     }
                 }
                 out
@@ -138,7 +237,7 @@ mod tests {
         let s = section(&format!(
             "[creds]\nlisten = \"169.254.170.2:80\"\n[[creds.client]]\nname = \"app\"\ntoken = \"tok$1\"\n{KEYS}"
         ));
-        let spec = ContainerSpec::for_client(&s, "app").unwrap();
+        let spec = ContainerSpec::for_client(&s, "app", None).unwrap();
         assert!(spec.warnings.is_empty(), "{:?}", spec.warnings);
         assert_eq!(
             spec.render(ContainerEnvFormat::Docker),
@@ -163,7 +262,7 @@ mod tests {
             "[creds]\nlisten = \"127.0.0.1:1338\"\n[[creds.client]]\nname = \"app\"\ntoken_file = {:?}\n{KEYS}",
             file.display().to_string()
         ));
-        let spec = ContainerSpec::for_client(&s, "app").unwrap();
+        let spec = ContainerSpec::for_client(&s, "app", None).unwrap();
         assert_eq!(
             spec.env[1],
             (creds_endpoint::TOKEN_FILE_VAR, CONTAINER_TOKEN_PATH.into())
@@ -182,11 +281,76 @@ mod tests {
     }
 
     #[test]
+    fn https_names_the_ca_for_each_sdk_and_maps_host_docker_internal() {
+        let s = section(&format!(
+            "[creds]\ntls_ca_names = [\"host.docker.internal\"]\n[[creds.client]]\nname = \"app\"\ntoken = \"t\"\n{KEYS}"
+        ));
+        let https = Https {
+            name: "host.docker.internal".into(),
+            ca: "/d/ca.pem".into(),
+            bundle: Some("/d/ca-bundle.pem".into()),
+            truststore: None,
+        };
+        let spec = ContainerSpec::for_client(&s, "app", Some(&https)).unwrap();
+        assert!(
+            spec.warnings.is_empty(),
+            "loopback is fine here: {:?}",
+            spec.warnings
+        );
+        assert_eq!(
+            spec.render(ContainerEnvFormat::Docker),
+            "-e AWS_CONTAINER_CREDENTIALS_FULL_URI=https://host.docker.internal:1338/v1/credentials \
+             -e AWS_CONTAINER_AUTHORIZATION_TOKEN=t -e NODE_EXTRA_CA_CERTS=/run/awsproxy/ca.pem \
+             -e SSL_CERT_FILE=/run/awsproxy/ca-bundle.pem -v /d/ca.pem:/run/awsproxy/ca.pem:ro \
+             -v /d/ca-bundle.pem:/run/awsproxy/ca-bundle.pem:ro --add-host host.docker.internal:host-gateway"
+        );
+        assert!(
+            spec.render(ContainerEnvFormat::Compose)
+                .ends_with("extra_hosts:\n  - \"host.docker.internal:host-gateway\"\n")
+        );
+
+        let alone = Https {
+            bundle: None,
+            ..https
+        };
+        let spec = ContainerSpec::for_client(&s, "app", Some(&alone)).unwrap();
+        assert!(
+            !spec.env.iter().any(|(n, _)| *n == "SSL_CERT_FILE"),
+            "{:?}",
+            spec.env
+        );
+        assert!(
+            spec.warnings[0].contains("awsproxy ca trust"),
+            "{:?}",
+            spec.warnings
+        );
+
+        let java = Https {
+            truststore: Some("/d/ts.p12".into()),
+            ..alone
+        };
+        let spec = ContainerSpec::for_client(&s, "app", Some(&java)).unwrap();
+        assert!(
+            spec.volumes
+                .contains(&"/d/ts.p12:/run/awsproxy/truststore.p12:ro".to_owned())
+        );
+        let (_, options) = spec
+            .env
+            .iter()
+            .find(|(n, _)| *n == "JAVA_TOOL_OPTIONS")
+            .unwrap();
+        assert!(
+            options.starts_with("-Djavax.net.ssl.trustStore=/run/awsproxy/truststore.p12 "),
+            "{options}"
+        );
+    }
+
+    #[test]
     fn an_unknown_client_names_the_known_ones() {
         let s = section(&format!(
             "[creds]\n[[creds.client]]\nname = \"app\"\ntoken = \"t\"\n{KEYS}[[creds.client]]\nname = \"ci\"\ntoken = \"u\"\n{KEYS}"
         ));
-        let err = ContainerSpec::for_client(&s, "nope").unwrap_err();
+        let err = ContainerSpec::for_client(&s, "nope", None).unwrap_err();
         assert!(err.to_string().contains("`nope`"), "{err}");
         assert_eq!(err.hint().unwrap(), "configured clients: app, ci");
     }

@@ -373,7 +373,14 @@ pub fn client_env(section: &CredsSection, name: &str) -> Result<ClientEnv, Error
             hint: Some("set a fixed port with --listen or `[creds] listen`".to_owned()),
         });
     }
-    let url = endpoint_url(client_address(section.listen.0));
+    let url = match section.tls_ca_names.first() {
+        Some(name) => format!("https://{name}:{}/v1/credentials", section.listen.0.port()),
+        None if section.tls_cert.is_some() => format!(
+            "https://{}/v1/credentials",
+            client_address(section.listen.0)
+        ),
+        None => endpoint_url(client_address(section.listen.0)),
+    };
     let mut env = ClientEnv {
         vars: vec![(FULL_URI_VAR, url)],
         warnings: Vec::new(),
@@ -435,6 +442,30 @@ pub fn container_problem(listen: SocketAddr) -> Option<(String, String)> {
         )
     };
     Some((why, hint))
+}
+
+/// The `Host` names the endpoint answers besides loopback, its own address and
+/// the ECS addresses: `allowed_hosts`, and the names its certificate is for.
+pub fn answered_hosts(section: &CredsSection) -> Vec<String> {
+    let mut hosts = section.allowed_hosts.clone();
+    hosts.extend(section.tls_ca_names.iter().cloned());
+    hosts
+}
+
+/// The endpoint's TLS (`None`: plain http), as for the other listeners.
+pub fn listener_tls(
+    section: &CredsSection,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Option<crate::tls::listener::ListenerTls>> {
+    crate::tls::listener::ListenerTls::resolve(
+        crate::tls::listener::keys(
+            "creds",
+            &section.tls_cert,
+            &section.tls_key,
+            &section.tls_ca_names,
+        ),
+        data_dir,
+    )
 }
 
 /// The address a client on this host uses: loopback when listening on all interfaces.

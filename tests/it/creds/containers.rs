@@ -400,3 +400,99 @@ fn doctor_says_whether_containers_can_reach_the_endpoint() {
         "{present}"
     );
 }
+
+/// `curl` over https to the endpoint at `addr` as `name`, trusting `ca`.
+fn curl_https(ca: &std::path::Path, name: &str, addr: std::net::SocketAddr, token: &str) -> Output {
+    Command::new("curl")
+        .env_remove("CURL_CA_BUNDLE")
+        .env_remove("SSL_CERT_FILE")
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            "-w",
+            "\n%{http_code}",
+            "--cacert",
+        ])
+        .arg(ca)
+        .arg("--resolve")
+        .arg(format!("{name}:{}:127.0.0.1", addr.port()))
+        .arg("-H")
+        .arg(format!("Authorization: {token}"))
+        .arg(format!("https://{name}:{}/v1/credentials", addr.port()))
+        .output()
+        .expect("curl")
+}
+
+#[test]
+fn tls_ca_names_serve_the_endpoint_over_https_with_a_certificate_from_the_ca() {
+    let ctx = TestContext::new().config(&format!(
+        "[creds]\ntls_ca_names = [\"host.docker.internal\"]\n{CLIENTS}"
+    ));
+    let d = super::harness::Daemon::start(&ctx);
+    let ca = ctx.write(
+        &ctx.root().join("ca.pem"),
+        &ctx.run(&["ca", "export"]).stdout,
+    );
+
+    let ok = curl_https(&ca, "host.docker.internal", d.addr, "tok-app-1234");
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{}\n{}", text(&ok), d.log());
+    assert!(
+        stdout.ends_with("\n200") && stdout.contains("AKIDCONTAINERAPP"),
+        "{stdout}"
+    );
+    let wrong = curl_https(&ca, "host.docker.internal", d.addr, "tok-app-123");
+    let stdout = String::from_utf8_lossy(&wrong.stdout);
+    assert!(
+        stdout.ends_with("\n403") && !stdout.contains("AKID"),
+        "{stdout}"
+    );
+    // The listener speaks TLS only: a plain-http request gets nothing.
+    let plain = std::panic::catch_unwind(|| d.get("/v1/credentials", Some("tok-app-1234")));
+    assert!(
+        plain.map_or(true, |r| !r.body.contains("AKID")),
+        "plain http answered on a TLS listener"
+    );
+    // `env --creds` and `container-env` give the https URL.
+    let env = ctx.run(&[
+        "creds",
+        "container-env",
+        "app",
+        "--listen",
+        &d.addr.to_string(),
+        "--format",
+        "env",
+    ]);
+    env.assert_code(0);
+    assert!(
+        env.stdout.contains(&format!(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI=https://host.docker.internal:{}/v1/credentials",
+            d.addr.port()
+        )),
+        "{}",
+        env.stdout
+    );
+    assert!(
+        env.stdout
+            .contains("NODE_EXTRA_CA_CERTS=/run/awsproxy/ca.pem"),
+        "{}",
+        env.stdout
+    );
+    // No certificate for another name: a client that checks it refuses.
+    let other = curl_https(&ca, "evil.example", d.addr, "tok-app-1234");
+    assert!(!other.status.success(), "{}", text(&other));
+    assert!(
+        String::from_utf8_lossy(&other.stderr).contains("evil.example"),
+        "{}",
+        text(&other)
+    );
+    assert!(!String::from_utf8_lossy(&other.stdout).contains("AKID"));
+
+    // Without `tls_ca_names` the endpoint speaks no TLS at all.
+    let plain = TestContext::new().config(&format!("[creds]\n{CLIENTS}"));
+    let d = super::harness::Daemon::start(&plain);
+    let refused = curl_https(&ca, "host.docker.internal", d.addr, "tok-app-1234");
+    assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(!String::from_utf8_lossy(&refused.stdout).contains("AKID"));
+}
