@@ -261,3 +261,96 @@ def test_the_javascript_sdk_in_a_container(endpoint, env, tmp_path):
     proc = run_in(container, dict(inline, AWS_CONTAINER_AUTHORIZATION_TOKEN="wrong"), "node", "-e", JS)
     assert proc.returncode != 0, proc.stdout
     assert "ASIA" not in proc.stdout
+
+
+CONTAINER_SH = r"""
+set -e
+mount --bind "$0" /etc/hosts
+mount -t tmpfs tmpfs /run
+mkdir -p /run/awsproxy
+for v in $AWSPROXY_TEST_VOLUMES; do
+  src="${v%%:*}"; rest="${v#*:}"; dst="${rest%%:*}"
+  touch "$dst" && mount --bind "$src" "$dst"
+done
+# What an image does to make botocore trust the CA: add it to certifi's bundle.
+if [ -n "$AWSPROXY_TEST_CERTIFI" ]; then
+  cat "${AWSPROXY_TEST_CERTIFI#*:}" /run/awsproxy/ca.pem > /run/awsproxy/certifi.pem
+  mount --bind /run/awsproxy/certifi.pem "${AWSPROXY_TEST_CERTIFI%%:*}"
+fi
+unset AWSPROXY_TEST_VOLUMES AWSPROXY_TEST_CERTIFI
+exec "$@"
+"""
+
+
+def test_https_with_host_docker_internal_and_the_ca_container_env_names(env, moto, tmp_path):
+    """`[creds] tls_ca_names = ["host.docker.internal"]`: the endpoint also speaks
+    https with a certificate from awsproxy's CA. What `container-env --https
+    --json` prints is applied as docker would (a mount namespace: its
+    `/etc/hosts` maps host.docker.internal to this host, as on Docker Desktop,
+    and its volumes are bind mounts). The JavaScript SDK trusts the CA through
+    NODE_EXTRA_CA_CERTS. botocore's container provider reads only certifi's
+    bundle (AWS_CA_BUNDLE does not reach it): it refuses the certificate until
+    the CA is added to that bundle, as the README says to do in an image; then
+    boto3 and the AWS CLI get the credentials too."""
+    import certifi
+
+    assert NODE_MODULES, "AWSPROXY_INTEROP_NODE_MODULES is not set: run the tier with tests/interop/run.sh"
+    cfg = tmp_path / "awsproxy.toml"
+    token_file = tmp_path / "app.token"
+    token_file.write_text(APP_TOKEN)
+    cfg.write_text(
+        '[creds]\nlisten = "127.0.0.1:0"\ntls_ca_names = ["host.docker.internal"]\n'
+        f'[[creds.client]]\nname = "app"\ntoken_file = "{token_file}"\n'
+        'access_key_id = "AKIDCONTAINERHOST"\nsecret_access_key = "host-secret"\nregion = "us-east-1"\n'
+        f'role_arn = "{APP_ROLE}"\nrole_session_name = "app"\n'
+    )
+    serve = Daemon(dict(env, AWS_ENDPOINT_URL_STS=moto), "--config", str(cfg), "creds", "serve")
+    try:
+        port = serve.wait_for(r"endpoint at https://127\.0\.0\.1:(\d+)/").group(1)
+        serve.wait_for(r"as https://host\.docker\.internal:\d+/v1/credentials")
+        out = subprocess.run(
+            [AWSPROXY, "--config", str(cfg), "creds", "container-env", "app",
+             "--listen", f"127.0.0.1:{port}", "--json"],
+            env=env, capture_output=True, text=True, timeout=30,
+        )
+        assert out.returncode == 0, out.stderr
+        assert "awsproxy ca trust" in out.stderr, out.stderr  # no bundle yet: no SSL_CERT_FILE
+        spec = json.loads(out.stdout)
+        environment = spec["environment"]
+        assert environment == {
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"https://host.docker.internal:{port}/v1/credentials",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/run/awsproxy/token",
+            "NODE_EXTRA_CA_CERTS": "/run/awsproxy/ca.pem",
+        }, environment
+        assert spec["extra_hosts"] == ["host.docker.internal:host-gateway"]
+
+        hosts = tmp_path / "hosts"
+        hosts.write_text("127.0.0.1 localhost\n127.0.0.1 host.docker.internal\n")  # host-gateway: this host
+        e = {k: v for k, v in container_env(env, "unused").items() if not k.startswith("AWS_CONTAINER")}
+        e.update(environment)
+        e.update(AWS_ENDPOINT_URL_STS=moto, NODE_PATH=NODE_MODULES, AWSPROXY_TEST_VOLUMES=" ".join(spec["volumes"]))
+        container = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", CONTAINER_SH, str(hosts)]
+
+        def run(extra, *args):
+            return subprocess.run([*container, *args], env=dict(e, **extra), capture_output=True, text=True, timeout=120)
+
+        js = run({}, "node", "-e", JS)
+        assert js.returncode == 0, js.stderr + serve.log()
+        assert "assumed-role/ContainerRole/app" in json.loads(js.stdout)["arn"]
+        js = run({"NODE_EXTRA_CA_CERTS": ""}, "node", "-e", JS)
+        assert js.returncode != 0 and "ASIA" not in js.stdout, "the CA is what made node trust it"
+
+        cli = run({"AWS_CA_BUNDLE": "/run/awsproxy/ca.pem"}, "aws", "sts", "get-caller-identity")
+        assert cli.returncode != 0 and "ASIA" not in cli.stdout, "AWS_CA_BUNDLE does not reach the container provider"
+        assert "CERTIFICATE_VERIFY_FAILED" in cli.stderr or "certificate" in cli.stderr.lower(), cli.stderr
+
+        with_ca = {"AWSPROXY_TEST_CERTIFI": f"{certifi.where()}:{certifi.where()}"}
+        py = run(with_ca, "python", "-c", BOTO3)
+        assert py.returncode == 0, py.stderr + serve.log()
+        got = json.loads(py.stdout)
+        assert got["method"] == "container-role" and "assumed-role/ContainerRole/app" in got["arn"], got
+        cli = run(with_ca, "aws", "sts", "get-caller-identity", "--output", "json")
+        assert cli.returncode == 0, cli.stderr
+        assert "assumed-role/ContainerRole/app" in json.loads(cli.stdout)["Arn"]
+    finally:
+        serve.stop()
