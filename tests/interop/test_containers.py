@@ -283,9 +283,9 @@ exec "$@"
 
 
 def test_https_with_host_docker_internal_and_the_ca_container_env_names(env, moto, tmp_path):
-    """`[creds] tls_ca_names = ["host.docker.internal"]`: the endpoint also speaks
-    https with a certificate from awsproxy's CA. What `container-env --https
-    --json` prints is applied as docker would (a mount namespace: its
+    """`[creds] tls_ca_names = ["host.docker.internal"]`: the endpoint speaks
+    https with a certificate from awsproxy's CA. What `container-env --json`
+    prints is applied as docker would (a mount namespace: its
     `/etc/hosts` maps host.docker.internal to this host, as on Docker Desktop,
     and its volumes are bind mounts). The JavaScript SDK trusts the CA through
     NODE_EXTRA_CA_CERTS. botocore's container provider reads only certifi's
