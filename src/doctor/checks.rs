@@ -78,7 +78,16 @@ fn is_ecs(name: &str, addr: SocketAddr) -> bool {
 /// ECS address, and this host has that address (or awsproxy may add it).
 pub fn creds_containers(config: &Config) -> Option<Finding> {
     const CHECK: &str = "creds:containers";
-    let listen = config.file.creds.as_ref()?.listen.0;
+    let section = config.file.creds.as_ref()?;
+    let listen = section.listen.0;
+    if let Some(name) = section.tls_ca_names.first() {
+        return Some(Finding::pass(
+            CHECK,
+            format!(
+                "the endpoint speaks https as {name} (awsproxy's CA): containers that trust the CA and reach {listen} as {name} use it (`creds container-env` says how)"
+            ),
+        ));
+    }
     if let Some((why, hint)) = crate::services::creds_endpoint::container_problem(listen) {
         // Not a fault: most setups have no containers.
         return Some(Finding::pass(
