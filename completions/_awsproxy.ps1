@@ -213,6 +213,7 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the ECS container-credentials endpoint (`[creds]` in the config)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print credentials for a profile: credential_process JSON or shell exports')
+            [CompletionResult]::new('container-env', 'container-env', [CompletionResultType]::ParameterValue, 'Print what a container needs to use a client''s credentials')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -248,9 +249,27 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'awsproxy;creds;container-env' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'The endpoint''s listen address (overrides `[creds] listen`, as for `creds serve`)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level for messages on stderr [default: warn; info for daemons]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"], "extra_hosts": [...]}`')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log output (repeat for less)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'awsproxy;creds;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the ECS container-credentials endpoint (`[creds]` in the config)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print credentials for a profile: credential_process JSON or shell exports')
+            [CompletionResult]::new('container-env', 'container-env', [CompletionResultType]::ParameterValue, 'Print what a container needs to use a client''s credentials')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -258,6 +277,9 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
             break
         }
         'awsproxy;creds;help;export' {
+            break
+        }
+        'awsproxy;creds;help;container-env' {
             break
         }
         'awsproxy;creds;help;help' {
@@ -728,12 +750,16 @@ Register-ArgumentCompleter -Native -CommandName 'awsproxy' -ScriptBlock {
         'awsproxy;help;creds' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the ECS container-credentials endpoint (`[creds]` in the config)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print credentials for a profile: credential_process JSON or shell exports')
+            [CompletionResult]::new('container-env', 'container-env', [CompletionResultType]::ParameterValue, 'Print what a container needs to use a client''s credentials')
             break
         }
         'awsproxy;help;creds;serve' {
             break
         }
         'awsproxy;help;creds;export' {
+            break
+        }
+        'awsproxy;help;creds;container-env' {
             break
         }
         'awsproxy;help;token' {

@@ -127,6 +127,9 @@ _awsproxy() {
             awsproxy__subcmd__config__subcmd__help,help)
                 cmd="awsproxy__subcmd__config__subcmd__help__subcmd__help"
                 ;;
+            awsproxy__subcmd__creds,container-env)
+                cmd="awsproxy__subcmd__creds__subcmd__container__subcmd__env"
+                ;;
             awsproxy__subcmd__creds,export)
                 cmd="awsproxy__subcmd__creds__subcmd__export"
                 ;;
@@ -135,6 +138,9 @@ _awsproxy() {
                 ;;
             awsproxy__subcmd__creds,serve)
                 cmd="awsproxy__subcmd__creds__subcmd__serve"
+                ;;
+            awsproxy__subcmd__creds__subcmd__help,container-env)
+                cmd="awsproxy__subcmd__creds__subcmd__help__subcmd__container__subcmd__env"
                 ;;
             awsproxy__subcmd__creds__subcmd__help,export)
                 cmd="awsproxy__subcmd__creds__subcmd__help__subcmd__export"
@@ -216,6 +222,9 @@ _awsproxy() {
                 ;;
             awsproxy__subcmd__help__subcmd__config,default)
                 cmd="awsproxy__subcmd__help__subcmd__config__subcmd__default"
+                ;;
+            awsproxy__subcmd__help__subcmd__creds,container-env)
+                cmd="awsproxy__subcmd__help__subcmd__creds__subcmd__container__subcmd__env"
                 ;;
             awsproxy__subcmd__help__subcmd__creds,export)
                 cmd="awsproxy__subcmd__help__subcmd__creds__subcmd__export"
@@ -856,12 +865,46 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__creds)
-            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve export help"
+            opts="-v -q -h -V --config --log-level --log-format --verbose --quiet --help --version serve export container-env help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__creds__subcmd__container__subcmd__env)
+            opts="-v -q -h -V --format --listen --json --config --log-level --log-format --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "docker compose env" -- "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -916,8 +959,22 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__creds__subcmd__help)
-            opts="serve export help"
+            opts="serve export container-env help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__creds__subcmd__help__subcmd__container__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1312,8 +1369,22 @@ _awsproxy() {
             return 0
             ;;
         awsproxy__subcmd__help__subcmd__creds)
-            opts="serve export"
+            opts="serve export container-env"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsproxy__subcmd__help__subcmd__creds__subcmd__container__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -195,6 +195,7 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand --version 'Print version'
             cand serve 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
             cand export 'Print credentials for a profile: credential_process JSON or shell exports'
+            cand container-env 'Print what a container needs to use a client''s credentials'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'awsproxy;creds;serve'= {
@@ -227,14 +228,33 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'awsproxy;creds;container-env'= {
+            cand --format 'Output format'
+            cand --listen 'The endpoint''s listen address (overrides `[creds] listen`, as for `creds serve`)'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]'
+            cand --log-level 'Log level for messages on stderr [default: warn; info for daemons]'
+            cand --log-format 'Log format on stderr'
+            cand --json 'Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"], "extra_hosts": [...]}`'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less log output (repeat for less)'
+            cand --quiet 'Less log output (repeat for less)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'awsproxy;creds;help'= {
             cand serve 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
             cand export 'Print credentials for a profile: credential_process JSON or shell exports'
+            cand container-env 'Print what a container needs to use a client''s credentials'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'awsproxy;creds;help;serve'= {
         }
         &'awsproxy;creds;help;export'= {
+        }
+        &'awsproxy;creds;help;container-env'= {
         }
         &'awsproxy;creds;help;help'= {
         }
@@ -658,10 +678,13 @@ set edit:completion:arg-completer[awsproxy] = {|@words|
         &'awsproxy;help;creds'= {
             cand serve 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
             cand export 'Print credentials for a profile: credential_process JSON or shell exports'
+            cand container-env 'Print what a container needs to use a client''s credentials'
         }
         &'awsproxy;help;creds;serve'= {
         }
         &'awsproxy;help;creds;export'= {
+        }
+        &'awsproxy;help;creds;container-env'= {
         }
         &'awsproxy;help;token'= {
             cand get 'Print a CodeArtifact authorization token (cached until 15 minutes before expiry)'

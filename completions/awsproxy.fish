@@ -166,21 +166,22 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_s
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Keep sessions fresh with their refresh tokens; notify when a login is needed'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Log out of a session and remove its cached token'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand sso; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
 warn\t''
 info\t''
 debug\t''
 trace\t''"
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
 json\t'One JSON object per line'"
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -s q -l quiet -d 'Less log output (repeat for less)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -s V -l version -d 'Print version'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -f -a "serve" -d 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -f -a "export" -d 'Print credentials for a profile: credential_process JSON or shell exports'
-complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -s q -l quiet -d 'Less log output (repeat for less)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -f -a "serve" -d 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -f -a "export" -d 'Print credentials for a profile: credential_process JSON or shell exports'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -f -a "container-env" -d 'Print what a container needs to use a client\'s credentials'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and not __fish_seen_subcommand_from serve export container-env help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from serve" -l listen -d 'Listen address (overrides `[creds] listen`)' -r
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from serve" -l print-env -d 'Print the environment variables a client needs, then exit' -r
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from serve" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
@@ -211,8 +212,26 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Less log output (repeat for less)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l format -d 'Output format' -r -f -a "docker\t'`docker run` (and `podman run`) flags: `-e NAME=VALUE -v SRC:DST:ro --add-host ...`'
+compose\t'A docker compose fragment: `environment:` and `volumes:` for a service'
+env\t'`NAME=VALUE` lines for `docker run --env-file` (mount the token file yourself)'"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l listen -d 'The endpoint\'s listen address (overrides `[creds] listen`, as for `creds serve`)' -r
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l log-format -d 'Log format on stderr' -r -f -a "human\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -l json -d 'Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"], "extra_hosts": [...]}`'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -s q -l quiet -d 'Less log output (repeat for less)'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from container-env" -s V -l version -d 'Print version'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print credentials for a profile: credential_process JSON or shell exports'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from help" -f -a "container-env" -d 'Print what a container needs to use a client\'s credentials'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand creds; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and not __fish_seen_subcommand_from get help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/awsproxy/config.toml]' -r -F
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand token; and not __fish_seen_subcommand_from get help" -l log-level -d 'Log level for messages on stderr [default: warn; info for daemons]' -r -f -a "error\t''
@@ -569,6 +588,7 @@ complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from sso" -f -a "logout" -d 'Log out of a session and remove its cached token'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from creds" -f -a "serve" -d 'Serve the ECS container-credentials endpoint (`[creds]` in the config)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from creds" -f -a "export" -d 'Print credentials for a profile: credential_process JSON or shell exports'
+complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from creds" -f -a "container-env" -d 'Print what a container needs to use a client\'s credentials'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "get" -d 'Print a CodeArtifact authorization token (cached until 15 minutes before expiry)'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "ls" -d 'List cached entries'
 complete -c awsproxy -n "__fish_awsproxy_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "purge" -d 'Remove cached entries (safe while `serve` is running)'

@@ -365,6 +365,52 @@ pub enum CredsCommand {
     ///
     /// In ~/.aws/config: `credential_process = awsproxy creds export --profile dev`
     Export(CredsExportArgs),
+
+    /// Print what a container needs to use a client's credentials
+    ///
+    /// The endpoint's URL (from `[creds] listen`) and the client's token, or
+    /// its token file mounted read-only at /run/awsproxy/token: as `docker run`
+    /// flags, a compose fragment or an `--env-file`. Containers reach the
+    /// endpoint when it listens on the ECS address (`[creds] listen =
+    /// "169.254.170.2:80"`); a loopback address is the container's own. With
+    /// `[creds] tls_ca_names` (host.docker.internal) the URL is https, and
+    /// awsproxy's CA is mounted and named for the SDKs.
+    #[command(after_help = CONTAINER_ENV_EXAMPLES)]
+    ContainerEnv(CredsContainerEnvArgs),
+}
+
+const CONTAINER_ENV_EXAMPLES: &str = "Examples:
+  docker run $(awsproxy creds container-env app) amazon/aws-cli sts get-caller-identity
+  awsproxy creds container-env app --format compose   # environment: and volumes: for a service
+  awsproxy creds container-env app --format env > app.env && docker run --env-file app.env IMAGE";
+
+#[derive(Debug, Args)]
+pub struct CredsContainerEnvArgs {
+    /// The `[[creds.client]]` whose credentials the container gets
+    #[arg(value_name = "CLIENT")]
+    pub client: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ContainerEnvFormat::Docker)]
+    pub format: ContainerEnvFormat,
+
+    /// The endpoint's listen address (overrides `[creds] listen`, as for `creds serve`)
+    #[arg(long, value_name = "ADDR", env = env_vars::AWSPROXY_CREDS_LISTEN)]
+    pub listen: Option<ListenAddr>,
+
+    /// Print JSON: `{"environment": {NAME: VALUE}, "volumes": ["SRC:DST:ro"], "extra_hosts": [...]}`
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ContainerEnvFormat {
+    /// `docker run` (and `podman run`) flags: `-e NAME=VALUE -v SRC:DST:ro --add-host ...`
+    Docker,
+    /// A docker compose fragment: `environment:` and `volumes:` for a service
+    Compose,
+    /// `NAME=VALUE` lines for `docker run --env-file` (mount the token file yourself)
+    Env,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@
 //! [`host`]'s, applied to every request by the one middleware of [`serve_router`].
 
 pub mod access;
+pub mod ecs_address;
 pub mod exposure;
 pub mod host;
 
@@ -42,35 +43,42 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct BoundListener {
     pub addr: SocketAddr,
     socket: std::net::TcpListener,
+    /// The ECS address awsproxy put on `lo` for this socket (or a share of one
+    /// it put there for another), removed with the last share.
+    _added: Option<ecs_address::AddedAddress>,
 }
 
 impl BoundListener {
-    /// Binds `addr`. `key` (e.g. `[repos] listen`) is named in the error.
+    /// Binds `addr`. `key` (e.g. `[repos] listen`) is named in the error. An ECS
+    /// credentials address this host does not have is added to `lo` first
+    /// (see [`ecs_address`]), and removed when the listener drops.
     pub fn bind(addr: SocketAddr, key: &'static str) -> anyhow::Result<Self> {
-        let socket = std::net::TcpListener::bind(addr).map_err(|e| {
-            let hint = match e.kind() {
-                std::io::ErrorKind::AddrInUse => format!(
-                    "another process holds port {} (another awsproxy? `awsproxy doctor` shows what); stop it or set a different `{key}`",
-                    addr.port()
-                ),
-                std::io::ErrorKind::PermissionDenied => {
-                    format!("ports below 1024 need privileges; set `{key}` to a port above 1024")
-                }
-                _ => format!("check `{key}` in the configuration"),
-            };
-            anyhow::Error::new(Hinted {
-                message: format!("cannot listen on {addr} (`{key}`)"),
-                hint,
-                source: Some(e.into()),
-            })
-        })?;
+        let ip = addr.ip().to_canonical();
+        let (socket, added) = match std::net::TcpListener::bind(addr) {
+            Ok(socket) => (socket, ecs_address::share(ip)),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrNotAvailable
+                    && host::ECS_ADDRESSES.contains(&ip) =>
+            {
+                let added =
+                    ecs_address::add_to_loopback(ip).map_err(|e| not_added(addr, key, e))?;
+                let socket =
+                    std::net::TcpListener::bind(addr).map_err(|e| bind_error(addr, key, e))?;
+                (socket, added)
+            }
+            Err(e) => return Err(bind_error(addr, key, e)),
+        };
         socket
             .set_nonblocking(true)
             .context("cannot make the listener non-blocking")?;
         let addr = socket
             .local_addr()
             .context("cannot read the bound address")?;
-        Ok(Self { addr, socket })
+        Ok(Self {
+            addr,
+            socket,
+            _added: added,
+        })
     }
 
     /// A tokio listener on the same socket, for one run of a service.
@@ -81,6 +89,60 @@ impl BoundListener {
             .context("cannot clone the listening socket")?;
         Ok(tokio::net::TcpListener::from_std(clone)?)
     }
+}
+
+/// Why `addr` could not be bound, with what to do.
+fn bind_error(addr: SocketAddr, key: &str, e: std::io::Error) -> anyhow::Error {
+    let hint = match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "another process holds port {} (another awsproxy? `awsproxy doctor` shows what); stop it or set a different `{key}`",
+            addr.port()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "ports below 1024 need CAP_NET_BIND_SERVICE: `sudo setcap cap_net_bind_service,cap_net_admin+ep \"$(command -v awsproxy)\"`, \
+             or let every user bind from port {port} with `sudo sysctl net.ipv4.ip_unprivileged_port_start={port}`; \
+             or set `{key}` to a port above 1023 (SDKs accept any port in the URL)",
+            port = addr.port()
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "{} is not an address of this host; check `{key}` in the configuration",
+            addr.ip()
+        ),
+        _ => format!("check `{key}` in the configuration"),
+    };
+    anyhow::Error::new(Hinted {
+        message: format!("cannot listen on {addr} (`{key}`)"),
+        hint,
+        source: Some(e.into()),
+    })
+}
+
+/// The ECS address `addr` names is not on this host and could not be added.
+fn not_added(addr: SocketAddr, key: &str, e: std::io::Error) -> anyhow::Error {
+    let ip = addr.ip().to_canonical();
+    let command = ecs_address::add_command(ip);
+    let (why, hint) = if e.kind() == std::io::ErrorKind::PermissionDenied {
+        (
+            "awsproxy may not add it (adding an address needs CAP_NET_ADMIN)".to_owned(),
+            format!(
+                "add it once yourself: `{command}` (containers reach it through their default route to this host; \
+                 awsproxy then leaves it in place), or run awsproxy with CAP_NET_ADMIN \
+                 (`sudo setcap cap_net_bind_service,cap_net_admin+ep \"$(command -v awsproxy)\"`) so it adds and removes it itself"
+            ),
+        )
+    } else {
+        (
+            "awsproxy could not add it".to_owned(),
+            format!("add it yourself: `{command}`, or set `{key}` to a loopback address"),
+        )
+    };
+    anyhow::Error::new(Hinted {
+        message: format!(
+            "cannot listen on {addr} (`{key}`): this host does not have the address {ip}, and {why}"
+        ),
+        hint,
+        source: Some(e.into()),
+    })
 }
 
 /// What the process was asked to do.

@@ -31,7 +31,8 @@ pub fn run(ctx: &Ctx, args: &CredsServeArgs) -> anyhow::Result<ExitStatus> {
         return print_env(ctx, &section, name);
     }
     let limits =
-        daemon::ServerLimits::resolve(config.file.server.as_ref(), daemon::raise_open_file_limit());
+        daemon::ServerLimits::resolve(config.file.server.as_ref(), daemon::raise_open_file_limit())
+            .with_tls(creds_endpoint::listener_tls(&section, &ctx.paths.data_dir)?);
     let listening = ConfigFile {
         creds: Some(section.clone()),
         ..ConfigFile::default()
@@ -41,6 +42,7 @@ pub fn run(ctx: &Ctx, args: &CredsServeArgs) -> anyhow::Result<ExitStatus> {
         explicit: ctx.global.config.clone(),
         default_path: ctx.paths.config_file(),
         listen_override: args.listen,
+        data_dir: ctx.paths.data_dir.clone(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -54,18 +56,21 @@ struct Loader {
     explicit: Option<PathBuf>,
     default_path: PathBuf,
     listen_override: Option<crate::config::values::ListenAddr>,
+    data_dir: PathBuf,
 }
 
 impl Loader {
-    /// `[creds]` (with `--listen` applied) and the listener limits from `[server]`.
-    fn load(&self) -> Result<(CredsSection, daemon::ServerLimits), crate::config::ConfigError> {
+    /// `[creds]` (with `--listen` applied) and the listener limits from `[server]`,
+    /// with the endpoint's TLS (certificate files are read again).
+    fn load(&self) -> anyhow::Result<(CredsSection, daemon::ServerLimits)> {
         let config = Config::load(self.explicit.as_deref(), &self.default_path)?;
         let mut section = config.file.creds.unwrap_or_default();
         if let Some(listen) = self.listen_override {
             section.listen = listen;
         }
         let limits =
-            daemon::ServerLimits::resolve(config.file.server.as_ref(), daemon::open_file_limit());
+            daemon::ServerLimits::resolve(config.file.server.as_ref(), daemon::open_file_limit())
+                .with_tls(creds_endpoint::listener_tls(&section, &self.data_dir)?);
         Ok((section, limits))
     }
 }
@@ -145,15 +150,26 @@ async fn serve(
         ctx.printer.warn("no [[creds.client]] is configured: every request will be refused until one is added (SIGHUP reloads)");
     }
     ctx.printer.message(&format!(
-        "awsproxy creds: ECS credentials endpoint at http://{addr}/v1/credentials"
+        "awsproxy creds: ECS credentials endpoint at {}://{addr}/v1/credentials",
+        if limits.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     ));
+    for name in &section.tls_ca_names {
+        ctx.printer.message(&format!(
+            "awsproxy creds: as https://{name}:{}/v1/credentials (a certificate from awsproxy's CA: `awsproxy ca export`)",
+            addr.port()
+        ));
+    }
 
     let watcher = handle.watch_clients_dir(DIR_POLL_INTERVAL);
     let mut server = Server::start(
         &listener,
         app.clone(),
         limits,
-        section.allowed_hosts.clone(),
+        creds_endpoint::answered_hosts(&section),
     )?;
     loop {
         tokio::select! {
@@ -173,14 +189,14 @@ async fn serve(
                         }
                         if limits != server.limits {
                             server.stop().await?;
-                            server = Server::start(&listener, app.clone(), limits, new.allowed_hosts)?;
+                            server = Server::start(&listener, app.clone(), limits, creds_endpoint::answered_hosts(&new))?;
                             tracing::info!("SIGHUP: `[server]` limits and `[creds] allowed_hosts` applied");
-                        } else if new.allowed_hosts != server.allowed_hosts {
-                            server.set_allowed_hosts(new.allowed_hosts);
+                        } else if creds_endpoint::answered_hosts(&new) != server.allowed_hosts {
+                            server.set_allowed_hosts(creds_endpoint::answered_hosts(&new));
                             tracing::info!("SIGHUP: `[creds] allowed_hosts` applied");
                         }
                     }
-                    Err(e) => tracing::error!("SIGHUP: keeping the current clients; the configuration is invalid: {e}"),
+                    Err(e) => tracing::error!("SIGHUP: keeping the current clients; the configuration is invalid: {e:#}"),
                 },
             },
         }

@@ -9,6 +9,7 @@ mod cache_warm;
 mod completions;
 mod config_check;
 mod console;
+mod creds_container_env;
 mod creds_export;
 mod creds_serve;
 mod docker_credential;
@@ -114,6 +115,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Sso(SsoCommand::Logout(args)) => sso_logout::run(&ctx, &args),
         Command::Creds(CredsCommand::Serve(args)) => creds_serve::run(&ctx, &args),
         Command::Creds(CredsCommand::Export(args)) => creds_export::run(&ctx, &args),
+        Command::Creds(CredsCommand::ContainerEnv(args)) => creds_container_env::run(&ctx, &args),
         Command::Token(TokenCommand::Get(args)) => token_get::run(&ctx, &args),
         Command::Cache(CacheCommand::Ls(args)) => cache_ls::run(&ctx, &args),
         Command::Cache(CacheCommand::Purge(args)) => cache_purge::run(&ctx, &args),

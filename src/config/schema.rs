@@ -107,6 +107,14 @@ pub struct CredsSection {
     /// clients call it. Other `Host` values get 421 (DNS rebinding).
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
+    /// TLS with this certificate chain (PEM, leaf first)...
+    pub tls_cert: Option<PathBuf>,
+    /// ...and its private key (PEM). Re-read on SIGHUP.
+    pub tls_key: Option<PathBuf>,
+    /// Or TLS with a certificate from awsproxy's own CA for these names (such
+    /// as `host.docker.internal`, for containers: SDKs take any host over https).
+    #[serde(default)]
+    pub tls_ca_names: Vec<String>,
     /// A directory of `*.toml` files, each one `[[client]]` table, watched for changes.
     pub clients_dir: Option<PathBuf>,
     /// Log requests to `/health` (off by default: orchestrators poll it often).
@@ -138,6 +146,9 @@ impl Default for CredsSection {
             listen: default_creds_listen(),
             allow_non_loopback: false,
             allowed_hosts: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            tls_ca_names: Vec::new(),
             clients_dir: None,
             log_health_checks: false,
             refresh_ahead: default_creds_refresh_ahead(),

@@ -375,13 +375,15 @@ fn tls_settings_come_in_pairs_and_name_their_key() {
             "[repos]\ntls_ca_names = [\"*.example\"]\n",
             "repos.tls_ca_names[0]",
         ),
+        ("[creds]\ntls_cert = \"/c.pem\"\n", "creds.tls_cert"),
     ] {
         let e = err(text);
         assert_eq!(e.key, key, "{e}");
         assert!(e.hint.is_some(), "{e}");
     }
     parse(
-        "[repos]\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n[metrics]\ntls_ca_names = [\"awsproxy.corp.example\"]\n",
+        "[repos]\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n[metrics]\ntls_ca_names = [\"awsproxy.corp.example\"]\n\
+         [creds]\ntls_ca_names = [\"host.docker.internal\"]\n",
         &ConfigSource::EmbeddedDefault,
     )
     .unwrap();

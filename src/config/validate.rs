@@ -80,6 +80,12 @@ fn validate_tls(file: &ConfigFile) -> Result<(), Invalid> {
                 .as_ref()
                 .map(|s| (&s.tls_cert, &s.tls_key, &s.tls_ca_names)),
         ),
+        (
+            "creds",
+            file.creds
+                .as_ref()
+                .map(|s| (&s.tls_cert, &s.tls_key, &s.tls_ca_names)),
+        ),
     ];
     for (section, tls) in sections {
         let Some((cert, tls_key, names)) = tls else {

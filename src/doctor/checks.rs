@@ -55,10 +55,80 @@ pub fn ports(_ctx: &Context, config: &Config) -> Vec<Finding> {
                         )
                     }
                 }
+                // `serve` and `creds serve` add an ECS address the host lacks: `creds:containers` says whether they may.
+                Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable && is_ecs(name, addr) => {
+                    Finding::pass(check, format!("{addr}: the address is added at start (see creds:containers)"))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Finding::fail(
+                    check,
+                    format!("cannot bind {addr}: {e}"),
+                    format!("ports below 1024 need CAP_NET_BIND_SERVICE (`sudo setcap cap_net_bind_service,cap_net_admin+ep \"$(command -v awsproxy)\"`) or `sudo sysctl net.ipv4.ip_unprivileged_port_start={}`; or change `[{name}] listen`", addr.port()),
+                ),
                 Err(e) => Finding::fail(check, format!("cannot bind {addr}: {e}"), format!("change `[{name}] listen`")),
             }
         })
         .collect()
+}
+
+fn is_ecs(name: &str, addr: SocketAddr) -> bool {
+    name == "creds" && crate::daemon::host::ECS_ADDRESSES.contains(&addr.ip().to_canonical())
+}
+
+/// Whether containers can reach the credentials endpoint: it listens on an
+/// ECS address, and this host has that address (or awsproxy may add it).
+pub fn creds_containers(config: &Config) -> Option<Finding> {
+    const CHECK: &str = "creds:containers";
+    let section = config.file.creds.as_ref()?;
+    let listen = section.listen.0;
+    if let Some(name) = section.tls_ca_names.first() {
+        return Some(Finding::pass(
+            CHECK,
+            format!(
+                "the endpoint speaks https as {name} (awsproxy's CA): containers that trust the CA and reach {listen} as {name} use it (`creds container-env` says how)"
+            ),
+        ));
+    }
+    if let Some((why, hint)) = crate::services::creds_endpoint::container_problem(listen) {
+        // Not a fault: most setups have no containers.
+        return Some(Finding::pass(
+            CHECK,
+            format!("{why} (for containers, {hint})"),
+        ));
+    }
+    let ip = listen.ip().to_canonical();
+    let url = crate::services::creds_endpoint::endpoint_url(listen);
+    Some(match std::net::TcpListener::bind((ip, 0)) {
+        Ok(_) => Finding::pass(
+            CHECK,
+            format!("{ip} is an address of this host: containers on a Docker bridge reach {url}"),
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => {
+            if crate::daemon::ecs_address::may_add() {
+                Finding::pass(
+                    CHECK,
+                    format!(
+                        "{ip} is not on this host yet; awsproxy adds it to lo at start (it has CAP_NET_ADMIN), for {url}"
+                    ),
+                )
+            } else {
+                Finding::warn(
+                    CHECK,
+                    format!(
+                        "{ip} is not on this host, and awsproxy may not add it (no CAP_NET_ADMIN): `serve` would fail to listen"
+                    ),
+                    format!(
+                        "`{}` once (containers reach it through their default route), or give awsproxy CAP_NET_ADMIN",
+                        crate::daemon::ecs_address::add_command(ip)
+                    ),
+                )
+            }
+        }
+        Err(e) => Finding::warn(
+            CHECK,
+            format!("cannot check {ip}: {e}"),
+            "see the README's Containers section",
+        ),
+    })
 }
 
 /// Whether whatever listens on `addr` says it is awsproxy (`Server: awsproxy` on any response).

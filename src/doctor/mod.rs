@@ -124,6 +124,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
         return findings;
     };
     findings.extend(checks::ports(ctx, config));
+    findings.extend(checks::creds_containers(config));
     findings.extend(checks::proxy_env(ctx, config));
     findings.extend(loosened::findings(config));
     findings.extend(checks::ca_bundles(ctx));

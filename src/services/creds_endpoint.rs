@@ -373,7 +373,14 @@ pub fn client_env(section: &CredsSection, name: &str) -> Result<ClientEnv, Error
             hint: Some("set a fixed port with --listen or `[creds] listen`".to_owned()),
         });
     }
-    let url = format!("http://{}/v1/credentials", client_address(section.listen.0));
+    let url = match section.tls_ca_names.first() {
+        Some(name) => format!("https://{name}:{}/v1/credentials", section.listen.0.port()),
+        None if section.tls_cert.is_some() => format!(
+            "https://{}/v1/credentials",
+            client_address(section.listen.0)
+        ),
+        None => endpoint_url(client_address(section.listen.0)),
+    };
     let mut env = ClientEnv {
         vars: vec![(FULL_URI_VAR, url)],
         warnings: Vec::new(),
@@ -399,6 +406,66 @@ pub fn client_env(section: &CredsSection, name: &str) -> Result<ClientEnv, Error
         }
     }
     Ok(env)
+}
+
+/// The URL clients put in `AWS_CONTAINER_CREDENTIALS_FULL_URI` for `addr`
+/// (without `:80`, as ECS writes it).
+pub fn endpoint_url(addr: SocketAddr) -> String {
+    if addr.port() == 80 {
+        let host = match addr.ip() {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            ip @ IpAddr::V4(_) => ip.to_string(),
+        };
+        format!("http://{host}/v1/credentials")
+    } else {
+        format!("http://{addr}/v1/credentials")
+    }
+}
+
+/// Why a container cannot use the endpoint listening on `listen`, with what to
+/// do (`None`: it can, from a Docker bridge, once the host has the address).
+/// SDKs take plain http only from loopback and the ECS addresses, and a
+/// container's loopback is its own.
+pub fn container_problem(listen: SocketAddr) -> Option<(String, String)> {
+    let ip = client_address(listen).ip().to_canonical();
+    if crate::daemon::host::ECS_ADDRESSES.contains(&ip) {
+        return None;
+    }
+    let hint = "set `[creds] listen = \"169.254.170.2:80\"` (awsproxy puts the address on `lo`; see the README's Containers section)".to_owned();
+    let why = if ip.is_loopback() {
+        format!(
+            "the endpoint listens on {listen}, a loopback address: in a container that is the container's own loopback, so this URL works only with `--network host`"
+        )
+    } else {
+        format!(
+            "the endpoint listens on {listen}: SDKs refuse plain-http credential URLs except on loopback and the ECS addresses (169.254.170.2, 169.254.170.23, fd00:ec2::23)"
+        )
+    };
+    Some((why, hint))
+}
+
+/// The `Host` names the endpoint answers besides loopback, its own address and
+/// the ECS addresses: `allowed_hosts`, and the names its certificate is for.
+pub fn answered_hosts(section: &CredsSection) -> Vec<String> {
+    let mut hosts = section.allowed_hosts.clone();
+    hosts.extend(section.tls_ca_names.iter().cloned());
+    hosts
+}
+
+/// The endpoint's TLS (`None`: plain http), as for the other listeners.
+pub fn listener_tls(
+    section: &CredsSection,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Option<crate::tls::listener::ListenerTls>> {
+    crate::tls::listener::ListenerTls::resolve(
+        crate::tls::listener::keys(
+            "creds",
+            &section.tls_cert,
+            &section.tls_key,
+            &section.tls_ca_names,
+        ),
+        data_dir,
+    )
 }
 
 /// The address a client on this host uses: loopback when listening on all interfaces.

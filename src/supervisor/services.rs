@@ -181,9 +181,10 @@ fn creds() -> ServiceDef {
         name: "creds",
         key: "[creds] listen",
         label: "ECS credentials endpoint",
-        usage: |a, _| {
+        usage: |a, s| {
             format!(
-                "`AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{a}/v1/credentials` with `AWS_CONTAINER_AUTHORIZATION_TOKEN` = the client's token"
+                "`AWS_CONTAINER_CREDENTIALS_FULL_URI={}://{a}/v1/credentials` with `AWS_CONTAINER_AUTHORIZATION_TOKEN` = the client's token",
+                s.scheme("creds")
             )
         },
         placement: |f| {
@@ -191,14 +192,16 @@ fn creds() -> ServiceDef {
                 .as_ref()
                 .map_or(Placement::Off, |c| Placement::Listen(c.listen.0))
         },
-        changed: |a, b| a.creds != b.creds,
+        changed: |a, b| a.creds != b.creds || a.creds_tls != b.creds_tls,
         start: |shared, settings, listener, token| {
             let listener = listener
                 .ok_or_else(|| anyhow::anyhow!("the credentials endpoint needs a listener"))?;
             let section = settings.creds.clone();
             let limits = settings.limits.clone();
-            let hosts = HostPolicy::new("[creds]", listener.local_addr()?, &section.allowed_hosts)
-                .with_ecs_addresses();
+            let answered = crate::services::creds_endpoint::answered_hosts(&section);
+            let hosts =
+                HostPolicy::new("[creds]", listener.local_addr()?, &answered).with_ecs_addresses();
+            let limits = limits.with_tls(settings.creds_tls.clone());
             let metrics = shared.board.metrics("creds");
             Ok(tokio::spawn(run_logged(
                 shared.board.clone(),

@@ -27,6 +27,8 @@ pub struct Settings {
     pub metrics_tls: Option<ListenerTls>,
     pub sso: SsoSettings,
     pub creds: CredsSection,
+    /// The credentials endpoint's TLS (`tls_cert`/`tls_key` or `tls_ca_names`).
+    pub creds_tls: Option<ListenerTls>,
     pub proxy: ProxySettings,
     pub repos: ReposSettings,
 }
@@ -108,6 +110,7 @@ impl Settings {
             "proxy" => self.proxy.tls.is_some(),
             "repos" => self.repos.tls.is_some(),
             "metrics" => self.metrics_tls.is_some(),
+            "creds" => self.creds_tls.is_some(),
             _ => false,
         };
         if tls { "https" } else { "http" }
@@ -163,6 +166,10 @@ impl Settings {
                 config: config.clone(),
             },
             creds: file.creds.clone().unwrap_or_default(),
+            creds_tls: match &file.creds {
+                Some(c) => crate::services::creds_endpoint::listener_tls(c, &paths.data_dir)?,
+                None => None,
+            },
             proxy: ProxySettings {
                 section: proxy_section,
                 access: Access::resolve(file, "proxy"),

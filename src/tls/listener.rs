@@ -1,5 +1,5 @@
 //! TLS on awsproxy's own listeners, so tokens and Basic credentials don't cross
-//! a network in clear. A section (`[proxy]`, `[repos]`, `[metrics]`) names
+//! a network in clear. A section (`[proxy]`, `[repos]`, `[metrics]`, `[creds]`) names
 //! either a certificate chain and key it was given (`tls_cert`, `tls_key`: a
 //! company CA's, or ACME's), or the names to serve with a certificate from
 //! awsproxy's own CA (`tls_ca_names`; clients then trust that CA, as
@@ -46,7 +46,7 @@ impl Eq for ListenerTls {}
 /// What a section says about TLS.
 #[derive(Debug, Clone, Copy)]
 pub struct TlsKeys<'a> {
-    /// `proxy`, `repos` or `metrics`, for errors.
+    /// `proxy`, `repos`, `metrics` or `creds`, for errors.
     pub section: &'static str,
     pub cert: Option<&'a Path>,
     pub key: Option<&'a Path>,

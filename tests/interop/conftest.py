@@ -177,9 +177,10 @@ class Daemon:
     thread collects stderr (so the pipe never fills); `url(label)` waits for the
     startup line `awsproxy: LABEL ... http://ADDR/` and returns the URL."""
 
-    def __init__(self, env, *args):
+    def __init__(self, env, *args, prefix=()):
+        """`prefix`: a command that runs awsproxy (e.g. `nsenter ...` into a namespace)."""
         self.proc = subprocess.Popen(
-            [AWSPROXY, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [*prefix, AWSPROXY, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
         self.lines = []
         self._changed = threading.Condition()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The interop tier: independent clients (botocore/boto3, the AWS CLI, pip, curl,
-# moto) against the real awsproxy binary. Installs its Python clients into a venv
-# (under target/, reused between runs), builds the binary and the standalone AWS
-# fakes, then runs pytest on tests/interop/.
+# The interop tier: independent clients (botocore/boto3, the AWS CLI, the AWS
+# SDK for JavaScript, pip, curl, moto) against the real awsproxy binary. Installs
+# its Python clients into a venv and the JavaScript SDK with npm (both under
+# target/, reused between runs), builds the binary and the standalone AWS fakes,
+# then runs pytest on tests/interop/.
 #
 #   tests/interop/run.sh             run everything
 #   tests/interop/run.sh -k creds    pass pytest arguments through
@@ -19,6 +20,16 @@ if ! cmp -s tests/interop/requirements.txt "$stamp"; then
   "${venv}/bin/pip" install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
   cp tests/interop/requirements.txt "$stamp"
 fi
+
+# The AWS SDK for JavaScript (tests/interop/package.json, pinned by its lockfile)
+# in a folder of its own under target/, reinstalled when the lockfile changes.
+node_dir="${repo}/target/interop-node"
+if ! cmp -s tests/interop/package-lock.json "${node_dir}/package-lock.json"; then
+  mkdir -p "$node_dir"
+  cp tests/interop/package.json tests/interop/package-lock.json "$node_dir/"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+export AWSPROXY_INTEROP_NODE_MODULES="${node_dir}/node_modules"
 
 # Build the binary and the fakes' standalone server, and find their paths.
 cargo build --locked --quiet

@@ -1,6 +1,7 @@
 //! `awsproxy creds serve` (the ECS credentials endpoint) and `awsproxy creds export`,
 //! run as the real binary against the in-process STS fake.
 
+mod containers;
 pub(crate) mod harness;
 
 use std::time::{Duration, SystemTime};

@@ -23,8 +23,9 @@ impl Daemon {
     pub fn start_with(mut cmd: Command) -> Self {
         cmd.args(["creds", "serve", "--listen", "127.0.0.1:0"]);
         let mut inner = crate::support::daemon::Daemon::spawn(cmd);
-        let line = inner.wait_for("endpoint at http://");
-        let rest = line.split("endpoint at http://").nth(1).expect("address");
+        // `http://` or, with TLS, `https://`.
+        let line = inner.wait_for("endpoint at http");
+        let rest = line.split("://").nth(1).expect("address");
         let addr = rest
             .trim_end_matches("/v1/credentials")
             .parse()
