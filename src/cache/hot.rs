@@ -280,6 +280,7 @@ mod tests {
             namespace: String::new(),
             signed: None,
             hmac: None,
+            s3_etag: None,
         }
     }
 

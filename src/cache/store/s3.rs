@@ -7,8 +7,13 @@
 //! body's metadata says `awsproxy-meta: sidecar`. A fill spills to a local temp
 //! file and uploads only once the body is complete and verified (one
 //! `PutObject`, or a multipart upload above the part size, aborted on failure),
-//! so a failed fetch never creates an object; S3's atomic PUT/complete makes
-//! concurrent writers from several hosts safe (last writer wins). Refreshing
+//! so a failed fetch never creates an object. Uploads are conditional writes
+//! (`If-None-Match: *` where the lookup found no object, `If-Match: <ETag>`
+//! where it found the one the fill replaces, on `PutObject` and
+//! `CompleteMultipartUpload`): when several hosts miss one key at once, one
+//! upload wins and the others get `412 Precondition Failed` (or `409
+//! ConditionalRequestConflict`), keep nothing and leave the winner's object in
+//! place. Refreshing
 //! metadata after a `304` is a `CopyObject` onto itself (objects up to 5 GiB;
 //! larger ones just stay stale and are revalidated again).
 //!
@@ -37,6 +42,43 @@ pub struct S3Store {
     /// Until when S3 is skipped after it failed.
     skip_until: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     cooldown: std::time::Duration,
+    /// The ETag each recent lookup found (what a fill of that key replaces).
+    seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+}
+
+/// Keys whose ETag [`S3Store`] remembers; past this the memory is cleared (a
+/// fill whose lookup was forgotten then writes with `If-None-Match: *`, loses
+/// to the old object, and the next lookup remembers it again).
+const SEEN_MAX: usize = 16 * 1024;
+
+/// What a conditional upload did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Uploaded {
+    /// The object is ours; its ETag when S3 said.
+    Stored(Option<String>),
+    /// Another writer's object was there first (`412`/`409`): nothing was
+    /// written.
+    Lost,
+}
+
+/// The condition an upload is made under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Condition {
+    /// `If-None-Match: *`: only when there is no object.
+    Absent,
+    /// `If-Match: ETAG`: only over this object.
+    Replaces(String),
+}
+
+/// The S3 error was a lost conditional write.
+fn lost<E>(e: &aws_sdk_s3::error::SdkError<E>) -> bool {
+    e.raw_response()
+        .is_some_and(|r| matches!(r.status().as_u16(), 409 | 412))
+}
+
+/// The S3 error says the key has no object.
+fn missing<E>(e: &aws_sdk_s3::error::SdkError<E>) -> bool {
+    e.raw_response().is_some_and(|r| r.status().as_u16() == 404)
 }
 
 /// How long the store skips S3 after S3 failed.
@@ -74,7 +116,36 @@ impl S3Store {
             part_size: DEFAULT_PART_SIZE,
             skip_until: std::sync::Arc::default(),
             cooldown: DEFAULT_COOLDOWN,
+            seen: std::sync::Arc::default(),
         }
+    }
+
+    /// Remembers (or, with `None`, forgets) the ETag a lookup found.
+    fn saw(&self, key: &str, etag: Option<&str>) {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match etag {
+            Some(etag) => {
+                if seen.len() >= SEEN_MAX {
+                    seen.clear();
+                }
+                seen.insert(key.to_owned(), etag.to_owned());
+            }
+            None => {
+                seen.remove(key);
+            }
+        }
+    }
+
+    /// The ETag the last lookup of `key` found.
+    pub(crate) fn seen(&self, key: &str) -> Option<String> {
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned()
     }
 
     /// Skips S3 this long after it failed (zero: never skip).
@@ -84,7 +155,7 @@ impl S3Store {
     }
 
     /// S3 failed less than the cooldown ago.
-    fn skipping(&self) -> bool {
+    pub(crate) fn skipping(&self) -> bool {
         let until = self.skip_until.lock().map(|u| *u).unwrap_or(None);
         until.is_some_and(|t| std::time::Instant::now() < t)
     }
@@ -115,33 +186,49 @@ impl S3Store {
         self
     }
 
-    /// Uploads a complete spill file as `object`, in parts when it is large.
+    /// Uploads `len` bytes of a complete spill file from `offset` as
+    /// `object`, in parts when it is large, under `cond`.
     async fn upload(
         &self,
         object: &str,
-        path: &std::path::Path,
+        file: (&std::path::Path, u64),
         len: u64,
         meta_value: String,
-    ) -> Result<(), StoreError> {
+        cond: &Condition,
+    ) -> Result<Uploaded, StoreError> {
         let location = format!("s3://{}/{object}", self.bucket);
+        let (path, offset) = file;
         if len <= self.part_size {
-            let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
+            let body = aws_sdk_s3::primitives::ByteStream::read_from()
+                .path(path)
+                .offset(offset)
+                .length(aws_sdk_s3::primitives::Length::Exact(len))
+                .build()
                 .await
                 .map_err(|e| backend("cannot read the S3 spill file", e))?;
-            self.client
+            let put = self
+                .client
                 .put_object()
                 .bucket(&self.bucket)
                 .key(object)
                 .content_length(i64::try_from(len).unwrap_or(i64::MAX))
                 .metadata(META_KEY, meta_value)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| {
+                .body(body);
+            let put = match cond {
+                Condition::Absent => put.if_none_match("*"),
+                Condition::Replaces(etag) => put.if_match(etag),
+            };
+            return match put.send().await {
+                Ok(out) => Ok(Uploaded::Stored(out.e_tag().map(str::to_owned))),
+                Err(e) if lost(&e) => Ok(Uploaded::Lost),
+                Err(e) if missing(&e) && matches!(cond, Condition::Replaces(_)) => Err(StoreError::Corrupt(format!(
+                    "{location} is gone (it was replaced or purged while this fill ran)"
+                ))),
+                Err(e) => {
                     self.note(&e);
-                    sdk(format!("cannot upload {location}"), e)
-                })?;
-            return Ok(());
+                    Err(sdk(format!("cannot upload {location}"), e))
+                }
+            };
         }
         let created = self
             .client
@@ -161,8 +248,10 @@ impl S3Store {
                 StoreError::Corrupt("CreateMultipartUpload returned no upload id".into())
             })?
             .to_owned();
-        let result = self.upload_parts(object, path, len, &upload_id).await;
-        if result.is_err() {
+        let result = self
+            .upload_parts(object, file, len, &upload_id, cond)
+            .await;
+        if !matches!(result, Ok(Uploaded::Stored(_))) {
             // Never leave a half-uploaded object (or its parts) behind.
             let _ = self
                 .client
@@ -185,10 +274,11 @@ impl S3Store {
     async fn upload_parts(
         &self,
         object: &str,
-        path: &std::path::Path,
+        (path, start): (&std::path::Path, u64),
         len: u64,
         upload_id: &str,
-    ) -> Result<(), StoreError> {
+        cond: &Condition,
+    ) -> Result<Uploaded, StoreError> {
         use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
         let mut parts = Vec::new();
         let mut offset = 0u64;
@@ -197,7 +287,7 @@ impl S3Store {
             let size = self.part_size.min(len - offset);
             let body = aws_sdk_s3::primitives::ByteStream::read_from()
                 .path(path)
-                .offset(offset)
+                .offset(start + offset)
                 .length(aws_sdk_s3::primitives::Length::Exact(size))
                 .build()
                 .await
@@ -226,7 +316,8 @@ impl S3Store {
             offset += size;
             number += 1;
         }
-        self.client
+        let complete = self
+            .client
             .complete_multipart_upload()
             .bucket(&self.bucket)
             .key(object)
@@ -235,14 +326,108 @@ impl S3Store {
                 CompletedMultipartUpload::builder()
                     .set_parts(Some(parts))
                     .build(),
-            )
+            );
+        let complete = match cond {
+            Condition::Absent => complete.if_none_match("*"),
+            Condition::Replaces(etag) => complete.if_match(etag),
+        };
+        match complete.send().await {
+            Ok(out) => Ok(Uploaded::Stored(out.e_tag().map(str::to_owned))),
+            Err(e) if lost(&e) => Ok(Uploaded::Lost),
+            Err(e) if missing(&e) && matches!(cond, Condition::Replaces(_)) => Err(
+                StoreError::Corrupt("the object was purged while this fill ran".into()),
+            ),
+            Err(e) => {
+                self.note(&e);
+                Err(sdk("completing the upload".to_owned(), e))
+            }
+        }
+    }
+
+    /// Uploads an entry whose body is `len` bytes of `file` (a path and the
+    /// body's offset in it): `If-Match` the object the last lookup of the key
+    /// found, else `If-None-Match: *`. [`Uploaded::Lost`] when another
+    /// writer's object is there (it stays). An `If-Match` whose object has
+    /// since been removed (`cache purge`: a `412` or `404` with no object
+    /// left) is retried as `If-None-Match: *`.
+    pub(crate) async fn store_file(
+        &self,
+        meta: &EntryMeta,
+        file: (&std::path::Path, u64),
+        expected: Option<String>,
+    ) -> Result<Uploaded, StoreError> {
+        let value = self.encode_meta(meta).await?;
+        let object = self.object(&meta.key);
+        let cond = expected.map_or(Condition::Absent, Condition::Replaces);
+        let first = self
+            .upload(&object, file, meta.body_len, value.clone(), &cond)
+            .await;
+        let retry = match (&cond, &first) {
+            (Condition::Replaces(_), Err(StoreError::Corrupt(_))) => true,
+            (Condition::Replaces(_), Ok(Uploaded::Lost)) => {
+                matches!(self.head_etag(&meta.key).await, Ok(None))
+            }
+            _ => false,
+        };
+        let result = if retry {
+            self.upload(&object, file, meta.body_len, value, &Condition::Absent)
+                .await
+        } else {
+            first
+        };
+        if let Ok(Uploaded::Stored(etag)) = &result {
+            self.saw(&meta.key, etag.as_deref());
+        }
+        result
+    }
+
+    /// The ETag of the object `key` names, `None` when there is none (one
+    /// `HeadObject`; a failure of S3 itself starts the cooldown).
+    pub(crate) async fn head_etag(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(self.object(key))
+            .send()
+            .await
+        {
+            Ok(head) => Ok(Some(head.e_tag().unwrap_or_default().to_owned())),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => {
+                self.note(&e);
+                Err(sdk(format!("cannot read {}", self.location(key)), e))
+            }
+        }
+    }
+
+    /// Replaces an object's metadata, keeping its body (`CopyObject` onto
+    /// itself); returns the object's new ETag when S3 said.
+    pub(crate) async fn replace_meta(&self, meta: &EntryMeta) -> Result<Option<String>, StoreError> {
+        let value = self.encode_meta(meta).await?;
+        let object = self.object(&meta.key);
+        let out = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(&object)
+            .copy_source(format!("{}/{object}", self.bucket))
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .metadata(META_KEY, value)
             .send()
             .await
             .map_err(|e| {
                 self.note(&e);
-                sdk("completing the upload".to_owned(), e)
+                sdk(format!("cannot update {}", self.location(&meta.key)), e)
             })?;
-        Ok(())
+        let etag = out
+            .copy_object_result()
+            .and_then(|r| r.e_tag())
+            .map(str::to_owned);
+        if etag.is_some() {
+            self.saw(&meta.key, etag.as_deref());
+        }
+        Ok(etag)
     }
 
     /// A client from the default credential chain (or `profile`), `region`,
@@ -315,6 +500,11 @@ impl S3Store {
 
     /// The user-metadata value for `meta`, writing a sidecar when it is too large.
     async fn encode_meta(&self, meta: &EntryMeta) -> Result<String, StoreError> {
+        // A local copy's bookkeeping is not the object's.
+        let meta = &EntryMeta {
+            s3_etag: None,
+            ..meta.clone()
+        };
         let json = match meta::s3_encode(meta)? {
             S3Meta::Inline(value) => return Ok(value),
             S3Meta::Sidecar(json) => json,
@@ -414,6 +604,7 @@ impl Store for S3Store {
             {
                 Ok(out) => out,
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                    self.saw(key, None);
                     return Ok(None);
                 }
                 Err(e) => {
@@ -421,6 +612,7 @@ impl Store for S3Store {
                     return Err(sdk(format!("cannot read {}", self.location(key)), e));
                 }
             };
+            self.saw(key, out.e_tag());
             let meta = match self.decode_meta(key, out.metadata()).await {
                 Ok(meta)
                     if out.content_length().and_then(|l| u64::try_from(l).ok())
@@ -517,7 +709,7 @@ impl Store for S3Store {
 
     fn begin<'a>(
         &'a self,
-        _key: &'a str,
+        key: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn PendingEntry>, StoreError>> {
         Box::pin(async move {
             if self.skipping() {
@@ -535,6 +727,7 @@ impl Store for S3Store {
             let (file, path) = tmp.into_parts();
             Ok(Box::new(S3Pending {
                 store: self.clone(),
+                expected: self.seen(key),
                 file: tokio::fs::File::from_std(file),
                 path,
                 written: 0,
@@ -543,21 +736,7 @@ impl Store for S3Store {
     }
 
     fn update_meta<'a>(&'a self, meta: &'a EntryMeta) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let value = self.encode_meta(meta).await?;
-            let object = self.object(&meta.key);
-            self.client
-                .copy_object()
-                .bucket(&self.bucket)
-                .key(&object)
-                .copy_source(format!("{}/{object}", self.bucket))
-                .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
-                .metadata(META_KEY, value)
-                .send()
-                .await
-                .map_err(|e| sdk(format!("cannot update {}", self.location(&meta.key)), e))?;
-            Ok(())
-        })
+        Box::pin(async move { self.replace_meta(meta).await.map(|_| ()) })
     }
 
     fn list(&self) -> BoxFuture<'_, Result<Vec<ListedEntry>, StoreError>> {
@@ -629,10 +808,13 @@ impl Store for S3Store {
     }
 }
 
-/// A fill spilled to a local file; `commit` uploads it with one `PutObject`.
+/// A fill spilled to a local file; `commit` uploads it with one `PutObject`
+/// (or a multipart upload), conditional on what the lookup found.
 #[derive(Debug)]
 struct S3Pending {
     store: S3Store,
+    /// The ETag of the object this fill replaces.
+    expected: Option<String>,
     file: tokio::fs::File,
     path: tempfile::TempPath,
     written: u64,
@@ -653,6 +835,7 @@ impl PendingEntry for S3Pending {
         Box::pin(async move {
             let S3Pending {
                 store,
+                expected,
                 mut file,
                 path,
                 written,
@@ -667,10 +850,12 @@ impl PendingEntry for S3Pending {
                 .await
                 .map_err(|e| StoreError::io("cannot flush the S3 spill file", e))?;
             drop(file);
-            let value = store.encode_meta(&meta).await?;
-            store
-                .upload(&store.object(&meta.key), &path, written, value)
-                .await?;
+            if store.store_file(&meta, (&path, 0), expected).await? == Uploaded::Lost {
+                tracing::debug!(
+                    object = %store.location(&meta.key),
+                    "another awsproxy stored this entry first; keeping its object"
+                );
+            }
             drop(path);
             Ok(())
         })

@@ -81,6 +81,7 @@ fn meta(key: &str, url: &str, len: u64) -> EntryMeta {
         namespace: String::new(),
         signed: None,
         hmac: None,
+        s3_etag: None,
     }
 }
 
