@@ -154,6 +154,17 @@ impl S3Store {
         self
     }
 
+    /// `Err` while S3 is skipped: nothing is stored then.
+    pub(crate) fn available(&self) -> Result<(), StoreError> {
+        if self.skipping() {
+            return Err(backend(
+                format!("not storing: S3 failed less than {:?} ago", self.cooldown),
+                std::io::Error::other("S3 is skipped while it recovers"),
+            ));
+        }
+        Ok(())
+    }
+
     /// S3 failed less than the cooldown ago.
     pub(crate) fn skipping(&self) -> bool {
         let until = self.skip_until.lock().map(|u| *u).unwrap_or(None);
@@ -221,9 +232,11 @@ impl S3Store {
             return match put.send().await {
                 Ok(out) => Ok(Uploaded::Stored(out.e_tag().map(str::to_owned))),
                 Err(e) if lost(&e) => Ok(Uploaded::Lost),
-                Err(e) if missing(&e) && matches!(cond, Condition::Replaces(_)) => Err(StoreError::Corrupt(format!(
-                    "{location} is gone (it was replaced or purged while this fill ran)"
-                ))),
+                Err(e) if missing(&e) && matches!(cond, Condition::Replaces(_)) => {
+                    Err(StoreError::Corrupt(format!(
+                        "{location} is gone (it was replaced or purged while this fill ran)"
+                    )))
+                }
                 Err(e) => {
                     self.note(&e);
                     Err(sdk(format!("cannot upload {location}"), e))
@@ -248,9 +261,7 @@ impl S3Store {
                 StoreError::Corrupt("CreateMultipartUpload returned no upload id".into())
             })?
             .to_owned();
-        let result = self
-            .upload_parts(object, file, len, &upload_id, cond)
-            .await;
+        let result = self.upload_parts(object, file, len, &upload_id, cond).await;
         if !matches!(result, Ok(Uploaded::Stored(_))) {
             // Never leave a half-uploaded object (or its parts) behind.
             let _ = self
@@ -392,8 +403,15 @@ impl S3Store {
             .send()
             .await
         {
-            Ok(head) => Ok(Some(head.e_tag().unwrap_or_default().to_owned())),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Ok(head) => {
+                let etag = head.e_tag().unwrap_or_default().to_owned();
+                self.saw(key, Some(&etag));
+                Ok(Some(etag))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
+                self.saw(key, None);
+                Ok(None)
+            }
             Err(e) => {
                 self.note(&e);
                 Err(sdk(format!("cannot read {}", self.location(key)), e))
@@ -403,7 +421,10 @@ impl S3Store {
 
     /// Replaces an object's metadata, keeping its body (`CopyObject` onto
     /// itself); returns the object's new ETag when S3 said.
-    pub(crate) async fn replace_meta(&self, meta: &EntryMeta) -> Result<Option<String>, StoreError> {
+    pub(crate) async fn replace_meta(
+        &self,
+        meta: &EntryMeta,
+    ) -> Result<Option<String>, StoreError> {
         let value = self.encode_meta(meta).await?;
         let object = self.object(&meta.key);
         let out = self
@@ -584,54 +605,138 @@ pub fn byte_stream_body(stream: aws_sdk_s3::primitives::ByteStream) -> Body {
     StreamBody::new(frames).boxed_unsync()
 }
 
+impl S3Store {
+    /// [`Store::get`], with the object's ETag.
+    pub(crate) async fn get_tagged(
+        &self,
+        key: &str,
+    ) -> Result<Option<(Found, Option<String>)>, StoreError> {
+        if self.skipping() {
+            return Ok(None);
+        }
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.object(key))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                self.saw(key, None);
+                return Ok(None);
+            }
+            Err(e) => {
+                self.note(&e);
+                return Err(sdk(format!("cannot read {}", self.location(key)), e));
+            }
+        };
+        self.saw(key, out.e_tag());
+        let meta = match self.decode_meta(key, out.metadata()).await {
+            Ok(meta)
+                if out.content_length().and_then(|l| u64::try_from(l).ok())
+                    == Some(meta.body_len) =>
+            {
+                meta
+            }
+            Ok(_) | Err(StoreError::Corrupt(_)) => {
+                tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
+                let _ = self.delete(key).await;
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let etag = out.e_tag().map(str::to_owned);
+        Ok(Some((
+            Found {
+                meta,
+                body: byte_stream_body(out.body),
+            },
+            etag,
+        )))
+    }
+
+    /// [`Store::get_range`].
+    async fn read_range(
+        &self,
+        key: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Found>, StoreError> {
+        if self.skipping() {
+            return Ok(None);
+        }
+        if range.is_empty() {
+            return self.get_empty(key).await;
+        }
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.object(key))
+            .range(format!("bytes={}-{}", range.start, range.end - 1))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                return Ok(None);
+            }
+            // The range starts at or past the end (or the object is empty).
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => {
+                return self.get_empty(key).await;
+            }
+            Err(e) => {
+                self.note(&e);
+                return Err(sdk(format!("cannot read {}", self.location(key)), e));
+            }
+        };
+        // `Content-Range: bytes A-B/TOTAL`: TOTAL is the whole object's length.
+        let total = out
+            .content_range()
+            .and_then(|r| r.rsplit('/').next())
+            .and_then(|t| t.parse::<u64>().ok());
+        if total.is_none() {
+            return Err(backend(
+                format!("cannot read part of {}", self.location(key)),
+                std::io::Error::other(
+                    "the S3 backend answered a Range request without Content-Range",
+                ),
+            ));
+        }
+        let got = out.content_length().and_then(|l| u64::try_from(l).ok());
+        let meta = match self.decode_meta(key, out.metadata()).await {
+            Ok(meta) if total == Some(meta.body_len) => {
+                let part = super::clamp(&range, meta.body_len);
+                if got != Some(part.end - part.start) {
+                    return Err(backend(
+                        format!("cannot read part of {}", self.location(key)),
+                        std::io::Error::other("S3 sent another length than the range asked"),
+                    ));
+                }
+                meta
+            }
+            Ok(_) | Err(StoreError::Corrupt(_)) => {
+                tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
+                let _ = self.delete(key).await;
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Some(Found {
+            meta,
+            body: byte_stream_body(out.body),
+        }))
+    }
+}
+
 impl Store for S3Store {
     fn kind(&self) -> &'static str {
         "s3"
     }
 
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
-        Box::pin(async move {
-            if self.skipping() {
-                return Ok(None);
-            }
-            let out = match self
-                .client
-                .get_object()
-                .bucket(&self.bucket)
-                .key(self.object(key))
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
-                    self.saw(key, None);
-                    return Ok(None);
-                }
-                Err(e) => {
-                    self.note(&e);
-                    return Err(sdk(format!("cannot read {}", self.location(key)), e));
-                }
-            };
-            self.saw(key, out.e_tag());
-            let meta = match self.decode_meta(key, out.metadata()).await {
-                Ok(meta)
-                    if out.content_length().and_then(|l| u64::try_from(l).ok())
-                        == Some(meta.body_len) =>
-                {
-                    meta
-                }
-                Ok(_) | Err(StoreError::Corrupt(_)) => {
-                    tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
-                    let _ = self.delete(key).await;
-                    return Ok(None);
-                }
-                Err(e) => return Err(e),
-            };
-            Ok(Some(Found {
-                meta,
-                body: byte_stream_body(out.body),
-            }))
-        })
+        Box::pin(async move { Ok(self.get_tagged(key).await?.map(|(found, _)| found)) })
     }
 
     fn get_range<'a>(
@@ -639,72 +744,7 @@ impl Store for S3Store {
         key: &'a str,
         range: std::ops::Range<u64>,
     ) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
-        Box::pin(async move {
-            if self.skipping() {
-                return Ok(None);
-            }
-            if range.is_empty() {
-                return self.get_empty(key).await;
-            }
-            let out = match self
-                .client
-                .get_object()
-                .bucket(&self.bucket)
-                .key(self.object(key))
-                .range(format!("bytes={}-{}", range.start, range.end - 1))
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
-                    return Ok(None);
-                }
-                // The range starts at or past the end (or the object is empty).
-                Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => {
-                    return self.get_empty(key).await;
-                }
-                Err(e) => {
-                    self.note(&e);
-                    return Err(sdk(format!("cannot read {}", self.location(key)), e));
-                }
-            };
-            // `Content-Range: bytes A-B/TOTAL`: TOTAL is the whole object's length.
-            let total = out
-                .content_range()
-                .and_then(|r| r.rsplit('/').next())
-                .and_then(|t| t.parse::<u64>().ok());
-            if total.is_none() {
-                return Err(backend(
-                    format!("cannot read part of {}", self.location(key)),
-                    std::io::Error::other(
-                        "the S3 backend answered a Range request without Content-Range",
-                    ),
-                ));
-            }
-            let got = out.content_length().and_then(|l| u64::try_from(l).ok());
-            let meta = match self.decode_meta(key, out.metadata()).await {
-                Ok(meta) if total == Some(meta.body_len) => {
-                    let part = super::clamp(&range, meta.body_len);
-                    if got != Some(part.end - part.start) {
-                        return Err(backend(
-                            format!("cannot read part of {}", self.location(key)),
-                            std::io::Error::other("S3 sent another length than the range asked"),
-                        ));
-                    }
-                    meta
-                }
-                Ok(_) | Err(StoreError::Corrupt(_)) => {
-                    tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
-                    let _ = self.delete(key).await;
-                    return Ok(None);
-                }
-                Err(e) => return Err(e),
-            };
-            Ok(Some(Found {
-                meta,
-                body: byte_stream_body(out.body),
-            }))
-        })
+        Box::pin(async move { self.read_range(key, range).await })
     }
 
     fn begin<'a>(
@@ -712,12 +752,7 @@ impl Store for S3Store {
         key: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn PendingEntry>, StoreError>> {
         Box::pin(async move {
-            if self.skipping() {
-                return Err(backend(
-                    format!("not storing: S3 failed less than {:?} ago", self.cooldown),
-                    std::io::Error::other("S3 is skipped while it recovers"),
-                ));
-            }
+            self.available()?;
             let tmp = tempfile::Builder::new()
                 .prefix("awsproxy-s3-fill-")
                 .tempfile()
