@@ -187,6 +187,13 @@ impl TieredStore {
                         if let Some(data) = frame.data_ref() {
                             c.take(data).await;
                         }
+                        // Committed with the last byte: a server that sent
+                        // `Content-Length` bytes drops the body unpolled.
+                        if c.len >= c.meta.body_len
+                            && let Some(c) = copy.take()
+                        {
+                            c.finish();
+                        }
                         Some((Ok(frame), (body, copy)))
                     }
                     Some(Err(e)) => Some((Err(e), (body, None))),

@@ -532,7 +532,20 @@ async fn handle(mut req: Request<Incoming>, ctx: Ctx) -> Result<Response<s3s::Bo
             } else {
                 None
             };
-            match ctx.service.call(req.map(s3s::Body::from)).await {
+            let req = if write {
+                // Read the whole body first, as S3 does before it answers
+                // `412`: s3s-fs answers before reading it, and the
+                // connection would then be closed under the client.
+                let (parts, body) = req.into_parts();
+                let bytes = http_body_util::BodyExt::collect(body)
+                    .await
+                    .map(http_body_util::Collected::to_bytes)
+                    .unwrap_or_default();
+                Request::from_parts(parts, s3s::Body::from(bytes))
+            } else {
+                req.map(s3s::Body::from)
+            };
+            match ctx.service.call(req).await {
                 Ok(resp) => conditional.apply(resp),
                 Err(e) => xml_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
