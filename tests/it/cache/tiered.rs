@@ -288,3 +288,42 @@ async fn a_copy_from_s3_whose_body_does_not_match_is_not_kept_locally() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(local_entries(db.path()), 0);
 }
+
+#[tokio::test]
+async fn with_an_hmac_key_entries_from_either_tier_are_checked() {
+    use awsproxy::cache::store::signed::{HmacKey, SignedStore};
+    let s3 = FakeS3::start().await;
+    s3.create_bucket(BUCKET);
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let recheck = Duration::from_millis(300);
+    let key = || HmacKey::new(&awsproxy::secret::Secret::new("team key, 32 bytes or more....."));
+    let a = SignedStore::new(std::sync::Arc::new(replica(&s3, da.path(), recheck)), key());
+    let b = SignedStore::new(std::sync::Arc::new(replica(&s3, db.path(), recheck)), key());
+    let k = "a8".repeat(32);
+    put(&a, &k, b"signed body").await;
+    assert_eq!(read(&b, &k).await.unwrap(), "signed body");
+    until(|| local_entries(db.path()) == 1).await;
+
+    // A writer of B's local directory swaps the body of B's copy.
+    let copy = super::faults_serve::entries_in(db.path()).pop().unwrap();
+    let mut file = std::fs::read(&copy).unwrap();
+    let at = file.windows(11).position(|w| w == b"signed body").unwrap();
+    file[at..at + 11].copy_from_slice(b"forged body");
+    std::fs::write(&copy, file).unwrap();
+    // Never served: a miss, and the entry is removed from both tiers.
+    assert!(read(&b, &k).await.is_none());
+    assert_eq!(local_entries(db.path()), 0);
+    assert!(s3.read(BUCKET, &format!("awsproxy/{k}")).is_none());
+
+    // A writer of the bucket without the key: an unsigned entry is a miss
+    // on the replica that reads it from S3, and a replica's local copy of
+    // the genuine one is dropped once S3 shows another object.
+    put(&a, &k, b"signed again").await;
+    let dc = tempfile::tempdir().unwrap();
+    let unsigned = replica(&s3, dc.path(), recheck);
+    assert_eq!(read(&unsigned, &k).await.unwrap(), "signed again");
+    put(&unsigned, &k, b"unsigned").await;
+    tokio::time::sleep(recheck + Duration::from_millis(100)).await;
+    assert!(read(&a, &k).await.is_none());
+    assert!(read(&b, &k).await.is_none());
+}
