@@ -125,6 +125,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.extend(checks::ports(ctx, config));
     findings.extend(checks::proxy_env(ctx, config));
     findings.extend(loosened::findings(config));
+    findings.extend(checks::cache_tiers(config));
     findings.extend(checks::ca_bundles(ctx));
     findings.push(checks::aws_config_file(ctx));
     findings.extend(aws_checks::session_config(ctx));

@@ -296,7 +296,11 @@ async fn with_an_hmac_key_entries_from_either_tier_are_checked() {
     s3.create_bucket(BUCKET);
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let recheck = Duration::from_millis(300);
-    let key = || HmacKey::new(&awsproxy::secret::Secret::new("team key, 32 bytes or more....."));
+    let key = || {
+        HmacKey::new(&awsproxy::secret::Secret::new(
+            "team key, 32 bytes or more.....",
+        ))
+    };
     let a = SignedStore::new(std::sync::Arc::new(replica(&s3, da.path(), recheck)), key());
     let b = SignedStore::new(std::sync::Arc::new(replica(&s3, db.path(), recheck)), key());
     let k = "a8".repeat(32);
