@@ -59,6 +59,9 @@ pub enum Uploaded {
     /// Another writer's object was there first (`412`/`409`): nothing was
     /// written.
     Lost,
+    /// The object an `If-Match` named is gone (`404`: purged while the fill
+    /// ran); nothing was written.
+    Gone,
 }
 
 /// The condition an upload is made under.
@@ -233,9 +236,7 @@ impl S3Store {
                 Ok(out) => Ok(Uploaded::Stored(out.e_tag().map(str::to_owned))),
                 Err(e) if lost(&e) => Ok(Uploaded::Lost),
                 Err(e) if missing(&e) && matches!(cond, Condition::Replaces(_)) => {
-                    Err(StoreError::Corrupt(format!(
-                        "{location} is gone (it was replaced or purged while this fill ran)"
-                    )))
+                    Ok(Uploaded::Gone)
                 }
                 Err(e) => {
                     self.note(&e);
@@ -345,9 +346,7 @@ impl S3Store {
         match complete.send().await {
             Ok(out) => Ok(Uploaded::Stored(out.e_tag().map(str::to_owned))),
             Err(e) if lost(&e) => Ok(Uploaded::Lost),
-            Err(e) if missing(&e) && matches!(cond, Condition::Replaces(_)) => Err(
-                StoreError::Corrupt("the object was purged while this fill ran".into()),
-            ),
+            Err(e) if missing(&e) && matches!(cond, Condition::Replaces(_)) => Ok(Uploaded::Gone),
             Err(e) => {
                 self.note(&e);
                 Err(sdk("completing the upload".to_owned(), e))
@@ -374,7 +373,7 @@ impl S3Store {
             .upload(&object, file, meta.body_len, value.clone(), &cond)
             .await;
         let retry = match (&cond, &first) {
-            (Condition::Replaces(_), Err(StoreError::Corrupt(_))) => true,
+            (Condition::Replaces(_), Ok(Uploaded::Gone)) => true,
             (Condition::Replaces(_), Ok(Uploaded::Lost)) => {
                 matches!(self.head_etag(&meta.key).await, Ok(None))
             }
@@ -885,7 +884,10 @@ impl PendingEntry for S3Pending {
                 .await
                 .map_err(|e| StoreError::io("cannot flush the S3 spill file", e))?;
             drop(file);
-            if store.store_file(&meta, (&path, 0), expected).await? == Uploaded::Lost {
+            if matches!(
+                store.store_file(&meta, (&path, 0), expected).await?,
+                Uploaded::Lost | Uploaded::Gone
+            ) {
                 tracing::debug!(
                     object = %store.location(&meta.key),
                     "another awsproxy stored this entry first; keeping its object"

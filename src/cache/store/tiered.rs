@@ -413,7 +413,7 @@ impl PendingEntry for TieredPending {
                     tier.drop_local(&key).await;
                     Ok(())
                 }
-                Ok(Uploaded::Lost) => {
+                Ok(Uploaded::Lost | Uploaded::Gone) => {
                     tracing::debug!(
                         key,
                         "another awsproxy stored this entry first; keeping its object"

@@ -209,6 +209,11 @@ async fn the_plain_s3_store_writes_conditionally_too() {
     // A refill after a lookup replaces the object it found (`If-Match`).
     put(&b, &k, b"refetched").await;
     assert_eq!(read(&a, &k).await.unwrap(), "refetched");
+    // One whose object was purged meanwhile (`cache purge` elsewhere) is
+    // stored anyway: the `If-Match` fails, and no object is left to keep.
+    assert!(b.remove(&k).await.unwrap());
+    put(&a, &k, b"after a purge").await;
+    assert_eq!(read(&b, &k).await.unwrap(), "after a purge");
     // Large bodies: `CompleteMultipartUpload` is conditional too, and a
     // lost one is aborted (no parts left behind).
     let big: Vec<u8> = (0..(6 << 20) + 5).map(|i: u32| (i % 253) as u8).collect();
