@@ -157,9 +157,9 @@ impl TieredStore {
         None
     }
 
-    /// `found` (just read from S3, object `etag`) with its body copied to
-    /// the local tier as it streams.
-    fn copy_through(&self, found: Found, etag: Option<String>) -> Found {
+    /// `found` (read from S3 by a request sent at `read_at`, object `etag`)
+    /// with its body copied to the local tier as it streams.
+    fn copy_through(&self, found: Found, etag: Option<String>, read_at: Instant) -> Found {
         let Some(etag) = etag.filter(|_| found.meta.body_len <= self.inner.local_max_body) else {
             return found;
         };
@@ -172,6 +172,7 @@ impl TieredStore {
             },
             pending: None,
             started: false,
+            read_at,
             sha256: Sha256::new(),
             len: 0,
         };
@@ -219,6 +220,9 @@ struct LocalCopy {
     meta: EntryMeta,
     pending: Option<DiskPending>,
     started: bool,
+    /// When the request for this body was sent: the copy is confirmed as
+    /// of then.
+    read_at: Instant,
     sha256: Sha256,
     len: u64,
 }
@@ -246,9 +250,8 @@ impl LocalCopy {
             tracing::debug!(url = %self.meta.url, "an S3 body does not match its metadata; not copied locally");
             return;
         }
-        let (tier, meta) = (self.tier, self.meta);
+        let (tier, meta, at) = (self.tier, self.meta, self.read_at);
         tokio::spawn(async move {
-            let at = Instant::now();
             match Box::new(pending).commit(meta.clone()).await {
                 Ok(()) => tier.confirm(&meta.key, at),
                 Err(e) => {
@@ -269,12 +272,13 @@ impl Store for TieredStore {
             if let Some(found) = self.local_hit(key, None).await {
                 return Ok(Some(found));
             }
+            let asked = Instant::now();
             Ok(self
                 .inner
                 .remote
                 .get_tagged(key)
                 .await?
-                .map(|(found, etag)| self.copy_through(found, etag)))
+                .map(|(found, etag)| self.copy_through(found, etag, asked)))
         })
     }
 
