@@ -239,3 +239,82 @@ fn with_s3_failing_both_replicas_serve_local_hits_and_pass_misses_through() {
         b.daemon.log()
     );
 }
+
+#[test]
+fn with_an_hmac_key_a_forged_object_never_reaches_either_replica_local_copy_or_not() {
+    use base64::Engine as _;
+    let (rt, s3, origin) = start();
+    let body = body_of(7, 200 * 1024);
+    origin.set(
+        "/signed.tar",
+        Reply::ok(body.clone()).header("cache-control", "max-age=600"),
+    );
+    let keyed = "hmac_key = \"team key of at least thirty-two bytes!\"\nlocal_recheck = \"1s\"\n";
+    let a = replica(&s3, keyed);
+    let b = replica(&s3, keyed);
+    let url = origin.url("/signed.tar");
+    proxy_get(&a.proxy, &url);
+    assert!(eventually(|| objects(&s3).len() == 1));
+    let r = proxy_get(&b.proxy, &url);
+    assert!(r.cache_status().starts_with("awsproxy; hit"), "{}", r.head);
+    assert!(eventually(|| entries_in(&b.local).len() == 1));
+
+    // A writer of the bucket without the key swaps the body and rewrites the
+    // metadata's SHA-256 to match (the tag cannot be rewritten).
+    let object = objects(&s3)[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let key = format!("awsproxy/{object}");
+    let client = s3.client();
+    let forged = body_of(8, 200 * 1024);
+    rt.block_on(async {
+        let head = client
+            .head_object()
+            .bucket(BUCKET)
+            .key(&key)
+            .send()
+            .await
+            .unwrap();
+        let value = head.metadata().unwrap()["awsproxy-meta"].clone();
+        let json = base64::engine::general_purpose::STANDARD
+            .decode(value)
+            .unwrap();
+        let mut meta: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        meta["sha256"] = sha(&forged).into();
+        let value =
+            base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&meta).unwrap());
+        client
+            .put_object()
+            .bucket(BUCKET)
+            .key(&key)
+            .metadata("awsproxy-meta", value)
+            .body(forged.clone().into())
+            .send()
+            .await
+            .unwrap();
+    });
+    // Once their copies are rechecked, both replicas see another object,
+    // refuse it, and fetch the genuine body again; nobody gets the forgery
+    // (without the key, both would serve it: checked by hand).
+    std::thread::sleep(Duration::from_millis(1200));
+    for proxy in [&a.proxy, &b.proxy] {
+        let r = proxy_get(proxy, &url);
+        assert!(r.complete() && sha(&r.body) == sha(&body), "{}", r.head);
+    }
+    assert!(origin.count("/signed.tar") >= 2, "refetched");
+    assert!(
+        a.daemon.log().contains("does not match its signature")
+            || b.daemon.log().contains("does not match its signature"),
+        "{}\n{}",
+        a.daemon.log(),
+        b.daemon.log()
+    );
+    // Normal use goes on: the refetched entry is stored and served again.
+    assert!(eventually(|| {
+        proxy_get(&b.proxy, &url)
+            .cache_status()
+            .starts_with("awsproxy; hit")
+    }));
+}
