@@ -140,6 +140,7 @@ fn round_trips(m: &EntryMeta) {
     assert_eq!(back.signing_input(), m.signing_input());
     let untagged = EntryMeta {
         hmac: None,
+        s3_etag: None,
         ..m.clone()
     };
     assert_eq!(untagged.signing_input(), m.signing_input());
@@ -221,6 +222,7 @@ fn built(u: &mut Unstructured<'_>) -> Result<()> {
         } else {
             None
         },
+        s3_etag: None,
     };
     // Only final statuses and storage times up to the year 9999 decode.
     if !(200..=599).contains(&m.status) || m.stored_at_ms > MAX_STORED_AT_MS {

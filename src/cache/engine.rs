@@ -733,6 +733,7 @@ impl HttpCache {
             signed: r.credential,
             // Set by `store::signed` on commit when `[cache] hmac_key` is set.
             hmac: None,
+            s3_etag: None,
         };
         let body = fill::spawn(Fill {
             upstream,

@@ -13,7 +13,8 @@
 //!   store path, whose result is loaded again;
 //! * every entry is re-read from the store at most [`RECHECK`] after it was
 //!   loaded, so an entry purged or replaced by another process (`cache purge`,
-//!   another host on a shared S3 store) stops being served within that time;
+//!   another host on a shared S3 store) stops being served within that time
+//!   (plus `[cache] local_recheck` behind a local tier, [`super::store::tiered`]);
 //! * hits served from memory are handed to the store's hit counter (`cache ls`)
 //!   when the entry is re-read or dropped.
 //!
@@ -280,6 +281,7 @@ mod tests {
             namespace: String::new(),
             signed: None,
             hmac: None,
+            s3_etag: None,
         }
     }
 

@@ -53,6 +53,7 @@ fn entry(request: &Request<()>, res: &[(&str, &str)]) -> EntryMeta {
         namespace: String::new(),
         signed: None,
         hmac: None,
+        s3_etag: None,
     }
 }
 

@@ -602,6 +602,16 @@ pub struct CacheSection {
     /// `"${file:~/.config/awsproxy/cache.key}"`.
     pub hmac_key: Option<SecretValue>,
     pub s3: Option<CacheS3>,
+    /// With `store = "s3"`: a local disk tier of this size in front of the
+    /// bucket (hits from local disk, misses fill both); unset: every hit is
+    /// an S3 read.
+    pub local_size: Option<ByteSize>,
+    /// The local tier's directory (default: the disk store's, `dir`).
+    pub local_dir: Option<PathBuf>,
+    /// How long a local copy is served before S3 is asked (one `HeadObject`)
+    /// whether another instance replaced or removed the object (default 30s;
+    /// "0s": on every hit).
+    pub local_recheck: Option<HumanDuration>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -789,6 +789,16 @@ fn validate_cache(cache: &CacheSection) -> Result<(), Invalid> {
             Some("use at least 1MiB".to_owned()),
         ));
     }
+    if let Some(size) = cache.local_size
+        && size.0 > 0
+        && size.0 < 1 << 20
+    {
+        return Err(invalid(
+            vec![key("cache"), key("local_size")],
+            format!("{size} is too small for a local tier"),
+            Some("use at least 1MiB, or remove it (no local tier)".to_owned()),
+        ));
+    }
     if let Some(size) = cache.memory_size
         && size.0 > 4 << 30
     {

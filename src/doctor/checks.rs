@@ -298,3 +298,48 @@ pub fn agent(ctx: &Context) -> Finding {
         }
     }
 }
+
+/// `[cache]` tier settings: `local_size` (and `local_dir`, `local_recheck`)
+/// only mean something in front of the S3 store; with it set, a pass naming
+/// the tier and how stale another instance's replacement may be served.
+pub fn cache_tiers(config: &Config) -> Vec<Finding> {
+    let Some(cache) = config.file.cache.as_ref() else {
+        return Vec::new();
+    };
+    let tier_keys =
+        cache.local_size.is_some() || cache.local_dir.is_some() || cache.local_recheck.is_some();
+    if cache.store != crate::config::StoreKind::S3 {
+        if !tier_keys {
+            return Vec::new();
+        }
+        return vec![Finding::warn(
+            "cache.local_size",
+            "`[cache] local_size`, `local_dir` and `local_recheck` are ignored: the local \
+             tier sits in front of the S3 store, and `store` is \"disk\"",
+            "set `store = \"s3\"` with a `[cache.s3]` bucket, or remove them (the disk store's \
+             size is `max_size`)",
+        )];
+    }
+    match cache.local_size {
+        Some(size) if size.0 > 0 => {
+            let recheck = cache
+                .local_recheck
+                .map_or(crate::cache::store::tiered::DEFAULT_RECHECK, |d| d.0);
+            vec![Finding::pass(
+                "cache.local_size",
+                format!(
+                    "a {size} local tier in front of S3; an entry another instance replaced \
+                     or purged is served here for at most {} after",
+                    humantime::format_duration(recheck)
+                ),
+            )]
+        }
+        _ if tier_keys => vec![Finding::warn(
+            "cache.local_size",
+            "`[cache] local_dir` or `local_recheck` is set without `local_size`: there is no \
+             local tier, every hit is an S3 read",
+            "set `local_size = \"2GiB\"` (or what the disk can spare)",
+        )],
+        _ => Vec::new(),
+    }
+}

@@ -127,6 +127,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.extend(checks::creds_containers(config));
     findings.extend(checks::proxy_env(ctx, config));
     findings.extend(loosened::findings(config));
+    findings.extend(checks::cache_tiers(config));
     findings.extend(checks::ca_bundles(ctx));
     findings.push(checks::aws_config_file(ctx));
     findings.extend(aws_checks::session_config(ctx));

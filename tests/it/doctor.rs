@@ -447,3 +447,27 @@ fn a_running_serve_holds_its_ports_as_awsproxy() {
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(), 0);
 }
+
+#[test]
+fn a_local_tier_without_the_s3_store_is_warned_about() {
+    let config = format!(
+        "{}[cache]\nlocal_size = \"2GiB\"\n",
+        config_with_free_ports()
+    );
+    let ctx = TestContext::new()
+        .config(&config)
+        .aws_config("[default]\nregion = us-east-1\n");
+    let all = findings(&ctx.run(&["doctor", "--json"]));
+    let f = finding(&all, "cache.local_size");
+    assert_eq!(f["outcome"], "warn", "{f}");
+    assert!(f["summary"].as_str().unwrap().contains("ignored"), "{f}");
+    // Without any tier setting there is nothing to say.
+    let ctx = TestContext::new()
+        .config(&format!("{}[cache]\n", config_with_free_ports()))
+        .aws_config("[default]\nregion = us-east-1\n");
+    let all = findings(&ctx.run(&["doctor", "--json"]));
+    assert!(
+        !all.iter().any(|f| f["check"] == "cache.local_size"),
+        "{all:#?}"
+    );
+}

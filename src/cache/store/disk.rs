@@ -308,6 +308,36 @@ impl DiskStore {
     }
 }
 
+impl DiskStore {
+    /// [`Store::begin`], as the concrete pending entry (the tiered store
+    /// uploads its body file before committing it).
+    pub(crate) async fn begin_entry(&self, key: &str) -> Result<DiskPending, StoreError> {
+        let target = self
+            .entry_path(key)
+            .ok_or_else(|| StoreError::Corrupt(format!("invalid key `{key}`")))?;
+        let dir = self.tmp_dir();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("{}-", std::process::id()))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                StoreError::io(format!("cannot create a temp file in {}", dir.display()), e)
+            })?;
+        let (file, path) = tmp.into_parts();
+        let mut file = tokio::fs::File::from_std(file);
+        tokio::io::AsyncWriteExt::write_all(&mut file, &meta::disk_header(0))
+            .await
+            .map_err(|e| StoreError::io("cannot write a cache temp file", e))?;
+        Ok(DiskPending {
+            store: self.clone(),
+            file: Some(file),
+            path: Some(path),
+            target,
+            written: 0,
+        })
+    }
+}
+
 impl Store for DiskStore {
     fn kind(&self) -> &'static str {
         "disk"
@@ -330,29 +360,8 @@ impl Store for DiskStore {
         key: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn PendingEntry>, StoreError>> {
         Box::pin(async move {
-            let target = self
-                .entry_path(key)
-                .ok_or_else(|| StoreError::Corrupt(format!("invalid key `{key}`")))?;
-            let dir = self.tmp_dir();
-            let tmp = tempfile::Builder::new()
-                .prefix(&format!("{}-", std::process::id()))
-                .suffix(".tmp")
-                .tempfile_in(&dir)
-                .map_err(|e| {
-                    StoreError::io(format!("cannot create a temp file in {}", dir.display()), e)
-                })?;
-            let (file, path) = tmp.into_parts();
-            let mut file = tokio::fs::File::from_std(file);
-            tokio::io::AsyncWriteExt::write_all(&mut file, &meta::disk_header(0))
-                .await
-                .map_err(|e| StoreError::io("cannot write a cache temp file", e))?;
-            Ok(Box::new(DiskPending {
-                store: self.clone(),
-                file: Some(file),
-                path: Some(path),
-                target,
-                written: 0,
-            }) as Box<dyn PendingEntry>)
+            let pending = self.begin_entry(key).await?;
+            Ok(Box::new(pending) as Box<dyn PendingEntry>)
         })
     }
 
@@ -474,13 +483,37 @@ impl Store for DiskStore {
 
 /// A fill in progress: a temp file in `DIR/tmp` that `commit` renames into place.
 #[derive(Debug)]
-struct DiskPending {
+pub(crate) struct DiskPending {
     store: DiskStore,
     file: Option<tokio::fs::File>,
     /// Deletes the temp file when dropped uncommitted.
     path: Option<tempfile::TempPath>,
     target: PathBuf,
     written: u64,
+}
+
+impl DiskPending {
+    /// Bytes of body written so far.
+    pub(crate) fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Flushes what was written and names the temp file and where the body
+    /// starts in it (for an upload of the body before the commit).
+    pub(crate) async fn body_file(&mut self) -> Result<(&Path, u64), StoreError> {
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| StoreError::Corrupt("already committed".into()))?;
+        tokio::io::AsyncWriteExt::flush(file)
+            .await
+            .map_err(|e| StoreError::io("cannot flush a cache temp file", e))?;
+        let path = self
+            .path
+            .as_deref()
+            .ok_or_else(|| StoreError::Corrupt("already committed".into()))?;
+        Ok((path, HEADER_LEN))
+    }
 }
 
 impl PendingEntry for DiskPending {

@@ -61,6 +61,11 @@ pub struct EntryMeta {
     /// hex ([`super::signed`]); absent in entries written without a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hmac: Option<String>,
+    /// In the tiered store's local copy only: the ETag of the S3 object it
+    /// copies ([`super::tiered`]). Not signed: it says which S3 object the
+    /// copy came from, not what the entry is; never written to S3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_etag: Option<String>,
 }
 
 /// Why stored metadata cannot be used.
@@ -113,7 +118,7 @@ impl EntryMeta {
     }
 
     /// What `[cache] hmac_key` signs: every field but [`hmac`](Self::hmac)
-    /// itself, in a fixed order, strings and lists length-prefixed, so no two
+    /// itself and [`s3_etag`](Self::s3_etag), in a fixed order, strings and lists length-prefixed, so no two
     /// entries that differ in any field encode alike.
     pub fn signing_input(&self) -> Vec<u8> {
         fn bytes(out: &mut Vec<u8>, b: &[u8]) {
@@ -330,6 +335,7 @@ mod tests {
             namespace: "pypi/internal/profile dev".into(),
             signed: Some(Credential::QuerySignature),
             hmac: Some("cd".repeat(32)),
+            s3_etag: None,
         }
     }
 
@@ -462,6 +468,7 @@ mod tests {
         assert_eq!(
             EntryMeta {
                 hmac: None,
+                s3_etag: None,
                 ..tagged
             },
             signed
@@ -476,6 +483,7 @@ mod tests {
         assert_eq!(
             EntryMeta {
                 hmac: None,
+                s3_etag: None,
                 ..m.clone()
             }
             .signing_input(),

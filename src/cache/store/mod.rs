@@ -6,12 +6,15 @@
 //! plus [`EntryMeta`]. Writes go through a [`PendingEntry`] that spills to a
 //! temporary file and becomes visible only on [`PendingEntry::commit`]; dropping
 //! it (a failed fetch, a crash) leaves nothing behind that a lookup could see.
-//! With `[cache] hmac_key`, [`signed::SignedStore`] wraps either backend.
+//! With `[cache] local_size`, [`tiered::TieredStore`] puts a bounded disk
+//! store in front of the S3 store. With `[cache] hmac_key`,
+//! [`signed::SignedStore`] wraps whichever it is.
 
 pub mod disk;
 pub mod meta;
 pub mod s3;
 pub mod signed;
+pub mod tiered;
 
 use std::ops::Range;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -179,7 +182,24 @@ pub async fn open(
     use anyhow::Context;
     let store: std::sync::Arc<dyn Store> = match (section.store, &section.s3) {
         (crate::config::StoreKind::S3, Some(s3)) => {
-            std::sync::Arc::new(s3::S3Store::from_config(s3).await?)
+            let remote = s3::S3Store::from_config(s3).await?;
+            match section.local_size {
+                Some(size) if size.0 > 0 => {
+                    let dir = section
+                        .local_dir
+                        .clone()
+                        .or_else(|| section.dir.clone())
+                        .unwrap_or_else(|| default_dir.to_owned());
+                    let local = disk::DiskStore::open(&dir, size.0).with_context(|| {
+                        format!("cannot open the local cache tier at {}", dir.display())
+                    })?;
+                    let recheck = section
+                        .local_recheck
+                        .map_or(tiered::DEFAULT_RECHECK, |d| d.0);
+                    std::sync::Arc::new(tiered::TieredStore::new(local, size.0, remote, recheck))
+                }
+                _ => std::sync::Arc::new(remote),
+            }
         }
         _ => {
             let dir = section

@@ -7,8 +7,13 @@
 //! body's metadata says `awsproxy-meta: sidecar`. A fill spills to a local temp
 //! file and uploads only once the body is complete and verified (one
 //! `PutObject`, or a multipart upload above the part size, aborted on failure),
-//! so a failed fetch never creates an object; S3's atomic PUT/complete makes
-//! concurrent writers from several hosts safe (last writer wins). Refreshing
+//! so a failed fetch never creates an object. Uploads are conditional writes
+//! (`If-None-Match: *` where the lookup found no object, `If-Match: <ETag>`
+//! where it found the one the fill replaces, on `PutObject` and
+//! `CompleteMultipartUpload`): when several hosts miss one key at once, one
+//! upload wins and the others get `412 Precondition Failed` (or `409
+//! ConditionalRequestConflict`), keep nothing and leave the winner's object in
+//! place. Refreshing
 //! metadata after a `304` is a `CopyObject` onto itself (objects up to 5 GiB;
 //! larger ones just stay stale and are revalidated again).
 //!
@@ -24,6 +29,10 @@ use super::meta::{S3_SIDECAR as SIDECAR, S3Meta};
 use super::{EntryMeta, Found, ListedEntry, PendingEntry, Store, StoreError, meta};
 use crate::cache::{Body, BoxError, BoxFuture};
 
+mod upload;
+
+pub use upload::Uploaded;
+
 const META_KEY: &str = "awsproxy-meta";
 
 /// A bucket and prefix.
@@ -37,7 +46,14 @@ pub struct S3Store {
     /// Until when S3 is skipped after it failed.
     skip_until: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     cooldown: std::time::Duration,
+    /// The ETag each recent lookup found (what a fill of that key replaces).
+    seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
 }
+
+/// Keys whose ETag [`S3Store`] remembers; past this the memory is cleared (a
+/// fill whose lookup was forgotten then writes with `If-None-Match: *`, loses
+/// to the old object, and the next lookup remembers it again).
+const SEEN_MAX: usize = 16 * 1024;
 
 /// How long the store skips S3 after S3 failed.
 pub const DEFAULT_COOLDOWN: std::time::Duration = std::time::Duration::from_secs(30);
@@ -74,7 +90,36 @@ impl S3Store {
             part_size: DEFAULT_PART_SIZE,
             skip_until: std::sync::Arc::default(),
             cooldown: DEFAULT_COOLDOWN,
+            seen: std::sync::Arc::default(),
         }
+    }
+
+    /// Remembers (or, with `None`, forgets) the ETag a lookup found.
+    fn saw(&self, key: &str, etag: Option<&str>) {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match etag {
+            Some(etag) => {
+                if seen.len() >= SEEN_MAX {
+                    seen.clear();
+                }
+                seen.insert(key.to_owned(), etag.to_owned());
+            }
+            None => {
+                seen.remove(key);
+            }
+        }
+    }
+
+    /// The ETag the last lookup of `key` found.
+    pub(crate) fn seen(&self, key: &str) -> Option<String> {
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned()
     }
 
     /// Skips S3 this long after it failed (zero: never skip).
@@ -83,8 +128,19 @@ impl S3Store {
         self
     }
 
+    /// `Err` while S3 is skipped: nothing is stored then.
+    pub(crate) fn available(&self) -> Result<(), StoreError> {
+        if self.skipping() {
+            return Err(backend(
+                format!("not storing: S3 failed less than {:?} ago", self.cooldown),
+                std::io::Error::other("S3 is skipped while it recovers"),
+            ));
+        }
+        Ok(())
+    }
+
     /// S3 failed less than the cooldown ago.
-    fn skipping(&self) -> bool {
+    pub(crate) fn skipping(&self) -> bool {
         let until = self.skip_until.lock().map(|u| *u).unwrap_or(None);
         until.is_some_and(|t| std::time::Instant::now() < t)
     }
@@ -115,134 +171,63 @@ impl S3Store {
         self
     }
 
-    /// Uploads a complete spill file as `object`, in parts when it is large.
-    async fn upload(
-        &self,
-        object: &str,
-        path: &std::path::Path,
-        len: u64,
-        meta_value: String,
-    ) -> Result<(), StoreError> {
-        let location = format!("s3://{}/{object}", self.bucket);
-        if len <= self.part_size {
-            let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
-                .await
-                .map_err(|e| backend("cannot read the S3 spill file", e))?;
-            self.client
-                .put_object()
-                .bucket(&self.bucket)
-                .key(object)
-                .content_length(i64::try_from(len).unwrap_or(i64::MAX))
-                .metadata(META_KEY, meta_value)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| {
-                    self.note(&e);
-                    sdk(format!("cannot upload {location}"), e)
-                })?;
-            return Ok(());
-        }
-        let created = self
+    /// The ETag of the object `key` names, `None` when there is none (one
+    /// `HeadObject`; a failure of S3 itself starts the cooldown).
+    pub(crate) async fn head_etag(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self
             .client
-            .create_multipart_upload()
+            .head_object()
             .bucket(&self.bucket)
-            .key(object)
-            .metadata(META_KEY, meta_value)
+            .key(self.object(key))
             .send()
             .await
-            .map_err(|e| {
+        {
+            Ok(head) => {
+                let etag = head.e_tag().unwrap_or_default().to_owned();
+                self.saw(key, Some(&etag));
+                Ok(Some(etag))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
+                self.saw(key, None);
+                Ok(None)
+            }
+            Err(e) => {
                 self.note(&e);
-                sdk(format!("cannot start uploading {location}"), e)
-            })?;
-        let upload_id = created
-            .upload_id()
-            .ok_or_else(|| {
-                StoreError::Corrupt("CreateMultipartUpload returned no upload id".into())
-            })?
-            .to_owned();
-        let result = self.upload_parts(object, path, len, &upload_id).await;
-        if result.is_err() {
-            // Never leave a half-uploaded object (or its parts) behind.
-            let _ = self
-                .client
-                .abort_multipart_upload()
-                .bucket(&self.bucket)
-                .key(object)
-                .upload_id(&upload_id)
-                .send()
-                .await;
+                Err(sdk(format!("cannot read {}", self.location(key)), e))
+            }
         }
-        result.map_err(|e| match e {
-            StoreError::Backend { context, source } => StoreError::Backend {
-                context: format!("cannot upload {location}: {context}"),
-                source,
-            },
-            other => other,
-        })
     }
 
-    async fn upload_parts(
+    /// Replaces an object's metadata, keeping its body (`CopyObject` onto
+    /// itself); returns the object's new ETag when S3 said.
+    pub(crate) async fn replace_meta(
         &self,
-        object: &str,
-        path: &std::path::Path,
-        len: u64,
-        upload_id: &str,
-    ) -> Result<(), StoreError> {
-        use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-        let mut parts = Vec::new();
-        let mut offset = 0u64;
-        let mut number = 1i32;
-        while offset < len {
-            let size = self.part_size.min(len - offset);
-            let body = aws_sdk_s3::primitives::ByteStream::read_from()
-                .path(path)
-                .offset(offset)
-                .length(aws_sdk_s3::primitives::Length::Exact(size))
-                .build()
-                .await
-                .map_err(|e| backend("cannot read the S3 spill file", e))?;
-            let out = self
-                .client
-                .upload_part()
-                .bucket(&self.bucket)
-                .key(object)
-                .upload_id(upload_id)
-                .part_number(number)
-                .content_length(i64::try_from(size).unwrap_or(i64::MAX))
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| {
-                    self.note(&e);
-                    sdk(format!("part {number}"), e)
-                })?;
-            parts.push(
-                CompletedPart::builder()
-                    .set_e_tag(out.e_tag().map(str::to_owned))
-                    .part_number(number)
-                    .build(),
-            );
-            offset += size;
-            number += 1;
-        }
-        self.client
-            .complete_multipart_upload()
+        meta: &EntryMeta,
+    ) -> Result<Option<String>, StoreError> {
+        let value = self.encode_meta(meta).await?;
+        let object = self.object(&meta.key);
+        let out = self
+            .client
+            .copy_object()
             .bucket(&self.bucket)
-            .key(object)
-            .upload_id(upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
+            .key(&object)
+            .copy_source(format!("{}/{object}", self.bucket))
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .metadata(META_KEY, value)
             .send()
             .await
             .map_err(|e| {
                 self.note(&e);
-                sdk("completing the upload".to_owned(), e)
+                sdk(format!("cannot update {}", self.location(&meta.key)), e)
             })?;
-        Ok(())
+        let etag = out
+            .copy_object_result()
+            .and_then(|r| r.e_tag())
+            .map(str::to_owned);
+        if etag.is_some() {
+            self.saw(&meta.key, etag.as_deref());
+        }
+        Ok(etag)
     }
 
     /// A client from the default credential chain (or `profile`), `region`,
@@ -315,6 +300,11 @@ impl S3Store {
 
     /// The user-metadata value for `meta`, writing a sidecar when it is too large.
     async fn encode_meta(&self, meta: &EntryMeta) -> Result<String, StoreError> {
+        // A local copy's bookkeeping is not the object's.
+        let meta = &EntryMeta {
+            s3_etag: None,
+            ..meta.clone()
+        };
         let json = match meta::s3_encode(meta)? {
             S3Meta::Inline(value) => return Ok(value),
             S3Meta::Sidecar(json) => json,
@@ -394,52 +384,138 @@ pub fn byte_stream_body(stream: aws_sdk_s3::primitives::ByteStream) -> Body {
     StreamBody::new(frames).boxed_unsync()
 }
 
+impl S3Store {
+    /// [`Store::get`], with the object's ETag.
+    pub(crate) async fn get_tagged(
+        &self,
+        key: &str,
+    ) -> Result<Option<(Found, Option<String>)>, StoreError> {
+        if self.skipping() {
+            return Ok(None);
+        }
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.object(key))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                self.saw(key, None);
+                return Ok(None);
+            }
+            Err(e) => {
+                self.note(&e);
+                return Err(sdk(format!("cannot read {}", self.location(key)), e));
+            }
+        };
+        self.saw(key, out.e_tag());
+        let meta = match self.decode_meta(key, out.metadata()).await {
+            Ok(meta)
+                if out.content_length().and_then(|l| u64::try_from(l).ok())
+                    == Some(meta.body_len) =>
+            {
+                meta
+            }
+            Ok(_) | Err(StoreError::Corrupt(_)) => {
+                tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
+                let _ = self.delete(key).await;
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let etag = out.e_tag().map(str::to_owned);
+        Ok(Some((
+            Found {
+                meta,
+                body: byte_stream_body(out.body),
+            },
+            etag,
+        )))
+    }
+
+    /// [`Store::get_range`].
+    async fn read_range(
+        &self,
+        key: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Found>, StoreError> {
+        if self.skipping() {
+            return Ok(None);
+        }
+        if range.is_empty() {
+            return self.get_empty(key).await;
+        }
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.object(key))
+            .range(format!("bytes={}-{}", range.start, range.end - 1))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                return Ok(None);
+            }
+            // The range starts at or past the end (or the object is empty).
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => {
+                return self.get_empty(key).await;
+            }
+            Err(e) => {
+                self.note(&e);
+                return Err(sdk(format!("cannot read {}", self.location(key)), e));
+            }
+        };
+        // `Content-Range: bytes A-B/TOTAL`: TOTAL is the whole object's length.
+        let total = out
+            .content_range()
+            .and_then(|r| r.rsplit('/').next())
+            .and_then(|t| t.parse::<u64>().ok());
+        if total.is_none() {
+            return Err(backend(
+                format!("cannot read part of {}", self.location(key)),
+                std::io::Error::other(
+                    "the S3 backend answered a Range request without Content-Range",
+                ),
+            ));
+        }
+        let got = out.content_length().and_then(|l| u64::try_from(l).ok());
+        let meta = match self.decode_meta(key, out.metadata()).await {
+            Ok(meta) if total == Some(meta.body_len) => {
+                let part = super::clamp(&range, meta.body_len);
+                if got != Some(part.end - part.start) {
+                    return Err(backend(
+                        format!("cannot read part of {}", self.location(key)),
+                        std::io::Error::other("S3 sent another length than the range asked"),
+                    ));
+                }
+                meta
+            }
+            Ok(_) | Err(StoreError::Corrupt(_)) => {
+                tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
+                let _ = self.delete(key).await;
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Some(Found {
+            meta,
+            body: byte_stream_body(out.body),
+        }))
+    }
+}
+
 impl Store for S3Store {
     fn kind(&self) -> &'static str {
         "s3"
     }
 
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
-        Box::pin(async move {
-            if self.skipping() {
-                return Ok(None);
-            }
-            let out = match self
-                .client
-                .get_object()
-                .bucket(&self.bucket)
-                .key(self.object(key))
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
-                    return Ok(None);
-                }
-                Err(e) => {
-                    self.note(&e);
-                    return Err(sdk(format!("cannot read {}", self.location(key)), e));
-                }
-            };
-            let meta = match self.decode_meta(key, out.metadata()).await {
-                Ok(meta)
-                    if out.content_length().and_then(|l| u64::try_from(l).ok())
-                        == Some(meta.body_len) =>
-                {
-                    meta
-                }
-                Ok(_) | Err(StoreError::Corrupt(_)) => {
-                    tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
-                    let _ = self.delete(key).await;
-                    return Ok(None);
-                }
-                Err(e) => return Err(e),
-            };
-            Ok(Some(Found {
-                meta,
-                body: byte_stream_body(out.body),
-            }))
-        })
+        Box::pin(async move { Ok(self.get_tagged(key).await?.map(|(found, _)| found)) })
     }
 
     fn get_range<'a>(
@@ -447,85 +523,15 @@ impl Store for S3Store {
         key: &'a str,
         range: std::ops::Range<u64>,
     ) -> BoxFuture<'a, Result<Option<Found>, StoreError>> {
-        Box::pin(async move {
-            if self.skipping() {
-                return Ok(None);
-            }
-            if range.is_empty() {
-                return self.get_empty(key).await;
-            }
-            let out = match self
-                .client
-                .get_object()
-                .bucket(&self.bucket)
-                .key(self.object(key))
-                .range(format!("bytes={}-{}", range.start, range.end - 1))
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
-                    return Ok(None);
-                }
-                // The range starts at or past the end (or the object is empty).
-                Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => {
-                    return self.get_empty(key).await;
-                }
-                Err(e) => {
-                    self.note(&e);
-                    return Err(sdk(format!("cannot read {}", self.location(key)), e));
-                }
-            };
-            // `Content-Range: bytes A-B/TOTAL`: TOTAL is the whole object's length.
-            let total = out
-                .content_range()
-                .and_then(|r| r.rsplit('/').next())
-                .and_then(|t| t.parse::<u64>().ok());
-            if total.is_none() {
-                return Err(backend(
-                    format!("cannot read part of {}", self.location(key)),
-                    std::io::Error::other(
-                        "the S3 backend answered a Range request without Content-Range",
-                    ),
-                ));
-            }
-            let got = out.content_length().and_then(|l| u64::try_from(l).ok());
-            let meta = match self.decode_meta(key, out.metadata()).await {
-                Ok(meta) if total == Some(meta.body_len) => {
-                    let part = super::clamp(&range, meta.body_len);
-                    if got != Some(part.end - part.start) {
-                        return Err(backend(
-                            format!("cannot read part of {}", self.location(key)),
-                            std::io::Error::other("S3 sent another length than the range asked"),
-                        ));
-                    }
-                    meta
-                }
-                Ok(_) | Err(StoreError::Corrupt(_)) => {
-                    tracing::warn!(object = %self.location(key), "removing a corrupt cache entry");
-                    let _ = self.delete(key).await;
-                    return Ok(None);
-                }
-                Err(e) => return Err(e),
-            };
-            Ok(Some(Found {
-                meta,
-                body: byte_stream_body(out.body),
-            }))
-        })
+        Box::pin(async move { self.read_range(key, range).await })
     }
 
     fn begin<'a>(
         &'a self,
-        _key: &'a str,
+        key: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn PendingEntry>, StoreError>> {
         Box::pin(async move {
-            if self.skipping() {
-                return Err(backend(
-                    format!("not storing: S3 failed less than {:?} ago", self.cooldown),
-                    std::io::Error::other("S3 is skipped while it recovers"),
-                ));
-            }
+            self.available()?;
             let tmp = tempfile::Builder::new()
                 .prefix("awsproxy-s3-fill-")
                 .tempfile()
@@ -535,6 +541,7 @@ impl Store for S3Store {
             let (file, path) = tmp.into_parts();
             Ok(Box::new(S3Pending {
                 store: self.clone(),
+                expected: self.seen(key),
                 file: tokio::fs::File::from_std(file),
                 path,
                 written: 0,
@@ -543,21 +550,7 @@ impl Store for S3Store {
     }
 
     fn update_meta<'a>(&'a self, meta: &'a EntryMeta) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let value = self.encode_meta(meta).await?;
-            let object = self.object(&meta.key);
-            self.client
-                .copy_object()
-                .bucket(&self.bucket)
-                .key(&object)
-                .copy_source(format!("{}/{object}", self.bucket))
-                .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
-                .metadata(META_KEY, value)
-                .send()
-                .await
-                .map_err(|e| sdk(format!("cannot update {}", self.location(&meta.key)), e))?;
-            Ok(())
-        })
+        Box::pin(async move { self.replace_meta(meta).await.map(|_| ()) })
     }
 
     fn list(&self) -> BoxFuture<'_, Result<Vec<ListedEntry>, StoreError>> {
@@ -629,10 +622,13 @@ impl Store for S3Store {
     }
 }
 
-/// A fill spilled to a local file; `commit` uploads it with one `PutObject`.
+/// A fill spilled to a local file; `commit` uploads it with one `PutObject`
+/// (or a multipart upload), conditional on what the lookup found.
 #[derive(Debug)]
 struct S3Pending {
     store: S3Store,
+    /// The ETag of the object this fill replaces.
+    expected: Option<String>,
     file: tokio::fs::File,
     path: tempfile::TempPath,
     written: u64,
@@ -653,6 +649,7 @@ impl PendingEntry for S3Pending {
         Box::pin(async move {
             let S3Pending {
                 store,
+                expected,
                 mut file,
                 path,
                 written,
@@ -667,10 +664,15 @@ impl PendingEntry for S3Pending {
                 .await
                 .map_err(|e| StoreError::io("cannot flush the S3 spill file", e))?;
             drop(file);
-            let value = store.encode_meta(&meta).await?;
-            store
-                .upload(&store.object(&meta.key), &path, written, value)
-                .await?;
+            if matches!(
+                store.store_file(&meta, (&path, 0), expected).await?,
+                Uploaded::Lost | Uploaded::Gone
+            ) {
+                tracing::debug!(
+                    object = %store.location(&meta.key),
+                    "another awsproxy stored this entry first; keeping its object"
+                );
+            }
             drop(path);
             Ok(())
         })

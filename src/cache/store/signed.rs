@@ -422,6 +422,7 @@ mod tests {
             namespace: "forward".into(),
             signed: None,
             hmac: None,
+            s3_etag: None,
         }
     }
 

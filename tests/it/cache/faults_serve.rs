@@ -55,7 +55,7 @@ impl Raw {
 }
 
 /// Sends `GET url` to the forward proxy at `proxy` (`http://host:port`).
-fn send_get(proxy: &str, url: &str) -> std::net::TcpStream {
+pub(super) fn send_get(proxy: &str, url: &str) -> std::net::TcpStream {
     send_get_with(proxy, url, &[])
 }
 
@@ -133,14 +133,14 @@ pub(super) fn body_of(seed: u32, len: usize) -> Vec<u8> {
         .collect()
 }
 
-fn files_in(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn files_in(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default()
 }
 
 /// Committed entry files under `DIR/v1`.
-fn entries_in(root: &Path) -> Vec<PathBuf> {
+pub(super) fn entries_in(root: &Path) -> Vec<PathBuf> {
     files_in(&root.join("v1"))
         .iter()
         .flat_map(|shard| files_in(shard))
@@ -149,7 +149,7 @@ fn entries_in(root: &Path) -> Vec<PathBuf> {
 
 /// Polls `cond` for up to 10 s (the service opens its store after printing
 /// its startup line).
-fn eventually(cond: impl Fn() -> bool) -> bool {
+pub(super) fn eventually(cond: impl Fn() -> bool) -> bool {
     for _ in 0..500 {
         if cond() {
             return true;

@@ -11,6 +11,8 @@ mod faults_serve;
 mod ranges;
 mod refresh;
 mod store;
+mod tiered;
+mod tiered_serve;
 
 use std::sync::Arc;
 use std::time::Duration;

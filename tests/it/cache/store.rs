@@ -81,6 +81,7 @@ fn meta(key: &str, url: &str, len: u64) -> EntryMeta {
         namespace: String::new(),
         signed: None,
         hmac: None,
+        s3_etag: None,
     }
 }
 
@@ -136,7 +137,7 @@ async fn ranges(store: &dyn Store, key: &str, body: &[u8]) {
 }
 
 /// What every store must do.
-async fn store_suite(store: &dyn Store) {
+pub(super) async fn store_suite(store: &dyn Store) {
     let k1 = "a".repeat(64);
     let k2 = "b".repeat(64);
     assert!(store.get(&k1).await.unwrap().is_none());

@@ -13,6 +13,11 @@
 //! The wrapper around the s3s service adds what s3s-fs lacks or tests need:
 //! * `If-None-Match` / `If-Modified-Since` on GET and HEAD answer `304 Not Modified`
 //!   (s3s-fs ignores them); ETag is the MD5 of the content, Last-Modified the file mtime.
+//! * conditional writes (`If-None-Match: *`, `If-Match: ETAG` on PutObject and
+//!   CompleteMultipartUpload: `412 PreconditionFailed` when the object exists, or is
+//!   not that one) are checked by s3s-fs; the wrapper runs such requests one at a
+//!   time, so two racing for one key are atomic as on S3. [`FakeS3::object_writes`]
+//!   lists the requests that (tried to) create an object.
 //! * a request log ([`FakeS3::requests`]), injected errors (`500 InternalError`s with
 //!   [`FakeS3::fail_next`], any status and code such as `503 SlowDown` with
 //!   [`FakeS3::fail_next_with`], and every matching request with [`FakeS3::fail_while`]
@@ -64,6 +69,10 @@ pub struct S3RequestRecord {
     pub if_none_match: Option<String>,
     /// `If-Modified-Since` header.
     pub if_modified_since: Option<String>,
+    /// `If-Match` header.
+    pub if_match: Option<String>,
+    /// `x-amz-copy-source` header (a `CopyObject`).
+    pub copy_source: Option<String>,
     /// Status answered.
     pub status: u16,
 }
@@ -151,6 +160,8 @@ impl s3s::access::S3Access for AllowAll {
 #[derive(Clone)]
 struct Ctx {
     service: S3Service,
+    /// Held by conditional writes while they run.
+    conditional: Arc<tokio::sync::Mutex<()>>,
     control: Arc<Mutex<Control>>,
     keys: KeyRing,
     open: bool,
@@ -208,6 +219,7 @@ impl FakeS3 {
         let control = Arc::new(Mutex::new(Control::default()));
         let ctx = Ctx {
             service: builder.build(),
+            conditional: Arc::default(),
             control: control.clone(),
             keys: keyring.clone(),
             open,
@@ -326,6 +338,28 @@ impl FakeS3 {
             .count()
     }
 
+    /// The requests that create an object (a `PutObject`, a
+    /// `CompleteMultipartUpload`; not parts, not `CopyObject`), whatever they
+    /// were answered: a won conditional write is a `200`, a lost one a `412`.
+    pub fn object_writes(&self) -> Vec<S3RequestRecord> {
+        let part =
+            |r: &S3RequestRecord| r.query.as_deref().is_some_and(|q| q.contains("partNumber"));
+        let upload =
+            |r: &S3RequestRecord| r.query.as_deref().is_some_and(|q| q.contains("uploadId"));
+        lock(&self.control)
+            .requests
+            .iter()
+            .filter(|r| {
+                (r.method == "PUT"
+                    && !part(r)
+                    && r.copy_source.is_none()
+                    && !r.path.ends_with(".meta"))
+                    || (r.method == "POST" && upload(r))
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Forget the request log.
     pub fn clear_requests(&self) {
         lock(&self.control).requests.clear();
@@ -430,6 +464,8 @@ async fn handle(mut req: Request<Incoming>, ctx: Ctx) -> Result<Response<s3s::Bo
         range: header(&req, "range"),
         if_none_match: header(&req, "if-none-match"),
         if_modified_since: header(&req, "if-modified-since"),
+        if_match: header(&req, "if-match"),
+        copy_source: header(&req, "x-amz-copy-source"),
         status: 0,
     };
     let (early, delay) = {
@@ -489,7 +525,27 @@ async fn handle(mut req: Request<Incoming>, ctx: Ctx) -> Result<Response<s3s::Bo
                 strip_signature(&mut req);
             }
             let conditional = Conditional::of(&req);
-            match ctx.service.call(req.map(s3s::Body::from)).await {
+            let write = matches!(*req.method(), hyper::Method::PUT | hyper::Method::POST)
+                && (record.if_none_match.is_some() || record.if_match.is_some());
+            let _one_at_a_time = if write {
+                Some(ctx.conditional.lock().await)
+            } else {
+                None
+            };
+            let req = if write {
+                // Read the whole body first, as S3 does before it answers
+                // `412`: s3s-fs answers before reading it, and the
+                // connection would then be closed under the client.
+                let (parts, body) = req.into_parts();
+                let bytes = http_body_util::BodyExt::collect(body)
+                    .await
+                    .map(http_body_util::Collected::to_bytes)
+                    .unwrap_or_default();
+                Request::from_parts(parts, s3s::Body::from(bytes))
+            } else {
+                req.map(s3s::Body::from)
+            };
+            match ctx.service.call(req).await {
                 Ok(resp) => conditional.apply(resp),
                 Err(e) => xml_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
