@@ -73,7 +73,7 @@ fn s3(data: &[u8]) {
         return;
     };
     match meta::s3_decode(value) {
-        Ok(None) => assert_eq!(value, S3_SIDECAR),
+        Ok(None) => assert!(value == S3_SIDECAR || meta::s3_sidecar_digest(value).is_some()),
         Ok(Some(json)) => {
             if let Ok(m) = EntryMeta::from_json(&json, &named_key(&json)) {
                 decoded(&m);
@@ -166,6 +166,9 @@ fn round_trips(m: &EntryMeta) {
             assert_eq!(&EntryMeta::from_json(&json, &m.key).expect("decodes"), m);
         }
         S3Meta::Sidecar(json) => {
+            let marker = meta::s3_sidecar_marker(&json);
+            assert_eq!(meta::s3_decode(&marker).expect("the marker decodes"), None);
+            assert!(meta::s3_sidecar_matches(&marker, &json));
             assert_eq!(&EntryMeta::from_json(&json, &m.key).expect("decodes"), m);
         }
     }

@@ -275,6 +275,10 @@ pub fn disk_decode(file: &[u8], key: &str) -> Result<(EntryMeta, u64), Corrupt> 
 }
 
 /// The S3 user-metadata value that says the metadata is in a sidecar object.
+/// Written as `sidecar:SHA256` (of the sidecar's JSON), so a sidecar another
+/// replica overwrote while losing the race for the body is told apart from
+/// the one this body was written with; plain `sidecar` (older entries) names
+/// no digest.
 pub const S3_SIDECAR: &str = "sidecar";
 /// Encoded metadata above this size goes to a sidecar object (S3 user metadata
 /// is at most 2 KB in all).
@@ -285,8 +289,34 @@ pub const S3_INLINE_LIMIT: usize = 1800;
 pub enum S3Meta {
     /// The user-metadata value (base64 of the JSON; ASCII).
     Inline(String),
-    /// The JSON to write to the sidecar object; the value is [`S3_SIDECAR`].
+    /// The JSON to write to the sidecar object; the value is
+    /// [`s3_sidecar_marker`] of it.
     Sidecar(Vec<u8>),
+}
+
+/// The user-metadata value of a body whose metadata is the sidecar `json`.
+pub fn s3_sidecar_marker(json: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("{S3_SIDECAR}:{}", hex::encode(sha2::Sha256::digest(json)))
+}
+
+/// The sidecar digest a user-metadata value names (`None`: inline, or an
+/// older entry's plain marker).
+pub fn s3_sidecar_digest(value: &str) -> Option<&str> {
+    value
+        .strip_prefix(S3_SIDECAR)?
+        .strip_prefix(':')
+        .filter(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Is `json` the sidecar the user-metadata `value` was written with?
+pub fn s3_sidecar_matches(value: &str, json: &[u8]) -> bool {
+    match s3_sidecar_digest(value) {
+        Some(digest) => {
+            s3_sidecar_marker(json)[S3_SIDECAR.len() + 1..].eq_ignore_ascii_case(digest)
+        }
+        None => value == S3_SIDECAR,
+    }
 }
 
 /// Encodes `meta` for the S3 store.
@@ -300,10 +330,11 @@ pub fn s3_encode(meta: &EntryMeta) -> Result<S3Meta, Corrupt> {
     })
 }
 
-/// Decodes a user-metadata value: the JSON it holds, or `None` for a sidecar.
-/// Pass the JSON (inline or the sidecar's) to [`EntryMeta::from_json`].
+/// Decodes a user-metadata value: the JSON it holds, or `None` for a sidecar
+/// (check the sidecar with [`s3_sidecar_matches`]). Pass the JSON (inline or
+/// the sidecar's) to [`EntryMeta::from_json`].
 pub fn s3_decode(value: &str) -> Result<Option<Vec<u8>>, Corrupt> {
-    if value == S3_SIDECAR {
+    if value == S3_SIDECAR || s3_sidecar_digest(value).is_some() {
         return Ok(None);
     }
     base64::engine::general_purpose::STANDARD
@@ -392,8 +423,24 @@ mod tests {
             panic!("large metadata goes to a sidecar");
         };
         assert_eq!(s3_decode(S3_SIDECAR).unwrap(), None);
+        let marker = s3_sidecar_marker(&json);
+        assert!(HeaderValue::from_str(&marker).is_ok() && marker.len() < S3_INLINE_LIMIT);
+        assert_eq!(s3_decode(&marker).unwrap(), None);
         assert_eq!(EntryMeta::from_json(&json, &key).unwrap(), big);
         assert!(s3_decode("not base64!").is_err());
+        // The sidecar this body was written with, not one another write left.
+        assert!(s3_sidecar_matches(&marker, &json));
+        let mut other = json.clone();
+        other.push(b' ');
+        assert!(!s3_sidecar_matches(&marker, &other));
+        assert!(
+            s3_sidecar_matches(S3_SIDECAR, &other),
+            "older entries name no digest"
+        );
+        assert!(
+            s3_decode("sidecar:xyz").is_err(),
+            "not a digest: not a marker"
+        );
     }
 
     /// fuzz/artifacts/cache_meta/crash-9568d95c8e57263f1acabb4563e093b3d565dffb:

@@ -25,7 +25,7 @@
 
 use http_body_util::{BodyExt, StreamBody};
 
-use super::meta::{S3_SIDECAR as SIDECAR, S3Meta};
+use super::meta::S3Meta;
 use super::{EntryMeta, Found, ListedEntry, PendingEntry, Store, StoreError, meta};
 use crate::cache::{Body, BoxError, BoxFuture};
 
@@ -288,12 +288,21 @@ impl S3Store {
                         aws_sdk_s3::error::DisplayErrorContext(e)
                     ))
                 })?;
-            out.body
+            let json = out
+                .body
                 .collect()
                 .await
                 .map_err(|e| backend("cannot read a sidecar", e))?
                 .into_bytes()
-                .to_vec()
+                .to_vec();
+            // Two replicas filling one key write the sidecar before their
+            // conditional body upload: the loser's may replace the winner's.
+            if !meta::s3_sidecar_matches(raw, &json) {
+                return Err(StoreError::Corrupt(
+                    "the sidecar is not the one this body was written with".into(),
+                ));
+            }
+            json
         };
         Ok(EntryMeta::from_json(&json, key)?)
     }
@@ -309,6 +318,7 @@ impl S3Store {
             S3Meta::Inline(value) => return Ok(value),
             S3Meta::Sidecar(json) => json,
         };
+        let marker = meta::s3_sidecar_marker(&json);
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -317,7 +327,7 @@ impl S3Store {
             .send()
             .await
             .map_err(|e| sdk(format!("cannot write {}.meta", self.location(&meta.key)), e))?;
-        Ok(SIDECAR.to_owned())
+        Ok(marker)
     }
 
     /// An entry's metadata with an empty body (a range past its end): one

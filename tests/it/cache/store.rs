@@ -384,3 +384,43 @@ async fn the_signed_store_refuses_ranges_and_serves_the_whole_body() {
     ));
     assert_eq!(read(&store, &k).await.unwrap(), "signed body");
 }
+
+/// Two replicas fill one key with metadata too large for S3's user metadata:
+/// each writes its sidecar, then uploads the body conditionally. The loser's
+/// sidecar lands after the winner's, so the winner's body would be served
+/// with the loser's headers. The body names its sidecar's digest: such a
+/// pair is a miss (and refetched), never a mix.
+#[tokio::test]
+async fn a_losing_replicas_sidecar_never_pairs_with_the_winners_body() {
+    let s3 = FakeS3::start().await;
+    s3.create_bucket("team-cache");
+    let a = S3Store::new(s3.client(), "team-cache", "awsproxy/");
+    let b = S3Store::new(s3.client(), "team-cache", "awsproxy/");
+    let key = "cd".repeat(32);
+    let fill = |who: &'static str| {
+        let mut m = meta(&key, "http://h/big", 6);
+        m.response_headers
+            .push(("x-who".into(), format!("{who}{}", "v".repeat(3000))));
+        m
+    };
+    let mut p = a.begin(&key).await.unwrap();
+    p.write(b"from a").await.unwrap();
+    p.commit(fill("a")).await.unwrap();
+    // B lost the race for the body (412), after writing its sidecar.
+    let mut p = b.begin(&key).await.unwrap();
+    p.write(b"from b").await.unwrap();
+    let _ = p.commit(fill("b")).await;
+    for store in [&a, &b] {
+        if let Some(found) = store.get(&key).await.unwrap() {
+            let who = found
+                .meta
+                .response_headers
+                .iter()
+                .find(|(k, _)| k == "x-who")
+                .map(|(_, v)| v[..1].to_owned());
+            let body = found.body.collect().await.unwrap().to_bytes();
+            let who = who.expect("the entry's own header");
+            assert_eq!(body, format!("from {who}"), "headers and body of one write");
+        }
+    }
+}
