@@ -80,7 +80,7 @@ pub fn listens(file: &ConfigFile) -> Vec<Listen> {
 }
 
 /// Does `section`'s listener speak TLS?
-fn tls_of(file: &ConfigFile, section: &str) -> bool {
+pub fn tls_of(file: &ConfigFile, section: &str) -> bool {
     let on =
         |cert: &Option<std::path::PathBuf>, names: &[String]| cert.is_some() || !names.is_empty();
     match section {
@@ -94,6 +94,10 @@ fn tls_of(file: &ConfigFile, section: &str) -> bool {
             .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
         "metrics" => file
             .metrics
+            .as_ref()
+            .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
+        "creds" => file
+            .creds
             .as_ref()
             .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
         _ => false,

@@ -45,7 +45,7 @@ pub fn ports(_ctx: &Context, config: &Config) -> Vec<Finding> {
             match std::net::TcpListener::bind(addr) {
                 Ok(_) => Finding::pass(check, format!("{addr} is free")),
                 Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-                    if held_by_awsproxy(addr) {
+                    if held_by_awsproxy(addr, crate::daemon::exposure::tls_of(&config.file, name)) {
                         Finding::pass(check, format!("{addr} is held by a running awsproxy"))
                     } else {
                         Finding::fail(
@@ -131,23 +131,102 @@ pub fn creds_containers(config: &Config) -> Option<Finding> {
     })
 }
 
-/// Whether whatever listens on `addr` says it is awsproxy (`Server: awsproxy` on any response).
-fn held_by_awsproxy(addr: SocketAddr) -> bool {
+/// Whether whatever listens on `addr` says it is awsproxy (`Server: awsproxy`
+/// on any response), over TLS when the listener is configured with it.
+fn held_by_awsproxy(addr: SocketAddr, tls: bool) -> bool {
     use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, super::CHECK_TIMEOUT) else {
+    let Ok(stream) = std::net::TcpStream::connect_timeout(&addr, super::CHECK_TIMEOUT) else {
         return false;
     };
     let _ = stream.set_read_timeout(Some(super::CHECK_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(super::CHECK_TIMEOUT));
     // `Host` is the address itself: listeners refuse names they don't serve.
     let request = format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
     let mut head = [0u8; 1024];
-    let n = stream.read(&mut head).unwrap_or(0);
+    let n = if tls {
+        let Some(mut tls) = tls_to(stream) else {
+            return false;
+        };
+        if tls.write_all(request.as_bytes()).is_err() {
+            return false;
+        }
+        tls.read(&mut head).unwrap_or(0)
+    } else {
+        let mut stream = stream;
+        if stream.write_all(request.as_bytes()).is_err() {
+            return false;
+        }
+        stream.read(&mut head).unwrap_or(0)
+    };
     String::from_utf8_lossy(&head[..n])
         .to_ascii_lowercase()
         .contains("\nserver: awsproxy")
+}
+
+/// A TLS client on `stream` that takes any certificate: it only asks who
+/// answers, and sends nothing secret.
+fn tls_to(
+    stream: std::net::TcpStream,
+) -> Option<rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>> {
+    let provider = crate::tls::provider();
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(AnyCertificate(provider)))
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").ok()?;
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).ok()?;
+    Some(rustls::StreamOwned::new(conn, stream))
+}
+
+/// Accepts any certificate, checking only that the handshake is signed by it.
+#[derive(Debug)]
+struct AnyCertificate(std::sync::Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// Proxy variables that would send traffic around awsproxy, or loop it through itself.
