@@ -22,6 +22,7 @@ pub mod config;
 pub mod cache;
 pub mod cargo;
 pub mod daemon;
+pub mod ecr;
 pub mod forward;
 pub mod maven;
 pub mod net;

@@ -25,6 +25,22 @@ pub struct ConfigFile {
     pub docker: Option<DockerSection>,
 }
 
+/// The listeners `allow_clients` and `[[access.token]]` apply to.
+pub const ACCESS_LISTENERS: [&str; 3] = ["proxy", "repos", "metrics"];
+
+impl ConfigFile {
+    /// `allow_clients` of `listener`'s section (one of [`ACCESS_LISTENERS`]).
+    pub fn allow_clients(&self, listener: &str) -> &[String] {
+        match listener {
+            "proxy" => self.proxy.as_ref().map(|s| s.allow_clients.as_slice()),
+            "repos" => self.repos.as_ref().map(|s| s.allow_clients.as_slice()),
+            "metrics" => self.metrics.as_ref().map(|s| s.allow_clients.as_slice()),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+}
+
 /// `[access]`: tokens for the listeners other machines may reach (the
 /// forward proxy, the repository and status listeners; the credentials
 /// endpoint has its own per-client tokens).

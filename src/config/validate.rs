@@ -126,12 +126,9 @@ fn validate_tls(file: &ConfigFile) -> Result<(), Invalid> {
 /// `allow_clients` entries are networks; `[[access.token]]`s have a unique
 /// name, one secret, known listeners and mounts that exist.
 fn validate_access(file: &ConfigFile) -> Result<(), Invalid> {
-    for section in crate::daemon::access::LISTENERS {
-        for (i, entry) in crate::daemon::access::allow_clients(file, section)
-            .iter()
-            .enumerate()
-        {
-            if let Err(message) = crate::daemon::access::parse_network(entry) {
+    for section in ACCESS_LISTENERS {
+        for (i, entry) in file.allow_clients(section).iter().enumerate() {
+            if let Err(message) = super::values::parse_network(entry) {
                 return Err(invalid(
                     vec![key(section), key("allow_clients"), Seg::Index(i)],
                     message,
@@ -195,7 +192,7 @@ fn validate_access(file: &ConfigFile) -> Result<(), Invalid> {
             _ => {}
         }
         for (j, l) in t.listeners.iter().flatten().enumerate() {
-            if !crate::daemon::access::LISTENERS.contains(&l.as_str()) {
+            if !ACCESS_LISTENERS.contains(&l.as_str()) {
                 return Err(invalid(
                     vec![key("access"), key("token"), Seg::Index(i), key("listeners"), Seg::Index(j)],
                     format!("`{l}` is not a listener tokens apply to"),

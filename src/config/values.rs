@@ -229,6 +229,18 @@ impl<'de> Deserialize<'de> for crate::net::destination::Allow {
     }
 }
 
+/// A client network (`10.0.0.0/8`, `fd00::/8`) or one address (`192.0.2.7`),
+/// as `allow_clients` lists them.
+pub fn parse_network(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|n| n.trunc())
+        .map_err(|_| {
+            format!("`{raw}` is not a network (write it like \"10.0.0.0/8\" or \"192.0.2.7\")")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,8 +28,7 @@ use subtle::ConstantTimeEq as _;
 use crate::config::ConfigFile;
 use crate::metrics::CounterFamily;
 
-/// The listeners access control applies to, as tokens name them.
-pub const LISTENERS: [&str; 3] = ["proxy", "repos", "metrics"];
+pub use crate::config::values::parse_network;
 
 /// Paths any client may ask for without a token: orchestrators' probes.
 const OPEN_PATHS: [&str; 2] = ["/livez", "/readyz"];
@@ -90,7 +89,8 @@ impl Access {
     /// `file`; open when neither `allow_clients` nor a token applies to it.
     /// The file has been validated: bad entries are skipped here, not reported.
     pub fn resolve(file: &ConfigFile, listener: &'static str) -> Self {
-        let networks: Vec<IpNet> = allow_clients(file, listener)
+        let networks: Vec<IpNet> = file
+            .allow_clients(listener)
             .iter()
             .filter_map(|c| parse_network(c).ok())
             .collect();
@@ -291,28 +291,6 @@ impl Denied {
         );
         r
     }
-}
-
-/// `allow_clients` of `listener`'s section.
-pub fn allow_clients<'a>(file: &'a ConfigFile, listener: &str) -> &'a [String] {
-    match listener {
-        "proxy" => file.proxy.as_ref().map(|s| s.allow_clients.as_slice()),
-        "repos" => file.repos.as_ref().map(|s| s.allow_clients.as_slice()),
-        "metrics" => file.metrics.as_ref().map(|s| s.allow_clients.as_slice()),
-        _ => None,
-    }
-    .unwrap_or_default()
-}
-
-/// A network (`10.0.0.0/8`, `fd00::/8`) or one address (`192.0.2.7`).
-pub fn parse_network(raw: &str) -> Result<IpNet, String> {
-    let raw = raw.trim();
-    raw.parse::<IpNet>()
-        .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
-        .map(|n| n.trunc())
-        .map_err(|_| {
-            format!("`{raw}` is not a network (write it like \"10.0.0.0/8\" or \"192.0.2.7\")")
-        })
 }
 
 fn digest_of(secret: &[u8]) -> [u8; 32] {
