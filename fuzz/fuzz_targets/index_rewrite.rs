@@ -49,7 +49,11 @@ fuzz_target!(|data: &[u8]| {
         },
     );
     let with_metadata = String::from_utf8(with_metadata).unwrap();
-    assert_eq!(Page::html(with_metadata.clone()).links, reported, "{with_metadata}");
+    assert_eq!(
+        Page::html(with_metadata.clone()).links,
+        reported,
+        "{with_metadata}"
+    );
     for raw in model.links.iter().map(|l| l.href.clone()) {
         if let Some(mapped) = links.map(&page, &raw) {
             let path = link_path(&mapped);
@@ -66,7 +70,10 @@ fuzz_target!(|data: &[u8]| {
         let doc: serde_json::Value = serde_json::from_slice(data).unwrap();
         for url in doc["files"].as_array().into_iter().flatten() {
             if let Some(mapped) = url["url"].as_str().and_then(|u| links.map(&page, u)) {
-                assert!(listed.contains(&link_path(&mapped)), "{mapped:?}: {listed:?}");
+                assert!(
+                    listed.contains(&link_path(&mapped)),
+                    "{mapped:?}: {listed:?}"
+                );
             }
         }
     }
@@ -89,7 +96,10 @@ fuzz_target!(|data: &[u8]| {
         let absolute = format!("{HOST}/pypi/store/simple/pkg/1.0/{name}");
         let href = match i % 3 {
             0 => format!("<a href=\"{absolute}#sha256={}\">{name}</a>\n", sha(i)),
-            1 => format!("<A HREF='../../simple/pkg/1.0/{name}#sha256={}'>x</A>\n", sha(i)),
+            1 => format!(
+                "<A HREF='../../simple/pkg/1.0/{name}#sha256={}'>x</A>\n",
+                sha(i)
+            ),
             _ => format!("<a href={absolute}#sha256={} data-x=y>x</a>\n", sha(i)),
         };
         html.push_str(&href);
