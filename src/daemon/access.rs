@@ -47,7 +47,7 @@ struct Policy {
 }
 
 /// A token as the configuration names it.
-#[derive(PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 struct Principal {
     name: String,
     digest: [u8; 32],
@@ -135,7 +135,7 @@ impl Access {
             Some(p) => Self(Some(Arc::new(Policy {
                 listener: p.listener,
                 networks: p.networks.clone(),
-                principals: p.principals.iter().map(Principal::clone).collect(),
+                principals: p.principals.clone(),
                 counter: Counted(Some(family.clone())),
             }))),
         }
@@ -200,16 +200,6 @@ impl Access {
                 p.count(&found.name, "forbidden");
                 Err(d)
             }
-        }
-    }
-}
-
-impl Principal {
-    fn clone(&self) -> Self {
-        Self {
-            name: self.name.clone(),
-            digest: self.digest,
-            mounts: self.mounts.clone(),
         }
     }
 }
