@@ -451,18 +451,11 @@ async fn cache_warm_fetches_the_tarballs_a_package_lock_names() {
     let run = {
         let (config, lock, home) = (config.clone(), lock.clone(), dir.path().to_owned());
         move || {
-            let out = std::process::Command::new(crate::support::context::bin())
-                .arg("--config")
-                .arg(&config)
-                .args(["cache", "warm", "--json", "--lock"])
-                .arg(&lock)
-                .env("HOME", &home)
-                .env_remove("AWSPROXY_REPOS_LISTEN")
-                .output()
-                .unwrap();
-            let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
-                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-            (out.status.code(), doc)
+            crate::support::context::cache_warm(
+                &config,
+                &home,
+                &["--lock".as_ref(), lock.as_os_str()],
+            )
         }
     };
     let (code, doc) = tokio::task::spawn_blocking(run.clone()).await.unwrap();

@@ -1115,19 +1115,15 @@ async fn cache_warm_fetches_pinned_files_through_the_mount() {
 
 /// Runs `awsproxy cache warm --json` on `dir`'s requirements.txt and uv.lock.
 fn warm(config: &std::path::Path, dir: &std::path::Path) -> (Option<i32>, serde_json::Value) {
-    let out = std::process::Command::new(crate::support::context::bin())
-        .arg("--config")
-        .arg(config)
-        .args(["cache", "warm", "-r"])
-        .arg(dir.join("requirements.txt"))
-        .arg("--lock")
-        .arg(dir.join("uv.lock"))
-        .arg("--json")
-        .env("HOME", dir)
-        .env_remove("AWSPROXY_REPOS_LISTEN")
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code(), doc)
+    let (r, lock) = (dir.join("requirements.txt"), dir.join("uv.lock"));
+    crate::support::context::cache_warm(
+        config,
+        dir,
+        &[
+            "-r".as_ref(),
+            r.as_os_str(),
+            "--lock".as_ref(),
+            lock.as_os_str(),
+        ],
+    )
 }

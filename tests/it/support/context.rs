@@ -162,3 +162,24 @@ impl Output {
         self
     }
 }
+
+/// Runs `awsproxy --config CONFIG cache warm --json ARGS…` with `home` as
+/// HOME (off the test harness's listen override): its exit code and JSON summary.
+pub fn cache_warm(
+    config: &Path,
+    home: &Path,
+    args: &[&std::ffi::OsStr],
+) -> (Option<i32>, serde_json::Value) {
+    let out = std::process::Command::new(bin())
+        .arg("--config")
+        .arg(config)
+        .args(["cache", "warm", "--json"])
+        .args(args)
+        .env("HOME", home)
+        .env_remove("AWSPROXY_REPOS_LISTEN")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), doc)
+}
