@@ -170,7 +170,7 @@ pub fn cache_warm(
     home: &Path,
     args: &[&std::ffi::OsStr],
 ) -> (Option<i32>, serde_json::Value) {
-    let out = std::process::Command::new(bin())
+    let out = Command::new(bin())
         .arg("--config")
         .arg(config)
         .args(["cache", "warm", "--json"])
