@@ -25,10 +25,69 @@ pub struct ConfigFile {
     pub docker: Option<DockerSection>,
 }
 
+/// The TLS keys of one listener's section (`tls_cert`, `tls_key`,
+/// `tls_ca_names`), as [`crate::tls::listener::ListenerTls`] reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct TlsKeys<'a> {
+    /// `proxy`, `repos`, `metrics` or `creds`, for errors.
+    pub section: &'static str,
+    pub cert: Option<&'a std::path::Path>,
+    pub key: Option<&'a std::path::Path>,
+    pub ca_names: &'a [String],
+}
+
+impl<'a> TlsKeys<'a> {
+    pub fn new(
+        section: &'static str,
+        cert: &'a Option<PathBuf>,
+        key: &'a Option<PathBuf>,
+        ca_names: &'a [String],
+    ) -> Self {
+        Self {
+            section,
+            cert: cert.as_deref(),
+            key: key.as_deref(),
+            ca_names,
+        }
+    }
+
+    /// Does the listener speak TLS?
+    pub fn is_on(&self) -> bool {
+        self.cert.is_some() || !self.ca_names.is_empty()
+    }
+}
+
+/// The sections whose listener can speak TLS.
+pub const TLS_LISTENERS: [&str; 4] = ["proxy", "repos", "metrics", "creds"];
+
 /// The listeners `allow_clients` and `[[access.token]]` apply to.
 pub const ACCESS_LISTENERS: [&str; 3] = ["proxy", "repos", "metrics"];
 
 impl ConfigFile {
+    /// The TLS keys of `section` (one of [`TLS_LISTENERS`]), if it is configured.
+    pub fn tls_keys(&self, section: &'static str) -> Option<TlsKeys<'_>> {
+        let keys = |(c, k, n)| Some(TlsKeys::new(section, c, k, n));
+        match section {
+            "proxy" => self
+                .proxy
+                .as_ref()
+                .and_then(|s| keys((&s.tls_cert, &s.tls_key, &s.tls_ca_names))),
+            "repos" => self
+                .repos
+                .as_ref()
+                .and_then(|s| keys((&s.tls_cert, &s.tls_key, &s.tls_ca_names))),
+            "metrics" => self
+                .metrics
+                .as_ref()
+                .and_then(|s| keys((&s.tls_cert, &s.tls_key, &s.tls_ca_names))),
+            "creds" => self
+                .creds
+                .as_ref()
+                .and_then(|s| keys((&s.tls_cert, &s.tls_key, &s.tls_ca_names))),
+            _ => None,
+        }
+    }
+
     /// `allow_clients` of `listener`'s section (one of [`ACCESS_LISTENERS`]).
     pub fn allow_clients(&self, listener: &str) -> &[String] {
         match listener {

@@ -61,37 +61,9 @@ pub fn validate(file: &ConfigFile) -> Result<(), Invalid> {
 
 /// `tls_cert` and `tls_key` come together, and not with `tls_ca_names`.
 fn validate_tls(file: &ConfigFile) -> Result<(), Invalid> {
-    let sections = [
-        (
-            "proxy",
-            file.proxy
-                .as_ref()
-                .map(|s| (&s.tls_cert, &s.tls_key, &s.tls_ca_names)),
-        ),
-        (
-            "repos",
-            file.repos
-                .as_ref()
-                .map(|s| (&s.tls_cert, &s.tls_key, &s.tls_ca_names)),
-        ),
-        (
-            "metrics",
-            file.metrics
-                .as_ref()
-                .map(|s| (&s.tls_cert, &s.tls_key, &s.tls_ca_names)),
-        ),
-        (
-            "creds",
-            file.creds
-                .as_ref()
-                .map(|s| (&s.tls_cert, &s.tls_key, &s.tls_ca_names)),
-        ),
-    ];
-    for (section, tls) in sections {
-        let Some((cert, tls_key, names)) = tls else {
-            continue;
-        };
-        let problem = match (cert.is_some(), tls_key.is_some(), names.is_empty()) {
+    for keys in TLS_LISTENERS.into_iter().filter_map(|s| file.tls_keys(s)) {
+        let (section, names) = (keys.section, keys.ca_names);
+        let problem = match (keys.cert.is_some(), keys.key.is_some(), names.is_empty()) {
             (true, false, _) => Some(("tls_cert", "needs `tls_key` beside it")),
             (false, true, _) => Some(("tls_key", "needs `tls_cert` beside it")),
             (true, true, false) => Some(("tls_ca_names", "can't be set with `tls_cert`")),

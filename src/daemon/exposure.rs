@@ -80,28 +80,8 @@ pub fn listens(file: &ConfigFile) -> Vec<Listen> {
 }
 
 /// Does `section`'s listener speak TLS?
-pub fn tls_of(file: &ConfigFile, section: &str) -> bool {
-    let on =
-        |cert: &Option<std::path::PathBuf>, names: &[String]| cert.is_some() || !names.is_empty();
-    match section {
-        "proxy" => file
-            .proxy
-            .as_ref()
-            .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
-        "repos" => file
-            .repos
-            .as_ref()
-            .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
-        "metrics" => file
-            .metrics
-            .as_ref()
-            .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
-        "creds" => file
-            .creds
-            .as_ref()
-            .is_some_and(|s| on(&s.tls_cert, &s.tls_ca_names)),
-        _ => false,
-    }
+pub fn tls_of(file: &ConfigFile, section: &'static str) -> bool {
+    file.tls_keys(section).is_some_and(|k| k.is_on())
 }
 
 /// Refuses the first listener of `file` that is off loopback without its

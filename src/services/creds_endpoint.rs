@@ -458,7 +458,7 @@ pub fn listener_tls(
     data_dir: &std::path::Path,
 ) -> anyhow::Result<Option<crate::tls::listener::ListenerTls>> {
     crate::tls::listener::ListenerTls::resolve(
-        crate::tls::listener::keys(
+        crate::config::TlsKeys::new(
             "creds",
             &section.tls_cert,
             &section.tls_key,

@@ -10,7 +10,7 @@ use crate::daemon::{self, ServerLimits};
 use crate::net::ClientSettings;
 use crate::paths::Paths;
 use crate::sso::watch::WatchSettings;
-use crate::tls::listener::{self, ListenerTls};
+use crate::tls::listener::ListenerTls;
 
 /// What each service runs with, for one configuration.
 #[derive(Debug, Clone)]
@@ -136,15 +136,11 @@ impl Settings {
                 ..Default::default()
             },
         };
-        let proxy_tls = ListenerTls::resolve(
-            listener::keys(
-                "proxy",
-                &proxy_section.tls_cert,
-                &proxy_section.tls_key,
-                &proxy_section.tls_ca_names,
-            ),
-            &paths.data_dir,
-        )?;
+        let tls = |section| match file.tls_keys(section) {
+            Some(keys) => ListenerTls::resolve(keys, &paths.data_dir),
+            None => Ok(None),
+        };
+        let proxy_tls = tls("proxy")?;
         Ok(Self {
             limits: ServerLimits::resolve(file.server.as_ref(), daemon::open_file_limit()),
             drain: file
@@ -154,22 +150,13 @@ impl Settings {
                 .map_or(std::time::Duration::ZERO, |d| d.0),
             metrics: file.metrics.clone().unwrap_or_default(),
             metrics_access: Access::resolve(file, "metrics"),
-            metrics_tls: match &file.metrics {
-                Some(m) => ListenerTls::resolve(
-                    listener::keys("metrics", &m.tls_cert, &m.tls_key, &m.tls_ca_names),
-                    &paths.data_dir,
-                )?,
-                None => None,
-            },
+            metrics_tls: tls("metrics")?,
             sso: SsoSettings {
                 watch: WatchSettings::resolve(paths, config, false),
                 config: config.clone(),
             },
             creds: file.creds.clone().unwrap_or_default(),
-            creds_tls: match &file.creds {
-                Some(c) => crate::services::creds_endpoint::listener_tls(c, &paths.data_dir)?,
-                None => None,
-            },
+            creds_tls: tls("creds")?,
             proxy: ProxySettings {
                 section: proxy_section,
                 access: Access::resolve(file, "proxy"),
@@ -178,13 +165,7 @@ impl Settings {
                 store: store.clone(),
             },
             repos: ReposSettings {
-                tls: match &file.repos {
-                    Some(r) => ListenerTls::resolve(
-                        listener::keys("repos", &r.tls_cert, &r.tls_key, &r.tls_ca_names),
-                        &paths.data_dir,
-                    )?,
-                    None => None,
-                },
+                tls: tls("repos")?,
                 section: file.repos.clone().unwrap_or_default(),
                 access: Access::resolve(file, "repos"),
                 cache: CacheSettings {

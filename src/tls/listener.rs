@@ -10,7 +10,7 @@
 //! open). [`ListenerTls`] compares by a digest of what it serves, so an
 //! unchanged certificate restarts nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use rustls::ServerConfig;
@@ -20,6 +20,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use sha2::{Digest as _, Sha256};
 
+use crate::config::TlsKeys;
 use crate::error::Hinted;
 
 /// A listener's TLS, ready to accept with.
@@ -42,16 +43,6 @@ impl PartialEq for ListenerTls {
     }
 }
 impl Eq for ListenerTls {}
-
-/// What a section says about TLS.
-#[derive(Debug, Clone, Copy)]
-pub struct TlsKeys<'a> {
-    /// `proxy`, `repos`, `metrics` or `creds`, for errors.
-    pub section: &'static str,
-    pub cert: Option<&'a Path>,
-    pub key: Option<&'a Path>,
-    pub ca_names: &'a [String],
-}
 
 impl ListenerTls {
     /// The TLS `keys` ask for (`None`: plain HTTP). `data_dir` holds
@@ -185,20 +176,5 @@ impl ResolvesServerCert for Named {
                 |e| tracing::warn!(%name, error = %e, "cannot mint the listener's certificate"),
             )
             .ok()
-    }
-}
-
-/// The `tls_cert`, `tls_key` and `tls_ca_names` of a section, as paths.
-pub fn keys<'a>(
-    section: &'static str,
-    cert: &'a Option<PathBuf>,
-    key: &'a Option<PathBuf>,
-    ca_names: &'a [String],
-) -> TlsKeys<'a> {
-    TlsKeys {
-        section,
-        cert: cert.as_deref(),
-        key: key.as_deref(),
-        ca_names,
     }
 }
