@@ -162,6 +162,16 @@ impl CredentialCache {
         remaining(expiry, SystemTime::now())
     }
 
+    /// The cached credentials if they are fresh (what [`Self::get`] would
+    /// answer at once), without starting a fetch.
+    pub fn fresh(&self) -> Option<Credentials> {
+        let st = self.inner.lock();
+        st.current
+            .as_ref()
+            .filter(|c| self.inner.is_fresh(c, SystemTime::now()))
+            .cloned()
+    }
+
     /// Current credentials: from memory when fresh, else from the one fetch in flight.
     pub async fn get(&self) -> Result<Credentials, CredsError> {
         let flight = {

@@ -33,6 +33,7 @@ use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use axum::Router;
+use bytes::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -158,9 +159,22 @@ async fn credentials(State(state): State<AppState>, headers: HeaderMap) -> Respo
             "the token is not valid for this endpoint",
         );
     };
+    // The common case: credentials fresh in the cache, answered without a
+    // timer, a counter lookup or a serialisation.
+    if let Some(creds) = client.cache.fresh() {
+        client
+            .ok_requests
+            .get_or_init(|| {
+                let labels = vec![("client", client.name.clone()), ("outcome", "ok".to_owned())];
+                state.requests.get_or_create(&labels).clone()
+            })
+            .inc();
+        tracing::info!(client = %client.name, outcome = "ok", "credentials request");
+        return client.answer.answer(&creds);
+    }
     let result = tokio::time::timeout(ANSWER_WITHIN, client.cache.get()).await;
     let (outcome, response) = match result {
-        Ok(Ok(creds)) => ("ok", ecs_json(&creds)),
+        Ok(Ok(creds)) => ("ok", client.answer.answer(&creds)),
         Ok(Err(e)) => {
             let message = match e.code() {
                 "login_required" => {
@@ -189,7 +203,7 @@ async fn credentials(State(state): State<AppState>, headers: HeaderMap) -> Respo
 }
 
 /// The ECS answer botocore and every SDK parse: all four fields always present.
-fn ecs_json(creds: &aws_credential_types::Credentials) -> Response {
+fn ecs_json(creds: &aws_credential_types::Credentials) -> Bytes {
     let expiry = creds
         .expiry()
         .unwrap_or_else(|| SystemTime::now() + STATIC_KEYS_VALID_FOR);
@@ -202,7 +216,65 @@ fn ecs_json(creds: &aws_credential_types::Credentials) -> Response {
     if let Some(account) = creds.account_id() {
         body["AccountId"] = json!(account.as_str());
     }
-    ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+    Bytes::from(serde_json::to_vec(&body).expect("a JSON value serialises"))
+}
+
+/// How long the answer for keys that never expire is reused: its
+/// `Expiration` (an hour ahead) is then at most this much older.
+const STATIC_ANSWER_REUSED_FOR: Duration = Duration::from_secs(60);
+
+/// A client's last answer, serialised once per set of credentials, so the
+/// requests of SDKs polling it (and of every container sharing the client)
+/// cost a copy of a few hundred bytes. Never printed: it holds the secret key.
+#[derive(Default)]
+pub(super) struct Answers(std::sync::Mutex<Option<Answer>>);
+
+struct Answer {
+    creds: aws_credential_types::Credentials,
+    made: std::time::Instant,
+    body: Bytes,
+}
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Answers(..)")
+    }
+}
+
+impl Answers {
+    /// The 200 answer with `creds`, from the last one when it is for the same
+    /// credentials (and, for keys that never expire, recent).
+    fn answer(&self, creds: &aws_credential_types::Credentials) -> Response {
+        let body = {
+            let mut last = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match &*last {
+                Some(a)
+                    if a.creds == *creds
+                        && (creds.expiry().is_some()
+                            || a.made.elapsed() < STATIC_ANSWER_REUSED_FOR) =>
+                {
+                    a.body.clone()
+                }
+                _ => {
+                    let body = ecs_json(creds);
+                    *last = Some(Answer {
+                        creds: creds.clone(),
+                        made: std::time::Instant::now(),
+                        body: body.clone(),
+                    });
+                    body
+                }
+            }
+        };
+        (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response()
+    }
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -484,4 +556,42 @@ pub fn client_names(section: &CredsSection) -> Vec<String> {
         .into_iter()
         .map(|r| r.client.name)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_credential_types::Credentials;
+
+    async fn body(response: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_reused_only_for_the_same_credentials_and_never_printed() {
+        let answers = Answers::default();
+        let expiry = SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+        let first = Credentials::new("AKIAFIRST", "secret-one", Some("tok".into()), Some(expiry), "t");
+        let second = Credentials::new("AKIASECOND", "secret-two", None, Some(expiry), "t");
+
+        let a = answers.answer(&first);
+        assert_eq!(a.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(a.headers()[header::CONTENT_TYPE], "application/json");
+        let a = body(a).await;
+        assert_eq!(a["AccessKeyId"], "AKIAFIRST");
+        assert_eq!(a["Token"], "tok");
+        assert_eq!(a["Expiration"], "2030-03-17T17:46:40Z");
+        assert_eq!(body(answers.answer(&first)).await, a);
+        // Rotated credentials are never answered with the old document.
+        let b = body(answers.answer(&second)).await;
+        assert_eq!(b["AccessKeyId"], "AKIASECOND");
+        assert_eq!(b["SecretAccessKey"], "secret-two");
+        assert_eq!(b["Token"], "");
+
+        let printed = format!("{answers:?}");
+        assert!(!printed.contains("secret"), "{printed}");
+    }
 }

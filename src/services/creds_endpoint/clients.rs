@@ -21,6 +21,10 @@ pub(super) struct Client {
     pub name: String,
     token_hash: [u8; 32],
     pub cache: CredentialCache,
+    /// The last answer, kept serialised (see [`super::Answers`]).
+    pub answer: super::Answers,
+    /// This client's `outcome="ok"` counter, looked up once.
+    pub ok_requests: std::sync::OnceLock<prometheus_client::metrics::counter::Counter>,
 }
 
 /// An immutable snapshot; a reload swaps in a new one, so requests in flight keep
@@ -159,6 +163,8 @@ pub(super) async fn build(resolved: Vec<Resolved>, old: &Clients, opts: &CacheOp
             name: r.client.name.clone(),
             token_hash: Sha256::digest(r.token.expose().as_bytes()).into(),
             cache,
+            answer: super::Answers::default(),
+            ok_requests: std::sync::OnceLock::new(),
         }));
     }
     Clients { list }
