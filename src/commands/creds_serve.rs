@@ -44,10 +44,7 @@ pub fn run(ctx: &Ctx, args: &CredsServeArgs) -> anyhow::Result<ExitStatus> {
         listen_override: args.listen,
         data_dir: ctx.paths.data_dir.clone(),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let rt = daemon::runtime()?;
     rt.block_on(serve(ctx, section, loader, limits))
 }
 

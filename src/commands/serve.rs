@@ -40,9 +40,7 @@ pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     let config = load()?;
     // Before any listener or cache file is opened.
     crate::daemon::raise_open_file_limit();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = crate::daemon::runtime()?;
     let stopped = runtime.block_on(async {
         let mut signals = Signals::install()?;
         let shared = Shared::new(ctx.paths.clone(), StatusBoard::default());
