@@ -41,7 +41,7 @@ use crate::error::Hinted;
 /// are served again while earlier ones wait in the overflow queue, and with
 /// 1000 busy keep-alive connections the tail was three times the median (p99
 /// 62-67 ms, p50 12-17 ms). Asked once a round, as nginx's event loop does,
-/// every waiting connection is served once per round: p99 29-39 ms at the same
+/// every waiting connection is served once per round: p99 26-39 ms at the same
 /// req/s (docs/benchmarks.md, "c1000"). An idle worker asks at once, so this
 /// only changes the order of work under saturation.
 const EVENT_INTERVAL: u32 = 1024;
@@ -362,16 +362,14 @@ mod tests {
     #[test]
     fn listeners_queue_a_burst_of_connections_before_they_are_accepted() {
         // Nothing accepts: every connection waits in the kernel's queue, which
-        // std's bind limits to 128 (the 129th connect would hang on a SYN
-        // retransmission). Connects are non-blocking, each bounded.
+        // std's bind limits to 128 (the connects after the 129th would hang on
+        // a SYN retransmission). Connects are non-blocking, each bounded.
         let listener = BoundListener::bind("127.0.0.1:0".parse().unwrap(), "test").unwrap();
         let mut queued = Vec::new();
         for _ in 0..300 {
-            let stream = std::net::TcpStream::connect_timeout(
-                &listener.addr,
-                Duration::from_millis(500),
-            )
-            .expect("the listen queue has room");
+            let stream =
+                std::net::TcpStream::connect_timeout(&listener.addr, Duration::from_millis(500))
+                    .expect("the listen queue has room");
             queued.push(stream);
         }
         assert_eq!(queued.len(), 300);

@@ -33,11 +33,11 @@ use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use axum::Router;
-use bytes::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use bytes::Bytes;
 use serde_json::json;
 
 use self::clients::Clients;
@@ -165,7 +165,10 @@ async fn credentials(State(state): State<AppState>, headers: HeaderMap) -> Respo
         client
             .ok_requests
             .get_or_init(|| {
-                let labels = vec![("client", client.name.clone()), ("outcome", "ok".to_owned())];
+                let labels = vec![
+                    ("client", client.name.clone()),
+                    ("outcome", "ok".to_owned()),
+                ];
                 state.requests.get_or_create(&labels).clone()
             })
             .inc();
@@ -246,7 +249,10 @@ impl Answers {
     /// credentials (and, for keys that never expire, recent).
     fn answer(&self, creds: &aws_credential_types::Credentials) -> Response {
         let body = {
-            let mut last = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut last = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             match &*last {
                 Some(a)
                     if a.creds == *creds
@@ -574,7 +580,13 @@ mod tests {
     async fn an_answer_is_reused_only_for_the_same_credentials_and_never_printed() {
         let answers = Answers::default();
         let expiry = SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000);
-        let first = Credentials::new("AKIAFIRST", "secret-one", Some("tok".into()), Some(expiry), "t");
+        let first = Credentials::new(
+            "AKIAFIRST",
+            "secret-one",
+            Some("tok".into()),
+            Some(expiry),
+            "t",
+        );
         let second = Credentials::new("AKIASECOND", "secret-two", None, Some(expiry), "t");
 
         let a = answers.answer(&first);
