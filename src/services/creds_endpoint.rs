@@ -159,9 +159,9 @@ async fn credentials(State(state): State<AppState>, headers: HeaderMap) -> Respo
             "the token is not valid for this endpoint",
         );
     };
-    // The common case: credentials fresh in the cache, answered without a
-    // timer, a counter lookup or a serialisation.
-    if let Some(creds) = client.cache.fresh() {
+    let (outcome, response) = answer(client).await;
+    if outcome == "ok" {
+        // The common outcome's counter is looked up once per client.
         client
             .ok_requests
             .get_or_init(|| {
@@ -172,11 +172,21 @@ async fn credentials(State(state): State<AppState>, headers: HeaderMap) -> Respo
                 state.requests.get_or_create(&labels).clone()
             })
             .inc();
-        tracing::info!(client = %client.name, outcome = "ok", "credentials request");
-        return client.answer.answer(&creds);
+    } else {
+        count(&client.name, outcome);
     }
-    let result = tokio::time::timeout(ANSWER_WITHIN, client.cache.get()).await;
-    let (outcome, response) = match result {
+    tracing::info!(client = %client.name, outcome, "credentials request");
+    response
+}
+
+/// `client`'s answer and its outcome for the metrics and the log.
+async fn answer(client: &clients::Client) -> (&'static str, Response) {
+    // The common case: credentials fresh in the cache, answered without a
+    // timer or a serialisation.
+    if let Some(creds) = client.cache.fresh() {
+        return ("ok", client.answer.answer(&creds));
+    }
+    match tokio::time::timeout(ANSWER_WITHIN, client.cache.get()).await {
         Ok(Ok(creds)) => ("ok", client.answer.answer(&creds)),
         Ok(Err(e)) => {
             let message = match e.code() {
@@ -199,10 +209,7 @@ async fn credentials(State(state): State<AppState>, headers: HeaderMap) -> Respo
                 "the credentials source did not answer in time; try again",
             ),
         ),
-    };
-    count(&client.name, outcome);
-    tracing::info!(client = %client.name, outcome, "credentials request");
-    response
+    }
 }
 
 /// The ECS answer botocore and every SDK parse: all four fields always present.
