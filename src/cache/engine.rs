@@ -424,30 +424,42 @@ impl HttpCache {
     }
 
     /// Reads an entry from the store; a small one is also loaded into the
-    /// memory tier (and its body then comes from memory).
+    /// memory tier (and its body then comes from memory). When nothing is
+    /// loaded, the tier drops what it held under `hash` (a re-read of an
+    /// entry another process purged or replaced: [`super::hot::HotTier::get`]).
     async fn lookup(&self, hash: &str) -> Option<Found> {
+        let (found, loaded) = self.read_store(hash).await;
+        if !loaded {
+            self.record_hits(self.inner.hot.forget(hash));
+        }
+        found
+    }
+
+    /// [`Self::lookup`]'s read, and whether it loaded the entry into memory.
+    async fn read_store(&self, hash: &str) -> (Option<Found>, bool) {
         let found = match self.inner.store.get(hash).await {
-            Ok(found) => found?,
+            Ok(Some(found)) => found,
+            Ok(None) => return (None, false),
             Err(e) => {
                 tracing::warn!(store = self.inner.store.kind(), error = %e.log_text(), "cache lookup failed; treating it as a miss");
-                return None;
+                return (None, false);
             }
         };
         // A signed entry is revalidated on every use: memory would save nothing.
         if !self.inner.hot.wants(found.meta.body_len) || found.meta.signed.is_some() {
-            return Some(found);
+            return (Some(found), false);
         }
         let Found { meta, body } = found;
         let body = match body.collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) => {
                 tracing::warn!(store = self.inner.store.kind(), error = %e, "cannot read a cache entry; treating it as a miss");
-                return None;
+                return (None, false);
             }
         };
         if body.len() as u64 != meta.body_len {
             tracing::warn!(store = self.inner.store.kind(), url = %meta.url, "a cache entry's body is shorter than its metadata says; treating it as a miss");
-            return None;
+            return (None, false);
         }
         let entry = HotEntry::new(meta, body);
         let found = Found {
@@ -456,7 +468,7 @@ impl HttpCache {
         };
         let flushed = self.inner.hot.insert(entry);
         self.record_hits(flushed);
-        Some(found)
+        (Some(found), true)
     }
 
     /// Sends a request upstream unless its host is banned; records the outcome.

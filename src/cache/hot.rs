@@ -11,17 +11,22 @@
 //! * an entry is only ever used while it is fresh; any other decision (stale,
 //!   another variant, a client's `no-cache`) drops it and the request takes the
 //!   store path, whose result is loaded again;
-//! * every entry is re-read from the store at most [`RECHECK`] after it was
-//!   loaded, so an entry purged or replaced by another process (`cache purge`,
-//!   another host on a shared S3 store) stops being served within that time
-//!   (plus `[cache] local_recheck` behind a local tier, [`super::store::tiered`]);
+//! * every entry is re-read from the store [`RECHECK`] after it was loaded, so
+//!   an entry purged or replaced by another process (`cache purge`, another
+//!   host on a shared S3 store) stops being served within that time plus the
+//!   one re-read (plus `[cache] local_recheck` behind a local tier,
+//!   [`super::store::tiered`]). One request re-reads; the others are answered
+//!   from memory meanwhile, for at most another `RECHECK` (without that, every
+//!   request arriving during the re-read read the store too: under 1000
+//!   connections, 290-390 blocking-pool threads reading the same entry file
+//!   once a second, or as many `GET`s of an S3 store);
 //! * hits served from memory are handed to the store's hit counter (`cache ls`)
 //!   when the entry is re-read or dropped.
 //!
 //! Bounded by `[cache] memory_size` (least recently used out first); entries
 //! larger than 1/64 of it are never held.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -56,6 +61,8 @@ pub struct HotEntry {
     weight: usize,
     /// Hits served from memory not yet given to the store's counter.
     hits: AtomicU64,
+    /// Set by the request that re-reads the entry once it is [`RECHECK`] old.
+    rechecking: AtomicBool,
 }
 
 impl HotEntry {
@@ -96,6 +103,7 @@ impl HotEntry {
             body,
             loaded: Instant::now(),
             hits: AtomicU64::new(0),
+            rechecking: AtomicBool::new(false),
         }
     }
 
@@ -179,21 +187,41 @@ impl HotTier {
         self.budget > 0 && len <= self.max_entry
     }
 
-    /// The entry for `key` when it was loaded less than [`RECHECK`] ago. An
-    /// older one is dropped (the caller reads the store again) and its
-    /// unrecorded hits are returned.
+    /// The entry for `key` when it was loaded less than [`RECHECK`] ago.
+    /// For an older one, the first caller gets `None` and reads the store
+    /// again (its result replaces the entry: [`Self::insert`], or
+    /// [`Self::forget`] when there is none to hold); while it does, the
+    /// others still get the entry, until it is twice `RECHECK` old. Past that
+    /// it is dropped and its unrecorded hits are returned.
     pub fn get(&self, key: &str) -> (Option<Arc<HotEntry>>, Flushed) {
         if self.budget == 0 {
             return (None, None);
         }
         let mut state = self.lock();
         let entry = match state.entries.get(key) {
-            Some(e) if e.loaded.elapsed() < RECHECK => return (Some(e.clone()), None),
             Some(e) => e.clone(),
             None => return (None, None),
         };
         drop(state);
+        let age = entry.loaded.elapsed();
+        if age < RECHECK {
+            return (Some(entry), None);
+        }
+        if age < 2 * RECHECK {
+            let first = !entry.rechecking.swap(true, Ordering::Relaxed);
+            return (if first { None } else { Some(entry) }, None);
+        }
         (None, self.remove(key, &entry))
+    }
+
+    /// Drops whatever is held for `key`: the store no longer has an entry the
+    /// tier could hold under it.
+    pub fn forget(&self, key: &str) -> Flushed {
+        if self.budget == 0 {
+            return None;
+        }
+        let entry = self.lock().entries.peek(key).cloned()?;
+        self.remove(key, &entry)
     }
 
     /// Drops `entry` if it is still the one held for `key`.
@@ -217,10 +245,12 @@ impl HotTier {
     pub fn insert(&self, entry: HotEntry) -> Vec<(String, u64)> {
         let mut flushed = Vec::new();
         let weight = entry.weight;
+        let key = entry.meta.key.clone();
         if !self.wants(entry.body.len() as u64) || weight > self.budget {
+            // Not held: neither is an older copy.
+            flushed.extend(self.forget(&key));
             return flushed;
         }
-        let key = entry.meta.key.clone();
         let mut state = self.lock();
         if let Some(old) = state.entries.put(key, Arc::new(entry)) {
             state.used = state.used.saturating_sub(old.weight);
@@ -373,6 +403,60 @@ mod tests {
         assert!(tier.usage().1 <= 64 * 1024);
         assert!(tier.get("k1").0.is_none());
         assert!(flushed.contains(&("k1".to_owned(), 2)), "{flushed:?}");
+    }
+
+    fn aged(key: &str, age: Duration) -> HotEntry {
+        let mut e = entry(key, 10);
+        e.loaded = Instant::now()
+            .checked_sub(age)
+            .expect("a clock older than the age");
+        e
+    }
+
+    /// Once an entry is RECHECK old, one caller re-reads the store while the
+    /// others go on being answered from memory: 1000 connections asking for
+    /// it at that moment would otherwise all read the store at once (seen:
+    /// 260-390 blocking-pool threads in c1000 runs).
+    #[test]
+    fn one_caller_rereads_an_entry_past_its_recheck_and_the_others_keep_it() {
+        let tier = HotTier::new(1 << 20);
+        tier.insert(aged("aa", RECHECK + Duration::from_millis(10)));
+        let (first, flushed) = tier.get("aa");
+        assert!(first.is_none(), "the first caller reads the store");
+        assert!(flushed.is_none());
+        for _ in 0..3 {
+            assert!(
+                tier.get("aa").0.is_some(),
+                "the others are answered from memory meanwhile"
+            );
+        }
+        // The re-read's copy replaces it, and is served to everyone again.
+        tier.insert(entry("aa", 20));
+        assert_eq!(tier.get("aa").0.expect("held").meta.body_len, 20);
+        assert_eq!(tier.get("aa").0.expect("held").meta.body_len, 20);
+    }
+
+    #[test]
+    fn a_recheck_that_finds_nothing_or_never_returns_drops_the_entry() {
+        let tier = HotTier::new(1 << 20);
+        // The re-read found the entry gone (purged by another process).
+        tier.insert(aged("aa", RECHECK + Duration::from_millis(10)));
+        assert!(tier.get("aa").0.is_none(), "the first caller re-reads");
+        let _ = tier
+            .get("aa")
+            .0
+            .expect("held")
+            .response(SystemTime::now(), true);
+        assert_eq!(tier.forget("aa"), Some(("aa".to_owned(), 1)));
+        assert!(tier.get("aa").0.is_none());
+        assert!(
+            tier.get("aa").0.is_none(),
+            "nothing held: every caller reads the store"
+        );
+        // The re-read never came back: past twice RECHECK nobody is answered from it.
+        tier.insert(aged("bb", 2 * RECHECK + Duration::from_millis(10)));
+        assert!(tier.get("bb").0.is_none());
+        assert_eq!(tier.usage().0, 0);
     }
 
     #[test]
