@@ -42,13 +42,10 @@ impl RequestId {
 
     /// 16 hex digits (64 random bits: unique enough to find one request's lines).
     pub fn generate() -> Self {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let bits: u64 = rand::random();
-        let mut id = [0u8; 16];
-        for (i, digit) in id.iter_mut().enumerate() {
-            *digit = DIGITS[((bits >> (60 - 4 * i)) & 0xf) as usize];
-        }
         // Every request without an id of its own pays for this: no String.
+        let mut id = [0u8; 16];
+        hex::encode_to_slice(rand::random::<[u8; 8]>(), &mut id)
+            .expect("8 bytes are 16 hex digits");
         Self(HeaderValue::from_bytes(&id).expect("hex digits are a valid header value"))
     }
 
