@@ -42,7 +42,7 @@ use serde_json::json;
 
 use self::clients::Clients;
 use crate::config::CredsSection;
-use crate::creds::{CacheOptions, SourceMetrics, rfc3339};
+use crate::creds::{CacheOptions, CredsError, SourceMetrics, rfc3339};
 use crate::error::Error;
 use crate::metrics::{CounterFamily, Metrics};
 
@@ -159,57 +159,65 @@ async fn credentials(State(state): State<AppState>, headers: HeaderMap) -> Respo
             "the token is not valid for this endpoint",
         );
     };
-    let (outcome, response) = answer(client).await;
-    if outcome == "ok" {
-        // The common outcome's counter is looked up once per client.
-        client
-            .ok_requests
-            .get_or_init(|| {
-                let labels = vec![
-                    ("client", client.name.clone()),
-                    ("outcome", "ok".to_owned()),
-                ];
-                state.requests.get_or_create(&labels).clone()
-            })
-            .inc();
-    } else {
-        count(&client.name, outcome);
-    }
+    let (outcome, response) = match answer(client).await {
+        Ok(response) => {
+            // The common outcome's counter is looked up once per client.
+            client
+                .ok_requests
+                .get_or_init(|| {
+                    let labels = vec![
+                        ("client", client.name.clone()),
+                        ("outcome", "ok".to_owned()),
+                    ];
+                    state.requests.get_or_create(&labels).clone()
+                })
+                .inc();
+            ("ok", response)
+        }
+        Err(Unavailable { code, response }) => {
+            count(&client.name, code);
+            (code, response)
+        }
+    };
     tracing::info!(client = %client.name, outcome, "credentials request");
     response
 }
 
-/// `client`'s answer and its outcome for the metrics and the log.
-async fn answer(client: &clients::Client) -> (&'static str, Response) {
+/// Why a client with a valid token got no credentials: `code` is the
+/// answer's `code`, and the request's `outcome` label.
+struct Unavailable {
+    code: &'static str,
+    response: Response,
+}
+
+/// `client`'s credentials document, or the 503 that says why there is none.
+async fn answer(client: &clients::Client) -> Result<Response, Unavailable> {
     // The common case: credentials fresh in the cache, answered without a
     // timer or a serialisation.
     if let Some(creds) = client.cache.fresh() {
-        return ("ok", client.answer.answer(&creds));
+        return Ok(client.answer.answer(&creds));
     }
-    match tokio::time::timeout(ANSWER_WITHIN, client.cache.get()).await {
-        Ok(Ok(creds)) => ("ok", client.answer.answer(&creds)),
-        Ok(Err(e)) => {
-            let message = match e.code() {
-                "login_required" => {
+    const LATE: &str = "the credentials source did not answer in time; try again";
+    let (code, message) = match tokio::time::timeout(ANSWER_WITHIN, client.cache.get()).await {
+        Ok(Ok(creds)) => return Ok(client.answer.answer(&creds)),
+        Ok(Err(e)) => (
+            e.code(),
+            match e {
+                CredsError::LoginRequired { .. } => {
                     "the credentials source needs an SSO login on the awsproxy host (`awsproxy sso login`)"
                 }
-                "source_timeout" => "the credentials source did not answer in time; try again",
-                _ => "the credentials source is failing; the awsproxy log has the details",
-            };
-            (
-                e.code(),
-                error(StatusCode::SERVICE_UNAVAILABLE, e.code(), message),
-            )
-        }
-        Err(_) => (
-            "source_timeout",
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "source_timeout",
-                "the credentials source did not answer in time; try again",
-            ),
+                CredsError::Timeout { .. } => LATE,
+                CredsError::Unavailable { .. } => {
+                    "the credentials source is failing; the awsproxy log has the details"
+                }
+            },
         ),
-    }
+        Err(_) => ("source_timeout", LATE),
+    };
+    Err(Unavailable {
+        code,
+        response: error(StatusCode::SERVICE_UNAVAILABLE, code, message),
+    })
 }
 
 /// The ECS answer botocore and every SDK parse: all four fields always present.
@@ -588,25 +596,25 @@ mod tests {
         let answers = Answers::default();
         let expiry = SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000);
         let first = Credentials::new(
-            "AKIAFIRST",
+            "first-key-id",
             "secret-one",
             Some("tok".into()),
             Some(expiry),
             "t",
         );
-        let second = Credentials::new("AKIASECOND", "secret-two", None, Some(expiry), "t");
+        let second = Credentials::new("second-key-id", "secret-two", None, Some(expiry), "t");
 
         let a = answers.answer(&first);
         assert_eq!(a.headers()[header::CACHE_CONTROL], "no-store");
         assert_eq!(a.headers()[header::CONTENT_TYPE], "application/json");
         let a = body(a).await;
-        assert_eq!(a["AccessKeyId"], "AKIAFIRST");
+        assert_eq!(a["AccessKeyId"], "first-key-id");
         assert_eq!(a["Token"], "tok");
         assert_eq!(a["Expiration"], "2030-03-17T17:46:40Z");
         assert_eq!(body(answers.answer(&first)).await, a);
         // Rotated credentials are never answered with the old document.
         let b = body(answers.answer(&second)).await;
-        assert_eq!(b["AccessKeyId"], "AKIASECOND");
+        assert_eq!(b["AccessKeyId"], "second-key-id");
         assert_eq!(b["SecretAccessKey"], "secret-two");
         assert_eq!(b["Token"], "");
 

@@ -256,6 +256,13 @@ async fn failing_sources_answer_503_with_a_code() {
     assert_eq!(r.status, 503, "{r:?}");
     assert_eq!(r.json()["code"], "source_unavailable");
     assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("the awsproxy log"),
+        "{r:?}"
+    );
+    assert!(
         !r.body.contains("AccessDenied"),
         "internals leaked: {}",
         r.body
@@ -272,6 +279,13 @@ async fn failing_sources_answer_503_with_a_code() {
     let r = d.get("/v1/credentials", Some("tok-sso"));
     assert_eq!(r.status, 503, "{r:?}\n{}", d.log());
     assert_eq!(r.json()["code"], "login_required", "{}", d.log());
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("awsproxy sso login"),
+        "{r:?}"
+    );
 
     // A source that hangs far longer than SDKs wait gets a 503 inside their timeout
     // (were the budget not enforced, this would be a 200 after 10 s).
@@ -283,6 +297,13 @@ async fn failing_sources_answer_503_with_a_code() {
     let r = d.get("/v1/credentials", Some("tok-slow"));
     assert_eq!(r.status, 503, "{r:?}");
     assert_eq!(r.json()["code"], "source_timeout");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer in time"),
+        "{r:?}"
+    );
 }
 
 #[test]
